@@ -1,0 +1,271 @@
+package authn
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// MastersGroup is the group whose members the API server treats as cluster
+// administrators, as Kubernetes' system:masters.
+const MastersGroup = "system:masters"
+
+// AdminUser is the user name EnsureTokenFile creates the first token for.
+const AdminUser = "admin"
+
+// User is an authenticated identity.
+type User struct {
+	Name   string
+	UID    string
+	Groups []string
+}
+
+// InGroup reports whether u is a member of group.
+func (u User) InGroup(group string) bool { return slices.Contains(u.Groups, group) }
+
+type entry struct {
+	digest [sha256.Size]byte // sha256 of the token: equal length for constant-time compare
+	token  string
+	user   User
+}
+
+// Tokens is a loaded token file. It is immutable and safe for concurrent use.
+type Tokens struct {
+	entries []entry
+}
+
+// Load reads and parses the token file at path. A malformed line is an error
+// naming the file and line. Duplicate tokens are an error too, since it
+// would be ambiguous which user they stand for.
+func Load(path string) (*Tokens, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open token file: %w", err)
+	}
+	defer f.Close()
+	t, err := parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("token file %s: %w", path, err)
+	}
+	return t, nil
+}
+
+func parse(r io.Reader) (*Tokens, error) {
+	cr := csv.NewReader(r)
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	t := &Tokens{}
+	seen := make(map[string]int) // token -> line
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return t, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("line %d: %w", pe.Line, pe.Err)
+			}
+			return nil, fmt.Errorf("read: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a line of only spaces: blank
+		}
+		if len(rec) < 3 || len(rec) > 4 {
+			return nil, fmt.Errorf("line %d: want 3 or 4 columns (token, user, uid[, groups]), found %d", line, len(rec))
+		}
+		tok, name, uid := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
+		switch {
+		case tok == "":
+			return nil, fmt.Errorf("line %d: empty token", line)
+		case name == "":
+			return nil, fmt.Errorf("line %d: empty user name", line)
+		}
+		if prev, ok := seen[tok]; ok {
+			return nil, fmt.Errorf("line %d: duplicate token (first on line %d)", line, prev)
+		}
+		seen[tok] = line
+		u := User{Name: name, UID: uid}
+		if len(rec) == 4 {
+			u.Groups = splitGroups(rec[3])
+		}
+		t.entries = append(t.entries, entry{digest: sha256.Sum256([]byte(tok)), token: tok, user: u})
+	}
+}
+
+func splitGroups(s string) []string {
+	var gs []string
+	for g := range strings.SplitSeq(s, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			gs = append(gs, g)
+		}
+	}
+	return gs
+}
+
+// Authenticate returns the user token belongs to. It compares token against
+// every entry in constant time, so neither the answer's timing nor an early
+// exit reveals which entry matched or how close a guess was.
+func (t *Tokens) Authenticate(token string) (User, bool) {
+	if token == "" {
+		return User{}, false
+	}
+	d := sha256.Sum256([]byte(token))
+	found := -1
+	for i := range t.entries {
+		if subtle.ConstantTimeCompare(d[:], t.entries[i].digest[:]) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return User{}, false
+	}
+	u := t.entries[found].user
+	u.Groups = slices.Clone(u.Groups) // callers may not mutate the shared entry
+	return u, true
+}
+
+// Len returns the number of tokens.
+func (t *Tokens) Len() int { return len(t.entries) }
+
+// NewToken returns a fresh random token: 32 bytes from crypto/rand,
+// base64url-encoded without padding (43 characters, no commas or quotes).
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random bytes: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+const fileHeader = "# minik8s static token file: token,user,uid,\"group1,group2\"\n"
+
+// EnsureTokenFile returns the administrator token from the token file at
+// path, creating the file first if it does not exist.
+//
+// On creation (created == true) the file's directory is made if needed, and
+// the file gets mode 0600 and one line: a NewToken for user "admin" (uid
+// "admin") in group system:masters. If the file exists, adminToken is the
+// first token whose groups include system:masters; a file without one, or a
+// malformed file, is an error.
+func EnsureTokenFile(path string) (adminToken string, created bool, err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", false, fmt.Errorf("create token file directory: %w", err)
+	}
+	tok, err := NewToken()
+	if err != nil {
+		return "", false, err
+	}
+	var buf bytes.Buffer
+	buf.WriteString(fileHeader)
+	if err := writeRecord(&buf, tok, AdminUser, AdminUser, []string{MastersGroup}); err != nil {
+		return "", false, err
+	}
+	// O_EXCL: of two processes starting at once, one creates and the other
+	// reads what it wrote.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if _, err := f.Write(buf.Bytes()); err != nil {
+			f.Close()
+			return "", false, fmt.Errorf("write token file: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return "", false, fmt.Errorf("sync token file: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return "", false, fmt.Errorf("close token file: %w", err)
+		}
+		return tok, true, nil
+	case !errors.Is(err, fs.ErrExist):
+		return "", false, fmt.Errorf("create token file: %w", err)
+	}
+	t, err := Load(path)
+	if err != nil {
+		return "", false, err
+	}
+	for _, e := range t.entries {
+		if e.user.InGroup(MastersGroup) {
+			return e.token, false, nil
+		}
+	}
+	return "", false, fmt.Errorf("token file %s: no token in group %s", path, MastersGroup)
+}
+
+// AddToken appends a line for token, user (also used as the uid, as
+// Kubernetes' local-up-cluster does) and groups to the token file at path,
+// creating it with mode 0600 if it does not exist. It fails if the existing
+// file is malformed or already holds token, or if token is empty or not a
+// plain word (it may not hold commas, quotes, spaces or line breaks).
+// Tokens already loaded do not see the new line.
+func AddToken(path, token, user string, groups []string) error {
+	if token == "" || strings.ContainsAny(token, ",\"# \t\r\n") || strings.TrimSpace(user) == "" {
+		return fmt.Errorf("add token: token must be a non-empty plain word and user non-empty")
+	}
+	old, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		old = nil
+	case err != nil:
+		return fmt.Errorf("read token file: %w", err)
+	default:
+		t, err := parse(bytes.NewReader(old))
+		if err != nil {
+			return fmt.Errorf("token file %s: %w", path, err)
+		}
+		if _, ok := t.Authenticate(token); ok {
+			return fmt.Errorf("add token: token already in %s", path)
+		}
+	}
+	var buf bytes.Buffer
+	if len(old) == 0 {
+		buf.WriteString(fileHeader)
+	} else if old[len(old)-1] != '\n' {
+		buf.WriteByte('\n') // don't glue the new record onto an unterminated last line
+	}
+	if err := writeRecord(&buf, token, user, user, groups); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open token file: %w", err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return fmt.Errorf("append to token file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close token file: %w", err)
+	}
+	return nil
+}
+
+func writeRecord(w io.Writer, token, user, uid string, groups []string) error {
+	cw := csv.NewWriter(w)
+	rec := []string{token, user, uid}
+	if len(groups) > 0 {
+		rec = append(rec, strings.Join(groups, ","))
+	}
+	if err := cw.Write(rec); err != nil {
+		return fmt.Errorf("encode token record: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("encode token record: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package authn
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		want    map[string]User // token -> user
+		wantErr string
+	}{
+		{
+			name: "kubernetes format with comments and blank lines",
+			file: "# header\n\nabc,alice,1001,\"dev,ops\"\n   \ndef,bob,1002\n ghi , carol , 1003 , \" x , y \"\n",
+			want: map[string]User{
+				"abc": {Name: "alice", UID: "1001", Groups: []string{"dev", "ops"}},
+				"def": {Name: "bob", UID: "1002"},
+				"ghi": {Name: "carol", UID: "1003", Groups: []string{"x", "y"}},
+			},
+		},
+		{name: "empty file", file: "", want: map[string]User{}},
+		{name: "too few columns", file: "# c\nabc,alice,1\nabc,alice\n", wantErr: "line 3: want 3 or 4 columns"},
+		{name: "too many columns", file: "a,b,c,d,e\n", wantErr: "line 1: want 3 or 4 columns (token, user, uid[, groups]), found 5"},
+		{name: "empty token", file: "a,b,c\n,bob,2\n", wantErr: "line 2: empty token"},
+		{name: "empty user", file: "a,,c\n", wantErr: "line 1: empty user name"},
+		{name: "duplicate token", file: "a,b,c\n\nx,y,z\na,d,e\n", wantErr: "line 4: duplicate token (first on line 1)"},
+		{name: "bad quoting", file: "a,b,c\nd,e,f,\"g\n", wantErr: "line 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			toks, err := parse(strings.NewReader(tt.file))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if toks.Len() != len(tt.want) {
+				t.Errorf("Len = %d, want %d", toks.Len(), len(tt.want))
+			}
+			for tok, want := range tt.want {
+				got, ok := toks.Authenticate(tok)
+				if !ok || !reflect.DeepEqual(got, want) {
+					t.Errorf("Authenticate(%q) = %+v, %v; want %+v", tok, got, ok, want)
+				}
+			}
+			for _, bad := range []string{"", "ab", "abcd", "ABC", "alice"} {
+				if u, ok := toks.Authenticate(bad); ok {
+					t.Errorf("Authenticate(%q) = %+v, want no user", bad, u)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadNamesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.csv")
+	if err := os.WriteFile(path, []byte("a,b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), path+": line 1:") {
+		t.Fatalf("Load = %v, want an error naming the file and line", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Fatal("Load of a missing file succeeded")
+	}
+}
+
+func TestEnsureTokenFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "tokens.csv")
+
+	tok, created, err := EnsureTokenFile(path)
+	if err != nil || !created {
+		t.Fatalf("first EnsureTokenFile = %q, %v, %v; want a created token", tok, created, err)
+	}
+	if len(tok) < 43 {
+		t.Errorf("token %q is shorter than 32 random bytes encoded", tok)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+	toks, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, ok := toks.Authenticate(tok)
+	if want := (User{Name: "admin", UID: "admin", Groups: []string{MastersGroup}}); !ok || !reflect.DeepEqual(u, want) {
+		t.Errorf("admin token authenticates as %+v, %v; want %+v", u, ok, want)
+	}
+
+	again, created, err := EnsureTokenFile(path)
+	if err != nil || created || again != tok {
+		t.Fatalf("second EnsureTokenFile = %q, %v, %v; want %q, not created", again, created, err, tok)
+	}
+
+	other, _, err := EnsureTokenFile(filepath.Join(t.TempDir(), "tokens.csv"))
+	if err != nil || other == tok {
+		t.Fatalf("a second file got token %q (err %v); tokens must be random", other, err)
+	}
+}
+
+func TestEnsureTokenFileFindsFirstMaster(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.csv")
+	file := "u1,alice,1,dev\nm1,root,0,\"dev,system:masters\"\nm2,admin,admin,system:masters\n"
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tok, created, err := EnsureTokenFile(path)
+	if err != nil || created || tok != "m1" {
+		t.Fatalf("EnsureTokenFile = %q, %v, %v; want m1, not created", tok, created, err)
+	}
+
+	if err := os.WriteFile(path, []byte("u1,alice,1,dev\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := EnsureTokenFile(path); err == nil || !strings.Contains(err.Error(), "no token in group system:masters") {
+		t.Fatalf("EnsureTokenFile without a master = %v, want an error", err)
+	}
+}
+
+func TestAddToken(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.csv")
+	if err := AddToken(path, "sched-token", "system:kube-scheduler", nil); err != nil {
+		t.Fatal(err)
+	}
+	// An unterminated last line must not swallow the next record.
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("hand,edited,3"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := AddToken(path, "node-token", "system:node:n1", []string{"system:nodes", "system:authenticated"}); err != nil {
+		t.Fatal(err)
+	}
+
+	toks, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]User{
+		"sched-token": {Name: "system:kube-scheduler", UID: "system:kube-scheduler"},
+		"hand":        {Name: "edited", UID: "3"},
+		"node-token":  {Name: "system:node:n1", UID: "system:node:n1", Groups: []string{"system:nodes", "system:authenticated"}},
+	}
+	if toks.Len() != len(want) {
+		t.Errorf("Len = %d, want %d", toks.Len(), len(want))
+	}
+	for tok, w := range want {
+		if u, ok := toks.Authenticate(tok); !ok || !reflect.DeepEqual(u, w) {
+			t.Errorf("Authenticate(%q) = %+v, %v; want %+v", tok, u, ok, w)
+		}
+	}
+
+	for _, tc := range []struct{ token, user string }{
+		{"node-token", "x"}, // duplicate
+		{"", "x"},
+		{"a,b", "x"},
+		{"a b", "x"},
+		{"ok", ""},
+	} {
+		if err := AddToken(path, tc.token, tc.user, nil); err == nil {
+			t.Errorf("AddToken(%q, %q) succeeded, want an error", tc.token, tc.user)
+		}
+	}
+}
+
+func TestAuthenticateReturnsACopy(t *testing.T) {
+	toks, err := parse(strings.NewReader("t,u,1,\"a,b\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := toks.Authenticate("t")
+	u.Groups[0] = MastersGroup
+	if again, _ := toks.Authenticate("t"); again.Groups[0] != "a" {
+		t.Fatalf("mutating a returned user changed the loaded tokens: %v", again.Groups)
+	}
+}

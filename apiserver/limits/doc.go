@@ -1,0 +1,28 @@
+// Package limits protects the API server from overload: a token bucket per
+// user, caps on requests in flight, and a cap on request bodies. Every
+// rejection is a Kubernetes Status body and is counted in
+// apiserver_rejected_requests_total{reason}.
+//
+// Contract of Limiter.Middleware, in the order the checks run:
+//  1. A request whose Content-Length exceeds MaxBodyBytes gets 413, reason
+//     RequestEntityTooLarge, before anything else is spent on it.
+//  2. Each user (authn.UserFrom; an anonymous request is keyed by its
+//     client IP) has a token bucket of QPS and Burst. A request that finds
+//     it empty gets 429, reason TooManyRequests, with a Retry-After header
+//     and details.retryAfterSeconds saying when a token will be there.
+//     Long-running requests take a token to start, like any other.
+//  3. At most MaxInFlight read-only and MaxMutatingInFlight mutating
+//     (POST, PUT, PATCH, DELETE) requests run at once, as kube-apiserver's
+//     --max-requests-inflight and --max-mutating-requests-inflight. One over
+//     the cap gets 429 with Retry-After: 1 at once; nothing queues.
+//     Long-running requests (see LongRunning) are not counted: a watch may
+//     stay open for hours.
+//  4. A body without a length (chunked) is read up to MaxBodyBytes; one that
+//     is longer gets 413. Within the limit, the handler gets the body fully
+//     buffered, with ContentLength set, so it never sees a short read.
+//
+// A zero QPS, MaxInFlight, MaxMutatingInFlight or MaxBodyBytes turns that
+// check off. The middleware must run after authn's, so that it sees the user.
+// A Limiter is safe for concurrent use; idle buckets are evicted as new
+// requests arrive, so memory stays proportional to the recently active users.
+package limits

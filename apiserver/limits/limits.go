@@ -1,0 +1,296 @@
+package limits
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/minik8s/minik8s/apiserver/authn"
+)
+
+// Config sets the limits. A zero field turns its check off.
+type Config struct {
+	// QPS is each user's sustained request rate, and Burst the number of
+	// requests a user may make at once after being idle.
+	QPS   float64 `json:"qps" yaml:"qps"`
+	Burst int     `json:"burst" yaml:"burst"`
+	// MaxInFlight caps the read-only requests running at once, and
+	// MaxMutatingInFlight the mutating ones; long-running requests are not
+	// counted.
+	MaxInFlight         int `json:"maxInFlight" yaml:"maxInFlight"`
+	MaxMutatingInFlight int `json:"maxMutatingInFlight" yaml:"maxMutatingInFlight"`
+	// MaxBodyBytes caps a request body.
+	MaxBodyBytes int64 `json:"maxBodyBytes" yaml:"maxBodyBytes"`
+}
+
+// DefaultConfig returns limits generous enough that the control plane's own
+// components, which all share the admin user for now, are not throttled in
+// normal use; lower them to demonstrate throttling. The in-flight caps and
+// the 3 MiB body cap are kube-apiserver's defaults.
+func DefaultConfig() Config {
+	return Config{
+		QPS:                 500,
+		Burst:               1000,
+		MaxInFlight:         400,
+		MaxMutatingInFlight: 200,
+		MaxBodyBytes:        3 << 20,
+	}
+}
+
+// Validate reports the first inconsistent field.
+func (c Config) Validate() error {
+	switch {
+	case c.QPS < 0 || math.IsNaN(c.QPS) || math.IsInf(c.QPS, 0):
+		return fmt.Errorf("limits: qps must be a finite number >= 0, got %v", c.QPS)
+	case c.QPS > 0 && c.Burst < 1:
+		return fmt.Errorf("limits: burst must be at least 1 when qps is set, got %d", c.Burst)
+	case c.Burst < 0:
+		return fmt.Errorf("limits: burst must be >= 0, got %d", c.Burst)
+	case c.MaxInFlight < 0:
+		return fmt.Errorf("limits: maxInFlight must be >= 0, got %d", c.MaxInFlight)
+	case c.MaxMutatingInFlight < 0:
+		return fmt.Errorf("limits: maxMutatingInFlight must be >= 0, got %d", c.MaxMutatingInFlight)
+	case c.MaxBodyBytes < 0:
+		return fmt.Errorf("limits: maxBodyBytes must be >= 0, got %d", c.MaxBodyBytes)
+	}
+	return nil
+}
+
+// Rejection reasons, the values of apiserver_rejected_requests_total's
+// reason label.
+const (
+	ReasonRateLimit    = "rate-limit"
+	ReasonMaxInFlight  = "max-in-flight"
+	ReasonBodyTooLarge = "request-too-large"
+)
+
+// sweepEvery is how often idle buckets are looked for.
+const sweepEvery = time.Minute
+
+// Limiter enforces a Config. Create it with New.
+type Limiter struct {
+	cfg Config
+	log zerolog.Logger
+	now func() time.Time // injected by tests
+
+	mu        sync.Mutex
+	buckets   map[string]*bucket
+	lastSweep time.Time
+	idleAfter time.Duration // a bucket unused this long is full again
+
+	readOnly, mutating atomic.Int64
+
+	rejected *prometheus.CounterVec
+	inFlight *prometheus.GaugeVec
+}
+
+type bucket struct {
+	lim      *rate.Limiter
+	lastUsed time.Time
+}
+
+// New validates cfg and returns a Limiter whose collectors are registered
+// with reg (nil: not registered). It fails if cfg is invalid or reg already
+// has collectors by these names.
+func New(cfg Config, reg prometheus.Registerer, log zerolog.Logger) (*Limiter, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	l := &Limiter{
+		cfg:     cfg,
+		log:     log,
+		now:     time.Now,
+		buckets: make(map[string]*bucket),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "apiserver_rejected_requests_total",
+			Help: "Requests rejected by the API server's limits, by reason.",
+		}, []string{"reason"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "apiserver_current_inflight_requests",
+			Help: "Requests running now, by kind (readOnly or mutating); long-running requests are not counted.",
+		}, []string{"request_kind"}),
+	}
+	if cfg.QPS > 0 {
+		// Evicting a bucket that has refilled changes nothing: a new one
+		// starts full too.
+		l.idleAfter = max(sweepEvery, time.Duration(float64(cfg.Burst)/cfg.QPS*float64(time.Second)))
+	}
+	for _, r := range []string{ReasonRateLimit, ReasonMaxInFlight, ReasonBodyTooLarge} {
+		l.rejected.WithLabelValues(r) // export zeros, so rate() works from the start
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{l.rejected, l.inFlight} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register limits metrics: %w", err)
+			}
+		}
+	}
+	return l, nil
+}
+
+// Middleware enforces the limits; see the package documentation.
+func (l *Limiter) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if l.cfg.MaxBodyBytes > 0 && req.ContentLength > l.cfg.MaxBodyBytes {
+				return l.tooLarge(c)
+			}
+			if l.cfg.QPS > 0 {
+				if wait, ok := l.take(bucketKey(req), l.now()); !ok {
+					return l.tooMany(c, wait, ReasonRateLimit,
+						"Too many requests: rate limit exceeded, please try again later.")
+				}
+			}
+			if !LongRunning(req) {
+				kind, n, limit := "readOnly", &l.readOnly, l.cfg.MaxInFlight
+				if mutating(req.Method) {
+					kind, n, limit = "mutating", &l.mutating, l.cfg.MaxMutatingInFlight
+				}
+				if limit > 0 {
+					if n.Add(1) > int64(limit) {
+						n.Add(-1)
+						return l.tooMany(c, 1, ReasonMaxInFlight, "Too many requests, please try again later.")
+					}
+					defer n.Add(-1)
+				}
+				g := l.inFlight.WithLabelValues(kind)
+				g.Inc()
+				defer g.Dec()
+			}
+			if l.cfg.MaxBodyBytes > 0 && req.ContentLength < 0 {
+				if err := l.bufferBody(c); err != nil {
+					var mbe *http.MaxBytesError
+					if errors.As(err, &mbe) {
+						return l.tooLarge(c)
+					}
+					return writeStatus(c, http.StatusBadRequest, "BadRequest",
+						fmt.Sprintf("read request body: %v", err), 0)
+				}
+			}
+			return next(c)
+		}
+	}
+}
+
+// take takes a token from key's bucket. When the bucket is empty it takes
+// nothing and returns how many whole seconds until a token is there.
+func (l *Limiter) take(key string, now time.Time) (retryAfter int, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) >= sweepEvery {
+		for k, b := range l.buckets {
+			if now.Sub(b.lastUsed) >= l.idleAfter {
+				delete(l.buckets, k)
+			}
+		}
+		l.lastSweep = now
+	}
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(l.cfg.QPS), l.cfg.Burst)}
+		l.buckets[key] = b
+	}
+	b.lastUsed = now
+	r := b.lim.ReserveN(now, 1)
+	if !r.OK() {
+		return 1, false // cannot happen with burst >= 1; refuse rather than wait forever
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return max(1, int(math.Ceil(d.Seconds()))), false
+	}
+	return 0, true
+}
+
+// bufferBody replaces a body of unknown length by its content, read up to
+// MaxBodyBytes; a longer body is an *http.MaxBytesError.
+func (l *Limiter) bufferBody(c echo.Context) error {
+	req := c.Request()
+	// The underlying writer, so that net/http closes the connection after
+	// answering rather than draining an oversized body.
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response().Writer, req.Body, l.cfg.MaxBodyBytes))
+	req.Body.Close()
+	if err != nil {
+		return err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	req.TransferEncoding = nil
+	return nil
+}
+
+func (l *Limiter) tooMany(c echo.Context, retryAfter int, reason, message string) error {
+	l.rejected.WithLabelValues(reason).Inc()
+	l.log.Debug().Str("reason", reason).Str("path", c.Request().URL.Path).Int("retryAfter", retryAfter).Msg("request rejected")
+	c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	return writeStatus(c, http.StatusTooManyRequests, "TooManyRequests", message, retryAfter)
+}
+
+func (l *Limiter) tooLarge(c echo.Context) error {
+	l.rejected.WithLabelValues(ReasonBodyTooLarge).Inc()
+	l.log.Debug().Str("reason", ReasonBodyTooLarge).Str("path", c.Request().URL.Path).Msg("request rejected")
+	return writeStatus(c, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+		fmt.Sprintf("Request entity too large: limit is %d", l.cfg.MaxBodyBytes), 0)
+}
+
+// bucketKey names the bucket a request draws from: its user, or for an
+// anonymous request its client's IP (the peer address; forwarding headers
+// are not trusted).
+func bucketKey(r *http.Request) string {
+	if u, ok := authn.UserFrom(r.Context()); ok {
+		return "user:" + u.Name
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "ip:" + host
+}
+
+func mutating(method string) bool {
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// LongRunning reports whether r streams for as long as its client wants: a
+// watch (watch=true, or the legacy /api/v1/watch/… and /apis/G/V/watch/…
+// paths) or a pod log with follow=true.
+func LongRunning(r *http.Request) bool {
+	q := r.URL.Query()
+	if isTrue(q.Get("watch")) {
+		return true
+	}
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	// The legacy watch prefix comes right after the group version:
+	// /api/v1/watch/… or /apis/GROUP/VERSION/watch/….
+	switch {
+	case len(segs) > 2 && segs[0] == "api" && segs[2] == "watch":
+		return true
+	case len(segs) > 3 && segs[0] == "apis" && segs[3] == "watch":
+		return true
+	}
+	return segs[len(segs)-1] == "log" && isTrue(q.Get("follow"))
+}
+
+func isTrue(s string) bool {
+	b, err := strconv.ParseBool(s)
+	return err == nil && b
+}

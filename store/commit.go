@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+type opKind uint8
+
+const (
+	opCreate opKind = iota
+	opUpdate
+	opDelete
+)
+
+// request is one write handed to the committer.
+type request struct {
+	ctx      context.Context
+	op       opKind
+	rec      Record // the new object; for opDelete only its Key
+	expectRV int64
+	done     chan result // buffered, so the committer never waits for a caller
+}
+
+type result struct {
+	rec *Record
+	err error
+}
+
+// Create writes a new object with r's key, uid and value; ErrAlreadyExists if
+// the key is taken. The returned record is r with the new revision; it
+// shares r's Value.
+//
+// Writes from all goroutines are committed by one committer in batches (see
+// the package doc). If ctx ends while the write is queued or committing,
+// Create returns ctx's error and the write may or may not have been applied;
+// a write whose ctx ended before its batch started is never applied.
+func (s *SQLStore) Create(ctx context.Context, r *Record) (*Record, error) {
+	if err := checkRecord(r); err != nil {
+		return nil, fmt.Errorf("create object: %w", err)
+	}
+	return s.submit(ctx, &request{op: opCreate, rec: *r})
+}
+
+// Update replaces the value of r's key if its revision is still expectRV:
+// ErrNotFound if the object is gone, ErrConflict if it changed. The uid is
+// not changed: the returned record carries the stored uid, r's value and the
+// new revision. Cancellation is as for Create.
+func (s *SQLStore) Update(ctx context.Context, r *Record, expectRV int64) (*Record, error) {
+	if err := checkRecord(r); err != nil {
+		return nil, fmt.Errorf("update object: %w", err)
+	}
+	return s.submit(ctx, &request{op: opUpdate, rec: *r, expectRV: expectRV})
+}
+
+// Delete removes the object if its revision is still expectRV (0: any):
+// ErrNotFound, ErrConflict. It returns the last state with ResourceVersion
+// set to the deletion's revision. Cancellation is as for Create.
+func (s *SQLStore) Delete(ctx context.Context, k Key, expectRV int64) (*Record, error) {
+	if err := checkKey(k); err != nil {
+		return nil, fmt.Errorf("delete object: %w", err)
+	}
+	return s.submit(ctx, &request{op: opDelete, rec: Record{Key: k}, expectRV: expectRV})
+}
+
+// submit queues req for the committer and waits for its result.
+func (s *SQLStore) submit(ctx context.Context, req *request) (*Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	req.ctx = ctx
+	req.done = make(chan result, 1)
+	select {
+	case s.requests <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.closing:
+		return nil, ErrClosed
+	}
+	select {
+	case res := <-req.done:
+		return res.rec, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// commitLoop is the committer: it takes the first queued write, then every
+// write already waiting (up to MaxBatch), and commits them together. It
+// returns when the store closes, after answering every write it took.
+func (s *SQLStore) commitLoop() {
+	defer close(s.stopped)
+	batch := make([]*request, 0, s.cfg.MaxBatch)
+	for {
+		select {
+		case <-s.closing:
+			return
+		case req := <-s.requests:
+			batch = append(batch[:0], req)
+		}
+	fill:
+		for len(batch) < s.cfg.MaxBatch {
+			select {
+			case req := <-s.requests:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+		clear(batch) // drop references to answered requests
+	}
+}
+
+// commit applies batch in one transaction, calls the OnCommit hook and
+// answers every request.
+func (s *SQLStore) commit(batch []*request) {
+	results := make([]result, len(batch))
+	var changes []Change
+
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	err := s.wdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		changes = changes[:0]
+		var revs []int64
+		if err := tx.Raw(s.lockRevision).Scan(&revs).Error; err != nil {
+			return fmt.Errorf("lock revision: %w", err)
+		}
+		if len(revs) != 1 {
+			return errors.New("lock revision: revision row missing")
+		}
+		rev := revs[0]
+
+		b := applier{tx: tx, known: make(map[Key]keyState)}
+		for i, req := range batch {
+			if err := req.ctx.Err(); err != nil {
+				results[i] = result{err: err}
+				continue
+			}
+			ch, err := b.apply(req, rev+1)
+			switch {
+			case err == nil:
+				rev++
+				changes = append(changes, ch)
+				out := ch.Record
+				results[i] = result{rec: &out}
+			case isOutcome(err):
+				results[i] = result{err: err}
+			default:
+				return err
+			}
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := insertChanges(tx, changes); err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE revision SET current_rev = ? WHERE id = 1`, rev).Error; err != nil {
+			return fmt.Errorf("advance revision: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		err = fmt.Errorf("commit writes: %w", err)
+		for _, req := range batch {
+			req.done <- result{err: err}
+		}
+		return
+	}
+	if fn := s.onCommit.Load(); fn != nil && len(changes) > 0 {
+		(*fn)(changes)
+	}
+	for i, req := range batch {
+		req.done <- results[i]
+	}
+}
+
+// isOutcome reports whether err is a request's own failure, which takes no
+// revision and leaves the rest of the batch alone.
+func isOutcome(err error) bool {
+	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrAlreadyExists) || errors.Is(err, ErrConflict)
+}
+
+// keyState is what a batch has learnt about a key: whether it exists and, if
+// known (non-zero), its revision. The committer holds the revision lock, so
+// nobody else can change the key before the batch commits.
+type keyState struct {
+	exists bool
+	rv     int64
+}
+
+// applier applies one batch's requests inside its transaction. No statement
+// it runs may fail for a request's own reason (a duplicate key, a missing
+// row): on Postgres a failed statement aborts the whole transaction. So
+// inserts use ON CONFLICT DO NOTHING and conditional writes count the rows
+// they touched.
+type applier struct {
+	tx    *gorm.DB
+	known map[Key]keyState
+}
+
+// apply applies req at revision rev and returns the change it made.
+func (b *applier) apply(req *request, rev int64) (Change, error) {
+	var (
+		rec *Record
+		typ EventType
+		err error
+	)
+	switch req.op {
+	case opCreate:
+		rec, err = b.create(&req.rec, rev)
+		typ = Added
+	case opUpdate:
+		rec, err = b.update(&req.rec, req.expectRV, rev)
+		typ = Modified
+	default:
+		rec, err = b.delete(req.rec.Key, req.expectRV, rev)
+		typ = Deleted
+	}
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{Revision: rev, Type: typ, Record: *rec}, nil
+}
+
+func (b *applier) create(r *Record, rev int64) (*Record, error) {
+	if st, ok := b.known[r.Key]; ok && st.exists {
+		return nil, ErrAlreadyExists
+	}
+	res := b.tx.Exec(`INSERT INTO objects (resource, namespace, name, uid, resource_version, value)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (resource, namespace, name) DO NOTHING`,
+		r.Resource, r.Namespace, r.Name, r.UID, rev, nonNil(r.Value))
+	if err := res.Error; err != nil {
+		return nil, fmt.Errorf("insert object: %w", err)
+	}
+	if res.RowsAffected == 0 {
+		b.known[r.Key] = keyState{exists: true}
+		return nil, ErrAlreadyExists
+	}
+	b.known[r.Key] = keyState{exists: true, rv: rev}
+	out := *r
+	out.ResourceVersion = rev
+	return &out, nil
+}
+
+func (b *applier) update(r *Record, expectRV, rev int64) (*Record, error) {
+	if st, ok := b.known[r.Key]; ok {
+		switch {
+		case !st.exists:
+			return nil, ErrNotFound
+		case st.rv != 0 && st.rv != expectRV:
+			return nil, ErrConflict
+		}
+	}
+	var uids []string
+	err := b.tx.Raw(`UPDATE objects SET resource_version = ?, value = ?
+		WHERE resource = ? AND namespace = ? AND name = ? AND resource_version = ?
+		RETURNING uid`,
+		rev, nonNil(r.Value), r.Resource, r.Namespace, r.Name, expectRV).Scan(&uids).Error
+	if err != nil {
+		return nil, fmt.Errorf("update object: %w", err)
+	}
+	if len(uids) == 0 {
+		return nil, b.miss(r.Key)
+	}
+	b.known[r.Key] = keyState{exists: true, rv: rev}
+	out := *r
+	out.UID = uids[0]
+	out.ResourceVersion = rev
+	return &out, nil
+}
+
+func (b *applier) delete(k Key, expectRV, rev int64) (*Record, error) {
+	if st, ok := b.known[k]; ok {
+		switch {
+		case !st.exists:
+			return nil, ErrNotFound
+		case expectRV != 0 && st.rv != 0 && st.rv != expectRV:
+			return nil, ErrConflict
+		}
+	}
+	q := `DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?`
+	args := []any{k.Resource, k.Namespace, k.Name}
+	if expectRV != 0 {
+		q += ` AND resource_version = ?`
+		args = append(args, expectRV)
+	}
+	var gone []struct {
+		UID   string `gorm:"column:uid"`
+		Value []byte `gorm:"column:value"`
+	}
+	if err := b.tx.Raw(q+` RETURNING uid, value`, args...).Scan(&gone).Error; err != nil {
+		return nil, fmt.Errorf("delete object: %w", err)
+	}
+	if len(gone) == 0 {
+		return nil, b.miss(k)
+	}
+	b.known[k] = keyState{exists: false}
+	return &Record{Key: k, UID: gone[0].UID, ResourceVersion: rev, Value: gone[0].Value}, nil
+}
+
+// miss tells why a conditional write touched no row: ErrNotFound or
+// ErrConflict.
+func (b *applier) miss(k Key) error {
+	var rvs []int64
+	err := b.tx.Raw(`SELECT resource_version FROM objects WHERE resource = ? AND namespace = ? AND name = ?`,
+		k.Resource, k.Namespace, k.Name).Scan(&rvs).Error
+	if err != nil {
+		return fmt.Errorf("read object: %w", err)
+	}
+	if len(rvs) == 0 {
+		b.known[k] = keyState{exists: false}
+		return ErrNotFound
+	}
+	b.known[k] = keyState{exists: true, rv: rvs[0]}
+	return ErrConflict
+}
+
+// insertChanges writes a batch's changes to the change log in one
+// statement.
+func insertChanges(tx *gorm.DB, changes []Change) error {
+	const cols = 7
+	var q strings.Builder
+	q.WriteString(`INSERT INTO changes (revision, type, resource, namespace, name, uid, value) VALUES `)
+	args := make([]any, 0, cols*len(changes))
+	for i, c := range changes {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, c.Revision, string(c.Type), c.Resource, c.Namespace, c.Name, c.UID, nonNil(c.Value))
+	}
+	if err := tx.Exec(q.String(), args...).Error; err != nil {
+		return fmt.Errorf("insert changes: %w", err)
+	}
+	return nil
+}
+
+// nonNil stores an absent value as an empty one (the column is NOT NULL).
+func nonNil(v []byte) []byte {
+	if v == nil {
+		return []byte{}
+	}
+	return v
+}
+
+// checkRecord and checkKey reject what the database would refuse inside a
+// batch (Postgres text holds neither NUL nor invalid UTF-8), which would
+// fail every other write of the batch too.
+func checkRecord(r *Record) error {
+	if err := checkKey(r.Key); err != nil {
+		return err
+	}
+	return checkText("uid", r.UID)
+}
+
+func checkKey(k Key) error {
+	if k.Resource == "" || k.Name == "" {
+		return fmt.Errorf("key %q/%q/%q lacks a resource or name", k.Resource, k.Namespace, k.Name)
+	}
+	for _, f := range [...]struct{ name, v string }{{"resource", k.Resource}, {"namespace", k.Namespace}, {"name", k.Name}} {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkText(field, v string) error {
+	if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+		return fmt.Errorf("%s %q is not valid text", field, v)
+	}
+	return nil
+}

@@ -1,0 +1,30 @@
+// Package store keeps the cluster's objects and their change log in a SQL
+// database, SQLite (the default, pure Go) or Postgres, through GORM.
+//
+// Store and ChangeLog (store.go) are what the API server needs; SQLStore
+// implements both for either database. Its contract:
+//
+//   - One revision counter. Every successful Create, Update and Delete takes
+//     the next revision, so revisions are gapless, and commits become visible
+//     in revision order, like etcd's. An object's ResourceVersion is the
+//     revision of its last write; List returns the revision its snapshot was
+//     read at.
+//   - Optimistic concurrency: Update and Delete name the revision they expect
+//     and fail with ErrConflict, never waiting, if the object moved on. No
+//     lock is held between calls.
+//   - Group commit: writes are queued to one committer goroutine, which
+//     applies the queued writes in arrival order in one transaction. Each
+//     keeps its own checks and revision; a write that fails (ErrNotFound,
+//     ErrAlreadyExists, ErrConflict) takes no revision and does not affect
+//     the others in its batch. If the transaction itself fails, every write in
+//     it fails with that error.
+//   - The change log (revision, type, object) is written in the same
+//     transaction as the objects. Changes replays it in revision order, with
+//     no gap; Compact trims it, after which older revisions give
+//     ErrCompacted.
+//   - The OnCommit hook (SetOnCommit) sees every committed change exactly
+//     once, in revision order, before the writers get their replies.
+//
+// Driver errors are translated to the sentinels of store.go at this
+// boundary; callers test them with errors.Is.
+package store

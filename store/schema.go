@@ -1,0 +1,56 @@
+package store
+
+import (
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// object is one row of the objects table: the current state of one key.
+type object struct {
+	ID              int64  `gorm:"column:id;primaryKey"`
+	Resource        string `gorm:"column:resource;not null;uniqueIndex:objects_key,priority:1"`
+	Namespace       string `gorm:"column:namespace;not null;uniqueIndex:objects_key,priority:2"`
+	Name            string `gorm:"column:name;not null;uniqueIndex:objects_key,priority:3"`
+	UID             string `gorm:"column:uid;not null"`
+	ResourceVersion int64  `gorm:"column:resource_version;not null"`
+	Value           []byte `gorm:"column:value;not null"`
+}
+
+func (object) TableName() string { return "objects" }
+
+// change is one row of the change log. The record's resource version is the
+// change's revision, so it is not stored twice.
+type change struct {
+	Revision  int64  `gorm:"column:revision;primaryKey;autoIncrement:false"`
+	Type      string `gorm:"column:type;not null"`
+	Resource  string `gorm:"column:resource;not null"`
+	Namespace string `gorm:"column:namespace;not null"`
+	Name      string `gorm:"column:name;not null"`
+	UID       string `gorm:"column:uid;not null"`
+	Value     []byte `gorm:"column:value;not null"`
+}
+
+func (change) TableName() string { return "changes" }
+
+// counter is the one row (id 1) of the revision table: the newest committed
+// revision and the revision the change log is compacted to.
+type counter struct {
+	ID           int64 `gorm:"column:id;primaryKey;autoIncrement:false"`
+	CurrentRev   int64 `gorm:"column:current_rev;not null"`
+	CompactedRev int64 `gorm:"column:compacted_rev;not null"`
+}
+
+func (counter) TableName() string { return "revision" }
+
+// migrate creates or updates the tables and the counter row.
+func migrate(db *gorm.DB) error {
+	if err := db.AutoMigrate(&object{}, &change{}, &counter{}); err != nil {
+		return fmt.Errorf("migrate tables: %w", err)
+	}
+	err := db.Exec(`INSERT INTO revision (id, current_rev, compacted_rev) VALUES (1, 0, 0) ON CONFLICT DO NOTHING`).Error
+	if err != nil {
+		return fmt.Errorf("create revision row: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,472 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/rs/zerolog"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrClosed: the store was closed before the write could be queued.
+var ErrClosed = errors.New("store: closed")
+
+// Compile-time checks.
+var (
+	_ Store     = (*SQLStore)(nil)
+	_ ChangeLog = (*SQLStore)(nil)
+)
+
+// Config configures Open. The zero value of a field selects its default.
+type Config struct {
+	// DSN selects the database: a postgres:// (or postgresql://) URL for
+	// Postgres; anything else is the path of a SQLite file, optionally
+	// written sqlite://path.
+	DSN string `json:"dsn" yaml:"dsn"`
+	// CompactWindow is how many of the newest revisions RunCompactor keeps
+	// in the change log. Default 10000.
+	CompactWindow int64 `json:"compactWindow" yaml:"compactWindow"`
+	// MaxOpenConns bounds the readers' connection pool. Default 16 on
+	// Postgres, 4 on SQLite. Writers have a pool of their own of 2.
+	MaxOpenConns int `json:"maxOpenConns" yaml:"maxOpenConns"`
+	// MaxBatch bounds how many writes the committer puts in one
+	// transaction, 1 to 1024. Default 256.
+	MaxBatch int `json:"maxBatch" yaml:"maxBatch"`
+}
+
+// DefaultConfig returns the defaults: a SQLite file minik8s.db in the
+// working directory.
+func DefaultConfig() Config {
+	return Config{DSN: "minik8s.db", CompactWindow: 10000, MaxBatch: 256}
+}
+
+const (
+	maxBatchLimit = 1024 // keeps the change-log insert under Postgres' 65535 parameters
+	commitTimeout = 10 * time.Second
+	busyTimeoutMS = 5000
+	writerConns   = 2 // the committer and the compactor
+)
+
+// SQLStore is the Store and ChangeLog over SQLite or Postgres. It is safe for
+// concurrent use; several SQLStores (in several processes) may share one
+// Postgres database.
+type SQLStore struct {
+	db  *gorm.DB // readers
+	wdb *gorm.DB // the committer and the compactor
+	cfg Config
+	log zerolog.Logger
+
+	// lockRevision is the one dialect difference: how a write transaction
+	// takes the revision counter (and so the right to commit) first.
+	lockRevision string
+
+	onCommit atomic.Pointer[func([]Change)]
+
+	requests  chan *request // unbuffered: a queued write is always seen by the committer
+	closing   chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open connects to the database named by cfg.DSN, checks that it answers,
+// creates or migrates the tables and starts the committer. It fails if the
+// configuration is invalid or the database is unreachable. Close releases
+// what Open started.
+func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error) {
+	kind, target, err := parseDSN(cfg.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	cfg, err = cfg.withDefaults(kind)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s := &SQLStore{cfg: cfg, log: log}
+	if kind == "postgres" {
+		s.lockRevision = `SELECT current_rev FROM revision WHERE id = 1 FOR UPDATE`
+	} else {
+		s.lockRevision = `UPDATE revision SET current_rev = current_rev WHERE id = 1 RETURNING current_rev`
+	}
+
+	// Two pools, so that writes never queue behind reads for a connection:
+	// the committer and the compactor are the only writers.
+	if s.db, err = connect(ctx, kind, target, cfg.MaxOpenConns); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if s.wdb, err = connect(ctx, kind, target, writerConns); err == nil {
+		err = migrate(s.wdb.WithContext(ctx))
+	}
+	if err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+
+	s.requests = make(chan *request)
+	s.closing = make(chan struct{})
+	s.stopped = make(chan struct{})
+	go s.commitLoop()
+	log.Info().Str("db", kind).Msg("store opened")
+	return s, nil
+}
+
+// connect opens a pool of at most conns connections and pings the database.
+func connect(ctx context.Context, kind, target string, conns int) (*gorm.DB, error) {
+	gcfg := &gorm.Config{
+		TranslateError:         true,
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+	}
+	var dial gorm.Dialector
+	if kind == "postgres" {
+		// pgx already caches a prepared statement per query and connection,
+		// so GORM's PrepareStmt would only prepare twice.
+		dial = postgres.Open(target)
+	} else {
+		gcfg.PrepareStmt = true
+		dial = sqlite.Open(sqliteDSN(target))
+	}
+	db, err := gorm.Open(dial, gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", kind, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", kind, err)
+	}
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("reach %s database: %w", kind, err)
+	}
+	return db, nil
+}
+
+// Close stops the committer, after it has answered every write it took, and
+// closes the database. Writes queued later fail with ErrClosed; other calls
+// fail once the database is closed. Close is idempotent.
+func (s *SQLStore) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		<-s.stopped
+		if err := s.closeDBs(); err != nil {
+			s.closeErr = fmt.Errorf("close store: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+func (s *SQLStore) closeDBs() error {
+	var errs []error
+	for _, db := range []*gorm.DB{s.db, s.wdb} {
+		if db == nil {
+			continue
+		}
+		sqlDB, err := db.DB()
+		if err == nil {
+			err = sqlDB.Close()
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// SetOnCommit installs fn, which the committer calls after each successful
+// transaction with its changes in revision order, before the writers get
+// their replies. Across calls, fn sees every committed change exactly once
+// and in order. fn runs on the committer goroutine, so it must not block for
+// long (hand the changes to a channel or a broadcaster) and must not write
+// to the store. fn must not modify the changes. Set it before the first
+// write; nil removes it.
+func (s *SQLStore) SetOnCommit(fn func([]Change)) {
+	if fn == nil {
+		s.onCommit.Store(nil)
+		return
+	}
+	s.onCommit.Store(&fn)
+}
+
+// Get returns the object or ErrNotFound.
+func (s *SQLStore) Get(ctx context.Context, k Key) (*Record, error) {
+	var o object
+	err := s.db.WithContext(ctx).
+		Where("resource = ? AND namespace = ? AND name = ?", k.Resource, k.Namespace, k.Name).
+		Take(&o).Error
+	if err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("get object: %w", err)
+	}
+	return &Record{Key: k, UID: o.UID, ResourceVersion: o.ResourceVersion, Value: o.Value}, nil
+}
+
+// List returns the objects under p, sorted by namespace then name (byte
+// order), and the revision they were read at. Objects and revision come from
+// one statement, hence one snapshot: the outer join on the one-row revision
+// table yields the revision even when no object matches.
+func (s *SQLStore) List(ctx context.Context, p Prefix, _ ListOptions) ([]*Record, int64, error) {
+	q := `SELECT r.current_rev, o.namespace, o.name, o.uid, o.resource_version, o.value
+		FROM revision r LEFT JOIN objects o ON o.resource = ?`
+	args := []any{p.Resource}
+	if p.Namespace != "" {
+		q += ` AND o.namespace = ?`
+		args = append(args, p.Namespace)
+	}
+	q += ` WHERE r.id = 1`
+
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, 0, fmt.Errorf("list objects: %w", err)
+	}
+	defer rows.Close()
+	var (
+		rev  int64
+		seen bool
+		out  []*Record
+	)
+	for rows.Next() {
+		var (
+			ns, name, uid sql.NullString
+			rv            sql.NullInt64
+			value         []byte
+		)
+		if err := rows.Scan(&rev, &ns, &name, &uid, &rv, &value); err != nil {
+			return nil, 0, fmt.Errorf("list objects: %w", err)
+		}
+		seen = true
+		if !name.Valid { // the outer join found no object
+			continue
+		}
+		out = append(out, &Record{
+			Key:             Key{Resource: p.Resource, Namespace: ns.String, Name: name.String},
+			UID:             uid.String,
+			ResourceVersion: rv.Int64,
+			Value:           value,
+		})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list objects: %w", err)
+	}
+	if !seen {
+		return nil, 0, errors.New("list objects: revision row missing")
+	}
+	// Sorted here rather than in SQL: Postgres would sort by its collation,
+	// and clients expect the byte order etcd keys have.
+	slices.SortFunc(out, func(a, b *Record) int {
+		return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
+	})
+	return out, rev, nil
+}
+
+// Changes returns up to limit changes (all if limit <= 0) with revision >
+// afterRev, in revision order, or ErrCompacted if afterRev is below the
+// compacted revision. The rows and the compacted revision are read in one
+// statement, so a concurrent Compact can never leave a silent gap.
+func (s *SQLStore) Changes(ctx context.Context, afterRev int64, limit int) ([]Change, error) {
+	// The limit goes inside the derived table, so that Postgres reads only
+	// limit rows of the primary key instead of sorting the whole log.
+	sub := `SELECT * FROM changes WHERE revision > ? ORDER BY revision`
+	args := []any{afterRev}
+	if limit > 0 {
+		sub += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	q := `SELECT r.compacted_rev, c.revision, c.type, c.resource, c.namespace, c.name, c.uid, c.value
+		FROM revision r LEFT JOIN (` + sub + `) c ON 1 = 1
+		WHERE r.id = 1 ORDER BY c.revision`
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("read changes: %w", err)
+	}
+	defer rows.Close()
+	var (
+		compacted int64
+		seen      bool
+		out       []Change
+	)
+	for rows.Next() {
+		var (
+			rev                     sql.NullInt64
+			typ, res, ns, name, uid sql.NullString
+			value                   []byte
+		)
+		if err := rows.Scan(&compacted, &rev, &typ, &res, &ns, &name, &uid, &value); err != nil {
+			return nil, fmt.Errorf("read changes: %w", err)
+		}
+		seen = true
+		if !rev.Valid {
+			continue
+		}
+		out = append(out, Change{
+			Revision: rev.Int64,
+			Type:     EventType(typ.String),
+			Record: Record{
+				Key:             Key{Resource: res.String, Namespace: ns.String, Name: name.String},
+				UID:             uid.String,
+				ResourceVersion: rev.Int64,
+				Value:           value,
+			},
+		})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read changes: %w", err)
+	}
+	if !seen {
+		return nil, errors.New("read changes: revision row missing")
+	}
+	if afterRev < compacted {
+		return nil, ErrCompacted
+	}
+	return out, nil
+}
+
+// Revision returns the newest committed revision.
+func (s *SQLStore) Revision(ctx context.Context) (int64, error) {
+	var revs []int64
+	err := s.db.WithContext(ctx).Raw(`SELECT current_rev FROM revision WHERE id = 1`).Scan(&revs).Error
+	if err != nil {
+		return 0, fmt.Errorf("read revision: %w", err)
+	}
+	if len(revs) != 1 {
+		return 0, errors.New("read revision: revision row missing")
+	}
+	return revs[0], nil
+}
+
+// Compact drops the changes with revision <= keepAfter (clamped to the
+// current revision) and records keepAfter as the compacted revision, after
+// which Changes below it gives ErrCompacted. It never lowers the compacted
+// revision, so it is idempotent, and concurrent Compacts (from several API
+// servers) are safe.
+func (s *SQLStore) Compact(ctx context.Context, keepAfter int64) error {
+	db := s.wdb.WithContext(ctx)
+	// Record first, delete second: a reader that could miss deleted rows
+	// already sees the new compacted revision in the same snapshot, and a
+	// crash in between only leaves rows for the next Compact to delete.
+	err := db.Exec(`UPDATE revision
+		SET compacted_rev = CASE WHEN current_rev < ? THEN current_rev ELSE ? END
+		WHERE id = 1 AND compacted_rev < ?`, keepAfter, keepAfter, keepAfter).Error
+	if err != nil {
+		return fmt.Errorf("compact changes: %w", err)
+	}
+	err = db.Exec(`DELETE FROM changes WHERE revision <= (SELECT compacted_rev FROM revision WHERE id = 1)`).Error
+	if err != nil {
+		return fmt.Errorf("compact changes: %w", err)
+	}
+	return nil
+}
+
+// RunCompactor compacts the change log every interval, keeping the newest
+// CompactWindow revisions. It logs failures (at most one line a minute) and
+// tries again at the next tick. It returns nil when ctx is done.
+func (s *SQLStore) RunCompactor(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		return fmt.Errorf("run compactor: interval %v is not positive", interval)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var (
+		lastLog    time.Time
+		suppressed int
+	)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		err := s.compactOnce(ctx)
+		switch {
+		case err == nil || ctx.Err() != nil:
+			continue
+		case time.Since(lastLog) < time.Minute:
+			suppressed++
+		default:
+			s.log.Error().Err(err).Int("suppressed", suppressed).Msg("compact change log")
+			lastLog, suppressed = time.Now(), 0
+		}
+	}
+}
+
+func (s *SQLStore) compactOnce(ctx context.Context) error {
+	rev, err := s.Revision(ctx)
+	if err != nil {
+		return err
+	}
+	keep := rev - s.cfg.CompactWindow
+	if keep <= 0 {
+		return nil
+	}
+	if err := s.Compact(ctx, keep); err != nil {
+		return err
+	}
+	s.log.Debug().Int64("rev", keep).Msg("compacted change log")
+	return nil
+}
+
+func (c Config) withDefaults(kind string) (Config, error) {
+	if c.CompactWindow == 0 {
+		c.CompactWindow = 10000
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 256
+	}
+	if c.MaxOpenConns == 0 {
+		c.MaxOpenConns = 4
+		if kind == "postgres" {
+			c.MaxOpenConns = 16
+		}
+	}
+	switch {
+	case c.CompactWindow < 0:
+		return c, fmt.Errorf("compact window %d is negative", c.CompactWindow)
+	case c.MaxBatch < 1 || c.MaxBatch > maxBatchLimit:
+		return c, fmt.Errorf("max batch %d is not in [1, %d]", c.MaxBatch, maxBatchLimit)
+	case c.MaxOpenConns < 1:
+		return c, fmt.Errorf("max open conns %d is not positive", c.MaxOpenConns)
+	}
+	return c, nil
+}
+
+// parseDSN tells the database kind from the DSN and returns what to hand the
+// driver: the URL itself for Postgres, the file path for SQLite.
+func parseDSN(dsn string) (kind, target string, err error) {
+	switch {
+	case dsn == "":
+		return "", "", errors.New("empty dsn")
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return "postgres", dsn, nil
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	if path == "" {
+		return "", "", errors.New("dsn names no sqlite file")
+	}
+	return "sqlite", path, nil
+}
+
+// sqliteDSN adds the connection settings the store relies on: WAL, so
+// readers don't block the writer; a busy timeout for a writer in another
+// process; synchronous=NORMAL, durable enough with WAL and much faster; and
+// BEGIN IMMEDIATE, so a write transaction holds the write lock from its start.
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + fmt.Sprintf(
+		"_pragma=journal_mode(WAL)&_pragma=busy_timeout(%d)&_pragma=synchronous(NORMAL)&_txlock=immediate",
+		busyTimeoutMS)
+}

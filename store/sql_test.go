@@ -1,0 +1,348 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/rs/zerolog"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/minik8s/minik8s/store"
+	"github.com/minik8s/minik8s/store/storetest"
+)
+
+// backend opens fresh, empty stores of one kind and gives raw access to
+// their database.
+type backend struct {
+	name string
+	dsn  func(t testing.TB) string // a fresh, empty database
+	raw  func(t testing.TB, dsn string) *gorm.DB
+}
+
+var sqliteBackend = backend{
+	name: "sqlite",
+	dsn: func(t testing.TB) string {
+		return filepath.Join(t.TempDir(), "store.db")
+	},
+	raw: func(t testing.TB, dsn string) *gorm.DB {
+		return rawOpen(t, sqlite.Open(dsn+"?_pragma=busy_timeout(5000)"))
+	},
+}
+
+// postgresBackend gives each store a fresh schema of the database named by
+// MINIK8S_TEST_POSTGRES (through search_path), dropped when the test ends.
+var postgresBackend = backend{
+	name: "postgres",
+	dsn: func(t testing.TB) string {
+		base := os.Getenv("MINIK8S_TEST_POSTGRES")
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatalf("parse MINIK8S_TEST_POSTGRES: %v", err)
+		}
+		var b [6]byte
+		rand.Read(b[:])
+		schema := "store_test_" + hex.EncodeToString(b[:])
+		admin := rawOpen(t, postgres.Open(base))
+		if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+			t.Fatalf("create schema: %v", err)
+		}
+		t.Cleanup(func() {
+			if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
+				t.Errorf("drop schema: %v", err)
+			}
+		})
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	},
+	raw: func(t testing.TB, dsn string) *gorm.DB { return rawOpen(t, postgres.Open(dsn)) },
+}
+
+func rawOpen(t testing.TB, d gorm.Dialector) *gorm.DB {
+	t.Helper()
+	db, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("open raw database: %v", err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	return db
+}
+
+// backends returns SQLite always, and Postgres when MINIK8S_TEST_POSTGRES is
+// set.
+func backends() []backend {
+	if os.Getenv("MINIK8S_TEST_POSTGRES") == "" {
+		return []backend{sqliteBackend}
+	}
+	return []backend{sqliteBackend, postgresBackend}
+}
+
+func openStore(t testing.TB, cfg store.Config) *store.SQLStore {
+	t.Helper()
+	s, err := store.Open(t.Context(), cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) store.Store {
+				return openStore(t, store.Config{DSN: be.dsn(t)})
+			})
+		})
+	}
+	if os.Getenv("MINIK8S_TEST_POSTGRES") == "" {
+		t.Log("MINIK8S_TEST_POSTGRES unset: Postgres not tested")
+	}
+}
+
+func TestOpenConfig(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		cfg     store.Config
+		wantErr bool
+	}{
+		{"sqlite path", store.Config{DSN: filepath.Join(dir, "a.db")}, false},
+		{"sqlite url", store.Config{DSN: "sqlite://" + filepath.Join(dir, "b.db")}, false},
+		{"empty dsn", store.Config{}, true},
+		{"empty sqlite url", store.Config{DSN: "sqlite://"}, true},
+		{"missing directory", store.Config{DSN: filepath.Join(dir, "nope", "c.db")}, true},
+		{"negative window", store.Config{DSN: filepath.Join(dir, "d.db"), CompactWindow: -1}, true},
+		{"batch too large", store.Config{DSN: filepath.Join(dir, "e.db"), MaxBatch: 5000}, true},
+		{"postgres unreachable", store.Config{DSN: "postgres://u:p@127.0.0.1:1/db?sslmode=disable&connect_timeout=2"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := store.Open(t.Context(), tc.cfg, zerolog.Nop())
+			if err == nil {
+				s.Close()
+			}
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Open: error %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestReopenKeepsState(t *testing.T) {
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			dsn := be.dsn(t)
+			s, err := store.Open(t.Context(), store.Config{DSN: dsn}, zerolog.Nop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: "a"}, Value: []byte("{}")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: "b"}})
+			if !errors.Is(err, store.ErrClosed) {
+				t.Fatalf("create after close: %v, want ErrClosed", err)
+			}
+
+			s = openStore(t, store.Config{DSN: dsn})
+			if got, err := s.Get(t.Context(), r.Key); err != nil || got.ResourceVersion != r.ResourceVersion {
+				t.Fatalf("get after reopen: %v, %v", got, err)
+			}
+			if rev, err := s.Revision(t.Context()); err != nil || rev != 1 {
+				t.Fatalf("revision after reopen: %d, %v", rev, err)
+			}
+		})
+	}
+}
+
+// TestFailedTransaction makes the batch's transaction fail (the change log
+// table is renamed away): every write of the batch fails, nothing is
+// applied, and once the table is back the committer carries on.
+func TestFailedTransaction(t *testing.T) {
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			dsn := be.dsn(t)
+			s := openStore(t, store.Config{DSN: dsn})
+			raw := be.raw(t, dsn)
+			if err := raw.Exec("ALTER TABLE changes RENAME TO changes_away").Error; err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for i := range 4 {
+				wg.Go(func() {
+					_, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: fmt.Sprint(i)}, Value: []byte("{}")})
+					if err == nil || errors.Is(err, store.ErrAlreadyExists) {
+						t.Errorf("create %d without a change log: %v, want a database error", i, err)
+					}
+				})
+			}
+			wg.Wait()
+			if err := raw.Exec("ALTER TABLE changes_away RENAME TO changes").Error; err != nil {
+				t.Fatal(err)
+			}
+			list, rev, err := s.List(t.Context(), store.Prefix{Resource: "pods"}, store.ListOptions{})
+			if err != nil || len(list) != 0 || rev != 0 {
+				t.Fatalf("after failed batch: %d objects at %d, %v; want none at 0", len(list), rev, err)
+			}
+			r, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: "0"}, Value: []byte("{}")})
+			if err != nil || r.ResourceVersion != 1 {
+				t.Fatalf("create after recovery: %v, %v", r, err)
+			}
+		})
+	}
+}
+
+func TestRunCompactor(t *testing.T) {
+	s := openStore(t, store.Config{DSN: sqliteBackend.dsn(t), CompactWindow: 3})
+	if err := s.RunCompactor(t.Context(), 0); err == nil {
+		t.Fatal("RunCompactor with interval 0: no error")
+	}
+	for i := range 10 {
+		if _, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: fmt.Sprint(i)}, Value: []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.RunCompactor(ctx, 5*time.Millisecond) }()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := s.Changes(t.Context(), 6, 0)
+		if errors.Is(err, store.ErrCompacted) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the compactor did not compact to revision 7")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if changes, err := s.Changes(t.Context(), 7, 0); err != nil || len(changes) != 3 {
+		t.Fatalf("changes after 7: %d, %v; want 3", len(changes), err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("RunCompactor: %v", err)
+	}
+}
+
+// Benchmarks: go test ./store -run '^$' -bench . -benchtime 2s
+// (with MINIK8S_TEST_POSTGRES set for Postgres). They report writes/s and
+// the p99 latency of one write.
+
+func BenchmarkCreate(b *testing.B) {
+	benchWrites(b, func(b *testing.B, s *store.SQLStore, clients int) func(client, i int) error {
+		return func(client, i int) error {
+			_, err := s.Create(b.Context(), &store.Record{
+				Key:   store.Key{Resource: "pods", Namespace: "bench", Name: fmt.Sprintf("p-%d-%d", client, i)},
+				UID:   "uid",
+				Value: benchValue,
+			})
+			return err
+		}
+	})
+}
+
+func BenchmarkUpdate(b *testing.B) {
+	benchWrites(b, func(b *testing.B, s *store.SQLStore, clients int) func(client, i int) error {
+		// One object per client, so updates never conflict.
+		rvs := make([]int64, clients)
+		for c := range clients {
+			r, err := s.Create(b.Context(), &store.Record{
+				Key: store.Key{Resource: "pods", Namespace: "bench", Name: fmt.Sprint(c)}, UID: "uid", Value: benchValue,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rvs[c] = r.ResourceVersion
+		}
+		return func(client, _ int) error {
+			r, err := s.Update(b.Context(), &store.Record{
+				Key: store.Key{Resource: "pods", Namespace: "bench", Name: fmt.Sprint(client)}, Value: benchValue,
+			}, rvs[client])
+			if err == nil {
+				rvs[client] = r.ResourceVersion
+			}
+			return err
+		}
+	})
+}
+
+var benchValue = []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"bench"},` +
+	`"spec":{"containers":[{"name":"c","image":"nginx:1.27"}]},"status":{"phase":"Pending"}}`)
+
+// benchWrites runs setup's write function from 1 and 8 concurrent clients
+// on each backend, b.N writes in all.
+func benchWrites(b *testing.B, setup func(b *testing.B, s *store.SQLStore, clients int) func(client, i int) error) {
+	for _, be := range backends() {
+		for _, clients := range []int{1, 8} {
+			b.Run(fmt.Sprintf("%s/clients=%d", be.name, clients), func(b *testing.B) {
+				s := openStore(b, store.Config{DSN: be.dsn(b)})
+				write := setup(b, s, clients)
+				var (
+					next      atomic.Int64
+					wg        sync.WaitGroup
+					latencies = make([][]time.Duration, clients)
+				)
+				b.ResetTimer()
+				start := time.Now()
+				for c := range clients {
+					wg.Go(func() {
+						for {
+							i := next.Add(1)
+							if i > int64(b.N) {
+								return
+							}
+							t0 := time.Now()
+							if err := write(c, int(i)); err != nil {
+								b.Error(err)
+								return
+							}
+							latencies[c] = append(latencies[c], time.Since(t0))
+						}
+					})
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				b.StopTimer()
+				all := slices.Concat(latencies...)
+				slices.Sort(all)
+				if len(all) > 0 {
+					b.ReportMetric(float64(len(all))/elapsed.Seconds(), "writes/s")
+					b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+				}
+			})
+		}
+	}
+}
