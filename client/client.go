@@ -1,0 +1,286 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/minik8s/minik8s/kubeconfig"
+)
+
+// Config says where the API server is and how to talk to it.
+type Config struct {
+	Server    string        // base URL, e.g. http://127.0.0.1:6443
+	Token     string        // bearer token; "" sends none
+	QPS       float32       // client-side rate limit; 0: 50, negative: unlimited
+	Burst     int           // token bucket size; 0: 100
+	Timeout   time.Duration // per attempt of a non-watch request; 0: 30 s
+	UserAgent string        // "" : "minik8s"
+	// MaxRetries bounds the retries of one request after a 429 or a refused
+	// connection; 0: 10, negative: none.
+	MaxRetries int
+	// HTTPClient sends the requests; nil: a client with its own transport.
+	// Its Timeout must be 0, or it would cut watches short.
+	HTTPClient *http.Client
+}
+
+// Client talks to one API server. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL
+	token      string
+	userAgent  string
+	timeout    time.Duration
+	maxRetries int
+	http       *http.Client
+	limiter    *rate.Limiter
+
+	// sleep waits between retries; tests replace it to observe the waits.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New validates cfg, fills in its defaults and returns a client. It makes no
+// request.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.Server)
+	if err != nil {
+		return nil, fmt.Errorf("parse server url: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("server %q: want an http or https URL with a host", cfg.Server)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	if cfg.QPS == 0 {
+		cfg.QPS = 50
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 100
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "minik8s"
+	}
+	switch {
+	case cfg.MaxRetries == 0:
+		cfg.MaxRetries = 10
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	lim := rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst)
+	if cfg.QPS < 0 {
+		lim = rate.NewLimiter(rate.Inf, 0)
+	}
+	return &Client{
+		base:       u,
+		token:      cfg.Token,
+		userAgent:  cfg.UserAgent,
+		timeout:    cfg.Timeout,
+		maxRetries: cfg.MaxRetries,
+		http:       cfg.HTTPClient,
+		limiter:    lim,
+		sleep:      sleepCtx,
+	}, nil
+}
+
+// FromKubeconfig builds a client for the current context of the kubeconfig
+// at path, trusting its certificate-authority-data (or skipping
+// verification if it says so). qps and burst are as in Config.
+func FromKubeconfig(path string, qps float32, burst int) (*Client, error) {
+	kc, err := kubeconfig.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := kc.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if len(r.Cluster.CertificateAuthorityData) > 0 || r.Cluster.InsecureSkipTLSVerify {
+		tc := &tls.Config{InsecureSkipVerify: r.Cluster.InsecureSkipTLSVerify}
+		if len(r.Cluster.CertificateAuthorityData) > 0 {
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(r.Cluster.CertificateAuthorityData) {
+				return nil, fmt.Errorf("load certificate-authority-data of context %q: no PEM certificate", r.Context)
+			}
+			tc.RootCAs = pool
+		}
+		tr.TLSClientConfig = tc
+	}
+	return New(Config{
+		Server:     r.Cluster.Server,
+		Token:      r.Token,
+		QPS:        qps,
+		Burst:      burst,
+		HTTPClient: &http.Client{Transport: tr},
+	})
+}
+
+// request is one API call, kept whole so that it can be sent again.
+type request struct {
+	method      string
+	path        string // absolute API path, unescaped
+	query       url.Values
+	body        []byte
+	contentType string
+	watch       bool // no timeout: the response streams until it ends
+}
+
+// send performs r, waiting for the rate limiter before each attempt and
+// retrying 429s and refused GETs. It returns a 2xx response whose body the
+// caller must close, or an error: *StatusError for a non-2xx answer.
+func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("wait for rate limiter: %w", err)
+		}
+		resp, err := c.attempt(ctx, r)
+		if err != nil {
+			if r.method == http.MethodGet && errors.Is(err, syscall.ECONNREFUSED) && attempt < c.maxRetries {
+				// The server may be starting or restarting: try again soon.
+				if err := c.sleep(ctx, connBackoff(attempt)); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return resp, nil
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		serr := newStatusError(resp, body)
+		if resp.StatusCode == http.StatusTooManyRequests && attempt < c.maxRetries {
+			if err := c.sleep(ctx, retryAfterWait(serr)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return nil, serr
+	}
+}
+
+// attempt sends r once. A non-watch attempt is bounded by c.timeout, which
+// keeps running until the caller closes the body.
+func (c *Client) attempt(ctx context.Context, r *request) (*http.Response, error) {
+	cancel := context.CancelFunc(func() {})
+	if !r.watch {
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+	}
+	u := *c.base
+	u.Path += r.path
+	u.RawPath = ""
+	u.RawQuery = r.query.Encode()
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if r.body != nil {
+		ct := r.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// retryAfterWait is the server's Retry-After (1 s if it gave none) plus up
+// to 20% jitter, so that throttled clients do not come back in step.
+func retryAfterWait(err error) time.Duration {
+	d, ok := RetryAfter(err)
+	if !ok {
+		d = time.Second
+	}
+	return d + time.Duration(rand.Float64()*0.2*float64(d))
+}
+
+// connBackoff is the wait before retry n of a refused GET: 50 ms doubling,
+// capped at 1 s, with up to 20% jitter.
+func connBackoff(n int) time.Duration {
+	d := min(50*time.Millisecond<<min(n, 5), time.Second)
+	return d + time.Duration(rand.Float64()*0.2*float64(d))
+}
+
+// do sends r and decodes a JSON response into out (if out is not nil).
+func (c *Client) do(ctx context.Context, r *request, out any) error {
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode %s %s response: %w", r.method, r.path, err)
+	}
+	return nil
+}
+
+// Do sends one request to an absolute API path, which may carry a query
+// (such as "/version" or "/api/v1/pods?limit=1"), with in, if not nil, as
+// its JSON body, and decodes the JSON answer into out, if not nil. It has the
+// rate limiting, retries and errors of every call.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
+	u, err := url.Parse(path)
+	if err != nil {
+		return fmt.Errorf("parse path: %w", err)
+	}
+	r := &request{method: method, path: u.Path, query: u.Query()}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		r.body = b
+	}
+	return c.do(ctx, r, out)
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

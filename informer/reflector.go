@@ -1,0 +1,230 @@
+package informer
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/minik8s/minik8s/client"
+)
+
+// listAndWatch keeps the cache in step until ctx ends: list, watch from the
+// list's revision, re-watch from the last revision seen when a stream ends,
+// relist on 410, and back off after failures.
+func (i *Informer[T]) listAndWatch(ctx context.Context) {
+	var (
+		rv         int64
+		needList   = true
+		justListed bool
+		b          = backoff{min: i.minBackoff, max: i.maxBackoff}
+	)
+	for ctx.Err() == nil {
+		if needList {
+			items, listRV, err := i.lw.List(ctx, client.ListOptions{})
+			if err != nil {
+				if ctx.Err() == nil {
+					i.log.Warn().Err(err).Msg("list failed")
+					b.sleep(ctx)
+				}
+				continue
+			}
+			i.replace(items)
+			rv, needList, justListed = listRV, false, true
+			i.log.Debug().Int64("rv", rv).Int("objects", len(items)).Msg("listed")
+		}
+
+		n, lastRV, err := i.watch(ctx, rv)
+		rv = lastRV
+		switch {
+		case ctx.Err() != nil:
+			return
+		case client.IsGone(err):
+			i.log.Info().Int64("rv", rv).Msg("resource version too old, relisting")
+			needList = true
+			if justListed && n == 0 {
+				// Even the fresh list's revision is gone: don't spin.
+				b.sleep(ctx)
+			}
+		case err != nil:
+			i.log.Warn().Err(err).Int64("rv", rv).Msg("watch failed")
+			b.sleep(ctx)
+		case n == 0:
+			// A stream that ended without a single event: a server closing
+			// streams at once must not make us spin.
+			b.sleep(ctx)
+		default:
+			i.log.Debug().Int64("rv", rv).Msg("watch ended, resuming")
+			b.reset()
+		}
+		justListed = false
+	}
+}
+
+// watch applies the events of one watch stream from fromRV to the cache. It
+// returns how many events it saw, the last revision seen and why the stream
+// ended (nil: it closed).
+func (i *Informer[T]) watch(ctx context.Context, fromRV int64) (int, int64, error) {
+	// Stop the producer when we stop reading, whatever the reason.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch, err := i.lw.Watch(ctx, client.ListOptions{TimeoutSeconds: i.watchTimeout()}, fromRV)
+	if err != nil {
+		return 0, fromRV, err
+	}
+	rv, n := fromRV, 0
+	for {
+		var ev client.WatchEvent[T]
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return n, rv, ctx.Err()
+		case ev, ok = <-ch:
+			if !ok {
+				return n, rv, nil
+			}
+		}
+		switch ev.Type {
+		case client.Error:
+			return n, rv, ev.Err
+		case client.Added, client.Modified, client.Deleted:
+			i.apply(ev.Type, ev.Object)
+		case client.Bookmark:
+		default:
+			continue
+		}
+		n++
+		if r := client.ResourceVersion(ev.Object); r > 0 {
+			rv = r
+		}
+	}
+}
+
+// apply stores one watched change and queues its notification.
+func (i *Informer[T]) apply(t client.EventType, obj T) {
+	k := KeyOf(obj)
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	old, exists := i.items[k]
+	if t == client.Deleted {
+		if !exists {
+			return
+		}
+		delete(i.items, k)
+		i.unindexLocked(k, old)
+		i.notify(notification[T]{kind: notifyDelete, old: obj})
+		return
+	}
+	i.items[k] = obj
+	if exists {
+		i.unindexLocked(k, old)
+	}
+	i.indexLocked(k, obj)
+	if exists {
+		i.notify(notification[T]{kind: notifyUpdate, old: old, new: obj})
+	} else {
+		i.notify(notification[T]{kind: notifyAdd, new: obj})
+	}
+}
+
+// replace makes the cache exactly items, queueing deletes for cached objects
+// not in items, updates for those in both and adds for new ones.
+func (i *Informer[T]) replace(items []T) {
+	fresh := make(map[Key]T, len(items))
+	for _, obj := range items {
+		fresh[KeyOf(obj)] = obj
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for k, old := range i.items {
+		if _, ok := fresh[k]; !ok {
+			i.notify(notification[T]{kind: notifyDelete, old: old})
+		}
+	}
+	for _, obj := range items {
+		if old, ok := i.items[KeyOf(obj)]; ok {
+			i.notify(notification[T]{kind: notifyUpdate, old: old, new: obj})
+		} else {
+			i.notify(notification[T]{kind: notifyAdd, new: obj})
+		}
+	}
+	i.items = fresh
+	for name := range i.indices {
+		i.indices[name] = make(map[string]map[Key]struct{})
+	}
+	for k, obj := range fresh {
+		i.indexLocked(k, obj)
+	}
+	i.synced.Store(true)
+}
+
+func (i *Informer[T]) indexLocked(k Key, obj T) {
+	for _, ix := range i.indexers {
+		idx := i.indices[ix.Name]
+		for _, v := range ix.Func(obj) {
+			set := idx[v]
+			if set == nil {
+				set = make(map[Key]struct{})
+				idx[v] = set
+			}
+			set[k] = struct{}{}
+		}
+	}
+}
+
+func (i *Informer[T]) unindexLocked(k Key, obj T) {
+	for _, ix := range i.indexers {
+		idx := i.indices[ix.Name]
+		for _, v := range ix.Func(obj) {
+			delete(idx[v], k)
+			if len(idx[v]) == 0 {
+				delete(idx, v)
+			}
+		}
+	}
+}
+
+// backoff is a jittered exponential delay between failed attempts.
+type backoff struct {
+	min, max, cur time.Duration
+}
+
+func (b *backoff) sleep(ctx context.Context) {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else {
+		b.cur = min(2*b.cur, b.max)
+	}
+	d := b.cur + time.Duration(rand.Float64()*0.2*float64(b.cur))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+// WaitForCacheSync blocks until every synced function reports true, polling
+// every 10 ms; it returns false if ctx ends first.
+func WaitForCacheSync(ctx context.Context, synced ...func() bool) bool {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		done := true
+		for _, s := range synced {
+			if !s() {
+				done = false
+				break
+			}
+		}
+		if done {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+}
