@@ -1,0 +1,367 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/store"
+)
+
+// Defaults of the Hub's options.
+const (
+	DefaultPollInterval  = time.Second
+	DefaultRingSize      = 10000
+	DefaultWatcherBuffer = 1000
+)
+
+const (
+	pageSize   = 500 // changes read from the log per query
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 10 * time.Second
+)
+
+var (
+	// ErrSlowWatcher: the watcher's client fell further behind than the
+	// watcher's buffer allows, so the hub closed it. The client should watch
+	// again from the last revision it received.
+	ErrSlowWatcher = errors.New("hub: watcher fell behind")
+	// ErrStopped: the hub's Run has returned; no more changes are delivered.
+	ErrStopped = errors.New("hub: stopped")
+)
+
+// Option changes a Hub default.
+type Option func(*options)
+
+type options struct {
+	pollInterval  time.Duration
+	ringSize      int
+	watcherBuffer int
+}
+
+// WithPollInterval sets how often the hub compares its revision with the
+// change log's (DefaultPollInterval); d <= 0 keeps the default.
+func WithPollInterval(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.pollInterval = d
+		}
+	}
+}
+
+// WithRingSize sets how many recent changes the hub keeps in memory for
+// replay (DefaultRingSize); 0 disables the ring, n < 0 keeps the default.
+func WithRingSize(n int) Option {
+	return func(o *options) {
+		if n >= 0 {
+			o.ringSize = n
+		}
+	}
+}
+
+// WithWatcherBuffer sets how many changes a watcher may have pending before
+// it is closed as slow (DefaultWatcherBuffer); n <= 0 keeps the default.
+func WithWatcherBuffer(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.watcherBuffer = n
+		}
+	}
+}
+
+// Hub delivers committed changes to watchers in revision order; see the
+// package documentation. Its methods are safe for concurrent use.
+type Hub struct {
+	log    store.ChangeLog
+	bus    Bus
+	logger zerolog.Logger
+	errLog zerolog.Logger // rate-limited, for errors repeated by loops
+	opts   options
+
+	running    atomic.Bool
+	subscribed atomic.Bool
+	started    chan struct{} // closed once the starting revision is known
+	stopped    chan struct{} // closed when Run returns
+
+	mu       sync.Mutex
+	last     int64 // last delivered revision
+	ring     ring
+	watchers map[*Watcher]struct{}
+	closed   bool
+}
+
+// New returns a Hub that reads gaps from log and live changes from bus. It
+// starts nothing; call Run.
+func New(log store.ChangeLog, bus Bus, logger zerolog.Logger, opts ...Option) *Hub {
+	o := options{
+		pollInterval:  DefaultPollInterval,
+		ringSize:      DefaultRingSize,
+		watcherBuffer: DefaultWatcherBuffer,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Hub{
+		log:      log,
+		bus:      bus,
+		logger:   logger,
+		errLog:   logger.Sample(&zerolog.BurstSampler{Burst: 3, Period: 10 * time.Second}),
+		opts:     o,
+		started:  make(chan struct{}),
+		stopped:  make(chan struct{}),
+		ring:     newRing(o.ringSize),
+		watchers: make(map[*Watcher]struct{}),
+	}
+}
+
+// Run subscribes to the bus, learns the change log's current revision and
+// delivers changes until ctx is done. A failed or closed subscription is
+// renewed with backoff while the hub keeps polling the change log. When Run
+// returns, every watcher is closed with ErrStopped and Watch fails. Run
+// returns nil once ctx is done; it may be called only once.
+func (h *Hub) Run(ctx context.Context) error {
+	if !h.running.CompareAndSwap(false, true) {
+		return errors.New("hub: Run called twice")
+	}
+	defer h.shutdown()
+
+	// Subscribe before reading the revision: whatever commits in between
+	// arrives on the bus and is dropped as a duplicate, so nothing is lost.
+	events, err := h.bus.Subscribe(ctx)
+	retry := time.NewTimer(minBackoff)
+	backoff := minBackoff
+	if err != nil {
+		h.errLog.Warn().Err(err).Msg("subscribe to bus failed; polling the change log meanwhile")
+	} else {
+		h.subscribed.Store(true)
+		retry.Stop()
+	}
+	defer retry.Stop()
+
+	rev, err := h.startRevision(ctx)
+	if err != nil {
+		return nil // ctx done
+	}
+	h.mu.Lock()
+	h.last = rev
+	h.ring.reset(rev)
+	h.mu.Unlock()
+	close(h.started)
+	h.logger.Info().Int64("rev", rev).Msg("watch hub started")
+
+	poll := time.NewTicker(h.opts.pollInterval)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case c, ok := <-events:
+			if !ok {
+				events = nil
+				h.subscribed.Store(false)
+				h.logger.Warn().Msg("bus subscription closed; resubscribing")
+				backoff = minBackoff
+				retry.Reset(backoff)
+				continue
+			}
+			h.receive(ctx, c)
+		case <-poll.C:
+			h.poll(ctx)
+		case <-retry.C:
+			events, err = h.bus.Subscribe(ctx)
+			if err != nil {
+				h.errLog.Warn().Err(err).Dur("backoff", backoff).Msg("subscribe to bus failed")
+				backoff = min(2*backoff, maxBackoff)
+				retry.Reset(backoff)
+				continue
+			}
+			h.subscribed.Store(true)
+			h.logger.Info().Msg("bus subscription renewed")
+			// Catch up with what was published while unsubscribed; anything
+			// committed later arrives on the new subscription.
+			h.poll(ctx)
+		}
+	}
+}
+
+// startRevision returns the change log's revision, retrying with backoff;
+// it fails only when ctx is done.
+func (h *Hub) startRevision(ctx context.Context) (int64, error) {
+	for backoff := minBackoff; ; backoff = min(2*backoff, maxBackoff) {
+		rev, err := h.log.Revision(ctx)
+		if err == nil {
+			return rev, nil
+		}
+		h.errLog.Warn().Err(err).Msg("read store revision failed")
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func (h *Hub) shutdown() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	h.subscribed.Store(false)
+	for w := range h.watchers {
+		h.removeLocked(w, ErrStopped)
+	}
+	close(h.stopped)
+}
+
+// receive handles one change from the bus.
+func (h *Hub) receive(ctx context.Context, c store.Change) {
+	last := h.Revision()
+	if c.Revision <= last {
+		return // duplicate, or already read from the change log
+	}
+	if c.Revision > last+1 {
+		// A gap: deliver the missing revisions from the log first.
+		if err := h.catchUp(ctx, c.Revision-1); err != nil {
+			h.errLog.Warn().Err(err).Int64("rev", c.Revision).Msg("fill gap from change log failed; retrying at next poll")
+			return
+		}
+		if last = h.Revision(); c.Revision != last+1 {
+			// Already delivered from the log, or the log does not show the
+			// gap's revisions yet: the next poll takes it from there.
+			return
+		}
+	}
+	h.deliver([]store.Change{c})
+}
+
+// poll delivers whatever the change log holds beyond the last revision.
+func (h *Hub) poll(ctx context.Context) {
+	rev, err := h.log.Revision(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.errLog.Warn().Err(err).Msg("read store revision failed")
+		}
+		return
+	}
+	if rev > h.Revision() {
+		if err := h.catchUp(ctx, rev); err != nil && ctx.Err() == nil {
+			h.errLog.Warn().Err(err).Msg("read change log failed")
+		}
+	}
+}
+
+// catchUp delivers changes from the log until the last delivered revision
+// reaches target or the log has nothing more. The log is authoritative: a
+// revision it skips does not exist. If the log was compacted past the last
+// delivered revision, every watcher is closed with store.ErrCompacted (their
+// clients relist) and the hub restarts from the log's current revision.
+func (h *Hub) catchUp(ctx context.Context, target int64) error {
+	for {
+		last := h.Revision()
+		if last >= target {
+			return nil
+		}
+		cs, err := h.log.Changes(ctx, last, pageSize)
+		if errors.Is(err, store.ErrCompacted) {
+			return h.restart(ctx, last)
+		}
+		if err != nil {
+			return fmt.Errorf("read changes after %d: %w", last, err)
+		}
+		if len(cs) == 0 {
+			return nil
+		}
+		h.deliver(cs)
+	}
+}
+
+func (h *Hub) restart(ctx context.Context, last int64) error {
+	rev, err := h.log.Revision(ctx)
+	if err != nil {
+		return fmt.Errorf("read store revision: %w", err)
+	}
+	h.logger.Error().Int64("rev", last).Int64("newRev", rev).
+		Msg("change log compacted past the hub's revision; closing all watchers")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.watchers {
+		h.removeLocked(w, store.ErrCompacted)
+	}
+	h.last = rev
+	h.ring.reset(rev)
+	return nil
+}
+
+// deliver hands changes, in revision order, to the ring and every watcher,
+// skipping those at or below the last delivered revision. It never blocks:
+// a watcher without room is closed with ErrSlowWatcher.
+func (h *Hub) deliver(cs []store.Change) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range cs {
+		if c.Revision <= h.last {
+			continue
+		}
+		h.last = c.Revision
+		h.ring.push(c)
+		for w := range h.watchers {
+			if !w.filter(&c) {
+				continue
+			}
+			select {
+			case w.live <- c:
+			default:
+				h.removeLocked(w, ErrSlowWatcher)
+				h.logger.Debug().Int64("rev", c.Revision).Msg("closed slow watcher")
+			}
+		}
+	}
+}
+
+// removeLocked unregisters w, if still registered, recording err as the
+// reason; its live channel is closed, so it ends after draining it.
+func (h *Hub) removeLocked(w *Watcher, err error) {
+	if _, ok := h.watchers[w]; !ok {
+		return
+	}
+	delete(h.watchers, w)
+	w.setErr(err)
+	close(w.live)
+}
+
+func (h *Hub) remove(w *Watcher, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.removeLocked(w, err)
+}
+
+// Revision returns the last revision delivered to watchers (0 before Run has
+// started), for bookmarks: every change up to it has been delivered.
+func (h *Hub) Revision() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.last
+}
+
+// Watchers returns the number of open watchers.
+func (h *Hub) Watchers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.watchers)
+}
+
+// Ready reports whether the hub is running and subscribed to the bus. A hub
+// that is not ready still delivers every change, but only as fast as it
+// polls the change log.
+func (h *Hub) Ready() bool {
+	select {
+	case <-h.started:
+		return h.subscribed.Load()
+	default:
+		return false
+	}
+}

@@ -1,0 +1,492 @@
+package hub_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/apiserver/hub"
+	"github.com/minik8s/minik8s/apiserver/hub/bustest"
+	"github.com/minik8s/minik8s/store"
+)
+
+const timeout = bustest.Timeout
+
+func openStore(t *testing.T) *store.SQLStore {
+	t.Helper()
+	s, err := store.Open(context.Background(), store.Config{DSN: filepath.Join(t.TempDir(), "test.db")}, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// wire publishes every commit of s on bus, as the API server does.
+func wire(s *store.SQLStore, bus hub.Bus) {
+	s.SetOnCommit(func(cs []store.Change) { _ = bus.Publish(context.Background(), cs) })
+}
+
+// startHub runs a hub until the test ends, and waits until it is ready.
+func startHub(t *testing.T, log store.ChangeLog, bus hub.Bus, opts ...hub.Option) *hub.Hub {
+	t.Helper()
+	h := hub.New(log, bus, zerolog.Nop(), opts...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	waitFor(t, "hub ready", h.Ready)
+	return h
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func put(t *testing.T, s store.Store, name string) int64 {
+	t.Helper()
+	r, err := s.Create(context.Background(), &store.Record{
+		Key: store.Key{Resource: "configmaps", Namespace: "default", Name: name},
+		UID: "uid-" + name, Value: []byte(`{}`),
+	})
+	if err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	return r.ResourceVersion
+}
+
+func putN(t *testing.T, s store.Store, prefix string, n int) (first, last int64) {
+	t.Helper()
+	for i := range n {
+		rev := put(t, s, fmt.Sprint(prefix, i))
+		if i == 0 {
+			first = rev
+		}
+		last = rev
+	}
+	return first, last
+}
+
+func watch(t *testing.T, h *hub.Hub, from int64, filter func(*store.Change) bool) *hub.Watcher {
+	t.Helper()
+	w, err := h.Watch(context.Background(), from, filter)
+	if err != nil {
+		t.Fatalf("watch from %d: %v", from, err)
+	}
+	t.Cleanup(w.Stop)
+	return w
+}
+
+func next(t *testing.T, w *hub.Watcher) store.Change {
+	t.Helper()
+	select {
+	case c, ok := <-w.Events():
+		if !ok {
+			t.Fatalf("watch ended: %v", w.Err())
+		}
+		return c
+	case <-time.After(timeout):
+		t.Fatal("timed out waiting for a change")
+	}
+	panic("unreachable")
+}
+
+// expectRevs receives the revisions from..to, in order, with nothing between.
+func expectRevs(t *testing.T, w *hub.Watcher, from, to int64) {
+	t.Helper()
+	for rev := from; rev <= to; rev++ {
+		if c := next(t, w); c.Revision != rev {
+			t.Fatalf("got revision %d, want %d", c.Revision, rev)
+		}
+	}
+}
+
+// drain reads w until it ends and returns the revisions it got.
+func drain(t *testing.T, w *hub.Watcher) []int64 {
+	t.Helper()
+	var revs []int64
+	deadline := time.After(timeout)
+	for {
+		select {
+		case c, ok := <-w.Events():
+			if !ok {
+				return revs
+			}
+			revs = append(revs, c.Revision)
+		case <-deadline:
+			t.Fatal("watch did not end")
+		}
+	}
+}
+
+func TestReplayThenLiveUnderConcurrentWriters(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	// A small ring makes some watchers replay from memory, others from the log.
+	h := startHub(t, s, bus, hub.WithRingSize(32), hub.WithWatcherBuffer(1<<16))
+	putN(t, s, "pre-", 100)
+
+	type result struct {
+		from int64
+		revs []int64
+		last atomic.Int64
+	}
+	var (
+		results []*result
+		readers sync.WaitGroup
+		writers sync.WaitGroup
+	)
+	// Writers keep going until every watcher has started.
+	watching := make(chan struct{})
+	for g := range 4 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-watching:
+					if i >= 20 {
+						return
+					}
+				default:
+				}
+				name := fmt.Sprintf("w%d-%d", g, i)
+				if _, err := s.Create(context.Background(), &store.Record{
+					Key: store.Key{Resource: "configmaps", Namespace: "default", Name: name}, Value: []byte(`{}`),
+				}); err != nil {
+					t.Errorf("create %s: %v", name, err)
+					return
+				}
+			}
+		}()
+	}
+	var watchers []*hub.Watcher
+	for i := range 16 {
+		rev, err := s.Revision(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := rand.Int64N(rev) + 1 // anywhere from the first write to now
+		if i%4 == 0 {
+			from = h.Revision() // as of the hub
+		}
+		w := watch(t, h, from, nil)
+		watchers = append(watchers, w)
+		r := &result{from: from}
+		r.last.Store(from)
+		results = append(results, r)
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for c := range w.Events() {
+				r.revs = append(r.revs, c.Revision)
+				r.last.Store(c.Revision)
+			}
+		}()
+		time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond)
+	}
+	close(watching)
+	writers.Wait()
+	final, err := s.Revision(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	behind := func(r *result) bool { return r.last.Load() != final }
+	for deadline := time.Now().Add(timeout); slices.ContainsFunc(results, behind); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			for i, r := range results {
+				if behind(r) {
+					t.Errorf("watcher %d from %d: at %d, want %d; Err = %v", i, r.from, r.last.Load(), final, watchers[i].Err())
+				}
+			}
+			t.FailNow()
+		}
+	}
+	for _, w := range watchers {
+		w.Stop()
+	}
+	readers.Wait()
+	for i, r := range results {
+		if int64(len(r.revs)) != final-r.from {
+			t.Errorf("watcher %d from %d: got %d changes, want %d", i, r.from, len(r.revs), final-r.from)
+		}
+		for j, rev := range r.revs {
+			if rev != r.from+1+int64(j) {
+				t.Fatalf("watcher %d from %d: change %d has revision %d, want %d", i, r.from, j, rev, r.from+1+int64(j))
+			}
+		}
+	}
+}
+
+func TestWatchReplaysFromOldRevision(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	// Written before the hub starts: only the change log has them. More than
+	// one page of the log.
+	first, last := putN(t, s, "old-", 1100)
+	h := startHub(t, s, bus, hub.WithWatcherBuffer(1<<12))
+
+	w := watch(t, h, first+2, nil)
+	expectRevs(t, w, first+3, last)
+	live := put(t, s, "live")
+	expectRevs(t, w, live, live)
+
+	// Changes the hub delivered are replayed from its ring.
+	_, last2 := putN(t, s, "new-", 5)
+	w2 := watch(t, h, live+1, nil)
+	expectRevs(t, w2, live+2, last2)
+}
+
+func TestWatchCompactedRevision(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	first, last := putN(t, s, "c-", 10)
+	if err := s.Compact(context.Background(), first+4); err != nil {
+		t.Fatal(err)
+	}
+	h := startHub(t, s, bus) // its ring does not hold the old changes
+
+	if _, err := h.Watch(context.Background(), first+1, nil); !errors.Is(err, store.ErrCompacted) {
+		t.Fatalf("watch below the compacted revision: err = %v, want ErrCompacted", err)
+	}
+	w := watch(t, h, first+4, nil)
+	expectRevs(t, w, first+5, last)
+}
+
+func TestWatchFromNowAndFuture(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	_, last := putN(t, s, "a-", 3)
+	h := startHub(t, s, bus)
+
+	now := watch(t, h, 0, nil)
+	future := watch(t, h, last+2, nil)
+	_, last2 := putN(t, s, "b-", 3)
+	expectRevs(t, now, last+1, last2)
+	expectRevs(t, future, last+3, last2)
+}
+
+func TestWatchFilter(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	h := startHub(t, s, bus)
+	start := put(t, s, "first") // not 0, which means "from now"
+	onlyA := func(c *store.Change) bool { return strings.HasPrefix(c.Name, "a-") }
+
+	live := watch(t, h, 0, onlyA)
+	for _, name := range []string{"a-1", "b-1", "b-2", "a-2"} {
+		put(t, s, name)
+	}
+	replayed := watch(t, h, start, onlyA)
+	for _, w := range []*hub.Watcher{live, replayed} {
+		for _, want := range []string{"a-1", "a-2"} {
+			if c := next(t, w); c.Name != want {
+				t.Fatalf("got %s (%d), want %s", c.Name, c.Revision, want)
+			}
+		}
+	}
+}
+
+func TestSlowWatcherIsCutOff(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	h := startHub(t, s, bus, hub.WithWatcherBuffer(4))
+	slow := watch(t, h, 0, nil)
+	fast := watch(t, h, 0, nil)
+
+	// The fast client takes each change before the next write; the slow one
+	// never reads.
+	var first int64
+	for i := range 30 {
+		rev := put(t, s, fmt.Sprint("x-", i))
+		if i == 0 {
+			first = rev
+		}
+		expectRevs(t, fast, rev, rev)
+	}
+
+	// The slow one gets what it had buffered, in order, then ends.
+	revs := drain(t, slow)
+	if len(revs) == 0 || len(revs) >= 30 {
+		t.Fatalf("slow watcher got %d changes before closing, want a short prefix", len(revs))
+	}
+	for i, rev := range revs {
+		if rev != first+int64(i) {
+			t.Fatalf("slow watcher: change %d has revision %d, want %d", i, rev, first+int64(i))
+		}
+	}
+	if !errors.Is(slow.Err(), hub.ErrSlowWatcher) {
+		t.Fatalf("slow watcher Err = %v, want ErrSlowWatcher", slow.Err())
+	}
+	if n := h.Watchers(); n != 1 {
+		t.Fatalf("Watchers() = %d, want 1", n)
+	}
+}
+
+func TestGapIsFilledFromLog(t *testing.T) {
+	s := openStore(t) // not wired: the test publishes by hand
+	bus := hub.NewLocal(0)
+	h := startHub(t, s, bus, hub.WithPollInterval(time.Hour))
+	w := watch(t, h, 0, nil)
+	start := h.Revision()
+	putN(t, s, "g-", 3)
+	cs, err := s.Changes(context.Background(), start, 10)
+	if err != nil || len(cs) != 3 {
+		t.Fatalf("changes: %v, %d", err, len(cs))
+	}
+	publish := func(cs ...store.Change) {
+		if err := bus.Publish(context.Background(), cs); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	publish(cs[1]) // N+2 before N+1
+	expectRevs(t, w, start+1, start+2)
+	publish(cs[0], cs[1]) // duplicates
+	publish(cs[2])
+	expectRevs(t, w, start+3, start+3)
+}
+
+func TestPollingHealsLostMessages(t *testing.T) {
+	s := openStore(t) // not wired: every message is lost
+	h := startHub(t, s, hub.NewLocal(0), hub.WithPollInterval(20*time.Millisecond))
+	w := watch(t, h, 0, nil)
+	first, last := putN(t, s, "p-", 3)
+	expectRevs(t, w, first, last)
+}
+
+// cutBus is a Bus whose subscriptions the test can end.
+type cutBus struct {
+	*hub.Local
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+func (b *cutBus) Subscribe(ctx context.Context) (<-chan store.Change, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	b.mu.Lock()
+	b.cancel = cancel
+	b.mu.Unlock()
+	return b.Local.Subscribe(ctx)
+}
+
+func (b *cutBus) cut() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cancel()
+}
+
+func TestResubscribesAndCatchesUp(t *testing.T) {
+	s := openStore(t)
+	bus := &cutBus{Local: hub.NewLocal(0)}
+	wire(s, bus)
+	h := startHub(t, s, bus, hub.WithPollInterval(time.Hour))
+	w := watch(t, h, 0, nil)
+
+	bus.cut()
+	waitFor(t, "subscription gone", func() bool { return bus.Subscribers() == 0 })
+	first, _ := putN(t, s, "lost-", 3) // published to nobody
+	waitFor(t, "resubscribed", func() bool { return bus.Subscribers() == 1 && h.Ready() })
+	last := put(t, s, "after")
+	expectRevs(t, w, first, last)
+}
+
+func TestHubCompactedPastItsRevision(t *testing.T) {
+	s := openStore(t) // not wired
+	bus := hub.NewLocal(0)
+	h := startHub(t, s, bus, hub.WithPollInterval(time.Hour))
+	w := watch(t, h, 0, nil)
+	_, last := putN(t, s, "k-", 5)
+	if err := s.Compact(context.Background(), last-1); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := s.Changes(context.Background(), last-1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Publish(context.Background(), cs); err != nil { // reveals the gap
+		t.Fatal(err)
+	}
+	drain(t, w)
+	if !errors.Is(w.Err(), store.ErrCompacted) {
+		t.Fatalf("Err = %v, want ErrCompacted", w.Err())
+	}
+	waitFor(t, "hub at the newest revision", func() bool { return h.Revision() == last })
+}
+
+func TestStop(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	h := hub.New(s, bus, zerolog.Nop())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+
+	w1, err := h.Watch(context.Background(), 0, nil) // waits for Run to start
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, err := h.Watch(context.Background(), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.Watchers(); n != 2 {
+		t.Fatalf("Watchers() = %d, want 2", n)
+	}
+
+	w1.Stop()
+	if revs := drain(t, w1); len(revs) != 0 || w1.Err() != nil {
+		t.Fatalf("stopped watcher: got %v, Err = %v", revs, w1.Err())
+	}
+	if n := h.Watchers(); n != 1 {
+		t.Fatalf("Watchers() after Stop = %d, want 1", n)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	drain(t, w2)
+	if !errors.Is(w2.Err(), hub.ErrStopped) {
+		t.Fatalf("Err after Run returned = %v, want ErrStopped", w2.Err())
+	}
+	if _, err := h.Watch(context.Background(), 0, nil); !errors.Is(err, hub.ErrStopped) {
+		t.Fatalf("Watch after Run returned: err = %v, want ErrStopped", err)
+	}
+	if h.Ready() {
+		t.Fatal("Ready after Run returned")
+	}
+}
+
+func BenchmarkDeliveryLatencyLocal(b *testing.B) {
+	bus := hub.NewLocal(0)
+	bustest.Latency(b, bus, bus)
+}
