@@ -1,0 +1,35 @@
+# minik8s: `make run` builds and starts every component; `make test` runs
+# the unit, integration and end-to-end suites against real Postgres, Redis
+# and Docker (hack/services.sh starts them).
+
+export CGO_ENABLED := 0
+GO ?= go
+BIN := minik8s
+
+export MINIK8S_TEST_POSTGRES ?= postgres://postgres:postgres@127.0.0.1:5432/minik8s_test?sslmode=disable
+export MINIK8S_TEST_REDIS ?= redis://127.0.0.1:6379/0
+export MINIK8S_TEST_DOCKER ?= 1
+
+.PHONY: build run test services vet bench clean
+
+build:
+	$(GO) build -o $(BIN) .
+
+run: build
+	./$(BIN) all
+
+services:
+	bash hack/services.sh
+
+vet:
+	$(GO) vet ./...
+
+test: services build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+bench: services build
+	$(GO) test -run '^$$' -bench . -benchtime 2000x -count 1 ./store/...
+
+clean:
+	rm -rf $(BIN) .minik8s

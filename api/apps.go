@@ -1,0 +1,213 @@
+package api
+
+// This file holds the apps/v1 kinds (ReplicaSet, Deployment) and
+// autoscaling/v1 Scale, the body of their scale subresource.
+
+// ReplicaSet keeps a number of identical pods running (apps/v1).
+type ReplicaSet struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+	// Spec is the desired state.
+	Spec ReplicaSetSpec `json:"spec,omitempty"`
+	// Status is the observed state, written by the controller.
+	Status ReplicaSetStatus `json:"status,omitempty"`
+}
+
+// ReplicaSetSpec is the desired state of a ReplicaSet.
+type ReplicaSetSpec struct {
+	// Replicas is the desired number of pods (default 1).
+	Replicas *int32 `json:"replicas,omitempty"`
+	// MinReadySeconds a pod must be ready to count as available.
+	MinReadySeconds int32 `json:"minReadySeconds,omitempty"`
+	// Selector selects the pods the ReplicaSet owns; it must match the
+	// template's labels and is immutable.
+	Selector *LabelSelector `json:"selector"`
+	// Template is the pod created when replicas are missing.
+	Template PodTemplateSpec `json:"template,omitempty"`
+}
+
+// ReplicaSetStatus is the observed state of a ReplicaSet.
+type ReplicaSetStatus struct {
+	// Replicas is the number of pods owned.
+	Replicas int32 `json:"replicas"`
+	// FullyLabeledReplicas is the number of pods whose labels match the
+	// template's.
+	FullyLabeledReplicas int32 `json:"fullyLabeledReplicas,omitempty"`
+	// ReadyReplicas is the number of ready pods.
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	// AvailableReplicas is the number of pods ready for MinReadySeconds.
+	AvailableReplicas int32 `json:"availableReplicas,omitempty"`
+	// ObservedGeneration is the generation the status describes.
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions are the ReplicaSet's current state.
+	Conditions []ReplicaSetCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// ReplicaSetCondition is one aspect of a ReplicaSet's state.
+type ReplicaSetCondition struct {
+	// Type of the condition.
+	Type ReplicaSetConditionType `json:"type"`
+	// Status: True, False or Unknown.
+	Status ConditionStatus `json:"status"`
+	// LastTransitionTime is when Status last changed.
+	LastTransitionTime Time `json:"lastTransitionTime,omitempty"`
+	// Reason is a brief CamelCase reason for the last transition.
+	Reason string `json:"reason,omitempty"`
+	// Message is a human-readable explanation.
+	Message string `json:"message,omitempty"`
+}
+
+// ReplicaSetConditionType names a ReplicaSet condition.
+type ReplicaSetConditionType string
+
+// ReplicaSetReplicaFailure: a pod could not be created or deleted.
+const ReplicaSetReplicaFailure ReplicaSetConditionType = "ReplicaFailure"
+
+// Deployment rolls out a pod template through ReplicaSets (apps/v1).
+type Deployment struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+	// Spec is the desired state.
+	Spec DeploymentSpec `json:"spec,omitempty"`
+	// Status is the observed state, written by the controller.
+	Status DeploymentStatus `json:"status,omitempty"`
+}
+
+// DeploymentSpec is the desired state of a Deployment.
+type DeploymentSpec struct {
+	// Replicas is the desired number of pods (default 1).
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Selector selects the pods the Deployment manages; it must match the
+	// template's labels and is immutable.
+	Selector *LabelSelector `json:"selector"`
+	// Template is the pod the Deployment rolls out.
+	Template PodTemplateSpec `json:"template"`
+	// Strategy replaces old pods with new ones.
+	Strategy DeploymentStrategy `json:"strategy,omitempty" patchStrategy:"retainKeys"`
+	// MinReadySeconds a pod must be ready to count as available.
+	MinReadySeconds int32 `json:"minReadySeconds,omitempty"`
+	// RevisionHistoryLimit is the number of old ReplicaSets kept (default 10).
+	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty"`
+	// Paused stops the rollout.
+	Paused bool `json:"paused,omitempty"`
+	// ProgressDeadlineSeconds after which a stalled rollout is reported as
+	// failed (default 600).
+	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
+}
+
+// DeploymentStrategy is how a Deployment replaces pods.
+type DeploymentStrategy struct {
+	// Type: RollingUpdate (default) or Recreate.
+	Type DeploymentStrategyType `json:"type,omitempty"`
+	// RollingUpdate parameters; only with type RollingUpdate.
+	RollingUpdate *RollingUpdateDeployment `json:"rollingUpdate,omitempty"`
+}
+
+// DeploymentStrategyType names a deployment strategy.
+type DeploymentStrategyType string
+
+// Deployment strategies.
+const (
+	// RecreateDeploymentStrategyType kills every old pod before creating new ones.
+	RecreateDeploymentStrategyType DeploymentStrategyType = "Recreate"
+	// RollingUpdateDeploymentStrategyType replaces pods gradually.
+	RollingUpdateDeploymentStrategyType DeploymentStrategyType = "RollingUpdate"
+)
+
+// RollingUpdateDeployment bounds a rolling update.
+type RollingUpdateDeployment struct {
+	// MaxUnavailable pods during the update: a number or a percentage of
+	// the desired replicas, rounded down (default 25%).
+	MaxUnavailable *IntOrString `json:"maxUnavailable,omitempty"`
+	// MaxSurge pods above the desired replicas: a number or a percentage,
+	// rounded up (default 25%).
+	MaxSurge *IntOrString `json:"maxSurge,omitempty"`
+}
+
+// DeploymentStatus is the observed state of a Deployment.
+type DeploymentStatus struct {
+	// ObservedGeneration is the generation the status describes.
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Replicas is the number of pods targeted by the Deployment.
+	Replicas int32 `json:"replicas,omitempty"`
+	// UpdatedReplicas is the number of pods from the current template.
+	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
+	// ReadyReplicas is the number of ready pods.
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	// AvailableReplicas is the number of pods ready for MinReadySeconds.
+	AvailableReplicas int32 `json:"availableReplicas,omitempty"`
+	// UnavailableReplicas is the number of pods still needed for 100%
+	// availability.
+	UnavailableReplicas int32 `json:"unavailableReplicas,omitempty"`
+	// Conditions are the Deployment's current state.
+	Conditions []DeploymentCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+	// CollisionCount disambiguates ReplicaSet names on hash collisions.
+	CollisionCount *int32 `json:"collisionCount,omitempty"`
+}
+
+// DeploymentCondition is one aspect of a Deployment's state.
+type DeploymentCondition struct {
+	// Type of the condition.
+	Type DeploymentConditionType `json:"type"`
+	// Status: True, False or Unknown.
+	Status ConditionStatus `json:"status"`
+	// LastUpdateTime is when the condition was last written.
+	LastUpdateTime Time `json:"lastUpdateTime,omitempty"`
+	// LastTransitionTime is when Status last changed.
+	LastTransitionTime Time `json:"lastTransitionTime,omitempty"`
+	// Reason is a brief CamelCase reason for the last transition.
+	Reason string `json:"reason,omitempty"`
+	// Message is a human-readable explanation.
+	Message string `json:"message,omitempty"`
+}
+
+// DeploymentConditionType names a deployment condition.
+type DeploymentConditionType string
+
+// Deployment condition types.
+const (
+	// DeploymentAvailable: at least the minimum of pods is available.
+	DeploymentAvailable DeploymentConditionType = "Available"
+	// DeploymentProgressing: the rollout is progressing or has completed.
+	DeploymentProgressing DeploymentConditionType = "Progressing"
+	// DeploymentReplicaFailure: a pod could not be created or deleted.
+	DeploymentReplicaFailure DeploymentConditionType = "ReplicaFailure"
+)
+
+// Labels and annotations the deployment controller maintains, as Kubernetes.
+const (
+	// DefaultDeploymentUniqueLabelKey labels a ReplicaSet and its pods with
+	// the hash of their template.
+	DefaultDeploymentUniqueLabelKey = "pod-template-hash"
+	// RevisionAnnotation holds a ReplicaSet's rollout revision.
+	RevisionAnnotation = "deployment.kubernetes.io/revision"
+	// DesiredReplicasAnnotation holds the Deployment's replicas when the
+	// ReplicaSet was last scaled.
+	DesiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas"
+	// MaxReplicasAnnotation holds replicas + maxSurge at that time.
+	MaxReplicasAnnotation = "deployment.kubernetes.io/max-replicas"
+)
+
+// Scale is the body of the scale subresource (autoscaling/v1).
+type Scale struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+	// Spec is the desired scale.
+	Spec ScaleSpec `json:"spec,omitempty"`
+	// Status is the current scale.
+	Status ScaleStatus `json:"status,omitempty"`
+}
+
+// ScaleSpec is the desired scale.
+type ScaleSpec struct {
+	// Replicas desired.
+	Replicas int32 `json:"replicas,omitempty"`
+}
+
+// ScaleStatus is the current scale.
+type ScaleStatus struct {
+	// Replicas observed.
+	Replicas int32 `json:"replicas"`
+	// Selector is the label selector of the pods, in string form.
+	Selector string `json:"selector,omitempty"`
+}

@@ -1,0 +1,245 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/store"
+)
+
+// deleteOptions reads DeleteOptions from the body (if any) and the query.
+func deleteOptions(r *request) (api.DeleteOptions, error) {
+	var opts api.DeleteOptions
+	b, err := readBody(r)
+	if err != nil {
+		return opts, err
+	}
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &opts); err != nil {
+			return opts, badRequest("invalid DeleteOptions: %v", err)
+		}
+	}
+	if g := r.query("gracePeriodSeconds"); g != "" {
+		n, err := strconv.ParseInt(g, 10, 64)
+		if err != nil {
+			return opts, badRequest("invalid gracePeriodSeconds %q", g)
+		}
+		opts.GracePeriodSeconds = &n
+	}
+	if p := r.query("propagationPolicy"); p != "" {
+		opts.PropagationPolicy = &p
+	}
+	if o := r.query("orphanDependents"); o != "" {
+		b := o == "true"
+		opts.OrphanDependents = &b
+	}
+	if opts.PropagationPolicy != nil {
+		switch *opts.PropagationPolicy {
+		case api.PropagationOrphan, api.PropagationBackground, api.PropagationForeground:
+		default:
+			return opts, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
+				fmt.Sprintf("DeleteOptions.propagationPolicy: Unsupported value: %q: supported values: \"Foreground\", \"Background\", \"Orphan\"", *opts.PropagationPolicy))
+		}
+	}
+	if r.query("dryRun") == "All" {
+		opts.DryRun = []string{"All"}
+	}
+	return opts, nil
+}
+
+// delete serves DELETE of one object.
+func (s *Server) delete(r *request) error {
+	opts, err := deleteOptions(r)
+	if err != nil {
+		return err
+	}
+	rec, done, err := s.deleteObject(r.c.Request().Context(), r, r.key(), opts)
+	if err != nil {
+		return err
+	}
+	code := http.StatusOK
+	if !done {
+		code = http.StatusAccepted
+	}
+	return r.c.JSONBlob(code, withRV(rec.Value, rec.ResourceVersion))
+}
+
+// deleteObject deletes one object the Kubernetes way. An object with
+// finalizers (including the orphan/foreground finalizer a propagation
+// policy adds) or a bound pod with a grace period is only marked: it gets
+// deletionTimestamp, and goes when its finalizers are removed or its
+// kubelet confirms. done reports whether it is gone.
+func (s *Server) deleteObject(ctx context.Context, r *request, key store.Key, opts api.DeleteOptions) (rec *store.Record, done bool, err error) {
+	for i := 0; ; i++ {
+		cur, err := s.deps.Store.Get(ctx, key)
+		if err != nil {
+			return nil, false, err
+		}
+		o, err := decodeStored(cur.Value, cur.ResourceVersion)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := checkDeletePreconditions(r, key.Name, opts, o); err != nil {
+			return nil, false, err
+		}
+		next, pending := markForDeletion(r, o, opts, time.Now())
+		if len(opts.DryRun) > 0 {
+			return cur, !pending, nil
+		}
+		if !pending {
+			rec, err = s.deps.Store.Delete(ctx, key, cur.ResourceVersion)
+			done = true
+		} else if next == nil {
+			return cur, false, nil // already marked; nothing changes
+		} else {
+			var value []byte
+			if value, err = encodeStored(next); err != nil {
+				return nil, false, err
+			}
+			rec, err = s.deps.Store.Update(ctx, &store.Record{Key: key, UID: cur.UID, Value: value}, cur.ResourceVersion)
+		}
+		if errors.Is(err, store.ErrConflict) && i < maxUpdateRetries {
+			continue
+		}
+		return rec, done, err
+	}
+}
+
+func checkDeletePreconditions(r *request, name string, opts api.DeleteOptions, o object) error {
+	p := opts.Preconditions
+	if p == nil {
+		return nil
+	}
+	if p.UID != nil && *p.UID != nestedString(o, "metadata", "uid") {
+		return conflict(r.res, name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", *p.UID, nestedString(o, "metadata", "uid")))
+	}
+	if p.ResourceVersion != nil && *p.ResourceVersion != nestedString(o, "metadata", "resourceVersion") {
+		return conflict(r.res, name, fmt.Sprintf("Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s", *p.ResourceVersion, nestedString(o, "metadata", "resourceVersion")))
+	}
+	return nil
+}
+
+// markForDeletion decides how a delete proceeds. pending is false when the
+// object can go now; otherwise next is the object with deletionTimestamp,
+// grace period and finalizers set (nil if it is marked already and this
+// delete changes nothing).
+func markForDeletion(r *request, o object, opts api.DeleteOptions, now time.Time) (next object, pending bool) {
+	meta := metaOf(o)
+	finalizers := stringList(meta["finalizers"])
+	policy := api.PropagationBackground
+	if opts.OrphanDependents != nil && *opts.OrphanDependents {
+		policy = api.PropagationOrphan
+	}
+	if opts.PropagationPolicy != nil {
+		policy = *opts.PropagationPolicy
+	}
+	marked := meta["deletionTimestamp"] != nil
+	changed := false
+	if !marked {
+		switch policy {
+		case api.PropagationOrphan:
+			if !slices.Contains(finalizers, api.FinalizerOrphan) {
+				finalizers, changed = append(finalizers, api.FinalizerOrphan), true
+			}
+		case api.PropagationForeground:
+			if !slices.Contains(finalizers, api.FinalizerForeground) {
+				finalizers, changed = append(finalizers, api.FinalizerForeground), true
+			}
+		}
+	}
+	grace := gracePeriod(r, o, opts)
+	if marked {
+		old, _ := strconv.ParseInt(fieldString(meta["deletionGracePeriodSeconds"]), 10, 64)
+		if grace >= old && !changed {
+			if len(finalizers) == 0 && old == 0 {
+				return nil, false
+			}
+			return nil, true
+		}
+	}
+	// A namespace with spec.finalizers waits for the namespace controller
+	// to empty it.
+	nsFinalizers := r.res.Kind == "Namespace" && len(stringList(nested(o, "spec", "finalizers"))) > 0
+	if len(finalizers) == 0 && grace == 0 && !nsFinalizers {
+		return nil, false
+	}
+	next = deepCopy(o).(map[string]any)
+	nm := metaOf(next)
+	nm["deletionTimestamp"] = now.Add(time.Duration(grace) * time.Second).UTC().Format(time.RFC3339)
+	nm["deletionGracePeriodSeconds"] = json.Number(strconv.FormatInt(grace, 10))
+	if len(finalizers) > 0 {
+		fs := make([]any, len(finalizers))
+		for i, f := range finalizers {
+			fs[i] = f
+		}
+		nm["finalizers"] = fs
+	}
+	if r.res.Kind == "Namespace" {
+		setNested(next, "Terminating", "status", "phase")
+	}
+	return next, true
+}
+
+// gracePeriod is the grace a deleted pod gets: the request's, else the
+// pod's own (30 s by default); zero for a pod no kubelet runs (unbound or
+// finished) and for every other kind.
+func gracePeriod(r *request, o object, opts api.DeleteOptions) int64 {
+	if r.res.Kind != "Pod" {
+		return 0
+	}
+	if nestedString(o, "spec", "nodeName") == "" {
+		return 0
+	}
+	switch nestedString(o, "status", "phase") {
+	case "Succeeded", "Failed":
+		return 0
+	}
+	if opts.GracePeriodSeconds != nil {
+		if *opts.GracePeriodSeconds < 0 {
+			return 0
+		}
+		return *opts.GracePeriodSeconds
+	}
+	if g, err := strconv.ParseInt(fieldString(nested(o, "spec", "terminationGracePeriodSeconds")), 10, 64); err == nil {
+		return g
+	}
+	return 30
+}
+
+// deleteCollection serves DELETE of a collection: every object that passes
+// the selectors is deleted as a single DELETE would.
+func (s *Server) deleteCollection(r *request) error {
+	opts, err := deleteOptions(r)
+	if err != nil {
+		return err
+	}
+	f, err := newFilter(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.c.Request().Context()
+	recs, _, err := s.deps.Store.List(ctx, store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}, store.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		o, err := decodeStored(rec.Value, rec.ResourceVersion)
+		if err != nil {
+			return err
+		}
+		if !f.matches(o) {
+			continue
+		}
+		if _, _, err := s.deleteObject(ctx, r, rec.Key, opts); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return writeJSON(r.c, http.StatusOK, api.Status{TypeMeta: api.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: "Success"})
+}

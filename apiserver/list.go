@@ -1,0 +1,62 @@
+package apiserver
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/minik8s/minik8s/store"
+)
+
+// list serves a collection GET: every object under the request's
+// namespace (all of them for a cluster-wide list) that passes the
+// selectors, at one store revision.
+func (s *Server) list(r *request) error {
+	f, err := newFilter(r)
+	if err != nil {
+		return err
+	}
+	recs, rev, err := s.deps.Store.List(r.c.Request().Context(),
+		store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}, store.ListOptions{})
+	if err != nil {
+		return err
+	}
+	rv := strconv.FormatInt(rev, 10)
+	if wantsTable(r.c) {
+		items := make([]map[string]any, 0, len(recs))
+		for _, rec := range recs {
+			o, err := decodeStored(rec.Value, rec.ResourceVersion)
+			if err != nil {
+				return err
+			}
+			if f.matches(o) {
+				items = append(items, o)
+			}
+		}
+		return writeJSON(r.c, http.StatusOK, r.res.Table(items, r.query("includeObject"), rv, time.Now()))
+	}
+	// Build the list by splicing stored JSON: no object is decoded unless a
+	// selector needs it.
+	var buf bytes.Buffer
+	buf.WriteString(`{"apiVersion":"` + r.res.GroupVersion() + `","items":[`)
+	n := 0
+	for _, rec := range recs {
+		if f.needsObject() {
+			o, err := decodeStored(rec.Value, rec.ResourceVersion)
+			if err != nil {
+				return err
+			}
+			if !f.matches(o) {
+				continue
+			}
+		}
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(withRV(rec.Value, rec.ResourceVersion))
+		n++
+	}
+	buf.WriteString(`],"kind":"` + r.res.Kind + `List","metadata":{"resourceVersion":"` + rv + `"}}`)
+	return r.c.JSONBlob(http.StatusOK, buf.Bytes())
+}

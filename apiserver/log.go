@@ -1,0 +1,98 @@
+package apiserver
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/store"
+)
+
+// podLog serves GET pods/{name}/log by proxying to the kubelet of the
+// pod's node (its InternalIP and kubelet port from the Node's status), at
+// /containerLogs/{namespace}/{pod}/{container} with follow, tailLines,
+// previous, timestamps and sinceSeconds passed through.
+func (s *Server) podLog(r *request) error {
+	ctx := r.c.Request().Context()
+	rec, err := s.deps.Store.Get(ctx, r.key())
+	if err != nil {
+		return err
+	}
+	pod, err := decodeStored(rec.Value, rec.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	container := r.query("container")
+	if container == "" {
+		var names []string
+		for _, c := range asList(nested(pod, "spec", "containers")) {
+			names = append(names, nestedString(c, "name"))
+		}
+		if len(names) != 1 {
+			return badRequest("a container name must be specified for pod %s, choose one of: %v", r.ri.Name, names)
+		}
+		container = names[0]
+	}
+	nodeName := nestedString(pod, "spec", "nodeName")
+	if nodeName == "" {
+		return badRequest("container %q in pod %q is waiting to start: the pod is not scheduled yet", container, r.ri.Name)
+	}
+	nrec, err := s.deps.Store.Get(ctx, store.Key{Resource: "nodes", Name: nodeName})
+	if err != nil {
+		return newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable, fmt.Sprintf("node %q of pod %q is not known: %v", nodeName, r.ri.Name, err))
+	}
+	node, err := decodeStored(nrec.Value, nrec.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	host := ""
+	for _, a := range asList(nested(node, "status", "addresses")) {
+		if nestedString(a, "type") == "InternalIP" {
+			host = nestedString(a, "address")
+		}
+	}
+	port := fieldString(nested(node, "status", "daemonEndpoints", "kubeletEndpoint", "Port"))
+	if host == "" || port == "" || port == "0" {
+		return newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
+			fmt.Sprintf("node %q has no kubelet endpoint to read logs from", nodeName))
+	}
+	q := url.Values{}
+	for _, p := range []string{"follow", "tailLines", "previous", "timestamps", "sinceSeconds", "limitBytes"} {
+		if v := r.query(p); v != "" {
+			q.Set(p, v)
+		}
+	}
+	target := &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port),
+		Path:     "/containerLogs/" + r.ri.Namespace + "/" + r.ri.Name + "/" + container,
+		RawQuery: q.Encode()}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL = target
+			pr.Out.Host = target.Host
+			pr.Out.Header.Del("Authorization")
+		},
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			_ = writeStatus(r.c, newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
+				"read logs from kubelet on "+nodeName+": "+err.Error()))
+		},
+	}
+	proxy.ServeHTTP(r.c.Response(), r.c.Request())
+	return nil
+}
+
+// asList returns the maps in a JSON list.
+func asList(v any) []map[string]any {
+	l, _ := v.([]any)
+	out := make([]map[string]any, 0, len(l))
+	for _, e := range l {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+

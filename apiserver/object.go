@@ -1,0 +1,193 @@
+package apiserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// object is a Kubernetes object decoded from JSON with numbers kept as
+// json.Number, so that fields this server does not know survive a round
+// trip unchanged.
+type object = map[string]any
+
+// decodeObject parses a request body into an object.
+func decodeObject(b []byte) (object, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var o object
+	if err := d.Decode(&o); err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, fmt.Errorf("the body is not a JSON object")
+	}
+	if d.More() {
+		return nil, fmt.Errorf("unexpected data after the JSON object")
+	}
+	return o, nil
+}
+
+// encodeStored renders the canonical stored form: keys sorted, no HTML
+// escaping, and no metadata.resourceVersion (the store's revision is
+// authoritative and spliced in on the way out by withRV).
+func encodeStored(o object) ([]byte, error) {
+	meta := metaOf(o)
+	rv, had := meta["resourceVersion"]
+	delete(meta, "resourceVersion")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(o)
+	if had {
+		meta["resourceVersion"] = rv
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+var metadataOpen = []byte(`"metadata":{`)
+
+// withRV returns the stored JSON with metadata.resourceVersion set to rv.
+// Stored values come from encodeStored, whose first `"metadata":{` is the
+// top-level one (apiVersion and kind sort before it and are plain names).
+func withRV(stored []byte, rv int64) []byte {
+	i := bytes.Index(stored, metadataOpen)
+	if i < 0 {
+		return stored
+	}
+	i += len(metadataOpen)
+	field := `"resourceVersion":"` + strconv.FormatInt(rv, 10) + `"`
+	out := make([]byte, 0, len(stored)+len(field)+1)
+	out = append(out, stored[:i]...)
+	out = append(out, field...)
+	if stored[i] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, stored[i:]...)
+}
+
+// metaOf returns o's metadata map, creating it if absent.
+func metaOf(o object) map[string]any {
+	m, ok := o["metadata"].(map[string]any)
+	if !ok {
+		m = map[string]any{}
+		o["metadata"] = m
+	}
+	return m
+}
+
+// nested returns the value at path, or nil.
+func nested(o map[string]any, path ...string) any {
+	var cur any = o
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[p]
+	}
+	return cur
+}
+
+// nestedString returns the string at path, or "".
+func nestedString(o map[string]any, path ...string) string {
+	s, _ := nested(o, path...).(string)
+	return s
+}
+
+// nestedMap returns the map at path, or nil.
+func nestedMap(o map[string]any, path ...string) map[string]any {
+	m, _ := nested(o, path...).(map[string]any)
+	return m
+}
+
+// setNested sets the value at path, creating maps on the way.
+func setNested(o map[string]any, v any, path ...string) {
+	m := o
+	for _, p := range path[:len(path)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
+}
+
+// stringMap converts a JSON map of strings (labels, annotations).
+func stringMap(v any) map[string]string {
+	m, _ := v.(map[string]any)
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		s, _ := v.(string)
+		out[k] = s
+	}
+	return out
+}
+
+// stringList converts a JSON list of strings (finalizers).
+func stringList(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, 0, len(l))
+	for _, e := range l {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fieldString renders a selectable field's value as field selectors
+// compare it: strings as they are, booleans and numbers in JSON form.
+func fieldString(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case bool:
+		return strconv.FormatBool(t)
+	case json.Number:
+		return t.String()
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+// deepCopy copies a decoded JSON value.
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		c := make(map[string]any, len(t))
+		for k, e := range t {
+			c[k] = deepCopy(e)
+		}
+		return c
+	case []any:
+		c := make([]any, len(t))
+		for i, e := range t {
+			c[i] = deepCopy(e)
+		}
+		return c
+	default:
+		return v
+	}
+}
+
+// decodeStored decodes a stored value and sets its resourceVersion.
+func decodeStored(b []byte, rv int64) (object, error) {
+	o, err := decodeObject(b)
+	if err != nil {
+		return nil, fmt.Errorf("decode stored object: %w", err)
+	}
+	metaOf(o)["resourceVersion"] = strconv.FormatInt(rv, 10)
+	return o, nil
+}

@@ -1,0 +1,132 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strconv"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/labels"
+	"github.com/minik8s/minik8s/store"
+)
+
+// scaleOf renders an object's autoscaling/v1 Scale.
+func scaleOf(o object) (*api.Scale, error) {
+	var typed struct {
+		Metadata api.ObjectMeta `json:"metadata"`
+		Spec     struct {
+			Replicas *int32             `json:"replicas"`
+			Selector *api.LabelSelector `json:"selector"`
+		} `json:"spec"`
+		Status struct {
+			Replicas int32 `json:"replicas"`
+		} `json:"status"`
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &typed); err != nil {
+		return nil, err
+	}
+	sc := &api.Scale{TypeMeta: api.TypeMeta{Kind: "Scale", APIVersion: "autoscaling/v1"}}
+	m := typed.Metadata
+	sc.ObjectMeta = api.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID,
+		ResourceVersion: m.ResourceVersion, CreationTimestamp: m.CreationTimestamp}
+	if typed.Spec.Replicas != nil {
+		sc.Spec.Replicas = *typed.Spec.Replicas
+	}
+	sc.Status.Replicas = typed.Status.Replicas
+	if sel, err := labels.FromLabelSelector(typed.Spec.Selector); err == nil && typed.Spec.Selector != nil {
+		sc.Status.Selector = sel.String()
+	}
+	return sc, nil
+}
+
+func (s *Server) writeScale(r *request, rec *store.Record) error {
+	o, err := decodeStored(rec.Value, rec.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	sc, err := scaleOf(o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.c, http.StatusOK, sc)
+}
+
+// getScale serves GET {deployments,replicasets}/{name}/scale.
+func (s *Server) getScale(r *request) error {
+	rec, err := s.deps.Store.Get(r.c.Request().Context(), r.key())
+	if err != nil {
+		return err
+	}
+	return s.writeScale(r, rec)
+}
+
+// updateScale serves PUT .../scale: spec.replicas of the object changes,
+// under the Scale's resourceVersion if it names one.
+func (s *Server) updateScale(r *request) error {
+	b, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var sc api.Scale
+	if err := json.Unmarshal(b, &sc); err != nil {
+		return badRequest("Scale cannot be handled: %v", err)
+	}
+	return s.scaleTo(r, func(object) (*api.Scale, error) { return &sc, nil })
+}
+
+// patchScale serves PATCH .../scale: the patch applies to the current
+// Scale, and the result is written as an update would be.
+func (s *Server) patchScale(r *request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	ctype := patchType(r)
+	return s.scaleTo(r, func(cur object) (*api.Scale, error) {
+		sc, err := scaleOf(cur)
+		if err != nil {
+			return nil, err
+		}
+		curJSON, err := json.Marshal(sc)
+		if err != nil {
+			return nil, err
+		}
+		out, err := applyPatch(ctype, curJSON, body, reflect.TypeOf(api.Scale{}))
+		if err != nil {
+			return nil, err
+		}
+		var next api.Scale
+		if err := json.Unmarshal(out, &next); err != nil {
+			return nil, badRequest("the patch produced an invalid Scale: %v", err)
+		}
+		return &next, nil
+	})
+}
+
+func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) error {
+	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object) (object, error) {
+		sc, err := want(cur)
+		if err != nil {
+			return nil, err
+		}
+		if sc.Spec.Replicas < 0 {
+			return nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
+				"Scale.autoscaling \""+r.ri.Name+"\" is invalid: spec.replicas: Invalid value: "+strconv.Itoa(int(sc.Spec.Replicas))+": must be greater than or equal to 0")
+		}
+		sent := deepCopy(cur).(map[string]any)
+		if sc.ResourceVersion != "" {
+			metaOf(sent)["resourceVersion"] = sc.ResourceVersion
+		}
+		setNested(sent, json.Number(strconv.Itoa(int(sc.Spec.Replicas))), "spec", "replicas")
+		return s.prepareUpdate(r, sent, cur, false)
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeScale(r, rec)
+}

@@ -1,0 +1,207 @@
+package apiserver
+
+import (
+	"errors"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/store"
+)
+
+// request is one resource request, resolved against the registry.
+type request struct {
+	c   echo.Context
+	ri  requestInfo
+	res *registry.Resource
+}
+
+func (r *request) key() store.Key {
+	return store.Key{Resource: r.res.StoreName(), Namespace: r.ri.Namespace, Name: r.ri.Name}
+}
+
+func (r *request) query(name string) string { return r.c.QueryParam(name) }
+
+// serveAPI dispatches every request under /api and /apis.
+func (s *Server) serveAPI(c echo.Context) error {
+	req := c.Request()
+	q := req.URL.Query()
+	ri, ok := parseRequestInfo(req.Method, req.URL.Path, q.Get("watch") == "true" || q.Get("watch") == "1")
+	if !ok {
+		if req.Method == http.MethodGet && s.disc.Serve(c) {
+			return nil
+		}
+		return writeStatus(c, newStatus(http.StatusNotFound, api.StatusReasonNotFound,
+			"the server could not find the requested resource"))
+	}
+	res, found := registry.Lookup(ri.Group, ri.Version, ri.Resource)
+	if !found {
+		return writeStatus(c, newStatus(http.StatusNotFound, api.StatusReasonNotFound,
+			"the server could not find the requested resource"))
+	}
+	if !res.Namespaced && ri.Namespace != "" && ri.Resource != "namespaces" {
+		return writeStatus(c, newStatus(http.StatusNotFound, api.StatusReasonNotFound,
+			"the server could not find the requested resource"))
+	}
+	r := &request{c: c, ri: ri, res: res}
+	if err := s.dispatch(r); err != nil {
+		return writeStatus(c, toStatus(err, res, ri.Name))
+	}
+	return nil
+}
+
+func (s *Server) dispatch(r *request) error {
+	if r.ri.Subresource != "" {
+		return s.serveSubresource(r)
+	}
+	switch r.ri.Verb {
+	case "get":
+		return s.get(r)
+	case "list":
+		return s.list(r)
+	case "watch":
+		return s.watch(r)
+	case "create":
+		if r.ri.Name != "" {
+			return methodNotAllowed("POST on a named object")
+		}
+		return s.create(r)
+	case "update":
+		return s.update(r, false)
+	case "patch":
+		return s.patch(r, false)
+	case "delete":
+		return s.delete(r)
+	case "deletecollection":
+		return s.deleteCollection(r)
+	}
+	return methodNotAllowed(r.ri.Verb)
+}
+
+func (s *Server) serveSubresource(r *request) error {
+	sub := r.ri.Subresource
+	if !r.res.HasSubresource(sub) {
+		return newStatus(http.StatusNotFound, api.StatusReasonNotFound, "the server could not find the requested resource")
+	}
+	switch sub {
+	case "status":
+		switch r.ri.Verb {
+		case "get":
+			return s.get(r)
+		case "update":
+			return s.update(r, true)
+		case "patch":
+			return s.patch(r, true)
+		}
+	case "binding":
+		if r.ri.Verb == "create" {
+			return s.bind(r)
+		}
+	case "scale":
+		switch r.ri.Verb {
+		case "get":
+			return s.getScale(r)
+		case "update":
+			return s.updateScale(r)
+		case "patch":
+			return s.patchScale(r)
+		}
+	case "log":
+		if r.ri.Verb == "get" {
+			return s.podLog(r)
+		}
+	}
+	return methodNotAllowed(r.ri.Verb + " " + r.res.Name + "/" + sub)
+}
+
+// readBody reads the request body (the limits middleware caps its size).
+func readBody(r *request) ([]byte, error) {
+	b, err := io.ReadAll(r.c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, newStatus(http.StatusRequestEntityTooLarge, api.StatusReasonRequestEntityTooLarge,
+				"the request body is too large")
+		}
+		return nil, badRequest("read body: %v", err)
+	}
+	return b, nil
+}
+
+// writeStatus writes a Status error response.
+func writeStatus(c echo.Context, se *statusError) error {
+	if se.s.Reason == api.StatusReasonTooManyRequests && se.s.Details != nil && se.s.Details.RetryAfterSeconds > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(se.s.Details.RetryAfterSeconds)))
+	}
+	b, _ := json.Marshal(se.s)
+	return c.JSONBlob(int(se.s.Code), b)
+}
+
+// writeJSON writes any value as JSON.
+func writeJSON(c echo.Context, code int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return c.JSONBlob(code, buf.Bytes())
+}
+
+// wantsTable reports whether the client asked for a server-side Table
+// (kubectl get does).
+func wantsTable(c echo.Context) bool {
+	for _, part := range strings.Split(c.Request().Header.Get("Accept"), ",") {
+		if strings.Contains(part, "as=Table") {
+			return true
+		}
+	}
+	return false
+}
+
+// writeObject writes one stored object, as JSON or as a one-row Table.
+func (s *Server) writeObject(r *request, code int, rec *store.Record) error {
+	if wantsTable(r.c) && r.ri.Subresource == "" {
+		o, err := decodeStored(rec.Value, rec.ResourceVersion)
+		if err != nil {
+			return err
+		}
+		return writeJSON(r.c, code, r.res.Table([]map[string]any{o}, r.query("includeObject"),
+			strconv.FormatInt(rec.ResourceVersion, 10), time.Now()))
+	}
+	return r.c.JSONBlob(code, withRV(rec.Value, rec.ResourceVersion))
+}
+
+func reasonFor(code int) api.StatusReason {
+	switch code {
+	case http.StatusBadRequest:
+		return api.StatusReasonBadRequest
+	case http.StatusUnauthorized:
+		return api.StatusReasonUnauthorized
+	case http.StatusForbidden:
+		return api.StatusReasonForbidden
+	case http.StatusNotFound:
+		return api.StatusReasonNotFound
+	case http.StatusMethodNotAllowed:
+		return api.StatusReasonMethodNotAllowed
+	case http.StatusConflict:
+		return api.StatusReasonConflict
+	case http.StatusRequestEntityTooLarge:
+		return api.StatusReasonRequestEntityTooLarge
+	case http.StatusUnsupportedMediaType:
+		return api.StatusReasonUnsupportedMediaType
+	case http.StatusTooManyRequests:
+		return api.StatusReasonTooManyRequests
+	case http.StatusServiceUnavailable:
+		return api.StatusReasonServiceUnavailable
+	}
+	return api.StatusReasonInternalError
+}

@@ -1,0 +1,294 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/apiserver/authn"
+	"github.com/minik8s/minik8s/apiserver/discovery"
+	"github.com/minik8s/minik8s/apiserver/hub"
+	"github.com/minik8s/minik8s/apiserver/limits"
+	"github.com/minik8s/minik8s/apiserver/metrics"
+	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/store"
+)
+
+// Bus carries committed changes between API servers (in-process or Redis).
+type Bus = hub.Bus
+
+// Config is the API server's own configuration.
+type Config struct {
+	// Listen is the address to serve on, host:port.
+	Listen string `yaml:"listen"`
+	// Limits are the per-user rate limit, in-flight cap and body size cap.
+	Limits limits.Config `yaml:"limits"`
+	// BookmarkInterval is how often a watch that asked for bookmarks gets one.
+	BookmarkInterval time.Duration `yaml:"bookmarkInterval"`
+	// CompactInterval is how often the change log is compacted (0: never).
+	CompactInterval time.Duration `yaml:"compactInterval"`
+	// ShutdownTimeout bounds the graceful shutdown of the HTTP server.
+	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+}
+
+// DefaultConfig returns the defaults documented in config.yaml.
+func DefaultConfig() Config {
+	return Config{
+		Listen:           "127.0.0.1:6443",
+		Limits:           limits.DefaultConfig(),
+		BookmarkInterval: 30 * time.Second,
+		CompactInterval:  time.Minute,
+		ShutdownTimeout:  5 * time.Second,
+	}
+}
+
+// Storage is the store as the API server uses it: objects and change log.
+type Storage interface {
+	store.Store
+	store.ChangeLog
+}
+
+// Compactor trims the change log; the SQL store is one.
+type Compactor interface {
+	RunCompactor(ctx context.Context, interval time.Duration) error
+}
+
+// Deps are the API server's collaborators, built by the caller.
+type Deps struct {
+	Store Storage
+	// Bus must already receive the store's commits (the caller wires the
+	// store's commit hook to Bus.Publish).
+	Bus    Bus
+	Tokens *authn.Tokens
+	// Metrics is the registry /metrics serves; nil makes a private one.
+	Metrics *prometheus.Registry
+	// Listener, if set, is served instead of listening on Config.Listen.
+	Listener net.Listener
+	// Ready reports extra readiness checks (e.g. Redis) for /readyz.
+	Ready func(ctx context.Context) error
+}
+
+// Server is one API server.
+type Server struct {
+	cfg  Config
+	deps Deps
+	log  zerolog.Logger
+	hub  *hub.Hub
+	e    *echo.Echo
+	disc *discovery.Handlers
+
+	mu   sync.Mutex
+	addr string
+	up   chan struct{}
+}
+
+// New validates the configuration and builds the server; it starts nothing.
+func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
+	if deps.Store == nil || deps.Bus == nil || deps.Tokens == nil {
+		return nil, errors.New("apiserver: store, bus and tokens are required")
+	}
+	if cfg.Listen == "" && deps.Listener == nil {
+		return nil, errors.New("apiserver: listen address is required")
+	}
+	if cfg.BookmarkInterval <= 0 {
+		cfg.BookmarkInterval = DefaultConfig().BookmarkInterval
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultConfig().ShutdownTimeout
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = prometheus.NewRegistry()
+	}
+	s := &Server{
+		cfg:  cfg,
+		deps: deps,
+		log:  log,
+		hub:  hub.New(deps.Store, deps.Bus, log.With().Str("component", "watch-hub").Logger()),
+		up:   make(chan struct{}),
+	}
+	disc, err := discovery.New(registry.All())
+	if err != nil {
+		return nil, err
+	}
+	s.disc = disc
+	if s.e, err = s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler returns the HTTP handler (for tests that serve it themselves).
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Addr blocks until the server listens (or ctx ends) and returns its
+// address.
+func (s *Server) Addr(ctx context.Context) (string, error) {
+	select {
+	case <-s.up:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.addr, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// Run serves until ctx is done, then shuts down gracefully. It returns nil
+// on a clean stop.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.bootstrap(ctx); err != nil {
+		return err
+	}
+	ln := s.deps.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.cfg.Listen); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	s.addr = ln.Addr().String()
+	s.mu.Unlock()
+	close(s.up)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := s.hub.Run(ctx); err != nil && ctx.Err() == nil {
+			errc <- err
+			cancel()
+		}
+	}()
+	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.RunCompactor(ctx, s.cfg.CompactInterval)
+		}()
+	}
+	srv := &http.Server{Handler: s.e, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+			cancel()
+		}
+	}()
+	s.log.Info().Str("addr", s.addr).Msg("API server listening")
+	<-ctx.Done()
+	sctx, scancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer scancel()
+	_ = srv.Shutdown(sctx)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+// routes builds the echo instance: metrics outermost, then
+// authentication and limits, then the health endpoints and the API.
+func (s *Server) routes() (*echo.Echo, error) {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.httpError
+
+	m, err := metrics.New(s.deps.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	lim, err := limits.New(s.cfg.Limits, s.deps.Metrics, s.log)
+	if err != nil {
+		return nil, err
+	}
+	if err := metrics.RegisterStoreRevision(s.deps.Metrics, func() float64 { return float64(s.hub.Revision()) }); err != nil {
+		return nil, err
+	}
+	if err := metrics.RegisterWatchers(s.deps.Metrics, func() float64 { return float64(s.hub.Watchers()) }); err != nil {
+		return nil, err
+	}
+	e.Use(m.Middleware(requestClass))
+	e.Use(authn.Middleware(s.deps.Tokens, publicPath))
+	e.Use(lim.Middleware())
+
+	health := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
+	e.GET("/healthz", health)
+	e.GET("/livez", health)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", metrics.Handler(s.deps.Metrics))
+	s.disc.Register(e)
+	e.Any("/api/*", s.serveAPI)
+	e.Any("/apis/*", s.serveAPI)
+	return e, nil
+}
+
+// publicPath lists the endpoints served without a token.
+func publicPath(p string) bool {
+	switch p {
+	case "/healthz", "/livez", "/readyz", "/version":
+		return true
+	}
+	return false
+}
+
+// requestClass classifies a request for metrics: its Kubernetes verb and
+// resource.
+func requestClass(c echo.Context) (verb, resource string) {
+	r := c.Request()
+	ri, ok := parseRequestInfo(r.Method, r.URL.Path, r.URL.Query().Get("watch") == "true" || r.URL.Query().Get("watch") == "1")
+	if !ok {
+		return strings.ToLower(r.Method), ""
+	}
+	res := ri.Resource
+	if ri.Subresource != "" {
+		res += "/" + ri.Subresource
+	}
+	return ri.Verb, res
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx := c.Request().Context()
+	if _, err := s.deps.Store.Revision(ctx); err != nil {
+		return c.String(http.StatusServiceUnavailable, "store: "+err.Error())
+	}
+	if s.deps.Ready != nil {
+		if err := s.deps.Ready(ctx); err != nil {
+			return c.String(http.StatusServiceUnavailable, err.Error())
+		}
+	}
+	return c.String(http.StatusOK, "ok")
+}
+
+// httpError renders echo's own errors (404 routes, 405) as Status objects.
+func (s *Server) httpError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		reason := reasonFor(he.Code)
+		msg := http.StatusText(he.Code)
+		if he.Code == http.StatusNotFound {
+			msg = "the server could not find the requested resource"
+		}
+		writeStatus(c, newStatus(int32(he.Code), reason, msg))
+		return
+	}
+	writeStatus(c, toStatus(err, nil, ""))
+}

@@ -1,0 +1,170 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/api/field"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+var rawMessageType = reflect.TypeOf(json.RawMessage{})
+
+// unknownFields lists the JSON paths in v that the Go type t does not
+// declare, as Kubernetes' strict decoding reports them ("spec.foo").
+// Types that decode themselves (times, quantities, int-or-string) and raw
+// JSON are not looked into.
+func unknownFields(v any, t reflect.Type, path string) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == rawMessageType || reflect.PointerTo(t).Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		known := jsonFields(t)
+		var out []string
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ft, ok := known[k]
+			p := join(path, k)
+			if !ok {
+				out = append(out, p)
+				continue
+			}
+			out = append(out, unknownFields(m[k], ft, p)...)
+		}
+		return out
+	case reflect.Slice:
+		l, ok := v.([]any)
+		if !ok {
+			return nil
+		}
+		var out []string
+		for i, e := range l {
+			out = append(out, unknownFields(e, t.Elem(), path+"["+strconv.Itoa(i)+"]")...)
+		}
+		return out
+	case reflect.Map:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		var out []string
+		for k, e := range m {
+			out = append(out, unknownFields(e, t.Elem(), join(path, k))...)
+		}
+		sort.Strings(out)
+		return out
+	}
+	return nil
+}
+
+// jsonFields maps a struct's JSON names to field types, flattening inline
+// (embedded or ",inline") fields.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if (f.Anonymous && name == "") || strings.Contains(opts, "inline") {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for k, v := range jsonFields(ft) {
+					out[k] = v
+				}
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+func join(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+var quantityType = reflect.TypeOf(api.Quantity{})
+
+// quantityErrors finds the resource quantities in v (by the Go type t)
+// that do not parse, as field errors, so that "cpu: lots" is a 422 naming
+// the field rather than a decoding failure.
+func quantityErrors(v any, t reflect.Type, path *field.Path) field.ErrorList {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == quantityType {
+		var s string
+		switch q := v.(type) {
+		case string:
+			s = q
+		case json.Number:
+			s = q.String()
+		default:
+			return field.ErrorList{field.Invalid(path, v, "must be a quantity, e.g. 100m or 64Mi")}
+		}
+		if _, err := api.ParseQuantity(s); err != nil {
+			return field.ErrorList{field.Invalid(path, s, "must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")}
+		}
+		return nil
+	}
+	var errs field.ErrorList
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		for name, ft := range jsonFields(t) {
+			if e, ok := m[name]; ok {
+				errs = append(errs, quantityErrors(e, ft, childPath(path, name))...)
+			}
+		}
+	case reflect.Slice:
+		l, _ := v.([]any)
+		for i, e := range l {
+			errs = append(errs, quantityErrors(e, t.Elem(), path.Index(i))...)
+		}
+	case reflect.Map:
+		m, _ := v.(map[string]any)
+		for k, e := range m {
+			errs = append(errs, quantityErrors(e, t.Elem(), path.Key(k))...)
+		}
+	}
+	return errs
+}
+
+func childPath(p *field.Path, name string) *field.Path {
+	if p == nil {
+		return field.NewPath(name)
+	}
+	return p.Child(name)
+}

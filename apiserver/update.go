@@ -1,0 +1,43 @@
+package apiserver
+
+import "net/http"
+
+// update serves PUT of an object or of its status.
+func (s *Server) update(r *request, statusOnly bool) error {
+	sent, err := s.decodeBody(r)
+	if err != nil {
+		return err
+	}
+	if r.res.Namespaced {
+		if ns := nestedString(sent, "metadata", "namespace"); ns != "" && ns != r.ri.Namespace {
+			return badRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	}
+	if r.query("dryRun") == "All" {
+		return s.dryRunUpdate(r, func(cur object) (object, error) { return s.prepareUpdate(r, sent, cur, statusOnly) })
+	}
+	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object) (object, error) {
+		return s.prepareUpdate(r, deepCopy(sent).(map[string]any), cur, statusOnly)
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeObject(r, http.StatusOK, rec)
+}
+
+// dryRunUpdate computes an update's result without writing it.
+func (s *Server) dryRunUpdate(r *request, mutate func(cur object) (object, error)) error {
+	rec, err := s.deps.Store.Get(r.c.Request().Context(), r.key())
+	if err != nil {
+		return err
+	}
+	cur, err := decodeStored(rec.Value, rec.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	next, err := mutate(cur)
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.c, http.StatusOK, next)
+}

@@ -1,0 +1,196 @@
+package apiserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/store"
+)
+
+// watch serves a watch: with resourceVersion N, every change after N; with
+// none (or "0"), the current objects as ADDED events, then every change
+// after them. Events are filtered by namespace and selectors; an object
+// that stops matching the selectors is sent as DELETED. A revision the
+// change log no longer holds ends the stream with an ERROR event carrying
+// a 410 Expired Status, as the Kubernetes API server does.
+func (s *Server) watch(r *request) error {
+	f, err := newFilter(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.c.Request().Context()
+	if t := r.query("timeoutSeconds"); t != "" {
+		secs, err := strconv.Atoi(t)
+		if err != nil || secs < 0 {
+			return badRequest("invalid timeoutSeconds %q", t)
+		}
+		if secs > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, time.Duration(secs)*time.Second)
+			defer cancel()
+		}
+	}
+	var from int64
+	initial := false
+	switch rv := r.query("resourceVersion"); rv {
+	case "", "0":
+		initial = true
+	default:
+		if from, err = strconv.ParseInt(rv, 10, 64); err != nil || from < 0 {
+			return badRequest("invalid resourceVersion %q", rv)
+		}
+	}
+	ws := &watchStream{s: s, r: r, f: f, table: wantsTable(r.c), visible: map[store.Key]bool{}}
+	var initialRecs []*store.Record
+	if initial {
+		var err error
+		if initialRecs, from, err = s.deps.Store.List(ctx, store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}, store.ListOptions{}); err != nil {
+			return err
+		}
+	}
+	storeName := r.res.StoreName()
+	w, err := s.hub.Watch(ctx, from, func(c *store.Change) bool {
+		return c.Resource == storeName && (f.namespace == "" || c.Namespace == f.namespace)
+	})
+	if err != nil && !errors.Is(err, store.ErrCompacted) {
+		return err
+	}
+
+	resp := r.c.Response()
+	resp.Header().Set("Content-Type", "application/json")
+	resp.Header().Set("Cache-Control", "no-cache, private")
+	resp.WriteHeader(http.StatusOK)
+	ws.out = bufio.NewWriterSize(resp, 32<<10)
+	ws.flush = func() { _ = ws.out.Flush(); resp.Flush() }
+	if err != nil {
+		ws.writeExpired(from)
+		return nil
+	}
+	defer w.Stop()
+	for _, rec := range initialRecs {
+		if err := ws.send(store.Change{Revision: rec.ResourceVersion, Type: store.Added, Record: *rec}); err != nil {
+			return nil
+		}
+	}
+	ws.flush()
+
+	var bookmarks <-chan time.Time
+	if r.query("allowWatchBookmarks") == "true" {
+		t := time.NewTicker(s.cfg.BookmarkInterval)
+		defer t.Stop()
+		bookmarks = t.C
+	}
+	for {
+		select {
+		case c, ok := <-w.Events():
+			if !ok {
+				if errors.Is(w.Err(), store.ErrCompacted) {
+					ws.writeExpired(from)
+				}
+				return nil
+			}
+			if err := ws.send(c); err != nil {
+				return nil
+			}
+			if len(w.Events()) == 0 {
+				ws.flush()
+			}
+		case <-bookmarks:
+			ws.writeEvent("BOOKMARK", []byte(`{"kind":"`+r.res.Kind+`","apiVersion":"`+r.res.GroupVersion()+
+				`","metadata":{"resourceVersion":"`+strconv.FormatInt(s.hub.Revision(), 10)+`"}}`))
+			ws.flush()
+		case <-ctx.Done():
+			ws.flush()
+			return nil
+		}
+	}
+}
+
+// watchStream writes one watch's events.
+type watchStream struct {
+	s     *Server
+	r     *request
+	f     *filter
+	table bool
+	out   *bufio.Writer
+	flush func()
+	// visible holds the keys the client currently sees through its
+	// selectors, so that an object leaving them is sent as DELETED.
+	visible map[store.Key]bool
+	err     error
+}
+
+// send writes the event a change becomes for this client, if any.
+func (ws *watchStream) send(c store.Change) error {
+	typ := string(c.Type)
+	var o object
+	if ws.f.needsObject() || ws.table {
+		var err error
+		if o, err = decodeStored(c.Value, c.ResourceVersion); err != nil {
+			return err
+		}
+	}
+	if ws.f.needsObject() {
+		match := ws.f.matches(o)
+		was := ws.visible[c.Key]
+		switch {
+		case c.Type == store.Deleted:
+			if !match && !was {
+				return nil
+			}
+			delete(ws.visible, c.Key)
+		case match:
+			ws.visible[c.Key] = true
+			if c.Type == store.Modified && !was {
+				typ = string(store.Added)
+			}
+		case was:
+			delete(ws.visible, c.Key)
+			typ = string(store.Deleted)
+		default:
+			return nil
+		}
+	}
+	var body []byte
+	if ws.table {
+		t := ws.r.res.Table([]map[string]any{o}, ws.r.query("includeObject"), strconv.FormatInt(c.ResourceVersion, 10), time.Now())
+		var err error
+		if body, err = json.Marshal(t); err != nil {
+			return err
+		}
+	} else {
+		body = withRV(c.Value, c.ResourceVersion)
+	}
+	ws.writeEvent(typ, body)
+	return ws.err
+}
+
+func (ws *watchStream) writeEvent(typ string, obj []byte) {
+	if ws.err != nil {
+		return
+	}
+	var b bytes.Buffer
+	b.Grow(len(obj) + 32)
+	b.WriteString(`{"type":"`)
+	b.WriteString(typ)
+	b.WriteString(`","object":`)
+	b.Write(obj)
+	b.WriteString("}\n")
+	_, ws.err = ws.out.Write(b.Bytes())
+}
+
+// writeExpired ends the stream with the 410 Expired ERROR event.
+func (ws *watchStream) writeExpired(from int64) {
+	st := newStatus(http.StatusGone, api.StatusReasonExpired,
+		"too old resource version: "+strconv.FormatInt(from, 10)).s
+	b, _ := json.Marshal(st)
+	ws.writeEvent("ERROR", b)
+	ws.flush()
+}

@@ -1,0 +1,290 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/store"
+)
+
+// maxUpdateRetries bounds the re-read-and-retry loop of an update that
+// lost a race it is allowed to retry.
+const maxUpdateRetries = 16
+
+// decodeBody reads and decodes a request body that must be an object of
+// the request's kind, applying fieldValidation=Strict.
+func (s *Server) decodeBody(r *request) (object, error) {
+	b, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	o, err := decodeObject(b)
+	if err != nil {
+		return nil, badRequest("%s in version %q cannot be handled as a %s: %v", r.res.Kind, r.res.GroupVersion(), r.res.Kind, err)
+	}
+	if err := checkKind(r, o); err != nil {
+		return nil, err
+	}
+	if err := s.strictCheck(r, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// checkKind requires apiVersion and kind, when given, to be the request's.
+func checkKind(r *request, o object) error {
+	if k, _ := o["kind"].(string); k != "" && k != r.res.Kind {
+		return badRequest("the kind %q of the object does not match the resource %q (expected %q)", k, r.res.Name, r.res.Kind)
+	}
+	if v, _ := o["apiVersion"].(string); v != "" && v != r.res.GroupVersion() {
+		return badRequest("the API version %q of the object does not match the request's %q", v, r.res.GroupVersion())
+	}
+	o["kind"] = r.res.Kind
+	o["apiVersion"] = r.res.GroupVersion()
+	return nil
+}
+
+// strictCheck rejects fields the schema does not know when the client
+// asked for fieldValidation=Strict; otherwise unknown fields are kept.
+func (s *Server) strictCheck(r *request, o object) error {
+	if r.query("fieldValidation") != "Strict" {
+		return nil
+	}
+	if unknown := unknownFields(o, reflect.TypeOf(r.res.New()).Elem(), ""); len(unknown) > 0 {
+		msg := fmt.Sprintf("unknown field %q", unknown[0])
+		for _, u := range unknown[1:] {
+			msg += fmt.Sprintf(", unknown field %q", u)
+		}
+		return badRequest("%s in version %q cannot be handled as a %s: strict decoding error: %s",
+			r.res.Kind, r.res.GroupVersion(), r.res.Kind, msg)
+	}
+	return nil
+}
+
+// validate decodes o into the resource's Go type and runs its validation
+// (old is nil on create).
+func (s *Server) validate(r *request, o, old object) error {
+	if errs := quantityErrors(o, reflect.TypeOf(r.res.New()).Elem(), nil); len(errs) > 0 {
+		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
+	}
+	typed, err := toTyped(r, o)
+	if err != nil {
+		return err
+	}
+	if r.res.Validate == nil {
+		return nil
+	}
+	var oldTyped any
+	if old != nil {
+		if oldTyped, err = toTyped(r, old); err != nil {
+			return err
+		}
+	}
+	if errs := r.res.Validate(typed, oldTyped); len(errs) > 0 {
+		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
+	}
+	return nil
+}
+
+func toTyped(r *request, o object) (any, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	typed := r.res.New()
+	if err := json.Unmarshal(b, typed); err != nil {
+		return nil, badRequest("%s in version %q cannot be handled as a %s: %v", r.res.Kind, r.res.GroupVersion(), r.res.Kind, err)
+	}
+	return typed, nil
+}
+
+// checkNamespace requires the namespace of a new object to exist and not
+// to be terminating.
+func (s *Server) checkNamespace(ctx context.Context, ns string) error {
+	rec, err := s.deps.Store.Get(ctx, store.Key{Resource: "namespaces", Name: ns})
+	if errors.Is(err, store.ErrNotFound) {
+		return newStatus(http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("namespaces %q not found", ns))
+	}
+	if err != nil {
+		return err
+	}
+	var nsObj struct {
+		Metadata struct {
+			DeletionTimestamp *string `json:"deletionTimestamp"`
+		} `json:"metadata"`
+		Status struct {
+			Phase string `json:"phase"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal(rec.Value, &nsObj); err != nil {
+		return err
+	}
+	if nsObj.Metadata.DeletionTimestamp != nil || nsObj.Status.Phase == "Terminating" {
+		return newStatus(http.StatusForbidden, api.StatusReasonForbidden,
+			fmt.Sprintf("unable to create new content in namespace %s because it is being terminated", ns))
+	}
+	return nil
+}
+
+// guaranteedUpdate re-reads the object and applies mutate until the write
+// wins: a write that loses a race to another writer (store.ErrConflict) is
+// retried against the fresh object, while mutate's own errors, including
+// a failed resourceVersion precondition, end it. A mutation that changes
+// nothing is not written (no new revision), as in Kubernetes.
+func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate func(cur object) (object, error)) (*store.Record, error) {
+	for i := 0; ; i++ {
+		rec, err := s.deps.Store.Get(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		cur, err := decodeStored(rec.Value, rec.ResourceVersion)
+		if err != nil {
+			return nil, err
+		}
+		next, err := mutate(cur)
+		if err != nil {
+			return nil, err
+		}
+		value, err := encodeStored(next)
+		if err != nil {
+			return nil, err
+		}
+		if string(value) == string(rec.Value) {
+			return rec, nil
+		}
+		out, err := s.deps.Store.Update(ctx, &store.Record{Key: key, UID: rec.UID, Value: value}, rec.ResourceVersion)
+		if errors.Is(err, store.ErrConflict) && i < maxUpdateRetries {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.finishIfDone(ctx, next, out)
+	}
+}
+
+// finishIfDone deletes an object that is marked for deletion and has
+// nothing left to wait for: no finalizers and no grace period (a pod's
+// kubelet ends its grace period with a delete of its own).
+func (s *Server) finishIfDone(ctx context.Context, o object, rec *store.Record) (*store.Record, error) {
+	meta := metaOf(o)
+	if meta["deletionTimestamp"] == nil || len(stringList(meta["finalizers"])) > 0 {
+		return rec, nil
+	}
+	if o["kind"] == "Namespace" && len(stringList(nested(o, "spec", "finalizers"))) > 0 {
+		return rec, nil
+	}
+	if g := fieldString(meta["deletionGracePeriodSeconds"]); g != "" && g != "0" {
+		return rec, nil
+	}
+	del, err := s.deps.Store.Delete(ctx, rec.Key, rec.ResourceVersion)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		// Someone else finished it or changed it; either way it is theirs.
+		return rec, nil
+	}
+	return del, err
+}
+
+// checkPrecondition fails with 409 when the client named a
+// resourceVersion that is no longer the object's.
+func checkPrecondition(r *request, sent, cur object) error {
+	want := nestedString(sent, "metadata", "resourceVersion")
+	if want == "" || want == nestedString(cur, "metadata", "resourceVersion") {
+		return nil
+	}
+	if _, err := strconv.ParseInt(want, 10, 64); err != nil {
+		return badRequest("invalid resourceVersion %q", want)
+	}
+	return conflict(r.res, r.ri.Name, "the object has been modified; please apply your changes to the latest version and try again")
+}
+
+// serverManaged are the metadata fields clients cannot set on update.
+var serverManaged = []string{"uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "name", "namespace"}
+
+// prepareUpdate turns the object a client sent into the object to store,
+// given the current one: server-managed metadata is kept, status is kept
+// unless this is a /status write (which changes status only), defaults
+// apply, generation follows spec changes, and the result is validated.
+func (s *Server) prepareUpdate(r *request, sent, cur object, statusOnly bool) (object, error) {
+	if err := checkPrecondition(r, sent, cur); err != nil {
+		return nil, err
+	}
+	if n := nestedString(sent, "metadata", "name"); n != "" && n != r.ri.Name {
+		return nil, badRequest("the name of the object (%s) does not match the name on the URL (%s)", n, r.ri.Name)
+	}
+	if statusOnly {
+		next := deepCopy(cur).(map[string]any)
+		if st, ok := sent["status"]; ok {
+			next["status"] = st
+		} else {
+			delete(next, "status")
+		}
+		if err := s.validate(r, next, cur); err != nil {
+			return nil, err
+		}
+		return next, nil
+	}
+	next := sent
+	meta, curMeta := metaOf(next), metaOf(cur)
+	for _, f := range serverManaged {
+		if v, ok := curMeta[f]; ok {
+			meta[f] = v
+		} else {
+			delete(meta, f)
+		}
+	}
+	delete(meta, "managedFields")
+	if curMeta["deletionTimestamp"] != nil {
+		for _, f := range stringList(meta["finalizers"]) {
+			if !slices.Contains(stringList(curMeta["finalizers"]), f) {
+				return nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
+					fmt.Sprintf("%s %q is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{%q}", r.res.Kind, r.ri.Name, f))
+			}
+		}
+	}
+	if r.res.HasSubresource("status") {
+		if st, ok := cur["status"]; ok {
+			next["status"] = st
+		} else {
+			delete(next, "status")
+		}
+	}
+	if r.res.Default != nil {
+		r.res.Default(next)
+	}
+	if !jsonEqual(next["spec"], cur["spec"]) {
+		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
+		meta["generation"] = json.Number(strconv.FormatInt(g+1, 10))
+	}
+	if err := s.validate(r, next, cur); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+// jsonEqual compares two decoded JSON values by their encoding, so that a
+// default written as an int equals the json.Number read back from the store.
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+// initMeta sets the server-managed metadata of a new object.
+func initMeta(o object, now time.Time, uid string) {
+	meta := metaOf(o)
+	meta["uid"] = uid
+	meta["creationTimestamp"] = now.UTC().Format(time.RFC3339)
+	meta["generation"] = json.Number("1")
+	for _, f := range []string{"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"} {
+		delete(meta, f)
+	}
+}

@@ -1,0 +1,139 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/apiserver"
+	"github.com/minik8s/minik8s/apiserver/authn"
+	"github.com/minik8s/minik8s/apiserver/hub"
+	"github.com/minik8s/minik8s/apiserver/redisbus"
+	"github.com/minik8s/minik8s/kubeconfig"
+	"github.com/minik8s/minik8s/pki"
+	"github.com/minik8s/minik8s/store"
+)
+
+// APIServer is an API server with the store, bus and listener it owns.
+type APIServer struct {
+	*apiserver.Server
+	// URL is where clients reach it (http://host:port).
+	URL string
+	// Kubeconfig is the admin kubeconfig written for it.
+	Kubeconfig string
+	// Backends describes the store and watch bus, for the start-up banner.
+	Backends string
+
+	store *store.SQLStore
+	bus   interface{ Close() error }
+}
+
+// NewAPIServer opens the store and the bus, makes sure the token file and
+// the admin kubeconfig exist, and binds the listen address, so that every
+// start-up problem (an unreachable database, a port in use) is reported
+// here with a message saying what to do.
+func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServer, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	stCfg := cfg.StoreTuning
+	stCfg.DSN = cfg.StoreDSN()
+	st, err := store.Open(ctx, stCfg, log.With().Str("component", "store").Logger())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w (is the database running and the URL right?)", redact(stCfg.DSN), err)
+	}
+	a := &APIServer{store: st}
+	fail := func(err error) (*APIServer, error) {
+		a.close()
+		return nil, err
+	}
+	var bus apiserver.Bus
+	if cfg.Redis == "" {
+		local := hub.NewLocal(0)
+		bus = local
+		a.Backends = "store " + describeStore(stCfg.DSN) + ", watch fan-out in-process"
+	} else {
+		rb, err := redisbus.New(ctx, cfg.Redis, "minik8s:changes", log.With().Str("component", "redisbus").Logger())
+		if err != nil {
+			return fail(fmt.Errorf("connect to redis %s: %w (is redis-server running?)", redact(cfg.Redis), err))
+		}
+		bus, a.bus = rb, rb
+		a.Backends = "store " + describeStore(stCfg.DSN) + ", watch fan-out via Redis " + redact(cfg.Redis)
+	}
+	st.SetOnCommit(func(changes []store.Change) { _ = bus.Publish(context.Background(), changes) })
+
+	token, _, err := authn.EnsureTokenFile(cfg.TokenFile())
+	if err != nil {
+		return fail(err)
+	}
+	tokens, err := authn.Load(cfg.TokenFile())
+	if err != nil {
+		return fail(err)
+	}
+	ln, err := net.Listen("tcp", cfg.APIServer.Listen)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fail(fmt.Errorf("listen on %s: the port is in use (stop the other process or pass --listen 127.0.0.1:PORT)", cfg.APIServer.Listen))
+		}
+		return fail(fmt.Errorf("listen on %s: %w", cfg.APIServer.Listen, err))
+	}
+	// kubectl sends bearer tokens only over TLS: serve HTTPS with a CA of
+	// our own, which the kubeconfig carries.
+	host, _, _ := net.SplitHostPort(cfg.APIServer.Listen)
+	tlsCfg, caPEM, err := pki.Ensure(pki.In(cfg.DataDir), pki.DefaultHosts(host))
+	if err != nil {
+		ln.Close()
+		return fail(fmt.Errorf("set up TLS in %s: %w", cfg.DataDir, err))
+	}
+	a.URL = "https://" + clientAddr(ln.Addr().(*net.TCPAddr))
+	ln = tls.NewListener(ln, tlsCfg)
+	a.Kubeconfig = cfg.KubeconfigPath()
+	kc := kubeconfig.New(a.URL, token, "minik8s")
+	kc.Clusters[0].Cluster.CertificateAuthorityData = caPEM
+	if err := kc.Save(a.Kubeconfig); err != nil {
+		ln.Close()
+		return fail(fmt.Errorf("write kubeconfig: %w", err))
+	}
+	srv, err := apiserver.New(cfg.APIServer, apiserver.Deps{
+		Store: st, Bus: bus, Tokens: tokens, Listener: ln,
+		Metrics: prometheus.NewRegistry(),
+	}, log.With().Str("component", "apiserver").Logger())
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	a.Server = srv
+	return a, nil
+}
+
+// Run serves until ctx is done, then closes the store and the bus.
+func (a *APIServer) Run(ctx context.Context) error {
+	defer a.close()
+	return a.Server.Run(ctx)
+}
+
+func (a *APIServer) close() {
+	if a.bus != nil {
+		_ = a.bus.Close()
+	}
+	if a.store != nil {
+		_ = a.store.Close()
+	}
+}
+
+// clientAddr is the address clients dial: a wildcard listen address is
+// reached on loopback.
+func clientAddr(addr *net.TCPAddr) string {
+	ip := addr.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(addr.Port))
+}

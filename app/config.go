@@ -1,0 +1,111 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/minik8s/minik8s/apiserver"
+	"github.com/minik8s/minik8s/store"
+)
+
+// Config is the whole configuration; config.yaml at the repository root
+// documents every field with its default.
+type Config struct {
+	// DataDir holds the SQLite file, the token file and the kubeconfig.
+	DataDir string `yaml:"dataDir"`
+	// Store is the database: empty for a SQLite file in DataDir, a
+	// postgres:// URL for Postgres.
+	Store string `yaml:"store"`
+	// Redis is the watch bus: empty for in-process fan-out (one API
+	// server), a redis:// URL to share changes between API servers.
+	Redis string `yaml:"redis"`
+	// Log configures logging.
+	Log LogConfig `yaml:"log"`
+	// APIServer is the API server's own configuration.
+	APIServer apiserver.Config `yaml:"apiserver"`
+	// StoreTuning tunes the SQL store (its DSN comes from Store).
+	StoreTuning store.Config `yaml:"storeTuning"`
+}
+
+// LogConfig configures zerolog.
+type LogConfig struct {
+	Level  string `yaml:"level"`  // trace, debug, info, warn, error
+	Format string `yaml:"format"` // console or json
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	st := store.DefaultConfig()
+	st.DSN = ""
+	return Config{
+		DataDir:     ".minik8s",
+		Log:         LogConfig{Level: "info", Format: "console"},
+		APIServer:   apiserver.DefaultConfig(),
+		StoreTuning: st,
+	}
+}
+
+// LoadFile overlays the YAML file at path on c. Unknown keys are an error,
+// so that a misspelt setting is not silently ignored.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// Validate checks the values a user can get wrong, with messages that say
+// how to fix them.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("--data-dir must not be empty")
+	}
+	if _, _, err := net.SplitHostPort(c.APIServer.Listen); err != nil {
+		return fmt.Errorf("--listen %q is not host:port (e.g. 127.0.0.1:6443)", c.APIServer.Listen)
+	}
+	if c.Store != "" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") && !strings.HasPrefix(c.Store, "sqlite://") {
+		return fmt.Errorf("--store %q must be empty (SQLite in the data dir), sqlite://PATH or postgres://USER:PASS@HOST:PORT/DB", c.Store)
+	}
+	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
+		return fmt.Errorf("--redis %q must be empty (in-process watch fan-out) or redis://HOST:PORT/DB", c.Redis)
+	}
+	switch c.Log.Level {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level %q must be one of trace, debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "console", "json":
+	default:
+		return fmt.Errorf("--log-format %q must be console or json", c.Log.Format)
+	}
+	return nil
+}
+
+// StoreDSN is the store's DSN: Store, or the SQLite file in DataDir.
+func (c *Config) StoreDSN() string {
+	if c.Store != "" {
+		return c.Store
+	}
+	return filepath.Join(c.DataDir, "minik8s.db")
+}
+
+// KubeconfigPath is where the admin kubeconfig is written.
+func (c *Config) KubeconfigPath() string { return filepath.Join(c.DataDir, "kubeconfig") }
+
+// TokenFile is the bearer token file.
+func (c *Config) TokenFile() string { return filepath.Join(c.DataDir, "tokens.csv") }

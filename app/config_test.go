@@ -1,0 +1,52 @@
+package app
+
+import (
+	"reflect"
+	"testing"
+)
+
+// config.yaml documents every setting with its default: loading it over
+// the defaults must change nothing.
+func TestConfigYAMLIsTheDefaults(t *testing.T) {
+	cfg := Default()
+	if err := cfg.LoadFile("../config.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	if want := Default(); !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("config.yaml differs from the defaults:\n got %+v\nwant %+v", cfg, want)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+		ok   bool
+	}{
+		{"defaults", func(*Config) {}, true},
+		{"postgres", func(c *Config) { c.Store = "postgres://u:p@h:5432/db" }, true},
+		{"bad store", func(c *Config) { c.Store = "mysql://x" }, false},
+		{"bad redis", func(c *Config) { c.Redis = "localhost:6379" }, false},
+		{"bad listen", func(c *Config) { c.APIServer.Listen = "6443" }, false},
+		{"bad level", func(c *Config) { c.Log.Level = "loud" }, false},
+		{"bad format", func(c *Config) { c.Log.Format = "xml" }, false},
+		{"empty data dir", func(c *Config) { c.DataDir = "" }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.mod(&c)
+			if err := c.Validate(); (err == nil) != tc.ok {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestConfigRejectsUnknownKeys(t *testing.T) {
+	path := t.TempDir() + "/c.yaml"
+	writeFile(t, path, "apiserver:\n  lisen: 1.2.3.4:5\n")
+	c := Default()
+	if err := c.LoadFile(path); err == nil {
+		t.Fatal("a misspelt key was accepted")
+	}
+}

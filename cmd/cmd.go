@@ -1,0 +1,181 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/version"
+)
+
+// App builds the command line.
+func App() *cli.App {
+	return &cli.App{
+		Name:    "minik8s",
+		Usage:   "a small, real Kubernetes control plane in one binary",
+		Version: version.Version,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Usage: "YAML config file (see config.yaml); default ./config.yaml if present", EnvVars: []string{"MINIK8S_CONFIG"}},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "trace, debug, info, warn or error", EnvVars: []string{"MINIK8S_LOG_LEVEL"}},
+			&cli.StringFlag{Name: "log-format", Value: "console", Usage: "console or json", EnvVars: []string{"MINIK8S_LOG_FORMAT"}},
+			&cli.StringFlag{Name: "data-dir", Value: ".minik8s", Usage: "directory for the SQLite file, tokens and kubeconfig", EnvVars: []string{"MINIK8S_DATA_DIR"}},
+		},
+		Commands: []*cli.Command{
+			{
+				Name:   "apiserver",
+				Usage:  "run the API server",
+				Flags:  serverFlags(),
+				Action: runAPIServer,
+			},
+			{
+				Name:   "all",
+				Usage:  "run every component in one process (for now: the API server)",
+				Flags:  serverFlags(),
+				Action: runAll,
+			},
+			{
+				Name:  "kubeconfig",
+				Usage: "print the admin kubeconfig of the cluster in --data-dir",
+				Action: func(c *cli.Context) error {
+					cfg, err := loadConfig(c)
+					if err != nil {
+						return err
+					}
+					b, err := os.ReadFile(cfg.KubeconfigPath())
+					if err != nil {
+						return fmt.Errorf("read kubeconfig: %w (start the API server with this --data-dir first)", err)
+					}
+					_, err = c.App.Writer.Write(b)
+					return err
+				},
+			},
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintf(c.App.Writer, "minik8s %s (Kubernetes API %s, %s, %s/%s)\n",
+						version.Version, version.KubernetesVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+					return nil
+				},
+			},
+		},
+		// Errors are printed once, by main.
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+}
+
+// serverFlags are the flags every server role takes.
+func serverFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:6443", Usage: "API server address, host:port", EnvVars: []string{"MINIK8S_LISTEN"}},
+		&cli.StringFlag{Name: "store", Usage: "database: empty for SQLite in the data dir, or postgres://USER:PASS@HOST:PORT/DB", EnvVars: []string{"MINIK8S_STORE"}},
+		&cli.StringFlag{Name: "redis", Usage: "watch fan-out: empty for in-process, or redis://HOST:PORT/DB to share changes between API servers", EnvVars: []string{"MINIK8S_REDIS"}},
+	}
+}
+
+// loadConfig builds the configuration: defaults, then the config file,
+// then environment variables and flags (urfave/cli reports both as set).
+func loadConfig(c *cli.Context) (app.Config, error) {
+	cfg := app.Default()
+	path := c.String("config")
+	if path == "" {
+		if _, err := os.Stat("config.yaml"); err == nil {
+			path = "config.yaml"
+		}
+	}
+	if path != "" {
+		if err := cfg.LoadFile(path); err != nil {
+			return cfg, err
+		}
+	}
+	set := func(name string, dst *string) {
+		if c.IsSet(name) {
+			*dst = c.String(name)
+		}
+	}
+	set("data-dir", &cfg.DataDir)
+	set("log-level", &cfg.Log.Level)
+	set("log-format", &cfg.Log.Format)
+	set("listen", &cfg.APIServer.Listen)
+	set("store", &cfg.Store)
+	set("redis", &cfg.Redis)
+	return cfg, cfg.Validate()
+}
+
+// newLogger builds the root logger.
+func newLogger(cfg app.LogConfig, w io.Writer) zerolog.Logger {
+	if cfg.Format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
+	}
+	lvl, err := zerolog.ParseLevel(cfg.Level)
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+func runAPIServer(c *cli.Context) error {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, os.Stderr)
+	a, err := app.NewAPIServer(c.Context, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info().Str("url", a.URL).Str("kubeconfig", a.Kubeconfig).Msg(a.Backends)
+	return run(c.Context, a.Run)
+}
+
+func runAll(c *cli.Context) error {
+	start := time.Now()
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, os.Stderr)
+	a, err := app.NewAPIServer(c.Context, cfg, log)
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "minik8s %s\n", version.Version)
+	fmt.Fprintf(w, "  apiserver  %s (%s)\n", a.URL, a.Backends)
+	fmt.Fprintf(w, "  data dir   %s\n", cfg.DataDir)
+	fmt.Fprintf(w, "  kubeconfig %s\n\n", a.Kubeconfig)
+	fmt.Fprintf(w, "Try:\n  export KUBECONFIG=%s\n  kubectl get namespaces\n\n", absPath(a.Kubeconfig))
+	log.Info().Dur("startup", time.Since(start)).Msg("control plane started")
+	return run(c.Context, a.Run)
+}
+
+// run runs the roles until ctx is done or one fails; the first error
+// cancels the rest. A clean stop returns nil.
+func run(ctx context.Context, fns ...func(context.Context) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, fn := range fns {
+		g.Go(func() error { return fn(ctx) })
+	}
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}

@@ -1,0 +1,211 @@
+// Package pki gives an API server its TLS identity: a self-signed CA and
+// a serving certificate signed by it, kept in the data directory.
+// kubectl and client-go send bearer tokens only over TLS, so the API
+// server serves HTTPS and the kubeconfig carries the CA.
+//
+// The CA is made once and kept; the serving certificate is remade when it
+// is missing, expires within 30 days, or lacks a host the server is now
+// reached by. Several API servers sharing one data directory share the CA.
+package pki
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// Files names the PEM files of a TLS identity in a directory.
+type Files struct {
+	CACert, CAKey, Cert, Key string
+}
+
+// In returns the file names in dir.
+func In(dir string) Files {
+	return Files{
+		CACert: filepath.Join(dir, "ca.crt"), CAKey: filepath.Join(dir, "ca.key"),
+		Cert: filepath.Join(dir, "apiserver.crt"), Key: filepath.Join(dir, "apiserver.key"),
+	}
+}
+
+// Ensure makes the CA and a serving certificate valid for hosts (IP
+// addresses or DNS names) as needed, and returns the server's TLS config
+// and the CA certificate in PEM for kubeconfigs.
+func Ensure(f Files, hosts []string) (*tls.Config, []byte, error) {
+	caCert, caKey, err := ensureCA(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !servingOK(f, hosts) {
+		if err := issueServing(f, caCert, caKey, hosts); err != nil {
+			return nil, nil, err
+		}
+	}
+	pair, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load serving certificate: %w", err)
+	}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caCert.Raw})
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, caPEM, nil
+}
+
+// DefaultHosts are the names every local API server is reached by, plus
+// the host of its listen address when that is a specific one.
+func DefaultHosts(listenHost string) []string {
+	hosts := []string{"127.0.0.1", "::1", "localhost"}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	if ip := net.ParseIP(listenHost); listenHost != "" && (ip == nil || !ip.IsUnspecified()) && !slices.Contains(hosts, listenHost) {
+		hosts = append(hosts, listenHost)
+	}
+	return hosts
+}
+
+func ensureCA(f Files) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	cert, key, err := load(f.CACert, f.CAKey)
+	if err == nil {
+		return cert, key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("load CA: %w", err)
+	}
+	key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "minik8s-ca"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := write(f.CACert, f.CAKey, der, key); err != nil {
+		return nil, nil, err
+	}
+	cert, err = x509.ParseCertificate(der)
+	return cert, key, err
+}
+
+// servingOK reports whether the serving certificate exists, is valid for
+// 30 more days and covers every host.
+func servingOK(f Files, hosts []string) bool {
+	cert, _, err := load(f.Cert, f.Key)
+	if err != nil || time.Until(cert.NotAfter) < 30*24*time.Hour {
+		return false
+	}
+	for _, h := range hosts {
+		if cert.VerifyHostname(h) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func issueServing(f Files, ca *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: "minik8s-apiserver"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().AddDate(2, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	return write(f.Cert, f.Key, der, key)
+}
+
+func load(certFile, keyFile string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	cb, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	kb, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	cp, _ := pem.Decode(cb)
+	kp, _ := pem.Decode(kb)
+	if cp == nil || kp == nil {
+		return nil, nil, fmt.Errorf("%s or %s is not PEM", certFile, keyFile)
+	}
+	cert, err := x509.ParseCertificate(cp.Bytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := x509.ParseECPrivateKey(kp.Bytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cert, key, nil
+}
+
+// write saves a certificate and its key, the key readable by its owner
+// only; each file is replaced atomically.
+func write(certFile, keyFile string, der []byte, key *ecdsa.PrivateKey) error {
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		return err
+	}
+	return writeAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+}
+
+func writeAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func serial() *big.Int {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	return n
+}
