@@ -95,4 +95,3 @@ func asList(v any) []map[string]any {
 	}
 	return out
 }
-

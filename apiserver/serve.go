@@ -1,9 +1,9 @@
 package apiserver
 
 import (
-	"errors"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"

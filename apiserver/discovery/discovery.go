@@ -154,10 +154,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 // one, and reports whether it did: /api, /api/v1, /apis, /apis/{group},
 // /apis/{group}/{version} and /version.
 func (h *Handlers) Serve(c echo.Context) bool {
-	return h.serve(c.Response(), c.Request())
-}
-
-func (h *Handlers) serve(w http.ResponseWriter, r *http.Request) bool {
+	w, r := c.Response(), c.Request()
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	body, ok := h.plain[path]
 	if !ok {
