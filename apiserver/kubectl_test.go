@@ -1,0 +1,101 @@
+package apiserver_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minik8s/minik8s/internal/testenv"
+)
+
+// TestKubectl drives the API server with the real kubectl, unchanged.
+func TestKubectl(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	kubectl := func(stdin string, args ...string) string {
+		t.Helper()
+		out, err := s.Kubectl(t, stdin, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	out := kubectl("", "get", "ns")
+	for _, ns := range []string{"default", "kube-system", "kube-node-lease"} {
+		if !strings.Contains(out, ns) {
+			t.Fatalf("get ns lacks %s:\n%s", ns, out)
+		}
+	}
+
+	pod := `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.27
+`
+	file := filepath.Join(t.TempDir(), "pod.yaml")
+	if err := os.WriteFile(file, []byte(pod), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out = kubectl("", "apply", "-f", file); !strings.Contains(out, "pod/web created") {
+		t.Fatalf("apply: %s", out)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(pod, "app: web", "app: web2", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out = kubectl("", "apply", "-f", file); !strings.Contains(out, "pod/web configured") {
+		t.Fatalf("apply changed: %s", out)
+	}
+	out = kubectl("", "get", "pods")
+	if !strings.HasPrefix(out, "NAME") || !strings.Contains(out, "READY") || !strings.Contains(out, "STATUS") ||
+		!strings.Contains(out, "RESTARTS") || !strings.Contains(out, "AGE") || !strings.Contains(out, "Pending") {
+		t.Fatalf("get pods columns:\n%s", out)
+	}
+	if out = kubectl("", "get", "pods", "-o", "wide"); !strings.Contains(out, "IP") || !strings.Contains(out, "NODE") {
+		t.Fatalf("get pods -o wide:\n%s", out)
+	}
+	if out = kubectl("", "get", "pod", "web", "-o", "yaml"); !strings.Contains(out, "app: web2") || !strings.Contains(out, "resourceVersion:") {
+		t.Fatalf("get -o yaml:\n%s", out)
+	}
+	if out, err := s.Kubectl(t, "", "run", "bad_name", "--image=x"); err == nil || !strings.Contains(out, "is invalid") {
+		t.Fatalf("run bad_name: err=%v out=%s", err, out)
+	}
+	if out = kubectl("", "explain", "pod.spec.containers"); !strings.Contains(out, "FIELDS:") || !strings.Contains(out, "image") {
+		t.Fatalf("explain:\n%s", out)
+	}
+
+	// Watch with event types while the pod is deleted and created again.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	type result struct {
+		out string
+		err error
+	}
+	watched := make(chan result, 1)
+	go func() {
+		o, err := s.KubectlContext(ctx, t, "", "get", "pods", "-w", "--output-watch-events", "--request-timeout=6s")
+		watched <- result{o, err}
+	}()
+	time.Sleep(1500 * time.Millisecond) // let the watch start
+	if out = kubectl("", "delete", "pod", "web", "--wait"); !strings.Contains(out, `pod "web" deleted`) {
+		t.Fatalf("delete: %s", out)
+	}
+	if out, err := s.Kubectl(t, "", "get", "pod", "web"); err == nil || !strings.Contains(out, "NotFound") {
+		t.Fatalf("pod still there after delete --wait: %s", out)
+	}
+	kubectl("", "apply", "-f", file)
+	r := <-watched
+	for _, want := range []string{"ADDED", "DELETED"} {
+		if !strings.Contains(r.out, want) {
+			t.Fatalf("watch output lacks %s:\n%s", want, r.out)
+		}
+	}
+}
