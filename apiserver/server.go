@@ -267,6 +267,9 @@ func (s *Server) readyz(c echo.Context) error {
 	if _, err := s.deps.Store.Revision(ctx); err != nil {
 		return c.String(http.StatusServiceUnavailable, "store: "+err.Error())
 	}
+	if !s.hub.Ready() {
+		return c.String(http.StatusServiceUnavailable, "watch hub: not subscribed to the bus (is Redis up?)")
+	}
 	if s.deps.Ready != nil {
 		if err := s.deps.Ready(ctx); err != nil {
 			return c.String(http.StatusServiceUnavailable, err.Error())

@@ -43,8 +43,27 @@ type counter struct {
 
 func (counter) TableName() string { return "revision" }
 
-// migrate creates or updates the tables and the counter row.
+// migrateLockID keys the Postgres advisory lock that serialises migration
+// between API servers starting at once on one database.
+const migrateLockID = 0x6d696e696b3873 // "minik8s"
+
+// migrate creates or updates the tables and the counter row. On Postgres
+// it holds an advisory lock on one pinned connection, so that several API
+// servers starting together do not race to create the same tables.
 func migrate(db *gorm.DB) error {
+	if db.Dialector.Name() != "postgres" {
+		return migrateTables(db)
+	}
+	return db.Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrateLockID).Error; err != nil {
+			return fmt.Errorf("lock for migration: %w", err)
+		}
+		defer conn.Exec("SELECT pg_advisory_unlock(?)", migrateLockID)
+		return migrateTables(conn)
+	})
+}
+
+func migrateTables(db *gorm.DB) error {
 	if err := db.AutoMigrate(&object{}, &change{}, &counter{}); err != nil {
 		return fmt.Errorf("migrate tables: %w", err)
 	}
