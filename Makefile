@@ -28,8 +28,10 @@ test: services build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
+# One table of every figure beside its target; BENCHFLAGS passes options,
+# e.g. make bench BENCHFLAGS='--quick --only api-sqlite' (see --help, --list).
 bench: services build
-	$(GO) test -run '^$$' -bench . -benchtime 2000x -count 1 ./store/...
+	$(GO) run ./bench/cmd/minik8s-bench --bin ./$(BIN) $(BENCHFLAGS)
 
 clean:
 	rm -rf $(BIN) .minik8s

@@ -60,7 +60,7 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 		bus = local
 		a.Backends = "store " + describeStore(stCfg.DSN) + ", watch fan-out in-process"
 	} else {
-		rb, err := redisbus.New(ctx, cfg.Redis, "minik8s:changes", log.With().Str("component", "redisbus").Logger())
+		rb, err := redisbus.New(ctx, cfg.Redis, busChannel(stCfg.DSN), log.With().Str("component", "redisbus").Logger())
 		if err != nil {
 			return fail(fmt.Errorf("connect to redis %s: %w (is redis-server running?)", redact(cfg.Redis), err))
 		}

@@ -1,0 +1,154 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPercentile(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		out := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			out[i] = time.Duration(n) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1
+	}
+	tests := []struct {
+		name   string
+		sorted []time.Duration
+		q      float64
+		want   time.Duration
+	}{
+		{"empty", nil, 0.5, 0},
+		{"one", ms(7), 0.99, 7 * time.Millisecond},
+		{"median of four is the second", ms(1, 2, 3, 4), 0.5, 2 * time.Millisecond},
+		{"p99 of 1..100", ms(hundred...), 0.99, 99 * time.Millisecond},
+		{"p100 is the max", ms(hundred...), 1, 100 * time.Millisecond},
+		{"tiny q is the min", ms(1, 2, 3), 0.0001, time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.sorted, tt.q); got != tt.want {
+				t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.q, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseTPS(t *testing.T) {
+	const pg15 = `transaction type: <builtin: simple update>
+scaling factor: 1
+number of clients: 8
+duration: 10 s
+number of transactions actually processed: 55123
+latency average = 1.451 ms
+initial connection time = 12.345 ms
+tps = 5512.300000 (without initial connection time)
+`
+	tests := []struct {
+		name    string
+		out     string
+		want    float64
+		wantErr bool
+	}{
+		{"pgbench 15", pg15, 5512.3, false},
+		{"older pgbench prints two tps lines", "tps = 100.5 (including connections establishing)\ntps = 101.5 (excluding connections establishing)\n", 100.5, false},
+		{"no tps line", "pgbench: error: connection refused\n", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseTPS(tt.out)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("parseTPS = %v, %v; want %v, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestCreateRateRow(t *testing.T) {
+	second := Sample{N: 1000, Want: 1000, Elapsed: time.Second} // 1000/s
+	tests := []struct {
+		name    string
+		clients int
+		tps     map[int]float64
+		want    Row
+	}{
+		{"no baseline", 8, nil, Row{Figure: "X creates/s, 8 clients", Measured: "1000/s"}},
+		{"ratio without target at 1 client", 1, map[int]float64{1: 2000},
+			Row{Figure: "X creates/s, 1 client", Measured: "1000/s = 50% of pgbench"}},
+		{"target met", 8, map[int]float64{8: 1500},
+			Row{"X creates/s, 8 clients", "1000/s = 67% of pgbench", "≥ 60% of pgbench (900/s)", VerdictOK}},
+		{"target missed", 8, map[int]float64{8: 2000},
+			Row{"X creates/s, 8 clients", "1000/s = 50% of pgbench", "≥ 60% of pgbench (1200/s)", VerdictMiss}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := createRateRow("X", tt.clients, second, tt.tps); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSelect(t *testing.T) {
+	got, err := Select([]string{"watch-redis", "api-sqlite"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Name != "api-sqlite" || got[1].Name != "watch-redis" {
+		t.Errorf("Select kept %v, want api-sqlite then watch-redis (registry order)", got)
+	}
+	if _, err := Select([]string{"nope"}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("Select(nope) = %v, want an error naming it", err)
+	}
+}
+
+// TestQuickSQLite runs the tool's quick mode for one scenario against a
+// freshly built minik8s, to show every step works; it asserts no timing.
+func TestQuickSQLite(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "minik8s")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = ".."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build minik8s: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, progress bytes.Buffer
+	err := Run(ctx, Options{
+		Binary:      bin,
+		Only:        []string{"api-sqlite"},
+		Params:      DefaultParams(true),
+		CommandLine: "go test",
+	}, &out, &progress)
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s\nprogress:\n%s", err, &out, &progress)
+	}
+	for _, want := range []string{
+		"command:  go test",
+		"machine:  ",
+		"| SQLite creates/s, 1 client ",
+		"| SQLite create latency p50 / p99, 8 clients ",
+		"| SQLite updates/s, 8 clients ",
+		"| SQLite watch latency p50 / p99, same server ",
+		"| SQLite API server peak RSS ",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &out)
+		}
+	}
+	if strings.Contains(out.String(), VerdictError) || strings.Contains(out.String(), "timed out") {
+		t.Errorf("a run failed or timed out:\n%s", &out)
+	}
+}

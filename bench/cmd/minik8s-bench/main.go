@@ -1,0 +1,96 @@
+// Command minik8s-bench runs the benchmark scenarios of package bench
+// against the minik8s binary and prints one table of figures and targets
+// (make bench). Run it with --list to see the scenarios.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/minik8s/minik8s/bench"
+)
+
+func main() {
+	if err := run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "minik8s-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("minik8s-bench", flag.ContinueOnError)
+	var (
+		opt     bench.Options
+		only    = fs.String("only", "", "comma-separated scenarios to run (default: all; see --list)")
+		list    = fs.Bool("list", false, "list the scenarios and exit")
+		quick   = fs.Bool("quick", false, "a short smoke run with small counts: shows every step works, figures mean little")
+		creates = fs.Int("creates", 0, "objects created and updated per run (default 3000, 100 with --quick)")
+		clients = fs.String("clients", "", "comma-separated concurrent client counts (default 1,8)")
+		events  = fs.Int("watch-events", 0, "creates timed through a watch (default 2000, 50 with --quick)")
+		rate    = fs.Float64("watch-rate", 0, "creates per second while timing the watch (default 200)")
+		pgbench = fs.Duration("pgbench-duration", 0, "length of each pgbench run (default 10s, 2s with --quick)")
+		timeout = fs.Duration("run-timeout", 0, "bound on each run (default 60s, 10s with --quick)")
+	)
+	fs.StringVar(&opt.Binary, "bin", "./minik8s", "the minik8s binary to measure")
+	fs.StringVar(&opt.Postgres, "postgres", os.Getenv("MINIK8S_TEST_POSTGRES"), "Postgres URL; the benchmark creates and drops databases on its server (default $MINIK8S_TEST_POSTGRES; empty skips Postgres scenarios)")
+	fs.StringVar(&opt.Redis, "redis", os.Getenv("MINIK8S_TEST_REDIS"), "Redis URL (default $MINIK8S_TEST_REDIS; empty skips Redis scenarios)")
+	fs.StringVar(&opt.WorkDir, "workdir", "", "keep the servers' data dirs and logs here (default: a temporary dir, removed)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *list {
+		for _, s := range bench.Scenarios() {
+			fmt.Printf("%-14s %s\n", s.Name, s.Help)
+		}
+		return nil
+	}
+
+	p := bench.DefaultParams(*quick)
+	if *creates > 0 {
+		p.Creates = *creates
+	}
+	if *clients != "" {
+		p.Clients = nil
+		for _, f := range strings.Split(*clients, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("--clients %q: want positive integers separated by commas", *clients)
+			}
+			p.Clients = append(p.Clients, n)
+		}
+	}
+	if *events > 0 {
+		p.WatchEvents = *events
+	}
+	if *rate > 0 {
+		p.WatchRate = *rate
+	}
+	if *pgbench > 0 {
+		p.PgbenchDuration = *pgbench
+	}
+	if *timeout > 0 {
+		p.RunTimeout = *timeout
+	}
+	opt.Params = p
+	if *only != "" {
+		opt.Only = strings.Split(*only, ",")
+	}
+	opt.CommandLine = "minik8s-bench " + strings.Join(args[1:], " ")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	err := bench.Run(ctx, opt, os.Stdout, os.Stderr)
+	fmt.Fprintf(os.Stderr, "minik8s-bench: finished in %s\n", time.Since(start).Round(time.Second))
+	return err
+}

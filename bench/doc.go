@@ -1,0 +1,24 @@
+// Package bench measures minik8s the way its users meet it and reports each
+// figure beside its target in one table (make bench).
+//
+// Contract:
+//
+//   - The servers measured are separate processes of the minik8s binary
+//     (Env.StartServer), so their CPU time and peak RSS (VmHWM) are their
+//     own. Load comes from this process over loopback HTTPS with keep-alive
+//     connections, one per concurrent client, and no client-side rate limit;
+//     the servers run with the API rate limits and in-flight caps off.
+//   - Every run is bounded in count (Params) and in time (Params.RunTimeout):
+//     a slow server makes a run stop early and say so, a stuck one makes it
+//     fail, never hang.
+//   - A Scenario is one self-contained measurement, listed in Scenarios();
+//     new ones are added there. Its Env starts servers and creates scratch
+//     Postgres databases and removes both when the scenario ends, whether it
+//     succeeded or not. A scenario needing a service that was not given
+//     (Options.Postgres, Options.Redis) is reported as skipped.
+//   - Figures are measurements on a possibly busy machine, not assertions: a
+//     missed target is reported as MISS and does not make Run fail. A
+//     scenario that cannot finish (a server that does not start, a request
+//     that fails) is reported as ERROR, and Run then returns an error after
+//     printing the table.
+package bench
