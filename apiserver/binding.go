@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -19,7 +18,7 @@ func (s *Server) bind(r *request) error {
 		return err
 	}
 	var binding api.Binding
-	if err := json.Unmarshal(b, &binding); err != nil {
+	if err := unmarshalBody(r, b, &binding); err != nil {
 		return badRequest("Binding cannot be handled: %v", err)
 	}
 	if binding.Target.Name == "" {

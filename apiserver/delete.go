@@ -22,7 +22,7 @@ func deleteOptions(r *request) (api.DeleteOptions, error) {
 		return opts, err
 	}
 	if len(b) > 0 {
-		if err := json.Unmarshal(b, &opts); err != nil {
+		if err := unmarshalBody(r, b, &opts); err != nil {
 			return opts, badRequest("invalid DeleteOptions: %v", err)
 		}
 	}

@@ -73,7 +73,7 @@ func (s *Server) updateScale(r *request) error {
 		return err
 	}
 	var sc api.Scale
-	if err := json.Unmarshal(b, &sc); err != nil {
+	if err := unmarshalBody(r, b, &sc); err != nil {
 		return badRequest("Scale cannot be handled: %v", err)
 	}
 	return s.scaleTo(r, func(object) (*api.Scale, error) { return &sc, nil })

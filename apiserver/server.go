@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -82,6 +83,7 @@ type Server struct {
 	deps Deps
 	log  zerolog.Logger
 	hub  *hub.Hub
+	ns   nsCache
 	e    *echo.Echo
 	disc *discovery.Handlers
 
@@ -171,6 +173,11 @@ func (s *Server) Run(ctx context.Context) error {
 			cancel()
 		}
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.ns.run(ctx, s.deps.Store, s.hub)
+	}()
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)
 		go func() {
@@ -232,6 +239,10 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.GET("/livez", health)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", metrics.Handler(s.deps.Metrics))
+	// Profiles for "profile before optimising"; behind authentication.
+	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
+	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)))
+	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)))
 	s.disc.Register(e)
 	e.Any("/api/*", s.serveAPI)
 	e.Any("/apis/*", s.serveAPI)

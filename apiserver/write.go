@@ -11,7 +11,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/protobuf"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -26,7 +29,12 @@ func (s *Server) decodeBody(r *request) (object, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := decodeObject(b)
+	var o object
+	if isProtobuf(r) {
+		o, err = protobuf.Decode(b, reflect.TypeOf(r.res.New()))
+	} else {
+		o, err = decodeObject(b)
+	}
 	if err != nil {
 		return nil, badRequest("%s in version %q cannot be handled as a %s: %v", r.res.Kind, r.res.GroupVersion(), r.res.Kind, err)
 	}
@@ -37,6 +45,22 @@ func (s *Server) decodeBody(r *request) (object, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// isProtobuf reports whether the request body is Kubernetes protobuf,
+// which client-go's typed clients send for built-in kinds.
+func isProtobuf(r *request) bool {
+	return protobuf.IsMediaType(r.c.Request().Header.Get(echo.HeaderContentType))
+}
+
+// unmarshalBody reads a JSON or Kubernetes protobuf body into v, a pointer
+// to a Go type of package api.
+func unmarshalBody(r *request, b []byte, v any) error {
+	if isProtobuf(r) {
+		_, err := protobuf.Unmarshal(b, v)
+		return err
+	}
+	return json.Unmarshal(b, v)
 }
 
 // checkKind requires apiVersion and kind, when given, to be the request's.
@@ -109,25 +133,18 @@ func toTyped(r *request, o object) (any, error) {
 // checkNamespace requires the namespace of a new object to exist and not
 // to be terminating.
 func (s *Server) checkNamespace(ctx context.Context, ns string) error {
-	rec, err := s.deps.Store.Get(ctx, store.Key{Resource: "namespaces", Name: ns})
-	if errors.Is(err, store.ErrNotFound) {
-		return newStatus(http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("namespaces %q not found", ns))
+	known, terminating := s.ns.lookup(ns)
+	if !known {
+		rec, err := s.deps.Store.Get(ctx, store.Key{Resource: "namespaces", Name: ns})
+		if errors.Is(err, store.ErrNotFound) {
+			return newStatus(http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("namespaces %q not found", ns))
+		}
+		if err != nil {
+			return err
+		}
+		terminating = isTerminating(rec.Value)
 	}
-	if err != nil {
-		return err
-	}
-	var nsObj struct {
-		Metadata struct {
-			DeletionTimestamp *string `json:"deletionTimestamp"`
-		} `json:"metadata"`
-		Status struct {
-			Phase string `json:"phase"`
-		} `json:"status"`
-	}
-	if err := json.Unmarshal(rec.Value, &nsObj); err != nil {
-		return err
-	}
-	if nsObj.Metadata.DeletionTimestamp != nil || nsObj.Status.Phase == "Terminating" {
+	if terminating {
 		return newStatus(http.StatusForbidden, api.StatusReasonForbidden,
 			fmt.Sprintf("unable to create new content in namespace %s because it is being terminated", ns))
 	}
