@@ -33,6 +33,15 @@ type Config struct {
 	APIServer apiserver.Config `yaml:"apiserver"`
 	// StoreTuning tunes the SQL store (its DSN comes from Store).
 	StoreTuning store.Config `yaml:"storeTuning"`
+	// Kubeconfig is how components reach the API server; empty: the admin
+	// kubeconfig in DataDir.
+	Kubeconfig string `yaml:"kubeconfig"`
+	// LeaderElection configures the election of leader-elected roles.
+	LeaderElection LeaderElectionConfig `yaml:"leaderElection"`
+	// Scheduler is the scheduler's own configuration.
+	Scheduler SchedulerConfig `yaml:"scheduler"`
+	// ControllerManager is the controller manager's own configuration.
+	ControllerManager ControllerManagerConfig `yaml:"controllerManager"`
 }
 
 // LogConfig configures zerolog.
@@ -46,10 +55,13 @@ func Default() Config {
 	st := store.DefaultConfig()
 	st.DSN = ""
 	return Config{
-		DataDir:     ".minik8s",
-		Log:         LogConfig{Level: "info", Format: "console"},
-		APIServer:   apiserver.DefaultConfig(),
-		StoreTuning: st,
+		DataDir:           ".minik8s",
+		Log:               LogConfig{Level: "info", Format: "console"},
+		APIServer:         apiserver.DefaultConfig(),
+		StoreTuning:       st,
+		LeaderElection:    DefaultLeaderElectionConfig(),
+		Scheduler:         DefaultSchedulerConfig(),
+		ControllerManager: DefaultControllerManagerConfig(),
 	}
 }
 
@@ -82,6 +94,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
 		return fmt.Errorf("--redis %q must be empty (in-process watch fan-out) or redis://HOST:PORT/DB", c.Redis)
+	}
+	if err := c.validateScheduler(); err != nil {
+		return err
+	}
+	if err := c.ControllerManager.validate(); err != nil {
+		return err
 	}
 	switch c.Log.Level {
 	case "trace", "debug", "info", "warn", "error":

@@ -37,6 +37,9 @@ func App() *cli.App {
 				Flags:  serverFlags(),
 				Action: runAPIServer,
 			},
+			schedulerCommand(),
+			controllerManagerCommand(),
+			kubeletCommand(),
 			{
 				Name:   "all",
 				Usage:  "run every component in one process (for now: the API server)",

@@ -256,9 +256,15 @@ func ReplicaSet(obj map[string]any) {
 	PodSpec(ensure(ensure(spec, "template"), "spec"))
 }
 
-// Namespace defaults a namespace: status.phase Active.
+// Namespace defaults a namespace: status.phase Active, and spec.finalizers
+// ["kubernetes"] when it names none and is not being deleted, so that
+// deleting it waits for the namespace controller to empty it (and that
+// controller's removal of the finalizer is not undone).
 func Namespace(obj map[string]any) {
 	setIfZero(ensure(obj, "status"), "phase", api.NamespaceActive)
+	if child(obj, "metadata")["deletionTimestamp"] == nil {
+		setIfAbsent(ensure(obj, "spec"), "finalizers", []any{api.FinalizerKubernetes})
+	}
 }
 
 // Node defaults a node: status.allocatable to its capacity.

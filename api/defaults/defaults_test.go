@@ -148,8 +148,10 @@ func TestFloatNumbers(t *testing.T) {
 }
 
 func TestNamespaceNode(t *testing.T) {
-	check(t, Namespace, `{"metadata": {"name": "a"}}`, `{"metadata": {"name": "a"}, "status": {"phase": "Active"}}`)
-	check(t, Namespace, `{"status": {"phase": "Terminating"}}`, `{"status": {"phase": "Terminating"}}`)
+	check(t, Namespace, `{"metadata": {"name": "a"}}`, `{"metadata": {"name": "a"}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}`)
+	check(t, Namespace, `{"spec": {"finalizers": []}}`, `{"spec": {"finalizers": []}, "status": {"phase": "Active"}}`)
+	check(t, Namespace, `{"metadata": {"deletionTimestamp": "2025-01-01T00:00:00Z"}, "status": {"phase": "Terminating"}}`,
+		`{"metadata": {"deletionTimestamp": "2025-01-01T00:00:00Z"}, "status": {"phase": "Terminating"}}`)
 	check(t, Node, `{"status": {"capacity": {"cpu": "4"}}}`, `{"status": {"capacity": {"cpu": "4"}, "allocatable": {"cpu": "4"}}}`)
 	check(t, Node, `{"status": {"capacity": {"cpu": "4"}, "allocatable": {"cpu": "3"}}}`, `{"status": {"capacity": {"cpu": "4"}, "allocatable": {"cpu": "3"}}}`)
 	check(t, Node, `{"metadata": {"name": "n"}}`, `{"metadata": {"name": "n"}}`)

@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/events"
+	"github.com/minik8s/minik8s/kubelet"
+	"github.com/minik8s/minik8s/kubelet/docker"
+	"github.com/minik8s/minik8s/kubelet/sim"
+)
+
+// Container runtimes a kubelet can use.
+const (
+	RuntimeAuto   = "auto"
+	RuntimeDocker = "docker"
+	RuntimeSim    = "sim"
+)
+
+// KubeletConfig configures the kubelet role: the nodes one process runs
+// and their runtime.
+type KubeletConfig struct {
+	kubelet.Config `yaml:",inline"`
+	// NodeName names the node; when a process runs several, they are
+	// NodeName-1 … NodeName-K. Empty: the host name.
+	NodeName string `yaml:"nodeName"`
+	// Runtime is docker, sim, or auto (Docker when its engine answers,
+	// else sim).
+	Runtime string `yaml:"runtime"`
+	// Docker configures the Docker runtime (its NodeName is set per node).
+	Docker docker.Config `yaml:"docker"`
+	// Sim configures each simulated node (its PodCIDR is set per node).
+	Sim sim.Config `yaml:"sim"`
+	// KubeAPIQPS and KubeAPIBurst rate-limit the process's API client,
+	// which all its nodes share.
+	KubeAPIQPS   float32 `yaml:"kubeAPIQPS"`
+	KubeAPIBurst int     `yaml:"kubeAPIBurst"`
+}
+
+// DefaultKubeletConfig returns the kubelet's defaults: runtime auto, the
+// kubelet package's defaults, and a client allowed 1000 requests per
+// second (burst 2000), enough for a thousand simulated nodes.
+func DefaultKubeletConfig() KubeletConfig {
+	return KubeletConfig{
+		Config:       kubelet.DefaultConfig(),
+		Runtime:      RuntimeAuto,
+		Docker:       docker.DefaultConfig(),
+		Sim:          sim.DefaultConfig(),
+		KubeAPIQPS:   1000,
+		KubeAPIBurst: 2000,
+	}
+}
+
+// Validate checks the settings a user can get wrong.
+func (c KubeletConfig) Validate() error {
+	switch c.Runtime {
+	case RuntimeAuto, RuntimeDocker, RuntimeSim:
+	default:
+		return fmt.Errorf("--runtime %q must be docker, sim or auto", c.Runtime)
+	}
+	return c.Config.Validate()
+}
+
+// LabelRuntime on a Node names its runtime: docker or sim.
+const LabelRuntime = "node.minik8s.io/runtime"
+
+// perNodeRecorders is the most nodes that get an event recorder each (so
+// that events name their node as source.host); more nodes share one.
+const perNodeRecorders = 10
+
+// NewKubelets builds one kubelet process running nodes nodes (named as
+// KubeletConfig.NodeName says) on the runtime kc.Runtime selects, with
+// kc's settings, reaching the API server through cfg's kubeconfig. It
+// returns the functions to run (the kubelet and its event recorders) and
+// which runtime it picked and why, for the start-up log. It reads the
+// kubeconfig, so the API server must have written it.
+func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, log zerolog.Logger) ([]func(context.Context) error, string, error) {
+	if nodes < 1 {
+		return nil, "", fmt.Errorf("kubelet nodes %d: want at least 1", nodes)
+	}
+	if err := kc.Validate(); err != nil {
+		return nil, "", err
+	}
+	rt, why := kc.Runtime, "asked for with --runtime "+kc.Runtime
+	if rt == RuntimeAuto {
+		if docker.Available(ctx, kc.Docker.Host) {
+			rt, why = RuntimeDocker, "runtime auto: the Docker engine answers"
+		} else {
+			rt, why = RuntimeSim, "runtime auto: no Docker engine answers, so nodes are simulated"
+		}
+	}
+	c, err := client.FromKubeconfig(cfg.ClientKubeconfig(), kc.KubeAPIQPS, kc.KubeAPIBurst)
+	if err != nil {
+		return nil, "", fmt.Errorf("build API client: %w", err)
+	}
+	base := kc.NodeName
+	if base == "" {
+		if base, err = os.Hostname(); err != nil || base == "" {
+			base = "minik8s-node"
+		}
+	}
+	klog := log.With().Str("component", "kubelet").Logger()
+	var (
+		fns     []func(context.Context) error
+		closers []func() error
+		shared  *events.Recorder
+	)
+	recorder := func(host string) kubelet.EventRecorder {
+		if nodes > perNodeRecorders {
+			if shared == nil {
+				shared = events.New(events.ClientSink(c), events.Config{Source: "kubelet"}, klog)
+				fns = append(fns, shared.Run)
+			}
+			return shared
+		}
+		r := events.New(events.ClientSink(c), events.Config{Source: "kubelet", Host: host, Workers: 1}, klog)
+		fns = append(fns, r.Run)
+		return r
+	}
+	deps := kubelet.Deps{Client: c}
+	for i := range nodes {
+		name := base
+		if nodes > 1 {
+			name = base + "-" + strconv.Itoa(i+1)
+		}
+		n := kubelet.Node{Name: name, Events: recorder(name), Labels: map[string]string{LabelRuntime: rt}}
+		switch rt {
+		case RuntimeDocker:
+			dc := kc.Docker
+			dc.NodeName = name
+			r, err := docker.New(dc, klog.With().Str("node", name).Logger())
+			if err != nil {
+				for _, cl := range closers {
+					_ = cl()
+				}
+				return nil, "", err
+			}
+			closers = append(closers, r.Close)
+			n.Runtime = r
+		default:
+			sc := kc.Sim
+			sc.PodCIDR = sim.NodePodCIDR(i)
+			r, err := sim.New(sc, klog.With().Str("node", name).Logger())
+			if err != nil {
+				return nil, "", err
+			}
+			n.Runtime, n.Simulated = r, true
+		}
+		deps.Nodes = append(deps.Nodes, n)
+	}
+	k, err := kubelet.New(kc.Config, deps, klog)
+	if err != nil {
+		for _, cl := range closers {
+			_ = cl()
+		}
+		return nil, "", err
+	}
+	fns = append(fns, func(ctx context.Context) error {
+		defer func() {
+			for _, cl := range closers {
+				_ = cl()
+			}
+		}()
+		err := k.Run(ctx)
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	})
+	return fns, fmt.Sprintf("%s (%s)", rt, why), nil
+}

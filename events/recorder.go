@@ -1,0 +1,282 @@
+package events
+
+import (
+	"container/list"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/maphash"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+)
+
+// Sink writes Event objects; ClientSink adapts the REST client.
+type Sink interface {
+	// Create creates ev in ev.Namespace.
+	Create(ctx context.Context, ev *api.Event) error
+	// Patch merge-patches the named event; an error for which
+	// client.IsNotFound holds if it does not exist.
+	Patch(ctx context.Context, namespace, name string, mergePatch []byte) error
+}
+
+// ClientSink returns the Sink that writes through c.
+func ClientSink(c *client.Client) Sink { return clientSink{c} }
+
+type clientSink struct{ c *client.Client }
+
+func (s clientSink) Create(ctx context.Context, ev *api.Event) error {
+	_, err := s.c.Events(ev.Namespace).Create(ctx, ev)
+	return err
+}
+
+func (s clientSink) Patch(ctx context.Context, ns, name string, p []byte) error {
+	_, err := s.c.Events(ns).Patch(ctx, name, client.MergePatchType, p)
+	return err
+}
+
+// Config tunes a Recorder.
+type Config struct {
+	// Source names the reporting component (source.component and
+	// reportingComponent), e.g. "default-scheduler".
+	Source string
+	// Host is source.host; Instance is reportingInstance (e.g. the
+	// replica identity). Both optional.
+	Host, Instance string
+	// QPS and Burst limit the writes; 0 means 50 and 100.
+	QPS   float64
+	Burst int
+	// Buffer is how many events may wait to be written (0: 1000).
+	Buffer int
+	// Workers write in parallel (0: 4).
+	Workers int
+	// CacheSize is how many distinct events are remembered for
+	// aggregation (0: 4096).
+	CacheSize int
+}
+
+// Recorder queues events and writes them; see the package doc.
+type Recorder struct {
+	sink    Sink
+	cfg     Config
+	log     zerolog.Logger
+	now     func() time.Time
+	limiter *rate.Limiter
+	seed    maphash.Seed
+	queues  []chan record
+	dropped atomic.Int64
+
+	mu    sync.Mutex
+	seen  map[aggKey]*list.Element // of *aggregate
+	lru   *list.List               // most recent first
+	names atomic.Int64             // makes event names unique within a nanosecond
+}
+
+type record struct {
+	key aggKey
+	ref api.ObjectReference
+	at  time.Time
+}
+
+// aggKey identifies events that aggregate into one Event object.
+type aggKey struct {
+	kind, namespace, name, uid string
+	eventType, reason, message string
+}
+
+type aggregate struct {
+	key       aggKey
+	namespace string
+	name      string // of the Event object
+	count     int32
+	first     time.Time
+}
+
+// New returns a recorder writing to sink; it writes nothing until Run.
+func New(sink Sink, cfg Config, log zerolog.Logger) *Recorder {
+	if cfg.QPS <= 0 {
+		cfg.QPS = 50
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 100
+	}
+	if cfg.Buffer <= 0 {
+		cfg.Buffer = 1000
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = 4096
+	}
+	r := &Recorder{
+		sink:    sink,
+		cfg:     cfg,
+		log:     log,
+		now:     time.Now,
+		limiter: rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst),
+		seed:    maphash.MakeSeed(),
+		seen:    make(map[aggKey]*list.Element),
+		lru:     list.New(),
+	}
+	per := max(cfg.Buffer/cfg.Workers, 1)
+	for range cfg.Workers {
+		r.queues = append(r.queues, make(chan record, per))
+	}
+	return r
+}
+
+// Ref returns a reference to obj for Eventf.
+func Ref(apiVersion, kind string, obj api.Object) api.ObjectReference {
+	m := obj.GetObjectMeta()
+	return api.ObjectReference{
+		APIVersion: apiVersion, Kind: kind, Namespace: m.Namespace, Name: m.Name,
+		UID: m.UID, ResourceVersion: m.ResourceVersion,
+	}
+}
+
+// Eventf queues an event about ref of eventType (api.EventTypeNormal or
+// api.EventTypeWarning) with a CamelCase reason and a message. It never
+// blocks; see the package doc.
+func (r *Recorder) Eventf(ref api.ObjectReference, eventType, reason, messageFmt string, args ...any) {
+	msg := messageFmt
+	if len(args) > 0 {
+		msg = fmt.Sprintf(messageFmt, args...)
+	}
+	rec := record{
+		key: aggKey{
+			kind: ref.Kind, namespace: ref.Namespace, name: ref.Name, uid: ref.UID,
+			eventType: eventType, reason: reason, message: msg,
+		},
+		ref: ref,
+		at:  r.now(),
+	}
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	h.WriteString(ref.Namespace)
+	h.WriteString(ref.Name)
+	h.WriteString(reason)
+	q := r.queues[h.Sum64()%uint64(len(r.queues))]
+	select {
+	case q <- rec:
+	default:
+		if n := r.dropped.Add(1); n == 1 || n%1000 == 0 {
+			r.log.Warn().Int64("dropped", n).Str("reason", reason).Msg("event queue full, dropping events")
+		}
+	}
+}
+
+// Dropped is how many events were dropped because the queue was full.
+func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
+
+// Run writes queued events until ctx is done; it returns nil then.
+func (r *Recorder) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, q := range r.queues {
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case rec := <-q:
+					if err := r.limiter.Wait(ctx); err != nil {
+						return
+					}
+					if err := r.write(ctx, rec); err != nil && ctx.Err() == nil {
+						r.log.Debug().Err(err).Str("reason", rec.key.reason).
+							Str("object", rec.ref.Namespace+"/"+rec.ref.Name).Msg("write event")
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return nil
+}
+
+// write creates the Event for rec, or bumps the one it aggregates into.
+func (r *Recorder) write(ctx context.Context, rec record) error {
+	if agg := r.lookup(rec.key); agg != nil {
+		patch, err := json.Marshal(map[string]any{
+			"count":         agg.count + 1,
+			"lastTimestamp": api.NewTime(rec.at),
+		})
+		if err != nil {
+			return err
+		}
+		err = r.sink.Patch(ctx, agg.namespace, agg.name, patch)
+		if err == nil {
+			r.remember(aggregate{key: rec.key, namespace: agg.namespace, name: agg.name, count: agg.count + 1, first: agg.first})
+			return nil
+		}
+		if !client.IsNotFound(err) {
+			return fmt.Errorf("patch event %s/%s: %w", agg.namespace, agg.name, err)
+		}
+		// Deleted (expired) meanwhile: start over.
+	}
+	ev := r.newEvent(rec)
+	if err := r.sink.Create(ctx, ev); err != nil {
+		return fmt.Errorf("create event: %w", err)
+	}
+	r.remember(aggregate{key: rec.key, namespace: ev.Namespace, name: ev.Name, count: 1, first: rec.at})
+	return nil
+}
+
+func (r *Recorder) newEvent(rec record) *api.Event {
+	ns := rec.ref.Namespace
+	if ns == "" {
+		ns = "default" // events about cluster-scoped objects, as Kubernetes does
+	}
+	// Kubernetes names events <object>.<hex nanoseconds>.
+	nanos := rec.at.UnixNano() + r.names.Add(1)
+	return &api.Event{
+		TypeMeta:            api.TypeMeta{Kind: "Event", APIVersion: "v1"},
+		ObjectMeta:          api.ObjectMeta{Name: rec.ref.Name + "." + strconv.FormatInt(nanos, 16), Namespace: ns},
+		InvolvedObject:      rec.ref,
+		Reason:              rec.key.reason,
+		Message:             rec.key.message,
+		Source:              api.EventSource{Component: r.cfg.Source, Host: r.cfg.Host},
+		FirstTimestamp:      api.NewTime(rec.at),
+		LastTimestamp:       api.NewTime(rec.at),
+		Count:               1,
+		Type:                rec.key.eventType,
+		ReportingController: r.cfg.Source,
+		ReportingInstance:   r.cfg.Instance,
+	}
+}
+
+// lookup returns a copy of the aggregate of k, if remembered.
+func (r *Recorder) lookup(k aggKey) *aggregate {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	el, ok := r.seen[k]
+	if !ok {
+		return nil
+	}
+	a := *el.Value.(*aggregate)
+	return &a
+}
+
+// remember records a as the latest state of its event, forgetting the
+// least recently written event beyond CacheSize.
+func (r *Recorder) remember(a aggregate) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if el, ok := r.seen[a.key]; ok {
+		*el.Value.(*aggregate) = a
+		r.lru.MoveToFront(el)
+		return
+	}
+	r.seen[a.key] = r.lru.PushFront(&a)
+	for r.lru.Len() > r.cfg.CacheSize {
+		old := r.lru.Remove(r.lru.Back()).(*aggregate)
+		delete(r.seen, old.key)
+	}
+}

@@ -1,0 +1,166 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+)
+
+// fakeSink records writes and keeps the events it holds.
+type fakeSink struct {
+	mu      sync.Mutex
+	events  map[string]*api.Event // by namespace/name
+	creates int
+	patches int
+}
+
+func newFakeSink() *fakeSink { return &fakeSink{events: make(map[string]*api.Event)} }
+
+func (s *fakeSink) Create(_ context.Context, ev *api.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.creates++
+	cp := *ev
+	s.events[ev.Namespace+"/"+ev.Name] = &cp
+	return nil
+}
+
+func (s *fakeSink) Patch(_ context.Context, ns, name string, p []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.patches++
+	ev, ok := s.events[ns+"/"+name]
+	if !ok {
+		return &client.StatusError{Status: api.Status{Code: http.StatusNotFound, Reason: api.StatusReasonNotFound}}
+	}
+	return json.Unmarshal(p, ev)
+}
+
+func (s *fakeSink) snapshot() (events []api.Event, creates, patches int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ev := range s.events {
+		events = append(events, *ev)
+	}
+	return events, s.creates, s.patches
+}
+
+func (s *fakeSink) deleteAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.events)
+}
+
+func podRef(name string) api.ObjectReference {
+	return api.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: "default", Name: name, UID: "uid-" + name}
+}
+
+func start(t *testing.T, r *Recorder) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = r.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// waitFor polls cond until it holds or 5 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestRecorderAggregatesRepeats(t *testing.T) {
+	sink := newFakeSink()
+	r := New(sink, Config{Source: "default-scheduler", Instance: "a"}, zerolog.Nop())
+	start(t, r)
+	msg := "0/3 nodes are available: 3 Insufficient cpu."
+	for range 3 {
+		r.Eventf(podRef("web-1"), api.EventTypeWarning, "FailedScheduling", "%s", msg)
+	}
+	r.Eventf(podRef("web-1"), api.EventTypeWarning, "FailedScheduling", "other")
+	r.Eventf(podRef("web-2"), api.EventTypeNormal, "Scheduled", "Successfully assigned %s/%s to %s", "default", "web-2", "n1")
+	waitFor(t, "writes", func() bool { _, c, p := sink.snapshot(); return c+p == 5 })
+
+	events, creates, patches := sink.snapshot()
+	if creates != 3 || patches != 2 {
+		t.Fatalf("creates=%d patches=%d, want 3 and 2", creates, patches)
+	}
+	byMsg := map[string]api.Event{}
+	for _, ev := range events {
+		byMsg[ev.Message] = ev
+	}
+	ev := byMsg[msg]
+	if ev.Count != 3 || ev.Type != api.EventTypeWarning || ev.Reason != "FailedScheduling" ||
+		ev.InvolvedObject.Name != "web-1" || ev.Source.Component != "default-scheduler" || ev.ReportingInstance != "a" {
+		t.Fatalf("aggregated event = %+v", ev)
+	}
+	if ev.FirstTimestamp.IsZero() || ev.LastTimestamp.Before(ev.FirstTimestamp.Time) {
+		t.Fatalf("timestamps first=%v last=%v", ev.FirstTimestamp, ev.LastTimestamp)
+	}
+	if got := byMsg["Successfully assigned default/web-2 to n1"]; got.Count != 1 || got.Namespace != "default" {
+		t.Fatalf("scheduled event = %+v", got)
+	}
+}
+
+func TestRecorderRecreatesDeletedEvent(t *testing.T) {
+	sink := newFakeSink()
+	r := New(sink, Config{Source: "kubelet"}, zerolog.Nop())
+	start(t, r)
+	r.Eventf(podRef("p"), api.EventTypeNormal, "Pulled", "pulled")
+	waitFor(t, "create", func() bool { _, c, _ := sink.snapshot(); return c == 1 })
+	sink.deleteAll()
+	r.Eventf(podRef("p"), api.EventTypeNormal, "Pulled", "pulled")
+	waitFor(t, "re-create", func() bool { _, c, _ := sink.snapshot(); return c == 2 })
+	events, _, patches := sink.snapshot()
+	if len(events) != 1 || events[0].Count != 1 || patches != 1 {
+		t.Fatalf("events=%+v patches=%d, want one new event with count 1 after one failed patch", events, patches)
+	}
+}
+
+func TestRecorderDropsWhenFull(t *testing.T) {
+	sink := newFakeSink()
+	r := New(sink, Config{Source: "x", Buffer: 2, Workers: 1}, zerolog.Nop())
+	// Not running: the queue fills.
+	for i := range 5 {
+		r.Eventf(podRef("p"), api.EventTypeNormal, "R", "m%d", i)
+	}
+	if got := r.Dropped(); got != 3 {
+		t.Fatalf("Dropped() = %d, want 3", got)
+	}
+}
+
+func TestRecorderForgetsBeyondCacheSize(t *testing.T) {
+	sink := newFakeSink()
+	r := New(sink, Config{Source: "x", Workers: 1, CacheSize: 2}, zerolog.Nop())
+	start(t, r)
+	for _, m := range []string{"a", "b", "c", "a"} {
+		r.Eventf(podRef("p"), api.EventTypeNormal, "R", "%s", m)
+	}
+	waitFor(t, "writes", func() bool { _, c, p := sink.snapshot(); return c+p == 4 })
+	// "a" was evicted by "c", so its repeat is a new Event, not a patch.
+	if _, creates, patches := sink.snapshot(); creates != 4 || patches != 0 {
+		t.Fatalf("creates=%d patches=%d, want 4 and 0", creates, patches)
+	}
+}
+
+func TestRef(t *testing.T) {
+	p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "web", Namespace: "ns", UID: "u", ResourceVersion: "7"}}
+	want := api.ObjectReference{APIVersion: "v1", Kind: "Pod", Namespace: "ns", Name: "web", UID: "u", ResourceVersion: "7"}
+	if got := Ref("v1", "Pod", p); got != want {
+		t.Fatalf("Ref = %+v, want %+v", got, want)
+	}
+}

@@ -1,0 +1,158 @@
+package scheduler
+
+import (
+	"sync"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/informer"
+)
+
+// cache is the scheduler's own view of the cluster, fed by the node and pod
+// informers' handlers: every known node with the pods counted on it. Pods
+// the scheduler has placed but not yet seen bound are "assumed" on their
+// node, so that the next pod already sees the resources taken.
+//
+// The scheduling loop holds mu for a whole cycle (filter, score, assume),
+// so a cycle sees one consistent state; handlers hold it briefly.
+type cache struct {
+	mu    sync.Mutex
+	nodes map[string]*NodeInfo
+	order []*NodeInfo // the known nodes (Node != nil), for iteration
+	pods  map[informer.Key]*cachedPod
+	start int // where the next cycle starts in order (sampling fairness)
+}
+
+// cachedPod is a pod counted on a node.
+type cachedPod struct {
+	info    *PodInfo
+	node    string
+	assumed bool // placed by us; not yet seen bound through the informer
+}
+
+func newCache() *cache {
+	return &cache{nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod)}
+}
+
+// setNode adds or replaces a node.
+func (c *cache) setNode(node *api.Node) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.nodes[node.Name]
+	if n == nil {
+		n = &NodeInfo{}
+		c.nodes[node.Name] = n
+	}
+	known := n.Node != nil
+	n.setNode(node)
+	if !known {
+		c.order = append(c.order, n)
+	}
+}
+
+// removeNode forgets a node. Its NodeInfo lives on, without Node, while
+// pods still name it, so that their requests are not lost if it returns.
+func (c *cache) removeNode(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.nodes[name]
+	if n == nil || n.Node == nil {
+		return
+	}
+	n.setNode(nil)
+	for i, o := range c.order {
+		if o == n {
+			c.order = append(c.order[:i], c.order[i+1:]...)
+			break
+		}
+	}
+	c.dropIfEmptyLocked(name, n)
+}
+
+func (c *cache) dropIfEmptyLocked(name string, n *NodeInfo) {
+	if n.Node == nil && n.Requested.Pods == 0 {
+		delete(c.nodes, name)
+	}
+}
+
+// setBoundPod counts a pod the informer shows bound to a node, replacing
+// whatever was counted for it before (an assumed placement, or an older
+// version of the pod).
+func (c *cache) setBoundPod(p *api.Pod) {
+	pi := NewPodInfo(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.removeLocked(pi.Key)
+	c.addLocked(&cachedPod{info: pi, node: p.Spec.NodeName})
+}
+
+// removePod stops counting a pod (deleted, or finished).
+func (c *cache) removePod(k informer.Key) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.removeLocked(k)
+}
+
+// assumeLocked counts pi on node before its binding is confirmed. The
+// caller holds mu (the scheduling cycle).
+func (c *cache) assumeLocked(pi *PodInfo, node string) {
+	c.removeLocked(pi.Key)
+	c.addLocked(&cachedPod{info: pi, node: node, assumed: true})
+}
+
+// forget drops an assumption that did not turn into a binding. It leaves
+// the pod alone if the informer has meanwhile shown it bound.
+func (c *cache) forget(k informer.Key, node string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cp := c.pods[k]; cp != nil && cp.assumed && cp.node == node {
+		c.removeLocked(k)
+	}
+}
+
+// isAssumed reports whether k is placed by us and not yet seen bound.
+func (c *cache) isAssumed(k informer.Key) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cp := c.pods[k]
+	return cp != nil && cp.assumed
+}
+
+func (c *cache) addLocked(cp *cachedPod) {
+	n := c.nodes[cp.node]
+	if n == nil {
+		n = &NodeInfo{}
+		c.nodes[cp.node] = n
+	}
+	n.addPod(cp.info)
+	c.pods[cp.info.Key] = cp
+}
+
+func (c *cache) removeLocked(k informer.Key) {
+	cp := c.pods[k]
+	if cp == nil {
+		return
+	}
+	delete(c.pods, k)
+	if n := c.nodes[cp.node]; n != nil {
+		n.removePod(cp.info)
+		c.dropIfEmptyLocked(cp.node, n)
+	}
+}
+
+// nodeCount is the number of known nodes.
+func (c *cache) nodeCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.order)
+}
+
+// nodeInfo returns a copy of the named node's accounting, for tests.
+func (c *cache) nodeInfo(name string) (NodeInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.nodes[name]
+	if !ok {
+		return NodeInfo{}, false
+	}
+	return *n, true
+}

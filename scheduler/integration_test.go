@@ -1,0 +1,229 @@
+package scheduler_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/events"
+	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/scheduler"
+)
+
+// fakeNode is a Ready node object, as a kubelet would register it.
+func fakeNode(name, cpu, mem string, pods int64) *api.Node {
+	return &api.Node{
+		ObjectMeta: api.ObjectMeta{Name: name, Labels: map[string]string{"kubernetes.io/hostname": name}},
+		Status: api.NodeStatus{
+			Capacity: api.ResourceList{
+				api.ResourceCPU: api.MustParse(cpu), api.ResourceMemory: api.MustParse(mem), api.ResourcePods: api.NewQuantity(pods, api.DecimalSI),
+			},
+			Allocatable: api.ResourceList{
+				api.ResourceCPU: api.MustParse(cpu), api.ResourceMemory: api.MustParse(mem), api.ResourcePods: api.NewQuantity(pods, api.DecimalSI),
+			},
+			Conditions: []api.NodeCondition{{Type: api.NodeReady, Status: api.ConditionTrue, Reason: "KubeletReady"}},
+		},
+	}
+}
+
+func requestingPod(name, cpu, mem string) *api.Pod {
+	return &api.Pod{
+		ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: api.PodSpec{Containers: []api.Container{{
+			Name: "c", Image: "nginx",
+			Resources: api.ResourceRequirements{Requests: api.ResourceList{
+				api.ResourceCPU: api.MustParse(cpu), api.ResourceMemory: api.MustParse(mem),
+			}},
+		}}},
+	}
+}
+
+// startScheduler runs a scheduler (no election) against the server.
+func startScheduler(t *testing.T, c *client.Client) {
+	t.Helper()
+	rec := events.New(events.ClientSink(c), events.Config{Source: api.DefaultSchedulerName}, zerolog.Nop())
+	w := scheduler.NewAPIWriter(c)
+	s, err := scheduler.New(scheduler.DefaultConfig(), scheduler.Deps{
+		Pods:   client.ListWatch(c.Pods(""), client.ListOptions{}),
+		Nodes:  client.ListWatch(c.Nodes(), client.ListOptions{}),
+		Binder: w, Status: w, Events: rec,
+	}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = s.Run(ctx) })
+	wg.Go(func() { _ = s.Lead(ctx) })
+	wg.Go(func() { _ = rec.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+}
+
+func poll(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := cond()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestSchedulerWithAPIServer(t *testing.T) {
+	srv := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
+		c.APIServer.Limits.QPS = 0 // the test's own writes are not the subject
+	}})
+	c, err := client.FromKubeconfig(srv.Kubeconfig, -1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 10 {
+		if _, err := c.Nodes().Create(ctx, fakeNode(fmt.Sprintf("node-%d", i), "4", "8Gi", 30)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startScheduler(t, c)
+
+	// 200 pods of 190m cpu and 300Mi: 38 of the 40 cores, so that any
+	// overcommit would show.
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if _, err := c.Pods("default").Create(ctx, requestingPod(fmt.Sprintf("web-%d", i), "190m", "300Mi")); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	poll(t, 30*time.Second, "200 pods bound", func() (bool, error) {
+		pods, _, err := c.Pods("default").List(ctx, client.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		bound := 0
+		for _, p := range pods {
+			if p.Spec.NodeName != "" {
+				bound++
+			}
+		}
+		return bound == n, nil
+	})
+	pods, _, err := c.Pods("default").List(ctx, client.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := map[string]int64{}
+	mem := map[string]int64{}
+	count := map[string]int{}
+	for _, p := range pods {
+		r := p.Spec.Containers[0].Resources.Requests
+		cpu[p.Spec.NodeName] += r.Cpu().MilliValue()
+		mem[p.Spec.NodeName] += r.Memory().Value()
+		count[p.Spec.NodeName]++
+		if c := api.GetPodCondition(&p.Status, api.PodScheduled); c == nil || c.Status != api.ConditionTrue {
+			t.Errorf("pod %s bound without PodScheduled=True: %+v", p.Name, c)
+		}
+	}
+	for node := range count {
+		if cpu[node] > 4000 || mem[node] > 8<<30 || count[node] > 30 {
+			t.Errorf("%s overcommitted: %dm cpu, %d bytes, %d pods", node, cpu[node], mem[node], count[node])
+		}
+	}
+	if len(count) != 10 {
+		t.Errorf("pods landed on %d nodes, want all 10: %v", len(count), count)
+	}
+
+	// A pod too big for any node.
+	if _, err := c.Pods("default").Create(ctx, requestingPod("big", "6", "1Gi")); err != nil {
+		t.Fatal(err)
+	}
+	const msg = "0/10 nodes are available: 10 Insufficient cpu."
+	poll(t, 15*time.Second, "PodScheduled=False on big", func() (bool, error) {
+		p, err := c.Pods("default").Get(ctx, "big")
+		if err != nil {
+			return false, err
+		}
+		cond := api.GetPodCondition(&p.Status, api.PodScheduled)
+		if cond == nil {
+			return false, nil
+		}
+		if cond.Status != api.ConditionFalse || cond.Reason != api.PodReasonUnschedulable || cond.Message != msg {
+			return false, fmt.Errorf("condition %+v", cond)
+		}
+		return true, nil
+	})
+	poll(t, 15*time.Second, "FailedScheduling event for big", func() (bool, error) {
+		evs, _, err := c.Events("default").List(ctx, client.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, ev := range evs {
+			if ev.InvolvedObject.Name == "big" && ev.Reason == "FailedScheduling" {
+				if ev.Type != api.EventTypeWarning || ev.Message != msg || ev.Count < 1 {
+					return false, fmt.Errorf("event %+v", ev)
+				}
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	found := false
+	evs, _, err := c.Events("default").List(ctx, client.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Reason == "Scheduled" && ev.InvolvedObject.Name == "web-7" {
+			found = true
+			if want := "Successfully assigned default/web-7 to " + podNode(pods, "web-7"); ev.Message != want {
+				t.Errorf("Scheduled event %q, want %q", ev.Message, want)
+			}
+		}
+	}
+	if !found {
+		t.Error("no Scheduled event for web-7")
+	}
+
+	// A node that fits appears: the pod is bound to it.
+	if _, err := c.Nodes().Create(ctx, fakeNode("big-node", "16", "32Gi", 30)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 15*time.Second, "big bound to big-node", func() (bool, error) {
+		p, err := c.Pods("default").Get(ctx, "big")
+		if err != nil {
+			return false, err
+		}
+		return p.Spec.NodeName == "big-node", nil
+	})
+}
+
+func podNode(pods []*api.Pod, name string) string {
+	for _, p := range pods {
+		if p.Name == name {
+			return p.Spec.NodeName
+		}
+	}
+	return ""
+}

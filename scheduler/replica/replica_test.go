@@ -1,0 +1,235 @@
+package replica
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/election"
+)
+
+// countingLock is an election.Lock that counts calls and always succeeds.
+type countingLock struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (l *countingLock) call() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls++
+}
+
+func (l *countingLock) TryAcquire(context.Context, string) (election.Lease, error) {
+	l.call()
+	return election.Lease{}, nil
+}
+
+func (l *countingLock) Renew(context.Context, election.Lease) (election.Lease, error) {
+	l.call()
+	return election.Lease{}, nil
+}
+
+func (l *countingLock) Release(context.Context, election.Lease) error { l.call(); return nil }
+func (l *countingLock) Describe() string                              { return "counting" }
+
+func TestHoldStallsLockCallsPastTheirDeadline(t *testing.T) {
+	h := NewHold()
+	inner := &countingLock{}
+	l := h.Lock(inner)
+	h.Freeze()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := l.Renew(ctx, election.Lease{}); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("Renew returned %v while frozen", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	h.Unfreeze()
+	// Like a process that resumes after its deadline: the call fails
+	// without reaching the lock.
+	if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Renew after unfreeze = %v, want deadline exceeded", err)
+	}
+	if _, err := l.Renew(context.Background(), election.Lease{}); err != nil || inner.calls != 1 {
+		t.Fatalf("thawed Renew = %v with %d calls, want it to reach the lock once", err, inner.calls)
+	}
+}
+
+func TestHoldWaitAndClose(t *testing.T) {
+	h := NewHold()
+	if err := h.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.Freeze()
+	if !h.Frozen() {
+		t.Fatal("not frozen")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if err := h.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait while frozen = %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.Lock(&countingLock{}).Release(context.Background(), election.Lease{}) }()
+	h.Close()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("Close did not release a stalled call")
+	}
+}
+
+// fakeElector leads at once with a lease that expires at a set time.
+type fakeElector struct {
+	mu sync.Mutex
+	st election.Status
+}
+
+func (e *fakeElector) Run(ctx context.Context, lead func(context.Context) error) error {
+	e.mu.Lock()
+	e.st.Leader = true
+	e.mu.Unlock()
+	err := lead(ctx)
+	e.mu.Lock()
+	e.st.Leader = false
+	e.mu.Unlock()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func (e *fakeElector) Status() election.Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.st
+}
+
+type fakeRole struct{ leading chan struct{} }
+
+func (f *fakeRole) Run(ctx context.Context) error { <-ctx.Done(); return nil }
+func (f *fakeRole) Lead(ctx context.Context) error {
+	close(f.leading)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestGateRefusesAfterLeaseExpiry(t *testing.T) {
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := New(0, "host_1_0", zerolog.Nop())
+	r.now = func() time.Time { return now }
+	el := &fakeElector{st: election.Status{Identity: "host_1_0", Leader: true, Fence: 3, Expires: now.Add(time.Second)}}
+	r.Attach(&fakeRole{leading: make(chan struct{})}, el)
+	if err := r.Gate(context.Background()); err != nil {
+		t.Fatalf("Gate with a live lease = %v", err)
+	}
+	now = now.Add(time.Second)
+	if err := r.Gate(context.Background()); !errors.Is(err, ErrLeaseExpired) {
+		t.Fatalf("Gate at expiry = %v, want ErrLeaseExpired", err)
+	}
+	el.st.Leader = false
+	el.st.Expires = now.Add(time.Hour)
+	if err := r.Gate(context.Background()); !errors.Is(err, ErrLeaseExpired) {
+		t.Fatalf("Gate as standby = %v, want ErrLeaseExpired", err)
+	}
+}
+
+func TestServerControlsReplicas(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reps []*Replica
+	var roles []*fakeRole
+	for i := range 2 {
+		r := New(i, "host_1_"+string(rune('0'+i)), zerolog.Nop())
+		role := &fakeRole{leading: make(chan struct{})}
+		r.Attach(role, &fakeElector{st: election.Status{Expires: time.Now().Add(time.Hour)}})
+		reps, roles = append(reps, r), append(roles, role)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "minik8s_test_total"}))
+	srv := NewServer(ln, reps, reg, zerolog.Nop())
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Go(func() { errs <- srv.Run(ctx) })
+	for _, r := range reps {
+		wg.Go(func() { errs <- r.Run(ctx) })
+	}
+	defer func() {
+		cancel()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}()
+	for _, role := range roles {
+		<-role.leading
+	}
+	base := "http://" + ln.Addr().String()
+
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	post := func(path string) int {
+		t.Helper()
+		resp, err := http.Post(base+path, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get("/healthz"); got != "ok" {
+		t.Fatalf("/healthz = %q", got)
+	}
+	if got := get("/metrics"); !strings.Contains(got, "minik8s_test_total") {
+		t.Fatalf("/metrics lacks the registry's metrics:\n%s", got)
+	}
+	if code := post("/replicas/1/freeze"); code != http.StatusOK {
+		t.Fatalf("freeze: %d", code)
+	}
+	if code := post("/replicas/0/stop"); code != http.StatusOK {
+		t.Fatalf("stop: %d", code)
+	}
+	if code := post("/replicas/7/stop"); code != http.StatusNotFound {
+		t.Fatalf("stop of a missing replica: %d, want 404", code)
+	}
+	if code := post("/replicas/0/explode"); code != http.StatusNotFound {
+		t.Fatalf("unknown action: %d, want 404", code)
+	}
+	var sts []Status
+	if err := json.Unmarshal([]byte(get("/replicas")), &sts); err != nil {
+		t.Fatal(err)
+	}
+	if len(sts) != 2 || !sts[0].Stopped || sts[0].Leading || sts[1].Stopped || !sts[1].Frozen || !sts[1].Leading || sts[1].Identity != "host_1_1" {
+		t.Fatalf("/replicas = %+v", sts)
+	}
+}

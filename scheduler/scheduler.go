@@ -1,0 +1,488 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/informer"
+)
+
+// Log keys.
+const (
+	logKeyPod  = "pod"
+	logKeyNode = "node"
+)
+
+// Event reasons, as kube-scheduler's.
+const (
+	EventScheduled        = "Scheduled"
+	EventFailedScheduling = "FailedScheduling"
+)
+
+// Deps are what a Scheduler reads from and writes to.
+type Deps struct {
+	// Pods and Nodes list and watch every pod and node
+	// (client.ListWatch(c.Pods(""), client.ListOptions{}) and the like).
+	Pods  informer.ListWatch[*api.Pod]
+	Nodes informer.ListWatch[*api.Node]
+	// Binder binds pods; Status records why a pod fits nowhere; Events
+	// reports Scheduled and FailedScheduling events.
+	Binder Binder
+	Status StatusWriter
+	Events EventRecorder
+	// Gate, if set, is called before each scheduling attempt and each
+	// binding. It blocks while the replica is held (frozen for an
+	// experiment), and returns an error when the replica must not act: ctx
+	// is done, or the lease it leads under has run out by its own clock.
+	// The step is then abandoned, and after an error before an attempt Lead
+	// schedules nothing more until ctx ends.
+	Gate func(ctx context.Context) error
+	// Identity labels the metrics; Registerer receives them (nil: none).
+	Identity   string
+	Registerer prometheus.Registerer
+	// Filters and Scorers replace DefaultFilters and DefaultScorers if set.
+	Filters [][]Filter
+	Scorers []Scorer
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Scheduler places pending pods on nodes; see the package doc. Run keeps
+// its caches and queue current; Lead, while Run runs, schedules.
+type Scheduler struct {
+	cfg     Config
+	log     zerolog.Logger
+	deps    Deps
+	now     func() time.Time
+	pods    *informer.Informer[*api.Pod]
+	nodes   *informer.Informer[*api.Node]
+	cache   *cache
+	queue   *Queue
+	m       metrics
+	filters [][]Filter
+	scorers []Scorer
+
+	// Buffers of the scheduling loop, which is one goroutine.
+	feasible []*NodeInfo
+	scores   [][]int64
+	reasons  []string
+}
+
+// New validates cfg and deps and builds a scheduler; it starts nothing.
+func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Pods == nil || deps.Nodes == nil || deps.Binder == nil || deps.Status == nil || deps.Events == nil {
+		return nil, errors.New("new scheduler: Pods, Nodes, Binder, Status and Events are required")
+	}
+	s := &Scheduler{
+		cfg:     cfg,
+		log:     log,
+		deps:    deps,
+		now:     deps.Now,
+		cache:   newCache(),
+		filters: deps.Filters,
+		scorers: deps.Scorers,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.filters == nil {
+		s.filters = DefaultFilters()
+	}
+	if s.scorers == nil {
+		s.scorers = DefaultScorers()
+	}
+	s.scores = make([][]int64, len(s.scorers))
+	s.queue = NewQueue(cfg, s.now)
+	m, err := newMetrics(deps.Registerer, deps.Identity, s.queue.Lens)
+	if err != nil {
+		return nil, err
+	}
+	s.m = m
+	s.pods = informer.New(deps.Pods, 0).WithLogger(log.With().Str("informer", "pods").Logger())
+	s.nodes = informer.New(deps.Nodes, 0).WithLogger(log.With().Str("informer", "nodes").Logger())
+	s.pods.AddHandler(informer.HandlerFuncs[*api.Pod]{
+		AddFunc:    s.onPodAdd,
+		UpdateFunc: func(_, p *api.Pod) { s.onPodAdd(p) },
+		DeleteFunc: s.onPodDelete,
+	})
+	s.nodes.AddHandler(informer.HandlerFuncs[*api.Node]{
+		AddFunc: func(n *api.Node) {
+			s.cache.setNode(n)
+			s.queue.MoveAll()
+		},
+		UpdateFunc: func(old, n *api.Node) {
+			s.cache.setNode(n)
+			if nodeChanged(old, n) {
+				s.queue.MoveAll()
+			}
+		},
+		DeleteFunc: func(n *api.Node) { s.cache.removeNode(n.Name) },
+	})
+	return s, nil
+}
+
+// Queue is the scheduler's queue (for metrics and tests).
+func (s *Scheduler) Queue() *Queue { return s.queue }
+
+// HasSynced reports whether both informers have listed.
+func (s *Scheduler) HasSynced() bool { return s.pods.HasSynced() && s.nodes.HasSynced() }
+
+// Run runs the informers that feed the cache and the queue, and the
+// queue's backoff timer, until ctx is done; it returns nil then. A standby
+// replica runs it too, so that its caches are warm when it starts leading.
+func (s *Scheduler) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = s.pods.Run(ctx) })
+	wg.Go(func() { _ = s.nodes.Run(ctx) })
+	wg.Go(func() {
+		// Backoffs are honoured to within a second, or within the initial
+		// backoff if that is shorter.
+		t := time.NewTicker(min(time.Second, s.cfg.InitialBackoff))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.queue.Flush()
+			}
+		}
+	})
+	wg.Wait()
+	return nil
+}
+
+// Lead schedules pods until ctx is done, then waits for its writes in
+// flight (cancelled with ctx) and returns ctx's error. It must be called
+// while Run runs, by one goroutine at a time: election.Run(ctx, lock, cfg,
+// log, s.Lead).
+func (s *Scheduler) Lead(ctx context.Context) error {
+	if !informer.WaitForCacheSync(ctx, s.HasSynced) {
+		return ctx.Err()
+	}
+	s.log.Info().Int("nodes", s.cache.nodeCount()).Msg("scheduling")
+	sem := make(chan struct{}, s.cfg.ParallelBinds)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	// async runs a write in the background, waiting for a free slot.
+	async := func(fn func()) bool {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn()
+		})
+		return true
+	}
+	for {
+		qp, err := s.queue.Pop(ctx)
+		if err != nil {
+			return ctx.Err()
+		}
+		if s.deps.Gate != nil {
+			if err := s.deps.Gate(ctx); err != nil {
+				s.queue.Requeue(qp, false)
+				if ctx.Err() == nil {
+					s.log.Warn().Err(err).Msg("stopped scheduling")
+					<-ctx.Done()
+				}
+				return ctx.Err()
+			}
+		}
+		if !s.scheduleOne(ctx, qp, async) {
+			return ctx.Err()
+		}
+	}
+}
+
+// responsible reports whether p is an unbound, live pod for this scheduler.
+func (s *Scheduler) responsible(p *api.Pod) bool {
+	name := p.Spec.SchedulerName
+	if name == "" {
+		name = api.DefaultSchedulerName
+	}
+	return name == s.cfg.SchedulerName && p.Spec.NodeName == "" && p.DeletionTimestamp == nil && !api.IsPodTerminal(p)
+}
+
+// scheduleOne makes one attempt for qp; it returns false if it could not
+// hand its write to async because ctx ended.
+func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(func()) bool) bool {
+	// The queue may lag the informer: go by the latest version.
+	pod, ok := s.pods.Get(informer.KeyOf(qp.Pod))
+	if !ok || !s.responsible(pod) || pod.UID != qp.Pod.UID || s.cache.isAssumed(informer.KeyOf(pod)) {
+		s.queue.Done(qp)
+		return true
+	}
+	pi := NewPodInfo(pod)
+	start := s.now()
+	node, fitErr := s.place(pi)
+	s.m.attempt.Observe(s.now().Sub(start).Seconds())
+	log := s.log.With().Str(logKeyPod, pi.Key.String()).Logger()
+	if fitErr != nil {
+		s.m.unschedulable.Inc()
+		msg := fitErr.Error()
+		log.Debug().Int("attempts", qp.Attempts).Msg(msg)
+		s.deps.Events.Eventf(podRef(pod), api.EventTypeWarning, EventFailedScheduling, "%s", msg)
+		s.queue.Requeue(qp, true)
+		if cur := api.GetPodCondition(&pod.Status, api.PodScheduled); cur == nil ||
+			cur.Status != api.ConditionFalse || cur.Reason != api.PodReasonUnschedulable || cur.Message != msg {
+			cond := api.PodCondition{
+				Type: api.PodScheduled, Status: api.ConditionFalse,
+				Reason: api.PodReasonUnschedulable, Message: msg,
+				LastTransitionTime: api.NewTime(s.now()),
+			}
+			if cur != nil && cur.Status == api.ConditionFalse {
+				cond.LastTransitionTime = cur.LastTransitionTime
+			}
+			return async(func() { s.setCondition(ctx, pod, cond, log) })
+		}
+		return true
+	}
+	log.Trace().Str(logKeyNode, node).Msg("assumed")
+	if !async(func() { s.bind(ctx, qp, pod, node, log) }) {
+		s.cache.forget(pi.Key, node)
+		s.queue.Requeue(qp, false)
+		return false
+	}
+	return true
+}
+
+func (s *Scheduler) setCondition(ctx context.Context, pod *api.Pod, c api.PodCondition, log zerolog.Logger) {
+	err := s.deps.Status.SetPodCondition(ctx, pod, c)
+	switch {
+	case err == nil, ctx.Err() != nil:
+	case client.IsConflict(err), client.IsNotFound(err):
+		// The pod changed or went away: the next attempt sees the new one.
+		log.Debug().Err(err).Msg("set PodScheduled condition")
+	default:
+		log.Warn().Err(err).Msg("set PodScheduled condition")
+	}
+}
+
+// bind binds an assumed pod. On failure it forgets the assumption and
+// requeues the pod: if someone else bound it meanwhile (409), the
+// informer's update drops it from the queue.
+func (s *Scheduler) bind(ctx context.Context, qp *QueuedPod, pod *api.Pod, node string, log zerolog.Logger) {
+	var err error
+	if s.deps.Gate != nil {
+		err = s.deps.Gate(ctx)
+	}
+	if err == nil {
+		err = s.deps.Binder.Bind(ctx, pod, node)
+	}
+	if err == nil {
+		s.m.scheduled.Inc()
+		s.m.e2e.Observe(s.now().Sub(qp.Added).Seconds())
+		s.queue.Done(qp)
+		log.Debug().Str(logKeyNode, node).Msg("bound")
+		s.deps.Events.Eventf(podRef(pod), api.EventTypeNormal, EventScheduled,
+			"Successfully assigned %s/%s to %s", pod.Namespace, pod.Name, node)
+		return
+	}
+	s.cache.forget(informer.KeyOf(pod), node)
+	s.queue.Requeue(qp, false)
+	switch {
+	case ctx.Err() != nil:
+	case client.IsConflict(err), client.IsNotFound(err):
+		log.Debug().Err(err).Str(logKeyNode, node).Msg("bind")
+	default:
+		s.m.errors.Inc()
+		log.Warn().Err(err).Str(logKeyNode, node).Msg("bind")
+	}
+}
+
+// place filters and scores the nodes for pi and assumes it on the best,
+// holding the cache lock throughout. It returns the node, or a *FitError.
+func (s *Scheduler) place(pi *PodInfo) (string, error) {
+	c := s.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	all := len(c.order)
+	if all == 0 {
+		return "", &FitError{}
+	}
+	want := s.cfg.numFeasibleNodesToFind(all)
+	feasible := s.feasible[:0]
+	var reasons map[string]int
+	i := 0
+	for ; i < all && len(feasible) < want; i++ {
+		n := c.order[(c.start+i)%all]
+		if rs := s.runFilters(n, pi); len(rs) > 0 {
+			if reasons == nil {
+				reasons = make(map[string]int)
+			}
+			for _, r := range rs {
+				reasons[r]++
+			}
+			continue
+		}
+		feasible = append(feasible, n)
+	}
+	c.start = (c.start + i) % all
+	s.feasible = feasible
+	if len(feasible) == 0 {
+		return "", &FitError{NumNodes: all, Reasons: reasons}
+	}
+	best := s.pick(feasible, pi)
+	c.assumeLocked(pi, best.Node.Name)
+	return best.Node.Name, nil
+}
+
+// runFilters returns why n does not fit pi (none if it fits): the reasons
+// of the first stage with a failing filter.
+func (s *Scheduler) runFilters(n *NodeInfo, pi *PodInfo) []string {
+	rs := s.reasons[:0]
+	for _, stage := range s.filters {
+		for _, f := range stage {
+			if ok, r := f.Feasible(n, pi); !ok {
+				rs = append(rs, r)
+			}
+		}
+		if len(rs) > 0 {
+			break
+		}
+	}
+	s.reasons = rs
+	return rs
+}
+
+// pick scores the feasible nodes and returns the best, breaking ties at
+// random.
+func (s *Scheduler) pick(feasible []*NodeInfo, pi *PodInfo) *NodeInfo {
+	if len(feasible) == 1 {
+		return feasible[0]
+	}
+	for j, sc := range s.scorers {
+		scores := slices.Grow(s.scores[j][:0], len(feasible))[:len(feasible)]
+		for i, n := range feasible {
+			scores[i] = sc.Score(n, pi)
+		}
+		if norm, ok := sc.(Normalizer); ok {
+			norm.Normalize(scores)
+		}
+		s.scores[j] = scores
+	}
+	var best *NodeInfo
+	var top int64 = -1
+	ties := 0
+	for i, n := range feasible {
+		var total int64
+		for j := range s.scorers {
+			total += s.scores[j][i]
+		}
+		switch {
+		case total > top:
+			best, top, ties = n, total, 1
+		case total == top:
+			// Reservoir sampling: each tied node wins with equal chance.
+			ties++
+			if rand.IntN(ties) == 0 {
+				best = n
+			}
+		}
+	}
+	return best
+}
+
+// FitError says why a pod fits on no node, in kube-scheduler's words:
+// "0/3 nodes are available: 3 Insufficient cpu."
+type FitError struct {
+	// NumNodes is how many nodes were considered.
+	NumNodes int
+	// Reasons counts nodes by the reason they were rejected for; one node
+	// may count under several reasons.
+	Reasons map[string]int
+}
+
+func (e *FitError) Error() string {
+	if e.NumNodes == 0 {
+		return "no nodes available to schedule pods"
+	}
+	parts := make([]string, 0, len(e.Reasons))
+	for r, n := range e.Reasons {
+		parts = append(parts, fmt.Sprintf("%d %s", n, r))
+	}
+	slices.Sort(parts)
+	return fmt.Sprintf("0/%d nodes are available: %s.", e.NumNodes, strings.Join(parts, ", "))
+}
+
+// onPodAdd handles an added or updated pod: a bound pod is counted on its
+// node; an unbound one this scheduler serves is queued, unless it is
+// assumed already (its binding is in flight).
+func (s *Scheduler) onPodAdd(p *api.Pod) {
+	k := informer.KeyOf(p)
+	switch {
+	case p.Spec.NodeName != "" && !api.IsPodTerminal(p):
+		s.cache.setBoundPod(p)
+		s.queue.Delete(k)
+	case p.Spec.NodeName != "":
+		// Finished: its resources are free again.
+		s.cache.removePod(k)
+		s.queue.Delete(k)
+		s.queue.MoveAll()
+	case s.responsible(p):
+		if !s.cache.isAssumed(k) {
+			s.queue.Update(p)
+		}
+	default:
+		s.queue.Delete(k)
+	}
+}
+
+func (s *Scheduler) onPodDelete(p *api.Pod) {
+	k := informer.KeyOf(p)
+	s.queue.Delete(k)
+	s.cache.removePod(k)
+	if p.Spec.NodeName != "" {
+		s.queue.MoveAll()
+	}
+}
+
+// nodeChanged reports whether a node update can make a pod fit that did
+// not: anything the filters read, not heartbeats.
+func nodeChanged(old, n *api.Node) bool {
+	return api.IsNodeReady(old) != api.IsNodeReady(n) ||
+		old.Spec.Unschedulable != n.Spec.Unschedulable ||
+		!maps.Equal(old.Labels, n.Labels) ||
+		!slices.EqualFunc(old.Spec.Taints, n.Spec.Taints, func(a, b api.Taint) bool {
+			return a.Key == b.Key && a.Value == b.Value && a.Effect == b.Effect
+		}) ||
+		!resourcesEqual(old.Status.Allocatable, n.Status.Allocatable)
+}
+
+func resourcesEqual(a, b api.ResourceList) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || !w.Equal(v) {
+			return false
+		}
+	}
+	return true
+}
+
+func podRef(p *api.Pod) api.ObjectReference {
+	return api.ObjectReference{
+		Kind: "Pod", APIVersion: "v1", Namespace: p.Namespace, Name: p.Name,
+		UID: p.UID, ResourceVersion: p.ResourceVersion,
+	}
+}
