@@ -1,0 +1,324 @@
+package gc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/controllers/controllerutil"
+	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/workqueue"
+)
+
+// Deps are the collector's client and the shared informers it builds its
+// graph from; whoever owns the informers runs them.
+type Deps struct {
+	Client      *client.Client
+	Pods        *informer.Informer[*api.Pod]
+	ReplicaSets *informer.Informer[*api.ReplicaSet]
+	Deployments *informer.Informer[*api.Deployment]
+}
+
+// Collector is the garbage collector; see the package doc.
+type Collector struct {
+	deps    Deps
+	log     zerolog.Logger
+	clients map[groupKind]objects
+	graph   *graph
+	queue   *workqueue.Queue[informer.Key] // object uids, as Key.Name
+
+	absentMu sync.Mutex
+	absent   map[string]struct{} // owner uids known not to exist
+}
+
+// maxAbsent bounds the cache of absent owner uids; it is cleared when full.
+const maxAbsent = 10000
+
+// New returns a collector. It registers its handlers on the informers, so
+// it must be called before they start or while they run; it starts nothing.
+func New(deps Deps, log zerolog.Logger) (*Collector, error) {
+	if deps.Client == nil || deps.Pods == nil || deps.ReplicaSets == nil || deps.Deployments == nil {
+		return nil, errors.New("gc: client and pod, replica set and deployment informers are required")
+	}
+	c := &Collector{
+		deps:    deps,
+		log:     log,
+		clients: clientsFor(deps.Client),
+		graph:   newGraph(),
+		queue:   workqueue.New(workqueue.Config[informer.Key]{}),
+		absent:  make(map[string]struct{}),
+	}
+	deps.Pods.AddHandler(handler[*api.Pod](c, podKind))
+	deps.ReplicaSets.AddHandler(handler[*api.ReplicaSet](c, replicaSetKind))
+	deps.Deployments.AddHandler(handler[*api.Deployment](c, deploymentKind))
+	return c, nil
+}
+
+func (c *Collector) enqueue(uid string) { c.queue.Add(informer.Key{Name: uid}) }
+
+// handler keeps the graph in step with one informer and enqueues the
+// objects a change may concern.
+func handler[T api.Object](c *Collector, gk groupKind) informer.Handler[T] {
+	upsert := func(obj T) {
+		m := obj.GetObjectMeta()
+		c.enqueue(m.UID)
+		for _, uid := range c.graph.upsert(gk, m) {
+			c.enqueue(uid)
+		}
+	}
+	return informer.HandlerFuncs[T]{
+		AddFunc:    upsert,
+		UpdateFunc: func(_, obj T) { upsert(obj) },
+		DeleteFunc: func(obj T) {
+			for _, uid := range c.graph.remove(obj.GetObjectMeta().UID) {
+				c.enqueue(uid)
+			}
+		},
+	}
+}
+
+// Run waits for the informers to sync, then runs workers until ctx ends.
+// It returns nil then, after the workers have stopped.
+// Run may be called once: build a new one for each term of leadership.
+func (c *Collector) Run(ctx context.Context, workers int) error {
+	defer c.queue.ShutDown()
+	if !informer.WaitForCacheSync(ctx, c.deps.Pods.HasSynced, c.deps.ReplicaSets.HasSynced, c.deps.Deployments.HasSynced) {
+		return nil
+	}
+	c.log.Info().Int("workers", workers).Msg("garbage collector started")
+	controllerutil.RunWorkers(ctx, c.queue, workers, func(ctx context.Context, k informer.Key) (time.Duration, error) {
+		return 0, c.sync(ctx, k.Name)
+	}, c.log)
+	return nil
+}
+
+// sync reconciles the object with uid: the deletion of its dependents if
+// it is being deleted in the foreground or with orphaning, else the
+// presence of its owners.
+func (c *Collector) sync(ctx context.Context, uid string) error {
+	n, ok := c.graph.get(uid)
+	if !ok {
+		return nil
+	}
+	switch {
+	case n.deleting && n.hasFinalizer(api.FinalizerOrphan):
+		return c.orphanDependents(ctx, n)
+	case n.deleting && n.hasFinalizer(api.FinalizerForeground):
+		return c.deleteDependents(ctx, n)
+	case n.deleting:
+		return nil // going anyway
+	}
+	return c.checkOwners(ctx, n)
+}
+
+// orphanDependents removes owner's references from its dependents, then
+// its orphan finalizer.
+func (c *Collector) orphanDependents(ctx context.Context, owner node) error {
+	for _, d := range c.graph.dependentsOf(owner.uid) {
+		if err := c.removeOwnerRefs(ctx, d, []string{owner.uid}); err != nil {
+			return fmt.Errorf("orphan %s %s/%s: %w", d.gk.Kind, d.namespace, d.name, err)
+		}
+	}
+	return c.removeFinalizer(ctx, owner, api.FinalizerOrphan)
+}
+
+// deleteDependents deletes owner's dependents and, once none that blocks
+// owner deletion is left, removes owner's foregroundDeletion finalizer.
+// It is called again whenever a dependent goes.
+func (c *Collector) deleteDependents(ctx context.Context, owner node) error {
+	blocking := 0
+	for _, d := range c.graph.dependentsOf(owner.uid) {
+		block := blocks(d.ownerRef(owner.uid))
+		if block {
+			blocking++
+		}
+		if d.deleting {
+			continue
+		}
+		policy := api.PropagationBackground
+		if block {
+			policy = api.PropagationForeground
+		}
+		if err := c.deleteObject(ctx, d, policy); err != nil {
+			return err
+		}
+	}
+	if blocking > 0 {
+		c.log.Debug().Str("owner", owner.namespace+"/"+owner.name).Int("blocking", blocking).Msg("waiting for dependents")
+		return nil
+	}
+	return c.removeFinalizer(ctx, owner, api.FinalizerForeground)
+}
+
+// checkOwners deletes n if all its owners are gone, or drops its
+// references to the owners that are gone if some remain.
+func (c *Collector) checkOwners(ctx context.Context, n node) error {
+	if len(n.owners) == 0 {
+		return nil
+	}
+	var absent []string
+	for _, r := range n.owners {
+		exists, err := c.ownerExists(ctx, n.namespace, r)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			absent = append(absent, r.UID)
+		}
+	}
+	switch {
+	case len(absent) == 0:
+		return nil
+	case len(absent) == len(n.owners):
+		return c.deleteObject(ctx, n, api.PropagationBackground)
+	default:
+		return c.removeOwnerRefs(ctx, n, absent)
+	}
+}
+
+// ownerExists reports whether the owner r names exists: in the graph, or,
+// if not cached, on the API server with the same uid. Owners of kinds the
+// collector does not watch are taken to exist.
+func (c *Collector) ownerExists(ctx context.Context, ns string, r api.OwnerReference) (bool, error) {
+	cl, known := c.clients[groupKindOf(r)]
+	if !known {
+		return true, nil
+	}
+	if _, ok := c.graph.get(r.UID); ok {
+		return true, nil
+	}
+	if uid, ok := c.cachedUID(groupKindOf(r), ns, r.Name); ok && uid == r.UID {
+		return true, nil // cached, but not yet in the graph
+	}
+	c.absentMu.Lock()
+	_, gone := c.absent[r.UID]
+	c.absentMu.Unlock()
+	if gone {
+		return false, nil
+	}
+	m, err := cl.get(ctx, ns, r.Name)
+	switch {
+	case client.IsNotFound(err):
+	case err != nil:
+		return false, fmt.Errorf("get owner %s %s/%s: %w", r.Kind, ns, r.Name, err)
+	case m.UID == r.UID:
+		return true, nil
+	}
+	c.absentMu.Lock()
+	if len(c.absent) >= maxAbsent {
+		clear(c.absent)
+	}
+	c.absent[r.UID] = struct{}{}
+	c.absentMu.Unlock()
+	return false, nil
+}
+
+// cachedUID returns the uid of the object of kind gk named ns/name in the
+// informers' caches, which may be ahead of the graph.
+func (c *Collector) cachedUID(gk groupKind, ns, name string) (string, bool) {
+	k := informer.Key{Namespace: ns, Name: name}
+	var m *api.ObjectMeta
+	switch gk {
+	case podKind:
+		if o, ok := c.deps.Pods.Get(k); ok {
+			m = &o.ObjectMeta
+		}
+	case replicaSetKind:
+		if o, ok := c.deps.ReplicaSets.Get(k); ok {
+			m = &o.ObjectMeta
+		}
+	case deploymentKind:
+		if o, ok := c.deps.Deployments.Get(k); ok {
+			m = &o.ObjectMeta
+		}
+	}
+	if m == nil {
+		return "", false
+	}
+	return m.UID, true
+}
+
+// deleteObject deletes n, provided it is still the object with n's uid.
+func (c *Collector) deleteObject(ctx context.Context, n node, policy string) error {
+	uid := n.uid
+	err := c.clients[n.gk].delete(ctx, n.namespace, n.name, api.DeleteOptions{
+		PropagationPolicy: &policy,
+		Preconditions:     &api.Preconditions{UID: &uid},
+	})
+	if client.IsNotFound(err) || client.IsConflict(err) {
+		return nil // gone, or replaced by another object of that name
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s %s/%s: %w", n.gk.Kind, n.namespace, n.name, err)
+	}
+	c.log.Info().Str("object", n.gk.Kind+" "+n.namespace+"/"+n.name).Str("propagation", policy).Msg("deleted dependent")
+	return nil
+}
+
+// removeOwnerRefs removes the references to the owners with the given
+// uids from n, re-reading it on conflict.
+func (c *Collector) removeOwnerRefs(ctx context.Context, n node, owners []string) error {
+	return c.update(ctx, n, func(m *api.ObjectMeta) (map[string]any, bool) {
+		keep := slices.DeleteFunc(slices.Clone(m.OwnerReferences), func(r api.OwnerReference) bool {
+			return slices.Contains(owners, r.UID)
+		})
+		if len(keep) == len(m.OwnerReferences) {
+			return nil, false
+		}
+		if len(keep) == 0 {
+			keep = nil
+		}
+		return map[string]any{"ownerReferences": keep}, true
+	})
+}
+
+// removeFinalizer removes finalizer f from n; the API server deletes n if
+// it was the last.
+func (c *Collector) removeFinalizer(ctx context.Context, n node, f string) error {
+	return c.update(ctx, n, func(m *api.ObjectMeta) (map[string]any, bool) {
+		if !slices.Contains(m.Finalizers, f) {
+			return nil, false
+		}
+		keep := slices.DeleteFunc(slices.Clone(m.Finalizers), func(s string) bool { return s == f })
+		if len(keep) == 0 {
+			keep = nil
+		}
+		return map[string]any{"finalizers": keep}, true
+	})
+}
+
+// update reads n from the API server, asks change for the metadata fields
+// to patch, and patches them conditionally on the resourceVersion read,
+// retrying on conflict. An object that is gone, or replaced by another of
+// the same name, needs nothing.
+func (c *Collector) update(ctx context.Context, n node, change func(m *api.ObjectMeta) (map[string]any, bool)) error {
+	cl := c.clients[n.gk]
+	err := client.RetryOnConflict(ctx, client.DefaultBackoff, func() error {
+		m, err := cl.get(ctx, n.namespace, n.name)
+		if err != nil {
+			return err
+		}
+		if m.UID != n.uid {
+			return nil
+		}
+		fields, ok := change(m)
+		if !ok {
+			return nil
+		}
+		return cl.patch(ctx, n.namespace, n.name, metadataPatch(m.ResourceVersion, fields))
+	})
+	if client.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("update %s %s/%s: %w", n.gk.Kind, n.namespace, n.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,238 @@
+package gc_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/controllers/gc"
+	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/internal/testenv"
+)
+
+type env struct {
+	s *testenv.APIServer
+	c *client.Client
+}
+
+// start runs an API server, the shared informers and a collector.
+func start(t *testing.T) *env {
+	t.Helper()
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	c, err := client.FromKubeconfig(s.Kubeconfig, -1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := informer.New(client.ListWatch(c.Pods(""), client.ListOptions{}), time.Minute)
+	rss := informer.New(client.ListWatch(c.ReplicaSets(""), client.ListOptions{}), time.Minute)
+	deps := informer.New(client.ListWatch(c.Deployments(""), client.ListOptions{}), time.Minute)
+	col, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deps}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runAll(ctx, pods.Run, rss.Run, deps.Run, func(ctx context.Context) error { return col.Run(ctx, 4) })
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return &env{s: s, c: c}
+}
+
+func runAll(ctx context.Context, fns ...func(context.Context) error) {
+	done := make(chan struct{}, len(fns))
+	for _, fn := range fns {
+		go func() { _ = fn(ctx); done <- struct{}{} }()
+	}
+	for range fns {
+		<-done
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func ref(apiVersion, kind string, m api.ObjectMeta) api.OwnerReference {
+	return *api.NewControllerRef(m, apiVersion, kind)
+}
+
+var ctx = context.Background()
+
+func template(app string) api.PodTemplateSpec {
+	return api.PodTemplateSpec{
+		ObjectMeta: api.ObjectMeta{Labels: map[string]string{"app": app}},
+		Spec:       api.PodSpec{Containers: []api.Container{{Name: "c", Image: "nginx"}}},
+	}
+}
+
+// tree creates a deployment, a replica set it owns and n pods the replica
+// set owns, as the deployment and replica set controllers would.
+func (e *env) tree(t *testing.T, name string, n int) (*api.Deployment, *api.ReplicaSet, []*api.Pod) {
+	t.Helper()
+	zero := int32(0)
+	sel := &api.LabelSelector{MatchLabels: map[string]string{"app": name}}
+	d, err := e.c.Deployments("default").Create(ctx, &api.Deployment{
+		ObjectMeta: api.ObjectMeta{Name: name},
+		Spec:       api.DeploymentSpec{Replicas: &zero, Selector: sel, Template: template(name)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := e.c.ReplicaSets("default").Create(ctx, &api.ReplicaSet{
+		ObjectMeta: api.ObjectMeta{Name: name + "-rs", OwnerReferences: []api.OwnerReference{ref("apps/v1", "Deployment", d.ObjectMeta)}},
+		Spec:       api.ReplicaSetSpec{Replicas: &zero, Selector: sel, Template: template(name)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pods []*api.Pod
+	for i := range n {
+		p := e.pod(t, name+"-rs-"+string(rune('a'+i)), ref("apps/v1", "ReplicaSet", rs.ObjectMeta))
+		pods = append(pods, p)
+	}
+	return d, rs, pods
+}
+
+func (e *env) pod(t *testing.T, name string, owners ...api.OwnerReference) *api.Pod {
+	t.Helper()
+	tpl := template("x")
+	p, err := e.c.Pods("default").Create(ctx, &api.Pod{
+		ObjectMeta: api.ObjectMeta{Name: name, Labels: tpl.Labels, OwnerReferences: owners},
+		Spec:       tpl.Spec,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func gone[T any, PT interface {
+	*T
+	api.Object
+}](r *client.ResourceClient[T, PT], name string) func() bool {
+	return func() bool {
+		_, err := r.Get(ctx, name)
+		return client.IsNotFound(err)
+	}
+}
+
+func exists[T any, PT interface {
+	*T
+	api.Object
+}](t *testing.T, r *client.ResourceClient[T, PT], name string) PT {
+	t.Helper()
+	obj, err := r.Get(ctx, name)
+	if err != nil {
+		t.Fatalf("get %s: %v", name, err)
+	}
+	return obj
+}
+
+func TestBackgroundDeletion(t *testing.T) {
+	e := start(t)
+	d, rs, pods := e.tree(t, "bg", 3)
+	if _, err := e.s.Kubectl(t, "", "delete", "deployment", d.Name); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the replica set to go", gone(e.c.ReplicaSets("default").ResourceClient, rs.Name))
+	for _, p := range pods {
+		eventually(t, "pod "+p.Name+" to go", gone(e.c.Pods("default").ResourceClient, p.Name))
+	}
+}
+
+func TestOwnerThatNeverExisted(t *testing.T) {
+	e := start(t)
+	ghost := api.OwnerReference{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "ghost", UID: "0f0e0d0c-0000-4000-8000-000000000000"}
+	orphan := e.pod(t, "orphan", ghost)
+	// An owner of a kind the collector does not watch keeps its dependent.
+	other := e.pod(t, "other", api.OwnerReference{APIVersion: "example.com/v1", Kind: "Thing", Name: "t", UID: "1f0e0d0c-0000-4000-8000-000000000000"})
+	// Of two owners, the one that is gone is dropped; the pod stays.
+	_, rs, _ := e.tree(t, "two", 0)
+	both := e.pod(t, "both", ref("apps/v1", "ReplicaSet", rs.ObjectMeta), ghost)
+
+	eventually(t, "the pod of a missing owner to go", gone(e.c.Pods("default").ResourceClient, orphan.Name))
+	eventually(t, "the reference to the missing owner to go", func() bool {
+		p := exists(t, e.c.Pods("default").ResourceClient, both.Name)
+		return len(p.OwnerReferences) == 1 && p.OwnerReferences[0].UID == rs.UID
+	})
+	exists(t, e.c.Pods("default").ResourceClient, other.Name)
+}
+
+func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
+	e := start(t)
+	d, rs, pods := e.tree(t, "fg", 2)
+	// A finalizer of someone else's holds one pod, so the replica set and
+	// the deployment, whose deletion it blocks, must wait for it.
+	held := pods[0]
+	if _, err := e.c.Pods("default").Patch(ctx, held.Name, client.MergePatchType,
+		[]byte(`{"metadata":{"finalizers":["example.com/hold"]}}`)); err != nil {
+		t.Fatal(err)
+	}
+	fg := api.PropagationForeground
+	if err := e.c.Deployments("default").Delete(ctx, d.Name, api.DeleteOptions{PropagationPolicy: &fg}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the free pod to go", gone(e.c.Pods("default").ResourceClient, pods[1].Name))
+	eventually(t, "the held pod to be marked", func() bool {
+		return exists(t, e.c.Pods("default").ResourceClient, held.Name).DeletionTimestamp != nil
+	})
+	time.Sleep(500 * time.Millisecond) // give a wrong collector time to err
+	for _, m := range []*api.ObjectMeta{
+		&exists(t, e.c.ReplicaSets("default").ResourceClient, rs.Name).ObjectMeta,
+		&exists(t, e.c.Deployments("default").ResourceClient, d.Name).ObjectMeta,
+	} {
+		if m.DeletionTimestamp == nil || len(m.Finalizers) != 1 || m.Finalizers[0] != api.FinalizerForeground {
+			t.Fatalf("%s: deletionTimestamp %v, finalizers %v; want marked with %s", m.Name, m.DeletionTimestamp, m.Finalizers, api.FinalizerForeground)
+		}
+	}
+	if _, err := e.c.Pods("default").Patch(ctx, held.Name, client.JSONPatchType,
+		[]byte(`[{"op":"remove","path":"/metadata/finalizers/0"}]`)); err != nil && !client.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	eventually(t, "the held pod to go", gone(e.c.Pods("default").ResourceClient, held.Name))
+	eventually(t, "the replica set to go", gone(e.c.ReplicaSets("default").ResourceClient, rs.Name))
+	eventually(t, "the deployment to go", gone(e.c.Deployments("default").ResourceClient, d.Name))
+}
+
+func TestOrphanDeletion(t *testing.T) {
+	e := start(t)
+	d, rs, pods := e.tree(t, "or", 2)
+	if _, err := e.s.Kubectl(t, "", "delete", "rs", rs.Name, "--cascade=orphan"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the replica set to go", gone(e.c.ReplicaSets("default").ResourceClient, rs.Name))
+	for _, p := range pods {
+		got := exists(t, e.c.Pods("default").ResourceClient, p.Name)
+		if len(got.OwnerReferences) != 0 || got.DeletionTimestamp != nil {
+			t.Errorf("pod %s: owners %v, deletionTimestamp %v; want an orphan", p.Name, got.OwnerReferences, got.DeletionTimestamp)
+		}
+	}
+	// The deployment, which owned the replica set only, is untouched.
+	if got := exists(t, e.c.Deployments("default").ResourceClient, d.Name); got.DeletionTimestamp != nil {
+		t.Error("the deployment was marked for deletion")
+	}
+	// An orphan stays one: nothing deletes the pods later.
+	time.Sleep(300 * time.Millisecond)
+	for _, p := range pods {
+		exists(t, e.c.Pods("default").ResourceClient, p.Name)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	if _, err := gc.New(gc.Deps{}, zerolog.Nop()); err == nil {
+		t.Fatal("New accepted missing dependencies")
+	}
+}

@@ -1,0 +1,184 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/controllers/controllerutil"
+	"github.com/minik8s/minik8s/controllers/deployment"
+	"github.com/minik8s/minik8s/controllers/gc"
+	"github.com/minik8s/minik8s/controllers/namespace"
+	"github.com/minik8s/minik8s/controllers/nodelifecycle"
+	"github.com/minik8s/minik8s/controllers/replicaset"
+	"github.com/minik8s/minik8s/events"
+	"github.com/minik8s/minik8s/informer"
+)
+
+// Config tunes the controllers a Manager runs.
+type Config struct {
+	// Concurrent*Syncs are the workers of each controller: how many objects
+	// it reconciles at once.
+	ConcurrentReplicaSetSyncs int `yaml:"concurrentReplicaSetSyncs"`
+	ConcurrentDeploymentSyncs int `yaml:"concurrentDeploymentSyncs"`
+	ConcurrentGCSyncs         int `yaml:"concurrentGCSyncs"`
+	ConcurrentNamespaceSyncs  int `yaml:"concurrentNamespaceSyncs"`
+	// NodeMonitorPeriod is how often node heartbeats are checked, and
+	// NodeMonitorGracePeriod how long a node may be silent before it is
+	// marked Unknown and tainted unreachable.
+	NodeMonitorPeriod      time.Duration `yaml:"nodeMonitorPeriod"`
+	NodeMonitorGracePeriod time.Duration `yaml:"nodeMonitorGracePeriod"`
+	// ResyncPeriod is how often the shared informers re-deliver every
+	// object, so that a missed or mishandled event heals.
+	ResyncPeriod time.Duration `yaml:"resyncPeriod"`
+	// ReplicaSet tunes the ReplicaSet controller.
+	ReplicaSet replicaset.Config `yaml:"replicaSet"`
+}
+
+// DefaultConfig returns kube-controller-manager's defaults: 5 ReplicaSet
+// and Deployment workers, 20 for the garbage collector, 10 for namespaces,
+// node heartbeats checked every 5s with 40s of grace; informers resync
+// every 10 minutes.
+func DefaultConfig() Config {
+	nl := nodelifecycle.DefaultConfig()
+	return Config{
+		ConcurrentReplicaSetSyncs: 5,
+		ConcurrentDeploymentSyncs: 5,
+		ConcurrentGCSyncs:         20,
+		ConcurrentNamespaceSyncs:  10,
+		NodeMonitorPeriod:         nl.MonitorPeriod,
+		NodeMonitorGracePeriod:    nl.GracePeriod,
+		ResyncPeriod:              10 * time.Minute,
+		ReplicaSet:                replicaset.DefaultConfig(),
+	}
+}
+
+// Validate reports settings the controllers cannot run with.
+func (c Config) Validate() error {
+	var errs []error
+	for name, n := range map[string]int{
+		"concurrentReplicaSetSyncs": c.ConcurrentReplicaSetSyncs,
+		"concurrentDeploymentSyncs": c.ConcurrentDeploymentSyncs,
+		"concurrentGCSyncs":         c.ConcurrentGCSyncs,
+		"concurrentNamespaceSyncs":  c.ConcurrentNamespaceSyncs,
+	} {
+		if n < 1 {
+			errs = append(errs, fmt.Errorf("%s %d must be at least 1", name, n))
+		}
+	}
+	if err := c.nodeLifecycle().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.ResyncPeriod < 0 {
+		errs = append(errs, fmt.Errorf("resyncPeriod %s must not be negative", c.ResyncPeriod))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("controller manager config: %w", err)
+	}
+	return nil
+}
+
+func (c Config) nodeLifecycle() nodelifecycle.Config {
+	return nodelifecycle.Config{MonitorPeriod: c.NodeMonitorPeriod, GracePeriod: c.NodeMonitorGracePeriod}
+}
+
+// nodeLifecycleWorkers is how many nodes, and how many pods to evict, are
+// handled at once.
+const nodeLifecycleWorkers = 4
+
+// listPageSize is the page size of the informers' lists.
+const listPageSize = 500
+
+// Manager runs every controller of one controller-manager replica; see the
+// package doc.
+type Manager struct {
+	cfg      Config
+	client   *client.Client
+	identity string
+	host     string
+	log      zerolog.Logger
+}
+
+// NewManager validates cfg and returns a manager that talks to the API
+// server through c; identity names the replica in the events it records
+// (reportingInstance) and host is their source host. It starts nothing.
+func NewManager(cfg Config, c *client.Client, identity, host string, log zerolog.Logger) (*Manager, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, errors.New("controller manager: client is required")
+	}
+	return &Manager{cfg: cfg, client: c, identity: identity, host: host, log: log}, nil
+}
+
+// Run builds fresh shared informers, event recorders and controllers, runs
+// them until ctx ends and returns nil once all have stopped; or returns
+// the first error any of them fails with, after stopping the others. Each
+// call starts from scratch, so a replica that regains leadership runs Run
+// again and acts on a fresh cache.
+func (m *Manager) Run(ctx context.Context) error {
+	c, cfg := m.client, m.cfg
+	logInf := func(name string) zerolog.Logger { return m.log.With().Str("informer", name).Logger() }
+	pods := informer.New(client.ListWatch(c.Pods(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		append(controllerutil.Indexers[*api.Pod](), nodelifecycle.PodIndexer())...).WithLogger(logInf("pods"))
+	rss := informer.New(client.ListWatch(c.ReplicaSets(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.ReplicaSet]()...).WithLogger(logInf("replicasets"))
+	deploys := informer.New(client.ListWatch(c.Deployments(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.Deployment]()...).WithLogger(logInf("deployments"))
+	nodes := informer.New(client.ListWatch(c.Nodes(), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod).WithLogger(logInf("nodes"))
+	leases := informer.New(client.ListWatch(c.Leases(nodelifecycle.NodeLeaseNamespace), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("leases"))
+	nss := informer.New(client.ListWatch(c.Namespaces(), client.ListOptions{}), cfg.ResyncPeriod).WithLogger(logInf("namespaces"))
+
+	recorder := func(source string) *events.Recorder {
+		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
+			m.log.With().Str("events", source).Logger())
+	}
+	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
+	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
+
+	rsc, err := replicaset.New(cfg.ReplicaSet, replicaset.Deps{Client: c, Pods: pods, ReplicaSets: rss, Events: rsEvents}, logFor("replicaset"))
+	if err != nil {
+		return err
+	}
+	dc, err := deployment.New(deployment.DefaultConfig(), deployment.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Events: deployEvents}, logFor("deployment"))
+	if err != nil {
+		return err
+	}
+	nlc, err := nodelifecycle.New(cfg.nodeLifecycle(), nodelifecycle.Deps{Client: c, Nodes: nodes, Leases: leases, Pods: pods, Events: nodeEvents}, logFor("nodelifecycle"))
+	if err != nil {
+		return err
+	}
+	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys}, logFor("garbagecollector"))
+	if err != nil {
+		return err
+	}
+	nsc, err := namespace.New(namespace.Deps{Client: c, Namespaces: nss}, logFor("namespace"))
+	if err != nil {
+		return err
+	}
+
+	g, ctx := errgroup.WithContext(ctx)
+	for _, run := range []func(context.Context) error{
+		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run,
+		rsEvents.Run, deployEvents.Run, nodeEvents.Run,
+		func(ctx context.Context) error { return rsc.Run(ctx, cfg.ConcurrentReplicaSetSyncs) },
+		func(ctx context.Context) error { return dc.Run(ctx, cfg.ConcurrentDeploymentSyncs) },
+		func(ctx context.Context) error { return nlc.Run(ctx, nodeLifecycleWorkers) },
+		func(ctx context.Context) error { return gcc.Run(ctx, cfg.ConcurrentGCSyncs) },
+		func(ctx context.Context) error { return nsc.Run(ctx, cfg.ConcurrentNamespaceSyncs) },
+	} {
+		g.Go(func() error { return run(ctx) })
+	}
+	m.log.Info().Msg("controllers started")
+	err = g.Wait()
+	m.log.Info().Msg("controllers stopped")
+	return err
+}
