@@ -92,14 +92,14 @@ func Claim[T api.Object](ctx context.Context, c Claimer, owned, orphans []T) ([]
 // recreated or marked for deletion since it was cached.
 var ErrOwnerChanged = errors.New("owner is gone or being deleted")
 
-// CheckOwner is the usual body of a CanAdopt: got is the owner as just
-// read from the API server (or the error of reading it), want the cached
-// one.
-func CheckOwner(got *api.ObjectMeta, err error, want *api.ObjectMeta) error {
+// CheckOwner is the usual body of a CanAdopt: fresh is the owner as just
+// read from the API server and err the error of reading it; cached is the
+// owner as cached.
+func CheckOwner(fresh api.Object, err error, cached *api.ObjectMeta) error {
 	if err != nil {
 		return fmt.Errorf("read owner: %w", err)
 	}
-	if got.UID != want.UID || got.DeletionTimestamp != nil {
+	if m := fresh.GetObjectMeta(); m.UID != cached.UID || m.DeletionTimestamp != nil {
 		return ErrOwnerChanged
 	}
 	return nil

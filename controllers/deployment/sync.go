@@ -91,10 +91,7 @@ func (s *syncer) claimReplicaSets(ctx context.Context, sel labels.Selector) ([]*
 		Selector:        sel,
 		CanAdopt: func(ctx context.Context) error {
 			fresh, err := s.c.w.GetDeployment(ctx, d.Namespace, d.Name)
-			if err != nil {
-				return controllerutil.CheckOwner(nil, err, &d.ObjectMeta)
-			}
-			return controllerutil.CheckOwner(&fresh.ObjectMeta, nil, &d.ObjectMeta)
+			return controllerutil.CheckOwner(fresh, err, &d.ObjectMeta)
 		},
 		Patch: func(ctx context.Context, name string, patch []byte) error {
 			return s.c.w.PatchReplicaSet(ctx, d.Namespace, name, patch)

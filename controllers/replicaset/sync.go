@@ -70,10 +70,7 @@ func (c *Controller) claimPods(ctx context.Context, rs *api.ReplicaSet, sel labe
 		Selector:        sel,
 		CanAdopt: func(ctx context.Context) error {
 			fresh, err := c.w.GetReplicaSet(ctx, rs.Namespace, rs.Name)
-			if err != nil {
-				return controllerutil.CheckOwner(nil, err, &rs.ObjectMeta)
-			}
-			return controllerutil.CheckOwner(&fresh.ObjectMeta, nil, &rs.ObjectMeta)
+			return controllerutil.CheckOwner(fresh, err, &rs.ObjectMeta)
 		},
 		Patch: func(ctx context.Context, name string, patch []byte) error {
 			return c.w.PatchPod(ctx, rs.Namespace, name, patch)
