@@ -117,6 +117,7 @@ func StartAPIServer(t testing.TB, opt Options) *APIServer {
 	}
 	cfg.Store, cfg.Redis = opt.Store, opt.Redis
 	cfg.APIServer.Listen = "127.0.0.1:0"
+	cfg.APIServer.ShutdownTimeout = 500 * time.Millisecond
 	if opt.Configure != nil {
 		opt.Configure(&cfg)
 	}
