@@ -6,55 +6,55 @@ package api
 // ReplicaSet keeps a number of identical pods running (apps/v1).
 type ReplicaSet struct {
 	TypeMeta   `json:",inline"`
-	ObjectMeta `json:"metadata,omitempty"`
+	ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 	// Spec is the desired state.
-	Spec ReplicaSetSpec `json:"spec,omitempty"`
+	Spec ReplicaSetSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 	// Status is the observed state, written by the controller.
-	Status ReplicaSetStatus `json:"status,omitempty"`
+	Status ReplicaSetStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
 }
 
 // ReplicaSetSpec is the desired state of a ReplicaSet.
 type ReplicaSetSpec struct {
 	// Replicas is the desired number of pods (default 1).
-	Replicas *int32 `json:"replicas,omitempty"`
+	Replicas *int32 `json:"replicas,omitempty" protobuf:"varint,1,opt,name=replicas"`
 	// MinReadySeconds a pod must be ready to count as available.
-	MinReadySeconds int32 `json:"minReadySeconds,omitempty"`
+	MinReadySeconds int32 `json:"minReadySeconds,omitempty" protobuf:"varint,4,opt,name=minReadySeconds"`
 	// Selector selects the pods the ReplicaSet owns; it must match the
 	// template's labels and is immutable.
-	Selector *LabelSelector `json:"selector"`
+	Selector *LabelSelector `json:"selector" protobuf:"bytes,2,opt,name=selector"`
 	// Template is the pod created when replicas are missing.
-	Template PodTemplateSpec `json:"template,omitempty"`
+	Template PodTemplateSpec `json:"template,omitempty" protobuf:"bytes,3,opt,name=template"`
 }
 
 // ReplicaSetStatus is the observed state of a ReplicaSet.
 type ReplicaSetStatus struct {
 	// Replicas is the number of pods owned.
-	Replicas int32 `json:"replicas"`
+	Replicas int32 `json:"replicas" protobuf:"varint,1,opt,name=replicas"`
 	// FullyLabeledReplicas is the number of pods whose labels match the
 	// template's.
-	FullyLabeledReplicas int32 `json:"fullyLabeledReplicas,omitempty"`
+	FullyLabeledReplicas int32 `json:"fullyLabeledReplicas,omitempty" protobuf:"varint,2,opt,name=fullyLabeledReplicas"`
 	// ReadyReplicas is the number of ready pods.
-	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	ReadyReplicas int32 `json:"readyReplicas,omitempty" protobuf:"varint,4,opt,name=readyReplicas"`
 	// AvailableReplicas is the number of pods ready for MinReadySeconds.
-	AvailableReplicas int32 `json:"availableReplicas,omitempty"`
+	AvailableReplicas int32 `json:"availableReplicas,omitempty" protobuf:"varint,5,opt,name=availableReplicas"`
 	// ObservedGeneration is the generation the status describes.
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,3,opt,name=observedGeneration"`
 	// Conditions are the ReplicaSet's current state.
-	Conditions []ReplicaSetCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+	Conditions []ReplicaSetCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type" protobuf:"bytes,6,rep,name=conditions"`
 }
 
 // ReplicaSetCondition is one aspect of a ReplicaSet's state.
 type ReplicaSetCondition struct {
 	// Type of the condition.
-	Type ReplicaSetConditionType `json:"type"`
+	Type ReplicaSetConditionType `json:"type" protobuf:"bytes,1,opt,name=type"`
 	// Status: True, False or Unknown.
-	Status ConditionStatus `json:"status"`
+	Status ConditionStatus `json:"status" protobuf:"bytes,2,opt,name=status"`
 	// LastTransitionTime is when Status last changed.
-	LastTransitionTime Time `json:"lastTransitionTime,omitempty"`
+	LastTransitionTime Time `json:"lastTransitionTime,omitempty" protobuf:"bytes,3,opt,name=lastTransitionTime"`
 	// Reason is a brief CamelCase reason for the last transition.
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty" protobuf:"bytes,4,opt,name=reason"`
 	// Message is a human-readable explanation.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitempty" protobuf:"bytes,5,opt,name=message"`
 }
 
 // ReplicaSetConditionType names a ReplicaSet condition.
@@ -66,41 +66,41 @@ const ReplicaSetReplicaFailure ReplicaSetConditionType = "ReplicaFailure"
 // Deployment rolls out a pod template through ReplicaSets (apps/v1).
 type Deployment struct {
 	TypeMeta   `json:",inline"`
-	ObjectMeta `json:"metadata,omitempty"`
+	ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 	// Spec is the desired state.
-	Spec DeploymentSpec `json:"spec,omitempty"`
+	Spec DeploymentSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 	// Status is the observed state, written by the controller.
-	Status DeploymentStatus `json:"status,omitempty"`
+	Status DeploymentStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
 }
 
 // DeploymentSpec is the desired state of a Deployment.
 type DeploymentSpec struct {
 	// Replicas is the desired number of pods (default 1).
-	Replicas *int32 `json:"replicas,omitempty"`
+	Replicas *int32 `json:"replicas,omitempty" protobuf:"varint,1,opt,name=replicas"`
 	// Selector selects the pods the Deployment manages; it must match the
 	// template's labels and is immutable.
-	Selector *LabelSelector `json:"selector"`
+	Selector *LabelSelector `json:"selector" protobuf:"bytes,2,opt,name=selector"`
 	// Template is the pod the Deployment rolls out.
-	Template PodTemplateSpec `json:"template"`
+	Template PodTemplateSpec `json:"template" protobuf:"bytes,3,opt,name=template"`
 	// Strategy replaces old pods with new ones.
-	Strategy DeploymentStrategy `json:"strategy,omitempty" patchStrategy:"retainKeys"`
+	Strategy DeploymentStrategy `json:"strategy,omitempty" patchStrategy:"retainKeys" protobuf:"bytes,4,opt,name=strategy"`
 	// MinReadySeconds a pod must be ready to count as available.
-	MinReadySeconds int32 `json:"minReadySeconds,omitempty"`
+	MinReadySeconds int32 `json:"minReadySeconds,omitempty" protobuf:"varint,5,opt,name=minReadySeconds"`
 	// RevisionHistoryLimit is the number of old ReplicaSets kept (default 10).
-	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty"`
+	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty" protobuf:"varint,6,opt,name=revisionHistoryLimit"`
 	// Paused stops the rollout.
-	Paused bool `json:"paused,omitempty"`
+	Paused bool `json:"paused,omitempty" protobuf:"varint,7,opt,name=paused"`
 	// ProgressDeadlineSeconds after which a stalled rollout is reported as
 	// failed (default 600).
-	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
+	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty" protobuf:"varint,9,opt,name=progressDeadlineSeconds"`
 }
 
 // DeploymentStrategy is how a Deployment replaces pods.
 type DeploymentStrategy struct {
 	// Type: RollingUpdate (default) or Recreate.
-	Type DeploymentStrategyType `json:"type,omitempty"`
+	Type DeploymentStrategyType `json:"type,omitempty" protobuf:"bytes,1,opt,name=type"`
 	// RollingUpdate parameters; only with type RollingUpdate.
-	RollingUpdate *RollingUpdateDeployment `json:"rollingUpdate,omitempty"`
+	RollingUpdate *RollingUpdateDeployment `json:"rollingUpdate,omitempty" protobuf:"bytes,2,opt,name=rollingUpdate"`
 }
 
 // DeploymentStrategyType names a deployment strategy.
@@ -118,47 +118,47 @@ const (
 type RollingUpdateDeployment struct {
 	// MaxUnavailable pods during the update: a number or a percentage of
 	// the desired replicas, rounded down (default 25%).
-	MaxUnavailable *IntOrString `json:"maxUnavailable,omitempty"`
+	MaxUnavailable *IntOrString `json:"maxUnavailable,omitempty" protobuf:"bytes,1,opt,name=maxUnavailable"`
 	// MaxSurge pods above the desired replicas: a number or a percentage,
 	// rounded up (default 25%).
-	MaxSurge *IntOrString `json:"maxSurge,omitempty"`
+	MaxSurge *IntOrString `json:"maxSurge,omitempty" protobuf:"bytes,2,opt,name=maxSurge"`
 }
 
 // DeploymentStatus is the observed state of a Deployment.
 type DeploymentStatus struct {
 	// ObservedGeneration is the generation the status describes.
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,1,opt,name=observedGeneration"`
 	// Replicas is the number of pods targeted by the Deployment.
-	Replicas int32 `json:"replicas,omitempty"`
+	Replicas int32 `json:"replicas,omitempty" protobuf:"varint,2,opt,name=replicas"`
 	// UpdatedReplicas is the number of pods from the current template.
-	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
+	UpdatedReplicas int32 `json:"updatedReplicas,omitempty" protobuf:"varint,3,opt,name=updatedReplicas"`
 	// ReadyReplicas is the number of ready pods.
-	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	ReadyReplicas int32 `json:"readyReplicas,omitempty" protobuf:"varint,7,opt,name=readyReplicas"`
 	// AvailableReplicas is the number of pods ready for MinReadySeconds.
-	AvailableReplicas int32 `json:"availableReplicas,omitempty"`
+	AvailableReplicas int32 `json:"availableReplicas,omitempty" protobuf:"varint,4,opt,name=availableReplicas"`
 	// UnavailableReplicas is the number of pods still needed for 100%
 	// availability.
-	UnavailableReplicas int32 `json:"unavailableReplicas,omitempty"`
+	UnavailableReplicas int32 `json:"unavailableReplicas,omitempty" protobuf:"varint,5,opt,name=unavailableReplicas"`
 	// Conditions are the Deployment's current state.
-	Conditions []DeploymentCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+	Conditions []DeploymentCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type" protobuf:"bytes,6,rep,name=conditions"`
 	// CollisionCount disambiguates ReplicaSet names on hash collisions.
-	CollisionCount *int32 `json:"collisionCount,omitempty"`
+	CollisionCount *int32 `json:"collisionCount,omitempty" protobuf:"varint,8,opt,name=collisionCount"`
 }
 
 // DeploymentCondition is one aspect of a Deployment's state.
 type DeploymentCondition struct {
 	// Type of the condition.
-	Type DeploymentConditionType `json:"type"`
+	Type DeploymentConditionType `json:"type" protobuf:"bytes,1,opt,name=type"`
 	// Status: True, False or Unknown.
-	Status ConditionStatus `json:"status"`
+	Status ConditionStatus `json:"status" protobuf:"bytes,2,opt,name=status"`
 	// LastUpdateTime is when the condition was last written.
-	LastUpdateTime Time `json:"lastUpdateTime,omitempty"`
+	LastUpdateTime Time `json:"lastUpdateTime,omitempty" protobuf:"bytes,6,opt,name=lastUpdateTime"`
 	// LastTransitionTime is when Status last changed.
-	LastTransitionTime Time `json:"lastTransitionTime,omitempty"`
+	LastTransitionTime Time `json:"lastTransitionTime,omitempty" protobuf:"bytes,7,opt,name=lastTransitionTime"`
 	// Reason is a brief CamelCase reason for the last transition.
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty" protobuf:"bytes,4,opt,name=reason"`
 	// Message is a human-readable explanation.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitempty" protobuf:"bytes,5,opt,name=message"`
 }
 
 // DeploymentConditionType names a deployment condition.
@@ -191,23 +191,23 @@ const (
 // Scale is the body of the scale subresource (autoscaling/v1).
 type Scale struct {
 	TypeMeta   `json:",inline"`
-	ObjectMeta `json:"metadata,omitempty"`
+	ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 	// Spec is the desired scale.
-	Spec ScaleSpec `json:"spec,omitempty"`
+	Spec ScaleSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 	// Status is the current scale.
-	Status ScaleStatus `json:"status,omitempty"`
+	Status ScaleStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
 }
 
 // ScaleSpec is the desired scale.
 type ScaleSpec struct {
 	// Replicas desired.
-	Replicas int32 `json:"replicas,omitempty"`
+	Replicas int32 `json:"replicas,omitempty" protobuf:"varint,1,opt,name=replicas"`
 }
 
 // ScaleStatus is the current scale.
 type ScaleStatus struct {
 	// Replicas observed.
-	Replicas int32 `json:"replicas"`
+	Replicas int32 `json:"replicas" protobuf:"varint,1,opt,name=replicas"`
 	// Selector is the label selector of the pods, in string form.
-	Selector string `json:"selector,omitempty"`
+	Selector string `json:"selector,omitempty" protobuf:"bytes,2,opt,name=selector"`
 }

@@ -13,11 +13,11 @@ import (
 // count or a percentage). It serialises as a bare JSON number or string.
 type IntOrString struct {
 	// Type says which of IntVal and StrVal is set.
-	Type IntOrStringType
+	Type IntOrStringType `protobuf:"varint,1,opt,name=type"`
 	// IntVal is the value when Type is IntOrStringInt.
-	IntVal int32
+	IntVal int32 `protobuf:"varint,2,opt,name=intVal"`
 	// StrVal is the value when Type is IntOrStringString.
-	StrVal string
+	StrVal string `protobuf:"bytes,3,opt,name=strVal"`
 }
 
 // IntOrStringType says which value an IntOrString holds.

@@ -12,19 +12,19 @@ import (
 // every object; a nil selector matches none.
 type LabelSelector struct {
 	// MatchLabels requires each key to have the given value.
-	MatchLabels map[string]string `json:"matchLabels,omitempty"`
+	MatchLabels map[string]string `json:"matchLabels,omitempty" protobuf:"bytes,1,rep,name=matchLabels"`
 	// MatchExpressions are further requirements.
-	MatchExpressions []LabelSelectorRequirement `json:"matchExpressions,omitempty"`
+	MatchExpressions []LabelSelectorRequirement `json:"matchExpressions,omitempty" protobuf:"bytes,2,rep,name=matchExpressions"`
 }
 
 // LabelSelectorRequirement relates a label key to values with an operator.
 type LabelSelectorRequirement struct {
 	// Key is the label key.
-	Key string `json:"key" patchStrategy:"merge" patchMergeKey:"key"`
+	Key string `json:"key" patchStrategy:"merge" patchMergeKey:"key" protobuf:"bytes,1,opt,name=key"`
 	// Operator: In, NotIn, Exists or DoesNotExist.
-	Operator LabelSelectorOperator `json:"operator"`
+	Operator LabelSelectorOperator `json:"operator" protobuf:"bytes,2,opt,name=operator"`
 	// Values: non-empty for In and NotIn, empty for Exists and DoesNotExist.
-	Values []string `json:"values,omitempty"`
+	Values []string `json:"values,omitempty" protobuf:"bytes,3,rep,name=values"`
 }
 
 // LabelSelectorOperator relates a label key to values.

@@ -7,45 +7,45 @@ import (
 
 // TypeMeta is the apiVersion/kind pair every object and list carries.
 type TypeMeta struct {
-	APIVersion string `json:"apiVersion,omitempty"`
-	Kind       string `json:"kind,omitempty"`
+	APIVersion string `json:"apiVersion,omitempty" protobuf:"bytes,2,opt,name=apiVersion"`
+	Kind       string `json:"kind,omitempty" protobuf:"bytes,1,opt,name=kind"`
 }
 
 // ObjectMeta is the metadata every stored object carries. Fields marked
 // server-set in the API conventions (uid, resourceVersion, generation,
 // creationTimestamp) are written only by the API server.
 type ObjectMeta struct {
-	Name                       string            `json:"name,omitempty"`
-	GenerateName               string            `json:"generateName,omitempty"`
-	Namespace                  string            `json:"namespace,omitempty"`
-	UID                        string            `json:"uid,omitempty"`
-	ResourceVersion            string            `json:"resourceVersion,omitempty"`
-	Generation                 int64             `json:"generation,omitempty"`
-	CreationTimestamp          Time              `json:"creationTimestamp,omitempty"`
-	DeletionTimestamp          *Time             `json:"deletionTimestamp,omitempty"`
-	DeletionGracePeriodSeconds *int64            `json:"deletionGracePeriodSeconds,omitempty"`
-	Labels                     map[string]string `json:"labels,omitempty"`
-	Annotations                map[string]string `json:"annotations,omitempty"`
-	OwnerReferences            []OwnerReference  `json:"ownerReferences,omitempty" patchStrategy:"merge" patchMergeKey:"uid"`
-	Finalizers                 []string          `json:"finalizers,omitempty" patchStrategy:"merge"`
+	Name                       string            `json:"name,omitempty" protobuf:"bytes,1,opt,name=name"`
+	GenerateName               string            `json:"generateName,omitempty" protobuf:"bytes,2,opt,name=generateName"`
+	Namespace                  string            `json:"namespace,omitempty" protobuf:"bytes,3,opt,name=namespace"`
+	UID                        string            `json:"uid,omitempty" protobuf:"bytes,5,opt,name=uid"`
+	ResourceVersion            string            `json:"resourceVersion,omitempty" protobuf:"bytes,6,opt,name=resourceVersion"`
+	Generation                 int64             `json:"generation,omitempty" protobuf:"varint,7,opt,name=generation"`
+	CreationTimestamp          Time              `json:"creationTimestamp,omitempty" protobuf:"bytes,8,opt,name=creationTimestamp"`
+	DeletionTimestamp          *Time             `json:"deletionTimestamp,omitempty" protobuf:"bytes,9,opt,name=deletionTimestamp"`
+	DeletionGracePeriodSeconds *int64            `json:"deletionGracePeriodSeconds,omitempty" protobuf:"varint,10,opt,name=deletionGracePeriodSeconds"`
+	Labels                     map[string]string `json:"labels,omitempty" protobuf:"bytes,11,rep,name=labels"`
+	Annotations                map[string]string `json:"annotations,omitempty" protobuf:"bytes,12,rep,name=annotations"`
+	OwnerReferences            []OwnerReference  `json:"ownerReferences,omitempty" patchStrategy:"merge" patchMergeKey:"uid" protobuf:"bytes,13,rep,name=ownerReferences"`
+	Finalizers                 []string          `json:"finalizers,omitempty" patchStrategy:"merge" protobuf:"bytes,14,rep,name=finalizers"`
 	ManagedFields              []json.RawMessage `json:"managedFields,omitempty"`
 }
 
 // OwnerReference points from a dependent to its owner (garbage collection).
 type OwnerReference struct {
-	APIVersion         string `json:"apiVersion"`
-	Kind               string `json:"kind"`
-	Name               string `json:"name"`
-	UID                string `json:"uid"`
-	Controller         *bool  `json:"controller,omitempty"`
-	BlockOwnerDeletion *bool  `json:"blockOwnerDeletion,omitempty"`
+	APIVersion         string `json:"apiVersion" protobuf:"bytes,5,opt,name=apiVersion"`
+	Kind               string `json:"kind" protobuf:"bytes,1,opt,name=kind"`
+	Name               string `json:"name" protobuf:"bytes,3,opt,name=name"`
+	UID                string `json:"uid" protobuf:"bytes,4,opt,name=uid"`
+	Controller         *bool  `json:"controller,omitempty" protobuf:"varint,6,opt,name=controller"`
+	BlockOwnerDeletion *bool  `json:"blockOwnerDeletion,omitempty" protobuf:"varint,7,opt,name=blockOwnerDeletion"`
 }
 
 // ListMeta is the metadata of a list: the store revision it was read at.
 type ListMeta struct {
-	ResourceVersion    string `json:"resourceVersion,omitempty"`
-	Continue           string `json:"continue,omitempty"`
-	RemainingItemCount *int64 `json:"remainingItemCount,omitempty"`
+	ResourceVersion    string `json:"resourceVersion,omitempty" protobuf:"bytes,2,opt,name=resourceVersion"`
+	Continue           string `json:"continue,omitempty" protobuf:"bytes,3,opt,name=continue"`
+	RemainingItemCount *int64 `json:"remainingItemCount,omitempty" protobuf:"varint,4,opt,name=remainingItemCount"`
 }
 
 // Time is a timestamp serialised as RFC 3339 with second precision, as
@@ -127,12 +127,12 @@ func (t *MicroTime) UnmarshalJSON(b []byte) error {
 // as a DELETE of an object that is gone at once).
 type Status struct {
 	TypeMeta `json:",inline"`
-	ListMeta `json:"metadata"`
-	Status   string         `json:"status,omitempty"` // "Success" or "Failure"
-	Message  string         `json:"message,omitempty"`
-	Reason   StatusReason   `json:"reason,omitempty"`
-	Details  *StatusDetails `json:"details,omitempty"`
-	Code     int32          `json:"code,omitempty"`
+	ListMeta `json:"metadata" protobuf:"bytes,1,opt,name=metadata"`
+	Status   string         `json:"status,omitempty" protobuf:"bytes,2,opt,name=status"` // "Success" or "Failure"
+	Message  string         `json:"message,omitempty" protobuf:"bytes,3,opt,name=message"`
+	Reason   StatusReason   `json:"reason,omitempty" protobuf:"bytes,4,opt,name=reason"`
+	Details  *StatusDetails `json:"details,omitempty" protobuf:"bytes,5,opt,name=details"`
+	Code     int32          `json:"code,omitempty" protobuf:"varint,6,opt,name=code"`
 }
 
 // StatusReason is the machine-readable reason of a Status.
@@ -161,19 +161,19 @@ const (
 // StatusDetails names the object an error is about and, for Invalid, the
 // offending fields.
 type StatusDetails struct {
-	Name              string        `json:"name,omitempty"`
-	Group             string        `json:"group,omitempty"`
-	Kind              string        `json:"kind,omitempty"`
-	UID               string        `json:"uid,omitempty"`
-	Causes            []StatusCause `json:"causes,omitempty"`
-	RetryAfterSeconds int32         `json:"retryAfterSeconds,omitempty"`
+	Name              string        `json:"name,omitempty" protobuf:"bytes,1,opt,name=name"`
+	Group             string        `json:"group,omitempty" protobuf:"bytes,2,opt,name=group"`
+	Kind              string        `json:"kind,omitempty" protobuf:"bytes,3,opt,name=kind"`
+	UID               string        `json:"uid,omitempty" protobuf:"bytes,6,opt,name=uid"`
+	Causes            []StatusCause `json:"causes,omitempty" protobuf:"bytes,4,rep,name=causes"`
+	RetryAfterSeconds int32         `json:"retryAfterSeconds,omitempty" protobuf:"varint,5,opt,name=retryAfterSeconds"`
 }
 
 // StatusCause is one field-level problem of an Invalid request.
 type StatusCause struct {
-	Type    string `json:"reason,omitempty"` // e.g. FieldValueInvalid, FieldValueRequired
-	Message string `json:"message,omitempty"`
-	Field   string `json:"field,omitempty"`
+	Type    string `json:"reason,omitempty" protobuf:"bytes,1,opt,name=reason"` // e.g. FieldValueInvalid, FieldValueRequired
+	Message string `json:"message,omitempty" protobuf:"bytes,2,opt,name=message"`
+	Field   string `json:"field,omitempty" protobuf:"bytes,3,opt,name=field"`
 }
 
 // WatchEvent is one line of a watch stream.
@@ -185,17 +185,17 @@ type WatchEvent struct {
 // DeleteOptions is the optional body of a DELETE.
 type DeleteOptions struct {
 	TypeMeta           `json:",inline"`
-	GracePeriodSeconds *int64         `json:"gracePeriodSeconds,omitempty"`
-	Preconditions      *Preconditions `json:"preconditions,omitempty"`
-	PropagationPolicy  *string        `json:"propagationPolicy,omitempty"` // Orphan, Background, Foreground
-	OrphanDependents   *bool          `json:"orphanDependents,omitempty"`
-	DryRun             []string       `json:"dryRun,omitempty"`
+	GracePeriodSeconds *int64         `json:"gracePeriodSeconds,omitempty" protobuf:"varint,1,opt,name=gracePeriodSeconds"`
+	Preconditions      *Preconditions `json:"preconditions,omitempty" protobuf:"bytes,2,opt,name=preconditions"`
+	PropagationPolicy  *string        `json:"propagationPolicy,omitempty" protobuf:"bytes,4,opt,name=propagationPolicy"` // Orphan, Background, Foreground
+	OrphanDependents   *bool          `json:"orphanDependents,omitempty" protobuf:"varint,3,opt,name=orphanDependents"`
+	DryRun             []string       `json:"dryRun,omitempty" protobuf:"bytes,5,rep,name=dryRun"`
 }
 
 // Preconditions must hold for a DELETE to proceed.
 type Preconditions struct {
-	UID             *string `json:"uid,omitempty"`
-	ResourceVersion *string `json:"resourceVersion,omitempty"`
+	UID             *string `json:"uid,omitempty" protobuf:"bytes,1,opt,name=uid"`
+	ResourceVersion *string `json:"resourceVersion,omitempty" protobuf:"bytes,2,opt,name=resourceVersion"`
 }
 
 // Well-known finalizers and propagation policies.

@@ -43,8 +43,8 @@ type Config struct {
 // the 3 MiB body cap are kube-apiserver's defaults.
 func DefaultConfig() Config {
 	return Config{
-		QPS:                 500,
-		Burst:               1000,
+		QPS:                 5000,
+		Burst:               10000,
 		MaxInFlight:         400,
 		MaxMutatingInFlight: 200,
 		MaxBodyBytes:        3 << 20,
