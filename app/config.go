@@ -42,6 +42,8 @@ type Config struct {
 	Scheduler SchedulerConfig `yaml:"scheduler"`
 	// ControllerManager is the controller manager's own configuration.
 	ControllerManager ControllerManagerConfig `yaml:"controllerManager"`
+	// Kubelet is the node agents' configuration.
+	Kubelet KubeletConfig `yaml:"kubelet"`
 }
 
 // LogConfig configures zerolog.
@@ -62,6 +64,7 @@ func Default() Config {
 		LeaderElection:    DefaultLeaderElectionConfig(),
 		Scheduler:         DefaultSchedulerConfig(),
 		ControllerManager: DefaultControllerManagerConfig(),
+		Kubelet:           DefaultKubeletConfig(),
 	}
 }
 

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"os"
+
+	"go.yaml.in/yaml/v3"
 	"reflect"
 	"testing"
 )
@@ -49,4 +52,53 @@ func TestConfigRejectsUnknownKeys(t *testing.T) {
 	if err := c.LoadFile(path); err == nil {
 		t.Fatal("a misspelt key was accepted")
 	}
+}
+
+// Every setting has an entry in config.yaml: the keys of config.yaml are
+// exactly the keys of the defaults.
+func TestConfigYAMLDocumentsEverySetting(t *testing.T) {
+	b, err := yaml.Marshal(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got map[string]any
+	if err := yaml.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	wantKeys, gotKeys := keyPaths("", want), keyPaths("", got)
+	for k := range wantKeys {
+		if !gotKeys[k] {
+			t.Errorf("config.yaml does not document %s", k)
+		}
+	}
+	for k := range gotKeys {
+		if !wantKeys[k] {
+			t.Errorf("config.yaml has %s, which is not a setting", k)
+		}
+	}
+}
+
+func keyPaths(prefix string, m map[string]any) map[string]bool {
+	out := map[string]bool{}
+	for k, v := range m {
+		p := k
+		if prefix != "" {
+			p = prefix + "." + k
+		}
+		if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
+			for sk := range keyPaths(p, sub) {
+				out[sk] = true
+			}
+			continue
+		}
+		out[p] = true
+	}
+	return out
 }

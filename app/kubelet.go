@@ -87,12 +87,12 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 	if err := kc.Validate(); err != nil {
 		return nil, "", err
 	}
-	rt, why := kc.Runtime, "asked for with --runtime "+kc.Runtime
+	rt, why := kc.Runtime, kc.Runtime+" runtime, as --runtime asks"
 	if rt == RuntimeAuto {
 		if docker.Available(ctx, kc.Docker.Host) {
-			rt, why = RuntimeDocker, "runtime auto: the Docker engine answers"
+			rt, why = RuntimeDocker, "docker runtime: --runtime auto found a Docker engine"
 		} else {
-			rt, why = RuntimeSim, "runtime auto: no Docker engine answers, so nodes are simulated"
+			rt, why = RuntimeSim, "sim runtime: --runtime auto found no Docker engine, so nodes are simulated"
 		}
 	}
 	c, err := client.FromKubeconfig(cfg.ClientKubeconfig(), kc.KubeAPIQPS, kc.KubeAPIBurst)
@@ -173,5 +173,5 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		}
 		return err
 	})
-	return fns, fmt.Sprintf("%s (%s)", rt, why), nil
+	return fns, why, nil
 }

@@ -40,12 +40,7 @@ func App() *cli.App {
 			schedulerCommand(),
 			controllerManagerCommand(),
 			kubeletCommand(),
-			{
-				Name:   "all",
-				Usage:  "run every component in one process (for now: the API server)",
-				Flags:  serverFlags(),
-				Action: runAll,
-			},
+			allCommand(),
 			{
 				Name:  "kubeconfig",
 				Usage: "print the admin kubeconfig of the cluster in --data-dir",
@@ -117,6 +112,7 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 
 // newLogger builds the root logger.
 func newLogger(cfg app.LogConfig, w io.Writer) zerolog.Logger {
+	zerolog.TimeFieldFormat = time.RFC3339Nano
 	if cfg.Format == "console" {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
 	}
@@ -138,27 +134,6 @@ func runAPIServer(c *cli.Context) error {
 		return err
 	}
 	log.Info().Str("url", a.URL).Str("kubeconfig", a.Kubeconfig).Msg(a.Backends)
-	return run(c.Context, a.Run)
-}
-
-func runAll(c *cli.Context) error {
-	start := time.Now()
-	cfg, err := loadConfig(c)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, os.Stderr)
-	a, err := app.NewAPIServer(c.Context, cfg, log)
-	if err != nil {
-		return err
-	}
-	w := c.App.Writer
-	fmt.Fprintf(w, "minik8s %s\n", version.Version)
-	fmt.Fprintf(w, "  apiserver  %s (%s)\n", a.URL, a.Backends)
-	fmt.Fprintf(w, "  data dir   %s\n", cfg.DataDir)
-	fmt.Fprintf(w, "  kubeconfig %s\n\n", a.Kubeconfig)
-	fmt.Fprintf(w, "Try:\n  export KUBECONFIG=%s\n  kubectl get namespaces\n\n", absPath(a.Kubeconfig))
-	log.Info().Dur("startup", time.Since(start)).Msg("control plane started")
 	return run(c.Context, a.Run)
 }
 

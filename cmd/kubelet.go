@@ -40,7 +40,7 @@ func runKubelet(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	kc := app.DefaultKubeletConfig()
+	kc := cfg.Kubelet
 	applyClientFlags(c, &cfg, &kc.KubeAPIQPS, &kc.KubeAPIBurst)
 	str := func(name string, dst *string) {
 		if c.IsSet(name) {

@@ -33,7 +33,7 @@ type Config struct {
 	// DSN selects the database: a postgres:// (or postgresql://) URL for
 	// Postgres; anything else is the path of a SQLite file, optionally
 	// written sqlite://path.
-	DSN string `json:"dsn" yaml:"dsn"`
+	DSN string `json:"dsn" yaml:"-"`
 	// CompactWindow is how many of the newest revisions RunCompactor keeps
 	// in the change log. Default 10000.
 	CompactWindow int64 `json:"compactWindow" yaml:"compactWindow"`

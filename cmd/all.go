@@ -1,0 +1,194 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/urfave/cli/v2"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/version"
+)
+
+// allCommand is `minik8s all`: every component in one process, talking to
+// each other only over loopback HTTP.
+func allCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "all",
+		Usage: "run the API server, scheduler, controller manager and node agents in one process",
+		Flags: append(serverFlags(),
+			&cli.IntFlag{Name: "nodes", Value: 3, Usage: "node agents (kubelets) to run", EnvVars: []string{"MINIK8S_NODES"}},
+			&cli.StringFlag{Name: "runtime", Value: app.RuntimeAuto, Usage: "container runtime of the nodes: docker, sim, or auto (Docker when its engine answers)", EnvVars: []string{"MINIK8S_RUNTIME"}},
+			&cli.IntFlag{Name: "scheduler-replicas", Value: 1, Usage: "scheduler replicas (one leads)"},
+			&cli.IntFlag{Name: "controller-manager-replicas", Value: 1, Usage: "controller manager replicas (one leads)"},
+		),
+		Action: runAll,
+	}
+}
+
+// stage is a group of components started together and stopped together.
+type stage struct {
+	name string
+	fns  []func(context.Context) error
+}
+
+func runAll(c *cli.Context) error {
+	start := time.Now()
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return err
+	}
+	nodes := c.Int("nodes")
+	if nodes < 1 {
+		return fmt.Errorf("--nodes %d must be at least 1", nodes)
+	}
+	cfg.Kubelet.Runtime = c.String("runtime")
+	if c.IsSet("scheduler-replicas") {
+		cfg.Scheduler.Replicas = c.Int("scheduler-replicas")
+	}
+	if c.IsSet("controller-manager-replicas") {
+		cfg.ControllerManager.Replicas = c.Int("controller-manager-replicas")
+	}
+	// In one process the roles share a host: the scheduler's and
+	// controller manager's own ports stay off unless configured.
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, os.Stderr)
+	ctx := c.Context
+
+	api, err := app.NewAPIServer(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	scheds, err := app.NewSchedulers(cfg, cfg.Scheduler.Replicas, log)
+	if err != nil {
+		return err
+	}
+	cms, err := app.NewControllerManagers(cfg, cfg.ControllerManager.Replicas, log)
+	if err != nil {
+		return err
+	}
+	kubelets, runtimeWhy, err := app.NewKubelets(ctx, cfg, cfg.Kubelet, nodes, log)
+	if err != nil {
+		return err
+	}
+
+	w := c.App.Writer
+	fmt.Fprintf(w, "minik8s %s: a Kubernetes control plane in one process\n", version.Version)
+	fmt.Fprintf(w, "  API server          %s\n", api.URL)
+	fmt.Fprintf(w, "  store, watch        %s\n", api.Backends)
+	fmt.Fprintf(w, "  scheduler           %d replica(s), leader-elected (%s)\n", cfg.Scheduler.Replicas, cfg.LeaderElection.Backend)
+	fmt.Fprintf(w, "  controller manager  %d replica(s): replicaset, deployment, node lifecycle, gc, namespace\n", cfg.ControllerManager.Replicas)
+	fmt.Fprintf(w, "  node agents         %d, %s\n", nodes, runtimeWhy)
+	fmt.Fprintf(w, "  data dir            %s\n", absPath(cfg.DataDir))
+	fmt.Fprintf(w, "  kubeconfig          %s\n\n", absPath(api.Kubeconfig))
+
+	stages := []stage{
+		{"API server", []func(context.Context) error{api.Run}},
+		{"scheduler", scheds},
+		{"controller manager", cms},
+		{"node agents", kubelets},
+	}
+	ready := make(chan struct{})
+	go func() {
+		defer close(ready)
+		waitReady(ctx, w, api.Kubeconfig, nodes, start)
+		fmt.Fprintf(w, "\nTry:\n  export KUBECONFIG=%s\n  kubectl get nodes\n  kubectl create deployment web --image=nginx:1.27 --replicas=3\n  kubectl get pods -o wide\n\nCtrl-C stops every component.\n", absPath(api.Kubeconfig))
+	}()
+	err = runStages(ctx, stages, log)
+	<-ready
+	return err
+}
+
+// waitReady prints progress until nodes nodes are Ready, then how long the
+// cluster took to come up. It gives up quietly when ctx ends.
+func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, start time.Time) {
+	c, err := client.FromKubeconfig(kubeconfig, 50, 100)
+	if err != nil {
+		return
+	}
+	last := -1
+	for {
+		list, _, err := c.Nodes().List(ctx, client.ListOptions{})
+		readyN := 0
+		if err == nil {
+			for _, n := range list {
+				if api.IsNodeReady(n) {
+					readyN++
+				}
+			}
+		}
+		if readyN != last {
+			fmt.Fprintf(w, "waiting for nodes: %d/%d Ready\n", readyN, nodes)
+			last = readyN
+		}
+		if readyN >= nodes {
+			fmt.Fprintf(w, "cluster ready in %.2fs\n", time.Since(start).Seconds())
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// runStages starts the stages in order and runs them until ctx ends or a
+// component fails; then it stops them in reverse order — node agents
+// first, the API server last — each stage finishing before the next one
+// is told to stop, so that nothing is cut off mid-write.
+func runStages(ctx context.Context, stages []stage, log zerolog.Logger) error {
+	type running struct {
+		name   string
+		cancel context.CancelFunc
+		done   chan struct{}
+	}
+	failed := make(chan error, 1)
+	var started []running
+	for _, st := range stages {
+		sctx, cancel := context.WithCancel(context.Background())
+		r := running{name: st.name, cancel: cancel, done: make(chan struct{})}
+		var wg sync.WaitGroup
+		for _, fn := range st.fns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := fn(sctx); err != nil && !errors.Is(err, context.Canceled) && sctx.Err() == nil {
+					select {
+					case failed <- fmt.Errorf("%s: %w", st.name, err):
+					default:
+					}
+				}
+			}()
+		}
+		go func() { wg.Wait(); close(r.done) }()
+		started = append(started, r)
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+		log.Info().Msg("stopping: node agents, controllers, scheduler, then the API server")
+	case err = <-failed:
+	}
+	for i := len(started) - 1; i >= 0; i-- {
+		r := started[i]
+		r.cancel()
+		select {
+		case <-r.done:
+			log.Info().Str("component", r.name).Msg("stopped")
+		case <-time.After(15 * time.Second):
+			log.Warn().Str("component", r.name).Msg("did not stop within 15s")
+		}
+	}
+	return err
+}
