@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"net/http"
 	"time"
 )
 
@@ -58,16 +59,23 @@ func Now() Time { return Time{time.Now().UTC().Truncate(time.Second)} }
 // NewTime wraps t.
 func NewTime(t time.Time) Time { return Time{t.UTC().Truncate(time.Second)} }
 
-func (t Time) MarshalJSON() ([]byte, error) {
+func (t Time) MarshalJSON() ([]byte, error) { return marshalTime(t.Time, time.RFC3339) }
+
+func (t *Time) UnmarshalJSON(b []byte) error { return unmarshalTime(b, &t.Time) }
+
+// marshalTime renders t in UTC with layout, and the zero time as null.
+func marshalTime(t time.Time, layout string) ([]byte, error) {
 	if t.IsZero() {
 		return []byte("null"), nil
 	}
-	return json.Marshal(t.UTC().Format(time.RFC3339))
+	return json.Marshal(t.UTC().Format(layout))
 }
 
-func (t *Time) UnmarshalJSON(b []byte) error {
+// unmarshalTime reads an RFC 3339 timestamp (any precision); null and ""
+// are the zero time.
+func unmarshalTime(b []byte, t *time.Time) error {
 	if string(b) == "null" {
-		t.Time = time.Time{}
+		*t = time.Time{}
 		return nil
 	}
 	var s string
@@ -75,14 +83,14 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	if s == "" {
-		t.Time = time.Time{}
+		*t = time.Time{}
 		return nil
 	}
-	p, err := time.Parse(time.RFC3339, s)
+	p, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return err
 	}
-	t.Time = p.Local()
+	*t = p.Local()
 	return nil
 }
 
@@ -95,33 +103,9 @@ const microTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 // NowMicro returns the current time truncated to microseconds.
 func NowMicro() MicroTime { return MicroTime{time.Now().UTC().Truncate(time.Microsecond)} }
 
-func (t MicroTime) MarshalJSON() ([]byte, error) {
-	if t.IsZero() {
-		return []byte("null"), nil
-	}
-	return json.Marshal(t.UTC().Format(microTimeFormat))
-}
+func (t MicroTime) MarshalJSON() ([]byte, error) { return marshalTime(t.Time, microTimeFormat) }
 
-func (t *MicroTime) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		t.Time = time.Time{}
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	if s == "" {
-		t.Time = time.Time{}
-		return nil
-	}
-	p, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return err
-	}
-	t.Time = p.Local()
-	return nil
-}
+func (t *MicroTime) UnmarshalJSON(b []byte) error { return unmarshalTime(b, &t.Time) }
 
 // Status is the body of every error response (and of some successes, such
 // as a DELETE of an object that is gone at once).
@@ -207,3 +191,42 @@ const (
 	PropagationBackground = "Background"
 	PropagationForeground = "Foreground"
 )
+
+// ReasonForCode is the Status reason Kubernetes gives an HTTP error code
+// ("" for codes without one).
+func ReasonForCode(code int) StatusReason {
+	switch code {
+	case http.StatusBadRequest:
+		return StatusReasonBadRequest
+	case http.StatusUnauthorized:
+		return StatusReasonUnauthorized
+	case http.StatusForbidden:
+		return StatusReasonForbidden
+	case http.StatusNotFound:
+		return StatusReasonNotFound
+	case http.StatusMethodNotAllowed:
+		return StatusReasonMethodNotAllowed
+	case http.StatusNotAcceptable:
+		return StatusReasonNotAcceptable
+	case http.StatusConflict:
+		return StatusReasonConflict
+	case http.StatusGone:
+		return StatusReasonGone
+	case http.StatusRequestEntityTooLarge:
+		return StatusReasonRequestEntityTooLarge
+	case http.StatusUnsupportedMediaType:
+		return StatusReasonUnsupportedMediaType
+	case http.StatusUnprocessableEntity:
+		return StatusReasonInvalid
+	case http.StatusTooManyRequests:
+		return StatusReasonTooManyRequests
+	case http.StatusServiceUnavailable:
+		return StatusReasonServiceUnavailable
+	case http.StatusGatewayTimeout:
+		return StatusReasonTimeout
+	}
+	if code >= 500 {
+		return StatusReasonInternalError
+	}
+	return ""
+}

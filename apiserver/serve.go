@@ -179,29 +179,3 @@ func (s *Server) writeObject(r *request, code int, rec *store.Record) error {
 	}
 	return r.c.JSONBlob(code, withRV(rec.Value, rec.ResourceVersion))
 }
-
-func reasonFor(code int) api.StatusReason {
-	switch code {
-	case http.StatusBadRequest:
-		return api.StatusReasonBadRequest
-	case http.StatusUnauthorized:
-		return api.StatusReasonUnauthorized
-	case http.StatusForbidden:
-		return api.StatusReasonForbidden
-	case http.StatusNotFound:
-		return api.StatusReasonNotFound
-	case http.StatusMethodNotAllowed:
-		return api.StatusReasonMethodNotAllowed
-	case http.StatusConflict:
-		return api.StatusReasonConflict
-	case http.StatusRequestEntityTooLarge:
-		return api.StatusReasonRequestEntityTooLarge
-	case http.StatusUnsupportedMediaType:
-		return api.StatusReasonUnsupportedMediaType
-	case http.StatusTooManyRequests:
-		return api.StatusReasonTooManyRequests
-	case http.StatusServiceUnavailable:
-		return api.StatusReasonServiceUnavailable
-	}
-	return api.StatusReasonInternalError
-}

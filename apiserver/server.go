@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/apiserver/discovery"
 	"github.com/minik8s/minik8s/apiserver/hub"
@@ -301,7 +302,7 @@ func (s *Server) httpError(err error, c echo.Context) {
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
-		reason := reasonFor(he.Code)
+		reason := api.ReasonForCode(he.Code)
 		msg := http.StatusText(he.Code)
 		if he.Code == http.StatusNotFound {
 			msg = "the server could not find the requested resource"

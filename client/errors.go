@@ -36,7 +36,7 @@ func newStatusError(resp *http.Response, body []byte) *StatusError {
 		}
 		st = api.Status{
 			Status:  "Failure",
-			Reason:  reasonForCode(resp.StatusCode),
+			Reason:  api.ReasonForCode(resp.StatusCode),
 			Message: fmt.Sprintf("the server responded with status %d: %s", resp.StatusCode, msg),
 		}
 	}
@@ -44,7 +44,7 @@ func newStatusError(resp *http.Response, body []byte) *StatusError {
 		st.Code = int32(resp.StatusCode)
 	}
 	if st.Reason == "" {
-		st.Reason = reasonForCode(int(st.Code))
+		st.Reason = api.ReasonForCode(int(st.Code))
 	}
 	if secs, ok := parseRetryAfter(resp.Header.Get("Retry-After")); ok {
 		if st.Details == nil {
@@ -63,37 +63,6 @@ func parseRetryAfter(h string) (int, bool) {
 		return 0, false
 	}
 	return secs, true
-}
-
-func reasonForCode(code int) api.StatusReason {
-	switch code {
-	case http.StatusBadRequest:
-		return api.StatusReasonBadRequest
-	case http.StatusUnauthorized:
-		return api.StatusReasonUnauthorized
-	case http.StatusForbidden:
-		return api.StatusReasonForbidden
-	case http.StatusNotFound:
-		return api.StatusReasonNotFound
-	case http.StatusMethodNotAllowed:
-		return api.StatusReasonMethodNotAllowed
-	case http.StatusConflict:
-		return api.StatusReasonConflict
-	case http.StatusGone:
-		return api.StatusReasonGone
-	case http.StatusUnprocessableEntity:
-		return api.StatusReasonInvalid
-	case http.StatusTooManyRequests:
-		return api.StatusReasonTooManyRequests
-	case http.StatusServiceUnavailable:
-		return api.StatusReasonServiceUnavailable
-	case http.StatusGatewayTimeout:
-		return api.StatusReasonTimeout
-	}
-	if code >= 500 {
-		return api.StatusReasonInternalError
-	}
-	return ""
 }
 
 // knownReasons are the reasons that decide on their own; for any other

@@ -102,7 +102,7 @@ func decodeWatch[T any, PT interface {
 				return
 			}
 			if st.Reason == "" {
-				st.Reason = reasonForCode(int(st.Code))
+				st.Reason = api.ReasonForCode(int(st.Code))
 			}
 			send(WatchEvent[PT]{Type: Error, Err: &StatusError{Status: st}})
 			return
