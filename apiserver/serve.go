@@ -53,7 +53,8 @@ func (s *Server) serveAPI(c echo.Context) error {
 	}
 	r := &request{c: c, ri: ri, res: res}
 	if err := s.dispatch(r); err != nil {
-		return writeStatus(c, toStatus(err, res, ri.Name))
+		// r.ri.Name, not ri.Name: a create learns its name from the body.
+		return writeStatus(c, toStatus(err, res, r.ri.Name))
 	}
 	return nil
 }

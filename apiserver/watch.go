@@ -16,10 +16,14 @@ import (
 
 // watch serves a watch: with resourceVersion N, every change after N; with
 // none (or "0"), the current objects as ADDED events, then every change
-// after them. Events are filtered by namespace and selectors; an object
-// that stops matching the selectors is sent as DELETED. A revision the
-// change log no longer holds ends the stream with an ERROR event carrying
-// a 410 Expired Status, as the Kubernetes API server does.
+// after them. sendInitialEvents=true (with resourceVersionMatch=NotOlderThan,
+// as client-go's WatchList sends it) always starts with the current objects
+// and marks their end with a BOOKMARK annotated
+// k8s.io/initial-events-end: "true"; sendInitialEvents=false never does.
+// Events are filtered by namespace and selectors; an object that stops
+// matching the selectors is sent as DELETED. A revision the change log no
+// longer holds ends the stream with an ERROR event carrying a 410 Expired
+// Status, as the Kubernetes API server does.
 func (s *Server) watch(r *request) error {
 	f, err := newFilter(r)
 	if err != nil {
@@ -38,20 +42,36 @@ func (s *Server) watch(r *request) error {
 		}
 	}
 	var from int64
-	initial := false
-	switch rv := r.query("resourceVersion"); rv {
-	case "", "0":
-		initial = true
-	default:
+	if rv := r.query("resourceVersion"); rv != "" {
 		if from, err = strconv.ParseInt(rv, 10, 64); err != nil || from < 0 {
 			return badRequest("invalid resourceVersion %q", rv)
 		}
 	}
+	// Which objects open the stream. Without sendInitialEvents, the
+	// current objects when resourceVersion is "" or "0". With "true"
+	// (client-go's WatchList), the current objects, a state not older than
+	// resourceVersion, then a BOOKMARK annotated as their end. With "false",
+	// none: "" or "0" then means from the latest revision.
+	initial, endBookmark := from == 0, false
+	switch v := r.query("sendInitialEvents"); v {
+	case "":
+	case "true", "false":
+		if r.query("resourceVersionMatch") != "NotOlderThan" {
+			return badRequest("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+		}
+		initial, endBookmark = v == "true", v == "true"
+	default:
+		return badRequest("invalid sendInitialEvents %q", v)
+	}
 	ws := &watchStream{s: s, r: r, f: f, table: wantsTable(r.c), visible: map[store.Key]bool{}}
 	var initialRecs []*store.Record
-	if initial {
-		var err error
+	switch {
+	case initial:
 		if initialRecs, from, err = s.deps.Store.List(ctx, store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}, store.ListOptions{}); err != nil {
+			return err
+		}
+	case from == 0:
+		if from, err = s.deps.Store.Revision(ctx); err != nil {
 			return err
 		}
 	}
@@ -79,6 +99,9 @@ func (s *Server) watch(r *request) error {
 			return nil
 		}
 	}
+	if endBookmark {
+		ws.writeBookmark(from, true)
+	}
 	ws.flush()
 
 	var bookmarks <-chan time.Time
@@ -103,8 +126,7 @@ func (s *Server) watch(r *request) error {
 				ws.flush()
 			}
 		case <-bookmarks:
-			ws.writeEvent("BOOKMARK", []byte(`{"kind":"`+r.res.Kind+`","apiVersion":"`+r.res.GroupVersion()+
-				`","metadata":{"resourceVersion":"`+strconv.FormatInt(s.hub.Revision(), 10)+`"}}`))
+			ws.writeBookmark(s.hub.Revision(), false)
 			ws.flush()
 		case <-ctx.Done():
 			ws.flush()
@@ -184,6 +206,17 @@ func (ws *watchStream) writeEvent(typ string, obj []byte) {
 	b.Write(obj)
 	b.WriteString("}\n")
 	_, ws.err = ws.out.Write(b.Bytes())
+}
+
+// writeBookmark writes a BOOKMARK event at revision rev; initialEnd marks
+// it as the end of the initial events, as client-go's WatchList expects.
+func (ws *watchStream) writeBookmark(rev int64, initialEnd bool) {
+	annotations := ""
+	if initialEnd {
+		annotations = `,"annotations":{"k8s.io/initial-events-end":"true"}`
+	}
+	ws.writeEvent("BOOKMARK", []byte(`{"kind":"`+ws.r.res.Kind+`","apiVersion":"`+ws.r.res.GroupVersion()+
+		`","metadata":{"resourceVersion":"`+strconv.FormatInt(rev, 10)+`"`+annotations+`}}`))
 }
 
 // writeExpired ends the stream with the 410 Expired ERROR event.

@@ -29,6 +29,8 @@ func allCommand() *cli.Command {
 			&cli.StringFlag{Name: "runtime", Value: app.RuntimeAuto, Usage: "container runtime of the nodes: docker, sim, or auto (Docker when its engine answers)", EnvVars: []string{"MINIK8S_RUNTIME"}},
 			&cli.IntFlag{Name: "scheduler-replicas", Value: 1, Usage: "scheduler replicas (one leads)"},
 			&cli.IntFlag{Name: "controller-manager-replicas", Value: 1, Usage: "controller manager replicas (one leads)"},
+			&cli.IntFlag{Name: "scheduler-port", Value: 0, Usage: "port of the scheduler's /healthz, /metrics and /replicas (0: off)"},
+			&cli.IntFlag{Name: "controller-manager-port", Value: 0, Usage: "port of the controller manager's /healthz, /metrics and /replicas (0: off)"},
 		),
 		Action: runAll,
 	}
@@ -57,8 +59,13 @@ func runAll(c *cli.Context) error {
 	if c.IsSet("controller-manager-replicas") {
 		cfg.ControllerManager.Replicas = c.Int("controller-manager-replicas")
 	}
-	// In one process the roles share a host: the scheduler's and
-	// controller manager's own ports stay off unless configured.
+	// In one process the roles share a host, and several clusters may
+	// share a machine: the scheduler's and controller manager's own ports
+	// are off unless asked for, and each kubelet serves logs on a free
+	// port (published in its Node).
+	cfg.Scheduler.Port = c.Int("scheduler-port")
+	cfg.ControllerManager.Port = c.Int("controller-manager-port")
+	cfg.Kubelet.Port = 0
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
