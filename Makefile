@@ -10,7 +10,7 @@ export MINIK8S_TEST_POSTGRES ?= postgres://postgres:postgres@127.0.0.1:5432/mini
 export MINIK8S_TEST_REDIS ?= redis://127.0.0.1:6379/0
 export MINIK8S_TEST_DOCKER ?= 1
 
-.PHONY: build run test services vet bench clean
+.PHONY: build run test services vet bench clean clientgo e2e
 
 build:
 	$(GO) build -o $(BIN) .
@@ -27,6 +27,12 @@ vet:
 test: services build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) clientgo
+
+# client-go compatibility: a module of its own, so that the main binary
+# does not depend on k8s.io/*.
+clientgo: build
+	cd e2e/clientgo && MINIK8S_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./...
 
 # One table of every figure beside its target; BENCHFLAGS passes options,
 # e.g. make bench BENCHFLAGS='--quick --only api-sqlite' (see --help, --list).
