@@ -23,6 +23,7 @@ func TestControllerManagerReplicasFailOver(t *testing.T) {
 	cfg.LeaderElection.LeaseDuration = 2 * time.Second
 	cfg.LeaderElection.RenewDeadline = 1500 * time.Millisecond
 	cfg.LeaderElection.RetryPeriod = 200 * time.Millisecond
+	cfg.ControllerManager.Port = 0 // tests run in parallel: no fixed port
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

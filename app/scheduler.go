@@ -19,8 +19,8 @@ import (
 	"github.com/minik8s/minik8s/election/leaselock"
 	"github.com/minik8s/minik8s/election/redislock"
 	"github.com/minik8s/minik8s/events"
+	"github.com/minik8s/minik8s/replica"
 	"github.com/minik8s/minik8s/scheduler"
-	"github.com/minik8s/minik8s/scheduler/replica"
 )
 
 // SchedulerConfig configures the scheduler role.
@@ -214,7 +214,7 @@ func newSchedulerReplica(cfg Config, i int, identity, host string, reg prometheu
 	}
 	le := cfg.LeaderElection
 	if !le.LeaderElect {
-		r.Attach(s, nil, rec.Run)
+		r.Attach(s.Lead, nil, s.Run, rec.Run)
 		return r, nil, nil
 	}
 	var (
@@ -227,6 +227,7 @@ func newSchedulerReplica(cfg Config, i int, identity, host string, reg prometheu
 		if err != nil {
 			return nil, nil, fmt.Errorf("parse --redis: %w", err)
 		}
+		routeRedisLog(log)
 		rdb := redis.NewClient(opt)
 		lock, closer = redislock.New(rdb, schedulerRedisKey, le.LeaseDuration), rdb.Close
 	default:
@@ -244,6 +245,6 @@ func newSchedulerReplica(cfg Config, i int, identity, host string, reg prometheu
 		}
 		return nil, nil, err
 	}
-	r.Attach(s, el, rec.Run)
+	r.Attach(s.Lead, el, s.Run, rec.Run)
 	return r, closer, nil
 }

@@ -13,6 +13,7 @@ func controllerManagerCommand() *cli.Command {
 	d := app.DefaultControllerManagerConfig()
 	flags := []cli.Flag{
 		&cli.IntFlag{Name: "replicas", Value: d.Replicas, Usage: "independent controller-manager replicas in this process (only the leader acts)"},
+		&cli.IntFlag{Name: "port", Value: d.Port, Usage: "port on 127.0.0.1 for /healthz, /metrics and /replicas (0: off)"},
 		&cli.IntFlag{Name: "concurrent-replicaset-syncs", Value: d.ConcurrentReplicaSetSyncs, Usage: "replica sets reconciled at once"},
 		&cli.IntFlag{Name: "concurrent-deployment-syncs", Value: d.ConcurrentDeploymentSyncs, Usage: "deployments reconciled at once"},
 		&cli.IntFlag{Name: "concurrent-gc-syncs", Value: d.ConcurrentGCSyncs, Usage: "objects the garbage collector handles at once"},
@@ -59,6 +60,7 @@ func applyControllerManagerFlags(c *cli.Context, cfg *app.Config) error {
 	applyElectionFlags(c, cfg)
 	for name, dst := range map[string]*int{
 		"replicas":                    &cm.Replicas,
+		"port":                        &cm.Port,
 		"concurrent-replicaset-syncs": &cm.ConcurrentReplicaSetSyncs,
 		"concurrent-deployment-syncs": &cm.ConcurrentDeploymentSyncs,
 		"concurrent-gc-syncs":         &cm.ConcurrentGCSyncs,

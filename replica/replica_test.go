@@ -120,7 +120,6 @@ func (e *fakeElector) Status() election.Status {
 
 type fakeRole struct{ leading chan struct{} }
 
-func (f *fakeRole) Run(ctx context.Context) error { <-ctx.Done(); return nil }
 func (f *fakeRole) Lead(ctx context.Context) error {
 	close(f.leading)
 	<-ctx.Done()
@@ -132,7 +131,7 @@ func TestGateRefusesAfterLeaseExpiry(t *testing.T) {
 	r := New(0, "host_1_0", zerolog.Nop())
 	r.now = func() time.Time { return now }
 	el := &fakeElector{st: election.Status{Identity: "host_1_0", Leader: true, Fence: 3, Expires: now.Add(time.Second)}}
-	r.Attach(&fakeRole{leading: make(chan struct{})}, el)
+	r.Attach((&fakeRole{leading: make(chan struct{})}).Lead, el)
 	if err := r.Gate(context.Background()); err != nil {
 		t.Fatalf("Gate with a live lease = %v", err)
 	}
@@ -157,7 +156,7 @@ func TestServerControlsReplicas(t *testing.T) {
 	for i := range 2 {
 		r := New(i, "host_1_"+string(rune('0'+i)), zerolog.Nop())
 		role := &fakeRole{leading: make(chan struct{})}
-		r.Attach(role, &fakeElector{st: election.Status{Expires: time.Now().Add(time.Hour)}})
+		r.Attach(role.Lead, &fakeElector{st: election.Status{Expires: time.Now().Add(time.Hour)}})
 		reps, roles = append(reps, r), append(roles, role)
 	}
 	reg := prometheus.NewRegistry()

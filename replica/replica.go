@@ -10,18 +10,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/election"
-	"github.com/minik8s/minik8s/scheduler"
 )
 
 // ErrLeaseExpired is the gate's refusal once the lease a replica leads
 // under has expired by the replica's own clock.
 var ErrLeaseExpired = errors.New("lease expired before it was renewed")
-
-// Role is a scheduler as a replica sees it (*scheduler.Scheduler).
-type Role interface {
-	Run(ctx context.Context) error
-	Lead(ctx context.Context) error
-}
 
 // Elector runs lead while it holds a lease (*election.Elector).
 type Elector interface {
@@ -29,8 +22,9 @@ type Elector interface {
 	Status() election.Status
 }
 
-// Replica is one scheduler replica. Build its scheduler with Gate as
-// scheduler.Deps.Gate and its lock wrapped by Hold().Lock.
+// Replica is one replica of a role. Wrap its lock with Hold().Lock, and
+// have the role act only through Gate (a scheduler's Deps.Gate) or through
+// an API client whose transport is Transport.
 type Replica struct {
 	index    int
 	identity string
@@ -39,9 +33,9 @@ type Replica struct {
 	now      func() time.Time
 
 	mu      sync.Mutex
-	role    Role
+	lead    func(context.Context) error
 	elector Elector // nil: lead without election
-	extra   []func(context.Context) error
+	always  []func(context.Context) error
 	stop    context.CancelFunc
 	stopped bool
 }
@@ -51,13 +45,14 @@ func New(index int, identity string, log zerolog.Logger) *Replica {
 	return &Replica{index: index, identity: identity, log: log, hold: NewHold(), now: time.Now}
 }
 
-// Attach sets the replica's scheduler, its elector (nil to lead without
-// election) and other functions to run for its whole life (its event
-// recorder). Call it once, before Run.
-func (r *Replica) Attach(role Role, el Elector, extra ...func(context.Context) error) {
+// Attach sets what the replica runs: lead while it holds the lease (a
+// scheduler's Lead, a controller manager's Run), its elector (nil to lead
+// without election) and functions to run for its whole life (a scheduler's
+// informers, an event recorder). Call it once, before Run.
+func (r *Replica) Attach(lead func(context.Context) error, el Elector, always ...func(context.Context) error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.role, r.elector, r.extra = role, el, extra
+	r.lead, r.elector, r.always = lead, el, always
 }
 
 // Index is the replica's number in its process, from 0.
@@ -69,8 +64,10 @@ func (r *Replica) Identity() string { return r.identity }
 // Hold is the replica's freeze switch.
 func (r *Replica) Hold() *Hold { return r.hold }
 
-// Gate is the scheduler's gate (scheduler.Deps.Gate): it waits while the
-// replica is frozen, then refuses if the lease has expired meanwhile.
+// Gate waits while the replica is frozen, then refuses with
+// ErrLeaseExpired unless the replica leads under a lease that has not
+// expired on its clock; without an elector it always lets through. A
+// role calls it before each action (scheduler.Deps.Gate).
 func (r *Replica) Gate(ctx context.Context) error {
 	if err := r.hold.Wait(ctx); err != nil {
 		return err
@@ -91,7 +88,7 @@ func (r *Replica) Gate(ctx context.Context) error {
 // then, or the first error of its parts.
 func (r *Replica) Run(ctx context.Context) error {
 	r.mu.Lock()
-	if r.role == nil {
+	if r.lead == nil {
 		r.mu.Unlock()
 		return errors.New("replica: Run before Attach")
 	}
@@ -101,13 +98,13 @@ func (r *Replica) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r.stop = cancel
-	role, el, extra := r.role, r.elector, r.extra
+	lead, el, always := r.lead, r.elector, r.always
 	r.mu.Unlock()
 	defer cancel()
 	// A frozen replica that is stopped must not stall its shutdown.
 	defer context.AfterFunc(ctx, r.hold.Close)()
 
-	errc := make(chan error, 2+len(extra))
+	errc := make(chan error, 1+len(always))
 	var wg sync.WaitGroup
 	run := func(fn func(context.Context) error) {
 		wg.Go(func() {
@@ -117,14 +114,13 @@ func (r *Replica) Run(ctx context.Context) error {
 			}
 		})
 	}
-	run(role.Run)
-	for _, fn := range extra {
+	for _, fn := range always {
 		run(fn)
 	}
 	if el == nil {
-		run(role.Lead)
+		run(lead)
 	} else {
-		run(func(ctx context.Context) error { return el.Run(ctx, role.Lead) })
+		run(func(ctx context.Context) error { return el.Run(ctx, lead) })
 	}
 	wg.Wait()
 	close(errc)
@@ -173,5 +169,4 @@ func (r *Replica) Status() Status {
 	return st
 }
 
-var _ Role = (*scheduler.Scheduler)(nil)
 var _ Elector = (*election.Elector)(nil)

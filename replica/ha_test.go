@@ -22,7 +22,7 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/internal/testenv"
-	"github.com/minik8s/minik8s/scheduler/replica"
+	"github.com/minik8s/minik8s/replica"
 )
 
 // Short election settings, so that a failover takes seconds.
@@ -55,7 +55,7 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 	binDir = dir
 	bin := filepath.Join(dir, "minik8s")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = "../.."
+	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)

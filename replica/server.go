@@ -14,7 +14,7 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Server is the scheduler's HTTP port.
+// Server is a role's HTTP port (the scheduler's, the controller manager's).
 type Server struct {
 	ln       net.Listener
 	replicas []*Replica

@@ -58,13 +58,11 @@ func (l *memLock) Release(_ context.Context, lease election.Lease) error {
 
 func (l *memLock) Describe() string { return "memory" }
 
-// gatedRole counts the scheduling steps its gate lets through.
+// gatedRole counts the steps its gate lets through.
 type gatedRole struct {
 	gate  func(context.Context) error
 	steps chan struct{}
 }
-
-func (g *gatedRole) Run(ctx context.Context) error { <-ctx.Done(); return nil }
 
 func (g *gatedRole) Lead(ctx context.Context) error {
 	for {
@@ -98,7 +96,7 @@ func TestFreezeLosesLease(t *testing.T) {
 			t.Fatal(err)
 		}
 		role := &gatedRole{gate: r.Gate, steps: make(chan struct{}, 1<<16)}
-		r.Attach(role, el)
+		r.Attach(role.Lead, el)
 		reps, roles = append(reps, r), append(roles, role)
 		if i == 0 {
 			// Let a lead before b campaigns.

@@ -1,0 +1,133 @@
+package kubelet
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/kubelet/runtime"
+)
+
+// Config tunes a Kubelet. Every node it runs shares it.
+type Config struct {
+	// Address and Port are where the kubelet serves container logs
+	// (/containerLogs/...); the port is published in each Node's
+	// daemonEndpoints and Address as its InternalIP. Port 0 picks a free
+	// port.
+	Address string `yaml:"address"`
+	Port    int    `yaml:"port"`
+	// MaxPods is each node's pods capacity.
+	MaxPods int `yaml:"maxPods"`
+	// NodeLeaseRenewInterval is how often each node's Lease in
+	// kube-node-lease is renewed; the Lease says it lasts
+	// NodeLeaseDurationSeconds.
+	NodeLeaseRenewInterval   time.Duration `yaml:"nodeLeaseRenewInterval"`
+	NodeLeaseDurationSeconds int32         `yaml:"nodeLeaseDurationSeconds"`
+	// NodeStatusUpdateInterval is how often each node's status (its Ready
+	// condition's heartbeat) is written.
+	NodeStatusUpdateInterval time.Duration `yaml:"nodeStatusUpdateInterval"`
+	// Workers sync pods in parallel; StatusWorkers write pod statuses.
+	Workers       int `yaml:"workers"`
+	StatusWorkers int `yaml:"statusWorkers"`
+	// RelistPeriod is how often the runtimes are listed to notice changes
+	// the kubelet did not cause (a container that exited, one removed
+	// behind its back), as the kubelet's PLEG does. Runtimes that notify
+	// (runtime.Notifier) are listed every NotifierRelistPeriod instead.
+	RelistPeriod         time.Duration `yaml:"relistPeriod"`
+	NotifierRelistPeriod time.Duration `yaml:"notifierRelistPeriod"`
+	// ResyncPeriod re-syncs every pod even when nothing changed.
+	ResyncPeriod time.Duration `yaml:"resyncPeriod"`
+	// BackoffInitial and BackoffMax bound the delay before a crashed
+	// container (or a failed image pull) is tried again: it doubles from
+	// the first to the second.
+	BackoffInitial time.Duration `yaml:"backoffInitial"`
+	BackoffMax     time.Duration `yaml:"backoffMax"`
+}
+
+// DefaultConfig returns the Kubernetes kubelet's defaults where it has
+// them: port 10250, 110 pods, a 10 s lease renewal of a 40 s lease, status
+// every 10 s, crash back-off from 10 s to 5 min.
+func DefaultConfig() Config {
+	return Config{
+		Address:                  "127.0.0.1",
+		Port:                     10250,
+		MaxPods:                  110,
+		NodeLeaseRenewInterval:   10 * time.Second,
+		NodeLeaseDurationSeconds: 40,
+		NodeStatusUpdateInterval: 10 * time.Second,
+		Workers:                  8,
+		StatusWorkers:            8,
+		RelistPeriod:             time.Second,
+		NotifierRelistPeriod:     30 * time.Second,
+		ResyncPeriod:             time.Minute,
+		BackoffInitial:           10 * time.Second,
+		BackoffMax:               5 * time.Minute,
+	}
+}
+
+// Validate reports values a kubelet cannot run with.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Address == "" {
+		errs = append(errs, errors.New("address is empty"))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d is out of range", c.Port))
+	}
+	if c.MaxPods < 1 {
+		errs = append(errs, fmt.Errorf("maxPods %d must be at least 1", c.MaxPods))
+	}
+	if c.NodeLeaseRenewInterval <= 0 || c.NodeStatusUpdateInterval <= 0 {
+		errs = append(errs, errors.New("nodeLeaseRenewInterval and nodeStatusUpdateInterval must be positive"))
+	}
+	if time.Duration(c.NodeLeaseDurationSeconds)*time.Second <= c.NodeLeaseRenewInterval {
+		errs = append(errs, fmt.Errorf("nodeLeaseDurationSeconds %d must exceed the renew interval %s", c.NodeLeaseDurationSeconds, c.NodeLeaseRenewInterval))
+	}
+	if c.Workers < 1 || c.StatusWorkers < 1 {
+		errs = append(errs, errors.New("workers and statusWorkers must be at least 1"))
+	}
+	if c.RelistPeriod <= 0 || c.NotifierRelistPeriod <= 0 || c.ResyncPeriod <= 0 {
+		errs = append(errs, errors.New("relistPeriod, notifierRelistPeriod and resyncPeriod must be positive"))
+	}
+	if c.BackoffInitial <= 0 || c.BackoffMax < c.BackoffInitial {
+		errs = append(errs, fmt.Errorf("backoff %s to %s: want 0 < backoffInitial <= backoffMax", c.BackoffInitial, c.BackoffMax))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("kubelet config: %w", err)
+	}
+	return nil
+}
+
+// EventRecorder reports events about objects (events.Recorder does). The
+// kubelet needs one per node, since each event names its node as source.
+type EventRecorder interface {
+	Eventf(ref api.ObjectReference, eventType, reason, messageFmt string, args ...any)
+}
+
+// Node is one node a Kubelet runs, with the runtime of its containers.
+type Node struct {
+	// Name of the Node object.
+	Name string
+	// Runtime runs the node's containers. Nodes of one Kubelet may share
+	// nothing but the API client: each needs its own Runtime, one that
+	// lists only the node's own pods.
+	Runtime runtime.Runtime
+	// Simulated makes probes succeed without a network check, unless the
+	// pod's AnnotationProbeFail says otherwise: simulated pods have no
+	// processes to probe.
+	Simulated bool
+	// Labels are added to the Node's well-known labels.
+	Labels map[string]string
+	// Events records the node's events about pods; nil records none.
+	Events EventRecorder
+}
+
+// Deps are what a Kubelet talks to.
+type Deps struct {
+	// Client reaches the API server.
+	Client *client.Client
+	// Nodes are the nodes to run, at least one, with distinct names.
+	Nodes []Node
+}

@@ -1,0 +1,62 @@
+// Package kubelet is minik8s's node agent: it registers nodes, keeps them
+// alive, and runs the pods bound to them on a container runtime
+// (kubelet/runtime: Docker, or simulated), reporting their status back
+// through the API server. One Kubelet runs one node or, for simulated
+// clusters, many nodes at the cost of one: one pod informer, one work
+// queue and worker pool, one heartbeat loop and one log server serve them
+// all.
+//
+// Nodes:
+//
+//   - Run registers each Node (labels kubernetes.io/hostname, os and arch;
+//     capacity and allocatable cpu and memory from runtime.Info, pods from
+//     Config.MaxPods; InternalIP Config.Address; the log port in
+//     daemonEndpoints; nodeInfo), or adopts one that exists.
+//   - Each node's Lease in kube-node-lease (holder the node's name,
+//     NodeLeaseDurationSeconds) is renewed every NodeLeaseRenewInterval,
+//     and its status, with a Ready=True condition (reason KubeletReady)
+//     and a fresh heartbeat time, written every NodeStatusUpdateInterval.
+//     The nodes' turns are spread over the interval. Failures are retried
+//     at the next turn; a Node deleted meanwhile is registered again.
+//
+// Pods:
+//
+//   - An informer watches the pods bound to the nodes (spec.nodeName). A
+//     work queue keyed by pod UID hands each pod to one worker at a time;
+//     changes seen by the informer, by the periodic relist of the runtimes
+//     (or their notifications, runtime.Notifier), by probes and by timers
+//     all just queue the pod, and its sync compares the spec with the
+//     runtime's state (runtime.PodStatus), level-triggered.
+//   - A sync ensures the sandbox, runs the init containers one at a time
+//     (each must exit 0), then starts the containers. A container that
+//     exited is restarted as restartPolicy says (Always, OnFailure,
+//     Never): the first restart at once, later ones after a back-off that
+//     doubles from BackoffInitial to BackoffMax (waiting reason
+//     CrashLoopBackOff, event BackOff). A start that fails (image pull,
+//     configuration) is retried with the same back-off.
+//   - The status (phase, conditions, container statuses, IPs, start time)
+//     follows the Kubernetes kubelet's rules and is written as a merge
+//     patch of pods/status only when it changed; writes are queued per pod
+//     so that only the latest status of a pod is written.
+//   - Readiness and liveness probes (httpGet and tcpSocket against the pod
+//     IP; exec when the runtime implements Execer) run with their timing
+//     fields; a failed liveness probe restarts the container. Pods of
+//     simulated nodes pass their probes unless AnnotationProbeFail says
+//     otherwise.
+//   - A pod with a deletionTimestamp has its containers stopped (SIGTERM,
+//     then SIGKILL after the deletion's grace period) and removed; then
+//     the kubelet deletes it with grace period 0 and the pod's UID as a
+//     precondition.
+//   - After the informer's first sync, containers of pods that are gone, or
+//     not bound to the node, are removed: this is how a restarted kubelet
+//     reconciles.
+//   - Events (Pulling, Pulled, Created, Started, Killing, BackOff,
+//     Unhealthy, Failed) go to each Node's EventRecorder.
+//
+// Logs: the log server answers GET
+// /containerLogs/{namespace}/{pod}/{container} with the query of pods/log
+// (follow, previous, timestamps, tailLines, sinceSeconds, limitBytes); the
+// API server proxies kubectl logs to it. Errors are Status objects.
+//
+// A Kubelet is safe for concurrent use; Run may be called once.
+package kubelet

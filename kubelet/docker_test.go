@@ -1,0 +1,119 @@
+package kubelet_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/kubelet/docker"
+	"github.com/minik8s/minik8s/kubelet/runtimetest"
+)
+
+// The Docker tests need an engine: they skip when MINIK8S_TEST_DOCKER is
+// unset and fail when it is set but no engine answers. The test binary
+// must be static (CGO_ENABLED=0, as the Makefile sets), since it serves as
+// the pause image when that is absent.
+
+func newDockerHarness(t *testing.T, node string) *harness {
+	t.Helper()
+	if os.Getenv("MINIK8S_TEST_DOCKER") == "" {
+		t.Skip("MINIK8S_TEST_DOCKER is not set")
+	}
+	if !docker.Available(context.Background(), "") {
+		t.Fatal("MINIK8S_TEST_DOCKER is set but no Docker engine answers")
+	}
+	cfg := docker.DefaultConfig()
+	cfg.NodeName = node
+	rt, err := docker.New(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := rt.BuildImage(ctx, runtimetest.TestAppImage, runtimetest.TestAppDockerfile,
+		map[string]string{"testapp": runtimetest.BuildTestApp(t)}); err != nil {
+		t.Fatalf("build test image: %v", err)
+	}
+	t.Cleanup(func() {
+		removeNodeContainers(t, node)
+		rt.Close()
+	})
+	h := newHarness(t, node, rt, false)
+	h.pod = func(name string, b behaviour) *api.Pod {
+		var args []string
+		for _, l := range b.print {
+			args = append(args, "-print", l)
+		}
+		if b.exit >= 0 {
+			args = append(args, "-listen=", "-exit", strconv.Itoa(b.exit), "-after", b.after.String())
+		}
+		c := api.Container{Name: "app", Image: runtimetest.TestAppImage, Args: args, ImagePullPolicy: api.PullNever}
+		if b.exit < 0 {
+			// testapp serves HTTP on 8080: probe it on the pod's IP.
+			c.ReadinessProbe = &api.Probe{PeriodSeconds: 1,
+				ProbeHandler: api.ProbeHandler{HTTPGet: &api.HTTPGetAction{Path: "/", Port: api.FromInt(8080)}}}
+		}
+		return &api.Pod{
+			ObjectMeta: api.ObjectMeta{Name: name},
+			Spec:       api.PodSpec{RestartPolicy: restartPolicy(b), Containers: []api.Container{c}},
+		}
+	}
+	h.kill = func(t *testing.T, p *api.Pod, container string) {
+		cur, err := h.c.Pods("default").Get(context.Background(), p.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimPrefix(containerStatus(cur, container).ContainerID, "docker://")
+		if out, err := exec.Command("docker", "kill", id).CombinedOutput(); err != nil {
+			t.Fatalf("docker kill: %v\n%s", err, out)
+		}
+	}
+	return h
+}
+
+func containerStatus(p *api.Pod, name string) *api.ContainerStatus {
+	if cs := container(p, name); cs != nil {
+		return cs
+	}
+	return &api.ContainerStatus{}
+}
+
+// testNode returns a fresh node name, so that tests sharing the engine do
+// not see each other's containers.
+func testNode(prefix string) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// removeNodeContainers removes every container the runtime made for
+// node, failing t if the kubelet left any running.
+func removeNodeContainers(t *testing.T, node string) {
+	out, err := exec.Command("docker", "ps", "-aq", "--filter", "label="+docker.LabelNode+"="+node).Output()
+	if err != nil {
+		t.Errorf("list containers of %s: %v", node, err)
+		return
+	}
+	if ids := strings.Fields(string(out)); len(ids) > 0 {
+		_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
+	}
+}
+
+func TestDockerScenario(t *testing.T) {
+	h := newDockerHarness(t, testNode("kl"))
+	scenario(t, h)
+}
+
+func TestDockerReconcileAfterRestart(t *testing.T) {
+	h := newDockerHarness(t, testNode("klr"))
+	reconcile(t, h)
+}

@@ -1,0 +1,292 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	goruntime "runtime"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+)
+
+// Node identity the kubelet reports.
+const (
+	// KubeletVersion is the Node's nodeInfo.kubeletVersion.
+	KubeletVersion = "v1.32.0-minik8s"
+	// NodeLeaseNamespace holds the nodes' Leases.
+	NodeLeaseNamespace = "kube-node-lease"
+	// Well-known node labels.
+	LabelHostname = "kubernetes.io/hostname"
+	LabelOS       = "kubernetes.io/os"
+	LabelArch     = "kubernetes.io/arch"
+)
+
+// heartbeatParallelism bounds the heartbeats in flight at once.
+const heartbeatParallelism = 16
+
+// heartbeatLoop registers every node, then renews each one's Lease every
+// NodeLeaseRenewInterval and writes its status every
+// NodeStatusUpdateInterval. The nodes' turns are spread evenly over the
+// interval, so a thousand nodes make a steady trickle of writes rather
+// than a burst. A failed heartbeat is tried again at the node's next turn;
+// a node that was deleted is registered again.
+func (k *Kubelet) heartbeatLoop(ctx context.Context) {
+	sem := make(chan struct{}, heartbeatParallelism)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	beat := func(n *node) {
+		if !n.busy.CompareAndSwap(false, true) {
+			return // the last one is still running
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			n.busy.Store(false)
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem; n.busy.Store(false) }()
+			k.heartbeat(ctx, n)
+		})
+	}
+	// Register every node at once, then take turns.
+	for _, n := range k.order {
+		beat(n)
+	}
+	step := k.cfg.NodeLeaseRenewInterval / time.Duration(len(k.order))
+	perTick := 1
+	if minStep := 10 * time.Millisecond; step < minStep {
+		perTick = int((minStep + step - 1) / step)
+		step = minStep
+	}
+	t := time.NewTicker(step)
+	defer t.Stop()
+	next := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for range perTick {
+			beat(k.order[next])
+			next = (next + 1) % len(k.order)
+		}
+	}
+}
+
+// heartbeat registers the node if needed, renews its Lease and, when due,
+// writes its status.
+func (k *Kubelet) heartbeat(ctx context.Context, n *node) {
+	now := k.now()
+	err := func() error {
+		if !n.registered {
+			if err := k.register(ctx, n, now); err != nil {
+				return err
+			}
+		} else if now.Sub(n.lastStatus) >= k.cfg.NodeStatusUpdateInterval {
+			if err := k.updateNodeStatus(ctx, n, now); err != nil {
+				return err
+			}
+		}
+		return k.renewLease(ctx, n, now)
+	}()
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		k.log.Debug().Err(err).Str(logKeyNode, n.Name).Msg("node heartbeat failed")
+		if !n.failing {
+			n.failing = true
+			if k.failingNodes.Add(1) == 1 {
+				k.log.Warn().Err(err).Str(logKeyNode, n.Name).Msg("node heartbeats failing; retrying")
+			}
+		}
+		return
+	}
+	if n.failing {
+		n.failing = false
+		if k.failingNodes.Add(-1) == 0 {
+			k.log.Info().Msg("node heartbeats recovered")
+		}
+	}
+	n.lastOK = now
+}
+
+// nodeLog logs an event of one node: at Info for a few nodes, at Debug
+// for many (simulated) ones, which would drown the log.
+func (k *Kubelet) nodeLog() *zerolog.Event {
+	if len(k.order) > 10 {
+		return k.log.Debug()
+	}
+	return k.log.Info()
+}
+
+// register creates the Node, or adopts an existing one, and writes its
+// status.
+func (k *Kubelet) register(ctx context.Context, n *node, now time.Time) error {
+	nodes := k.c.Nodes()
+	obj := &api.Node{ObjectMeta: api.ObjectMeta{Name: n.Name, Labels: k.nodeLabels(n)}}
+	created, err := nodes.Create(ctx, obj)
+	switch {
+	case err == nil:
+		k.nodeLog().Str(logKeyNode, n.Name).Msg("registered node")
+		n.readySince = api.NewTime(now)
+	case client.IsAlreadyExists(err):
+		cur, err := nodes.Get(ctx, n.Name)
+		if err != nil {
+			return fmt.Errorf("get node: %w", err)
+		}
+		created = cur
+		patch := mustJSON(map[string]any{"metadata": map[string]any{"labels": k.nodeLabels(n)}})
+		if _, err := nodes.Patch(ctx, n.Name, client.MergePatchType, patch); err != nil {
+			return fmt.Errorf("label node: %w", err)
+		}
+		n.readySince = api.NewTime(now)
+		if c := api.NodeReadyCondition(cur); c != nil && c.Status == api.ConditionTrue && !c.LastTransitionTime.IsZero() {
+			n.readySince = c.LastTransitionTime
+		}
+	default:
+		return fmt.Errorf("create node: %w", err)
+	}
+	if n.lease != nil && len(n.lease.OwnerReferences) > 0 && n.lease.OwnerReferences[0].UID != created.UID {
+		n.lease = nil // the Lease of a node that was deleted
+	}
+	n.registered = true
+	return k.updateNodeStatus(ctx, n, now)
+}
+
+func (k *Kubelet) nodeLabels(n *node) map[string]string {
+	l := map[string]string{
+		LabelHostname: n.Name,
+		LabelOS:       goruntime.GOOS,
+		LabelArch:     goruntime.GOARCH,
+	}
+	for key, v := range n.Labels {
+		l[key] = v
+	}
+	return l
+}
+
+// updateNodeStatus writes the node's whole status (a merge patch), with a
+// fresh heartbeat in its conditions.
+func (k *Kubelet) updateNodeStatus(ctx context.Context, n *node, now time.Time) error {
+	if !n.lastOK.IsZero() && now.Sub(n.lastOK) > time.Duration(k.cfg.NodeLeaseDurationSeconds)*time.Second {
+		// Away long enough for the node to be marked not ready: it
+		// becomes ready again now.
+		n.readySince = api.NewTime(now)
+	}
+	patch := mustJSON(map[string]any{"status": k.nodeStatus(n, now)})
+	_, err := k.c.Nodes().Patch(ctx, n.Name, client.MergePatchType, patch, "status")
+	if client.IsNotFound(err) {
+		n.registered = false
+		k.nodeLog().Str(logKeyNode, n.Name).Msg("node was deleted; registering it again")
+		return k.register(ctx, n, now)
+	}
+	if err != nil {
+		return fmt.Errorf("update node status: %w", err)
+	}
+	n.lastStatus = now
+	return nil
+}
+
+// nodeStatus is the status the kubelet reports for n.
+func (k *Kubelet) nodeStatus(n *node, now time.Time) api.NodeStatus {
+	capacity := api.ResourceList{}
+	for name, q := range n.info.Capacity {
+		capacity[name] = q
+	}
+	capacity[api.ResourcePods] = api.NewQuantity(int64(k.cfg.MaxPods), api.DecimalSI)
+	hb := api.NewTime(now)
+	cond := func(t api.NodeConditionType, s api.ConditionStatus, since api.Time, reason, msg string) api.NodeCondition {
+		return api.NodeCondition{Type: t, Status: s, LastHeartbeatTime: hb, LastTransitionTime: since, Reason: reason, Message: msg}
+	}
+	first := n.readySince
+	return api.NodeStatus{
+		Capacity:    capacity,
+		Allocatable: capacity,
+		Conditions: []api.NodeCondition{
+			cond(api.NodeMemoryPressure, api.ConditionFalse, first, "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+			cond(api.NodeDiskPressure, api.ConditionFalse, first, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+			cond(api.NodePIDPressure, api.ConditionFalse, first, "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+			cond(api.NodeReady, api.ConditionTrue, n.readySince, "KubeletReady", "kubelet is posting ready status"),
+		},
+		Addresses: []api.NodeAddress{
+			{Type: api.NodeInternalIP, Address: k.cfg.Address},
+			{Type: api.NodeHostName, Address: n.Name},
+		},
+		DaemonEndpoints: api.NodeDaemonEndpoints{KubeletEndpoint: api.DaemonEndpoint{Port: int32(k.Port())}},
+		NodeInfo: api.NodeSystemInfo{
+			MachineID:               n.Name,
+			SystemUUID:              n.Name,
+			BootID:                  k.bootID,
+			KernelVersion:           n.info.KernelVersion,
+			OSImage:                 n.info.OSImage,
+			ContainerRuntimeVersion: n.info.RuntimeVersion,
+			KubeletVersion:          KubeletVersion,
+			KubeProxyVersion:        KubeletVersion,
+			OperatingSystem:         goruntime.GOOS,
+			Architecture:            goruntime.GOARCH,
+		},
+	}
+}
+
+// renewLease renews the node's Lease, creating it if needed. It keeps the
+// Lease it last wrote, so a renewal is one write; a conflict or a missing
+// Lease makes it read (or create) the Lease first.
+func (k *Kubelet) renewLease(ctx context.Context, n *node, now time.Time) error {
+	leases := k.c.Leases(NodeLeaseNamespace)
+	renew := api.MicroTime{Time: now.UTC().Truncate(time.Microsecond)}
+	if n.lease != nil {
+		l := *n.lease
+		l.Spec.RenewTime = &renew
+		l.Spec.HolderIdentity = &n.Name
+		out, err := leases.Update(ctx, &l)
+		if err == nil {
+			n.lease = out
+			return nil
+		}
+		if !client.IsConflict(err) && !client.IsNotFound(err) {
+			return fmt.Errorf("renew lease: %w", err)
+		}
+		n.lease = nil
+	}
+	cur, err := leases.Get(ctx, n.Name)
+	if err == nil {
+		cur.Spec.RenewTime = &renew
+		cur.Spec.HolderIdentity = &n.Name
+		cur.Spec.LeaseDurationSeconds = &k.cfg.NodeLeaseDurationSeconds
+		out, err := leases.Update(ctx, cur)
+		if err != nil {
+			return fmt.Errorf("renew lease: %w", err)
+		}
+		n.lease = out
+		return nil
+	}
+	if !client.IsNotFound(err) {
+		return fmt.Errorf("get lease: %w", err)
+	}
+	l := &api.Lease{
+		ObjectMeta: api.ObjectMeta{Name: n.Name, Namespace: NodeLeaseNamespace},
+		Spec: api.LeaseSpec{
+			HolderIdentity:       &n.Name,
+			LeaseDurationSeconds: &k.cfg.NodeLeaseDurationSeconds,
+			RenewTime:            &renew,
+		},
+	}
+	if node, err := k.c.Nodes().Get(ctx, n.Name); err == nil {
+		// As the Kubernetes kubelet: the Node owns its Lease, so deleting
+		// the Node deletes the Lease.
+		l.OwnerReferences = []api.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}}
+	}
+	out, err := leases.Create(ctx, l)
+	if err != nil {
+		return fmt.Errorf("create lease: %w", err)
+	}
+	n.lease = out
+	return nil
+}
