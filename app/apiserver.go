@@ -47,7 +47,7 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 	stCfg.DSN = cfg.StoreDSN()
 	st, err := store.Open(ctx, stCfg, log.With().Str("component", "store").Logger())
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w (is the database running and the URL right?)", redact(stCfg.DSN), err)
+		return nil, fmt.Errorf("open store %s: %w (is the database running and --store right?)", redact(stCfg.DSN), flatError{err})
 	}
 	a := &APIServer{store: st}
 	fail := func(err error) (*APIServer, error) {
@@ -60,9 +60,10 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 		bus = local
 		a.Backends = "store " + describeStore(stCfg.DSN) + ", watch fan-out in-process"
 	} else {
+		routeRedisLog(log)
 		rb, err := redisbus.New(ctx, cfg.Redis, busChannel(stCfg.DSN), log.With().Str("component", "redisbus").Logger())
 		if err != nil {
-			return fail(fmt.Errorf("connect to redis %s: %w (is redis-server running?)", redact(cfg.Redis), err))
+			return fail(fmt.Errorf("connect to redis %s: %w (is redis-server running?)", redact(cfg.Redis), flatError{err}))
 		}
 		bus, a.bus = rb, rb
 		a.Backends = "store " + describeStore(stCfg.DSN) + ", watch fan-out via Redis " + redact(cfg.Redis)
