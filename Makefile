@@ -10,7 +10,7 @@ export MINIK8S_TEST_POSTGRES ?= postgres://postgres:postgres@127.0.0.1:5432/mini
 export MINIK8S_TEST_REDIS ?= redis://127.0.0.1:6379/0
 export MINIK8S_TEST_DOCKER ?= 1
 
-.PHONY: build run test services vet bench clean clientgo e2e
+.PHONY: build run test services vet bench clean clientgo e2e ha-up ha-down
 
 build:
 	$(GO) build -o $(BIN) .
@@ -34,10 +34,22 @@ test: services build
 clientgo: build
 	cd e2e/clientgo && MINIK8S_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./...
 
+# The end-to-end suite alone (it also runs in make test): the real kubectl
+# against ./minik8s all and against the HA setup.
+e2e: services build
+	MINIK8S_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m ./e2e/...
+
+# The HA setup as separate processes on one Postgres and Redis (hack/ha.sh).
+ha-up: services build
+	bash hack/ha.sh up
+
+ha-down:
+	bash hack/ha.sh down
+
 # One table of every figure beside its target; BENCHFLAGS passes options,
 # e.g. make bench BENCHFLAGS='--quick --only api-sqlite' (see --help, --list).
 bench: services build
 	$(GO) run ./bench/cmd/minik8s-bench --bin ./$(BIN) $(BENCHFLAGS)
 
 clean:
-	rm -rf $(BIN) .minik8s
+	rm -rf $(BIN) .minik8s .minik8s-ha
