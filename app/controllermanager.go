@@ -2,25 +2,13 @@ package app
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers"
-	"github.com/minik8s/minik8s/election"
-	"github.com/minik8s/minik8s/election/leaselock"
-	"github.com/minik8s/minik8s/election/redislock"
-	"github.com/minik8s/minik8s/kubeconfig"
 	"github.com/minik8s/minik8s/replica"
 )
 
@@ -65,13 +53,6 @@ func (c ControllerManagerConfig) validate() error {
 	return c.Config.Validate()
 }
 
-// Names of the controller manager's lock.
-const (
-	controllerManagerLeaseNamespace = "kube-system"
-	controllerManagerLeaseName      = "kube-controller-manager"
-	controllerManagerRedisKey       = "minik8s/leader/kube-controller-manager"
-)
-
 // NewControllerManagers builds n controller-manager replicas, each with its
 // own API client, identity (<hostname>_<pid>_cm<i>) and, while it leads,
 // its own informers and controllers, all elected together through
@@ -83,139 +64,31 @@ const (
 // when their context ends. It reads the kubeconfig, so the API server must
 // have written it.
 func NewControllerManagers(cfg Config, n int, log zerolog.Logger) ([]func(context.Context) error, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("controller manager replicas %d: want at least 1", n)
-	}
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "unknown"
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	var (
-		fns      []func(context.Context) error
-		replicas []*replica.Replica
-		closers  []func() error
-	)
-	fail := func(err error) ([]func(context.Context) error, error) {
-		for _, c := range closers {
-			_ = c()
-		}
-		return nil, err
-	}
-	for i := range n {
-		identity := host + "_" + strconv.Itoa(os.Getpid()) + "_cm" + strconv.Itoa(i)
-		rlog := log.With().Str("component", "controller-manager").Str("replica", identity).Logger()
-		r, closer, err := newControllerManagerReplica(cfg, i, identity, host, reg, rlog)
-		if err != nil {
-			return fail(fmt.Errorf("controller manager replica %d: %w", i, err))
-		}
-		replicas = append(replicas, r)
-		run := r.Run
-		if closer != nil {
-			closers = append(closers, closer)
-			run = func(ctx context.Context) error {
-				defer closer()
-				return r.Run(ctx)
-			}
-		}
-		fns = append(fns, run)
-	}
-	if port := cfg.ControllerManager.Port; port != 0 {
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fail(fmt.Errorf("controller manager port: listen on %s: %w (pass --port with a free port, or 0 to turn it off)", addr, err))
-		}
-		slog := log.With().Str("component", "controller-manager").Logger()
-		slog.Info().Str("addr", ln.Addr().String()).Msg("serving /healthz, /metrics and /replicas")
-		fns = append(fns, replica.NewServer(ln, replicas, reg, slog).Run)
-	}
-	return fns, nil
-}
-
-// newControllerManagerReplica wires one replica; closer, if not nil,
-// releases what it opened (a Redis connection). The controllers' client
-// sends through the replica's Transport; the lock has a client of its own,
-// since a standby's campaign is a write the Transport would refuse.
-func newControllerManagerReplica(cfg Config, i int, identity, host string, reg prometheus.Registerer, log zerolog.Logger) (*replica.Replica, func() error, error) {
 	cm := cfg.ControllerManager
-	r := replica.New(i, identity, log)
-	c, err := kubeconfigClient(cfg.ClientKubeconfig(), cm.KubeAPIQPS, cm.KubeAPIBurst, r.Transport)
-	if err != nil {
-		return nil, nil, fmt.Errorf("build API client: %w", err)
-	}
-	m, err := controllers.NewManager(cm.Config, c, identity, host, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	le := cfg.LeaderElection
-	if !le.LeaderElect {
-		r.Attach(m.Run, nil)
-		return r, nil, nil
-	}
-	var (
-		lock   election.Lock
-		closer func() error
-	)
-	switch le.Backend {
-	case "redis":
-		opt, err := redis.ParseURL(cfg.Redis)
-		if err != nil {
-			return nil, nil, fmt.Errorf("parse --redis: %w", err)
-		}
-		routeRedisLog(log)
-		rdb := redis.NewClient(opt)
-		lock, closer = redislock.New(rdb, controllerManagerRedisKey, le.LeaseDuration), rdb.Close
-	default:
-		lc, err := client.FromKubeconfig(cfg.ClientKubeconfig(), cm.KubeAPIQPS, cm.KubeAPIBurst)
-		if err != nil {
-			return nil, nil, fmt.Errorf("build lock's API client: %w", err)
-		}
-		lock = leaselock.New(lc.Leases(controllerManagerLeaseNamespace), controllerManagerLeaseName, le.LeaseDuration, leaselock.Options{
-			IsNotFound: client.IsNotFound,
-			IsConflict: func(err error) bool { return client.IsConflict(err) || client.IsAlreadyExists(err) },
-		})
-	}
-	el, err := election.New(r.Hold().Lock(lock), le.electionConfig(identity), log, election.Options{
-		Component: "controller-manager", Registerer: reg,
-	})
-	if err != nil {
-		if closer != nil {
-			_ = closer()
-		}
-		return nil, nil, err
-	}
-	r.Attach(m.Run, el)
-	return r, closer, nil
-}
-
-// kubeconfigClient is client.FromKubeconfig with the transport wrapped by
-// wrap.
-func kubeconfigClient(path string, qps float32, burst int, wrap func(http.RoundTripper) http.RoundTripper) (*client.Client, error) {
-	kc, err := kubeconfig.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	res, err := kc.Resolve()
-	if err != nil {
-		return nil, err
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 256 // as client's own transport, for workers' requests in flight
-	if ca := res.Cluster.CertificateAuthorityData; len(ca) > 0 || res.Cluster.InsecureSkipTLSVerify {
-		tc := &tls.Config{InsecureSkipVerify: res.Cluster.InsecureSkipTLSVerify}
-		if len(ca) > 0 {
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(ca) {
-				return nil, errors.New("load certificate-authority-data of context " + strconv.Quote(res.Context) + ": no PEM certificate")
+	return newElectedReplicas(cfg, n, electedRole{
+		component: "controller-manager",
+		idSuffix:  "cm",
+		leaseName: "kube-controller-manager",
+		redisKey:  "minik8s/leader/kube-controller-manager",
+		port:      cm.Port,
+		// The controllers' client sends through the replica's Transport,
+		// which refuses writes while frozen or without a live lease; the
+		// lock has a client of its own, since a standby's campaign is a
+		// write.
+		build: func(r *replica.Replica, identity, host string, _ prometheus.Registerer, log zerolog.Logger) (func(context.Context) error, []func(context.Context) error, *client.Client, error) {
+			c, err := client.FromKubeconfigWrapped(cfg.ClientKubeconfig(), cm.KubeAPIQPS, cm.KubeAPIBurst, r.Transport)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("build API client: %w", err)
 			}
-			tc.RootCAs = pool
-		}
-		tr.TLSClientConfig = tc
-	}
-	return client.New(client.Config{
-		Server: res.Cluster.Server, Token: res.Token, QPS: qps, Burst: burst,
-		HTTPClient: &http.Client{Transport: wrap(tr)},
-	})
+			m, err := controllers.NewManager(cm.Config, c, identity, host, log)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			lc, err := client.FromKubeconfig(cfg.ClientKubeconfig(), cm.KubeAPIQPS, cm.KubeAPIBurst)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("build lock's API client: %w", err)
+			}
+			return m.Run, nil, lc, nil
+		},
+	}, log)
 }

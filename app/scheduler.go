@@ -4,20 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/election"
-	"github.com/minik8s/minik8s/election/leaselock"
-	"github.com/minik8s/minik8s/election/redislock"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/replica"
 	"github.com/minik8s/minik8s/scheduler"
@@ -121,130 +115,44 @@ func (c *Config) ClientKubeconfig() string {
 	return c.KubeconfigPath()
 }
 
-// Names of the scheduler's lock.
-const (
-	schedulerLeaseNamespace = "kube-system"
-	schedulerLeaseName      = "kube-scheduler"
-	schedulerRedisKey       = "minik8s/leader/kube-scheduler"
-)
-
 // NewSchedulers builds n scheduler replicas, each with its own API client,
 // informers, event recorder and identity (<hostname>_<pid>_<i>), elected
-// through cfg.LeaderElection, and, unless cfg.Scheduler.Port is 0, the
-// scheduler's HTTP port (listening when NewSchedulers returns). It returns
-// the functions to run; they stop when their context ends. It reads the
-// kubeconfig, so the API server must have written it.
+// through cfg.LeaderElection (the Lease kube-system/kube-scheduler, or a
+// Redis key), and, unless cfg.Scheduler.Port is 0, the scheduler's HTTP
+// port (listening when NewSchedulers returns). Every replica keeps its
+// caches warm; only the leader schedules. It returns the functions to run;
+// they stop when their context ends. It reads the kubeconfig, so the API
+// server must have written it.
 func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Context) error, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("scheduler replicas %d: want at least 1", n)
-	}
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "unknown"
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	var (
-		fns      []func(context.Context) error
-		replicas []*replica.Replica
-		closers  []func() error
-	)
-	fail := func(err error) ([]func(context.Context) error, error) {
-		for _, c := range closers {
-			_ = c()
-		}
-		return nil, err
-	}
-	for i := range n {
-		identity := host + "_" + strconv.Itoa(os.Getpid()) + "_" + strconv.Itoa(i)
-		rlog := log.With().Str("component", "scheduler").Str("replica", identity).Logger()
-		r, closer, err := newSchedulerReplica(cfg, i, identity, host, reg, rlog)
-		if err != nil {
-			return fail(fmt.Errorf("scheduler replica %d: %w", i, err))
-		}
-		replicas = append(replicas, r)
-		run := r.Run
-		if closer != nil {
-			closers = append(closers, closer)
-			run = func(ctx context.Context) error {
-				defer closer()
-				return r.Run(ctx)
-			}
-		}
-		fns = append(fns, run)
-	}
-	if cfg.Scheduler.Port != 0 {
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Scheduler.Port))
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fail(fmt.Errorf("scheduler port: listen on %s: %w (pass --port with a free port, or 0 to turn it off)", addr, err))
-		}
-		slog := log.With().Str("component", "scheduler").Logger()
-		slog.Info().Str("addr", ln.Addr().String()).Msg("serving /healthz, /metrics and /replicas")
-		fns = append(fns, replica.NewServer(ln, replicas, reg, slog).Run)
-	}
-	return fns, nil
-}
-
-// newSchedulerReplica wires one replica; closer, if not nil, releases what
-// it opened (a Redis connection).
-func newSchedulerReplica(cfg Config, i int, identity, host string, reg prometheus.Registerer, log zerolog.Logger) (*replica.Replica, func() error, error) {
 	sc := cfg.Scheduler
-	c, err := client.FromKubeconfig(cfg.ClientKubeconfig(), sc.KubeAPIQPS, sc.KubeAPIBurst)
-	if err != nil {
-		return nil, nil, fmt.Errorf("build API client: %w", err)
-	}
-	r := replica.New(i, identity, log)
-	rec := events.New(events.ClientSink(c), events.Config{
-		Source: api.DefaultSchedulerName, Host: host, Instance: identity,
-	}, log.With().Str("events", "recorder").Logger())
-	w := scheduler.NewAPIWriter(c)
-	s, err := scheduler.New(sc.Config, scheduler.Deps{
-		Pods:       client.ListWatch(c.Pods(""), client.ListOptions{Limit: 500}),
-		Nodes:      client.ListWatch(c.Nodes(), client.ListOptions{Limit: 500}),
-		Binder:     w,
-		Status:     w,
-		Events:     rec,
-		Gate:       r.Gate,
-		Identity:   identity,
-		Registerer: reg,
+	return newElectedReplicas(cfg, n, electedRole{
+		component: "scheduler",
+		leaseName: "kube-scheduler",
+		redisKey:  "minik8s/leader/kube-scheduler",
+		port:      sc.Port,
+		build: func(r *replica.Replica, identity, host string, reg prometheus.Registerer, log zerolog.Logger) (func(context.Context) error, []func(context.Context) error, *client.Client, error) {
+			c, err := client.FromKubeconfig(cfg.ClientKubeconfig(), sc.KubeAPIQPS, sc.KubeAPIBurst)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("build API client: %w", err)
+			}
+			rec := events.New(events.ClientSink(c), events.Config{
+				Source: api.DefaultSchedulerName, Host: host, Instance: identity,
+			}, log.With().Str("events", "recorder").Logger())
+			w := scheduler.NewAPIWriter(c)
+			s, err := scheduler.New(sc.Config, scheduler.Deps{
+				Pods:       client.ListWatch(c.Pods(""), client.ListOptions{Limit: 500}),
+				Nodes:      client.ListWatch(c.Nodes(), client.ListOptions{Limit: 500}),
+				Binder:     w,
+				Status:     w,
+				Events:     rec,
+				Gate:       r.Gate,
+				Identity:   identity,
+				Registerer: reg,
+			}, log)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			return s.Lead, []func(context.Context) error{s.Run, rec.Run}, c, nil
+		},
 	}, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	le := cfg.LeaderElection
-	if !le.LeaderElect {
-		r.Attach(s.Lead, nil, s.Run, rec.Run)
-		return r, nil, nil
-	}
-	var (
-		lock   election.Lock
-		closer func() error
-	)
-	switch le.Backend {
-	case "redis":
-		opt, err := redis.ParseURL(cfg.Redis)
-		if err != nil {
-			return nil, nil, fmt.Errorf("parse --redis: %w", err)
-		}
-		routeRedisLog(log)
-		rdb := redis.NewClient(opt)
-		lock, closer = redislock.New(rdb, schedulerRedisKey, le.LeaseDuration), rdb.Close
-	default:
-		lock = leaselock.New(c.Leases(schedulerLeaseNamespace), schedulerLeaseName, le.LeaseDuration, leaselock.Options{
-			IsNotFound: client.IsNotFound,
-			IsConflict: func(err error) bool { return client.IsConflict(err) || client.IsAlreadyExists(err) },
-		})
-	}
-	el, err := election.New(r.Hold().Lock(lock), le.electionConfig(identity), log, election.Options{
-		Component: "scheduler", Registerer: reg,
-	})
-	if err != nil {
-		if closer != nil {
-			_ = closer()
-		}
-		return nil, nil, err
-	}
-	r.Attach(s.Lead, el, s.Run, rec.Run)
-	return r, closer, nil
 }

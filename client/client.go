@@ -103,6 +103,13 @@ func New(cfg Config) (*Client, error) {
 // at path, trusting its certificate-authority-data (or skipping
 // verification if it says so). qps and burst are as in Config.
 func FromKubeconfig(path string, qps float32, burst int) (*Client, error) {
+	return FromKubeconfigWrapped(path, qps, burst, nil)
+}
+
+// FromKubeconfigWrapped is FromKubeconfig with the HTTP transport wrapped
+// by wrap (nil: not wrapped), for callers that gate or observe every
+// request, as a frozen replica does.
+func FromKubeconfigWrapped(path string, qps float32, burst int, wrap func(http.RoundTripper) http.RoundTripper) (*Client, error) {
 	kc, err := kubeconfig.Load(path)
 	if err != nil {
 		return nil, err
@@ -123,12 +130,16 @@ func FromKubeconfig(path string, qps float32, burst int) (*Client, error) {
 		}
 		tr.TLSClientConfig = tc
 	}
+	var rt http.RoundTripper = tr
+	if wrap != nil {
+		rt = wrap(tr)
+	}
 	return New(Config{
 		Server:     r.Cluster.Server,
 		Token:      r.Token,
 		QPS:        qps,
 		Burst:      burst,
-		HTTPClient: &http.Client{Transport: tr},
+		HTTPClient: &http.Client{Transport: rt},
 	})
 }
 
