@@ -22,7 +22,7 @@ func controllerManagerCommand() *cli.Command {
 		&cli.DurationFlag{Name: "node-monitor-grace-period", Value: d.NodeMonitorGracePeriod, Usage: "how long a node may be silent before it is marked Unknown and tainted unreachable"},
 		redisFlag(),
 	}
-	flags = append(flags, clientFlags()...)
+	flags = append(flags, clientFlags(d.KubeAPIQPS, d.KubeAPIBurst)...)
 	flags = append(flags, electionFlags()...)
 	return &cli.Command{
 		Name:   "controller-manager",

@@ -12,12 +12,13 @@ import (
 // to the configuration only when set (defaults come from app.Default and
 // config.yaml), so their Value is only what --help shows.
 
-// clientFlags say how to reach the API server.
-func clientFlags() []cli.Flag {
+// clientFlags say how to reach the API server; qps and burst are the
+// role's defaults, shown in --help.
+func clientFlags(qps float32, burst int) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig to reach the API server (default <data-dir>/kubeconfig)", EnvVars: []string{"MINIK8S_KUBECONFIG"}},
-		&cli.Float64Flag{Name: "kube-api-qps", Usage: "requests per second to the API server, per replica", DefaultText: "2000 for the scheduler"},
-		&cli.IntFlag{Name: "kube-api-burst", Usage: "request burst to the API server, per replica", DefaultText: "4000 for the scheduler"},
+		&cli.Float64Flag{Name: "kube-api-qps", Value: float64(qps), Usage: "requests per second to the API server, per replica"},
+		&cli.IntFlag{Name: "kube-api-burst", Value: burst, Usage: "request burst to the API server, per replica"},
 	}
 }
 

@@ -26,7 +26,7 @@ func kubeletCommand() *cli.Command {
 		&cli.DurationFlag{Name: "sim-start-jitter", Value: d.Sim.StartJitter, Usage: "random extra start delay of simulated containers"},
 		&cli.StringFlag{Name: "docker-host", Usage: "Docker engine address", DefaultText: "$DOCKER_HOST or unix:///var/run/docker.sock"},
 	}
-	flags = append(flags, clientFlags()...)
+	flags = append(flags, clientFlags(d.KubeAPIQPS, d.KubeAPIBurst)...)
 	return &cli.Command{
 		Name:   "kubelet",
 		Usage:  "run a node agent (or many simulated ones with --sim-nodes K)",

@@ -16,7 +16,7 @@ func schedulerCommand() *cli.Command {
 		&cli.IntFlag{Name: "port", Value: d.Port, Usage: "port on 127.0.0.1 for /healthz, /metrics and /replicas (0: off)"},
 		redisFlag(),
 	}
-	flags = append(flags, clientFlags()...)
+	flags = append(flags, clientFlags(d.KubeAPIQPS, d.KubeAPIBurst)...)
 	flags = append(flags, electionFlags()...)
 	return &cli.Command{
 		Name:   "scheduler",
