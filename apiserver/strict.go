@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 var rawMessageType = reflect.TypeOf(json.RawMessage{})
@@ -71,9 +72,23 @@ func unknownFields(v any, t reflect.Type, path string) []string {
 	return nil
 }
 
+// fieldsByType caches jsonFields: every write checks its object against
+// the Go type, and reflecting on the type's fields each time cost more
+// than the checks themselves.
+var fieldsByType sync.Map // reflect.Type → map[string]reflect.Type
+
 // jsonFields maps a struct's JSON names to field types, flattening inline
-// (embedded or ",inline") fields.
+// (embedded or ",inline") fields. The map is shared by every caller: it
+// must not be modified. Safe for concurrent use.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldsByType.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m, _ := fieldsByType.LoadOrStore(t, structFields(t))
+	return m.(map[string]reflect.Type)
+}
+
+func structFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -114,12 +129,56 @@ func join(path, k string) string {
 
 var quantityType = reflect.TypeOf(api.Quantity{})
 
+// quantityHolders caches holdsQuantity by type.
+var quantityHolders sync.Map // reflect.Type → bool
+
+// holdsQuantity reports whether a value of type t can contain a resource
+// quantity anywhere, so that quantityErrors skips what cannot (metadata,
+// most of a status). Safe for concurrent use.
+func holdsQuantity(t reflect.Type) bool {
+	if b, ok := quantityHolders.Load(t); ok {
+		return b.(bool)
+	}
+	b := findQuantity(t, map[reflect.Type]bool{})
+	quantityHolders.Store(t, b)
+	return b
+}
+
+// findQuantity searches t's fields and elements for a quantity, once per
+// type: a type met again (a recursive type) adds nothing new.
+func findQuantity(t reflect.Type, seen map[reflect.Type]bool) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == quantityType {
+		return true
+	}
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Struct:
+		for _, ft := range jsonFields(t) {
+			if findQuantity(ft, seen) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return findQuantity(t.Elem(), seen)
+	}
+	return false
+}
+
 // quantityErrors finds the resource quantities in v (by the Go type t)
 // that do not parse, as field errors, so that "cpu: lots" is a 422 naming
 // the field rather than a decoding failure.
 func quantityErrors(v any, t reflect.Type, path *field.Path) field.ErrorList {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if !holdsQuantity(t) {
+		return nil
 	}
 	if t == quantityType {
 		var s string

@@ -45,6 +45,15 @@ type Params struct {
 	PgbenchDuration time.Duration
 	// RunTimeout bounds each run; a run cut short reports how far it got.
 	RunTimeout time.Duration
+	// SchedNodes Node objects (no kubelets) and SchedPods pending pods,
+	// created by SchedClients concurrent clients, measure the scheduler.
+	SchedNodes   int
+	SchedPods    int
+	SchedClients int
+	// ClusterNodes simulated nodes run in one `minik8s all`, which gets a
+	// Deployment of Replicas pods.
+	ClusterNodes int
+	Replicas     int
 }
 
 // DefaultParams returns the full-size parameters, or with quick those of a
@@ -58,6 +67,11 @@ func DefaultParams(quick bool) Params {
 			WatchRate:       200,
 			PgbenchDuration: 2 * time.Second,
 			RunTimeout:      10 * time.Second,
+			SchedNodes:      50,
+			SchedPods:       500,
+			SchedClients:    8,
+			ClusterNodes:    10,
+			Replicas:        100,
 		}
 	}
 	return Params{
@@ -67,6 +81,11 @@ func DefaultParams(quick bool) Params {
 		WatchRate:       200,
 		PgbenchDuration: 10 * time.Second,
 		RunTimeout:      60 * time.Second,
+		SchedNodes:      1000,
+		SchedPods:       10000,
+		SchedClients:    16,
+		ClusterNodes:    100,
+		Replicas:        1000,
 	}
 }
 
@@ -88,6 +107,11 @@ type Options struct {
 	WorkDir string
 	// CommandLine is printed at the top of the output.
 	CommandLine string
+	// ProfileDir, if set, receives a CPU profile of the API server (of
+	// `all`: the whole process) over the first ProfileFor of each timed
+	// scheduler and cluster run, for go tool pprof.
+	ProfileDir string
+	ProfileFor time.Duration
 }
 
 // Select returns the scenarios named in only (all of them when only is
@@ -145,6 +169,7 @@ func Run(ctx context.Context, opt Options, out, progress io.Writer) error {
 	writeHeader(ctx, out, opt)
 
 	var rows []Row
+	var notes []string
 	var failed []string
 	for _, s := range scenarios {
 		if missing := missingNeeds(s, opt); missing != "" {
@@ -152,18 +177,25 @@ func Run(ctx context.Context, opt Options, out, progress io.Writer) error {
 			continue
 		}
 		env := &Env{
-			Params:   opt.Params,
-			Binary:   opt.Binary,
-			Postgres: opt.Postgres,
-			Redis:    opt.Redis,
-			name:     s.Name,
-			dir:      filepath.Join(dir, s.Name),
-			progress: progress,
+			Params:     opt.Params,
+			Binary:     opt.Binary,
+			Postgres:   opt.Postgres,
+			Redis:      opt.Redis,
+			name:       s.Name,
+			dir:        filepath.Join(dir, s.Name),
+			progress:   progress,
+			profileDir: opt.ProfileDir,
+			profileFor: opt.ProfileFor,
 		}
 		start := time.Now()
 		env.Logf("start")
 		err := env.run(ctx, s)
 		rows = append(rows, env.rows...)
+		for _, n := range env.notes {
+			if !slices.Contains(notes, n) {
+				notes = append(notes, n)
+			}
+		}
 		if err != nil {
 			failed = append(failed, s.Name)
 			rows = append(rows, Row{Figure: s.Name, Measured: err.Error(), Verdict: VerdictError})
@@ -177,6 +209,12 @@ func Run(ctx context.Context, opt Options, out, progress io.Writer) error {
 	}
 	fmt.Fprintln(out)
 	writeTable(out, rows)
+	if len(notes) > 0 {
+		fmt.Fprintln(out, "\nnotes:")
+		for _, n := range notes {
+			fmt.Fprintln(out, "- "+n)
+		}
+	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", ctx.Err())
 	}
@@ -206,16 +244,23 @@ type Env struct {
 	Postgres string
 	Redis    string
 
-	name     string
-	dir      string
-	progress io.Writer
-	rows     []Row
-	cleanups []func() error
-	seq      int
+	name       string
+	dir        string
+	progress   io.Writer
+	profileDir string
+	profileFor time.Duration
+	rows       []Row
+	notes      []string
+	cleanups   []func() error
+	seq        int
 }
 
 // Report adds figures to the table.
 func (e *Env) Report(rows ...Row) { e.rows = append(e.rows, rows...) }
+
+// Note adds a note printed under the table (once, however many scenarios
+// add it): how a figure was measured, when the table alone would mislead.
+func (e *Env) Note(text string) { e.notes = append(e.notes, text) }
 
 // Logf writes a progress line prefixed with the scenario's name.
 func (e *Env) Logf(format string, args ...any) {
@@ -226,6 +271,10 @@ func (e *Env) Logf(format string, args ...any) {
 func (e *Env) newDir(prefix string) (string, error) {
 	e.seq++
 	d := filepath.Join(e.dir, fmt.Sprintf("%s-%d", prefix, e.seq))
+	// A --workdir used before holds old data dirs: start afresh.
+	if err := os.RemoveAll(d); err != nil {
+		return "", fmt.Errorf("clear dir: %w", err)
+	}
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return "", fmt.Errorf("create dir: %w", err)
 	}

@@ -113,8 +113,9 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-// TestQuickSQLite runs the tool's quick mode for one scenario against a
-// freshly built minik8s, to show every step works; it asserts no timing.
+// TestQuickSQLite runs the tool's quick mode for the SQLite scenarios
+// against a freshly built minik8s, to show every step works; it asserts no
+// timing.
 func TestQuickSQLite(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "minik8s")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -128,7 +129,7 @@ func TestQuickSQLite(t *testing.T) {
 	var out, progress bytes.Buffer
 	err := Run(ctx, Options{
 		Binary:      bin,
-		Only:        []string{"api-sqlite"},
+		Only:        []string{"api-sqlite", "scheduler-sqlite", "all-sqlite"},
 		Params:      DefaultParams(true),
 		CommandLine: "go test",
 	}, &out, &progress)
@@ -143,6 +144,10 @@ func TestQuickSQLite(t *testing.T) {
 		"| SQLite updates/s, 8 clients ",
 		"| SQLite watch latency p50 / p99, same server ",
 		"| SQLite API server peak RSS ",
+		"| SQLite scheduling throughput, 50 nodes × 500 pods, first create to last bound ",
+		"| SQLite, all with 10 sim nodes: Deployment of 100 → all pods Running ",
+		"| SQLite, all with 10 sim nodes: peak RSS (VmHWM) of the whole all process ",
+		"- `minik8s all` runs with kubelet.sim.startDelay",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &out)
@@ -150,5 +155,52 @@ func TestQuickSQLite(t *testing.T) {
 	}
 	if strings.Contains(out.String(), VerdictError) || strings.Contains(out.String(), "timed out") {
 		t.Errorf("a run failed or timed out:\n%s", &out)
+	}
+}
+
+func TestPodWatchNote(t *testing.T) {
+	w := &podWatch{
+		want: 2, added: map[string]struct{}{}, bound: map[string]struct{}{}, running: map[string]struct{}{},
+		allBound: make(chan struct{}), allRunning: make(chan struct{}),
+	}
+	ev := func(typ, name, node, phase string) *podEvent {
+		e := &podEvent{Type: typ}
+		e.Object.Metadata.Name, e.Object.Spec.NodeName, e.Object.Status.Phase = name, node, phase
+		return e
+	}
+	t0 := time.Unix(100, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	closed := func(c chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	steps := []struct {
+		ev                     *podEvent
+		bound, running         int
+		allBound, allRunning   bool
+		lastBound, lastRunning time.Time
+	}{
+		{ev("ADDED", "a", "", "Pending"), 0, 0, false, false, time.Time{}, time.Time{}},
+		{ev("MODIFIED", "a", "n1", "Pending"), 1, 0, false, false, at(1), time.Time{}},
+		{ev("MODIFIED", "a", "n1", "Pending"), 1, 0, false, false, at(1), time.Time{}}, // a repeat counts once
+		{ev("BOOKMARK", "b", "n1", "Running"), 1, 0, false, false, at(1), time.Time{}}, // not a pod change
+		{ev("ADDED", "b", "n2", "Running"), 2, 1, true, false, at(4), at(4)},
+		{ev("MODIFIED", "a", "n1", "Running"), 2, 2, true, true, at(4), at(5)},
+	}
+	for i, s := range steps {
+		w.note(s.ev, at(i))
+		b, r, lb, lr := w.progress()
+		if b != s.bound || r != s.running || !lb.Equal(s.lastBound) || !lr.Equal(s.lastRunning) ||
+			closed(w.allBound) != s.allBound || closed(w.allRunning) != s.allRunning {
+			t.Errorf("after event %d: bound %d (last %v), running %d (last %v), all bound %v, all running %v; want %+v",
+				i, b, lb, r, lr, closed(w.allBound), closed(w.allRunning), s)
+		}
+	}
+	if n, last := w.created(); n != 2 || !last.Equal(at(4)) {
+		t.Errorf("created = %d, last %v; want 2, %v", n, last, at(4))
 	}
 }

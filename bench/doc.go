@@ -4,10 +4,17 @@
 // Contract:
 //
 //   - The servers measured are separate processes of the minik8s binary
-//     (Env.StartServer), so their CPU time and peak RSS (VmHWM) are their
-//     own. Load comes from this process over loopback HTTPS with keep-alive
-//     connections, one per concurrent client, and no client-side rate limit;
-//     the servers run with the API rate limits and in-flight caps off.
+//     (Env.StartServer for apiserver and all, Env.StartProcess for other
+//     roles such as the scheduler), so their CPU time and peak RSS (VmHWM)
+//     are their own. Load comes from this process over loopback HTTPS with
+//     keep-alive connections, one per concurrent client, and no client-side
+//     rate limit; the servers run with the API rate limits and in-flight
+//     caps off. Every setting the benchmark changes from minik8s's defaults
+//     is in one config file (processConfig) and said in the notes under the
+//     table.
+//   - Times that span components (scheduling, a Deployment becoming
+//     Running) are taken from a watch this process holds: from just before
+//     the first request to the event that completes the work.
 //   - Every run is bounded in count (Params) and in time (Params.RunTimeout):
 //     a slow server makes a run stop early and say so, a stuck one makes it
 //     fail, never hang.
@@ -21,4 +28,7 @@
 //     scenario that cannot finish (a server that does not start, a request
 //     that fails) is reported as ERROR, and Run then returns an error after
 //     printing the table.
+//   - With Options.ProfileDir, each timed scheduler and cluster run also
+//     saves a CPU profile of its API server process (of all of `all`), for
+//     go tool pprof.
 package bench

@@ -30,6 +30,8 @@ func writeHeader(ctx context.Context, w io.Writer, opt Options) {
 	p := opt.Params
 	fmt.Fprintf(w, "params:   %d creates and updates per run, clients %v, %d watched creates at %.0f/s, pgbench %s, run timeout %s\n",
 		p.Creates, p.Clients, p.WatchEvents, p.WatchRate, p.PgbenchDuration, p.RunTimeout)
+	fmt.Fprintf(w, "          scheduler: %d nodes × %d pods created by %d clients; all: %d simulated nodes, a Deployment of %d\n",
+		p.SchedNodes, p.SchedPods, p.SchedClients, p.ClusterNodes, p.Replicas)
 	fmt.Fprintln(w, "method:   each server is its own minik8s process (API rate limits off); load comes from this process over")
 	fmt.Fprintln(w, "          loopback HTTPS/1.1 with keep-alive, one connection per client; latency is per request, as the client sees it")
 }

@@ -2,7 +2,10 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -12,6 +15,10 @@ const (
 	crossWatchP99Target  = 20 * time.Millisecond
 	pgbenchRatioTarget   = 0.60 // Postgres creates/s over pgbench -N TPS…
 	pgbenchRatioAtClient = 8    // …at this many clients
+	schedRateTarget      = 2000 // pods bound per second
+	allRunningSQLite     = 1500 * time.Millisecond
+	allRunningPostgres   = 2500 * time.Millisecond
+	allPeakRSSTarget     = 150 << 20
 )
 
 // Scenarios is the registry, in the order a full run goes through it.
@@ -34,6 +41,42 @@ func Scenarios() []Scenario {
 			Help:  "watch latency across two API servers on one Postgres and one Redis: write via A, watch via B",
 			Needs: []Need{NeedPostgres, NeedRedis},
 			Run:   watchAcrossServers,
+		},
+		{
+			Name: "scheduler-sqlite",
+			Help: "scheduling throughput: apiserver and scheduler processes on SQLite, Node objects without kubelets, pods created as fast as possible",
+			Run:  func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, false) },
+		},
+		{
+			Name:  "scheduler-postgres",
+			Help:  "the scheduler-sqlite figures on a fresh Postgres database",
+			Needs: []Need{NeedPostgres},
+			Run:   func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, true) },
+		},
+		{
+			Name: "deploy-bound",
+			Help: "kubectl apply of a Deployment to every pod bound, on `minik8s all` with simulated nodes (SQLite)",
+			Run:  func(ctx context.Context, env *Env) error { return clusterScenario(ctx, env, clusterRun{kubectl: true}) },
+		},
+		{
+			Name: "all-sqlite",
+			Help: "one `minik8s all` process, simulated nodes, SQLite: a Deployment created through the API to every pod Running, and the process's peak RSS",
+			Run:  func(ctx context.Context, env *Env) error { return clusterScenario(ctx, env, clusterRun{}) },
+		},
+		{
+			Name: "all-sqlite-default-limits",
+			Help: "all-sqlite with the controller manager's default API client rate limit (200/s, burst 400), for reference",
+			Run: func(ctx context.Context, env *Env) error {
+				return clusterScenario(ctx, env, clusterRun{defaultClientLimits: true})
+			},
+		},
+		{
+			Name:  "all-postgres-redis",
+			Help:  "the all-sqlite figures with --store on a fresh Postgres database and --redis",
+			Needs: []Need{NeedPostgres, NeedRedis},
+			Run: func(ctx context.Context, env *Env) error {
+				return clusterScenario(ctx, env, clusterRun{postgres: true})
+			},
 		},
 	}
 }
@@ -188,5 +231,233 @@ func watchAcrossServers(ctx context.Context, env *Env) error {
 	env.Report(Check("Postgres+Redis watch latency p50 / p99, write via A, watch via B",
 		ms(s.Pct(0.5))+" / "+ms(s.Pct(0.99))+" ms"+s.cut(),
 		p99Target(crossWatchP99Target), s.Pct(0.99) <= crossWatchP99Target))
+	return nil
+}
+
+// schedulerScenario measures scheduling throughput through the API: an
+// API server and a scheduler, each its own process, SchedNodes Ready Node
+// objects (no kubelets behind them), then SchedPods pending pods created
+// as fast as SchedClients clients can. The figure is pods bound per second
+// from just before the first create is sent to the last binding seen by a
+// watch, so it is bounded by the creates as much as by the scheduler.
+func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
+	p := env.Params
+	label, opt := "SQLite", ServerOptions{}
+	if onPostgres {
+		label = "Postgres"
+		var err error
+		if opt.Store, err = env.CreateDatabase(ctx); err != nil {
+			return err
+		}
+	}
+	srv, err := env.StartServer(ctx, opt)
+	if err != nil {
+		return err
+	}
+	if _, err := createObjects(ctx, srv, "/api/v1/nodes", p.SchedNodes, 8, p.RunTimeout, func(i int) []byte {
+		return nodeJSON("node-"+strconv.Itoa(i), 110)
+	}); err != nil {
+		return fmt.Errorf("create nodes: %w", err)
+	}
+	sched, err := env.StartProcess("scheduler", "--kubeconfig", srv.Kubeconfig, "--port", "0")
+	if err != nil {
+		return err
+	}
+	// One pod bound means the scheduler leads and its caches are synced.
+	if err := createNamespace(ctx, srv, "bench-probe"); err != nil {
+		return err
+	}
+	if _, err := srv.expect(ctx, http.StatusCreated, http.MethodPost, podsPath("bench-probe"), podJSON("bench-probe", "probe")); err != nil {
+		return err
+	}
+	if err := waitBound(ctx, srv, "bench-probe", "probe", startTimeout); err != nil {
+		return fmt.Errorf("wait for the scheduler: %w%s", err, sched.logTail())
+	}
+	env.Logf("scheduler pid %d binds; %d nodes", sched.PID(), p.SchedNodes)
+
+	const ns = "bench-sched"
+	if err := createNamespace(ctx, srv, ns); err != nil {
+		return err
+	}
+	if err := warmUp(ctx, srv, p.SchedClients); err != nil {
+		return err
+	}
+	w, err := watchPods(ctx, srv, ns, p.SchedPods)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	env.profile(ctx, srv, "apiserver")
+	start := time.Now()
+	cs, err := createObjects(ctx, srv, podsPath(ns), p.SchedPods, p.SchedClients, p.RunTimeout, func(i int) []byte {
+		return podJSON(ns, "pod-"+strconv.Itoa(i))
+	})
+	if err != nil {
+		return fmt.Errorf("create pods: %w", err)
+	}
+	timedOut, err := w.wait(ctx, w.allBound, start.Add(p.RunTimeout), sched, srv.Process)
+	if err != nil {
+		return err
+	}
+	bound, _, last, _ := w.progress()
+	elapsed := last.Sub(start)
+	rate := 0.0
+	if bound > 0 && elapsed > 0 {
+		rate = float64(bound) / elapsed.Seconds()
+	}
+	env.Logf("%d pods created in %s (%s), %d bound in %s: %s", cs.N, cs.Elapsed.Round(time.Millisecond), perSecond(cs.Rate()),
+		bound, elapsed.Round(time.Millisecond), perSecond(rate))
+	measured := fmt.Sprintf("%.0f pods/s (%d in %s)", rate, bound, seconds(elapsed))
+	if timedOut {
+		measured += fmt.Sprintf(" (timed out after %d of %d bound)", bound, p.SchedPods)
+	}
+	env.Report(
+		Check(fmt.Sprintf("%s scheduling throughput, %d nodes × %d pods, first create to last bound", label, p.SchedNodes, p.SchedPods),
+			measured, fmt.Sprintf("≥ %d pods/s", schedRateTarget), !timedOut && rate >= schedRateTarget),
+		Info(fmt.Sprintf("%s pod creates/s meanwhile, %s", label, clients(p.SchedClients)), perSecond(cs.Rate())+cs.cut()),
+	)
+	srss, err := sched.PeakRSS()
+	if err != nil {
+		return err
+	}
+	arss, err := srv.PeakRSS()
+	if err != nil {
+		return err
+	}
+	env.Report(Info(label+" scheduler / API server peak RSS", mib(srss)+" / "+mib(arss)))
+	return nil
+}
+
+// clusterRun says which clusterScenario to run.
+type clusterRun struct {
+	// kubectl creates the Deployment with kubectl apply (else through the
+	// API) and stops the clock when every pod is bound (else Running).
+	kubectl bool
+	// postgres runs `all` on a fresh Postgres database and Redis.
+	postgres bool
+	// defaultClientLimits keeps the controller manager's default client
+	// rate limit; the figure is then reported without a target.
+	defaultClientLimits bool
+}
+
+// clusterScenario starts one `minik8s all` process with ClusterNodes
+// simulated nodes, waits for them to be Ready and for the scheduler and
+// controller manager to lead, then creates a Deployment of Replicas pods
+// and times, from just before the create, the last pod bound and the last
+// pod Running as a watch sees them. It reports the process's peak RSS.
+func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
+	p := env.Params
+	label := "SQLite"
+	opt := ServerOptions{Role: "all", Args: []string{"--nodes", strconv.Itoa(p.ClusterNodes), "--runtime", "sim"},
+		DefaultClientLimits: run.defaultClientLimits}
+	if run.postgres {
+		label = "Postgres+Redis"
+		var err error
+		if opt.Store, err = env.CreateDatabase(ctx); err != nil {
+			return err
+		}
+		opt.Redis = env.Redis
+	}
+	env.Note("`minik8s all` runs with kubelet.sim.startDelay and startJitter 0 (defaults 100 ms + up to 200 ms, " +
+		"which mimic a container runtime) and, except in all-sqlite-default-limits, controllerManager.kubeAPIQPS/Burst " +
+		"5000 (defaults 200/400, which alone hold 1000 pod creates to about 3 s); times start just before the Deployment " +
+		"is created, once every node is Ready and the scheduler and controller manager lead.")
+	srv, err := env.StartServer(ctx, opt)
+	if err != nil {
+		return err
+	}
+	if err := waitNodesReady(ctx, srv, p.ClusterNodes, p.RunTimeout); err != nil {
+		return err
+	}
+	if err := waitLeaders(ctx, srv, p.RunTimeout, "kube-scheduler", "kube-controller-manager"); err != nil {
+		return err
+	}
+	env.Logf("%d nodes Ready, scheduler and controller manager lead", p.ClusterNodes)
+
+	const ns = "bench-deploy"
+	if err := createNamespace(ctx, srv, ns); err != nil {
+		return err
+	}
+	w, err := watchPods(ctx, srv, ns, p.Replicas)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	manifest := deploymentJSON(ns, "web", p.Replicas)
+	how := "through the API"
+	env.profile(ctx, srv, "all")
+	cpu0, err := srv.CPUTime()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if run.kubectl {
+		how = "kubectl apply"
+		err = kubectlApply(ctx, srv, manifest)
+		if errors.Is(err, errNoKubectl) {
+			how = "through the API (no kubectl on PATH)"
+			_, err = srv.expect(ctx, http.StatusCreated, http.MethodPost, "/apis/apps/v1/namespaces/"+ns+"/deployments", manifest)
+		}
+	} else {
+		_, err = srv.expect(ctx, http.StatusCreated, http.MethodPost, "/apis/apps/v1/namespaces/"+ns+"/deployments", manifest)
+	}
+	if err != nil {
+		return fmt.Errorf("create deployment: %w", err)
+	}
+	created := time.Since(start)
+	all := w.allRunning
+	if run.kubectl {
+		all = w.allBound
+	}
+	timedOut, err := w.wait(ctx, all, start.Add(p.RunTimeout), srv.Process)
+	if err != nil {
+		return err
+	}
+	sampled := time.Now()
+	cpu1, err := srv.CPUTime()
+	if err != nil {
+		return err
+	}
+	bound, running, lastBound, lastRunning := w.progress()
+	added, lastAdded := w.created()
+	env.Logf("created %s in %s; %d pods created after %s, %d bound after %s, %d Running after %s", how, created.Round(time.Millisecond),
+		added, lastAdded.Sub(start).Round(time.Millisecond), bound, lastBound.Sub(start).Round(time.Millisecond),
+		running, lastRunning.Sub(start).Round(time.Millisecond))
+	env.Logf("timeline (first, p10, p50, p90, last): %s", w.timeline(start))
+	env.Logf("CPU time of all: %s in the %s to the last pod", cpu1-cpu0, sampled.Sub(start).Round(time.Millisecond))
+	rss, err := srv.PeakRSS()
+	if err != nil {
+		return err
+	}
+	where := fmt.Sprintf("%s, all with %d sim nodes", label, p.ClusterNodes)
+	if run.kubectl {
+		measured := seconds(lastBound.Sub(start)) + fmt.Sprintf(" (kubectl returned after %s)", seconds(created))
+		if timedOut {
+			measured += fmt.Sprintf(" (timed out after %d of %d bound)", bound, p.Replicas)
+		}
+		env.Report(Info(fmt.Sprintf("%s: %s of a %d-replica Deployment → all pods bound", where, how, p.Replicas), measured))
+		return nil
+	}
+	target := allRunningSQLite
+	if run.postgres {
+		target = allRunningPostgres
+	}
+	measured := seconds(lastRunning.Sub(start))
+	if timedOut {
+		measured += fmt.Sprintf(" (timed out after %d of %d Running)", running, p.Replicas)
+	}
+	if run.defaultClientLimits {
+		env.Report(Info(fmt.Sprintf("%s, controller manager's default client limits: Deployment of %d → all pods Running", where, p.Replicas), measured))
+		return nil
+	}
+	env.Report(
+		Check(fmt.Sprintf("%s: Deployment of %d → all pods Running", where, p.Replicas),
+			measured, fmt.Sprintf("≤ %s", seconds(target)), !timedOut && lastRunning.Sub(start) <= target),
+		Info(fmt.Sprintf("%s: Deployment of %d → all pods bound", where, p.Replicas), seconds(lastBound.Sub(start))),
+		Check(fmt.Sprintf("%s: peak RSS (VmHWM) of the whole all process", where), mib(rss), "≤ "+mib(allPeakRSSTarget), rss <= allPeakRSSTarget),
+	)
+	if !run.postgres {
+		env.Report(Info("reference: real Kubernetes 1.37 + KWOK, same work on this machine", "7.7 s median, ~830 MiB"))
+	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,15 +20,40 @@ import (
 	"github.com/minik8s/minik8s/kubeconfig"
 )
 
-// serverConfig is the config file every measured server gets: the
-// per-user rate limit and the in-flight caps would otherwise cap the
-// figures, since all the load comes from one admin token.
-const serverConfig = `apiserver:
+// processConfig is the config file every process started by the
+// benchmark gets. The per-user rate limit and the in-flight caps would
+// otherwise cap the figures, since all the load comes from one admin
+// token. The scheduler's, controller manager's and kubelets' own ports
+// are off or picked freely, so that runs do not collide with anything
+// else on the machine; simulated containers start at once (the default
+// adds 100-300 ms per pod to mimic a real runtime, which would only
+// measure that delay). Unless defaultClientLimits, the controller
+// manager's API client may send 5000 requests/s instead of its default
+// 200 (burst 400), which alone would hold a 1000-pod ReplicaSet to about
+// 3 s.
+func processConfig(defaultClientLimits bool) string {
+	cm := `controllerManager:
+  port: 0
+`
+	if !defaultClientLimits {
+		cm += `  kubeAPIQPS: 5000
+  kubeAPIBurst: 5000
+`
+	}
+	return `apiserver:
   limits:
     qps: 0
     maxInFlight: 0
     maxMutatingInFlight: 0
+scheduler:
+  port: 0
+` + cm + `kubelet:
+  port: 0
+  sim:
+    startDelay: 0s
+    startJitter: 0s
 `
+}
 
 // startTimeout bounds how long a server may take to become ready.
 const startTimeout = 30 * time.Second
@@ -42,21 +68,79 @@ type ServerOptions struct {
 	Redis string
 	// Args are more flags of the role.
 	Args []string
+	// DefaultClientLimits keeps the controller manager's default API
+	// client rate limit (see processConfig).
+	DefaultClientLimits bool
 }
 
-// Server is a minik8s process started by the benchmark, listening on a
-// loopback port of its choosing. Its methods are safe for concurrent use.
-type Server struct {
-	// URL is the API server's base URL, Token the admin bearer token.
-	URL   string
-	Token string
-	// DataDir holds its data, its kubeconfig and its log (server.log).
+// Process is a minik8s process started by the benchmark, with its own
+// data dir holding its config and its log (process.log). Its methods are
+// safe for concurrent use.
+type Process struct {
+	// Role is its subcommand; DataDir its data dir.
+	Role    string
 	DataDir string
 
 	cmd  *exec.Cmd
-	http *http.Client
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit status, once done is closed
+	// beforeStop runs before SIGTERM (a server closes its idle connections).
+	beforeStop func()
+}
+
+// StartProcess starts `minik8s ... role args...` in a fresh data dir with
+// the benchmark's config file (processConfig(false)) and log level warn.
+// The process is stopped when the scenario ends. It does not wait for
+// anything: the caller knows what "ready" means for the role.
+func (e *Env) StartProcess(role string, args ...string) (*Process, error) {
+	return e.startProcess(processConfig(false), role, args...)
+}
+
+func (e *Env) startProcess(config, role string, args ...string) (*Process, error) {
+	dir, err := e.newDir(role)
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "bench-config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		return nil, fmt.Errorf("write config: %w", err)
+	}
+	logFile, err := os.Create(filepath.Join(dir, "process.log"))
+	if err != nil {
+		return nil, fmt.Errorf("create log: %w", err)
+	}
+	defer logFile.Close() // the child has its own descriptor
+	cmd := exec.Command(e.Binary, append([]string{"--config", cfgPath, "--data-dir", dir, "--log-level", "warn", role}, args...)...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", role, err)
+	}
+	p := &Process{Role: role, DataDir: dir, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	e.onCleanup(func() error {
+		t := time.Now()
+		err := p.Stop()
+		e.Logf("%s pid %d stopped in %s", role, p.PID(), time.Since(t).Round(time.Millisecond))
+		return err
+	})
+	return p, nil
+}
+
+// Server is a minik8s process serving the API (apiserver or all),
+// listening on a loopback port of its choosing. Its methods are safe for
+// concurrent use.
+type Server struct {
+	*Process
+	// URL is the API server's base URL, Token the admin bearer token.
+	URL   string
+	Token string
+	// Kubeconfig is the admin kubeconfig it wrote.
+	Kubeconfig string
+
+	http *http.Client
 }
 
 // StartServer starts a minik8s server in a fresh data dir and waits until
@@ -65,44 +149,25 @@ func (e *Env) StartServer(ctx context.Context, opt ServerOptions) (*Server, erro
 	if opt.Role == "" {
 		opt.Role = "apiserver"
 	}
-	dir, err := e.newDir(opt.Role)
-	if err != nil {
-		return nil, err
-	}
-	cfgPath := filepath.Join(dir, "bench-config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(serverConfig), 0o600); err != nil {
-		return nil, fmt.Errorf("write server config: %w", err)
-	}
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, fmt.Errorf("create server log: %w", err)
-	}
-	defer logFile.Close() // the child has its own descriptor
-	args := []string{"--config", cfgPath, "--data-dir", dir, "--log-level", "warn",
-		opt.Role, "--listen", "127.0.0.1:0"}
+	args := []string{"--listen", "127.0.0.1:0"}
 	if opt.Store != "" {
 		args = append(args, "--store", opt.Store)
 	}
 	if opt.Redis != "" {
 		args = append(args, "--redis", opt.Redis)
 	}
-	args = append(args, opt.Args...)
-	cmd := exec.Command(e.Binary, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", opt.Role, err)
+	p, err := e.startProcess(processConfig(opt.DefaultClientLimits), opt.Role, append(args, opt.Args...)...)
+	if err != nil {
+		return nil, err
 	}
-	s := &Server{DataDir: dir, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		s.err = cmd.Wait()
-		close(s.done)
-	}()
-	e.onCleanup(func() error {
-		t := time.Now()
-		err := s.Stop()
-		e.Logf("%s pid %d stopped in %s", opt.Role, s.PID(), time.Since(t).Round(time.Millisecond))
-		return err
-	})
+	s := &Server{Process: p, Kubeconfig: filepath.Join(p.DataDir, "kubeconfig")}
+	// A connection the transport dialled but never used counts as active
+	// for 5 s in net/http's Shutdown: close ours so the stop is prompt.
+	p.beforeStop = func() {
+		if s.http != nil {
+			s.http.CloseIdleConnections()
+		}
+	}
 	if err := s.waitReady(ctx); err != nil {
 		return nil, fmt.Errorf("start %s: %w%s", opt.Role, err, s.logTail())
 	}
@@ -126,9 +191,8 @@ func describeStore(opt ServerOptions) string {
 func (s *Server) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	path := filepath.Join(s.DataDir, "kubeconfig")
 	for s.URL == "" {
-		if kc, err := kubeconfig.Load(path); err == nil {
+		if kc, err := kubeconfig.Load(s.Kubeconfig); err == nil {
 			r, err := kc.Resolve()
 			if err != nil {
 				return fmt.Errorf("read kubeconfig: %w", err)
@@ -161,10 +225,10 @@ func (s *Server) waitReady(ctx context.Context) error {
 }
 
 // pause waits a little, failing if the process exited or ctx is done.
-func (s *Server) pause(ctx context.Context) error {
+func (p *Process) pause(ctx context.Context) error {
 	select {
-	case <-s.done:
-		return fmt.Errorf("process exited: %v", s.err)
+	case <-p.done:
+		return fmt.Errorf("process exited: %v", p.err)
 	case <-ctx.Done():
 		return fmt.Errorf("not ready: %w", ctx.Err())
 	case <-time.After(20 * time.Millisecond):
@@ -172,59 +236,67 @@ func (s *Server) pause(ctx context.Context) error {
 	}
 }
 
-// logTail is the end of the server's log, for error messages.
-func (s *Server) logTail() string {
-	b, err := os.ReadFile(filepath.Join(s.DataDir, "server.log"))
+// logTail is the end of the process's log, for error messages.
+func (p *Process) logTail() string {
+	b, err := os.ReadFile(filepath.Join(p.DataDir, "process.log"))
 	if err != nil || len(b) == 0 {
 		return ""
 	}
 	if len(b) > 1000 {
 		b = b[len(b)-1000:]
 	}
-	return "; server log ends: " + strings.TrimSpace(string(b))
+	return "; log ends: " + strings.TrimSpace(string(b))
 }
 
-// PID is the server's process id.
-func (s *Server) PID() int { return s.cmd.Process.Pid }
+// PID is the process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
 
-// PeakRSS is the server's peak resident set size so far (VmHWM), in bytes.
-// It fails once the process has exited.
-func (s *Server) PeakRSS() (int64, error) {
-	kb, err := procStatusKB(fmt.Sprintf("/proc/%d/status", s.PID()), "VmHWM")
+// PeakRSS is the process's peak resident set size so far (VmHWM), in
+// bytes. It fails once the process has exited.
+func (p *Process) PeakRSS() (int64, error) {
+	kb, err := procStatusKB(fmt.Sprintf("/proc/%d/status", p.PID()), "VmHWM")
 	if err != nil {
-		return 0, fmt.Errorf("read peak RSS: %w", err)
+		return 0, fmt.Errorf("read peak RSS of %s: %w", p.Role, err)
 	}
 	return kb << 10, nil
 }
 
-// Stop asks the server to shut down (SIGTERM) and waits for it, killing it
-// after 10 s. It returns an error if the server did not exit cleanly; it
-// may be called more than once.
-func (s *Server) Stop() error {
+// Exited returns an error if the process has exited, nil while it runs.
+func (p *Process) Exited() error {
 	select {
-	case <-s.done:
-		return s.exitErr()
+	case <-p.done:
+		return fmt.Errorf("%s pid %d exited: %v%s", p.Role, p.PID(), p.err, p.logTail())
 	default:
-	}
-	// A connection the transport dialled but never used counts as active
-	// for 5 s in net/http's Shutdown: close ours so the stop is prompt.
-	if s.http != nil {
-		s.http.CloseIdleConnections()
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-		return s.exitErr()
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		return fmt.Errorf("server pid %d did not stop within 10s of SIGTERM; killed", s.PID())
+		return nil
 	}
 }
 
-func (s *Server) exitErr() error {
-	if s.err != nil {
-		return fmt.Errorf("server pid %d: %w%s", s.PID(), s.err, s.logTail())
+// Stop asks the process to shut down (SIGTERM) and waits for it, killing
+// it after 20 s. It returns an error if it did not exit cleanly; it may be
+// called more than once.
+func (p *Process) Stop() error {
+	select {
+	case <-p.done:
+		return p.exitErr()
+	default:
+	}
+	if p.beforeStop != nil {
+		p.beforeStop()
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return p.exitErr()
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return fmt.Errorf("%s pid %d did not stop within 20s of SIGTERM; killed", p.Role, p.PID())
+	}
+}
+
+func (p *Process) exitErr() error {
+	if p.err != nil {
+		return fmt.Errorf("%s pid %d: %w%s", p.Role, p.PID(), p.err, p.logTail())
 	}
 	return nil
 }
@@ -277,4 +349,25 @@ func (s *Server) expect(ctx context.Context, code int, method, path string, body
 		return nil, fmt.Errorf("%s %s: got %d, want %d: %s", method, path, got, code, bytes.TrimSpace(b))
 	}
 	return b, nil
+}
+
+// CPUTime is the user plus system CPU time the process has used so far,
+// from /proc/PID/stat (in clock ticks of 10 ms).
+func (p *Process) CPUTime() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.PID()))
+	if err != nil {
+		return 0, fmt.Errorf("read CPU time of %s: %w", p.Role, err)
+	}
+	// The command name (field 2) may hold spaces: count from after it.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("read CPU time of %s: short /proc stat", p.Role)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("read CPU time of %s: %w", p.Role, err)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }

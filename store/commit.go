@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -128,7 +129,12 @@ func (s *SQLStore) commit(batch []*request) {
 	err := s.wdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		changes = changes[:0]
 		var revs []int64
-		if err := tx.Raw(s.lockRevision).Scan(&revs).Error; err != nil {
+		if err := queryRows(tx, func(r *sql.Rows) error {
+			var rev int64
+			err := r.Scan(&rev)
+			revs = append(revs, rev)
+			return err
+		}, s.lockRevision); err != nil {
 			return fmt.Errorf("lock revision: %w", err)
 		}
 		if len(revs) != 1 {
@@ -259,10 +265,15 @@ func (b *applier) update(r *Record, expectRV, rev int64) (*Record, error) {
 		}
 	}
 	var uids []string
-	err := b.tx.Raw(`UPDATE objects SET resource_version = ?, value = ?
+	err := queryRows(b.tx, func(r *sql.Rows) error {
+		var uid string
+		err := r.Scan(&uid)
+		uids = append(uids, uid)
+		return err
+	}, `UPDATE objects SET resource_version = ?, value = ?
 		WHERE resource = ? AND namespace = ? AND name = ? AND resource_version = ?
 		RETURNING uid`,
-		rev, nonNil(r.Value), r.Resource, r.Namespace, r.Name, expectRV).Scan(&uids).Error
+		rev, nonNil(r.Value), r.Resource, r.Namespace, r.Name, expectRV)
 	if err != nil {
 		return nil, fmt.Errorf("update object: %w", err)
 	}
@@ -291,26 +302,37 @@ func (b *applier) delete(k Key, expectRV, rev int64) (*Record, error) {
 		q += ` AND resource_version = ?`
 		args = append(args, expectRV)
 	}
-	var gone []struct {
-		UID   string `gorm:"column:uid"`
-		Value []byte `gorm:"column:value"`
+	type row struct {
+		uid   string
+		value []byte
 	}
-	if err := b.tx.Raw(q+` RETURNING uid, value`, args...).Scan(&gone).Error; err != nil {
+	var gone []row
+	if err := queryRows(b.tx, func(r *sql.Rows) error {
+		var g row
+		err := r.Scan(&g.uid, &g.value)
+		gone = append(gone, g)
+		return err
+	}, q+` RETURNING uid, value`, args...); err != nil {
 		return nil, fmt.Errorf("delete object: %w", err)
 	}
 	if len(gone) == 0 {
 		return nil, b.miss(k)
 	}
 	b.known[k] = keyState{exists: false}
-	return &Record{Key: k, UID: gone[0].UID, ResourceVersion: rev, Value: gone[0].Value}, nil
+	return &Record{Key: k, UID: gone[0].uid, ResourceVersion: rev, Value: gone[0].value}, nil
 }
 
 // miss tells why a conditional write touched no row: ErrNotFound or
 // ErrConflict.
 func (b *applier) miss(k Key) error {
 	var rvs []int64
-	err := b.tx.Raw(`SELECT resource_version FROM objects WHERE resource = ? AND namespace = ? AND name = ?`,
-		k.Resource, k.Namespace, k.Name).Scan(&rvs).Error
+	err := queryRows(b.tx, func(r *sql.Rows) error {
+		var rv int64
+		err := r.Scan(&rv)
+		rvs = append(rvs, rv)
+		return err
+	}, `SELECT resource_version FROM objects WHERE resource = ? AND namespace = ? AND name = ?`,
+		k.Resource, k.Namespace, k.Name)
 	if err != nil {
 		return fmt.Errorf("read object: %w", err)
 	}
@@ -320,6 +342,25 @@ func (b *applier) miss(k Key) error {
 	}
 	b.known[k] = keyState{exists: true, rv: rvs[0]}
 	return ErrConflict
+}
+
+// queryRows runs a statement that returns rows in the batch's transaction
+// and calls scan for each row. It reads the rows itself because GORM's
+// Scan, even with logging off, renders every statement with its arguments
+// spelled out for a trace recorder: for an update, a quoted copy of the
+// whole object, on every write.
+func queryRows(tx *gorm.DB, scan func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := tx.Raw(query, args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // insertChanges writes a batch's changes to the change log in one

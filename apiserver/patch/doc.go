@@ -17,5 +17,8 @@
 // result is always a JSON object; checking it against the type is the
 // caller's job.
 //
-// Everything here is pure and safe for concurrent use.
+// MergeInto applies a merge patch to an already decoded object, with the
+// same result, for callers that hold the object decoded anyway; it
+// modifies its arguments. Everything else here is pure, and all of it is
+// safe for concurrent use on distinct arguments.
 package patch

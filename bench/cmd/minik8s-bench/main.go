@@ -37,10 +37,17 @@ func run(args []string) error {
 		rate    = fs.Float64("watch-rate", 0, "creates per second while timing the watch (default 200)")
 		pgbench = fs.Duration("pgbench-duration", 0, "length of each pgbench run (default 10s, 2s with --quick)")
 		timeout = fs.Duration("run-timeout", 0, "bound on each run (default 60s, 10s with --quick)")
+		sNodes  = fs.Int("sched-nodes", 0, "Node objects of the scheduler runs (default 1000, 50 with --quick)")
+		sPods   = fs.Int("sched-pods", 0, "pods of the scheduler runs (default 10000, 500 with --quick)")
+		sClient = fs.Int("sched-clients", 0, "concurrent clients creating the scheduler runs' pods (default 16, 8 with --quick)")
+		cNodes  = fs.Int("cluster-nodes", 0, "simulated nodes of the `all` runs (default 100, 10 with --quick)")
+		reps    = fs.Int("replicas", 0, "replicas of the `all` runs' Deployment (default 1000, 100 with --quick)")
 	)
 	fs.StringVar(&opt.Binary, "bin", "./minik8s", "the minik8s binary to measure")
 	fs.StringVar(&opt.Postgres, "postgres", os.Getenv("MINIK8S_TEST_POSTGRES"), "Postgres URL; the benchmark creates and drops databases on its server (default $MINIK8S_TEST_POSTGRES; empty skips Postgres scenarios)")
 	fs.StringVar(&opt.Redis, "redis", os.Getenv("MINIK8S_TEST_REDIS"), "Redis URL (default $MINIK8S_TEST_REDIS; empty skips Redis scenarios)")
+	fs.StringVar(&opt.ProfileDir, "cpuprofile-dir", "", "write a CPU profile of the API server (the whole process for `all`) over each timed scheduler and cluster run to this dir")
+	fs.DurationVar(&opt.ProfileFor, "cpuprofile-for", 5*time.Second, "length of each CPU profile")
 	fs.StringVar(&opt.WorkDir, "workdir", "", "keep the servers' data dirs and logs here (default: a temporary dir, removed)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -50,7 +57,7 @@ func run(args []string) error {
 	}
 	if *list {
 		for _, s := range bench.Scenarios() {
-			fmt.Printf("%-14s %s\n", s.Name, s.Help)
+			fmt.Printf("%-26s %s\n", s.Name, s.Help)
 		}
 		return nil
 	}
@@ -81,7 +88,20 @@ func run(args []string) error {
 	if *timeout > 0 {
 		p.RunTimeout = *timeout
 	}
+	for _, f := range []struct {
+		flag int
+		dst  *int
+	}{{*sNodes, &p.SchedNodes}, {*sPods, &p.SchedPods}, {*sClient, &p.SchedClients}, {*cNodes, &p.ClusterNodes}, {*reps, &p.Replicas}} {
+		if f.flag > 0 {
+			*f.dst = f.flag
+		}
+	}
 	opt.Params = p
+	if opt.ProfileDir != "" {
+		if err := os.MkdirAll(opt.ProfileDir, 0o755); err != nil {
+			return fmt.Errorf("--cpuprofile-dir: %w", err)
+		}
+	}
 	if *only != "" {
 		opt.Only = strings.Split(*only, ",")
 	}

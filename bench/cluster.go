@@ -1,0 +1,325 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// nodeJSON is a Ready node as a kubelet registers it, with room for
+// maxPods small pods; no kubelet backs it.
+func nodeJSON(name string, maxPods int) []byte {
+	res := fmt.Sprintf(`{"cpu":"32","memory":"128Gi","pods":"%d"}`, maxPods)
+	now := time.Now().UTC().Format(time.RFC3339)
+	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Node","metadata":{"name":%q,"labels":{"kubernetes.io/hostname":%q,"kubernetes.io/os":"linux"}},`+
+		`"status":{"capacity":%s,"allocatable":%s,"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady",`+
+		`"message":"bench node","lastHeartbeatTime":%q,"lastTransitionTime":%q}]}}`, name, name, res, res, now, now)
+}
+
+// deploymentJSON is a Deployment of replicas small pods labelled app=name.
+func deploymentJSON(ns, name string, replicas int) []byte {
+	return fmt.Appendf(nil, `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"namespace":%q},`+
+		`"spec":{"replicas":%d,"selector":{"matchLabels":{"app":%q}},"template":{"metadata":{"labels":{"app":%q}},`+
+		`"spec":{"containers":[{"name":"app","image":"registry.k8s.io/pause:3.10",`+
+		`"resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}}}`, name, ns, replicas, name, name)
+}
+
+// podEvent is the part of a pod watch event the benchmark reads.
+type podEvent struct {
+	Type   string `json:"type"`
+	Object struct {
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Spec struct {
+			NodeName string `json:"nodeName"`
+		} `json:"spec"`
+		Status struct {
+			Phase string `json:"phase"`
+		} `json:"status"`
+	} `json:"object"`
+}
+
+// podWatch follows the pods of one namespace through a watch and notes
+// when each pod was first seen bound to a node and first seen Running.
+// Its methods are safe for concurrent use.
+type podWatch struct {
+	want   int
+	cancel context.CancelFunc
+	ended  chan struct{} // closed when the stream ends
+	err    error         // why it ended, once ended is closed
+
+	mu          sync.Mutex
+	added       map[string]struct{}
+	lastAdded   time.Time
+	times       [3][]time.Time // when pods were first seen, bound, Running
+	bound       map[string]struct{}
+	running     map[string]struct{}
+	lastBound   time.Time
+	lastRunning time.Time
+	allBound    chan struct{} // closed when want pods are bound
+	allRunning  chan struct{} // closed when want pods are Running
+}
+
+// watchPods opens a watch on the pods of namespace ns, which should be
+// empty, and follows it until ctx ends or stop is called; want is the
+// number of pods whose binding and Running phase the waits expect.
+func watchPods(ctx context.Context, s *Server, ns string, want int) (*podWatch, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	resp, err := s.send(ctx, http.MethodGet, podsPath(ns)+"?watch=true", nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("open watch: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("open watch: status %d", resp.StatusCode)
+	}
+	w := &podWatch{
+		want: want, cancel: cancel, ended: make(chan struct{}),
+		added: make(map[string]struct{}, want), bound: make(map[string]struct{}, want), running: make(map[string]struct{}, want),
+		allBound: make(chan struct{}), allRunning: make(chan struct{}),
+	}
+	go func() {
+		defer close(w.ended)
+		defer resp.Body.Close()
+		dec := json.NewDecoder(resp.Body)
+		for {
+			var ev podEvent
+			if err := dec.Decode(&ev); err != nil {
+				w.err = err
+				return
+			}
+			w.note(&ev, time.Now())
+		}
+	}()
+	return w, nil
+}
+
+func (w *podWatch) note(ev *podEvent, at time.Time) {
+	if ev.Type != "ADDED" && ev.Type != "MODIFIED" {
+		return
+	}
+	name := ev.Object.Metadata.Name
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.added[name]; !ok {
+		w.added[name] = struct{}{}
+		w.lastAdded = at
+		w.times[0] = append(w.times[0], at)
+	}
+	if _, ok := w.bound[name]; !ok && ev.Object.Spec.NodeName != "" {
+		w.bound[name] = struct{}{}
+		w.lastBound = at
+		w.times[1] = append(w.times[1], at)
+		if len(w.bound) == w.want {
+			close(w.allBound)
+		}
+	}
+	if _, ok := w.running[name]; !ok && ev.Object.Status.Phase == "Running" {
+		w.running[name] = struct{}{}
+		w.lastRunning = at
+		w.times[2] = append(w.times[2], at)
+		if len(w.running) == w.want {
+			close(w.allRunning)
+		}
+	}
+}
+
+// stop closes the watch.
+func (w *podWatch) stop() { w.cancel(); <-w.ended }
+
+// progress is how many pods were seen bound and Running, and when the
+// last of each was seen.
+func (w *podWatch) progress() (bound, running int, lastBound, lastRunning time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.bound), len(w.running), w.lastBound, w.lastRunning
+}
+
+// timeline describes, for the progress log, when the first, the 10th,
+// 50th and 90th percentile and the last pod were seen created, bound and
+// Running, in seconds after start.
+func (w *podWatch) timeline(start time.Time) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var b strings.Builder
+	for i, what := range []string{"created", "bound", "Running"} {
+		ts := w.times[i]
+		if len(ts) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s %d:", what, len(ts))
+		for _, q := range []float64{0, 0.1, 0.5, 0.9, 1} {
+			k := min(int(q*float64(len(ts))), len(ts)-1)
+			fmt.Fprintf(&b, " %.2f", ts[k].Sub(start).Seconds())
+		}
+		b.WriteString("; ")
+	}
+	return strings.TrimSuffix(b.String(), "; ")
+}
+
+// created is how many pods were seen, and when the last new one was.
+func (w *podWatch) created() (int, time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.added), w.lastAdded
+}
+
+// wait waits until all (w.allBound or w.allRunning) is closed, the
+// deadline passes (reported as timedOut, not an error), or the stream or
+// a process fails.
+func (w *podWatch) wait(ctx context.Context, all <-chan struct{}, deadline time.Time, procs ...*Process) (timedOut bool, err error) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-all:
+			return false, nil
+		case <-timer.C:
+			return true, nil
+		case <-w.ended:
+			return false, fmt.Errorf("pod watch ended: %v", w.err)
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-tick.C:
+			for _, p := range procs {
+				if err := p.Exited(); err != nil {
+					return false, err
+				}
+			}
+		}
+	}
+}
+
+// createObjects POSTs n objects made by body(i) to path with clients
+// concurrent clients, failing on the first error.
+func createObjects(ctx context.Context, s *Server, path string, n, clients int, timeout time.Duration, body func(i int) []byte) (Sample, error) {
+	return drive(ctx, n, clients, timeout, func(ctx context.Context, i int) error {
+		_, err := s.expect(ctx, http.StatusCreated, http.MethodPost, path, body(i))
+		return err
+	})
+}
+
+// waitNodesReady waits until n nodes report Ready=True.
+func waitNodesReady(ctx context.Context, s *Server, n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var list struct {
+		Items []struct {
+			Status struct {
+				Conditions []struct {
+					Type, Status string
+				} `json:"conditions"`
+			} `json:"status"`
+		} `json:"items"`
+	}
+	ready := 0
+	for time.Now().Before(deadline) {
+		b, err := s.expect(ctx, http.StatusOK, http.MethodGet, "/api/v1/nodes", nil)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &list); err != nil {
+			return fmt.Errorf("decode nodes: %w", err)
+		}
+		ready = 0
+		for _, it := range list.Items {
+			for _, c := range it.Status.Conditions {
+				if c.Type == "Ready" && c.Status == "True" {
+					ready++
+				}
+			}
+		}
+		if ready >= n {
+			return nil
+		}
+		if err := s.pause(ctx); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%d of %d nodes Ready after %s", ready, n, timeout)
+}
+
+// waitLeaders waits until each named Lease in kube-system has a holder:
+// the leader-elected roles (scheduler, controller manager) are acting.
+func waitLeaders(ctx context.Context, s *Server, timeout time.Duration, leases ...string) error {
+	deadline := time.Now().Add(timeout)
+	for _, name := range leases {
+		for {
+			code, b, err := s.Do(ctx, http.MethodGet, "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/"+name, nil)
+			if err != nil {
+				return err
+			}
+			var l struct {
+				Spec struct {
+					HolderIdentity string `json:"holderIdentity"`
+				} `json:"spec"`
+			}
+			if code == http.StatusOK && json.Unmarshal(b, &l) == nil && l.Spec.HolderIdentity != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("lease kube-system/%s has no holder after %s", name, timeout)
+			}
+			if err := s.pause(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// waitBound waits until pod ns/name is bound to a node.
+func waitBound(ctx context.Context, s *Server, ns, name string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		b, err := s.expect(ctx, http.StatusOK, http.MethodGet, podsPath(ns)+"/"+name, nil)
+		if err != nil {
+			return err
+		}
+		var p podEvent
+		if err := json.Unmarshal(b, &p.Object); err != nil {
+			return fmt.Errorf("decode pod: %w", err)
+		}
+		if p.Object.Spec.NodeName != "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pod %s/%s not bound after %s", ns, name, timeout)
+		}
+		if err := s.pause(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// kubectlApply runs `kubectl apply -f -` with manifest against s, if
+// kubectl is on PATH; it returns errNoKubectl otherwise.
+func kubectlApply(ctx context.Context, s *Server, manifest []byte) error {
+	bin, err := exec.LookPath("kubectl")
+	if err != nil {
+		return errNoKubectl
+	}
+	cmd := exec.CommandContext(ctx, bin, "--kubeconfig", s.Kubeconfig, "apply", "-f", "-")
+	cmd.Stdin = bytes.NewReader(manifest)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("kubectl apply: %w: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+var errNoKubectl = errors.New("kubectl not found on PATH")
+
+// seconds formats d in seconds with two decimals.
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + " s" }
