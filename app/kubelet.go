@@ -80,12 +80,12 @@ const perNodeRecorders = 10
 // returns the functions to run (the kubelet and its event recorders) and
 // which runtime it picked and why, for the start-up log. It reads the
 // kubeconfig, so the API server must have written it.
-func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, log zerolog.Logger) ([]func(context.Context) error, string, error) {
+func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, log zerolog.Logger) ([]func(context.Context) error, PickedRuntime, error) {
 	if nodes < 1 {
-		return nil, "", fmt.Errorf("kubelet nodes %d: want at least 1", nodes)
+		return nil, PickedRuntime{}, fmt.Errorf("kubelet nodes %d: want at least 1", nodes)
 	}
 	if err := kc.Validate(); err != nil {
-		return nil, "", err
+		return nil, PickedRuntime{}, err
 	}
 	rt, why := kc.Runtime, kc.Runtime+" runtime, as --runtime asks"
 	if rt == RuntimeAuto {
@@ -97,7 +97,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 	}
 	c, err := client.FromKubeconfig(cfg.ClientKubeconfig(), kc.KubeAPIQPS, kc.KubeAPIBurst)
 	if err != nil {
-		return nil, "", fmt.Errorf("build API client: %w", err)
+		return nil, PickedRuntime{}, fmt.Errorf("build API client: %w", err)
 	}
 	base := kc.NodeName
 	if base == "" {
@@ -124,6 +124,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		return r
 	}
 	deps := kubelet.Deps{Client: c}
+	var dockerRT *docker.Runtime // any of the nodes' Docker runtimes, to build images
 	for i := range nodes {
 		name := base
 		if nodes > 1 {
@@ -139,16 +140,16 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 				for _, cl := range closers {
 					_ = cl()
 				}
-				return nil, "", err
+				return nil, PickedRuntime{}, err
 			}
 			closers = append(closers, r.Close)
-			n.Runtime = r
+			n.Runtime, dockerRT = r, r
 		default:
 			sc := kc.Sim
 			sc.PodCIDR = sim.NodePodCIDR(i)
 			r, err := sim.New(sc, klog.With().Str("node", name).Logger())
 			if err != nil {
-				return nil, "", err
+				return nil, PickedRuntime{}, err
 			}
 			n.Runtime, n.Simulated = r, true
 		}
@@ -159,7 +160,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		for _, cl := range closers {
 			_ = cl()
 		}
-		return nil, "", err
+		return nil, PickedRuntime{}, err
 	}
 	fns = append(fns, func(ctx context.Context) error {
 		defer func() {
@@ -173,5 +174,20 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		}
 		return err
 	})
-	return fns, why, nil
+	picked := PickedRuntime{Name: rt, Why: why, DemoImage: "nginx:1.27"}
+	if rt == RuntimeDocker {
+		// No registry to pull from: offer an image built from this binary.
+		if err := dockerRT.EnsureDemoImage(ctx); err != nil {
+			klog.Warn().Err(err).Msg("could not build the demo image")
+		} else {
+			picked.DemoImage = docker.DemoImage
+		}
+	}
+	return fns, picked, nil
+}
+
+// PickedRuntime says which runtime NewKubelets picked, why, and an image
+// that runs on it for the first steps (one built locally for Docker).
+type PickedRuntime struct {
+	Name, Why, DemoImage string
 }

@@ -84,7 +84,7 @@ func runAll(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	kubelets, runtimeWhy, err := app.NewKubelets(ctx, cfg, cfg.Kubelet, nodes, log)
+	kubelets, picked, err := app.NewKubelets(ctx, cfg, cfg.Kubelet, nodes, log)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func runAll(c *cli.Context) error {
 	fmt.Fprintf(w, "  store, watch        %s\n", api.Backends)
 	fmt.Fprintf(w, "  scheduler           %d replica(s), leader-elected (%s)\n", cfg.Scheduler.Replicas, cfg.LeaderElection.Backend)
 	fmt.Fprintf(w, "  controller manager  %d replica(s): replicaset, deployment, node lifecycle, gc, namespace\n", cfg.ControllerManager.Replicas)
-	fmt.Fprintf(w, "  node agents         %d, %s\n", nodes, runtimeWhy)
+	fmt.Fprintf(w, "  node agents         %d, %s\n", nodes, picked.Why)
 	fmt.Fprintf(w, "  data dir            %s\n", absPath(cfg.DataDir))
 	fmt.Fprintf(w, "  kubeconfig          %s\n\n", absPath(api.Kubeconfig))
 
@@ -109,7 +109,7 @@ func runAll(c *cli.Context) error {
 	go func() {
 		defer close(ready)
 		waitReady(ctx, w, api.Kubeconfig, nodes, start)
-		fmt.Fprintf(w, "\nTry:\n  export KUBECONFIG=%s\n  kubectl get nodes\n  kubectl create deployment web --image=nginx:1.27 --replicas=3\n  kubectl get pods -o wide\n\nCtrl-C stops every component.\n", absPath(api.Kubeconfig))
+		fmt.Fprintf(w, "\nTry:\n  export KUBECONFIG=%s\n  kubectl get nodes\n  kubectl create deployment web --image=%s --replicas=3\n  kubectl get pods -o wide\n  kubectl logs deployment/web\n\nCtrl-C stops every component.\n", absPath(api.Kubeconfig), picked.DemoImage)
 	}()
 	err = runStages(ctx, stages, log)
 	<-ready

@@ -95,15 +95,7 @@ func (r *Runtime) ensurePauseImage(ctx context.Context) error {
 	switch {
 	case present:
 	case r.cfg.PauseImage == DefaultPauseImage:
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("build pause image: %w", err)
-		}
-		if err := checkStatic(exe); err != nil {
-			return fmt.Errorf("build pause image: %w", err)
-		}
-		r.log.Info().Str("image", r.cfg.PauseImage).Str("from", exe).Msg("building the pause image")
-		if err := r.BuildImage(ctx, r.cfg.PauseImage, pauseDockerfile, map[string]string{"pause": exe}); err != nil {
+		if err := r.buildFromExecutable(ctx, r.cfg.PauseImage, pauseDockerfile, "pause"); err != nil {
 			return err
 		}
 	default:
@@ -113,6 +105,24 @@ func (r *Runtime) ensurePauseImage(ctx context.Context) error {
 	}
 	r.pauseReady = true
 	return nil
+}
+
+// buildFromExecutable builds image from dockerfile, whose context holds
+// the running executable as file name, unless the engine has the image.
+func (r *Runtime) buildFromExecutable(ctx context.Context, image, dockerfile, name string) error {
+	present, err := r.imagePresent(ctx, image)
+	if err != nil || present {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("build %s: %w", image, err)
+	}
+	if err := checkStatic(exe); err != nil {
+		return fmt.Errorf("build %s: %w", image, err)
+	}
+	r.log.Info().Str("image", image).Str("from", exe).Msg("building image from this executable")
+	return r.BuildImage(ctx, image, dockerfile, map[string]string{name: exe})
 }
 
 // checkStatic returns an error if the ELF executable at path needs a
