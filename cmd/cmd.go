@@ -20,16 +20,11 @@ import (
 
 // App builds the command line.
 func App() *cli.App {
-	return &cli.App{
+	a := &cli.App{
 		Name:    "minik8s",
 		Usage:   "a small, real Kubernetes control plane in one binary",
 		Version: version.Version,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "config", Usage: "YAML config file (see config.yaml); default ./config.yaml if present", EnvVars: []string{"MINIK8S_CONFIG"}},
-			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "trace, debug, info, warn or error", EnvVars: []string{"MINIK8S_LOG_LEVEL"}},
-			&cli.StringFlag{Name: "log-format", Value: "console", Usage: "console or json", EnvVars: []string{"MINIK8S_LOG_FORMAT"}},
-			&cli.StringFlag{Name: "data-dir", Value: ".minik8s", Usage: "directory for the SQLite file, tokens and kubeconfig", EnvVars: []string{"MINIK8S_DATA_DIR"}},
-		},
+		Flags: globalFlags(),
 		Commands: []*cli.Command{
 			{
 				Name:   "apiserver",
@@ -70,6 +65,34 @@ func App() *cli.App {
 		// Errors are printed once, by main.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
+	for _, cmd := range a.Commands {
+		cmd.Flags = append(cmd.Flags, globalFlags()...)
+	}
+	return a
+}
+
+// globalFlags are accepted before the command and after it
+// (`minik8s --data-dir D all` and `minik8s all --data-dir D`); see
+// lookup.
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "YAML config file (see config.yaml); default ./config.yaml if present", EnvVars: []string{"MINIK8S_CONFIG"}},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "trace, debug, info, warn or error", EnvVars: []string{"MINIK8S_LOG_LEVEL"}},
+		&cli.StringFlag{Name: "log-format", Value: "console", Usage: "console or json", EnvVars: []string{"MINIK8S_LOG_FORMAT"}},
+		&cli.StringFlag{Name: "data-dir", Value: ".minik8s", Usage: "directory for the SQLite file, CA, tokens and kubeconfig", EnvVars: []string{"MINIK8S_DATA_DIR"}},
+	}
+}
+
+// lookup returns a flag's value where it was set: after the command, or
+// else before it. (urfave/cli looks only in the first context that
+// defines a flag, and every command defines the global ones too.)
+func lookup(c *cli.Context, name string) (string, bool) {
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet(name) {
+			return ctx.String(name), true
+		}
+	}
+	return "", false
 }
 
 // serverFlags are the flags every server role takes.
@@ -85,7 +108,7 @@ func serverFlags() []cli.Flag {
 // then environment variables and flags (urfave/cli reports both as set).
 func loadConfig(c *cli.Context) (app.Config, error) {
 	cfg := app.Default()
-	path := c.String("config")
+	path, _ := lookup(c, "config")
 	if path == "" {
 		if _, err := os.Stat("config.yaml"); err == nil {
 			path = "config.yaml"
@@ -97,8 +120,8 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 		}
 	}
 	set := func(name string, dst *string) {
-		if c.IsSet(name) {
-			*dst = c.String(name)
+		if v, ok := lookup(c, name); ok {
+			*dst = v
 		}
 	}
 	set("data-dir", &cfg.DataDir)
