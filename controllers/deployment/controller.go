@@ -14,7 +14,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/labels"
 	"github.com/minik8s/minik8s/workqueue"
 )
 
@@ -123,26 +122,13 @@ func (c *Controller) enqueue(d *api.Deployment) {
 // owner returns the cached Deployment ref names, if it is one and still
 // has ref's uid.
 func (c *Controller) owner(namespace string, ref *api.OwnerReference) *api.Deployment {
-	if ref == nil || ref.Kind != kind {
-		return nil
-	}
-	d, ok := c.deploys.Get(informer.Key{Namespace: namespace, Name: ref.Name})
-	if !ok || d.UID != ref.UID {
-		return nil
-	}
+	d, _ := controllerutil.Owner(c.deploys, kind, namespace, ref)
 	return d
 }
 
 // selecting returns the Deployments of rs's namespace that may adopt it.
 func (c *Controller) selecting(rs *api.ReplicaSet) []*api.Deployment {
-	var out []*api.Deployment
-	for _, d := range c.deploys.ByIndex(controllerutil.IndexNamespace, rs.Namespace) {
-		sel, err := labels.FromLabelSelector(d.Spec.Selector)
-		if err == nil && !sel.Empty() && sel.Matches(rs.Labels) {
-			out = append(out, d)
-		}
-	}
-	return out
+	return controllerutil.Selecting(c.deploys, rs.Namespace, rs.Labels, func(d *api.Deployment) *api.LabelSelector { return d.Spec.Selector })
 }
 
 func (c *Controller) addReplicaSet(rs *api.ReplicaSet) {

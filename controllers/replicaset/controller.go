@@ -15,7 +15,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/labels"
 	"github.com/minik8s/minik8s/workqueue"
 )
 
@@ -143,30 +142,14 @@ func (c *Controller) enqueue(rs *api.ReplicaSet) {
 // owner returns the cached ReplicaSet ref names, if it is one and still
 // has ref's uid.
 func (c *Controller) owner(namespace string, ref *api.OwnerReference) *api.ReplicaSet {
-	if ref == nil || ref.Kind != kind {
-		return nil
-	}
-	rs, ok := c.rss.Get(informer.Key{Namespace: namespace, Name: ref.Name})
-	if !ok || rs.UID != ref.UID {
-		return nil
-	}
+	rs, _ := controllerutil.Owner(c.rss, kind, namespace, ref)
 	return rs
 }
 
 // selecting returns the ReplicaSets of pod's namespace whose selector
 // matches it: those that may adopt it.
 func (c *Controller) selecting(pod *api.Pod) []*api.ReplicaSet {
-	var out []*api.ReplicaSet
-	for _, rs := range c.rss.ByIndex(controllerutil.IndexNamespace, pod.Namespace) {
-		sel, err := labels.FromLabelSelector(rs.Spec.Selector)
-		if err != nil || sel.Empty() {
-			continue
-		}
-		if sel.Matches(pod.Labels) {
-			out = append(out, rs)
-		}
-	}
-	return out
+	return controllerutil.Selecting(c.rss, pod.Namespace, pod.Labels, func(rs *api.ReplicaSet) *api.LabelSelector { return rs.Spec.Selector })
 }
 
 func (c *Controller) addPod(pod *api.Pod) {
