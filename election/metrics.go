@@ -1,8 +1,9 @@
 package election
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/minik8s/minik8s/internal/promutil"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -37,18 +38,12 @@ func newMetrics(reg prometheus.Registerer, component, identity string) (metrics,
 	}, nil
 }
 
-// register registers c, or returns the equal collector registered before,
-// so that several electors in one process (replicas run by `all`) share one.
+// register registers c, or returns the collector another replica
+// registered before.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
+	c, err := promutil.Register(reg, c)
+	if err != nil {
+		return c, fmt.Errorf("register election metrics: %w", err)
 	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("register election metrics: %w", err)
+	return c, nil
 }

@@ -1,8 +1,9 @@
 package scheduler
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/minik8s/minik8s/internal/promutil"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -66,18 +67,12 @@ func newMetrics(reg prometheus.Registerer, identity string, lens func() (int, in
 	}, nil
 }
 
-// register registers c, or returns the equal collector registered before
-// by another replica.
+// register registers c, or returns the collector another replica
+// registered before.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
+	c, err := promutil.Register(reg, c)
+	if err != nil {
+		return c, fmt.Errorf("register scheduler metrics: %w", err)
 	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("register scheduler metrics: %w", err)
+	return c, nil
 }
