@@ -96,6 +96,12 @@ func TestNewcomer(t *testing.T) {
 			if r.code != 0 {
 				return r.String()
 			}
+			if args[0] == "logs" {
+				if strings.TrimSpace(r.stdout) == "" {
+					return "no log lines"
+				}
+				return ""
+			}
 			if n := strings.Count(r.stdout, " Running "); n != want {
 				return r.stdout
 			}
