@@ -24,7 +24,7 @@ func App() *cli.App {
 		Name:    "minik8s",
 		Usage:   "a small, real Kubernetes control plane in one binary",
 		Version: version.Version,
-		Flags: globalFlags(),
+		Flags:   globalFlags(),
 		Commands: []*cli.Command{
 			{
 				Name:   "apiserver",

@@ -121,7 +121,7 @@ func kubectl(t *testing.T, ts *testServer, args ...string) string {
 func runKubectl(t *testing.T, ts *testServer, args ...string) (string, error) {
 	t.Helper()
 	if _, err := os.Stat(kubectlPath); err != nil {
-		t.Skip("kubectl not installed")
+		t.Fatalf("the real kubectl is needed: %v", err)
 	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "kubeconfig")
