@@ -67,6 +67,9 @@ func (c KubeletConfig) Validate() error {
 	return c.Config.Validate()
 }
 
+// Docker containers run exec probes.
+var _ kubelet.Execer = (*docker.Runtime)(nil)
+
 // LabelRuntime on a Node names its runtime: docker or sim.
 const LabelRuntime = "node.minik8s.io/runtime"
 

@@ -313,3 +313,32 @@ func mustPort(t *testing.T, s string) network.Port {
 	}
 	return p
 }
+
+// TestExec runs commands in a running container, as exec probes do, and
+// reports their exit codes.
+func TestExec(t *testing.T) {
+	r := newRuntime(t, testNode(t))
+	p := testPod("exec", api.Container{Name: "app", Image: runtimetest.TestAppImage})
+	_, id := startPod(t, r, p)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		cmd  []string
+		want int
+	}{
+		{[]string{"/testapp", "-listen=", "-exit=0"}, 0},
+		{[]string{"/testapp", "-listen=", "-exit=3"}, 3},
+	} {
+		code, err := r.Exec(ctx, id, tc.cmd)
+		if err != nil || code != tc.want {
+			t.Errorf("Exec(%v) = %d, %v; want %d", tc.cmd, code, err, tc.want)
+		}
+	}
+	if _, err := r.Exec(ctx, id, []string{"/no/such/program"}); err == nil {
+		// Docker reports a missing program as exit code 126 or 127, or as
+		// an error, depending on the engine; either way not a success.
+		if code, _ := r.Exec(ctx, id, []string{"/no/such/program"}); code == 0 {
+			t.Error("Exec of a missing program succeeded")
+		}
+	}
+}
