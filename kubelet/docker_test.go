@@ -117,3 +117,30 @@ func TestDockerReconcileAfterRestart(t *testing.T) {
 	h := newDockerHarness(t, testNode("klr"))
 	reconcile(t, h)
 }
+
+// An exec readiness probe on Docker: a command that exits 0 makes the pod
+// Ready, one that exits non-zero keeps it running but not Ready.
+func TestDockerExecProbe(t *testing.T) {
+	h := newDockerHarness(t, testNode("kle"))
+	h.start()
+	defer h.stop()
+	probe := func(exit string) *api.Probe {
+		return &api.Probe{PeriodSeconds: 1, ProbeHandler: api.ProbeHandler{
+			Exec: &api.ExecAction{Command: []string{"/testapp", "-listen=", "-exit=" + exit}}}}
+	}
+	pod := func(name, exit string) *api.Pod {
+		return &api.Pod{
+			ObjectMeta: api.ObjectMeta{Name: name},
+			Spec: api.PodSpec{Containers: []api.Container{{Name: "app", Image: runtimetest.TestAppImage,
+				ImagePullPolicy: api.PullNever, ReadinessProbe: probe(exit)}}},
+		}
+	}
+	h.run(pod("exec-ok", "0"))
+	h.run(pod("exec-fail", "1"))
+	h.waitPod("exec-ok", "Running and Ready", isRunningReady)
+	p := h.waitPod("exec-fail", "Running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
+	time.Sleep(2500 * time.Millisecond) // a few probe periods
+	if p = h.waitPod("exec-fail", "Running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning }); api.IsPodReady(p) {
+		t.Fatalf("pod whose exec probe fails is Ready: %s", describeStatus(p))
+	}
+}
