@@ -27,22 +27,22 @@ func (s *Server) bind(r *request) error {
 	if binding.Name != "" && binding.Name != r.ri.Name {
 		return badRequest("the name of the binding (%s) does not match the pod's (%s)", binding.Name, r.ri.Name)
 	}
-	_, err = s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object) (object, error) {
+	_, err = s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object, _ []byte) (object, []byte, error) {
 		if uid := binding.UID; uid != "" && uid != nestedString(cur, "metadata", "uid") {
-			return nil, conflict(r.res, r.ri.Name, "the UID in the binding does not match the pod's")
+			return nil, nil, conflict(r.res, r.ri.Name, "the UID in the binding does not match the pod's")
 		}
 		if node := nestedString(cur, "spec", "nodeName"); node != "" {
-			return nil, conflict(r.res, r.ri.Name, fmt.Sprintf("pod %s is already assigned to node %q", r.ri.Name, node))
+			return nil, nil, conflict(r.res, r.ri.Name, fmt.Sprintf("pod %s is already assigned to node %q", r.ri.Name, node))
 		}
 		if nested(cur, "metadata", "deletionTimestamp") != nil {
-			return nil, conflict(r.res, r.ri.Name, fmt.Sprintf("pod %s is being deleted, cannot be assigned to a host", r.ri.Name))
+			return nil, nil, conflict(r.res, r.ri.Name, fmt.Sprintf("pod %s is being deleted, cannot be assigned to a host", r.ri.Name))
 		}
 		setNested(cur, binding.Target.Name, "spec", "nodeName")
 		setCondition(cur, map[string]any{
 			"type": "PodScheduled", "status": "True",
 			"lastTransitionTime": time.Now().UTC().Format(time.RFC3339), "lastProbeTime": nil,
 		})
-		return cur, nil
+		return cur, nil, nil
 	})
 	if err != nil {
 		return err

@@ -51,15 +51,15 @@ func (s *Server) create(r *request) error {
 		}
 		name := nestedString(o, "metadata", "name")
 		r.ri.Name = name
-		if err := s.validate(r, o, nil); err != nil {
+		value, err := encodeStored(o)
+		if err != nil {
+			return err
+		}
+		if err := s.validate(r, o, value, nil); err != nil {
 			return err
 		}
 		if r.query("dryRun") == "All" {
 			return writeJSON(r.c, http.StatusCreated, o)
-		}
-		value, err := encodeStored(o)
-		if err != nil {
-			return err
 		}
 		rec, err := s.deps.Store.Create(ctx, &store.Record{
 			Key:   store.Key{Resource: r.res.StoreName(), Namespace: r.ri.Namespace, Name: name},

@@ -22,18 +22,18 @@ func (s *Server) patch(r *request, statusOnly bool) error {
 	}
 	ctype := patchType(r)
 	schema := reflect.TypeOf(r.res.New()).Elem()
-	mutate := func(cur object) (object, error) {
+	mutate := func(cur object, curValue []byte) (object, []byte, error) {
 		sent, err := applyPatchTo(ctype, cur, body, schema)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := checkKind(r, sent); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := s.strictCheck(r, sent); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return s.prepareUpdate(r, sent, cur, statusOnly)
+		return s.prepareUpdate(r, sent, cur, curValue, statusOnly)
 	}
 	if r.query("dryRun") == "All" {
 		return s.dryRunUpdate(r, mutate)

@@ -109,13 +109,13 @@ func (s *Server) patchScale(r *request) error {
 }
 
 func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) error {
-	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object) (object, error) {
+	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object, curValue []byte) (object, []byte, error) {
 		sc, err := want(cur)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if sc.Spec.Replicas < 0 {
-			return nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
+			return nil, nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
 				"Scale.autoscaling \""+r.ri.Name+"\" is invalid: spec.replicas: Invalid value: "+strconv.Itoa(int(sc.Spec.Replicas))+": must be greater than or equal to 0")
 		}
 		sent := deepCopy(cur).(map[string]any)
@@ -123,7 +123,7 @@ func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) 
 			metaOf(sent)["resourceVersion"] = sc.ResourceVersion
 		}
 		setNested(sent, json.Number(strconv.Itoa(int(sc.Spec.Replicas))), "spec", "replicas")
-		return s.prepareUpdate(r, sent, cur, false)
+		return s.prepareUpdate(r, sent, cur, curValue, false)
 	})
 	if err != nil {
 		return err

@@ -14,10 +14,12 @@ func (s *Server) update(r *request, statusOnly bool) error {
 		}
 	}
 	if r.query("dryRun") == "All" {
-		return s.dryRunUpdate(r, func(cur object) (object, error) { return s.prepareUpdate(r, sent, cur, statusOnly) })
+		return s.dryRunUpdate(r, func(cur object, curValue []byte) (object, []byte, error) {
+			return s.prepareUpdate(r, sent, cur, curValue, statusOnly)
+		})
 	}
-	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object) (object, error) {
-		return s.prepareUpdate(r, deepCopy(sent).(map[string]any), cur, statusOnly)
+	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object, curValue []byte) (object, []byte, error) {
+		return s.prepareUpdate(r, deepCopy(sent).(map[string]any), cur, curValue, statusOnly)
 	})
 	if err != nil {
 		return err
@@ -26,7 +28,7 @@ func (s *Server) update(r *request, statusOnly bool) error {
 }
 
 // dryRunUpdate computes an update's result without writing it.
-func (s *Server) dryRunUpdate(r *request, mutate func(cur object) (object, error)) error {
+func (s *Server) dryRunUpdate(r *request, mutate mutation) error {
 	rec, err := s.deps.Store.Get(r.c.Request().Context(), r.key())
 	if err != nil {
 		return err
@@ -35,7 +37,7 @@ func (s *Server) dryRunUpdate(r *request, mutate func(cur object) (object, error
 	if err != nil {
 		return err
 	}
-	next, err := mutate(cur)
+	next, _, err := mutate(cur, rec.Value)
 	if err != nil {
 		return err
 	}

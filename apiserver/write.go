@@ -93,13 +93,16 @@ func (s *Server) strictCheck(r *request, o object) error {
 	return nil
 }
 
-// validate decodes o into the resource's Go type and runs its validation
-// (old is nil on create).
-func (s *Server) validate(r *request, o, old object) error {
+// validate runs the resource's validation on o, given as decoded and as
+// encoded (value, its stored form), against the stored form of the object
+// it replaces (oldValue; nil on create). Taking the encodings the write
+// needs anyway saves encoding the objects again to decode them into their
+// Go types.
+func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 	if errs := quantityErrors(o, reflect.TypeOf(r.res.New()).Elem(), nil); len(errs) > 0 {
 		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
 	}
-	typed, err := toTyped(r, o)
+	typed, err := toTyped(r, value)
 	if err != nil {
 		return err
 	}
@@ -107,8 +110,8 @@ func (s *Server) validate(r *request, o, old object) error {
 		return nil
 	}
 	var oldTyped any
-	if old != nil {
-		if oldTyped, err = toTyped(r, old); err != nil {
+	if oldValue != nil {
+		if oldTyped, err = toTyped(r, oldValue); err != nil {
 			return err
 		}
 	}
@@ -118,11 +121,8 @@ func (s *Server) validate(r *request, o, old object) error {
 	return nil
 }
 
-func toTyped(r *request, o object) (any, error) {
-	b, err := json.Marshal(o)
-	if err != nil {
-		return nil, err
-	}
+// toTyped decodes an object's JSON into the resource's Go type.
+func toTyped(r *request, b []byte) (any, error) {
 	typed := r.res.New()
 	if err := json.Unmarshal(b, typed); err != nil {
 		return nil, badRequest("%s in version %q cannot be handled as a %s: %v", r.res.Kind, r.res.GroupVersion(), r.res.Kind, err)
@@ -156,7 +156,11 @@ func (s *Server) checkNamespace(ctx context.Context, ns string) error {
 // retried against the fresh object, while mutate's own errors, including
 // a failed resourceVersion precondition, end it. A mutation that changes
 // nothing is not written (no new revision), as in Kubernetes.
-func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate func(cur object) (object, error)) (*store.Record, error) {
+//
+// mutate gets the current object, decoded and as stored, and returns the
+// next one and, if it has it already, its stored encoding (nil: encode it
+// here).
+func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mutation) (*store.Record, error) {
 	for i := 0; ; i++ {
 		rec, err := s.deps.Store.Get(ctx, key)
 		if err != nil {
@@ -166,13 +170,14 @@ func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate fun
 		if err != nil {
 			return nil, err
 		}
-		next, err := mutate(cur)
+		next, value, err := mutate(cur, rec.Value)
 		if err != nil {
 			return nil, err
 		}
-		value, err := encodeStored(next)
-		if err != nil {
-			return nil, err
+		if value == nil {
+			if value, err = encodeStored(next); err != nil {
+				return nil, err
+			}
 		}
 		if string(value) == string(rec.Value) {
 			return rec, nil
@@ -187,6 +192,10 @@ func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate fun
 		return s.finishIfDone(ctx, next, out)
 	}
 }
+
+// mutation turns the current object (decoded, and as stored) into the
+// next one (and, if known, its stored encoding).
+type mutation func(cur object, curValue []byte) (next object, nextValue []byte, err error)
 
 // finishIfDone deletes an object that is marked for deletion and has
 // nothing left to wait for: no finalizers and no grace period (a pod's
@@ -230,12 +239,12 @@ var serverManaged = []string{"uid", "creationTimestamp", "generation", "deletion
 // given the current one: server-managed metadata is kept, status is kept
 // unless this is a /status write (which changes status only), defaults
 // apply, generation follows spec changes, and the result is validated.
-func (s *Server) prepareUpdate(r *request, sent, cur object, statusOnly bool) (object, error) {
+func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, statusOnly bool) (object, []byte, error) {
 	if err := checkPrecondition(r, sent, cur); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if n := nestedString(sent, "metadata", "name"); n != "" && n != r.ri.Name {
-		return nil, badRequest("the name of the object (%s) does not match the name on the URL (%s)", n, r.ri.Name)
+		return nil, nil, badRequest("the name of the object (%s) does not match the name on the URL (%s)", n, r.ri.Name)
 	}
 	if statusOnly {
 		next := deepCopy(cur).(map[string]any)
@@ -244,10 +253,7 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, statusOnly bool) (o
 		} else {
 			delete(next, "status")
 		}
-		if err := s.validate(r, next, cur); err != nil {
-			return nil, err
-		}
-		return next, nil
+		return s.validated(r, next, curValue)
 	}
 	next := sent
 	meta, curMeta := metaOf(next), metaOf(cur)
@@ -262,7 +268,7 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, statusOnly bool) (o
 	if curMeta["deletionTimestamp"] != nil {
 		for _, f := range stringList(meta["finalizers"]) {
 			if !slices.Contains(stringList(curMeta["finalizers"]), f) {
-				return nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
+				return nil, nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
 					fmt.Sprintf("%s %q is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{%q}", r.res.Kind, r.ri.Name, f))
 			}
 		}
@@ -281,10 +287,20 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, statusOnly bool) (o
 		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
 		meta["generation"] = json.Number(strconv.FormatInt(g+1, 10))
 	}
-	if err := s.validate(r, next, cur); err != nil {
-		return nil, err
+	return s.validated(r, next, curValue)
+}
+
+// validated encodes next as it will be stored and validates it against
+// the stored form of the object it replaces.
+func (s *Server) validated(r *request, next object, curValue []byte) (object, []byte, error) {
+	value, err := encodeStored(next)
+	if err != nil {
+		return nil, nil, err
 	}
-	return next, nil
+	if err := s.validate(r, next, value, curValue); err != nil {
+		return nil, nil, err
+	}
+	return next, value, nil
 }
 
 // jsonEqual compares two decoded JSON values by their encoding, so that a
