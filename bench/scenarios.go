@@ -360,7 +360,7 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	}
 	env.Note("`minik8s all` runs with kubelet.sim.startDelay and startJitter 0 (defaults 100 ms + up to 200 ms, " +
 		"which mimic a container runtime) and, except in all-sqlite-default-limits, controllerManager.kubeAPIQPS/Burst " +
-		"5000 (defaults 200/400, which alone hold 1000 pod creates to about 3 s); times start just before the Deployment " +
+		"5000 (default 2000/4000); times start just before the Deployment " +
 		"is created, once every node is Ready and the scheduler and controller manager lead.")
 	srv, err := env.StartServer(ctx, opt)
 	if err != nil {
