@@ -121,7 +121,11 @@ func (c *Collector) sync(ctx context.Context, uid string) error {
 // orphanDependents removes owner's references from its dependents, then
 // its orphan finalizer.
 func (c *Collector) orphanDependents(ctx context.Context, owner node) error {
-	for _, d := range c.graph.dependentsOf(owner.uid) {
+	deps, err := c.liveDependents(ctx, owner)
+	if err != nil {
+		return err
+	}
+	for _, d := range deps {
 		if err := c.removeOwnerRefs(ctx, d, []string{owner.uid}); err != nil {
 			return fmt.Errorf("orphan %s %s/%s: %w", d.gk.Kind, d.namespace, d.name, err)
 		}
@@ -133,8 +137,12 @@ func (c *Collector) orphanDependents(ctx context.Context, owner node) error {
 // owner deletion is left, removes owner's foregroundDeletion finalizer.
 // It is called again whenever a dependent goes.
 func (c *Collector) deleteDependents(ctx context.Context, owner node) error {
+	deps, err := c.liveDependents(ctx, owner)
+	if err != nil {
+		return err
+	}
 	blocking := 0
-	for _, d := range c.graph.dependentsOf(owner.uid) {
+	for _, d := range deps {
 		block := blocks(d.ownerRef(owner.uid))
 		if block {
 			blocking++
@@ -157,6 +165,29 @@ func (c *Collector) deleteDependents(ctx context.Context, owner node) error {
 	return c.removeFinalizer(ctx, owner, api.FinalizerForeground)
 }
 
+// liveDependents lists owner's dependents on the API server. The graph
+// may not have seen a dependent created a moment ago, and removing an
+// orphan or foreground finalizer on its word would let the owner go with
+// a dependent still pointing at it (deleted, later, as an orphan); an
+// owner's deletion is rare enough to read its namespace.
+func (c *Collector) liveDependents(ctx context.Context, owner node) ([]node, error) {
+	var out []node
+	for gk, cl := range c.clients {
+		objs, err := cl.list(ctx, owner.namespace)
+		if err != nil {
+			return nil, fmt.Errorf("list %s in %s: %w", gk.Kind, owner.namespace, err)
+		}
+		for _, m := range objs {
+			if !slices.ContainsFunc(m.OwnerReferences, func(r api.OwnerReference) bool { return r.UID == owner.uid }) {
+				continue
+			}
+			out = append(out, node{gk: gk, namespace: m.Namespace, name: m.Name, uid: m.UID,
+				owners: m.OwnerReferences, finalizers: m.Finalizers, deleting: m.DeletionTimestamp != nil})
+		}
+	}
+	return out, nil
+}
+
 // checkOwners deletes n if all its owners are gone, or drops its
 // references to the owners that are gone if some remain.
 func (c *Collector) checkOwners(ctx context.Context, n node) error {
@@ -177,10 +208,35 @@ func (c *Collector) checkOwners(ctx context.Context, n node) error {
 	case len(absent) == 0:
 		return nil
 	case len(absent) == len(n.owners):
-		return c.deleteObject(ctx, n, api.PropagationBackground)
+		return c.deleteOrphaned(ctx, n, absent)
 	default:
 		return c.removeOwnerRefs(ctx, n, absent)
 	}
+}
+
+// deleteOrphaned deletes n, whose owners (absent) are all gone, after
+// checking on the API server that it still names no other owner: the
+// graph may lag behind a change of its references (an orphaning owner
+// removes them just before it goes), and deleting from a stale view would
+// delete an object that was orphaned on purpose. The delete is
+// conditional on the resourceVersion read, so a change in between wins.
+func (c *Collector) deleteOrphaned(ctx context.Context, n node, absent []string) error {
+	live, err := c.clients[n.gk].get(ctx, n.namespace, n.name)
+	if client.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get %s %s/%s: %w", n.gk.Kind, n.namespace, n.name, err)
+	}
+	if live.UID != n.uid || len(live.OwnerReferences) == 0 {
+		return nil // replaced, or orphaned meanwhile
+	}
+	for _, r := range live.OwnerReferences {
+		if !slices.Contains(absent, r.UID) {
+			return nil // its references changed; their event brings it back
+		}
+	}
+	return c.deleteObjectAt(ctx, n, api.PropagationBackground, live.ResourceVersion)
 }
 
 // ownerExists reports whether the owner r names exists: in the graph, or,
@@ -247,10 +303,20 @@ func (c *Collector) cachedUID(gk groupKind, ns, name string) (string, bool) {
 
 // deleteObject deletes n, provided it is still the object with n's uid.
 func (c *Collector) deleteObject(ctx context.Context, n node, policy string) error {
+	return c.deleteObjectAt(ctx, n, policy, "")
+}
+
+// deleteObjectAt is deleteObject, also conditional on the object's
+// resourceVersion when rv is not empty.
+func (c *Collector) deleteObjectAt(ctx context.Context, n node, policy, rv string) error {
 	uid := n.uid
+	pre := &api.Preconditions{UID: &uid}
+	if rv != "" {
+		pre.ResourceVersion = &rv
+	}
 	err := c.clients[n.gk].delete(ctx, n.namespace, n.name, api.DeleteOptions{
 		PropagationPolicy: &policy,
-		Preconditions:     &api.Preconditions{UID: &uid},
+		Preconditions:     pre,
 	})
 	if client.IsNotFound(err) || client.IsConflict(err) {
 		return nil // gone, or replaced by another object of that name

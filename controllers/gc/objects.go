@@ -19,6 +19,7 @@ var (
 // objects reads and writes the metadata of one kind, whatever its Go type.
 type objects interface {
 	get(ctx context.Context, ns, name string) (*api.ObjectMeta, error)
+	list(ctx context.Context, ns string) ([]*api.ObjectMeta, error)
 	patch(ctx context.Context, ns, name string, data []byte) error
 	delete(ctx context.Context, ns, name string, opts api.DeleteOptions) error
 }
@@ -38,6 +39,18 @@ func (t typed[T, PT]) get(ctx context.Context, ns, name string) (*api.ObjectMeta
 		return nil, err
 	}
 	return obj.GetObjectMeta(), nil
+}
+
+func (t typed[T, PT]) list(ctx context.Context, ns string) ([]*api.ObjectMeta, error) {
+	objs, _, err := client.Resource[T, PT](t.c, t.gvr, ns).List(ctx, client.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*api.ObjectMeta, len(objs))
+	for i, o := range objs {
+		out[i] = o.GetObjectMeta()
+	}
+	return out, nil
 }
 
 func (t typed[T, PT]) patch(ctx context.Context, ns, name string, data []byte) error {
