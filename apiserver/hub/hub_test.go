@@ -37,34 +37,6 @@ func wire(s *store.SQLStore, bus hub.Bus) {
 	s.SetOnCommit(func(cs []store.Change) { _ = bus.Publish(context.Background(), cs) })
 }
 
-// startHub runs a hub until the test ends, and waits until it is ready.
-func startHub(t *testing.T, log store.ChangeLog, bus hub.Bus, opts ...hub.Option) *hub.Hub {
-	t.Helper()
-	h := hub.New(log, bus, zerolog.Nop(), opts...)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	waitFor(t, "hub ready", h.Ready)
-	return h
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func put(t *testing.T, s store.Store, name string) int64 {
 	t.Helper()
 	r, err := s.Create(context.Background(), &store.Record{
@@ -146,7 +118,7 @@ func TestReplayThenLiveUnderConcurrentWriters(t *testing.T) {
 	bus := hub.NewLocal(0)
 	wire(s, bus)
 	// A small ring makes some watchers replay from memory, others from the log.
-	h := startHub(t, s, bus, hub.WithRingSize(32), hub.WithWatcherBuffer(1<<16))
+	h := bustest.StartHub(t, s, bus, hub.WithRingSize(32), hub.WithWatcherBuffer(1<<16))
 	putN(t, s, "pre-", 100)
 
 	type result struct {
@@ -248,7 +220,7 @@ func TestWatchReplaysFromOldRevision(t *testing.T) {
 	// Written before the hub starts: only the change log has them. More than
 	// one page of the log.
 	first, last := putN(t, s, "old-", 1100)
-	h := startHub(t, s, bus, hub.WithWatcherBuffer(1<<12))
+	h := bustest.StartHub(t, s, bus, hub.WithWatcherBuffer(1<<12))
 
 	w := watch(t, h, first+2, nil)
 	expectRevs(t, w, first+3, last)
@@ -269,7 +241,7 @@ func TestWatchCompactedRevision(t *testing.T) {
 	if err := s.Compact(context.Background(), first+4); err != nil {
 		t.Fatal(err)
 	}
-	h := startHub(t, s, bus) // its ring does not hold the old changes
+	h := bustest.StartHub(t, s, bus) // its ring does not hold the old changes
 
 	if _, err := h.Watch(context.Background(), first+1, nil); !errors.Is(err, store.ErrCompacted) {
 		t.Fatalf("watch below the compacted revision: err = %v, want ErrCompacted", err)
@@ -283,7 +255,7 @@ func TestWatchFromNowAndFuture(t *testing.T) {
 	bus := hub.NewLocal(0)
 	wire(s, bus)
 	_, last := putN(t, s, "a-", 3)
-	h := startHub(t, s, bus)
+	h := bustest.StartHub(t, s, bus)
 
 	now := watch(t, h, 0, nil)
 	future := watch(t, h, last+2, nil)
@@ -296,7 +268,7 @@ func TestWatchFilter(t *testing.T) {
 	s := openStore(t)
 	bus := hub.NewLocal(0)
 	wire(s, bus)
-	h := startHub(t, s, bus)
+	h := bustest.StartHub(t, s, bus)
 	start := put(t, s, "first") // not 0, which means "from now"
 	onlyA := func(c *store.Change) bool { return strings.HasPrefix(c.Name, "a-") }
 
@@ -318,7 +290,7 @@ func TestSlowWatcherIsCutOff(t *testing.T) {
 	s := openStore(t)
 	bus := hub.NewLocal(0)
 	wire(s, bus)
-	h := startHub(t, s, bus, hub.WithWatcherBuffer(4))
+	h := bustest.StartHub(t, s, bus, hub.WithWatcherBuffer(4))
 	slow := watch(t, h, 0, nil)
 	fast := watch(t, h, 0, nil)
 
@@ -354,7 +326,7 @@ func TestSlowWatcherIsCutOff(t *testing.T) {
 func TestGapIsFilledFromLog(t *testing.T) {
 	s := openStore(t) // not wired: the test publishes by hand
 	bus := hub.NewLocal(0)
-	h := startHub(t, s, bus, hub.WithPollInterval(time.Hour))
+	h := bustest.StartHub(t, s, bus, hub.WithPollInterval(time.Hour))
 	w := watch(t, h, 0, nil)
 	start := h.Revision()
 	putN(t, s, "g-", 3)
@@ -377,7 +349,7 @@ func TestGapIsFilledFromLog(t *testing.T) {
 
 func TestPollingHealsLostMessages(t *testing.T) {
 	s := openStore(t) // not wired: every message is lost
-	h := startHub(t, s, hub.NewLocal(0), hub.WithPollInterval(20*time.Millisecond))
+	h := bustest.StartHub(t, s, hub.NewLocal(0), hub.WithPollInterval(20*time.Millisecond))
 	w := watch(t, h, 0, nil)
 	first, last := putN(t, s, "p-", 3)
 	expectRevs(t, w, first, last)
@@ -408,13 +380,13 @@ func TestResubscribesAndCatchesUp(t *testing.T) {
 	s := openStore(t)
 	bus := &cutBus{Local: hub.NewLocal(0)}
 	wire(s, bus)
-	h := startHub(t, s, bus, hub.WithPollInterval(time.Hour))
+	h := bustest.StartHub(t, s, bus, hub.WithPollInterval(time.Hour))
 	w := watch(t, h, 0, nil)
 
 	bus.cut()
-	waitFor(t, "subscription gone", func() bool { return bus.Subscribers() == 0 })
+	bustest.WaitFor(t, "subscription gone", func() bool { return bus.Subscribers() == 0 })
 	first, _ := putN(t, s, "lost-", 3) // published to nobody
-	waitFor(t, "resubscribed", func() bool { return bus.Subscribers() == 1 && h.Ready() })
+	bustest.WaitFor(t, "resubscribed", func() bool { return bus.Subscribers() == 1 && h.Ready() })
 	last := put(t, s, "after")
 	expectRevs(t, w, first, last)
 }
@@ -422,7 +394,7 @@ func TestResubscribesAndCatchesUp(t *testing.T) {
 func TestHubCompactedPastItsRevision(t *testing.T) {
 	s := openStore(t) // not wired
 	bus := hub.NewLocal(0)
-	h := startHub(t, s, bus, hub.WithPollInterval(time.Hour))
+	h := bustest.StartHub(t, s, bus, hub.WithPollInterval(time.Hour))
 	w := watch(t, h, 0, nil)
 	_, last := putN(t, s, "k-", 5)
 	if err := s.Compact(context.Background(), last-1); err != nil {
@@ -439,7 +411,7 @@ func TestHubCompactedPastItsRevision(t *testing.T) {
 	if !errors.Is(w.Err(), store.ErrCompacted) {
 		t.Fatalf("Err = %v, want ErrCompacted", w.Err())
 	}
-	waitFor(t, "hub at the newest revision", func() bool { return h.Revision() == last })
+	bustest.WaitFor(t, "hub at the newest revision", func() bool { return h.Revision() == last })
 }
 
 func TestStop(t *testing.T) {

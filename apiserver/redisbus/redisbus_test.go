@@ -124,36 +124,9 @@ func newCluster(t *testing.T) *cluster {
 	t.Cleanup(func() { admin.Close() })
 
 	c := &cluster{store: s, admin: admin, subs: channel}
-	c.hubA = startHub(t, s, busA)
-	c.hubB = startHub(t, s, busB)
+	c.hubA = bustest.StartHub(t, s, busA, hub.WithPollInterval(time.Hour))
+	c.hubB = bustest.StartHub(t, s, busB, hub.WithPollInterval(time.Hour))
 	return c
-}
-
-func startHub(t *testing.T, s *store.SQLStore, bus hub.Bus) *hub.Hub {
-	t.Helper()
-	h := hub.New(s, bus, zerolog.Nop(), hub.WithPollInterval(time.Hour))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	waitFor(t, "hub ready", h.Ready)
-	return h
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 // write commits n objects and returns the revision of the last.
@@ -237,7 +210,7 @@ func TestConnectionLossAndRecovery(t *testing.T) {
 		t.Fatalf("%d subscribers after CLIENT KILL, want 0", n)
 	}
 	c.write(t, 3) // published while nobody listens
-	waitFor(t, "hubs resubscribed", func() bool { return c.numSub(t) == 2 && c.hubA.Ready() && c.hubB.Ready() })
+	bustest.WaitFor(t, "hubs resubscribed", func() bool { return c.numSub(t) == 2 && c.hubA.Ready() && c.hubB.Ready() })
 	last := c.write(t, 3)
 	expectRevs(t, wB, start+1, last)
 }

@@ -234,3 +234,33 @@ func Latency(b *testing.B, pub, sub hub.Bus) {
 	b.StopTimer()
 	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs/delivery")
 }
+
+// StartHub runs a hub on log and bus until the test ends, and waits until
+// it is ready.
+func StartHub(t *testing.T, log store.ChangeLog, bus hub.Bus, opts ...hub.Option) *hub.Hub {
+	t.Helper()
+	h := hub.New(log, bus, zerolog.Nop(), opts...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	WaitFor(t, "hub ready", h.Ready)
+	return h
+}
+
+// WaitFor polls cond until it holds, failing the test after Timeout.
+func WaitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
