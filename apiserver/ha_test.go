@@ -3,6 +3,7 @@ package apiserver_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -34,6 +35,18 @@ func TestTwoAPIServersShareWatch(t *testing.T) {
 			t.Fatalf("revision %d after %d: out of order", r, last)
 		}
 		last = r
+	}
+
+	// B wrote alone, so after its first batch it guessed the revision right
+	// and committed on the pipelined fast path; its metrics show that.
+	m := b.Do(t, "GET", "/metrics", nil)
+	expect(t, m, http.StatusOK)
+	pipelined := regexp.MustCompile(`(?m)^minik8s_store_batches_total\{path="pipelined"\} (\d+)$`).FindSubmatch(m.Body)
+	if pipelined == nil {
+		t.Fatalf("no pipelined batch count in B's metrics:\n%s", m.Body)
+	}
+	if got, _ := strconv.Atoi(string(pipelined[1])); got < n/2 {
+		t.Errorf("B pipelined %d batches of its %d writes, want most", got, n)
 	}
 }
 

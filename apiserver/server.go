@@ -63,6 +63,11 @@ type Compactor interface {
 	RunCompactor(ctx context.Context, interval time.Duration) error
 }
 
+// BatchCounter counts the store's write transactions; the SQL store is one.
+type BatchCounter interface {
+	BatchStats() store.BatchStats
+}
+
 // Deps are the API server's collaborators, built by the caller.
 type Deps struct {
 	Store Storage
@@ -235,6 +240,20 @@ func (s *Server) routes() (*echo.Echo, error) {
 	}
 	if err := metrics.RegisterWatchers(s.deps.Metrics, func() float64 { return float64(s.hub.Watchers()) }); err != nil {
 		return nil, err
+	}
+	if b, ok := s.deps.Store.(BatchCounter); ok {
+		stat := func(field func(store.BatchStats) uint64) func() float64 {
+			return func() float64 { return float64(field(b.BatchStats())) }
+		}
+		err := metrics.RegisterStoreBatches(s.deps.Metrics, map[string]func() float64{
+			"pipelined": stat(func(st store.BatchStats) uint64 { return st.Pipelined }),
+			"in_order":  stat(func(st store.BatchStats) uint64 { return st.InOrder }),
+			"retried":   stat(func(st store.BatchStats) uint64 { return st.Retried }),
+			"failed":    stat(func(st store.BatchStats) uint64 { return st.Failed }),
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	e.Use(m.Middleware(requestClass))
 	e.Use(authn.Middleware(s.deps.Tokens, publicPath))

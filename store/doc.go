@@ -18,6 +18,11 @@
 //     ErrAlreadyExists, ErrConflict) takes no revision and does not affect
 //     the others in its batch. If the transaction itself fails, every write in
 //     it fails with that error.
+//   - On Postgres, where each statement is a network round trip, a batch is
+//     first tried pipelined: all its statements sent at once on a guess of
+//     the revision, committed only if everything went as guessed, else
+//     rolled back and committed in order (pipeline.go). BatchStats counts
+//     which way each batch went.
 //   - The change log (revision, type, object) is written in the same
 //     transaction as the objects. Changes replays it in revision order, with
 //     no gap; Compact trims it, after which older revisions give

@@ -70,6 +70,16 @@ type SQLStore struct {
 	// lockRevision is the one dialect difference: how a write transaction
 	// takes the revision counter (and so the right to commit) first.
 	lockRevision string
+	// pipelining: try batches on the pipelined fast path (Postgres).
+	pipelining bool
+
+	// The committer's own state: the revision its last batch ended at,
+	// which the fast path guesses is still current, and whether to try the
+	// fast path next (see commit).
+	guess int64
+	fast  bool
+
+	stats batchCounters
 
 	onCommit atomic.Pointer[func([]Change)]
 
@@ -96,6 +106,7 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error
 	s := &SQLStore{cfg: cfg, log: log}
 	if kind == "postgres" {
 		s.lockRevision = `SELECT current_rev FROM revision WHERE id = 1 FOR UPDATE`
+		s.pipelining = true
 	} else {
 		s.lockRevision = `UPDATE revision SET current_rev = current_rev WHERE id = 1 RETURNING current_rev`
 	}
@@ -415,6 +426,37 @@ func (s *SQLStore) compactOnce(ctx context.Context) error {
 	}
 	s.log.Debug().Int64("rev", keep).Msg("compacted change log")
 	return nil
+}
+
+// BatchStats counts the committer's transactions by how they committed.
+type BatchStats struct {
+	// Pipelined batches committed on the fast path, in two round trips.
+	Pipelined uint64
+	// InOrder batches committed by the ordinary committer, one statement
+	// after another: on SQLite all of them; on Postgres the first, those
+	// the fast path gave back (Retried) and those after a failure.
+	InOrder uint64
+	// Retried counts the fast path's attempts that were rolled back and
+	// handed to the ordinary committer: another API server had written, or
+	// a write missed (conflict, not found, already exists).
+	Retried uint64
+	// Failed transactions: every write in them got the error.
+	Failed uint64
+}
+
+type batchCounters struct {
+	pipelined, inOrder, retried, failed atomic.Uint64
+}
+
+// BatchStats returns the committer's counts so far. It is safe for
+// concurrent use.
+func (s *SQLStore) BatchStats() BatchStats {
+	return BatchStats{
+		Pipelined: s.stats.pipelined.Load(),
+		InOrder:   s.stats.inOrder.Load(),
+		Retried:   s.stats.retried.Load(),
+		Failed:    s.stats.failed.Load(),
+	}
 }
 
 func (c Config) withDefaults(kind string) (Config, error) {

@@ -123,6 +123,127 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// TestConformanceSharedDatabase runs the suite with every write going to one
+// of two stores on one database in turn, as with two API servers on one
+// Postgres: each store's guess of the revision is often stale, and the
+// contract must hold all the same.
+func TestConformanceSharedDatabase(t *testing.T) {
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			storetest.RunShared(t, func(t *testing.T) store.Store {
+				dsn := be.dsn(t)
+				return storetest.Shared(openStore(t, store.Config{DSN: dsn}), openStore(t, store.Config{DSN: dsn}))
+			})
+		})
+	}
+}
+
+// TestBatchPaths follows one store's batches through both committers, with
+// a second store on the same database making its guesses stale: on Postgres
+// a batch is pipelined when the revision is as guessed and every write hits,
+// and otherwise rolled back and committed in order, with the same outcome.
+func TestBatchPaths(t *testing.T) {
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			dsn := be.dsn(t)
+			a := openStore(t, store.Config{DSN: dsn})
+			b := openStore(t, store.Config{DSN: dsn})
+			ctx := t.Context()
+			pod := func(name string) *store.Record {
+				return &store.Record{Key: store.Key{Resource: "pods", Namespace: "ns", Name: name}, UID: "u-" + name, Value: []byte(`{"n":"` + name + `"}`)}
+			}
+			var results []*store.Record
+			type stats = store.BatchStats
+			steps := []struct {
+				what    string
+				write   func() (*store.Record, error)
+				wantErr error
+				wantRV  int64
+				want    stats // a's, after the step
+			}{
+				{"a's first batch goes in order", func() (*store.Record, error) { return a.Create(ctx, pod("x")) },
+					nil, 1, stats{InOrder: 1}},
+				{"it went as a guessed: pipelined", func() (*store.Record, error) { return a.Create(ctx, pod("y")) },
+					nil, 2, stats{InOrder: 1, Pipelined: 1}},
+				{"b writes, and compacts the log", func() (*store.Record, error) {
+					r, err := b.Create(ctx, pod("z"))
+					if err == nil {
+						// So that only the counter, not the change log's
+						// primary key, stops a from reusing revision 3.
+						err = b.Compact(ctx, 3)
+					}
+					return r, err
+				}, nil, 3, stats{InOrder: 1, Pipelined: 1}},
+				{"a's guess is stale: retried in order", func() (*store.Record, error) { return a.Update(ctx, pod("x"), 1) },
+					nil, 4, stats{InOrder: 2, Pipelined: 1, Retried: 1}},
+				{"so in order again, and a create misses", func() (*store.Record, error) { return a.Create(ctx, pod("z")) },
+					store.ErrAlreadyExists, 0, stats{InOrder: 3, Pipelined: 1, Retried: 1}},
+				{"so in order again, and an update conflicts", func() (*store.Record, error) { return a.Update(ctx, pod("y"), 1) },
+					store.ErrConflict, 0, stats{InOrder: 4, Pipelined: 1, Retried: 1}},
+				{"so in order again, an update finds nothing", func() (*store.Record, error) { return a.Update(ctx, pod("w"), 1) },
+					store.ErrNotFound, 0, stats{InOrder: 5, Pipelined: 1, Retried: 1}},
+				{"so in order again, a delete at a revision hits", func() (*store.Record, error) { return a.Delete(ctx, pod("y").Key, 2) },
+					nil, 5, stats{InOrder: 6, Pipelined: 1, Retried: 1}},
+				{"pipelined: a delete at any revision", func() (*store.Record, error) { return a.Delete(ctx, pod("x").Key, 0) },
+					nil, 6, stats{InOrder: 6, Pipelined: 2, Retried: 1}},
+				{"pipelined: a create misses, retried", func() (*store.Record, error) { return a.Create(ctx, pod("z")) },
+					store.ErrAlreadyExists, 0, stats{InOrder: 7, Pipelined: 2, Retried: 2}},
+				{"in order: a create hits", func() (*store.Record, error) { return a.Create(ctx, pod("v")) },
+					nil, 7, stats{InOrder: 8, Pipelined: 2, Retried: 2}},
+				{"pipelined: an update conflicts, retried", func() (*store.Record, error) { return a.Update(ctx, pod("v"), 1) },
+					store.ErrConflict, 0, stats{InOrder: 9, Pipelined: 2, Retried: 3}},
+				{"in order: an update hits", func() (*store.Record, error) { return a.Update(ctx, pod("v"), 7) },
+					nil, 8, stats{InOrder: 10, Pipelined: 2, Retried: 3}},
+				{"pipelined: a delete finds nothing, retried", func() (*store.Record, error) { return a.Delete(ctx, pod("x").Key, 0) },
+					store.ErrNotFound, 0, stats{InOrder: 11, Pipelined: 2, Retried: 4}},
+				{"in order: a delete at a revision hits", func() (*store.Record, error) { return a.Delete(ctx, pod("v").Key, 8) },
+					nil, 9, stats{InOrder: 12, Pipelined: 2, Retried: 4}},
+				{"pipelined: an update hits", func() (*store.Record, error) { return a.Update(ctx, pod("z"), 3) },
+					nil, 10, stats{InOrder: 12, Pipelined: 3, Retried: 4}},
+			}
+			for _, st := range steps {
+				r, err := st.write()
+				if !errors.Is(err, st.wantErr) || (err == nil && r.ResourceVersion != st.wantRV) {
+					t.Fatalf("%s: %+v, %v; want revision %d, error %v", st.what, r, err, st.wantRV, st.wantErr)
+				}
+				want := st.want
+				if be.name == "sqlite" { // no fast path: every batch in order
+					want = stats{InOrder: want.InOrder + want.Pipelined}
+				}
+				if got := a.BatchStats(); got != want {
+					t.Fatalf("%s: a's batches %+v, want %+v", st.what, got, want)
+				}
+				if err == nil {
+					results = append(results, r)
+				}
+			}
+			// Each write returned its object as stored: a deletion the object
+			// as it was, an update the stored uid.
+			for _, r := range results {
+				if r.UID != "u-"+r.Name || string(r.Value) != `{"n":"`+r.Name+`"}` {
+					t.Errorf("returned %+v", r)
+				}
+			}
+			log, err := a.Changes(ctx, 3, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i, c := range log {
+				if c.Revision != int64(i+4) {
+					t.Fatalf("change %d has revision %d", i, c.Revision)
+				}
+				got = append(got, fmt.Sprintf("%s %s %s", c.Type, c.Name, c.UID))
+			}
+			want := []string{"MODIFIED x u-x", "DELETED y u-y", "DELETED x u-x",
+				"ADDED v u-v", "MODIFIED v u-v", "DELETED v u-v", "MODIFIED z u-z"}
+			if !slices.Equal(got, want) {
+				t.Errorf("change log %q, want %q", got, want)
+			}
+		})
+	}
+}
+
 func TestOpenConfig(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {

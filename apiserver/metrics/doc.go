@@ -8,6 +8,7 @@
 //	apiserver_longrunning_requests{verb,resource}       gauge: watches and followed logs open now
 //	apiserver_registered_watchers                       gauge, from RegisterWatchers' func
 //	minik8s_store_revision                              gauge, from RegisterStoreRevision's func
+//	minik8s_store_batches_total{path}                   counters, from RegisterStoreBatches' funcs
 //
 // Contract of Metrics.Middleware:
 //   - Every request is counted once in apiserver_request_total, with the HTTP

@@ -2,7 +2,9 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,6 +143,24 @@ func RegisterStoreRevision(reg prometheus.Registerer, rev func() float64) error 
 		Name: "minik8s_store_revision",
 		Help: "Current revision of the store (the resourceVersion of its last write).",
 	}, rev))
+}
+
+// RegisterStoreBatches registers minik8s_store_batches_total{path}, the
+// store's write transactions by how they committed: one counter per path,
+// whose value is counts[path](), called at each scrape. The funcs must be
+// safe for concurrent use and never decrease.
+func RegisterStoreBatches(reg prometheus.Registerer, counts map[string]func() float64) error {
+	for _, path := range slices.Sorted(maps.Keys(counts)) {
+		err := register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "minik8s_store_batches_total",
+			Help:        "Write transactions of the store's committer by how they committed (see the store package).",
+			ConstLabels: prometheus.Labels{"path": path},
+		}, counts[path]))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func register(reg prometheus.Registerer, c prometheus.Collector) error {

@@ -194,6 +194,27 @@ func TestGaugeFuncs(t *testing.T) {
 	}
 }
 
+func TestStoreBatches(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	var pipelined atomic.Int64
+	err := RegisterStoreBatches(reg, map[string]func() float64{
+		"pipelined": func() float64 { return float64(pipelined.Load()) },
+		"in_order":  func() float64 { return 3 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipelined.Store(5)
+	e := echo.New()
+	e.GET("/metrics", Handler(reg))
+	scrape := get(t, e, "/metrics").Body.String()
+	wantSeries(t, scrape, `minik8s_store_batches_total{path="pipelined"} 5`)
+	wantSeries(t, scrape, `minik8s_store_batches_total{path="in_order"} 3`)
+	if err := RegisterStoreBatches(reg, map[string]func() float64{"in_order": func() float64 { return 0 }}); err == nil {
+		t.Error("registering a path twice succeeded")
+	}
+}
+
 func TestNewTwiceOnOneRegistryFails(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	if _, err := New(reg); err != nil {

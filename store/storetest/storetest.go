@@ -7,6 +7,10 @@
 // concurrency under contention, gapless in-order revisions, a change log a
 // concurrent reader sees without gaps, compaction, and a hook that sees every
 // change once and in order.
+//
+// RunShared checks the same contract, but the hook, for several stores on one
+// database, as several API servers share one Postgres: writes go to each
+// store in turn (Shared), so each store's writes interleave with the others'.
 package storetest
 
 import (
@@ -19,11 +23,46 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/minik8s/minik8s/store"
 )
+
+// Shared returns a Subject over several stores on one database: each write
+// goes to the next store in turn, reads go to the first. Its SetOnCommit
+// panics; RunShared does not call it.
+func Shared(stores ...Subject) Subject {
+	if len(stores) == 0 {
+		panic("storetest.Shared: no stores")
+	}
+	return &shared{Subject: stores[0], stores: stores}
+}
+
+type shared struct {
+	Subject // reads
+	stores  []Subject
+	next    atomic.Uint64
+}
+
+func (s *shared) writer() Subject { return s.stores[s.next.Add(1)%uint64(len(s.stores))] }
+
+func (s *shared) Create(ctx context.Context, r *store.Record) (*store.Record, error) {
+	return s.writer().Create(ctx, r)
+}
+
+func (s *shared) Update(ctx context.Context, r *store.Record, expectRV int64) (*store.Record, error) {
+	return s.writer().Update(ctx, r, expectRV)
+}
+
+func (s *shared) Delete(ctx context.Context, k store.Key, expectRV int64) (*store.Record, error) {
+	return s.writer().Delete(ctx, k, expectRV)
+}
+
+func (s *shared) SetOnCommit(func([]store.Change)) {
+	panic("storetest: a shared subject has no single OnCommit hook")
+}
 
 // Subject is what Run tests: a store that is also its own change log and
 // accepts an OnCommit hook (set before the first write).
@@ -37,22 +76,35 @@ type Subject interface {
 // called and arrange (with t.Cleanup) for it to be closed; the store must
 // implement Subject.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s Subject)
-	}{
-		{"CRUD", testCRUD},
-		{"InvalidKey", testInvalidKey},
-		{"CancelledContext", testCancelled},
-		{"List", testList},
-		{"ListSnapshot", testListSnapshot},
-		{"OCCIncrements", testOCC},
-		{"CreateRace", testCreateRace},
-		{"GaplessRevisions", testGapless},
-		{"ChangeLogReader", testChangeLogReader},
-		{"Compaction", testCompaction},
-		{"OnCommit", testOnCommit},
-	}
+	run(t, open, append(suite, test{"OnCommit", testOnCommit}))
+}
+
+// RunShared runs the suite but the OnCommit test (each store's hook sees only
+// its own commits) on a Subject made with Shared. open must return a fresh
+// Shared subject each time.
+func RunShared(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, suite)
+}
+
+type test struct {
+	name string
+	fn   func(t *testing.T, s Subject)
+}
+
+var suite = []test{
+	{"CRUD", testCRUD},
+	{"InvalidKey", testInvalidKey},
+	{"CancelledContext", testCancelled},
+	{"List", testList},
+	{"ListSnapshot", testListSnapshot},
+	{"OCCIncrements", testOCC},
+	{"CreateRace", testCreateRace},
+	{"GaplessRevisions", testGapless},
+	{"ChangeLogReader", testChangeLogReader},
+	{"Compaction", testCompaction},
+}
+
+func run(t *testing.T, open func(t *testing.T) store.Store, tests []test) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			st := open(t)
