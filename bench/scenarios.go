@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/minik8s/minik8s/app"
 )
 
 // Targets from the issues; each is printed beside its figure.
@@ -65,7 +67,7 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "all-sqlite-default-limits",
-			Help: "all-sqlite with the controller manager's default API client rate limit (200/s, burst 400), for reference",
+			Help: "all-sqlite with the controller manager's default API client rate limit (" + defaultClientLimits() + "), for reference",
 			Run: func(ctx context.Context, env *Env) error {
 				return clusterScenario(ctx, env, clusterRun{defaultClientLimits: true})
 			},
@@ -360,7 +362,7 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	}
 	env.Note("`minik8s all` runs with kubelet.sim.startDelay and startJitter 0 (defaults 100 ms + up to 200 ms, " +
 		"which mimic a container runtime) and, except in all-sqlite-default-limits, controllerManager.kubeAPIQPS/Burst " +
-		"5000 (default 2000/4000); times start just before the Deployment " +
+		"5000 (default " + defaultClientLimits() + "); times start just before the Deployment " +
 		"is created, once every node is Ready and the scheduler and controller manager lead.")
 	srv, err := env.StartServer(ctx, opt)
 	if err != nil {
@@ -460,4 +462,11 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		env.Report(Info("reference: real Kubernetes 1.37 + KWOK, same work on this machine", "7.7 s median, ~830 MiB"))
 	}
 	return nil
+}
+
+// defaultClientLimits describes the controller manager's default API client
+// rate limit, from this source tree (the binary make bench builds).
+func defaultClientLimits() string {
+	cm := app.Default().ControllerManager
+	return fmt.Sprintf("%g/s, burst %d", cm.KubeAPIQPS, cm.KubeAPIBurst)
 }
