@@ -76,7 +76,8 @@ type pipelined struct {
 	batch   []*request
 	results []result // one per request, as commit answers them
 	changes []Change
-	last    int64 // the revision the batch ends at
+	guess   int64 // the revision the batch is guessed to start at
+	last    int64 // the revision it ends at if the guess is right
 }
 
 // commitPipelined tries batch on the fast path, guessing that the counter is
@@ -85,7 +86,14 @@ type pipelined struct {
 // (errSurprise when the guess was wrong) means nothing was applied, and the
 // caller hands the batch to the ordinary committer.
 func (s *SQLStore) commitPipelined(ctx context.Context, batch []*request, guess int64) (*pipelined, error) {
-	p := &pipelined{batch: batch, results: make([]result, len(batch)), last: guess}
+	p := &pipelined{batch: batch, results: make([]result, len(batch)), guess: guess, last: guess}
+	for i, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			p.results[i] = result{err: err} // never applied, as in order
+			continue
+		}
+		p.last++
+	}
 	sqlDB, err := s.wdb.DB()
 	if err != nil {
 		return nil, err
@@ -130,12 +138,10 @@ func (s *SQLStore) commitPipelined(ctx context.Context, batch []*request, guess 
 func (p *pipelined) send(ctx context.Context, pc *pgx.Conn) (ok bool, err error) {
 	var b pgx.Batch
 	b.Queue("BEGIN")
-	guardAt := b.Len()
-	b.Queue(pgGuardRevision, p.last, p.last) // the real target is set below
-	rev := p.last
+	b.Queue(pgGuardRevision, p.last, p.guess)
+	rev := p.guess
 	for i, req := range p.batch {
-		if err := req.ctx.Err(); err != nil {
-			p.results[i] = result{err: err}
+		if p.results[i].err != nil {
 			continue
 		}
 		rev++
@@ -153,9 +159,6 @@ func (p *pipelined) send(ctx context.Context, pc *pgx.Conn) (ok bool, err error)
 			}
 		}
 	}
-	b.QueuedQueries[guardAt].Arguments[0] = rev
-	guess := p.last
-	p.last = rev
 
 	br := pc.SendBatch(ctx, &b)
 	defer func() {
@@ -173,7 +176,7 @@ func (p *pipelined) send(ctx context.Context, pc *pgx.Conn) (ok bool, err error)
 	if tag.RowsAffected() != 1 {
 		return false, nil // another committer moved the counter on
 	}
-	rev = guess
+	rev = p.guess
 	for i, req := range p.batch {
 		if p.results[i].err != nil {
 			continue
