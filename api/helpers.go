@@ -66,6 +66,15 @@ func GetControllerOf(m *ObjectMeta) *OwnerReference {
 	return nil
 }
 
+// SameController reports whether two controller references, either of
+// which may be nil, name the same controller (by uid).
+func SameController(a, b *OwnerReference) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.UID == b.UID
+}
+
 // IsControlledBy reports whether owner is the controller of m (by uid).
 func IsControlledBy(m, owner *ObjectMeta) bool {
 	r := GetControllerOf(m)

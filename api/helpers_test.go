@@ -19,6 +19,15 @@ func TestControllerRef(t *testing.T) {
 	if GetControllerOf(&ObjectMeta{OwnerReferences: []OwnerReference{{UID: "u1"}}}) != nil {
 		t.Error("a non-controller reference counts as controller")
 	}
+	a, b := NewControllerRef(owner, "apps/v1", "ReplicaSet"), NewControllerRef(other, "apps/v1", "ReplicaSet")
+	for _, tc := range []struct {
+		x, y *OwnerReference
+		want bool
+	}{{nil, nil, true}, {a, nil, false}, {nil, a, false}, {a, ref, true}, {a, b, false}} {
+		if got := SameController(tc.x, tc.y); got != tc.want {
+			t.Errorf("SameController(%v, %v) = %v", tc.x, tc.y, got)
+		}
+	}
 }
 
 func TestSetPodCondition(t *testing.T) {

@@ -148,7 +148,7 @@ func (c *Controller) updateReplicaSet(old, cur *api.ReplicaSet) {
 		return // a resync; the Deployments' own resync covers it
 	}
 	oldRef, curRef := api.GetControllerOf(&old.ObjectMeta), api.GetControllerOf(&cur.ObjectMeta)
-	refChanged := (oldRef == nil) != (curRef == nil) || (oldRef != nil && oldRef.UID != curRef.UID)
+	refChanged := !api.SameController(oldRef, curRef)
 	if refChanged {
 		if d := c.owner(old.Namespace, oldRef); d != nil {
 			c.enqueue(d)

@@ -185,7 +185,7 @@ func (c *Controller) updatePod(old, cur *api.Pod) {
 		return
 	}
 	oldRef, curRef := api.GetControllerOf(&old.ObjectMeta), api.GetControllerOf(&cur.ObjectMeta)
-	refChanged := (oldRef == nil) != (curRef == nil) || (oldRef != nil && oldRef.UID != curRef.UID)
+	refChanged := !api.SameController(oldRef, curRef)
 	if refChanged {
 		if rs := c.owner(old.Namespace, oldRef); rs != nil {
 			c.enqueue(rs)
