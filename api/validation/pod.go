@@ -123,22 +123,30 @@ func validateEnum(v string, supported []string, p *field.Path) field.ErrorList {
 	return nil
 }
 
+// validateListName checks the name of an item of a list whose items are
+// named by unique DNS-1123 labels (volumes, containers), and adds it to seen.
+func validateListName(name string, seen map[string]bool, p *field.Path) field.ErrorList {
+	dup := seen[name]
+	seen[name] = true
+	switch {
+	case name == "":
+		return field.ErrorList{field.Required(p, "")}
+	case dup:
+		return field.ErrorList{field.Duplicate(p, name)}
+	}
+	var errs field.ErrorList
+	for _, msg := range IsDNS1123Label(name) {
+		errs = append(errs, field.Invalid(p, name, msg))
+	}
+	return errs
+}
+
 func validateVolumes(vols []api.Volume, p *field.Path) (map[string]bool, field.ErrorList) {
 	var errs field.ErrorList
 	names := map[string]bool{}
 	for i, v := range vols {
 		ip := p.Index(i)
-		switch {
-		case v.Name == "":
-			errs = append(errs, field.Required(ip.Child("name"), ""))
-		case names[v.Name]:
-			errs = append(errs, field.Duplicate(ip.Child("name"), v.Name))
-		default:
-			for _, msg := range IsDNS1123Label(v.Name) {
-				errs = append(errs, field.Invalid(ip.Child("name"), v.Name, msg))
-			}
-		}
-		names[v.Name] = true
+		errs = append(errs, validateListName(v.Name, names, ip.Child("name"))...)
 		errs = append(errs, validateVolumeSource(&v.VolumeSource, ip)...)
 	}
 	return names, errs
@@ -216,17 +224,7 @@ func validateContainers(cs []api.Container, volumes, names map[string]bool, init
 	for i := range cs {
 		c := &cs[i]
 		ip := p.Index(i)
-		switch {
-		case c.Name == "":
-			errs = append(errs, field.Required(ip.Child("name"), ""))
-		case names[c.Name]:
-			errs = append(errs, field.Duplicate(ip.Child("name"), c.Name))
-		default:
-			for _, msg := range IsDNS1123Label(c.Name) {
-				errs = append(errs, field.Invalid(ip.Child("name"), c.Name, msg))
-			}
-		}
-		names[c.Name] = true
+		errs = append(errs, validateListName(c.Name, names, ip.Child("name"))...)
 		if c.Image == "" {
 			errs = append(errs, field.Required(ip.Child("image"), ""))
 		} else if strings.TrimSpace(c.Image) != c.Image {
