@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -304,40 +306,137 @@ func TestReopenKeepsState(t *testing.T) {
 	}
 }
 
+// TestLostConnections kills the store's Postgres connections, as a
+// Postgres restart does, while the committer is on the pipelined fast path:
+// writes fail for a moment, nothing is half-applied, and the store recovers
+// by itself, back on the fast path.
+func TestLostConnections(t *testing.T) {
+	if os.Getenv("MINIK8S_TEST_POSTGRES") == "" {
+		t.Skip("MINIK8S_TEST_POSTGRES not set")
+	}
+	dsn, err := url.Parse(postgresBackend.dsn(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := strings.ReplaceAll(strings.ToLower(t.Name()), "/", "_") + "_" + strconv.Itoa(os.Getpid())
+	q := dsn.Query()
+	q.Set("application_name", app)
+	dsn.RawQuery = q.Encode()
+	s := openStore(t, store.Config{DSN: dsn.String()})
+	ctx := t.Context()
+	create := func(name string) error {
+		_, err := s.Create(ctx, &store.Record{Key: store.Key{Resource: "pods", Name: name}, Value: []byte("{}")})
+		return err
+	}
+	for _, name := range []string{"a", "b"} {
+		if err := create(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.BatchStats().Pipelined != 1 {
+		t.Fatalf("batches before the kill: %+v, want b pipelined", s.BatchStats())
+	}
+
+	admin := rawOpen(t, postgres.Open(os.Getenv("MINIK8S_TEST_POSTGRES")))
+	var killed []bool
+	err = admin.Raw(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?`, app).Scan(&killed).Error
+	if err != nil || len(killed) == 0 {
+		t.Fatalf("terminate the store's connections: %d killed, %v", len(killed), err)
+	}
+
+	// Each dead connection fails the one statement that finds it dead (pgx
+	// pings only connections idle for over a second), so retry, as the API
+	// server's clients do.
+	retry := func(what string, f func() error) {
+		t.Helper()
+		var failures int
+		for err := f(); err != nil; err = f() {
+			if errors.Is(err, store.ErrAlreadyExists) {
+				t.Fatalf("%s: a write that reported failure was applied", what)
+			}
+			if failures++; failures == 20 {
+				t.Fatalf("%s: still failing after %d tries: %v", what, failures, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Logf("%s: %d failures after the kill", what, failures)
+	}
+	retry("create c", func() error { return create("c") })
+	// The fast path's attempt found its connection dead and handed the batch
+	// to the ordinary committer, which took a fresh one; the next batch is
+	// pipelined again.
+	before := s.BatchStats()
+	if err := create("d"); err != nil {
+		t.Fatal(err)
+	}
+	if after := s.BatchStats(); after.Pipelined != before.Pipelined+1 {
+		t.Errorf("the write after recovery was not pipelined: %+v, then %+v", before, after)
+	}
+	var log []store.Change
+	retry("read changes", func() (err error) {
+		log, err = s.Changes(ctx, 0, 0)
+		return err
+	})
+	var names []string
+	for i, c := range log {
+		if c.Revision != int64(i+1) {
+			t.Fatalf("change %d has revision %d", i, c.Revision)
+		}
+		names = append(names, c.Name)
+	}
+	if !slices.Equal(names, []string{"a", "b", "c", "d"}) {
+		t.Errorf("change log %q, want a b c d", names)
+	}
+}
+
 // TestFailedTransaction makes the batch's transaction fail (the change log
 // table is renamed away): every write of the batch fails, nothing is
-// applied, and once the table is back the committer carries on.
+// applied, and once the table is back the committer carries on. "warm"
+// first commits one write, so that on Postgres the failing batches start on
+// the pipelined fast path.
 func TestFailedTransaction(t *testing.T) {
 	for _, be := range backends() {
-		t.Run(be.name, func(t *testing.T) {
-			dsn := be.dsn(t)
-			s := openStore(t, store.Config{DSN: dsn})
-			raw := be.raw(t, dsn)
-			if err := raw.Exec("ALTER TABLE changes RENAME TO changes_away").Error; err != nil {
-				t.Fatal(err)
-			}
-			var wg sync.WaitGroup
-			for i := range 4 {
-				wg.Go(func() {
-					_, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: fmt.Sprint(i)}, Value: []byte("{}")})
-					if err == nil || errors.Is(err, store.ErrAlreadyExists) {
-						t.Errorf("create %d without a change log: %v, want a database error", i, err)
+		for _, warm := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/warm=%v", be.name, warm), func(t *testing.T) {
+				dsn := be.dsn(t)
+				s := openStore(t, store.Config{DSN: dsn})
+				raw := be.raw(t, dsn)
+				var start int64
+				if warm {
+					if _, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: "warm"}, Value: []byte("{}")}); err != nil {
+						t.Fatal(err)
 					}
-				})
-			}
-			wg.Wait()
-			if err := raw.Exec("ALTER TABLE changes_away RENAME TO changes").Error; err != nil {
-				t.Fatal(err)
-			}
-			list, rev, err := s.List(t.Context(), store.Prefix{Resource: "pods"}, store.ListOptions{})
-			if err != nil || len(list) != 0 || rev != 0 {
-				t.Fatalf("after failed batch: %d objects at %d, %v; want none at 0", len(list), rev, err)
-			}
-			r, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: "0"}, Value: []byte("{}")})
-			if err != nil || r.ResourceVersion != 1 {
-				t.Fatalf("create after recovery: %v, %v", r, err)
-			}
-		})
+					start = 1
+				}
+				if err := raw.Exec("ALTER TABLE changes RENAME TO changes_away").Error; err != nil {
+					t.Fatal(err)
+				}
+				var wg sync.WaitGroup
+				for i := range 4 {
+					wg.Go(func() {
+						_, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: fmt.Sprint(i)}, Value: []byte("{}")})
+						if err == nil || errors.Is(err, store.ErrAlreadyExists) {
+							t.Errorf("create %d without a change log: %v, want a database error", i, err)
+						}
+					})
+				}
+				wg.Wait()
+				if err := raw.Exec("ALTER TABLE changes_away RENAME TO changes").Error; err != nil {
+					t.Fatal(err)
+				}
+				if st := s.BatchStats(); st.Failed == 0 || (warm && be.name == "postgres" && st.Retried == 0) {
+					t.Errorf("batches %+v: want failed ones, on Postgres warm after a pipelined try", st)
+				}
+				list, rev, err := s.List(t.Context(), store.Prefix{Resource: "pods"}, store.ListOptions{})
+				if err != nil || int64(len(list)) != start || rev != start {
+					t.Fatalf("after failed batch: %d objects at %d, %v; want %d at %d", len(list), rev, err, start, start)
+				}
+				r, err := s.Create(t.Context(), &store.Record{Key: store.Key{Resource: "pods", Name: "0"}, Value: []byte("{}")})
+				if err != nil || r.ResourceVersion != start+1 {
+					t.Fatalf("create after recovery: %v, %v", r, err)
+				}
+			})
+		}
 	}
 }
 
