@@ -318,7 +318,7 @@ func TestRetryOnRefusedGET(t *testing.T) {
 		if len(waits) == 1 {
 			nl, err := net.Listen("tcp", addr)
 			if err != nil {
-				t.Skipf("port %s taken meanwhile: %v", addr, err)
+				t.Fatalf("listen again on %s, free a moment ago: %v", addr, err)
 			}
 			srv.Listener = nl
 			srv.Start()

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubelet/docker"
 	"github.com/minik8s/minik8s/kubelet/runtimetest"
 )
@@ -23,13 +23,10 @@ const testImage = "minik8s/e2e-testapp:1"
 // TestDockerRuntime runs `minik8s all --runtime docker --nodes 2` and a
 // 3-replica Deployment of an image the test builds (no registry here): 3
 // containers Running with IPs, kubectl logs shows what they printed, and
-// describe pod shows the kubelet's events. It skips only when
-// MINIK8S_TEST_DOCKER is unset, and fails if it is set and no engine
-// answers.
+// describe pod shows the kubelet's events. It fails when
+// MINIK8S_TEST_DOCKER is unset or no engine answers.
 func TestDockerRuntime(t *testing.T) {
-	if os.Getenv("MINIK8S_TEST_DOCKER") == "" {
-		t.Skip("MINIK8S_TEST_DOCKER is not set")
-	}
+	testsvc.Require(t, testsvc.Docker)
 	t.Parallel()
 	if !docker.Available(context.Background(), "") {
 		t.Fatal("MINIK8S_TEST_DOCKER is set but no Docker engine answers")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -14,20 +13,19 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubelet/docker"
 	"github.com/minik8s/minik8s/kubelet/runtimetest"
 )
 
-// The Docker tests need an engine: they skip when MINIK8S_TEST_DOCKER is
-// unset and fail when it is set but no engine answers. The test binary
+// The Docker tests need an engine: they fail when MINIK8S_TEST_DOCKER is
+// unset or no engine answers. The test binary
 // must be static (CGO_ENABLED=0, as the Makefile sets), since it serves as
 // the pause image when that is absent.
 
 func newDockerHarness(t *testing.T, node string) *harness {
 	t.Helper()
-	if os.Getenv("MINIK8S_TEST_DOCKER") == "" {
-		t.Skip("MINIK8S_TEST_DOCKER is not set")
-	}
+	testsvc.Require(t, testsvc.Docker)
 	if !docker.Available(context.Background(), "") {
 		t.Fatal("MINIK8S_TEST_DOCKER is set but no Docker engine answers")
 	}

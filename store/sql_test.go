@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/store"
 	"github.com/minik8s/minik8s/store/storetest"
 )
@@ -50,7 +51,7 @@ var sqliteBackend = backend{
 var postgresBackend = backend{
 	name: "postgres",
 	dsn: func(t testing.TB) string {
-		base := os.Getenv("MINIK8S_TEST_POSTGRES")
+		base := testsvc.Require(t, testsvc.Postgres)
 		u, err := url.Parse(base)
 		if err != nil {
 			t.Fatalf("parse MINIK8S_TEST_POSTGRES: %v", err)
@@ -89,14 +90,9 @@ func rawOpen(t testing.TB, d gorm.Dialector) *gorm.DB {
 	return db
 }
 
-// backends returns SQLite always, and Postgres when MINIK8S_TEST_POSTGRES is
-// set.
-func backends() []backend {
-	if os.Getenv("MINIK8S_TEST_POSTGRES") == "" {
-		return []backend{sqliteBackend}
-	}
-	return []backend{sqliteBackend, postgresBackend}
-}
+// backends are the databases every store test runs on. Postgres is at
+// MINIK8S_TEST_POSTGRES; a test fails if that is unset.
+var backends = []backend{sqliteBackend, postgresBackend}
 
 func openStore(t testing.TB, cfg store.Config) *store.SQLStore {
 	t.Helper()
@@ -113,15 +109,12 @@ func openStore(t testing.TB, cfg store.Config) *store.SQLStore {
 }
 
 func TestConformance(t *testing.T) {
-	for _, be := range backends() {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) store.Store {
 				return openStore(t, store.Config{DSN: be.dsn(t)})
 			})
 		})
-	}
-	if os.Getenv("MINIK8S_TEST_POSTGRES") == "" {
-		t.Log("MINIK8S_TEST_POSTGRES unset: Postgres not tested")
 	}
 }
 
@@ -130,7 +123,7 @@ func TestConformance(t *testing.T) {
 // Postgres: each store's guess of the revision is often stale, and the
 // contract must hold all the same.
 func TestConformanceSharedDatabase(t *testing.T) {
-	for _, be := range backends() {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			storetest.RunShared(t, func(t *testing.T) store.Store {
 				dsn := be.dsn(t)
@@ -145,7 +138,7 @@ func TestConformanceSharedDatabase(t *testing.T) {
 // a batch is pipelined when the revision is as guessed and every write hits,
 // and otherwise rolled back and committed in order, with the same outcome.
 func TestBatchPaths(t *testing.T) {
-	for _, be := range backends() {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			dsn := be.dsn(t)
 			a := openStore(t, store.Config{DSN: dsn})
@@ -276,7 +269,7 @@ func TestOpenConfig(t *testing.T) {
 }
 
 func TestReopenKeepsState(t *testing.T) {
-	for _, be := range backends() {
+	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			dsn := be.dsn(t)
 			s, err := store.Open(t.Context(), store.Config{DSN: dsn}, zerolog.Nop())
@@ -311,9 +304,6 @@ func TestReopenKeepsState(t *testing.T) {
 // writes fail for a moment, nothing is half-applied, and the store recovers
 // by itself, back on the fast path.
 func TestLostConnections(t *testing.T) {
-	if os.Getenv("MINIK8S_TEST_POSTGRES") == "" {
-		t.Skip("MINIK8S_TEST_POSTGRES not set")
-	}
 	dsn, err := url.Parse(postgresBackend.dsn(t))
 	if err != nil {
 		t.Fatal(err)
@@ -337,7 +327,7 @@ func TestLostConnections(t *testing.T) {
 		t.Fatalf("batches before the kill: %+v, want b pipelined", s.BatchStats())
 	}
 
-	admin := rawOpen(t, postgres.Open(os.Getenv("MINIK8S_TEST_POSTGRES")))
+	admin := rawOpen(t, postgres.Open(testsvc.Require(t, testsvc.Postgres)))
 	var killed []bool
 	err = admin.Raw(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?`, app).Scan(&killed).Error
 	if err != nil || len(killed) == 0 {
@@ -395,7 +385,7 @@ func TestLostConnections(t *testing.T) {
 // first commits one write, so that on Postgres the failing batches start on
 // the pipelined fast path.
 func TestFailedTransaction(t *testing.T) {
-	for _, be := range backends() {
+	for _, be := range backends {
 		for _, warm := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/warm=%v", be.name, warm), func(t *testing.T) {
 				dsn := be.dsn(t)
@@ -525,7 +515,7 @@ var benchValue = []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p",
 // benchWrites runs setup's write function from 1 and 8 concurrent clients
 // on each backend, b.N writes in all.
 func benchWrites(b *testing.B, setup func(b *testing.B, s *store.SQLStore, clients int) func(client, i int) error) {
-	for _, be := range backends() {
+	for _, be := range backends {
 		for _, clients := range []int{1, 8} {
 			b.Run(fmt.Sprintf("%s/clients=%d", be.name, clients), func(b *testing.B) {
 				s := openStore(b, store.Config{DSN: be.dsn(b)})

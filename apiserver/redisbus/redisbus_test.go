@@ -3,7 +3,6 @@ package redisbus_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,19 +15,16 @@ import (
 	"github.com/minik8s/minik8s/apiserver/hub"
 	"github.com/minik8s/minik8s/apiserver/hub/bustest"
 	"github.com/minik8s/minik8s/apiserver/redisbus"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/store"
 )
 
 const timeout = bustest.Timeout
 
-// redisURL returns MINIK8S_TEST_REDIS, skipping the test when it is unset.
+// redisURL returns MINIK8S_TEST_REDIS; the test fails if it is unset.
 func redisURL(tb testing.TB) string {
 	tb.Helper()
-	url := os.Getenv("MINIK8S_TEST_REDIS")
-	if url == "" {
-		tb.Skip("MINIK8S_TEST_REDIS not set")
-	}
-	return url
+	return testsvc.Require(tb, testsvc.Redis)
 }
 
 // channelFor names a channel unique to this test and run.

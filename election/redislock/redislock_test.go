@@ -3,7 +3,6 @@ package redislock_test
 import (
 	"context"
 	"errors"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,15 +13,13 @@ import (
 
 	"github.com/minik8s/minik8s/election"
 	"github.com/minik8s/minik8s/election/redislock"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
-// newClient connects to MINIK8S_TEST_REDIS; it skips only if that is unset.
+// newClient connects to MINIK8S_TEST_REDIS; the test fails if that is unset.
 func newClient(t *testing.T) *redis.Client {
 	t.Helper()
-	url := os.Getenv("MINIK8S_TEST_REDIS")
-	if url == "" {
-		t.Skip("MINIK8S_TEST_REDIS not set")
-	}
+	url := testsvc.Require(t, testsvc.Redis)
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatalf("parse MINIK8S_TEST_REDIS: %v", err)

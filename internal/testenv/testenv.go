@@ -1,8 +1,8 @@
 // Package testenv starts real minik8s components for integration tests:
 // an API server on SQLite in a temporary directory or on a fresh Postgres
 // database, with Redis when asked. Services come from MINIK8S_TEST_POSTGRES
-// and MINIK8S_TEST_REDIS; a test that needs one skips only when its
-// variable is unset, and fails when the service does not answer.
+// and MINIK8S_TEST_REDIS (see testsvc); a test that needs one fails when its
+// variable is unset or the service does not answer.
 package testenv
 
 import (
@@ -29,18 +29,16 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubeconfig"
 )
 
 // Postgres returns the URL of a new, empty database on the test Postgres,
-// dropped when the test ends. It skips the test if MINIK8S_TEST_POSTGRES is
+// dropped when the test ends. It fails the test if MINIK8S_TEST_POSTGRES is
 // unset.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("MINIK8S_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("MINIK8S_TEST_POSTGRES is not set")
-	}
+	base := testsvc.Require(t, testsvc.Postgres)
 	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		t.Fatalf("connect to MINIK8S_TEST_POSTGRES: %v", err)
@@ -69,15 +67,11 @@ func Postgres(t testing.TB) string {
 	return u.String()
 }
 
-// Redis returns the test Redis URL, skipping the test if
+// Redis returns the test Redis URL, failing the test if
 // MINIK8S_TEST_REDIS is unset.
 func Redis(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("MINIK8S_TEST_REDIS")
-	if u == "" {
-		t.Skip("MINIK8S_TEST_REDIS is not set")
-	}
-	return u
+	return testsvc.Require(t, testsvc.Redis)
 }
 
 func randomHex(n int) string {

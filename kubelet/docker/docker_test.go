@@ -17,12 +17,13 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 	"github.com/minik8s/minik8s/kubelet/runtimetest"
 )
 
-// The tests need a Docker engine: they skip when MINIK8S_TEST_DOCKER is
-// unset and fail when it is set but no engine answers. The test binary
+// The tests need a Docker engine: they fail when MINIK8S_TEST_DOCKER is
+// unset or no engine answers. The test binary
 // must be static (CGO_ENABLED=0, as the Makefile sets) since it serves as
 // the pause image when that is absent.
 
@@ -35,9 +36,7 @@ var (
 // are all removed when t ends, and makes sure the testapp image exists.
 func newRuntime(t *testing.T, node string) *Runtime {
 	t.Helper()
-	if os.Getenv("MINIK8S_TEST_DOCKER") == "" {
-		t.Skip("MINIK8S_TEST_DOCKER is not set")
-	}
+	testsvc.Require(t, testsvc.Docker)
 	if !Available(context.Background(), "") {
 		t.Fatal("MINIK8S_TEST_DOCKER is set but no Docker engine answers")
 	}
