@@ -123,6 +123,19 @@ func validateEnum(v string, supported []string, p *field.Path) field.ErrorList {
 	return nil
 }
 
+// requireNameAndKey checks a reference to one key of a named object (a
+// ConfigMap's, a Secret's) names both.
+func requireNameAndKey(name, key string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if name == "" {
+		errs = append(errs, field.Required(p.Child("name"), ""))
+	}
+	if key == "" {
+		errs = append(errs, field.Required(p.Child("key"), ""))
+	}
+	return errs
+}
+
 // validateListName checks the name of an item of a list whose items are
 // named by unique DNS-1123 labels (volumes, containers), and adds it to seen.
 func validateListName(name string, seen map[string]bool, p *field.Path) field.ErrorList {
@@ -359,21 +372,11 @@ func validateEnv(env []api.EnvVar, p *field.Path) field.ErrorList {
 		}
 		if f := e.ValueFrom.ConfigMapKeyRef; f != nil {
 			n++
-			if f.Name == "" {
-				errs = append(errs, field.Required(vp.Child("configMapKeyRef", "name"), ""))
-			}
-			if f.Key == "" {
-				errs = append(errs, field.Required(vp.Child("configMapKeyRef", "key"), ""))
-			}
+			errs = append(errs, requireNameAndKey(f.Name, f.Key, vp.Child("configMapKeyRef"))...)
 		}
 		if f := e.ValueFrom.SecretKeyRef; f != nil {
 			n++
-			if f.Name == "" {
-				errs = append(errs, field.Required(vp.Child("secretKeyRef", "name"), ""))
-			}
-			if f.Key == "" {
-				errs = append(errs, field.Required(vp.Child("secretKeyRef", "key"), ""))
-			}
+			errs = append(errs, requireNameAndKey(f.Name, f.Key, vp.Child("secretKeyRef"))...)
 		}
 		switch {
 		case n == 0:
