@@ -189,22 +189,24 @@ func TestSchedulerWithAPIServer(t *testing.T) {
 		}
 		return false, nil
 	})
-	found := false
-	evs, _, err := c.Events("default").List(ctx, client.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ev := range evs {
-		if ev.Reason == "Scheduled" && ev.InvolvedObject.Name == "web-7" {
-			found = true
-			if want := "Successfully assigned default/web-7 to " + podNode(pods, "web-7"); ev.Message != want {
-				t.Errorf("Scheduled event %q, want %q", ev.Message, want)
+	// Events are written asynchronously and rate limited (50/s after a
+	// burst of 100), so web-7's may still be queued behind others.
+	want := "Successfully assigned default/web-7 to " + podNode(pods, "web-7")
+	poll(t, 15*time.Second, "Scheduled event for web-7", func() (bool, error) {
+		evs, _, err := c.Events("default").List(ctx, client.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, ev := range evs {
+			if ev.Reason == "Scheduled" && ev.InvolvedObject.Name == "web-7" {
+				if ev.Message != want {
+					return false, fmt.Errorf("Scheduled event %q, want %q", ev.Message, want)
+				}
+				return true, nil
 			}
 		}
-	}
-	if !found {
-		t.Error("no Scheduled event for web-7")
-	}
+		return false, nil
+	})
 
 	// A node that fits appears: the pod is bound to it.
 	if _, err := c.Nodes().Create(ctx, fakeNode("big-node", "16", "32Gi", 30)); err != nil {
