@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -75,16 +76,18 @@ spec:
 	// Watch with event types while the pod is deleted and created again.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	type result struct {
-		out string
-		err error
-	}
-	watched := make(chan result, 1)
+	var watch testenv.Buffer
+	watched := make(chan error, 1)
 	go func() {
-		o, err := s.KubectlContext(ctx, t, "", "get", "pods", "-w", "--output-watch-events", "--request-timeout=6s")
-		watched <- result{o, err}
+		watched <- s.KubectlTo(ctx, t, &watch, "get", "pods", "-w", "--output-watch-events", "--request-timeout=6s")
 	}()
-	time.Sleep(1500 * time.Millisecond) // let the watch start
+	// The watch lists what exists first: web, as ADDED.
+	for !regexp.MustCompile(`(?m)^ADDED\s+web\s`).MatchString(watch.String()) {
+		if ctx.Err() != nil {
+			t.Fatalf("no initial ADDED of web in the watch:\n%s", watch.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if out = kubectl("", "delete", "pod", "web", "--wait"); !strings.Contains(out, `pod "web" deleted`) {
 		t.Fatalf("delete: %s", out)
 	}
@@ -92,10 +95,10 @@ spec:
 		t.Fatalf("pod still there after delete --wait: %s", out)
 	}
 	kubectl("", "apply", "-f", file)
-	r := <-watched
-	for _, want := range []string{"ADDED", "DELETED"} {
-		if !strings.Contains(r.out, want) {
-			t.Fatalf("watch output lacks %s:\n%s", want, r.out)
+	<-watched
+	for _, want := range []string{`(?m)^ADDED\s+web\s`, `(?m)^DELETED\s+web\s`} {
+		if !regexp.MustCompile(want).MatchString(watch.String()) {
+			t.Fatalf("watch output lacks %s:\n%s", want, watch.String())
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minik8s/minik8s/internal/testenv"
 )
 
 // TestAPIBasics runs the foundation issue's kubectl commands: namespaces,
@@ -104,7 +106,7 @@ func TestAPIBasics(t *testing.T) {
 		c := c.on(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		watch := &syncBuffer{}
+		watch := &testenv.Buffer{}
 		done := make(chan result, 1)
 		go func() {
 			done <- runKubectlTo(ctx, watch, []string{"KUBECONFIG=" + c.kubeconfig}, "get", "pods", "-w", "--output-watch-events")

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minik8s/minik8s/internal/testenv"
 )
 
 // logLine is a line of minik8s's console log at info level or below.
@@ -57,7 +59,7 @@ func TestBadInput(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, binPath, args...)
 			cmd.Dir, cmd.Env = dir, cleanEnv()
-			var stdout, stderr syncBuffer
+			var stdout, stderr testenv.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			start := time.Now()
 			err := cmd.Run()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minik8s/minik8s/internal/testenv"
 )
 
 // A kubelet process is killed: within the node monitor grace period its
@@ -21,7 +23,7 @@ func TestKubeletProcessKilled(t *testing.T) {
 	kubelet := exec.Command(binPath, "--data-dir", c.dataDir, "kubelet", "--node-name", "doomed",
 		"--runtime", "sim", "--port", "0", "--node-lease-renew-interval", "500ms", "--node-status-update-interval", "500ms")
 	kubelet.Env = cleanEnv()
-	var kout syncBuffer
+	var kout testenv.Buffer
 	kubelet.Stdout, kubelet.Stderr = &kout, &kout
 	if err := kubelet.Start(); err != nil {
 		t.Fatal(err)

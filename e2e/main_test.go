@@ -11,10 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minik8s/minik8s/internal/testenv"
 )
 
 // Paths TestMain sets up for every test of the package.
@@ -80,8 +81,8 @@ type cluster struct {
 	config     string // the --config file
 	addr       string // --listen
 	kubeconfig string
-	stdout     *syncBuffer
-	stderr     *syncBuffer
+	stdout     *testenv.Buffer
+	stderr     *testenv.Buffer
 	cmd        *exec.Cmd
 	exited     chan struct{} // closed when the process has exited
 	exitErr    error         // cmd.Wait's result, once exited is closed
@@ -110,7 +111,7 @@ func startCluster(t *testing.T, opt clusterOptions) *cluster {
 	t.Helper()
 	dir := t.TempDir()
 	c := &cluster{t: t, dataDir: opt.dataDir, config: filepath.Join(dir, "config.yaml"), addr: freeAddr(t),
-		stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+		stdout: &testenv.Buffer{}, stderr: &testenv.Buffer{}, exited: make(chan struct{})}
 	if c.dataDir == "" {
 		c.dataDir = filepath.Join(dir, "data")
 	}
@@ -384,21 +385,3 @@ var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 // plain removes the colours of minik8s's console log.
 func plain(s string) string { return ansi.ReplaceAllString(s, "") }
-
-// syncBuffer is a bytes.Buffer that a process writes while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minik8s/minik8s/internal/testenv"
 )
 
 // TestPodsOnSimNodes runs the kubelet issue's kubectl commands on 3
@@ -63,7 +65,7 @@ func TestPodsOnSimNodes(t *testing.T) {
 		// A running container: -f prints its log and keeps following.
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		follow := &syncBuffer{}
+		follow := &testenv.Buffer{}
 		done := make(chan result, 1)
 		go func() {
 			done <- runKubectlTo(ctx, follow, []string{"KUBECONFIG=" + c.kubeconfig}, "logs", "-f", pod)

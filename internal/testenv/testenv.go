@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,18 +249,51 @@ func (s *APIServer) Kubectl(t testing.TB, stdin string, args ...string) (string,
 // KubectlContext is Kubectl with a context that can stop it.
 func (s *APIServer) KubectlContext(ctx context.Context, t testing.TB, stdin string, args ...string) (string, error) {
 	t.Helper()
+	var out Buffer
+	cmd := s.kubectlCmd(ctx, t, &out, args)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+// KubectlTo runs kubectl until it exits or ctx is done, writing its
+// combined output to w as it comes, so that a test can read a running
+// `kubectl get -w`.
+func (s *APIServer) KubectlTo(ctx context.Context, t testing.TB, w io.Writer, args ...string) error {
+	t.Helper()
+	return s.kubectlCmd(ctx, t, w, args).Run()
+}
+
+func (s *APIServer) kubectlCmd(ctx context.Context, t testing.TB, w io.Writer, args []string) *exec.Cmd {
+	t.Helper()
 	path := "/usr/bin/kubectl"
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("kubectl is not at %s: %v", path, err)
 	}
 	cmd := exec.CommandContext(ctx, path, append([]string{"--kubeconfig", s.Kubeconfig}, args...)...)
 	cmd.Env = append(os.Environ(), "HOME="+s.DataDir, "KUBECACHEDIR="+s.DataDir+"/kubecache")
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out), nil
+	cmd.Stdout, cmd.Stderr = w, w
+	return cmd
+}
+
+// Buffer is a bytes.Buffer that a process writes while a test reads.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
