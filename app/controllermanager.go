@@ -70,7 +70,6 @@ func NewControllerManagers(cfg Config, n int, log zerolog.Logger) ([]func(contex
 		component: "controller-manager",
 		idSuffix:  "cm",
 		leaseName: "kube-controller-manager",
-		redisKey:  "minik8s/leader/kube-controller-manager",
 		port:      cm.Port,
 		// The controllers' client sends through the replica's Transport,
 		// which refuses writes while frozen or without a live lease; the

@@ -14,7 +14,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/election"
 	"github.com/minik8s/minik8s/election/leaselock"
-	"github.com/minik8s/minik8s/election/redislock"
 	"github.com/minik8s/minik8s/replica"
 )
 
@@ -26,8 +25,9 @@ type electedRole struct {
 	// idSuffix goes between the process and the replica index in
 	// identities: <host>_<pid>_<idSuffix><i>.
 	idSuffix string
-	// leaseName is the Lease in kube-system, redisKey the Redis lock.
-	leaseName, redisKey string
+	// leaseName is the Lease in kube-system, and the role's name in its
+	// Redis lock key.
+	leaseName string
 	// port serves /healthz, /metrics and /replicas on 127.0.0.1; 0: off.
 	port int
 	// build wires replica r: the work to do while leading, the work every
@@ -118,7 +118,7 @@ func newElectedReplica(cfg Config, i int, identity, host string, reg prometheus.
 		}
 		routeRedisLog(log)
 		rdb := redis.NewClient(opt)
-		lock, closer = redislock.New(rdb, role.redisKey, le.LeaseDuration), rdb.Close
+		lock, closer = newClusterRedisLock(rdb, leases, role.leaseName, le.LeaseDuration), rdb.Close
 	default:
 		lock = leaselock.New(leases.Leases("kube-system"), role.leaseName, le.LeaseDuration, leaselock.Options{
 			IsNotFound: client.IsNotFound,

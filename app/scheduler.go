@@ -128,7 +128,6 @@ func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Contex
 	return newElectedReplicas(cfg, n, electedRole{
 		component: "scheduler",
 		leaseName: "kube-scheduler",
-		redisKey:  "minik8s/leader/kube-scheduler",
 		port:      sc.Port,
 		build: func(r *replica.Replica, identity, host string, reg prometheus.Registerer, log zerolog.Logger) (func(context.Context) error, []func(context.Context) error, *client.Client, error) {
 			c, err := client.FromKubeconfig(cfg.ClientKubeconfig(), sc.KubeAPIQPS, sc.KubeAPIBurst)

@@ -83,10 +83,18 @@ func New(lock Lock, cfg Config, log zerolog.Logger, opts Options) (*Elector, err
 		lock: lock,
 		cfg:  cfg,
 		now:  now,
-		log:  log.With().Str("identity", cfg.Identity).Str("lock", lock.Describe()).Logger(),
+		log:  log.With().Str("identity", cfg.Identity).Logger().Hook(describeLock{lock}),
 		m:    m,
 		st:   Status{Identity: cfg.Identity},
 	}, nil
+}
+
+// describeLock adds the lock's name to every log line, asked each time: a
+// lock may learn its full name only when it is first used.
+type describeLock struct{ lock Lock }
+
+func (d describeLock) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	e.Str("lock", d.lock.Describe())
 }
 
 // Run is New followed by Elector.Run, without metrics.

@@ -39,7 +39,8 @@ type Lock interface {
 	// without waiting for it to expire. Releasing a lease that is no longer
 	// held is not an error and changes nothing.
 	Release(ctx context.Context, l Lease) error
-	// Describe names the lock for logs, e.g. "redis minik8s/leader/scheduler".
+	// Describe names the lock for logs, e.g. "lease kube-scheduler"; it is
+	// asked again for every log line, so it may change once.
 	Describe() string
 }
 

@@ -400,7 +400,6 @@ func setupHA(t *testing.T, backend string) (*client.Client, []*proc) {
 // duration plus a retry period, and every pod is bound exactly once.
 func TestHAKillLeader(t *testing.T) {
 	c, procs := setupHA(t, "redis")
-	// A leftover lock of an earlier run may have to expire first.
 	first, _ := leader(t, procs, nil, 15*time.Second)
 	b := watchBindings(t, c)
 	created := createNodesAndPods(t, c)
