@@ -285,9 +285,10 @@ func (s *suite) testExitCode(t *testing.T) {
 
 func (s *suite) testStopGraceful(t *testing.T) {
 	ctx, rt := testContext(t), s.newRuntime(t)
-	p, c := s.pod(t, rt, runs())
+	p, c := s.pod(t, rt, runs("up"))
 	_, id := start(t, ctx, rt, p, c, 0)
 	waitFor(t, ctx, rt, p.UID, "running", isRunning)
+	waitLogs(t, ctx, rt, p.UID, "up\n") // its SIGTERM handler is in place
 
 	begin := time.Now()
 	if err := rt.StopContainer(ctx, id, 20*time.Second); err != nil {
@@ -310,11 +311,12 @@ func (s *suite) testStopGraceful(t *testing.T) {
 
 func (s *suite) testStopKillsAfterGrace(t *testing.T) {
 	ctx, rt := testContext(t), s.newRuntime(t)
-	b := runs()
+	b := runs("up")
 	b.ignoreTerm = true
 	p, c := s.pod(t, rt, b)
 	_, id := start(t, ctx, rt, p, c, 0)
 	waitFor(t, ctx, rt, p.UID, "running", isRunning)
+	waitLogs(t, ctx, rt, p.UID, "up\n") // it ignores SIGTERM now
 
 	begin := time.Now()
 	if err := rt.StopContainer(ctx, id, time.Second); err != nil {

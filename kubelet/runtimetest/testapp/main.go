@@ -13,7 +13,8 @@
 //	-after DURATION  delay before -exit (default 0)
 //	-ignore-term     ignore SIGTERM, so only SIGKILL stops it
 //
-// SIGTERM and SIGINT make it exit 0 at once, unless -ignore-term. It
+// SIGTERM and SIGINT make it exit 0 at once, unless -ignore-term; its
+// signal handling is in place before it writes its first line. It
 // writes nothing besides what the flags ask for, so tests can compare its
 // logs line by line.
 package main
@@ -45,6 +46,16 @@ func main() {
 	ignoreTerm := flag.Bool("ignore-term", false, "ignore SIGTERM")
 	flag.Parse()
 
+	// Signals first: once a line is out, a test may stop the container.
+	// (As PID 1, a SIGTERM before this makes Go's runtime exit 2.)
+	sigs := make(chan os.Signal, 1)
+	if *ignoreTerm {
+		signal.Ignore(syscall.SIGTERM)
+		signal.Notify(sigs, os.Interrupt)
+	} else {
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	}
+
 	for _, l := range stdout {
 		fmt.Println(l)
 	}
@@ -72,13 +83,6 @@ func main() {
 		}()
 	}
 
-	sigs := make(chan os.Signal, 1)
-	if *ignoreTerm {
-		signal.Ignore(syscall.SIGTERM)
-		signal.Notify(sigs, os.Interrupt)
-	} else {
-		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	}
 	var exitAfter <-chan time.Time
 	if *exit >= 0 {
 		exitAfter = time.After(*after)
