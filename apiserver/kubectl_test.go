@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minik8s/minik8s/internal/syncbuf"
 	"github.com/minik8s/minik8s/internal/testenv"
 )
 
@@ -76,7 +77,7 @@ spec:
 	// Watch with event types while the pod is deleted and created again.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var watch testenv.Buffer
+	var watch syncbuf.Buffer
 	watched := make(chan error, 1)
 	go func() {
 		watched <- s.KubectlTo(ctx, t, &watch, "get", "pods", "-w", "--output-watch-events", "--request-timeout=6s")

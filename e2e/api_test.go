@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/syncbuf"
 )
 
 // TestAPIBasics runs the foundation issue's kubectl commands: namespaces,
@@ -106,7 +106,7 @@ func TestAPIBasics(t *testing.T) {
 		c := c.on(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		watch := &testenv.Buffer{}
+		watch := &syncbuf.Buffer{}
 		done := make(chan result, 1)
 		go func() {
 			done <- runKubectlTo(ctx, watch, []string{"KUBECONFIG=" + c.kubeconfig}, "get", "pods", "-w", "--output-watch-events")

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/syncbuf"
 )
 
 // logLine is a line of minik8s's console log at info level or below.
@@ -59,7 +59,7 @@ func TestBadInput(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, binPath, args...)
 			cmd.Dir, cmd.Env = dir, cleanEnv()
-			var stdout, stderr testenv.Buffer
+			var stdout, stderr syncbuf.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			start := time.Now()
 			err := cmd.Run()

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/syncbuf"
 )
 
 // A kubelet process is killed: within the node monitor grace period its
@@ -23,7 +23,7 @@ func TestKubeletProcessKilled(t *testing.T) {
 	kubelet := exec.Command(binPath, "--data-dir", c.dataDir, "kubelet", "--node-name", "doomed",
 		"--runtime", "sim", "--port", "0", "--node-lease-renew-interval", "500ms", "--node-status-update-interval", "500ms")
 	kubelet.Env = cleanEnv()
-	var kout testenv.Buffer
+	var kout syncbuf.Buffer
 	kubelet.Stdout, kubelet.Stderr = &kout, &kout
 	if err := kubelet.Start(); err != nil {
 		t.Fatal(err)

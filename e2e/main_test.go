@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/syncbuf"
 )
 
 // Paths TestMain sets up for every test of the package.
@@ -81,8 +81,8 @@ type cluster struct {
 	config     string // the --config file
 	addr       string // --listen
 	kubeconfig string
-	stdout     *testenv.Buffer
-	stderr     *testenv.Buffer
+	stdout     *syncbuf.Buffer
+	stderr     *syncbuf.Buffer
 	cmd        *exec.Cmd
 	exited     chan struct{} // closed when the process has exited
 	exitErr    error         // cmd.Wait's result, once exited is closed
@@ -111,7 +111,7 @@ func startCluster(t *testing.T, opt clusterOptions) *cluster {
 	t.Helper()
 	dir := t.TempDir()
 	c := &cluster{t: t, dataDir: opt.dataDir, config: filepath.Join(dir, "config.yaml"), addr: freeAddr(t),
-		stdout: &testenv.Buffer{}, stderr: &testenv.Buffer{}, exited: make(chan struct{})}
+		stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	if c.dataDir == "" {
 		c.dataDir = filepath.Join(dir, "data")
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/syncbuf"
 )
 
 // TestPodsOnSimNodes runs the kubelet issue's kubectl commands on 3
@@ -65,7 +65,7 @@ func TestPodsOnSimNodes(t *testing.T) {
 		// A running container: -f prints its log and keeps following.
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		follow := &testenv.Buffer{}
+		follow := &syncbuf.Buffer{}
 		done := make(chan result, 1)
 		go func() {
 			done <- runKubectlTo(ctx, follow, []string{"KUBECONFIG=" + c.kubeconfig}, "logs", "-f", pod)

@@ -20,7 +20,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/internal/syncbuf"
 	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubeconfig"
 )
@@ -249,7 +249,7 @@ func (s *APIServer) Kubectl(t testing.TB, stdin string, args ...string) (string,
 // KubectlContext is Kubectl with a context that can stop it.
 func (s *APIServer) KubectlContext(ctx context.Context, t testing.TB, stdin string, args ...string) (string, error) {
 	t.Helper()
-	var out Buffer
+	var out syncbuf.Buffer
 	cmd := s.kubectlCmd(ctx, t, &out, args)
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
@@ -278,22 +278,4 @@ func (s *APIServer) kubectlCmd(ctx context.Context, t testing.TB, w io.Writer, a
 	cmd.Env = append(os.Environ(), "HOME="+s.DataDir, "KUBECACHEDIR="+s.DataDir+"/kubecache")
 	cmd.Stdout, cmd.Stderr = w, w
 	return cmd
-}
-
-// Buffer is a bytes.Buffer that a process writes while a test reads.
-type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

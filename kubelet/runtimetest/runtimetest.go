@@ -11,13 +11,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/syncbuf"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 	"github.com/minik8s/minik8s/kubelet/sim"
 )
@@ -390,31 +390,13 @@ func (s *suite) testLogsFollow(t *testing.T) {
 	waitLogs(t, ctx, rt, p2.UID, "still here\n")
 	fctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	if err := rt.Logs(fctx, p2.UID, "app", runtime.LogOptions{Follow: true}, &buf); err != nil {
 		t.Errorf("Follow ended by its context: %v, want nil", err)
 	}
 	if got := buf.String(); got != "still here\n" {
 		t.Errorf("Follow: %q, want %q", got, "still here\n")
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func (s *suite) testRestartKeepsPrevious(t *testing.T) {
