@@ -103,12 +103,16 @@ func ParseQuantity(s string) (Quantity, error) {
 
 	// value*1000 = mant * 10^(exp10-frac+3) * 2^exp2, rounded up to an integer.
 	m, _ := new(big.Int).SetString(string(mant), 10)
+	if m.Sign() == 0 {
+		// Zero at any scale; "0e99999999" must not compute 10^99999999.
+		return Quantity{format: format, s: s}, nil
+	}
 	if neg {
 		m.Neg(m)
 	}
 	r := new(big.Rat).SetInt(m)
 	e := exp10 - frac + 3
-	if m.Sign() != 0 && e > 2*maxDigits {
+	if e > 2*maxDigits {
 		return Quantity{}, ErrQuantityTooLarge
 	}
 	e = max(e, -2*maxDigits) // smaller scales all round up to the same milli value

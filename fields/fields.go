@@ -73,6 +73,10 @@ func Parse(s string) (Selector, error) {
 		if f == "" {
 			return Selector{}, fmt.Errorf("invalid field selector: %q: empty field name", term)
 		}
+		if strings.Contains(f, "!") {
+			// No field path has one; "a ! = b" is a mistyped "!=".
+			return Selector{}, fmt.Errorf("invalid field selector: %q: '!' in field name %q (not equal is written '!=')", term, f)
+		}
 		v, err := unescapeValue(raw)
 		if err != nil {
 			return Selector{}, fmt.Errorf("invalid field selector: %q: %w", term, err)

@@ -118,6 +118,10 @@ func (r Requirement) String() string {
 	case Equals, NotEquals:
 		return r.Key + string(r.Operator) + vals
 	case In, NotIn:
+		if vals == "" {
+			// The values are [""]: "()" would read as no values at all.
+			vals = ","
+		}
 		return r.Key + " " + string(r.Operator) + " (" + vals + ")"
 	case Exists:
 		return r.Key
