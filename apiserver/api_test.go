@@ -137,6 +137,9 @@ func TestCRUDAndOptimisticConcurrency(t *testing.T) {
 	expect(t, s.Do(t, "GET", "/api/v1/widgets", nil), http.StatusNotFound)
 	// Malformed JSON: 400, nothing panics.
 	expect(t, s.Do(t, "POST", pods, `{"metadata":`), http.StatusBadRequest)
+	// A JSON patch "test" without a value (json-patch panics on it): 400.
+	expect(t, s.Do(t, "PATCH", pods+"/web", `[{"op":"test","path":""}]`,
+		"Content-Type", "application/json-patch+json"), http.StatusBadRequest)
 }
 
 func TestValidationAndStrictFields(t *testing.T) {

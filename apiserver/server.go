@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -256,6 +257,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 		}
 	}
 	e.Use(m.Middleware(requestClass))
+	e.Use(s.recoverPanics())
 	e.Use(authn.Middleware(s.deps.Tokens, publicPath))
 	e.Use(lim.Middleware())
 
@@ -272,6 +274,22 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.Any("/api/*", s.serveAPI)
 	e.Any("/apis/*", s.serveAPI)
 	return e, nil
+}
+
+// recoverPanics turns a panic in a handler into a logged stack and a 500
+// Status, as Kubernetes's API server does, instead of a connection the
+// client sees reset. A panic is a bug: the log says where.
+func (s *Server) recoverPanics() echo.MiddlewareFunc {
+	return middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true, // the panicking goroutine's stack only
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			r := c.Request()
+			s.log.Error().Err(err).Str("method", r.Method).Str("path", r.URL.Path).
+				Bytes("stack", stack).Msg("panic serving a request")
+			return newStatus(http.StatusInternalServerError, api.StatusReasonInternalError,
+				"This request caused the API server to panic. Look in its log for details.")
+		},
+	})
 }
 
 // publicPath lists the endpoints served without a token.

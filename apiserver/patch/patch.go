@@ -85,6 +85,14 @@ func applyJSONPatch(original, patch []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: the JSON patch has %d operations, more than the %d allowed",
 			ErrMalformed, len(ops), maxJSONPatchOps)
 	}
+	for i, op := range ops {
+		// RFC 6902 requires a value for "test"; json-patch v5.9 checks it
+		// for "add" and "replace" as it decodes, and panics on a "test"
+		// without one.
+		if _, ok := op["value"]; op.Kind() == "test" && !ok {
+			return nil, fmt.Errorf("%w: JSON patch operation %d (test) has no value", ErrMalformed, i)
+		}
+	}
 	opts := jsonpatch.NewApplyOptions()
 	opts.SupportNegativeIndices = false
 	out, err := ops.ApplyWithOptions(original, opts)

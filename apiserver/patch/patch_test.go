@@ -35,6 +35,8 @@ func TestApply(t *testing.T) {
 			patch: `[{"op":"remove","path":"/spec/containers/-1"}]`, wantErr: ErrInvalid},
 		{name: "json patch unknown op", ctype: JSONPatchType,
 			patch: `[{"op":"frob","path":"/a"}]`, wantErr: ErrMalformed, msg: "unsupported operation"},
+		{name: "json patch test op without a value (json-patch panicked)", ctype: JSONPatchType,
+			patch: `[{"op":"test","path":""}]`, wantErr: ErrMalformed, msg: "has no value"},
 		{name: "json patch not a list", ctype: JSONPatchType,
 			patch: `{"op":"add"}`, wantErr: ErrMalformed, msg: "decode JSON patch"},
 		{name: "json patch replacing the root by a string", ctype: JSONPatchType,
