@@ -137,6 +137,9 @@ func TestCRUDAndOptimisticConcurrency(t *testing.T) {
 	expect(t, s.Do(t, "GET", "/api/v1/widgets", nil), http.StatusNotFound)
 	// Malformed JSON: 400, nothing panics.
 	expect(t, s.Do(t, "POST", pods, `{"metadata":`), http.StatusBadRequest)
+	// A key that differs from a field only in case is not that field (as in
+	// Kubernetes): no name here, so 422.
+	expect(t, s.Do(t, "POST", "/api/v1/nodes", `{"metAdAtA":{"nAme":"n"}}`), http.StatusUnprocessableEntity)
 	// A JSON patch "test" without a value (json-patch panics on it): 400.
 	expect(t, s.Do(t, "PATCH", pods+"/web", `[{"op":"test","path":""}]`,
 		"Content-Type", "application/json-patch+json"), http.StatusBadRequest)

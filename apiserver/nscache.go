@@ -2,10 +2,10 @@ package apiserver
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 	"time"
 
+	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/hub"
 	"github.com/minik8s/minik8s/store"
 )
@@ -89,7 +89,7 @@ func isTerminating(value []byte) bool {
 			Phase string `json:"phase"`
 		} `json:"status"`
 	}
-	if json.Unmarshal(value, &ns) != nil {
+	if api.Unmarshal(value, &ns) != nil {
 		return false
 	}
 	return ns.Metadata.DeletionTimestamp != nil || ns.Status.Phase == "Terminating"

@@ -27,7 +27,7 @@ func scaleOf(o object) (*api.Scale, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &typed); err != nil {
+	if err := api.Unmarshal(b, &typed); err != nil {
 		return nil, err
 	}
 	sc := &api.Scale{TypeMeta: api.TypeMeta{Kind: "Scale", APIVersion: "autoscaling/v1"}}
@@ -101,7 +101,7 @@ func (s *Server) patchScale(r *request) error {
 			return nil, err
 		}
 		var next api.Scale
-		if err := json.Unmarshal(out, &next); err != nil {
+		if err := api.Unmarshal(out, &next); err != nil {
 			return nil, badRequest("the patch produced an invalid Scale: %v", err)
 		}
 		return &next, nil

@@ -60,7 +60,7 @@ func unmarshalBody(r *request, b []byte, v any) error {
 		_, err := protobuf.Unmarshal(b, v)
 		return err
 	}
-	return json.Unmarshal(b, v)
+	return api.Unmarshal(b, v)
 }
 
 // checkKind requires apiVersion and kind, when given, to be the request's.
@@ -124,7 +124,7 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 // toTyped decodes an object's JSON into the resource's Go type.
 func toTyped(r *request, b []byte) (any, error) {
 	typed := r.res.New()
-	if err := json.Unmarshal(b, typed); err != nil {
+	if err := api.Unmarshal(b, typed); err != nil {
 		return nil, badRequest("%s in version %q cannot be handled as a %s: %v", r.res.Kind, r.res.GroupVersion(), r.res.Kind, err)
 	}
 	return typed, nil

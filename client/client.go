@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/kubeconfig"
 )
 
@@ -268,7 +269,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := api.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("decode %s %s response: %w", r.method, r.path, err)
 	}
 	return nil
@@ -294,7 +295,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	return c.do(ctx, r, out)
 }
 
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+func jsonUnmarshal(b []byte, v any) error { return api.Unmarshal(b, v) }
 
 // newTransport is net/http's default transport keeping enough idle
 // connections per host for a controller's requests in flight: with Go's

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,7 +73,7 @@ func decodeWatch[T any, PT interface {
 			return false
 		}
 	}
-	dec := json.NewDecoder(body)
+	dec := api.NewDecoder(body)
 	for {
 		var raw api.WatchEvent
 		if err := dec.Decode(&raw); err != nil {
@@ -88,7 +87,7 @@ func decodeWatch[T any, PT interface {
 		switch t := EventType(raw.Type); t {
 		case Added, Modified, Deleted, Bookmark:
 			obj := PT(new(T))
-			if err := json.Unmarshal(raw.Object, obj); err != nil {
+			if err := api.Unmarshal(raw.Object, obj); err != nil {
 				send(WatchEvent[PT]{Type: Error, Err: fmt.Errorf("decode %s event object: %w", t, err)})
 				return
 			}
@@ -97,7 +96,7 @@ func decodeWatch[T any, PT interface {
 			}
 		case Error:
 			var st api.Status
-			if err := json.Unmarshal(raw.Object, &st); err != nil {
+			if err := api.Unmarshal(raw.Object, &st); err != nil {
 				send(WatchEvent[PT]{Type: Error, Err: fmt.Errorf("decode ERROR event: %w", err)})
 				return
 			}
