@@ -145,6 +145,9 @@ func defaultRequestsFromLimits(c map[string]any) {
 // defaultTolerations adds the tolerations of the DefaultTolerationSeconds
 // admission plugin.
 func defaultTolerations(spec map[string]any) {
+	if spec == nil { // not an object: validation refuses the pod
+		return
+	}
 	existing, ok := spec["tolerations"].([]any)
 	if !ok && spec["tolerations"] != nil {
 		return

@@ -1,0 +1,82 @@
+package apiserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/internal/testenv"
+)
+
+// FuzzWrites sends arbitrary bodies through the real API server: a create,
+// then, if it was created, a strategic merge patch and a delete. Whatever
+// the input, the server answers with a Status or the object, never with a
+// 500 (a panic in defaulting, validation or patching shows as one).
+func FuzzWrites(f *testing.F) {
+	collections := []string{
+		"/api/v1/namespaces/default/pods",
+		"/apis/apps/v1/namespaces/default/deployments",
+		"/apis/apps/v1/namespaces/default/replicasets",
+		"/api/v1/nodes",
+		"/api/v1/namespaces",
+		"/api/v1/namespaces/default/events",
+		"/apis/coordination.k8s.io/v1/namespaces/default/leases",
+	}
+	seeds := []struct {
+		which       int
+		body, patch string
+	}{
+		{0, podJSON, `{"spec":{"containers":[{"name":"c","image":"nginx:2"}]}}`},
+		{0, `{"metadata":{"generateName":"w-"},"spec":{"containers":[{"name":"c","image":"x","ports":[{"containerPort":80}],` +
+			`"env":[{"name":"A","valueFrom":{"configMapKeyRef":{"name":"m","key":"k"}}}]}],"tolerations":[{"operator":"Exists"}],` +
+			`"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"a","operator":"In","values":["b"]}]}]}}}}}`,
+			`{"metadata":{"labels":{"a":"b"},"finalizers":["x"]}}`},
+		{1, `{"metadata":{"name":"d"},"spec":{"replicas":2,"selector":{"matchLabels":{"a":"b"}},"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":"25%"}},` +
+			`"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}`,
+			`{"spec":{"replicas":-1,"strategy":{"rollingUpdate":{"maxUnavailable":"x%"}}}}`},
+		{2, `{"metadata":{"name":"r"},"spec":{"selector":{"matchExpressions":[{"key":"a","operator":"Exists"}]},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}`,
+			`{"spec":{"selector":null}}`},
+		{3, `{"metadata":{"name":"n"},"spec":{"taints":[{"key":"k","effect":"NoSchedule"}]},"status":{"capacity":{"cpu":"4","memory":"8Gi"}}}`,
+			`{"spec":{"unschedulable":true,"taints":[{"key":"k","$patch":"delete"}]}}`},
+		{4, `{"metadata":{"name":"ns"}}`, `{"metadata":{"name":"other"}}`},
+		{5, `{"metadata":{"name":"e"},"involvedObject":{"kind":"Pod","name":"p"},"reason":"R","count":1}`, `{"count":"x"}`},
+		{6, `{"metadata":{"name":"l"},"spec":{"holderIdentity":"a","leaseDurationSeconds":15,"renewTime":"2026-01-01T00:00:00.000000Z"}}`,
+			`{"spec":{"renewTime":"yesterday"}}`},
+		{0, `{"metadata":{"name":"q"},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"0e99999999"}}}]}}`, `[]`},
+		{0, `[]`, `null`},
+		{0, `{"metadata":{"name":7,"labels":[1]},"spec":"x"}`, `{}`},
+	}
+	for _, s := range seeds {
+		f.Add(uint8(s.which), s.body, s.patch)
+	}
+	s := testenv.StartAPIServer(f, testenv.Options{Configure: func(c *app.Config) {
+		c.APIServer.Limits.QPS = 0 // as fast as the fuzzer goes
+	}})
+	s.HTTP.Timeout = 10 * time.Second // a request that hangs is a failure too
+	f.Fuzz(func(t *testing.T, which uint8, body, patch string) {
+		coll := collections[int(which)%len(collections)]
+		check := func(what string, r *testenv.Response) {
+			t.Helper()
+			if r.Code >= 500 {
+				t.Fatalf("%s: %d %s\ncreate body: %s\npatch: %s", what, r.Code, r.Body, body, patch)
+			}
+		}
+		r := s.Do(t, http.MethodPost, coll, body)
+		check("create", r)
+		if r.Code != http.StatusCreated {
+			return
+		}
+		var created struct {
+			Metadata struct{ Name string } `json:"metadata"`
+		}
+		if err := json.Unmarshal(r.Body, &created); err != nil || created.Metadata.Name == "" {
+			t.Fatalf("created: %s (%v)", r.Body, err)
+		}
+		obj := coll + "/" + url.PathEscape(created.Metadata.Name)
+		check("patch", s.Do(t, http.MethodPatch, obj, patch, "Content-Type", "application/strategic-merge-patch+json"))
+		check("delete", s.Do(t, http.MethodDelete, obj+"?gracePeriodSeconds=0", nil))
+	})
+}
