@@ -141,7 +141,7 @@ func TestHA(t *testing.T) {
 
 	t.Logf("failover (lease %s, retry %s): scheduler leader stopped (it releases the lease): %s → %s in %s; "+
 		"scheduler leader frozen (the lease must expire): %s → %s in %s; controller-manager leader stopped: %s → %s in %s",
-		haLease, haRetry, oldSched, newSched, schedFailover, newSched, afterFreeze, freezeFailover, oldCM, newCM, cmFailover)
+		haLease, haRetry, oldSched, newSched, schedFailover.Round(time.Millisecond), newSched, afterFreeze, freezeFailover.Round(time.Millisecond), oldCM, newCM, cmFailover.Round(time.Millisecond))
 }
 
 // haCluster is the recipe's processes, as hack/ha.sh started them.
