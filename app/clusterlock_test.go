@@ -49,7 +49,7 @@ func TestRedisLockPerCluster(t *testing.T) {
 		cfg.DataDir = s.DataDir
 		cfg.Redis = redisURL
 		cfg.LeaderElection.Backend = "redis"
-		cfg.Scheduler.Port = 0
+		cfg.Scheduler.Port = 0 // tests run in parallel: no fixed port
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,11 @@ func TestRedisLockPerCluster(t *testing.T) {
 	}
 	// One scheduler per cluster, both in this process (so with one identity).
 	for _, cl := range clusters {
-		runAll(t, func() ([]func(context.Context) error, error) { return app.NewSchedulers(cl.cfg, 1, zerolog.Nop()) })
+		fns, err := app.NewSchedulers(cl.cfg, 1, zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(t, fns)
 	}
 	eventually(t, 15*time.Second, "cluster B's scheduler to bind its pod", func() bool { return bound(b.c) })
 	if n, err := rdb.Exists(ctx, b.key).Result(); err != nil || n != 1 {
@@ -106,26 +110,4 @@ func TestRedisLockPerCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 15*time.Second, "cluster A's scheduler to bind its pod", func() bool { return bound(a.c) })
-}
-
-// runAll runs what build returns until the test ends.
-func runAll(t *testing.T, build func() ([]func(context.Context) error, error)) {
-	t.Helper()
-	fns, err := build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, len(fns))
-	for _, fn := range fns {
-		go func() { done <- fn(ctx) }()
-	}
-	t.Cleanup(func() {
-		cancel()
-		for range fns {
-			if err := <-done; err != nil {
-				t.Errorf("run: %v", err)
-			}
-		}
-	})
 }

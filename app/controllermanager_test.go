@@ -18,12 +18,7 @@ import (
 // and the controllers keep working.
 func TestControllerManagerReplicasFailOver(t *testing.T) {
 	s := testenv.StartAPIServer(t, testenv.Options{})
-	cfg := app.Default()
-	cfg.DataDir = s.DataDir
-	cfg.LeaderElection.LeaseDuration = 2 * time.Second
-	cfg.LeaderElection.RenewDeadline = 1500 * time.Millisecond
-	cfg.LeaderElection.RetryPeriod = 200 * time.Millisecond
-	cfg.ControllerManager.Port = 0 // tests run in parallel: no fixed port
+	cfg := fastElection(t, s.DataDir)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -31,24 +26,7 @@ func TestControllerManagerReplicasFailOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var (
-		cancels []context.CancelFunc
-		dones   []chan error
-	)
-	for _, fn := range fns {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- fn(ctx) }()
-		cancels, dones = append(cancels, cancel), append(dones, done)
-	}
-	t.Cleanup(func() {
-		for i, cancel := range cancels {
-			cancel()
-			if err := <-dones[i]; err != nil {
-				t.Errorf("replica %d: %v", i, err)
-			}
-		}
-	})
+	stop := run(t, fns)
 
 	c, err := client.FromKubeconfig(s.Kubeconfig, -1, 0)
 	if err != nil {
@@ -82,11 +60,9 @@ func TestControllerManagerReplicasFailOver(t *testing.T) {
 	if strings.HasSuffix(first, "_cm1") {
 		leader = 1
 	}
-	cancels[leader]()
-	if err := <-dones[leader]; err != nil {
+	if err := stop[leader](); err != nil {
 		t.Errorf("leader: %v", err)
 	}
-	dones[leader] <- nil // for the cleanup
 	eventually(t, 10*time.Second, "the standby to take over", func() bool { h := holder(); return h != "" && h != first })
 	if _, err := s.Kubectl(t, "", "scale", "deployment", "web", "--replicas=4"); err != nil {
 		t.Fatal(err)

@@ -23,43 +23,28 @@ import (
 // replicas + maxSurge = 25 pods (counted from a watch).
 func TestRolloutSurvivesControllerManagerFailover(t *testing.T) {
 	s := testenv.StartAPIServer(t, testenv.Options{})
-	cfg := app.Default()
-	cfg.DataDir = s.DataDir
-	cfg.LeaderElection.LeaseDuration = 2 * time.Second
-	cfg.LeaderElection.RenewDeadline = 1500 * time.Millisecond
-	cfg.LeaderElection.RetryPeriod = 200 * time.Millisecond
-	cfg.ControllerManager.Port, cfg.Scheduler.Port, cfg.Kubelet.Port = 0, 0, 0
+	cfg := fastElection(t, s.DataDir)
 	cfg.Kubelet.Runtime = app.RuntimeSim
 	cfg.Kubelet.Sim.StartDelay, cfg.Kubelet.Sim.StartJitter = 50*time.Millisecond, 100*time.Millisecond
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	bg := context.Background()
-	start := func(fns []func(context.Context) error) (cancels []context.CancelFunc) {
-		for _, fn := range fns {
-			ctx, cancel := context.WithCancel(bg)
-			done := make(chan struct{})
-			go func() { defer close(done); _ = fn(ctx) }()
-			cancels = append(cancels, cancel)
-			t.Cleanup(func() { cancel(); <-done })
-		}
-		return cancels
-	}
 	kubelets, _, err := app.NewKubelets(bg, cfg, cfg.Kubelet, 4, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	start(kubelets)
+	run(t, kubelets)
 	scheds, err := app.NewSchedulers(cfg, 1, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	start(scheds)
+	run(t, scheds)
 	cms, err := app.NewControllerManagers(cfg, 3, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopCM := start(cms)
+	stopCM := run(t, cms)
 
 	c, err := client.FromKubeconfig(s.Kubeconfig, -1, 0)
 	if err != nil {
@@ -117,7 +102,9 @@ func TestRolloutSurvivesControllerManagerFailover(t *testing.T) {
 	if _, err := fmt.Sscanf(first[strings.LastIndex(first, "_cm")+3:], "%d", &idx); err != nil {
 		t.Fatalf("leader identity %q: %v", first, err)
 	}
-	stopCM[idx]()
+	if err := stopCM[idx](); err != nil {
+		t.Errorf("leader: %v", err)
+	}
 	eventually(t, 10*time.Second, "a standby to take over", func() bool { h := holder(); return h != "" && h != first })
 	waitRolledOut(t, c, "nginx:1.28")
 
