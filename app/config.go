@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/minik8s/minik8s/apiserver"
+	"github.com/minik8s/minik8s/dashboard"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -44,6 +45,8 @@ type Config struct {
 	ControllerManager ControllerManagerConfig `yaml:"controllerManager"`
 	// Kubelet is the node agents' configuration.
 	Kubelet KubeletConfig `yaml:"kubelet"`
+	// Dashboard is the web dashboard's configuration.
+	Dashboard dashboard.Config `yaml:"dashboard"`
 }
 
 // LogConfig configures zerolog.
@@ -65,6 +68,7 @@ func Default() Config {
 		Scheduler:         DefaultSchedulerConfig(),
 		ControllerManager: DefaultControllerManagerConfig(),
 		Kubelet:           DefaultKubeletConfig(),
+		Dashboard:         dashboard.DefaultConfig(),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/dashboard"
 	"github.com/minik8s/minik8s/version"
 )
 
@@ -24,7 +25,7 @@ func allCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "all",
 		Usage: "run the API server, scheduler, controller manager and node agents in one process",
-		Flags: append(serverFlags(),
+		Flags: append(append(serverFlags(), dashboardFlags(true)...),
 			&cli.IntFlag{Name: "nodes", Value: 3, Usage: "node agents (kubelets) to run", EnvVars: []string{"MINIK8S_NODES"}},
 			&cli.StringFlag{Name: "runtime", Value: app.RuntimeAuto, Usage: "container runtime of the nodes: docker, sim, or auto (Docker when its engine answers)", EnvVars: []string{"MINIK8S_RUNTIME"}},
 			&cli.IntFlag{Name: "scheduler-replicas", Value: 1, Usage: "scheduler replicas (one leads)"},
@@ -89,6 +90,13 @@ func runAll(c *cli.Context) error {
 		return err
 	}
 
+	var dash *dashboard.Server
+	if c.Bool("dashboard") {
+		if dash, err = newDashboard(c, cfg, log); err != nil {
+			return err
+		}
+	}
+
 	w := c.App.Writer
 	fmt.Fprintf(w, "minik8s %s: a Kubernetes control plane in one process\n", version.Version)
 	fmt.Fprintf(w, "  API server          %s\n", api.URL)
@@ -97,10 +105,15 @@ func runAll(c *cli.Context) error {
 	fmt.Fprintf(w, "  controller manager  %d replica(s): replicaset, deployment, node lifecycle, gc, namespace\n", cfg.ControllerManager.Replicas)
 	fmt.Fprintf(w, "  node agents         %d, %s\n", nodes, picked.Why)
 	fmt.Fprintf(w, "  data dir            %s\n", absPath(cfg.DataDir))
-	fmt.Fprintf(w, "  kubeconfig          %s\n\n", absPath(api.Kubeconfig))
+	fmt.Fprintf(w, "  kubeconfig          %s\n", absPath(api.Kubeconfig))
+	if dash != nil {
+		fmt.Fprintf(w, "  dashboard           %s (the link works once)\n", dash.LoginURL())
+	}
+	fmt.Fprintln(w)
 
 	stages := []stage{
 		{"API server", []func(context.Context) error{api.Run}},
+		{"dashboard", dashboardRun(dash)},
 		{"scheduler", scheds},
 		{"controller manager", cms},
 		{"node agents", kubelets},
@@ -198,4 +211,11 @@ func runStages(ctx context.Context, stages []stage, log zerolog.Logger) error {
 		}
 	}
 	return err
+}
+
+func dashboardRun(d *dashboard.Server) []func(context.Context) error {
+	if d == nil {
+		return nil
+	}
+	return []func(context.Context) error{d.Run}
 }

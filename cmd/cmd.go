@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/dashboard"
 	"github.com/minik8s/minik8s/version"
 )
 
@@ -29,7 +30,7 @@ func App() *cli.App {
 			{
 				Name:   "apiserver",
 				Usage:  "run the API server",
-				Flags:  serverFlags(),
+				Flags:  append(serverFlags(), dashboardFlags(false)...),
 				Action: runAPIServer,
 			},
 			schedulerCommand(),
@@ -157,7 +158,16 @@ func runAPIServer(c *cli.Context) error {
 		return err
 	}
 	log.Info().Str("url", a.URL).Str("kubeconfig", a.Kubeconfig).Msg(a.Backends)
-	return run(c.Context, a.Run)
+	fns := []func(context.Context) error{a.Run}
+	if c.Bool("dashboard") {
+		d, err := newDashboard(c, cfg, log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.Writer, "dashboard: open %s (the link works once)\n", d.LoginURL())
+		fns = append(fns, d.Run)
+	}
+	return run(c.Context, fns...)
 }
 
 // run runs the roles until ctx is done or one fails; the first error
@@ -179,4 +189,20 @@ func absPath(p string) string {
 		return abs
 	}
 	return p
+}
+
+// dashboardFlags turn the web dashboard on or off (on by default in all).
+func dashboardFlags(on bool) []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "dashboard", Value: on, Usage: "serve the web dashboard on loopback (see README)"},
+		&cli.StringFlag{Name: "dashboard-listen", Value: app.Default().Dashboard.Listen, Usage: "address of the web dashboard; port 0: a free port"},
+	}
+}
+
+// newDashboard builds the dashboard with --dashboard-listen applied.
+func newDashboard(c *cli.Context, cfg app.Config, log zerolog.Logger) (*dashboard.Server, error) {
+	if c.IsSet("dashboard-listen") {
+		cfg.Dashboard.Listen = c.String("dashboard-listen")
+	}
+	return app.NewDashboard(cfg, log)
 }

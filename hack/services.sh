@@ -2,7 +2,8 @@
 # Makes sure the services the tests use are running on this machine:
 # Redis on 127.0.0.1:6379, Postgres on 127.0.0.1:5432 with a password for
 # the postgres role and a database minik8s_test, and a Docker engine.
-# Idempotent; installs Redis with apt when it is missing (needs root).
+# Idempotent; installs Redis, Postgres and Chromium (for the dashboard's
+# browser tests) with apt when they are missing (needs root).
 set -euo pipefail
 
 log() { echo "services: $*"; }
@@ -49,4 +50,11 @@ if ! docker info >/dev/null 2>&1; then
   log "docker engine is not answering; the Docker runtime tests will fail"
   exit 1
 fi
-log "redis, postgres and docker are ready"
+# Chromium, for the dashboard's browser tests (e2e/dashboard).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+log "redis, postgres, docker and chromium are ready"

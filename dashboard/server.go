@@ -1,0 +1,305 @@
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/kubeconfig"
+)
+
+//go:embed web
+var web embed.FS
+
+// cookieName is the session cookie.
+const cookieName = "minik8s-dashboard"
+
+// Config configures the dashboard.
+type Config struct {
+	// Listen is the address to serve on; keep it on loopback (the default,
+	// 127.0.0.1:0, picks a free port).
+	Listen string `yaml:"listen"`
+}
+
+// DefaultConfig returns a free port on loopback.
+func DefaultConfig() Config { return Config{Listen: "127.0.0.1:0"} }
+
+// Deps is what the dashboard talks to.
+type Deps struct {
+	// Kubeconfig is the kubeconfig whose current context the dashboard's
+	// backend uses to reach the API server (server, CA, token).
+	Kubeconfig string
+	// Replicas maps a leader-elected role ("scheduler",
+	// "controller-manager") to the base URL of its port (which serves
+	// /replicas); roles whose port is off are absent.
+	Replicas map[string]string
+}
+
+// Server is the dashboard's HTTP server.
+type Server struct {
+	ln     net.Listener
+	e      *echo.Echo
+	log    zerolog.Logger
+	api    *url.URL
+	token  string
+	rt     http.RoundTripper
+	roles  map[string]*url.URL
+	secret string // the one-time login secret; "" once used
+
+	mu       sync.Mutex
+	sessions map[string]bool
+}
+
+// New reads the kubeconfig and listens on cfg.Listen; Run serves.
+func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
+	kc, err := kubeconfig.Load(deps.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	r, err := kc.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	api, err := url.Parse(r.Cluster.Server)
+	if err != nil {
+		return nil, fmt.Errorf("parse API server URL: %w", err)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if len(r.Cluster.CertificateAuthorityData) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(r.Cluster.CertificateAuthorityData) {
+			return nil, errors.New("kubeconfig: certificate-authority-data holds no PEM certificate")
+		}
+		// The same CA signs the API server's and the roles' certificates.
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	}
+	s := &Server{
+		log: log, api: api, token: r.Token, rt: tr,
+		roles:    map[string]*url.URL{},
+		sessions: map[string]bool{},
+		secret:   randomHex(16),
+	}
+	for role, raw := range deps.Replicas {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("replica endpoint of %s %q: want a URL", role, raw)
+		}
+		s.roles[role] = u
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultConfig().Listen
+	}
+	s.ln, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: listen on %s: %w", cfg.Listen, err)
+	}
+	s.e = s.routes()
+	return s, nil
+}
+
+// Addr is the address the dashboard listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// LoginURL is the URL to open, once, in a browser: it carries the
+// one-time secret that sets the session cookie.
+func (s *Server) LoginURL() string {
+	return "http://" + s.host() + "/login?secret=" + s.secret
+}
+
+// host is the dashboard's host:port as a browser names it.
+func (s *Server) host() string {
+	a := s.ln.Addr().(*net.TCPAddr)
+	ip := a.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(a.Port))
+}
+
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(s.checkHost)
+	e.GET("/login", s.login)
+	static, _ := fs.Sub(web, "web")
+	auth := s.requireSession
+	e.GET("/*", echo.WrapHandler(http.FileServer(http.FS(static))), auth)
+	e.GET("/dashboard/config", s.config, auth)
+	e.Any("/k8s/*", echo.WrapHandler(s.proxy(s.api, "/k8s")), auth)
+	e.Any("/replicas/:role", s.replica, auth)
+	e.Any("/replicas/:role/*", s.replica, auth)
+	return e
+}
+
+// checkHost refuses requests that name another host (DNS rebinding) or
+// come from another site (CSRF).
+func (s *Server) checkHost(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if !s.ownHost(r.Host) {
+			return c.String(http.StatusMisdirectedRequest, "this dashboard answers only to its own address, e.g. "+s.host()+"\n")
+		}
+		if o := r.Header.Get("Origin"); o != "" && o != "null" && o != "http://"+r.Host {
+			return c.String(http.StatusForbidden, "cross-origin request refused\n")
+		}
+		// Browsers send Sec-Fetch-Site; "same-site" includes other ports of
+		// 127.0.0.1, which are other applications.
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "", "same-origin", "none":
+		default:
+			return c.String(http.StatusForbidden, "cross-site request refused\n")
+		}
+		return next(c)
+	}
+}
+
+// ownHost reports whether host (a Host header) names this server: its
+// port, on its listen IP or on a loopback name.
+func (s *Server) ownHost(host string) bool {
+	h, p, err := net.SplitHostPort(host)
+	if err != nil {
+		return false
+	}
+	a := s.ln.Addr().(*net.TCPAddr)
+	if p != fmt.Sprint(a.Port) {
+		return false
+	}
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && (ip.IsLoopback() || ip.Equal(a.IP))
+}
+
+// login trades the one-time secret for a session cookie.
+func (s *Server) login(c echo.Context) error {
+	got := c.QueryParam("secret")
+	s.mu.Lock()
+	ok := s.secret != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.secret)) == 1
+	var sid string
+	if ok {
+		s.secret = "" // once
+		sid = randomHex(32)
+		s.sessions[sid] = true
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.log.Warn().Str("remote", c.RealIP()).Msg("dashboard login refused: wrong or used secret")
+		return c.String(http.StatusUnauthorized, "this login link is wrong or was used already: restart minik8s for a new one\n")
+	}
+	c.SetCookie(&http.Cookie{
+		Name: cookieName, Value: sid, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Expires: time.Now().Add(7 * 24 * time.Hour),
+	})
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(cookieName)
+		s.mu.Lock()
+		ok := err == nil && s.sessions[ck.Value]
+		s.mu.Unlock()
+		if !ok {
+			return c.String(http.StatusUnauthorized, "open the dashboard with the login URL minik8s printed\n")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) config(c echo.Context) error {
+	roles := make([]string, 0, len(s.roles))
+	for r := range s.roles {
+		roles = append(roles, r)
+	}
+	sort.Strings(roles)
+	return c.JSON(http.StatusOK, map[string]any{"replicaRoles": roles})
+}
+
+func (s *Server) replica(c echo.Context) error {
+	u, ok := s.roles[c.Param("role")]
+	if !ok {
+		return c.String(http.StatusNotFound, "no replica endpoint for "+c.Param("role")+" (start it with its port on)\n")
+	}
+	s.proxy(u.JoinPath("replicas"), "/replicas/"+c.Param("role")).ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// proxy forwards requests under prefix to target with the dashboard's
+// credential; the browser's cookie stays here. Responses stream as they
+// come, so that watches do.
+func (s *Server) proxy(target *url.URL, prefix string) http.Handler {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.URL.Path = strings.TrimSuffix(target.Path, "/") + strings.TrimPrefix(pr.In.URL.Path, prefix)
+			pr.Out.URL.RawPath = ""
+			pr.Out.Host = target.Host
+			for _, h := range []string{"Cookie", "Origin", "Referer", "Authorization"} {
+				pr.Out.Header.Del(h)
+			}
+			if s.token != "" {
+				pr.Out.Header.Set("Authorization", "Bearer "+s.token)
+			}
+			pr.Out.Header.Set("User-Agent", "minik8s-dashboard")
+		},
+		Transport:     s.rt,
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if !errors.Is(err, context.Canceled) {
+				s.log.Debug().Err(err).Str("path", r.URL.Path).Msg("dashboard proxy")
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"ServiceUnavailable","code":502,"message":%q}`,
+				"dashboard: "+err.Error())
+		},
+	}
+}
+
+// Run serves until ctx is done, then shuts down; it returns nil then.
+func (s *Server) Run(ctx context.Context) error {
+	s.e.Listener = s.ln
+	errc := make(chan error, 1)
+	go func() { errc <- s.e.Start("") }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// Watches never end on their own: Shutdown waits for them, so close.
+	if err := s.e.Shutdown(sctx); err != nil {
+		_ = s.e.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand's contract since Go 1.24)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,504 @@
+// minik8s dashboard: an API client in the browser.
+//
+// Everything on this page comes from list+watch through the API server
+// (reached at /k8s/..., where the dashboard's backend adds its credential),
+// exactly as an informer in informer/ does it: list, then watch from the
+// list's resourceVersion; on a broken stream watch again from the last
+// resourceVersion seen; on 410 Gone list again. Every action is one API
+// request, shown under "Requests this page made" with its response.
+// Rendering is batched: changes mark views dirty, and one
+// requestAnimationFrame callback redraws what is dirty.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const key = (o) => (o.metadata.namespace ? o.metadata.namespace + "/" : "") + o.metadata.name;
+const rvOf = (o) => Number(o?.metadata?.resourceVersion || 0);
+
+// ---- requests --------------------------------------------------------
+
+// api sends one request to the API server and logs it with its answer.
+async function api(method, path, body, contentType = "application/json") {
+  const li = document.createElement("li");
+  li.textContent = `${method} ${path}` + (body ? " " + JSON.stringify(body) : "") + " …";
+  $("#requests").prepend(li);
+  let status = 0, out;
+  try {
+    const r = await fetch("/k8s" + path, {
+      method, headers: body ? { "Content-Type": contentType } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    status = r.status;
+    const text = await r.text();
+    try { out = JSON.parse(text); } catch { out = { message: text }; }
+  } catch (e) {
+    out = { message: String(e) };
+  }
+  const msg = out?.kind === "Status" ? `${out.reason || out.status}: ${out.message}` : `${out?.kind || ""} ${out?.metadata?.name || ""} rv ${out?.metadata?.resourceVersion || "–"}`;
+  li.innerHTML = `${esc(method)} ${esc(path)}${body ? " " + esc(JSON.stringify(body)) : ""} → <b class="code${String(status)[0]}">${status || "failed"}</b> ${esc(msg)}`;
+  li.dataset.status = status;
+  return { status, body: out };
+}
+
+// ---- informers ---------------------------------------------------------
+
+const stores = {}; // kind → Map(key → object)
+const conn = {};   // kind → "ok" | message
+let revision = 0;
+
+function setConn(kind, state) {
+  conn[kind] = state;
+  const bad = Object.entries(conn).filter(([, s]) => s !== "ok");
+  $("#conn").className = bad.length ? "bad" : "ok";
+  $("#conn").textContent = bad.length ? "reconnecting" : "watching";
+  const b = $("#banner");
+  b.hidden = !bad.length;
+  b.textContent = bad.map(([k, s]) => `${k}: ${s}`).join(" · ");
+}
+
+// recovered keeps the last recovery on screen, so a class sees that the
+// page relisted or re-watched (as an informer does).
+function recovered(kind, msg) {
+  $("#recovered").textContent = new Date().toLocaleTimeString() + " " + msg;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// informer lists and watches path (a collection, e.g. /api/v1/pods) into
+// stores[name], calling onEvent(type, obj, old, listed) for each change.
+async function informer(name, kind, path, onEvent) {
+  const store = (stores[name] = new Map());
+  let rv = "", failures = 0;
+  for (;;) {
+    try {
+      if (!rv) {
+        const r = await fetch(`/k8s${path}`);
+        if (!r.ok) throw new Error(`list: ${r.status} ${(await r.text()).slice(0, 200)}`);
+        const list = await r.json();
+        rv = list.metadata.resourceVersion;
+        const seen = new Set();
+        for (const o of list.items || []) {
+          seen.add(key(o));
+          const old = store.get(key(o));
+          if (!old || rvOf(old) !== rvOf(o)) { store.set(key(o), o); onEvent(old ? "MODIFIED" : "ADDED", o, old, true); }
+        }
+        for (const [k, old] of store) if (!seen.has(k)) { store.delete(k); onEvent("DELETED", old, old, true); }
+        wireRelist(kind, rv, failures > 0);
+        bumpRevision(Number(rv));
+      }
+      const r = await fetch(`/k8s${path}?watch=true&allowWatchBookmarks=true&resourceVersion=${rv}`);
+      if (r.status === 410) { rv = ""; setConn(kind, "410 Gone: listing again"); continue; }
+      if (!r.ok) throw new Error(`watch: ${r.status}`);
+      if (conn[kind] && conn[kind] !== "ok") recovered(kind, `${kind}: watching again from rv ${rv} after "${conn[kind]}"`);
+      setConn(kind, "ok");
+      failures = 0;
+      const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
+          if (!line.trim()) continue;
+          const ev = JSON.parse(line), o = ev.object;
+          if (ev.type === "ERROR") {
+            if (o.code === 410) { rv = ""; setConn(kind, "410 Gone: the watch fell behind the change log; listing again"); }
+            throw new Error(`watch error ${o.code}: ${o.message}`);
+          }
+          rv = o.metadata.resourceVersion;
+          bumpRevision(Number(rv));
+          if (ev.type === "BOOKMARK") continue;
+          const old = store.get(key(o));
+          if (ev.type === "DELETED") store.delete(key(o)); else store.set(key(o), o);
+          onEvent(ev.type, o, old, false);
+        }
+      }
+      // The server ended the watch (a timeout): watch again from rv.
+    } catch (e) {
+      failures++;
+      if (conn[kind] === "ok" || !String(conn[kind]).startsWith("410")) setConn(kind, `${e.message || e}; retrying (attempt ${failures})`);
+      await sleep(Math.min(250 * 2 ** failures, 5000));
+    }
+  }
+}
+
+function bumpRevision(rv) {
+  if (rv > revision) { revision = rv; dirty.add("revision"); schedule(); }
+}
+
+// ---- batched rendering ----------------------------------------------
+
+const dirty = new Set(); // views to redraw, and "node:<name>" boxes
+const stats = { frames: 0, renderMs: [], events: 0 };
+window.dashStats = stats; // read by the browser test and by the curious
+let frame = 0, view = "cluster";
+
+function schedule() {
+  if (!frame) frame = requestAnimationFrame(render);
+}
+
+function render() {
+  frame = 0;
+  const t0 = performance.now();
+  if (dirty.has("revision")) $("#revision").textContent = "rv " + revision;
+  if (view === "cluster") renderCluster();
+  if (view === "workloads" && dirty.has("workloads")) renderWorkloads();
+  if (view === "wire" && dirty.has("wire")) renderWire();
+  if (view === "leaders" && dirty.has("leaders")) renderLeaders();
+  if (dirty.has("selection")) renderSelection();
+  for (const d of [...dirty]) if (!d.startsWith("node:") || view === "cluster") dirty.delete(d);
+  stats.frames++;
+  stats.renderMs.push(performance.now() - t0);
+  if (stats.renderMs.length > 1000) stats.renderMs.shift();
+}
+
+// ---- cluster view -----------------------------------------------------
+
+const podsByNode = new Map(); // node name ("" = unscheduled) → Set of pod keys
+const lastFailedScheduling = new Map(); // pod key → message
+const nodeBoxes = new Map();
+
+function indexPod(type, pod, old) {
+  const k = key(pod);
+  if (old) { podsByNode.get(old.spec.nodeName || "")?.delete(k); dirty.add("node:" + (old.spec.nodeName || "")); }
+  if (type !== "DELETED") {
+    const n = pod.spec.nodeName || "";
+    if (!podsByNode.has(n)) podsByNode.set(n, new Set());
+    podsByNode.get(n).add(k);
+    dirty.add("node:" + n);
+  } else lastFailedScheduling.delete(k);
+  dirty.add("workloads");
+  if (selected === "pod:" + k) dirty.add("selection");
+}
+
+const cond = (o, t) => (o.status?.conditions || []).find((c) => c.type === t)?.status === "True";
+const podReady = (p) => cond(p, "Ready");
+
+function parseQty(q) {
+  if (q == null) return 0;
+  const m = String(q).match(/^([0-9.]+)([a-zA-Z]*)$/);
+  if (!m) return 0;
+  const f = { "": 1, m: 1e-3, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 }[m[2]] ?? 1;
+  return Number(m[1]) * f;
+}
+
+function chip(p) {
+  const phase = p.metadata.deletionTimestamp ? "deleting " + p.status?.phase : p.status?.phase || "Pending";
+  return `<span class="chip ${esc(phase)}${podReady(p) ? " ready" : ""}" data-pod="${esc(key(p))}" title="${esc(key(p))} ${esc(p.status?.phase)}"></span>`;
+}
+
+function renderNode(name) {
+  const n = stores.nodes.get(name);
+  let box = nodeBoxes.get(name);
+  if (!n) { box?.remove(); nodeBoxes.delete(name); return; }
+  if (!box) {
+    box = document.createElement("div");
+    box.dataset.node = name;
+    nodeBoxes.set(name, box);
+    const boxes = [...nodeBoxes.keys()].sort();
+    const next = nodeBoxes.get(boxes[boxes.indexOf(name) + 1]);
+    $("#nodes").insertBefore(box, next || null);
+  }
+  const pods = [...(podsByNode.get(name) || [])].map((k) => stores.pods.get(k)).filter(Boolean);
+  const req = { cpu: 0, memory: 0 };
+  for (const p of pods) {
+    if (["Succeeded", "Failed"].includes(p.status?.phase)) continue;
+    for (const c of p.spec.containers || []) { req.cpu += parseQty(c.resources?.requests?.cpu); req.memory += parseQty(c.resources?.requests?.memory); }
+  }
+  const alloc = n.status?.allocatable || {};
+  const bar = (r) => { const a = parseQty(alloc[r]); return a ? Math.min(100, (100 * req[r]) / a) : 0; };
+  const ready = cond(n, "Ready"), cordoned = !!n.spec.unschedulable;
+  box.className = "node" + (ready ? "" : " notready") + (cordoned ? " cordoned" : "");
+  box.innerHTML = `<div><span class="name">${esc(name)}</span> ${ready ? "Ready" : "NotReady"}${cordoned ? ", SchedulingDisabled" : ""}
+    <button class="small" data-act="${cordoned ? "uncordon" : "cordon"}">${cordoned ? "uncordon" : "cordon"}</button>
+    <button class="small" data-act="drain">drain</button></div>
+    <div class="meta">cpu ${req.cpu.toFixed(2)} / ${esc(alloc.cpu)} requested</div><div class="bar"><i style="width:${bar("cpu")}%"></i></div>
+    <div class="meta">memory ${(req.memory / 2 ** 20).toFixed(0)}Mi / ${(parseQty(alloc.memory) / 2 ** 20).toFixed(0)}Mi requested</div><div class="bar"><i style="width:${bar("memory")}%"></i></div>
+    ${(n.spec.taints || []).map((t) => `<span class="taint">${esc(t.key)}${t.value ? "=" + esc(t.value) : ""}:${esc(t.effect)}</span>`).join(" ")}
+    <div class="chips">${pods.map(chip).join("")}</div>`;
+}
+
+function renderCluster() {
+  if (dirty.has("cluster")) for (const name of stores.nodes?.keys() || []) dirty.add("node:" + name);
+  for (const d of dirty) {
+    if (!d.startsWith("node:")) continue;
+    const name = d.slice(5);
+    if (name === "") renderPending(); else renderNode(name);
+  }
+  if (dirty.has("pending")) renderPending();
+}
+
+function renderPending() {
+  const rows = [...(podsByNode.get("") || [])].map((k) => stores.pods.get(k)).filter((p) => p && !p.spec.nodeName);
+  $("#pending tbody").innerHTML = rows.map((p) =>
+    `<tr data-pod="${esc(key(p))}"><td>${chip(p)} ${esc(key(p))}</td><td>${esc(lastFailedScheduling.get(key(p)) || "waiting for the scheduler")}</td></tr>`).join("");
+}
+
+// ---- workloads view ---------------------------------------------------
+
+function renderWorkloads() {
+  const owned = (uid, store) => [...(store?.values() || [])].filter((o) => (o.metadata.ownerReferences || []).some((r) => r.uid === uid));
+  const ds = [...(stores.deployments?.values() || [])].sort((a, b) => key(a).localeCompare(key(b)));
+  $("#deployments").innerHTML = ds.map((d) => {
+    const s = d.status || {}, ru = d.spec.strategy?.rollingUpdate || {};
+    const rss = owned(d.metadata.uid, stores.replicasets).sort((a, b) =>
+      Number(b.metadata.annotations?.["deployment.kubernetes.io/revision"] || 0) - Number(a.metadata.annotations?.["deployment.kubernetes.io/revision"] || 0));
+    return `<div class="deploy" data-deployment="${esc(key(d))}" data-replicas="${d.spec.replicas}">
+      <b>${esc(key(d))}</b> replicas ${d.spec.replicas} · updated ${s.updatedReplicas || 0} · ready ${s.readyReplicas || 0} · available ${s.availableReplicas || 0}
+      · ${esc(d.spec.strategy?.type || "RollingUpdate")} maxSurge ${esc(ru.maxSurge ?? "25%")} maxUnavailable ${esc(ru.maxUnavailable ?? "25%")}
+      <button class="small" data-act="scale" data-by="-1">−1</button><button class="small" data-act="scale" data-by="1">+1</button>
+      ${rss.map((rs, i) => `<div class="rs${i ? " old" : ""}" data-rs="${esc(key(rs))}">ReplicaSet ${esc(rs.metadata.name)}
+        (revision ${esc(rs.metadata.annotations?.["deployment.kubernetes.io/revision"] || "?")}): ${rs.spec.replicas} desired, ${rs.status?.readyReplicas || 0} ready
+        <span class="chips">${owned(rs.metadata.uid, stores.pods).map(chip).join("")}</span></div>`).join("")}
+    </div>`;
+  }).join("") || "<p class=note>No Deployments. Try: kubectl create deployment web --image=nginx --replicas=3</p>";
+}
+
+// ---- the wire -----------------------------------------------------------
+
+const wire = []; // sorted by resourceVersion
+let wirePaused = false;
+const WIRE_MAX = 5000, WIRE_SHOWN = 400;
+
+// changedFields lists the paths (to depth 3) whose values differ.
+function changedFields(a, b, path = "", depth = 0, out = []) {
+  if (out.length > 8) return out;
+  if (depth === 3 || typeof a !== "object" || typeof b !== "object" || !a || !b || Array.isArray(a) || Array.isArray(b)) {
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(path);
+    return out;
+  }
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (k === "resourceVersion" || k === "managedFields") continue;
+    changedFields(a[k], b[k], path ? path + "." + k : k, depth + 1, out);
+  }
+  return out;
+}
+
+function wirePush(e) {
+  let i = wire.length;
+  while (i > 0 && wire[i - 1].rv > e.rv) i--; // streams of different kinds interleave
+  wire.splice(i, 0, e);
+  if (wire.length > WIRE_MAX) wire.splice(0, wire.length - WIRE_MAX);
+  if (!wirePaused) { dirty.add("wire"); schedule(); }
+}
+
+function wireRelist(kind, rv, again) {
+  wirePush({ rv: Number(rv), type: again ? "RELIST" : "LIST", kind, name: "", changed: again ? "listed again after a broken or expired watch" : "initial list", relist: true });
+  if (!$(`#wire-kind option[value="${kind}"]`)) $("#wire-kind").insertAdjacentHTML("beforeend", `<option value="${esc(kind)}">${esc(kind)}</option>`);
+}
+
+function renderWire() {
+  const kind = $("#wire-kind").value, name = $("#wire-name").value;
+  const rows = [];
+  for (let i = wire.length - 1; i >= 0 && rows.length < WIRE_SHOWN; i--) {
+    const e = wire[i];
+    if ((kind && e.kind !== kind) || (name && !e.name.includes(name))) continue;
+    rows.push(`<tr class="${e.relist ? "relist" : ""}" data-rv="${e.rv}" data-kind="${esc(e.kind)}" data-name="${esc(e.name)}" data-type="${e.type}"><td>${e.rv}</td><td class="${e.type}">${e.type}</td><td>${esc(e.kind)}</td><td>${esc(e.name)}</td><td>${esc(e.changed)}</td></tr>`);
+  }
+  $("#wire tbody").innerHTML = rows.join("");
+  $("#wire-count").textContent = `${wire.length} events kept, newest first${wirePaused ? " (paused)" : ""}`;
+}
+
+// ---- leaders --------------------------------------------------------------
+
+const leaseHistory = new Map(); // lease key → [{holder, at}]
+let replicaState = {}; // role → [status]
+const roleOfLease = { "kube-scheduler": "scheduler", "kube-controller-manager": "controller-manager" };
+
+function noteLease(type, l, old) {
+  if (l.metadata.namespace === "kube-system") {
+    const h = leaseHistory.get(key(l)) || [];
+    const holder = l.spec.holderIdentity || "(none)";
+    if (!h.length || h[h.length - 1].holder !== holder) h.push({ holder, at: new Date().toLocaleTimeString(), transitions: l.spec.leaseTransitions || 0 });
+    leaseHistory.set(key(l), h.slice(-10));
+    if (old?.spec.holderIdentity !== l.spec.holderIdentity) refreshReplicas();
+  }
+  dirty.add("leaders");
+}
+
+function countdown(l) {
+  const renew = Date.parse(l.spec.renewTime || l.spec.acquireTime || 0);
+  return renew + (l.spec.leaseDurationSeconds || 0) * 1000 - Date.now();
+}
+
+function renderLeaders() {
+  const leases = [...(stores.leases?.values() || [])];
+  $("#leases").innerHTML = leases.filter((l) => l.metadata.namespace === "kube-system").map((l) => {
+    const left = countdown(l);
+    return `<div class="lease" data-lease="${esc(l.metadata.name)}" data-holder="${esc(l.spec.holderIdentity)}">
+      <b>${esc(l.metadata.name)}</b> held by <b class="holder">${esc(l.spec.holderIdentity || "nobody")}</b>,
+      renewed ${esc(l.spec.renewTime || "–")} · lease ${l.spec.leaseDurationSeconds}s · ${l.spec.leaseTransitions || 0} transitions
+      <div>a standby may take over in <span class="countdown${left <= 0 ? " expired" : ""}">${left > 0 ? (left / 1000).toFixed(1) + " s" : "now (expired " + (-left / 1000).toFixed(1) + " s ago)"}</span></div>
+      <div class="note">seen here: ${(leaseHistory.get(key(l)) || []).map((h) => `${esc(h.at)} → ${esc(h.holder)}`).join(" · ")}</div></div>`;
+  }).join("") || "<p class=note>No leases in kube-system: is leader election on?</p>";
+  $("#replicas").innerHTML = Object.entries(replicaState).map(([role, list]) => {
+    const lease = stores.leases?.get("kube-system/" + Object.keys(roleOfLease).find((k) => roleOfLease[k] === role));
+    return `<div><b>${esc(role)}</b>${(Array.isArray(list) ? list : []).map((r, i) => {
+      const leader = lease && r.identity === lease.spec.holderIdentity;
+      return `<div class="replica${leader ? " leader" : ""}" data-role="${esc(role)}" data-i="${i}"><span class="id">${esc(r.identity)}</span>
+        ${leader ? "(leader)" : ""} ${r.stopped ? "stopped" : r.frozen ? "frozen" : ""}
+        <button class="small" data-act="replica" data-action="stop">stop</button>
+        <button class="small" data-act="replica" data-action="${r.frozen ? "unfreeze" : "freeze"}">${r.frozen ? "unfreeze" : "freeze"}</button></div>`;
+    }).join("")}</div>`;
+  }).join("") || "<p class=note>No replica endpoints: start minik8s all with --scheduler-port or --controller-manager-port to stop or freeze replicas from here.</p>";
+  $("#node-leases tbody").innerHTML = leases.filter((l) => l.metadata.namespace === "kube-node-lease").map((l) =>
+    `<tr><td>${esc(l.metadata.name)}</td><td>${esc(l.spec.holderIdentity)}</td><td>${esc(l.spec.renewTime)}</td><td>${((Date.now() - Date.parse(l.spec.renewTime)) / 1000).toFixed(0)} s</td></tr>`).join("");
+}
+
+let roles = [];
+async function refreshReplicas() {
+  for (const role of roles) {
+    try {
+      const r = await fetch(`/replicas/${role}`);
+      replicaState[role] = r.ok ? await r.json() : [];
+    } catch { replicaState[role] = []; }
+  }
+  dirty.add("leaders"); schedule();
+}
+
+// ---- pressure ----------------------------------------------------------
+
+let lastScrape = null;
+async function scrape() {
+  const r = await fetch("/k8s/metrics");
+  if (!r.ok) return;
+  const now = performance.now(), samples = {};
+  for (const line of (await r.text()).split("\n")) {
+    const m = line.match(/^(\w+)(?:\{(.*)\})? ([0-9.eE+-]+|NaN)$/);
+    if (!m) continue;
+    const labels = Object.fromEntries([...(m[2] || "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    (samples[m[1]] ||= []).push({ labels, v: Number(m[3]) });
+  }
+  const by = {};
+  for (const s of samples.apiserver_request_total || []) {
+    const k = s.labels.verb + " " + s.labels.resource;
+    const e = (by[k] ||= { verb: s.labels.verb, resource: s.labels.resource, total: 0, c409: 0, c429: 0 });
+    e.total += s.v;
+    if (s.labels.code === "409") e.c409 += s.v;
+    if (s.labels.code === "429") e.c429 += s.v;
+  }
+  const dt = lastScrape ? (now - lastScrape.at) / 1000 : 0;
+  const rate = (k, f) => (dt && lastScrape.by[k] ? Math.max(0, (by[k][f] - lastScrape.by[k][f]) / dt) : 0);
+  const rows = Object.entries(by).map(([k, e]) => ({ ...e, rps: rate(k, "total"), r409: rate(k, "c409"), r429: rate(k, "c429") }))
+    .sort((a, b) => b.rps - a.rps || b.total - a.total);
+  $("#pressure tbody").innerHTML = rows.map((e) =>
+    `<tr><td>${esc(e.verb)}</td><td>${esc(e.resource)}</td><td>${e.rps.toFixed(1)}</td><td>${e.r409.toFixed(1)}</td><td>${e.r429.toFixed(1)}</td><td>${e.c409}</td><td>${e.c429}</td></tr>`).join("");
+  const g = (n) => (samples[n] || []).reduce((a, s) => a + s.v, 0);
+  const rejected = (samples.apiserver_rejected_requests_total || []).map((s) => `${esc(s.labels.reason)} ${s.v}`).join(", ");
+  $("#gauges").innerHTML = `<span>store revision <b>${g("minik8s_store_revision")}</b></span><span>watchers open <b>${g("apiserver_registered_watchers")}</b></span>
+    <span>long-running requests <b>${g("apiserver_longrunning_requests")}</b></span><span>rejected: ${rejected || "none"}</span>`;
+  lastScrape = { at: now, by };
+}
+
+// ---- actions ---------------------------------------------------------------
+
+let selected = "";
+
+function renderSelection() {
+  const el = $("#selection");
+  if (!selected.startsWith("pod:")) { el.innerHTML = ""; return; }
+  const k = selected.slice(4), p = stores.pods.get(k);
+  if (!p) { el.innerHTML = `<p class=note>${esc(k)} is gone.</p>`; return; }
+  el.innerHTML = `<h2>Pod ${esc(k)}</h2><div>phase ${esc(p.status?.phase)}, ${podReady(p) ? "ready" : "not ready"}, node ${esc(p.spec.nodeName || "none yet")}, rv ${esc(p.metadata.resourceVersion)}</div>
+    <button data-act="delete-pod">delete pod</button>`;
+}
+
+async function scale(dkey, by) {
+  const d = stores.deployments.get(dkey);
+  const [ns, name] = dkey.split("/");
+  await api("PATCH", `/apis/apps/v1/namespaces/${ns}/deployments/${name}/scale`, { spec: { replicas: Math.max(0, d.spec.replicas + by) } }, "application/merge-patch+json");
+}
+
+async function drain(node) {
+  await api("PATCH", `/api/v1/nodes/${node}`, { spec: { unschedulable: true } }, "application/merge-patch+json");
+  // No eviction subresource here: delete each pod, as kubectl drain falls back to.
+  for (const k of [...(podsByNode.get(node) || [])]) {
+    const p = stores.pods.get(k);
+    if (p && !p.metadata.deletionTimestamp) await api("DELETE", `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`);
+  }
+}
+
+// makeConflict sends two updates of one ConfigMap from the same
+// resourceVersion: optimistic concurrency lets exactly one through.
+async function makeConflict() {
+  const path = "/api/v1/namespaces/default/configmaps/dashboard-conflict";
+  let got = await api("GET", path);
+  if (got.status === 404) got = await api("POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "dashboard-conflict" }, data: { writer: "none" } });
+  if (got.status >= 300) return;
+  const base = got.body;
+  const put = (who) => api("PUT", path, { ...base, data: { writer: who } });
+  const results = await Promise.all([put("A"), put("B")]);
+  $("#conflict-result").innerHTML = results.map((r, i) =>
+    `<div data-status="${r.status}"><b>update ${"AB"[i]} from rv ${esc(base.metadata.resourceVersion)}</b><br><b class="code${String(r.status)[0]}">${r.status}</b> ${esc(r.body.kind === "Status" ? r.body.reason + ": " + r.body.message : "written at rv " + r.body.metadata?.resourceVersion)}</div>`).join("");
+}
+
+document.addEventListener("click", async (ev) => {
+  const t = ev.target;
+  if (t.matches("#tabs button")) {
+    document.querySelectorAll("#tabs button").forEach((b) => b.classList.toggle("on", b === t));
+    view = t.dataset.view;
+    document.querySelectorAll(".view").forEach((v) => (v.hidden = v.id !== "view-" + view));
+    dirty.add({ cluster: "cluster", workloads: "workloads", wire: "wire", leaders: "leaders", pressure: "pressure" }[view]);
+    if (view === "cluster") dirty.add("pending");
+    if (view === "pressure") scrape();
+    if (view === "leaders") refreshReplicas();
+    schedule();
+    return;
+  }
+  if (t.matches(".chip")) { selected = "pod:" + t.dataset.pod; dirty.add("selection"); schedule(); return; }
+  if (t.matches("#conflict")) return makeConflict();
+  if (t.matches("#wire-pause")) { wirePaused = !wirePaused; t.textContent = wirePaused ? "resume" : "pause"; dirty.add("wire"); schedule(); return; }
+  const act = t.dataset.act;
+  if (!act) return;
+  const node = t.closest("[data-node]")?.dataset.node;
+  if (act === "cordon" || act === "uncordon") await api("PATCH", `/api/v1/nodes/${node}`, { spec: { unschedulable: act === "cordon" } }, "application/merge-patch+json");
+  if (act === "drain") await drain(node);
+  if (act === "scale") await scale(t.closest("[data-deployment]").dataset.deployment, Number(t.dataset.by));
+  if (act === "delete-pod") {
+    const [ns, name] = selected.slice(4).split("/");
+    await api("DELETE", `/api/v1/namespaces/${ns}/pods/${name}`);
+  }
+  if (act === "replica") {
+    const r = t.closest("[data-role]");
+    const li = document.createElement("li");
+    const res = await fetch(`/replicas/${r.dataset.role}/${r.dataset.i}/${t.dataset.action}`, { method: "POST" });
+    li.innerHTML = `POST /replicas/${esc(r.dataset.role)}/${esc(r.dataset.i)}/${esc(t.dataset.action)} (replica endpoint) → <b class="code${String(res.status)[0]}">${res.status}</b> ${esc((await res.text()).slice(0, 200))}`;
+    li.dataset.status = res.status;
+    $("#requests").prepend(li);
+    refreshReplicas();
+  }
+});
+$("#wire-kind").addEventListener("change", () => { dirty.add("wire"); schedule(); });
+$("#wire-name").addEventListener("input", () => { dirty.add("wire"); schedule(); });
+
+// ---- start -------------------------------------------------------------
+
+function onEvent(kind, extra) {
+  return (type, o, old, listed) => {
+    stats.events++;
+    if (!listed) wirePush({ rv: rvOf(o), type, kind, name: key(o), changed: type === "MODIFIED" && old ? changedFields(old, o).join(", ") : "" });
+    extra?.(type, o, old);
+    schedule();
+  };
+}
+
+(async function start() {
+  try { roles = (await (await fetch("/dashboard/config")).json()).replicaRoles || []; } catch { roles = []; }
+  informer("nodes", "Node", "/api/v1/nodes", onEvent("Node", (type, n) => { dirty.add("node:" + n.metadata.name); }));
+  informer("pods", "Pod", "/api/v1/pods", onEvent("Pod", indexPod));
+  informer("deployments", "Deployment", "/apis/apps/v1/deployments", onEvent("Deployment", () => dirty.add("workloads")));
+  informer("replicasets", "ReplicaSet", "/apis/apps/v1/replicasets", onEvent("ReplicaSet", () => dirty.add("workloads")));
+  informer("leases", "Lease", "/apis/coordination.k8s.io/v1/leases", onEvent("Lease", noteLease));
+  informer("events", "Event", "/api/v1/events", onEvent("Event", (type, e) => {
+    if (e.reason === "FailedScheduling" && e.involvedObject?.kind === "Pod") {
+      lastFailedScheduling.set(`${e.involvedObject.namespace}/${e.involvedObject.name}`, e.message);
+      dirty.add("pending");
+    }
+  }));
+  refreshReplicas();
+  // Countdowns tick on the page's clock; nothing is fetched.
+  setInterval(() => { if (view === "leaders") { dirty.add("leaders"); schedule(); } }, 250);
+  setInterval(() => { if (view === "pressure") scrape(); }, 2000);
+})();
