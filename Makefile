@@ -10,7 +10,7 @@ export MINIK8S_TEST_POSTGRES ?= postgres://postgres:postgres@127.0.0.1:5432/mini
 export MINIK8S_TEST_REDIS ?= redis://127.0.0.1:6379/0
 export MINIK8S_TEST_DOCKER ?= 1
 
-.PHONY: build run test services vet bench clean clientgo e2e ha-up ha-down
+.PHONY: build run test services vet bench clean clientgo dashboard e2e ha-up ha-down
 
 build:
 	$(GO) build -o $(BIN) .
@@ -28,11 +28,18 @@ test: services build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) clientgo
+	$(MAKE) dashboard
 
 # client-go compatibility: a module of its own, so that the main binary
 # does not depend on k8s.io/*.
 clientgo: build
 	cd e2e/clientgo && MINIK8S_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./...
+
+# The web dashboard in a real headless Chromium (Debian's chromium package;
+# hack/services.sh installs it): a module of its own, for chromedp.
+# Screenshots go to $$MINIK8S_SCREENSHOTS (default: a temp dir).
+dashboard: build
+	cd e2e/dashboard && MINIK8S_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./...
 
 # The end-to-end suite alone (it also runs in make test): the real kubectl
 # against ./minik8s all and against the HA setup.

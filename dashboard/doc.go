@@ -10,7 +10,9 @@
 // they reach the API server through this package's backend, which adds
 // the dashboard's credential:
 //
-//   - /k8s/...            proxied to the API server (watches stream);
+//   - /k8s/...            proxied to the API server;
+//   - /watch              the page's watches of the API server, relayed
+//     in one response (a browser opens only six connections to a host);
 //   - /replicas/{role}/... proxied to a role's replica endpoints (the
 //     scheduler's, the controller manager's), when the role's port is on;
 //   - /dashboard/config   what the page needs to know (the replica roles).
@@ -18,7 +20,9 @@
 // Protection. The server listens on loopback unless told otherwise, and
 // serves nobody without a session cookie. The one way to get one is the
 // login URL New prints, which carries a random secret that works once: it
-// sets an HttpOnly, SameSite=Strict cookie and redirects to the page. So a
+// sets an HttpOnly, SameSite=Strict cookie, signed with a key kept in the
+// data dir (so the session outlives a restart), and redirects to the
+// page. So a
 // user on another host, another local user without the URL, and another
 // web page in the same browser (SameSite=Strict keeps the cookie off
 // cross-site requests) cannot use it. Requests whose Host header is not

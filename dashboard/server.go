@@ -2,7 +2,9 @@ package dashboard
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -47,6 +50,10 @@ type Deps struct {
 	// Kubeconfig is the kubeconfig whose current context the dashboard's
 	// backend uses to reach the API server (server, CA, token).
 	Kubeconfig string
+	// KeyFile holds the key that signs session cookies, created on first
+	// use, so that a session outlives a restart; "" keeps the key in
+	// memory (sessions end with the process).
+	KeyFile string
 	// Replicas maps a leader-elected role ("scheduler",
 	// "controller-manager") to the base URL of its port (which serves
 	// /replicas); roles whose port is off are absent.
@@ -55,17 +62,17 @@ type Deps struct {
 
 // Server is the dashboard's HTTP server.
 type Server struct {
-	ln     net.Listener
-	e      *echo.Echo
-	log    zerolog.Logger
-	api    *url.URL
-	token  string
-	rt     http.RoundTripper
-	roles  map[string]*url.URL
-	secret string // the one-time login secret; "" once used
+	ln    net.Listener
+	e     *echo.Echo
+	log   zerolog.Logger
+	api   *url.URL
+	token string
+	rt    http.RoundTripper
+	roles map[string]*url.URL
+	key   []byte // signs session cookies
 
-	mu       sync.Mutex
-	sessions map[string]bool
+	mu     sync.Mutex
+	secret string // the one-time login secret; "" once used
 }
 
 // New reads the kubeconfig and listens on cfg.Listen; Run serves.
@@ -93,9 +100,11 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	}
 	s := &Server{
 		log: log, api: api, token: r.Token, rt: tr,
-		roles:    map[string]*url.URL{},
-		sessions: map[string]bool{},
-		secret:   randomHex(16),
+		roles:  map[string]*url.URL{},
+		secret: randomHex(16),
+	}
+	if s.key, err = loadKey(deps.KeyFile); err != nil {
+		return nil, err
 	}
 	for role, raw := range deps.Replicas {
 		u, err := url.Parse(raw)
@@ -144,6 +153,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/*", echo.WrapHandler(http.FileServer(http.FS(static))), auth)
 	e.GET("/dashboard/config", s.config, auth)
 	e.Any("/k8s/*", echo.WrapHandler(s.proxy(s.api, "/k8s")), auth)
+	e.GET("/watch", s.watchMux, auth)
 	e.Any("/replicas/:role", s.replica, auth)
 	e.Any("/replicas/:role/*", s.replica, auth)
 	return e
@@ -194,11 +204,8 @@ func (s *Server) login(c echo.Context) error {
 	got := c.QueryParam("secret")
 	s.mu.Lock()
 	ok := s.secret != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.secret)) == 1
-	var sid string
 	if ok {
 		s.secret = "" // once
-		sid = randomHex(32)
-		s.sessions[sid] = true
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -206,7 +213,7 @@ func (s *Server) login(c echo.Context) error {
 		return c.String(http.StatusUnauthorized, "this login link is wrong or was used already: restart minik8s for a new one\n")
 	}
 	c.SetCookie(&http.Cookie{
-		Name: cookieName, Value: sid, Path: "/",
+		Name: cookieName, Value: s.sign(randomHex(16)), Path: "/",
 		HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Expires: time.Now().Add(7 * 24 * time.Hour),
 	})
@@ -216,10 +223,7 @@ func (s *Server) login(c echo.Context) error {
 func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(cookieName)
-		s.mu.Lock()
-		ok := err == nil && s.sessions[ck.Value]
-		s.mu.Unlock()
-		if !ok {
+		if err != nil || !s.valid(ck.Value) {
 			return c.String(http.StatusUnauthorized, "open the dashboard with the login URL minik8s printed\n")
 		}
 		return next(c)
@@ -251,7 +255,7 @@ func (s *Server) proxy(target *url.URL, prefix string) http.Handler {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
-			pr.Out.URL.Path = strings.TrimSuffix(target.Path, "/") + strings.TrimPrefix(pr.In.URL.Path, prefix)
+			pr.Out.URL.Path = strings.TrimSuffix("/"+strings.Trim(target.Path, "/"), "/") + strings.TrimPrefix(pr.In.URL.Path, prefix)
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = target.Host
 			for _, h := range []string{"Cookie", "Origin", "Referer", "Authorization"} {
@@ -296,6 +300,38 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// sign returns id with its MAC: a session cookie.
+func (s *Server) sign(id string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(id))
+	return id + "." + hex.EncodeToString(m.Sum(nil))
+}
+
+// valid reports whether cookie was made by sign with this key.
+func (s *Server) valid(cookie string) bool {
+	id, _, ok := strings.Cut(cookie, ".")
+	return ok && hmac.Equal([]byte(cookie), []byte(s.sign(id)))
+}
+
+// loadKey reads the session key from path, creating it if absent.
+func loadKey(path string) ([]byte, error) {
+	if path == "" {
+		return []byte(randomHex(32)), nil
+	}
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read dashboard key: %w", err)
+	}
+	b = []byte(randomHex(32))
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("write dashboard key: %w", err)
+	}
+	return b, nil
 }
 
 func randomHex(n int) string {

@@ -124,3 +124,45 @@ func TestProtection(t *testing.T) {
 		t.Fatalf("API server saw Authorization %q, Cookie %q: want the dashboard's token and no cookie", sawAuth, sawCookie)
 	}
 }
+
+func TestReplicaProxy(t *testing.T) {
+	var saw, auth string
+	rep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		saw, auth = r.Method+" "+r.URL.Path, r.Header.Get("Authorization")
+		io.WriteString(w, "[]")
+	}))
+	t.Cleanup(rep.Close)
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := kubeconfig.Write(kc, rep.URL, "admin-token", "t"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := dashboard.New(dashboard.DefaultConfig(), dashboard.Deps{Kubeconfig: kc, Replicas: map[string]string{"scheduler": rep.URL}}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go d.Run(ctx)
+	jar, _ := cookiejar.New(nil)
+	user := &http.Client{Jar: jar}
+	login := d.LoginURL()
+	base := login[:strings.Index(login, "/login")]
+	get(t, user, login, nil)
+	for _, tc := range []struct{ method, path, want string }{
+		{"GET", "/replicas/scheduler", "GET /replicas"},
+		{"POST", "/replicas/scheduler/1/stop", "POST /replicas/1/stop"},
+	} {
+		req, _ := http.NewRequest(tc.method, base+tc.path, nil)
+		resp, err := user.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || saw != tc.want || auth != "Bearer admin-token" {
+			t.Fatalf("%s %s: got %d, replica saw %q with %q; want %q with the admin token", tc.method, tc.path, resp.StatusCode, saw, auth, tc.want)
+		}
+	}
+	if code, _ := get(t, user, base+"/replicas/nope", nil); code != http.StatusNotFound {
+		t.Fatalf("unknown role: got %d, want 404", code)
+	}
+}

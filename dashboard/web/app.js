@@ -35,93 +35,115 @@ async function api(method, path, body, contentType = "application/json") {
     out = { message: String(e) };
   }
   const msg = out?.kind === "Status" ? `${out.reason || out.status}: ${out.message}` : `${out?.kind || ""} ${out?.metadata?.name || ""} rv ${out?.metadata?.resourceVersion || "–"}`;
-  li.innerHTML = `${esc(method)} ${esc(path)}${body ? " " + esc(JSON.stringify(body)) : ""} → <b class="code${String(status)[0]}">${status || "failed"}</b> ${esc(msg)}`;
+  const sent = body ? JSON.stringify(body) : "";
+  li.innerHTML = `${esc(method)} ${esc(path)} ${esc(sent.length > 160 ? sent.slice(0, 160) + "…" : sent)} → <b class="code${String(status)[0]}">${status || "failed"}</b> ${esc(msg)}`;
   li.dataset.status = status;
   return { status, body: out };
 }
 
 // ---- informers ---------------------------------------------------------
 
-const stores = {}; // kind → Map(key → object)
-const conn = {};   // kind → "ok" | message
-let revision = 0;
+const stores = {}; // name → Map(key → object)
+const informers = [];
+let revision = 0, problem = "";
 
-function setConn(kind, state) {
-  conn[kind] = state;
-  const bad = Object.entries(conn).filter(([, s]) => s !== "ok");
-  $("#conn").className = bad.length ? "bad" : "ok";
-  $("#conn").textContent = bad.length ? "reconnecting" : "watching";
-  const b = $("#banner");
-  b.hidden = !bad.length;
-  b.textContent = bad.map(([k, s]) => `${k}: ${s}`).join(" · ");
+// setConn shows whether the page is watching, and what went wrong if not.
+function setConn(p) {
+  problem = p;
+  $("#conn").className = p ? "bad" : "ok";
+  $("#conn").textContent = p ? "reconnecting" : "watching";
+  $("#banner").hidden = !p;
+  $("#banner").textContent = p;
 }
 
-// recovered keeps the last recovery on screen, so a class sees that the
-// page relisted or re-watched (as an informer does).
-function recovered(kind, msg) {
+// recovered keeps the last recovery on screen, so that a class sees the
+// page relist or re-watch, as an informer does.
+function recovered(msg) {
   $("#recovered").textContent = new Date().toLocaleTimeString() + " " + msg;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// informer lists and watches path (a collection, e.g. /api/v1/pods) into
-// stores[name], calling onEvent(type, obj, old, listed) for each change.
-async function informer(name, kind, path, onEvent) {
-  const store = (stores[name] = new Map());
-  let rv = "", failures = 0;
+// informer declares a list+watch of path (a collection, e.g. /api/v1/pods)
+// into stores[name]; onEvent(type, obj, old, listed) sees each change.
+function informer(name, kind, path, onEvent) {
+  informers.push({ name, kind, path, onEvent, store: (stores[name] = new Map()), rv: "", listed: false });
+}
+
+// list replaces the informer's store with a fresh list, reporting the
+// differences as events (listed = true), and remembers its revision.
+async function list(inf) {
+  const r = await fetch(`/k8s${inf.path}`);
+  if (!r.ok) throw new Error(`list ${inf.path}: ${r.status} ${(await r.text()).slice(0, 200)}`);
+  const l = await r.json(), seen = new Set();
+  for (const o of l.items || []) {
+    const k = key(o), old = inf.store.get(k);
+    seen.add(k);
+    if (!old || rvOf(old) !== rvOf(o)) { inf.store.set(k, o); inf.onEvent("ADDED", o, old, true); }
+  }
+  for (const [k, old] of inf.store) if (!seen.has(k)) { inf.store.delete(k); inf.onEvent("DELETED", old, old, true); }
+  inf.rv = l.metadata.resourceVersion;
+  wireRelist(inf.kind, inf.rv, inf.listed);
+  inf.listed = true;
+  bumpRevision(Number(inf.rv));
+}
+
+// runInformers lists what needs listing, then watches everything from
+// the revisions it has, in one request (see dashboard/watch.go: a browser
+// has only six connections per host). When a watch ends it watches
+// again; after 410 Gone it lists that kind again first.
+async function runInformers() {
+  const byName = Object.fromEntries(informers.map((i) => [i.name, i]));
+  let failures = 0;
   for (;;) {
     try {
-      if (!rv) {
-        const r = await fetch(`/k8s${path}`);
-        if (!r.ok) throw new Error(`list: ${r.status} ${(await r.text()).slice(0, 200)}`);
-        const list = await r.json();
-        rv = list.metadata.resourceVersion;
-        const seen = new Set();
-        for (const o of list.items || []) {
-          seen.add(key(o));
-          const old = store.get(key(o));
-          if (!old || rvOf(old) !== rvOf(o)) { store.set(key(o), o); onEvent(old ? "MODIFIED" : "ADDED", o, old, true); }
-        }
-        for (const [k, old] of store) if (!seen.has(k)) { store.delete(k); onEvent("DELETED", old, old, true); }
-        wireRelist(kind, rv, failures > 0);
-        bumpRevision(Number(rv));
-      }
-      const r = await fetch(`/k8s${path}?watch=true&allowWatchBookmarks=true&resourceVersion=${rv}`);
-      if (r.status === 410) { rv = ""; setConn(kind, "410 Gone: listing again"); continue; }
-      if (!r.ok) throw new Error(`watch: ${r.status}`);
-      if (conn[kind] && conn[kind] !== "ok") recovered(kind, `${kind}: watching again from rv ${rv} after "${conn[kind]}"`);
-      setConn(kind, "ok");
+      for (const inf of informers) if (!inf.rv) await list(inf);
+      const r = await fetch("/watch?" + informers.map((i) => "w=" + encodeURIComponent(`${i.name},${i.path},${i.rv}`)).join("&"));
+      if (!r.ok) throw new Error(`watch: ${r.status} ${(await r.text()).slice(0, 200)}`);
+      if (problem) recovered(`watching again from the last revisions seen, after: ${problem}`);
+      setConn("");
       failures = 0;
       const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buf = "";
-      for (;;) {
+      let buf = "", ended = false;
+      while (!ended) {
         const { value, done } = await reader.read();
-        if (done) break;
+        if (done) throw new Error("the connection to the dashboard closed");
         buf += value;
         let nl;
         while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          const ev = JSON.parse(line), o = ev.object;
-          if (ev.type === "ERROR") {
-            if (o.code === 410) { rv = ""; setConn(kind, "410 Gone: the watch fell behind the change log; listing again"); }
-            throw new Error(`watch error ${o.code}: ${o.message}`);
+          const m = JSON.parse(buf.slice(0, nl)), inf = byName[m.w];
+          buf = buf.slice(nl + 1);
+          if (m.end) {
+            if (m.code === 410) inf.rv = "";
+            if (m.code !== 200 && m.code !== 410) throw new Error(`watch ${inf.path}: ${m.code} ${m.message}`);
+            ended = true;
+            break;
           }
-          rv = o.metadata.resourceVersion;
-          bumpRevision(Number(rv));
-          if (ev.type === "BOOKMARK") continue;
-          const old = store.get(key(o));
-          if (ev.type === "DELETED") store.delete(key(o)); else store.set(key(o), o);
-          onEvent(ev.type, o, old, false);
+          apply(inf, m.event);
         }
       }
-      // The server ended the watch (a timeout): watch again from rv.
+      reader.cancel().catch(() => {});
     } catch (e) {
       failures++;
-      if (conn[kind] === "ok" || !String(conn[kind]).startsWith("410")) setConn(kind, `${e.message || e}; retrying (attempt ${failures})`);
+      setConn(`${e.message || e}; trying again (attempt ${failures})`);
       await sleep(Math.min(250 * 2 ** failures, 5000));
     }
   }
+}
+
+// apply applies one watch event to the informer's store.
+function apply(inf, ev) {
+  const o = ev.object;
+  if (ev.type === "ERROR") {
+    if (o.code === 410) { inf.rv = ""; recovered(`${inf.kind}: 410 Gone (${o.message}): listing again`); }
+    return;
+  }
+  inf.rv = o.metadata.resourceVersion;
+  bumpRevision(Number(inf.rv));
+  if (ev.type === "BOOKMARK") return;
+  const k = key(o), old = inf.store.get(k);
+  if (ev.type === "DELETED") inf.store.delete(k); else inf.store.set(k, o);
+  inf.onEvent(ev.type, o, old, false);
 }
 
 function bumpRevision(rv) {
@@ -211,13 +233,19 @@ function renderNode(name) {
   const bar = (r) => { const a = parseQty(alloc[r]); return a ? Math.min(100, (100 * req[r]) / a) : 0; };
   const ready = cond(n, "Ready"), cordoned = !!n.spec.unschedulable;
   box.className = "node" + (ready ? "" : " notready") + (cordoned ? " cordoned" : "");
-  box.innerHTML = `<div><span class="name">${esc(name)}</span> ${ready ? "Ready" : "NotReady"}${cordoned ? ", SchedulingDisabled" : ""}
+  setHTML(box, `<div><span class="name">${esc(name)}</span> ${ready ? "Ready" : "NotReady"}${cordoned ? ", SchedulingDisabled" : ""}
     <button class="small" data-act="${cordoned ? "uncordon" : "cordon"}">${cordoned ? "uncordon" : "cordon"}</button>
     <button class="small" data-act="drain">drain</button></div>
     <div class="meta">cpu ${req.cpu.toFixed(2)} / ${esc(alloc.cpu)} requested</div><div class="bar"><i style="width:${bar("cpu")}%"></i></div>
     <div class="meta">memory ${(req.memory / 2 ** 20).toFixed(0)}Mi / ${(parseQty(alloc.memory) / 2 ** 20).toFixed(0)}Mi requested</div><div class="bar"><i style="width:${bar("memory")}%"></i></div>
     ${(n.spec.taints || []).map((t) => `<span class="taint">${esc(t.key)}${t.value ? "=" + esc(t.value) : ""}:${esc(t.effect)}</span>`).join(" ")}
-    <div class="chips">${pods.map(chip).join("")}</div>`;
+    <div class="chips">${pods.map(chip).join("")}</div>`);
+}
+
+// setHTML replaces el's content only when it changed, so that a button
+// under the mouse survives events that change nothing it shows.
+function setHTML(el, html) {
+  if (el._html !== html) { el.innerHTML = html; el._html = html; }
 }
 
 function renderCluster() {
@@ -241,19 +269,24 @@ function renderPending() {
 function renderWorkloads() {
   const owned = (uid, store) => [...(store?.values() || [])].filter((o) => (o.metadata.ownerReferences || []).some((r) => r.uid === uid));
   const ds = [...(stores.deployments?.values() || [])].sort((a, b) => key(a).localeCompare(key(b)));
-  $("#deployments").innerHTML = ds.map((d) => {
+  const box = $("#deployments"), keep = new Set();
+  for (const d of ds) {
     const s = d.status || {}, ru = d.spec.strategy?.rollingUpdate || {};
     const rss = owned(d.metadata.uid, stores.replicasets).sort((a, b) =>
       Number(b.metadata.annotations?.["deployment.kubernetes.io/revision"] || 0) - Number(a.metadata.annotations?.["deployment.kubernetes.io/revision"] || 0));
-    return `<div class="deploy" data-deployment="${esc(key(d))}" data-replicas="${d.spec.replicas}">
-      <b>${esc(key(d))}</b> replicas ${d.spec.replicas} · updated ${s.updatedReplicas || 0} · ready ${s.readyReplicas || 0} · available ${s.availableReplicas || 0}
+    let el = box.querySelector(`[data-deployment="${CSS.escape(key(d))}"]`);
+    if (!el) { el = document.createElement("div"); el.className = "deploy"; el.dataset.deployment = key(d); box.append(el); }
+    keep.add(el);
+    el.dataset.replicas = d.spec.replicas;
+    setHTML(el, `<b>${esc(key(d))}</b> replicas ${d.spec.replicas} · updated ${s.updatedReplicas || 0} · ready ${s.readyReplicas || 0} · available ${s.availableReplicas || 0}
       · ${esc(d.spec.strategy?.type || "RollingUpdate")} maxSurge ${esc(ru.maxSurge ?? "25%")} maxUnavailable ${esc(ru.maxUnavailable ?? "25%")}
       <button class="small" data-act="scale" data-by="-1">−1</button><button class="small" data-act="scale" data-by="1">+1</button>
       ${rss.map((rs, i) => `<div class="rs${i ? " old" : ""}" data-rs="${esc(key(rs))}">ReplicaSet ${esc(rs.metadata.name)}
         (revision ${esc(rs.metadata.annotations?.["deployment.kubernetes.io/revision"] || "?")}): ${rs.spec.replicas} desired, ${rs.status?.readyReplicas || 0} ready
-        <span class="chips">${owned(rs.metadata.uid, stores.pods).map(chip).join("")}</span></div>`).join("")}
-    </div>`;
-  }).join("") || "<p class=note>No Deployments. Try: kubectl create deployment web --image=nginx --replicas=3</p>";
+        <span class="chips">${owned(rs.metadata.uid, stores.pods).map(chip).join("")}</span></div>`).join("")}`);
+  }
+  for (const el of [...box.children]) if (!keep.has(el)) el.remove();
+  $("#no-deployments").hidden = ds.length > 0;
 }
 
 // ---- the wire -----------------------------------------------------------
@@ -339,8 +372,8 @@ function renderLeaders() {
       const leader = lease && r.identity === lease.spec.holderIdentity;
       return `<div class="replica${leader ? " leader" : ""}" data-role="${esc(role)}" data-i="${i}"><span class="id">${esc(r.identity)}</span>
         ${leader ? "(leader)" : ""} ${r.stopped ? "stopped" : r.frozen ? "frozen" : ""}
-        <button class="small" data-act="replica" data-action="stop">stop</button>
-        <button class="small" data-act="replica" data-action="${r.frozen ? "unfreeze" : "freeze"}">${r.frozen ? "unfreeze" : "freeze"}</button></div>`;
+        <button class="small" data-act="replica" data-action="stop"${r.stopped ? " disabled" : ""}>stop</button>
+        <button class="small" data-act="replica" data-action="${r.frozen ? "unfreeze" : "freeze"}"${r.stopped ? " disabled" : ""}>${r.frozen ? "unfreeze" : "freeze"}</button></div>`;
     }).join("")}</div>`;
   }).join("") || "<p class=note>No replica endpoints: start minik8s all with --scheduler-port or --controller-manager-port to stop or freeze replicas from here.</p>";
   $("#node-leases tbody").innerHTML = leases.filter((l) => l.metadata.namespace === "kube-node-lease").map((l) =>
@@ -420,15 +453,16 @@ async function drain(node) {
   }
 }
 
-// makeConflict sends two updates of one ConfigMap from the same
-// resourceVersion: optimistic concurrency lets exactly one through.
+// makeConflict sends two updates of one Lease from the same
+// resourceVersion: optimistic concurrency lets exactly one through (as
+// for two leader candidates; see store/ and election/leaselock).
 async function makeConflict() {
-  const path = "/api/v1/namespaces/default/configmaps/dashboard-conflict";
+  const path = "/apis/coordination.k8s.io/v1/namespaces/default/leases/dashboard-conflict";
   let got = await api("GET", path);
-  if (got.status === 404) got = await api("POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "dashboard-conflict" }, data: { writer: "none" } });
+  if (got.status === 404) got = await api("POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases", { metadata: { name: "dashboard-conflict" }, spec: { holderIdentity: "nobody" } });
   if (got.status >= 300) return;
   const base = got.body;
-  const put = (who) => api("PUT", path, { ...base, data: { writer: who } });
+  const put = (who) => api("PUT", path, { ...base, spec: { ...base.spec, holderIdentity: who } });
   const results = await Promise.all([put("A"), put("B")]);
   $("#conflict-result").innerHTML = results.map((r, i) =>
     `<div data-status="${r.status}"><b>update ${"AB"[i]} from rv ${esc(base.metadata.resourceVersion)}</b><br><b class="code${String(r.status)[0]}">${r.status}</b> ${esc(r.body.kind === "Status" ? r.body.reason + ": " + r.body.message : "written at rv " + r.body.metadata?.resourceVersion)}</div>`).join("");
@@ -497,6 +531,7 @@ function onEvent(kind, extra) {
       dirty.add("pending");
     }
   }));
+  runInformers();
   refreshReplicas();
   // Countdowns tick on the page's clock; nothing is fetched.
   setInterval(() => { if (view === "leaders") { dirty.add("leaders"); schedule(); } }, 250);

@@ -1,0 +1,146 @@
+package dashboard
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// clusterConfig is the cluster's config file: free ports and short
+// leases, so that a failover takes seconds.
+const clusterConfig = `apiserver:
+  listen: 127.0.0.1:0
+kubelet:
+  port: 0
+leaderElection:
+  leaseDuration: 6s
+  renewDeadline: 4s
+  retryPeriod: 1s
+`
+
+// seenScript records, in window.__seen, when each pod's chip first
+// appears in the page (Date.now(), the same clock as the test's).
+const seenScript = `(() => {
+  window.__seen = {};
+  const note = (el) => {
+    if (el.dataset && el.dataset.pod && !(el.dataset.pod in __seen)) __seen[el.dataset.pod] = Date.now();
+    el.querySelectorAll && el.querySelectorAll("[data-pod]").forEach((c) => { if (!(c.dataset.pod in __seen)) __seen[c.dataset.pod] = Date.now(); });
+  };
+  new MutationObserver((ms) => ms.forEach((m) => m.addedNodes.forEach(note))).observe(document.body, { childList: true, subtree: true });
+  return true;
+})()`
+
+// TestDashboard drives the dashboard of a real `minik8s all` in headless
+// Chromium: each subtest builds on the previous one.
+func TestDashboard(t *testing.T) {
+	// The scheduler's replica endpoint is on, so that the page can stop a
+	// replica.
+	c := startAll(t, clusterConfig, "--nodes", "3", "--runtime", "sim",
+		"--scheduler-replicas", "2", "--scheduler-port", fmt.Sprint(freePort(t)))
+	b := newBrowser(t)
+
+	t.Run("loads with no console errors", func(t *testing.T) {
+		b.do(t, chromedp.Navigate(c.login))
+		b.waitJS(t, 10*time.Second, "page watching", `document.querySelector("#conn.ok")`)
+		b.waitJS(t, 10*time.Second, "three node boxes", `document.querySelectorAll("#nodes .node").length === 3`)
+		if errs := b.consoleErrors(false); len(errs) > 0 {
+			t.Fatalf("console errors: %q", errs)
+		}
+	})
+
+	t.Run("a pod created with kubectl appears within 1s", func(t *testing.T) {
+		eval[bool](t, b, seenScript)
+		// From before kubectl starts: an upper bound, kubectl's own start
+		// included.
+		created := time.Now()
+		c.kubectl(t, "run", "hello", "--image=nginx", "--restart=Never")
+		b.waitJS(t, 10*time.Second, "chip of default/hello", `window.__seen["default/hello"]`)
+		seen := eval[float64](t, b, `window.__seen["default/hello"]`)
+		latency := time.UnixMilli(int64(seen)).Sub(created)
+		t.Logf("pod on the page %s after kubectl run started", latency.Round(time.Millisecond))
+		if latency > time.Second {
+			t.Fatalf("pod appeared %s after it was created, want within 1s", latency)
+		}
+		b.screenshot(t, "cluster")
+	})
+
+	t.Run("scale action changes the Deployment", func(t *testing.T) {
+		c.kubectl(t, "create", "deployment", "web", "--image=nginx", "--replicas=2")
+		b.tab(t, "workloads")
+		b.waitJS(t, 10*time.Second, "deployment web", `document.querySelector('[data-deployment="default/web"][data-replicas="2"]')`)
+		b.press(t, `[data-deployment="default/web"] button[data-by="1"]`)
+		b.waitJS(t, 10*time.Second, "scale request 200", `document.querySelector('#requests li[data-status="200"]')`)
+		waitFor(t, 10*time.Second, "spec.replicas 3", func() bool {
+			return c.kubectl(t, "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}") == "3"
+		})
+		b.waitJS(t, 10*time.Second, "page shows 3 replicas", `document.querySelector('[data-deployment="default/web"][data-replicas="3"]')`)
+	})
+
+	t.Run("the wire shows kubectl scale in revision order", func(t *testing.T) {
+		b.tab(t, "wire")
+		before := c.kubectl(t, "get", "deployment", "web", "-o", "jsonpath={.metadata.resourceVersion}")
+		c.kubectl(t, "scale", "deployment", "web", "--replicas=6")
+		b.waitJS(t, 15*time.Second, "three new web pods on the wire",
+			`[...document.querySelectorAll('#wire tr[data-kind="Pod"][data-type="ADDED"]')].filter((r) => r.dataset.name.startsWith("default/web-") && +r.dataset.rv > `+before+`).length >= 3`)
+		rvs := eval[[]int](t, b, `[...document.querySelectorAll("#wire tbody tr")].map((r) => +r.dataset.rv)`)
+		for i := 1; i < len(rvs); i++ {
+			if rvs[i] > rvs[i-1] {
+				t.Fatalf("wire rows not in revision order (newest first): %v", rvs)
+			}
+		}
+		kinds := eval[[]string](t, b, `[...document.querySelectorAll("#wire tbody tr")].filter((r) => +r.dataset.rv > `+before+`).map((r) => r.dataset.type + " " + r.dataset.kind + " " + r.dataset.name)`)
+		joined := strings.Join(kinds, "\n")
+		for _, want := range []string{"MODIFIED Deployment default/web", "MODIFIED ReplicaSet default/web-"} {
+			if !strings.Contains(joined, want) {
+				t.Fatalf("wire after rv %s lacks %q:\n%s", before, want, joined)
+			}
+		}
+	})
+
+	t.Run("conflict demo shows one 200 and one 409", func(t *testing.T) {
+		b.click(t, "#conflict")
+		b.waitJS(t, 10*time.Second, "two results", `document.querySelectorAll("#conflict-result > div").length === 2`)
+		codes := eval[[]string](t, b, `[...document.querySelectorAll("#conflict-result > div")].map((d) => d.dataset.status).sort()`)
+		if strings.Join(codes, ",") != "200,409" {
+			t.Fatalf("conflict demo statuses %v, want one 200 and one 409", codes)
+		}
+	})
+
+	t.Run("stopping the scheduler leader shows the countdown and the new holder", func(t *testing.T) {
+		b.tab(t, "leaders")
+		b.waitJS(t, 15*time.Second, "scheduler lease with a holder and a countdown",
+			`document.querySelector('.lease[data-lease="kube-scheduler"]:not([data-holder=""]) .countdown')`)
+		b.waitJS(t, 15*time.Second, "the leader among the replicas", `document.querySelector('.replica.leader[data-role="scheduler"]')`)
+		old := eval[string](t, b, `document.querySelector('.lease[data-lease="kube-scheduler"]').dataset.holder`)
+		b.press(t, `.replica.leader[data-role="scheduler"] button[data-action="stop"]`)
+		b.waitJS(t, 30*time.Second, "a new holder",
+			`(() => { const h = document.querySelector('.lease[data-lease="kube-scheduler"]').dataset.holder; return h && h !== `+strconv.Quote(old)+`; })()`)
+		b.screenshot(t, "leaders")
+	})
+
+	if errs := b.consoleErrors(true); len(errs) > 0 {
+		t.Fatalf("console errors: %q", errs)
+	}
+}
+
+// waitFor polls cond until it holds, failing after timeout with what.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func init() {
+	// kubectl must not read the developer's own config.
+	os.Unsetenv("KUBECONFIG")
+}
