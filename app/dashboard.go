@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/rs/zerolog"
 
@@ -22,6 +23,7 @@ func NewDashboard(cfg Config, log zerolog.Logger) (*dashboard.Server, error) {
 	}
 	return dashboard.New(cfg.Dashboard, dashboard.Deps{
 		Kubeconfig: cfg.ClientKubeconfig(),
+		KeyFile:    filepath.Join(cfg.DataDir, "dashboard.key"),
 		Replicas:   replicas,
 	}, log.With().Str("component", "dashboard").Logger())
 }
