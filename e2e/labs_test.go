@@ -17,8 +17,9 @@ import (
 // second terminal (`./minik8s all ...`); the test starts that cluster
 // instead (on free ports) once the blocks before it have run, and runs
 // the blocks after it against it with KUBECONFIG set and minik8s on PATH.
-// Other fences (```text, ```console) are not run. So a lab that no longer
-// works fails make test.
+// A later ```sh cluster block stops the cluster and starts it again on the
+// same data dir, as a reader would with Ctrl-C. Other fences (```text,
+// ```console) are not run. So a lab that no longer works fails make test.
 
 var fence = regexp.MustCompile("(?ms)^```([a-z]*)( cluster)?\n(.*?)^```\n")
 
@@ -60,7 +61,7 @@ func TestLabs(t *testing.T) {
 func runLab(t *testing.T, blocks []labBlock, binDir string) {
 	work := t.TempDir()
 	env := []string{"HOME=" + work, "PATH=" + binDir + ":" + os.Getenv("PATH")}
-	started := false
+	var c *cluster
 	for i, blk := range blocks {
 		if blk.cluster {
 			args := strings.Fields(blk.script)
@@ -69,16 +70,26 @@ func runLab(t *testing.T, blocks []labBlock, binDir string) {
 			}
 			args = args[2:]
 			for j := range args {
-				if j > 0 && args[j-1] == "--config" && !filepath.IsAbs(args[j]) {
+				switch {
+				case j == 0:
+				case args[j-1] == "--config" && !filepath.IsAbs(args[j]):
 					args[j] = filepath.Join(work, args[j])
+				case args[j-1] == "--scheduler-port" || args[j-1] == "--controller-manager-port":
+					// The reader's fixed port, free here so that tests can
+					// run side by side.
+					_, args[j], _ = strings.Cut(freeAddr(t), ":")
 				}
 			}
-			c := startCluster(t, clusterOptions{args: args})
+			opt := clusterOptions{args: args}
+			if c != nil {
+				c.stop()
+				opt.dataDir = c.dataDir
+			}
+			c = startCluster(t, opt)
 			env = append(env, "KUBECONFIG="+c.kubeconfig)
-			started = true
 			continue
 		}
-		if !started && strings.Contains(blk.script, "kubectl") {
+		if c == nil && strings.Contains(blk.script, "kubectl") {
 			t.Fatalf("block %d uses kubectl before the ```sh cluster block", i)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -92,7 +103,7 @@ func runLab(t *testing.T, blocks []labBlock, binDir string) {
 		}
 		t.Logf("block %d:\n%s", i, out)
 	}
-	if !started {
+	if c == nil {
 		t.Fatal("the lab has no ```sh cluster block")
 	}
 }
