@@ -106,6 +106,25 @@ func TestDashboard(t *testing.T) {
 		b.screenshot(t, "cluster")
 	})
 
+	t.Run("cordon and uncordon from a node box", func(t *testing.T) {
+		node := eval[string](t, b, `document.querySelector("#nodes .node").dataset.node`)
+		b.press(t, `[data-node="`+node+`"] button[data-act="cordon"]`)
+		waitFor(t, 10*time.Second, node+" unschedulable", func() bool {
+			return c.kubectl(t, "get", "node", node, "-o", "jsonpath={.spec.unschedulable}") == "true"
+		})
+		b.waitJS(t, 10*time.Second, "box shows cordoned", `document.querySelector('[data-node="`+node+`"].cordoned button[data-act="uncordon"]')`)
+		b.press(t, `[data-node="`+node+`"] button[data-act="uncordon"]`)
+		waitFor(t, 10*time.Second, node+" schedulable", func() bool {
+			return c.kubectl(t, "get", "node", node, "-o", "jsonpath={.spec.unschedulable}") != "true"
+		})
+	})
+
+	t.Run("pressure shows requests per resource from /metrics", func(t *testing.T) {
+		b.tab(t, "pressure")
+		b.waitJS(t, 10*time.Second, "store revision and a row for pods",
+			`document.querySelector("#gauges").textContent.includes("store revision") && [...document.querySelectorAll("#pressure td")].some((td) => td.textContent === "pods")`)
+	})
+
 	t.Run("conflict demo shows one 200 and one 409", func(t *testing.T) {
 		b.click(t, "#conflict")
 		b.waitJS(t, 10*time.Second, "two results", `document.querySelectorAll("#conflict-result > div").length === 2`)
