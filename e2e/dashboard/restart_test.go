@@ -7,10 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -104,4 +106,64 @@ func TestRestart(t *testing.T) {
 	if errs := b.consoleErrors(true); len(errs) > 0 {
 		t.Fatalf("console errors: %q", errs)
 	}
+}
+
+// TestGone makes the page's watches too old: the browser cannot reach the
+// dashboard's watch relay while the API server restarts (its in-memory
+// ring empty) and the store's change log is compacted past the page's
+// revisions. When the page can watch again it gets 410 Gone, lists again,
+// as an informer does, says so, and shows what changed meanwhile.
+func TestGone(t *testing.T) {
+	dir := t.TempDir()
+	conf := "scheduler:\n  port: 0\ncontrollerManager:\n  port: 0\napiserver:\n  compactInterval: 1s\nstoreTuning:\n  compactWindow: 20\n"
+	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	apiAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	dashAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	login, stop := startAPIServer(t, dir, apiAddr, dashAddr)
+	c := &cluster{kubeconfig: filepath.Join(dir, "data", "kubeconfig")}
+
+	b := newBrowser(t)
+	b.do(t, chromedp.Navigate(login))
+	b.waitJS(t, 10*time.Second, "page watching", `document.querySelector("#conn.ok")`)
+	block := func(patterns ...string) {
+		t.Helper()
+		var ps []*network.BlockPattern
+		for _, p := range patterns {
+			ps = append(ps, &network.BlockPattern{URLPattern: p, Block: true})
+		}
+		if _, err := chromedp.Call(b.ctx, network.Enable, network.EnableParams{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(b.ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: ps}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	block("http://" + dashAddr + "/watch*")
+	oldest := eval[float64](t, b, `Math.min(...informers.map((i) => +i.rv))`)
+	stop()
+	b.waitJS(t, 15*time.Second, "page says it is reconnecting", `document.querySelector("#conn.bad")`)
+	// Changes the page cannot see, then a restart, so that the ring
+	// starts after them.
+	_, stop = startAPIServer(t, dir, apiAddr, dashAddr)
+	for i := range 25 {
+		c.kubectl(t, "label", "namespace", "default", fmt.Sprintf("step=%d", i), "--overwrite")
+	}
+	c.kubectl(t, "run", "meanwhile", "--image=nginx")
+	stop()
+	startAPIServer(t, dir, apiAddr, dashAddr)
+	var out string
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(out, `"code":410`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the change log not compacted past the page's revision %v within 15s: a watch from it says\n%s", oldest, out)
+		}
+		out = c.kubectl(t, "get", "--raw", fmt.Sprintf("/api/v1/pods?watch=true&resourceVersion=%d&timeoutSeconds=1", int64(oldest)))
+	}
+	block() // the page may watch again
+	b.waitJS(t, 30*time.Second, "page relisted after 410", `wire.some((e) => e.type === "RELIST") && document.querySelector("#recovered").textContent.includes("410")`)
+	b.waitJS(t, 10*time.Second, "page watching again", `document.querySelector("#conn.ok")`)
+	b.waitJS(t, 10*time.Second, "the pod made meanwhile", `document.querySelector('[data-pod="default/meanwhile"]')`)
+	t.Logf("page says: %s", eval[string](t, b, `document.querySelector("#recovered").textContent`))
 }
