@@ -258,10 +258,15 @@ function renderCluster() {
   if (dirty.has("pending")) renderPending();
 }
 
+const PENDING_SHOWN = 50;
+
 function renderPending() {
   const rows = [...(podsByNode.get("") || [])].map((k) => stores.pods.get(k)).filter((p) => p && !p.spec.nodeName);
-  $("#pending tbody").innerHTML = rows.map((p) =>
-    `<tr data-pod="${esc(key(p))}"><td>${chip(p)} ${esc(key(p))}</td><td>${esc(lastFailedScheduling.get(key(p)) || "waiting for the scheduler")}</td></tr>`).join("");
+  // A burst of pods can leave hundreds pending for a moment: show the first
+  // ones, count the rest, and keep each frame short.
+  setHTML($("#pending tbody"), rows.slice(0, PENDING_SHOWN).map((p) =>
+    `<tr data-pod="${esc(key(p))}"><td>${chip(p)} ${esc(key(p))}</td><td>${esc(lastFailedScheduling.get(key(p)) || "waiting for the scheduler")}</td></tr>`).join("") +
+    (rows.length > PENDING_SHOWN ? `<tr><td colspan=2>and ${rows.length - PENDING_SHOWN} more</td></tr>` : ""));
 }
 
 // ---- workloads view ---------------------------------------------------
@@ -313,7 +318,7 @@ function wirePush(e) {
   let i = wire.length;
   while (i > 0 && wire[i - 1].rv > e.rv) i--; // streams of different kinds interleave
   wire.splice(i, 0, e);
-  if (wire.length > WIRE_MAX) wire.splice(0, wire.length - WIRE_MAX);
+  if (wire.length > WIRE_MAX * 1.1) wire.splice(0, wire.length - WIRE_MAX); // trim in bulk, not per event
   if (!wirePaused) { dirty.add("wire"); schedule(); }
 }
 
