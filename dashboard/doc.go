@@ -19,16 +19,16 @@
 //
 // Protection. The server listens on loopback unless told otherwise, and
 // serves nobody without a session cookie. The one way to get one is the
-// login URL New prints, which carries a random secret that works once: it
-// sets an HttpOnly, SameSite=Strict cookie, signed with a key kept in the
-// data dir (so the session outlives a restart), and redirects to the
-// page. So a
-// user on another host, another local user without the URL, and another
-// web page in the same browser (SameSite=Strict keeps the cookie off
-// cross-site requests) cannot use it. Requests whose Host header is not
-// the dashboard's own address are refused (DNS rebinding: a hostile name
-// resolving to 127.0.0.1 arrives with its own Host), as are requests with
-// a cross-site Origin or Sec-Fetch-Site (CSRF).
+// login URL (LoginURL, which minik8s prints), whose random secret works
+// once: it sets an HttpOnly, SameSite=Strict cookie, signed with a key
+// kept in the data dir (so the session outlives a restart), and redirects
+// to the page. So a user on another host, another local user without the
+// URL, and another web page in the same browser (SameSite=Strict keeps the
+// cookie off cross-site requests) cannot use it. Requests whose Host
+// header is not the dashboard's own address are refused (DNS rebinding: a
+// hostile name resolving to 127.0.0.1 arrives with its own Host), as are
+// requests with a cross-site Origin or Sec-Fetch-Site (CSRF). The browser
+// never holds a Kubernetes credential.
 //
 // Server methods are safe for concurrent use.
 package dashboard
