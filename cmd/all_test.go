@@ -143,7 +143,6 @@ func TestAllFlagPrecedence(t *testing.T) {
 	}
 }
 
-
 // A component that fails ends `all` with one line saying what failed,
 // instead of leaving it waiting for nodes that never come (it used to wait
 // for Ctrl-C).
