@@ -46,6 +46,10 @@ type Kubelet struct {
 
 	mu      sync.Mutex
 	workers map[string]*podWorker // by pod UID
+
+	// bg counts the goroutines a sync starts and leaves running (a pod's
+	// termination, the stop of an unhealthy container); Run waits for them.
+	bg sync.WaitGroup
 }
 
 // node is one node of the Kubelet with its runtime and heartbeat state.
@@ -146,6 +150,8 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		cancel()
 		k.queue.ShutDown()
 		wg.Wait()
+		// The workers are done, so no sync starts another.
+		k.bg.Wait()
 	}()
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
