@@ -22,6 +22,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/limits"
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/internal/logging"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -194,6 +195,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	srv := &http.Server{Handler: s.e, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
+	srv.ErrorLog = logging.ErrorLog(s.log)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

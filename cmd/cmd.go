@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
@@ -133,17 +134,24 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// newLogger builds the root logger.
+// newLogger builds the root logger. The console format has colours only
+// on a terminal: in a file or a pipe, escape codes are noise.
 func newLogger(cfg app.LogConfig, w io.Writer) zerolog.Logger {
 	zerolog.TimeFieldFormat = time.RFC3339Nano
 	if cfg.Format == "console" {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !isTerminal(w)}
 	}
 	lvl, err := zerolog.ParseLevel(cfg.Level)
 	if err != nil {
 		lvl = zerolog.InfoLevel
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
 func runAPIServer(c *cli.Context) error {
