@@ -83,6 +83,9 @@ type Deps struct {
 	Listener net.Listener
 	// Ready reports extra readiness checks (e.g. Redis) for /readyz.
 	Ready func(ctx context.Context) error
+	// KubeletTransport reaches the node agents' log servers over HTTPS,
+	// with the API server's client certificate; nil: pods/log answers 503.
+	KubeletTransport http.RoundTripper
 }
 
 // Server is one API server.

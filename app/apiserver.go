@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"syscall"
 
@@ -102,9 +103,14 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 		ln.Close()
 		return fail(fmt.Errorf("write kubeconfig: %w", err))
 	}
+	kubelets, err := kubeletTransport(cfg.DataDir)
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
 	srv, err := apiserver.New(cfg.APIServer, apiserver.Deps{
 		Store: st, Bus: bus, Tokens: tokens, Listener: ln,
-		Metrics: prometheus.NewRegistry(),
+		Metrics: prometheus.NewRegistry(), KubeletTransport: kubelets,
 	}, log.With().Str("component", "apiserver").Logger())
 	if err != nil {
 		ln.Close()
@@ -112,6 +118,23 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 	}
 	a.Server = srv
 	return a, nil
+}
+
+// kubeletTransport reaches node agents with a client certificate named
+// pki.KubeletClientCN, the caller they accept, trusting only log servers
+// whose certificate the cluster CA signed.
+func kubeletTransport(dataDir string) (*http.Transport, error) {
+	ca, err := pki.LoadCA(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := ca.ClientCert(pki.KubeletClientCN)
+	if err != nil {
+		return nil, err
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = ca.ClientTLS(cert)
+	return t, nil
 }
 
 // Run serves until ctx is done, then closes the store and the bus.
