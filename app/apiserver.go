@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,8 +40,8 @@ type APIServer struct {
 // start-up problem (an unreachable database, a port in use) is reported
 // here with a message saying what to do.
 func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServer, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+	if err := prepareDataDir(cfg.DataDir, log); err != nil {
+		return nil, err
 	}
 	stCfg := cfg.StoreTuning
 	stCfg.DSN = cfg.StoreDSN()
