@@ -175,3 +175,42 @@ func TestAllExitsWhenAComponentFails(t *testing.T) {
 		t.Fatalf("all still running 60s after its node agents failed; output:\n%s", out.String())
 	}
 }
+
+// The store URL, password included, can stay out of the command line:
+// MINIK8S_STORE, or a file named by --store-file or MINIK8S_STORE_FILE.
+func TestStoreURLSources(t *testing.T) {
+	for _, e := range []string{"MINIK8S_STORE", "MINIK8S_STORE_FILE"} {
+		t.Setenv(e, "")
+		os.Unsetenv(e)
+	}
+	const url = "postgres://u:secret@db:5432/k8s"
+	file := filepath.Join(t.TempDir(), "store")
+	if err := os.WriteFile(file, []byte(url+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    string
+		wantErr bool
+	}{
+		{"flag", nil, []string{"--store", url}, url, false},
+		{"env", map[string]string{"MINIK8S_STORE": url}, nil, url, false},
+		{"file flag", nil, []string{"--store-file", file}, url, false},
+		{"file env", map[string]string{"MINIK8S_STORE_FILE": file}, nil, url, false},
+		{"both", nil, []string{"--store", url, "--store-file", file}, "", true},
+		{"missing file", nil, []string{"--store-file", file + ".missing"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _, err := allConfigOf(t, t.TempDir(), tt.env, tt.args...)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if err == nil && cfg.Store != tt.want {
+				t.Errorf("store = %q, want %q", cfg.Store, tt.want)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -100,7 +101,8 @@ func lookup(c *cli.Context, name string) (string, bool) {
 func serverFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:6443", Usage: "API server address, host:port", EnvVars: []string{"MINIK8S_LISTEN"}},
-		&cli.StringFlag{Name: "store", Usage: "database: empty for SQLite in the data dir, or postgres://USER:PASS@HOST:PORT/DB", EnvVars: []string{"MINIK8S_STORE"}},
+		&cli.StringFlag{Name: "store", Usage: "database: empty for SQLite in the data dir, or postgres://USER:PASS@HOST:PORT/DB (a password here shows in ps: prefer MINIK8S_STORE, --store-file or PGPASSWORD)", EnvVars: []string{"MINIK8S_STORE"}},
+		&cli.StringFlag{Name: "store-file", Usage: "file whose content is the --store URL", EnvVars: []string{"MINIK8S_STORE_FILE"}},
 		&cli.StringFlag{Name: "redis", Usage: "watch fan-out: empty for in-process, or redis://HOST:PORT/DB to share changes between API servers", EnvVars: []string{"MINIK8S_REDIS"}},
 	}
 }
@@ -131,6 +133,16 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 	set("listen", &cfg.APIServer.Listen)
 	set("store", &cfg.Store)
 	set("redis", &cfg.Redis)
+	if path, ok := lookup(c, "store-file"); ok && path != "" {
+		if _, both := lookup(c, "store"); both {
+			return cfg, errors.New("--store and --store-file (or MINIK8S_STORE and MINIK8S_STORE_FILE) are both set: pass one")
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("--store-file: %w", err)
+		}
+		cfg.Store = strings.TrimSpace(string(b))
+	}
 	return cfg, cfg.Validate()
 }
 
