@@ -52,7 +52,7 @@ func NewServer(ln net.Listener, replicas []*Replica, gatherer prometheus.Gathere
 	}
 	s := &Server{ln: tls.NewListener(ln, acc.TLS), replicas: replicas, log: log, e: echo.New()}
 	s.e.HideBanner, s.e.HidePort = true, true
-	s.e.Server.ErrorLog = logging.ErrorLog(log)
+	s.e.StdLogger = logging.ErrorLog(log) // echo makes it its server's ErrorLog
 	public := func(path string) bool { return path == "/healthz" }
 	s.e.Use(authn.Middleware(acc.Tokens, public), onlyAdmins(public))
 	s.e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
