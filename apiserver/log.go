@@ -12,7 +12,8 @@ import (
 )
 
 // podLog serves GET pods/{name}/log by proxying to the kubelet of the
-// pod's node (its InternalIP and kubelet port from the Node's status), at
+// pod's node (its InternalIP and kubelet port from the Node's status),
+// over HTTPS with Deps.KubeletTransport, at
 // /containerLogs/{namespace}/{pod}/{container} with follow, tailLines,
 // previous, timestamps and sinceSeconds passed through.
 func (s *Server) podLog(r *request) error {
@@ -55,6 +56,10 @@ func (s *Server) podLog(r *request) error {
 		}
 	}
 	port := fieldString(nested(node, "status", "daemonEndpoints", "kubeletEndpoint", "Port"))
+	if s.deps.KubeletTransport == nil {
+		return newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
+			"this API server has no credentials to read logs from kubelets")
+	}
 	if host == "" || port == "" || port == "0" {
 		return newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
 			fmt.Sprintf("node %q has no kubelet endpoint to read logs from", nodeName))
@@ -65,7 +70,7 @@ func (s *Server) podLog(r *request) error {
 			q.Set(p, v)
 		}
 	}
-	target := &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port),
+	target := &url.URL{Scheme: "https", Host: net.JoinHostPort(host, port),
 		Path:     "/containerLogs/" + r.ri.Namespace + "/" + r.ri.Name + "/" + container,
 		RawQuery: q.Encode()}
 	proxy := &httputil.ReverseProxy{
@@ -74,6 +79,7 @@ func (s *Server) podLog(r *request) error {
 			pr.Out.Host = target.Host
 			pr.Out.Header.Del("Authorization")
 		},
+		Transport:     s.deps.KubeletTransport,
 		FlushInterval: -1,
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			_ = writeStatus(r.c, newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,

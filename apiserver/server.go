@@ -22,6 +22,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/limits"
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/internal/logging"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -82,6 +83,9 @@ type Deps struct {
 	Listener net.Listener
 	// Ready reports extra readiness checks (e.g. Redis) for /readyz.
 	Ready func(ctx context.Context) error
+	// KubeletTransport reaches the node agents' log servers over HTTPS,
+	// with the API server's client certificate; nil: pods/log answers 503.
+	KubeletTransport http.RoundTripper
 }
 
 // Server is one API server.
@@ -194,6 +198,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	srv := &http.Server{Handler: s.e, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
+	srv.ErrorLog = logging.ErrorLog(s.log)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
+	"net/http"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,8 +40,8 @@ type APIServer struct {
 // start-up problem (an unreachable database, a port in use) is reported
 // here with a message saying what to do.
 func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServer, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+	if err := prepareDataDir(cfg.DataDir, log); err != nil {
+		return nil, err
 	}
 	stCfg := cfg.StoreTuning
 	stCfg.DSN = cfg.StoreDSN()
@@ -102,9 +102,14 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 		ln.Close()
 		return fail(fmt.Errorf("write kubeconfig: %w", err))
 	}
+	kubelets, err := kubeletTransport(cfg.DataDir)
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
 	srv, err := apiserver.New(cfg.APIServer, apiserver.Deps{
 		Store: st, Bus: bus, Tokens: tokens, Listener: ln,
-		Metrics: prometheus.NewRegistry(),
+		Metrics: prometheus.NewRegistry(), KubeletTransport: kubelets,
 	}, log.With().Str("component", "apiserver").Logger())
 	if err != nil {
 		ln.Close()
@@ -112,6 +117,23 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 	}
 	a.Server = srv
 	return a, nil
+}
+
+// kubeletTransport reaches node agents with a client certificate named
+// pki.KubeletClientCN, the caller they accept, trusting only log servers
+// whose certificate the cluster CA signed.
+func kubeletTransport(dataDir string) (*http.Transport, error) {
+	ca, err := pki.LoadCA(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := ca.ClientCert(pki.KubeletClientCN)
+	if err != nil {
+		return nil, err
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = ca.ClientTLS(cert)
+	return t, nil
 }
 
 // Run serves until ctx is done, then closes the store and the bus.

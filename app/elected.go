@@ -11,9 +11,11 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/election"
 	"github.com/minik8s/minik8s/election/leaselock"
+	"github.com/minik8s/minik8s/pki"
 	"github.com/minik8s/minik8s/replica"
 )
 
@@ -81,16 +83,44 @@ func newElectedReplicas(cfg Config, n int, role electedRole, log zerolog.Logger)
 		fns = append(fns, run)
 	}
 	if role.port != 0 {
+		acc, err := replicaAccess(cfg, role.component)
+		if err != nil {
+			return fail(fmt.Errorf("%s port: %w (or pass --port 0 to turn it off)", role.component, err))
+		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(role.port))
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fail(fmt.Errorf("%s port: listen on %s: %w (pass --port with a free port, or 0 to turn it off)", role.component, addr, err))
 		}
 		slog := log.With().Str("component", role.component).Logger()
-		slog.Info().Str("addr", ln.Addr().String()).Msg("serving /healthz, /metrics and /replicas")
-		fns = append(fns, replica.NewServer(ln, replicas, reg, slog).Run)
+		srv, err := replica.NewServer(ln, replicas, reg, acc, slog)
+		if err != nil {
+			ln.Close()
+			return fail(err)
+		}
+		slog.Info().Str("addr", "https://"+ln.Addr().String()).Msg("serving /healthz, and /metrics and /replicas to admins")
+		fns = append(fns, srv.Run)
 	}
 	return fns, nil
+}
+
+// replicaAccess secures a role's port: a serving certificate from the
+// cluster CA (which the admin kubeconfig carries) and the cluster's token
+// file, whose admin token (the kubeconfig's) may use it.
+func replicaAccess(cfg Config, component string) (replica.Access, error) {
+	ca, err := pki.LoadCA(cfg.DataDir)
+	if err != nil {
+		return replica.Access{}, err
+	}
+	cert, err := ca.ServingCert(component, pki.DefaultHosts("127.0.0.1"))
+	if err != nil {
+		return replica.Access{}, err
+	}
+	tokens, err := authn.Load(cfg.TokenFile())
+	if err != nil {
+		return replica.Access{}, fmt.Errorf("%w (start the API server with this data dir first)", err)
+	}
+	return replica.Access{TLS: ca.ServerTLS(cert), Tokens: tokens}, nil
 }
 
 // newElectedReplica wires replica i of role; closer, if not nil, releases

@@ -14,6 +14,7 @@ import (
 	"github.com/minik8s/minik8s/kubelet"
 	"github.com/minik8s/minik8s/kubelet/docker"
 	"github.com/minik8s/minik8s/kubelet/sim"
+	"github.com/minik8s/minik8s/pki"
 )
 
 // Container runtimes a kubelet can use.
@@ -126,7 +127,18 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		fns = append(fns, r.Run)
 		return r
 	}
-	deps := kubelet.Deps{Client: c}
+	// The log server's certificate comes from the cluster CA, which the
+	// API server verifies it by, and it accepts the API server's client
+	// certificate from the same CA.
+	ca, err := pki.LoadCA(cfg.DataDir)
+	if err != nil {
+		return nil, PickedRuntime{}, fmt.Errorf("kubelet log server: %w", err)
+	}
+	serving, err := ca.ServingCert("system:node:"+base, pki.DefaultHosts(kc.Address))
+	if err != nil {
+		return nil, PickedRuntime{}, fmt.Errorf("kubelet log server: %w", err)
+	}
+	deps := kubelet.Deps{Client: c, TLS: ca.ServerTLS(serving)}
 	var dockerRT *docker.Runtime // any of the nodes' Docker runtimes, to build images
 	for i := range nodes {
 		name := base

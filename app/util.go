@@ -80,3 +80,12 @@ type redisLogger struct{ log zerolog.Logger }
 func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 	l.log.Debug().Msgf(format, v...)
 }
+
+// OneLine returns err shown on one line (see flatError), for messages
+// that end the program; nil stays nil.
+func OneLine(err error) error {
+	if err == nil {
+		return nil
+	}
+	return flatError{err}
+}

@@ -22,16 +22,17 @@ import (
 // allCommand is `minik8s all`: every component in one process, talking to
 // each other only over loopback HTTP.
 func allCommand() *cli.Command {
+	d := app.Default() // the flags' Value is only what --help shows
 	return &cli.Command{
 		Name:  "all",
 		Usage: "run the API server, scheduler, controller manager and node agents in one process",
 		Flags: append(append(serverFlags(), dashboardFlags(true)...),
 			&cli.IntFlag{Name: "nodes", Value: 3, Usage: "node agents (kubelets) to run", EnvVars: []string{"MINIK8S_NODES"}},
-			&cli.StringFlag{Name: "runtime", Value: app.RuntimeAuto, Usage: "container runtime of the nodes: docker, sim, or auto (Docker when its engine answers)", EnvVars: []string{"MINIK8S_RUNTIME"}},
-			&cli.IntFlag{Name: "scheduler-replicas", Value: 1, Usage: "scheduler replicas (one leads)"},
-			&cli.IntFlag{Name: "controller-manager-replicas", Value: 1, Usage: "controller manager replicas (one leads)"},
-			&cli.IntFlag{Name: "scheduler-port", Value: 0, Usage: "port of the scheduler's /healthz, /metrics and /replicas (0: off)"},
-			&cli.IntFlag{Name: "controller-manager-port", Value: 0, Usage: "port of the controller manager's /healthz, /metrics and /replicas (0: off)"},
+			&cli.StringFlag{Name: "runtime", Value: d.Kubelet.Runtime, Usage: "container runtime of the nodes: docker, sim, or auto (Docker when its engine answers); config kubelet.runtime", EnvVars: []string{"MINIK8S_RUNTIME"}},
+			&cli.IntFlag{Name: "scheduler-replicas", Value: d.Scheduler.Replicas, Usage: "scheduler replicas (one leads); config scheduler.replicas", EnvVars: []string{"MINIK8S_SCHEDULER_REPLICAS"}},
+			&cli.IntFlag{Name: "controller-manager-replicas", Value: d.ControllerManager.Replicas, Usage: "controller manager replicas (one leads); config controllerManager.replicas", EnvVars: []string{"MINIK8S_CONTROLLER_MANAGER_REPLICAS"}},
+			&cli.IntFlag{Name: "scheduler-port", Value: 0, Usage: "port of the scheduler's /healthz, /metrics and /replicas (0: off; config scheduler.port is for `minik8s scheduler`)", EnvVars: []string{"MINIK8S_SCHEDULER_PORT"}},
+			&cli.IntFlag{Name: "controller-manager-port", Value: 0, Usage: "port of the controller manager's /healthz, /metrics and /replicas (0: off; config controllerManager.port is for `minik8s controller-manager`)", EnvVars: []string{"MINIK8S_CONTROLLER_MANAGER_PORT"}},
 		),
 		Action: runAll,
 	}
@@ -43,31 +44,51 @@ type stage struct {
 	fns  []func(context.Context) error
 }
 
-func runAll(c *cli.Context) error {
-	start := time.Now()
-	cfg, err := loadConfig(c)
+// allConfig builds the configuration of `all` with the usual precedence,
+// DefaultConfig < config.yaml < MINIK8S_* environment < flags, for every
+// flag: a flag (or its environment variable) overrides the configuration
+// only when it is set. Two exceptions keep several clusters apart on one
+// machine: the scheduler's and controller manager's ports are off unless
+// --scheduler-port or --controller-manager-port asks (config.yaml's
+// scheduler.port and controllerManager.port are for their own
+// subcommands), and each node agent serves logs on a free port (published
+// in its Node).
+func allConfig(c *cli.Context) (cfg app.Config, nodes int, err error) {
+	cfg, err = loadConfig(c)
 	if err != nil {
-		return err
+		return cfg, 0, err
 	}
-	nodes := c.Int("nodes")
+	nodes = c.Int("nodes")
 	if nodes < 1 {
-		return fmt.Errorf("--nodes %d must be at least 1", nodes)
+		return cfg, 0, fmt.Errorf("--nodes %d must be at least 1", nodes)
 	}
-	cfg.Kubelet.Runtime = c.String("runtime")
-	if c.IsSet("scheduler-replicas") {
-		cfg.Scheduler.Replicas = c.Int("scheduler-replicas")
+	if c.IsSet("runtime") {
+		cfg.Kubelet.Runtime = c.String("runtime")
 	}
-	if c.IsSet("controller-manager-replicas") {
-		cfg.ControllerManager.Replicas = c.Int("controller-manager-replicas")
+	for name, dst := range map[string]*int{
+		"scheduler-replicas":          &cfg.Scheduler.Replicas,
+		"controller-manager-replicas": &cfg.ControllerManager.Replicas,
+	} {
+		if c.IsSet(name) {
+			*dst = c.Int(name)
+		}
 	}
-	// In one process the roles share a host, and several clusters may
-	// share a machine: the scheduler's and controller manager's own ports
-	// are off unless asked for, and each kubelet serves logs on a free
-	// port (published in its Node).
 	cfg.Scheduler.Port = c.Int("scheduler-port")
 	cfg.ControllerManager.Port = c.Int("controller-manager-port")
 	cfg.Kubelet.Port = 0
 	if err := cfg.Validate(); err != nil {
+		return cfg, 0, err
+	}
+	if err := cfg.Kubelet.Validate(); err != nil {
+		return cfg, 0, err
+	}
+	return cfg, nodes, nil
+}
+
+func runAll(c *cli.Context) error {
+	start := time.Now()
+	cfg, nodes, err := allConfig(c)
+	if err != nil {
 		return err
 	}
 	log := newLogger(cfg.Log, os.Stderr)
@@ -118,23 +139,31 @@ func runAll(c *cli.Context) error {
 		{"controller manager", cms},
 		{"node agents", kubelets},
 	}
+	// waitReady stops when the components stop, whether Ctrl-C or a
+	// failure stopped them.
+	wctx, stopWait := context.WithCancel(ctx)
+	defer stopWait()
 	ready := make(chan struct{})
 	go func() {
 		defer close(ready)
-		waitReady(ctx, w, api.Kubeconfig, nodes, start)
+		if !waitReady(wctx, w, api.Kubeconfig, nodes, start) {
+			return
+		}
 		fmt.Fprintf(w, "\nTry:\n  export KUBECONFIG=%s\n  kubectl get nodes\n  kubectl create deployment web --image=%s --replicas=3\n  kubectl get pods -o wide\n  kubectl logs deployment/web\n\nCtrl-C stops every component.\n", absPath(api.Kubeconfig), picked.DemoImage)
 	}()
 	err = runStages(ctx, stages, log)
+	stopWait()
 	<-ready
 	return err
 }
 
 // waitReady prints progress until nodes nodes are Ready, then how long the
-// cluster took to come up. It gives up quietly when ctx ends.
-func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, start time.Time) {
+// cluster took to come up, and reports true. It gives up quietly when ctx
+// ends, and reports false.
+func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, start time.Time) bool {
 	c, err := client.FromKubeconfig(kubeconfig, 50, 100)
 	if err != nil {
-		return
+		return false
 	}
 	last := -1
 	for {
@@ -153,11 +182,11 @@ func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, s
 		}
 		if readyN >= nodes {
 			fmt.Fprintf(w, "cluster ready in %.2fs\n", time.Since(start).Seconds())
-			return
+			return true
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -185,7 +214,7 @@ func runStages(ctx context.Context, stages []stage, log zerolog.Logger) error {
 				defer wg.Done()
 				if err := fn(sctx); err != nil && !errors.Is(err, context.Canceled) && sctx.Err() == nil {
 					select {
-					case failed <- fmt.Errorf("%s: %w", st.name, err):
+					case failed <- fmt.Errorf("%s: %w", st.name, app.OneLine(err)):
 					default:
 					}
 				}

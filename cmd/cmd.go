@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
@@ -100,7 +102,8 @@ func lookup(c *cli.Context, name string) (string, bool) {
 func serverFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:6443", Usage: "API server address, host:port", EnvVars: []string{"MINIK8S_LISTEN"}},
-		&cli.StringFlag{Name: "store", Usage: "database: empty for SQLite in the data dir, or postgres://USER:PASS@HOST:PORT/DB", EnvVars: []string{"MINIK8S_STORE"}},
+		&cli.StringFlag{Name: "store", Usage: "database: empty for SQLite in the data dir, or postgres://USER:PASS@HOST:PORT/DB (a password here shows in ps: prefer MINIK8S_STORE, --store-file or PGPASSWORD)", EnvVars: []string{"MINIK8S_STORE"}},
+		&cli.StringFlag{Name: "store-file", Usage: "file whose content is the --store URL", EnvVars: []string{"MINIK8S_STORE_FILE"}},
 		&cli.StringFlag{Name: "redis", Usage: "watch fan-out: empty for in-process, or redis://HOST:PORT/DB to share changes between API servers", EnvVars: []string{"MINIK8S_REDIS"}},
 	}
 }
@@ -131,20 +134,37 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 	set("listen", &cfg.APIServer.Listen)
 	set("store", &cfg.Store)
 	set("redis", &cfg.Redis)
+	if path, ok := lookup(c, "store-file"); ok && path != "" {
+		if _, both := lookup(c, "store"); both {
+			return cfg, errors.New("--store and --store-file (or MINIK8S_STORE and MINIK8S_STORE_FILE) are both set: pass one")
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("--store-file: %w", err)
+		}
+		cfg.Store = strings.TrimSpace(string(b))
+	}
 	return cfg, cfg.Validate()
 }
 
-// newLogger builds the root logger.
+// newLogger builds the root logger. The console format has colours only
+// on a terminal: in a file or a pipe, escape codes are noise.
 func newLogger(cfg app.LogConfig, w io.Writer) zerolog.Logger {
 	zerolog.TimeFieldFormat = time.RFC3339Nano
 	if cfg.Format == "console" {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !isTerminal(w)}
 	}
 	lvl, err := zerolog.ParseLevel(cfg.Level)
 	if err != nil {
 		lvl = zerolog.InfoLevel
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
 func runAPIServer(c *cli.Context) error {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/minik8s/minik8s/app"
 )
 
 // Global flags work before and after the command, and after wins.
@@ -42,5 +44,31 @@ func TestBadFlagValue(t *testing.T) {
 	err := App().Run([]string{"minik8s", "all", "--log-level", "loud"})
 	if err == nil || !strings.Contains(err.Error(), "--log-level") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Console logs have colours on a terminal only; a file or a pipe gets
+// plain text.
+func TestLogColoursOnlyOnATerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	for name, w := range map[string]interface {
+		Write([]byte) (int, error)
+	}{"file": f, "buffer": &buf} {
+		l := newLogger(app.LogConfig{Level: "info", Format: "console"}, w)
+		l.Warn().Str("pod", "web").Str("writer", name).Msg("hello")
+	}
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"file": string(b), "buffer": buf.String()} {
+		if !strings.Contains(out, "hello") || strings.Contains(out, "\x1b[") {
+			t.Errorf("log to a %s = %q, want plain text", name, out)
+		}
 	}
 }

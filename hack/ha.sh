@@ -11,7 +11,8 @@
 #                        both leases have holders
 #   hack/ha.sh leaders   who leads: kubectl get leases -n kube-system
 #   hack/ha.sh replicas  every replica's state, from each process's
-#                        GET /replicas
+#                        GET /replicas (HTTPS, as the admin: the ports
+#                        accept the admin token of the kubeconfig only)
 #   hack/ha.sh kill-leader scheduler|controller-manager [--process]
 #                        stop the replica holding the role's Lease (POST
 #                        /replicas/{i}/stop on its process's port: it
@@ -88,6 +89,14 @@ holder() { kc get lease -n kube-system "$(lease_of "$1")" -o 'jsonpath={.spec.ho
 
 alive() { kill -0 "$1" 2>/dev/null; }
 
+# ctl ARGS...: curl a role's port (HTTPS with the cluster's CA) as the
+# admin, with the kubeconfig's token (kept out of argv, so out of ps).
+ADMIN_TOKEN=
+ctl() {
+  [ -n "$ADMIN_TOKEN" ] || ADMIN_TOKEN=$(kubectl config view --raw --kubeconfig "$DIR/kubeconfig-a" -o 'jsonpath={.users[0].user.token}')
+  curl -fsS --cacert "$DIR/ca.crt" -H @<(printf 'Authorization: Bearer %s\n' "$ADMIN_TOKEN") "$@"
+}
+
 check_services() {
   command -v kubectl >/dev/null || die "kubectl not found on PATH"
   command -v curl >/dev/null || die "curl not found on PATH"
@@ -123,7 +132,8 @@ start_apiserver() {
   local name=$1 port=$2 t0
   t0=$(now)
   rm -f "$DIR/kubeconfig"
-  start "apiserver-$name" "$port" apiserver --listen "127.0.0.1:$port" --store "$STORE" --redis "$REDIS"
+  # The store URL (with its password) goes in the environment, not in ps.
+  MINIK8S_STORE=$STORE start "apiserver-$name" "$port" apiserver --listen "127.0.0.1:$port" --redis "$REDIS"
   local pid
   pid=$(awk -v n="apiserver-$name" '$1 == n { p = $2 } END { print p }' "$PIDS")
   for _ in $(seq 300); do
@@ -146,7 +156,7 @@ up() {
     done <"$PIDS"
   fi
   check_services
-  mkdir -p "$LOGS"
+  (umask 077 && mkdir -p "$LOGS") # the data dir is for its owner only
   : >"$PIDS"
   if [ -z "$STORE" ]; then
     PGOPTIONS="-c client_min_messages=warning" psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
@@ -222,6 +232,7 @@ act_leader() {
   [ -n "$old" ] || die "$role: the Lease kube-system/$(lease_of "$role") has no holder"
   info=$(replica_of "$role" "$old")
   read -r pid port idx <<<"$info"
+  ctl "https://127.0.0.1:$port/healthz" >/dev/null # reads the token before the clock starts
   local t0
   t0=$(now)
   case $action/$mode in
@@ -238,11 +249,11 @@ act_leader() {
       fi
       ;;
     kill/)
-      curl -fsS -X POST "http://127.0.0.1:$port/replicas/$idx/stop" >/dev/null
+      ctl -X POST "https://127.0.0.1:$port/replicas/$idx/stop" >/dev/null
       say "$role: stopped replica $idx of process $pid ($old); it released the lease"
       ;;
     freeze/)
-      curl -fsS -X POST "http://127.0.0.1:$port/replicas/$idx/freeze" >/dev/null
+      ctl -X POST "https://127.0.0.1:$port/replicas/$idx/freeze" >/dev/null
       say "$role: froze replica $idx of process $pid ($old); the lease expires in up to 4s"
       ;;
     *) die "usage: hack/ha.sh kill-leader ROLE [--process] | freeze-leader ROLE" ;;
@@ -258,9 +269,9 @@ unfreeze() {
   lease_of "$role" >/dev/null
   local port n
   for port in $(each_port "$role"); do
-    n=$(curl -fsS "http://127.0.0.1:$port/replicas" | grep -o '"index":' | wc -l)
+    n=$(ctl "https://127.0.0.1:$port/replicas" | grep -o '"index":' | wc -l)
     for i in $(seq 0 $((n - 1))); do
-      curl -fsS -X POST "http://127.0.0.1:$port/replicas/$i/unfreeze" >/dev/null
+      ctl -X POST "https://127.0.0.1:$port/replicas/$i/unfreeze" >/dev/null
     done
     say "$role: unfroze $n replica(s) on port $port"
   done
@@ -271,7 +282,7 @@ replicas() {
   for role in scheduler controller-manager; do
     for port in $(each_port "$role"); do
       echo "$role on 127.0.0.1:$port:"
-      curl -fsS "http://127.0.0.1:$port/replicas" || echo "  (not answering)"
+      ctl "https://127.0.0.1:$port/replicas" || echo "  (not answering)"
       echo
     done
   done

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -130,4 +131,9 @@ type Deps struct {
 	Client *client.Client
 	// Nodes are the nodes to run, at least one, with distinct names.
 	Nodes []Node
+	// TLS serves the log server: its certificate, and the CA that client
+	// certificates are verified against (pki.CA.ServerTLS). Only the API
+	// server, with a client certificate named pki.KubeletClientCN, may
+	// read logs.
+	TLS *tls.Config
 }

@@ -2,6 +2,7 @@ package kubelet_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/minik8s/minik8s/internal/testenv"
 	"github.com/minik8s/minik8s/kubelet"
 	"github.com/minik8s/minik8s/kubelet/runtime"
+	"github.com/minik8s/minik8s/pki"
 )
 
 // waitTimeout bounds every wait of these tests.
@@ -65,7 +67,7 @@ func (h *harness) start() {
 	cfg.RelistPeriod = 200 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	rec := events.New(events.ClientSink(h.c), events.Config{Source: "kubelet", Host: h.node}, zerolog.Nop())
-	k, err := kubelet.New(cfg, kubelet.Deps{Client: h.c, Nodes: []kubelet.Node{{
+	k, err := kubelet.New(cfg, kubelet.Deps{Client: h.c, TLS: h.tls(), Nodes: []kubelet.Node{{
 		Name: h.node, Runtime: h.rt, Simulated: h.simulated, Events: rec,
 	}}}, zerolog.Nop())
 	if err != nil {
@@ -75,6 +77,21 @@ func (h *harness) start() {
 	go func() { _ = rec.Run(ctx) }()
 	go func() { h.done <- k.Run(ctx) }()
 	h.t.Cleanup(h.stop)
+}
+
+// tls is the log server's TLS config, from the API server's CA, as
+// app.NewKubelets makes it.
+func (h *harness) tls() *tls.Config {
+	h.t.Helper()
+	ca, err := pki.LoadCA(h.s.DataDir)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cert, err := ca.ServingCert("system:node:"+h.node, []string{"127.0.0.1"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ca.ServerTLS(cert)
 }
 
 func (h *harness) stop() {

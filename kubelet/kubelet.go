@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/internal/logging"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 	"github.com/minik8s/minik8s/workqueue"
 )
@@ -40,12 +42,17 @@ type Kubelet struct {
 	probes *prober
 	now    func() time.Time
 	bootID string
+	tls    *tls.Config
 
 	port         atomic.Int32 // the log server's port, once listening
 	failingNodes atomic.Int32 // nodes whose last heartbeat failed
 
 	mu      sync.Mutex
 	workers map[string]*podWorker // by pod UID
+
+	// bg counts the goroutines a sync starts and leaves running (a pod's
+	// termination, the stop of an unhealthy container); Run waits for them.
+	bg sync.WaitGroup
 }
 
 // node is one node of the Kubelet with its runtime and heartbeat state.
@@ -73,14 +80,15 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.Client == nil || len(deps.Nodes) == 0 {
-		return nil, errors.New("new kubelet: a client and at least one node are required")
+	if deps.Client == nil || len(deps.Nodes) == 0 || deps.TLS == nil || deps.TLS.ClientCAs == nil {
+		return nil, errors.New("new kubelet: a client, at least one node and a TLS config that verifies client certificates are required")
 	}
 	k := &Kubelet{
 		cfg:     cfg,
 		log:     log,
 		c:       deps.Client,
 		nodes:   make(map[string]*node, len(deps.Nodes)),
+		tls:     deps.TLS,
 		now:     time.Now,
 		workers: make(map[string]*podWorker),
 		bootID:  uuid.NewString(),
@@ -137,7 +145,9 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		return fmt.Errorf("listen for kubelet logs: %w (pass another --port)", err)
 	}
 	k.port.Store(int32(ln.Addr().(*net.TCPAddr).Port))
-	srv := &http.Server{Handler: k.logHandler(), ReadHeaderTimeout: 10 * time.Second}
+	ln = tls.NewListener(ln, k.tls)
+	srv := &http.Server{Handler: k.logHandler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: logging.ErrorLog(k.log.With().Str("server", "logs").Logger())}
 	k.log.Info().Int("nodes", len(k.order)).Str("logs", ln.Addr().String()).Msg("kubelet starting")
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -146,6 +156,8 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		cancel()
 		k.queue.ShutDown()
 		wg.Wait()
+		// The workers are done, so no sync starts another.
+		k.bg.Wait()
 	}()
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

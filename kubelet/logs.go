@@ -12,16 +12,36 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/kubelet/runtime"
+	"github.com/minik8s/minik8s/pki"
 )
 
-// logHandler serves the kubelet's HTTP endpoints: GET
+// logHandler serves the kubelet's HTTPS endpoints: GET
 // /containerLogs/{namespace}/{pod}/{container}, which the API server's
-// pods/log proxies to, and /healthz.
+// pods/log proxies to, only to the API server, and /healthz to anyone.
 func (k *Kubelet) logHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", k.serveLogs)
+	mux.Handle("GET /containerLogs/{namespace}/{pod}/{container}", onlyAPIServer(http.HandlerFunc(k.serveLogs)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	return mux
+}
+
+// onlyAPIServer lets through the API server, known by its client
+// certificate (verified against the cluster CA during the handshake):
+// others get 401 without a certificate, 403 with another one, as a
+// Kubernetes kubelet answers.
+func onlyAPIServer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			writeStatus(w, http.StatusUnauthorized, api.StatusReasonUnauthorized, "Unauthorized")
+			return
+		}
+		if user := r.TLS.PeerCertificates[0].Subject.CommonName; user != pki.KubeletClientCN {
+			writeStatus(w, http.StatusForbidden, api.StatusReasonForbidden,
+				fmt.Sprintf("Forbidden (user=%s, verb=get, resource=nodes, subresource(s)=[log])", user))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // serveLogs writes a container's logs, with the query parameters of

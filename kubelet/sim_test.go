@@ -144,7 +144,7 @@ func TestSimManyNodes(t *testing.T) {
 	}
 	cfg := kubelet.DefaultConfig()
 	cfg.Port = 0
-	k, err := kubelet.New(cfg, kubelet.Deps{Client: h.c, Nodes: deps}, zerolog.Nop())
+	k, err := kubelet.New(cfg, kubelet.Deps{Client: h.c, Nodes: deps, TLS: h.tls()}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid string) (time.Duration, error
 	if pod.DeletionTimestamp != nil {
 		if !w.terminated.Load() {
 			w.terminating.Store(true)
-			go func() {
+			k.bg.Go(func() {
 				err := k.terminate(ctx, w, pod)
 				w.terminating.Store(false)
 				if err != nil && ctx.Err() == nil {
@@ -105,7 +105,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid string) (time.Duration, error
 				w.terminated.Store(true)
 				k.queue.Forget(w.uid)
 				k.queue.Add(w.uid) // the pod's deletion may have come in meanwhile
-			}()
+			})
 		}
 		return 0, nil
 	}
@@ -395,13 +395,13 @@ func (s *podSync) checkLiveness(ctx context.Context, c *api.Container, cs *runti
 		grace = time.Duration(*g) * time.Second
 	}
 	k, w, id := s.k, s.w, cs.ID
-	go func() {
+	k.bg.Go(func() {
 		defer k.queue.Add(w.uid)
 		defer w.killing.Delete(id)
 		if err := w.node.Runtime.StopContainer(ctx, id, grace); err != nil && ctx.Err() == nil {
 			k.log.Warn().Err(err).Str(logKeyPod, w.uid).Str("container", c.Name).Msg("stop unhealthy container")
 		}
-	}()
+	})
 }
 
 // podGrace is the pod's termination grace period.

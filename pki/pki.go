@@ -3,6 +3,13 @@
 // kubectl and client-go send bearer tokens only over TLS, so the API
 // server serves HTTPS and the kubeconfig carries the CA.
 //
+// The other servers of a cluster (the node agents' log servers, the
+// scheduler's and controller manager's ports) get serving certificates
+// from the same CA (LoadCA, CA.ServingCert), made in memory as they start,
+// and the API server a client certificate for the node agents
+// (KubeletClientCN). Every file is written with mode 0600: the data
+// directory is for its owner only.
+//
 // The CA is made once and kept; the serving certificate is remade when it
 // is missing, expires within 30 days, or lacks a host the server is now
 // reached by. Several API servers sharing one data directory share the CA.
@@ -25,6 +32,11 @@ import (
 	"slices"
 	"time"
 )
+
+// KubeletClientCN is the common name of the client certificate the API
+// server presents to node agents, the only caller their log servers
+// accept.
+const KubeletClientCN = "system:kube-apiserver-kubelet-client"
 
 // Files names the PEM files of a TLS identity in a directory.
 type Files struct {
@@ -124,13 +136,18 @@ func servingOK(f Files, hosts []string) bool {
 }
 
 func issueServing(f Files, ca *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []string) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, key, err := issue(ca, caKey, servingTemplate("minik8s-apiserver", hosts))
 	if err != nil {
 		return err
 	}
+	return write(f.Cert, f.Key, der, key)
+}
+
+// servingTemplate is a server certificate's for hosts, valid two years.
+func servingTemplate(cn string, hosts []string) *x509.Certificate {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "minik8s-apiserver"},
+		Subject:      pkix.Name{CommonName: cn},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().AddDate(2, 0, 0),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
@@ -143,11 +160,93 @@ func issueServing(f Files, ca *x509.Certificate, caKey *ecdsa.PrivateKey, hosts 
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
+	return tmpl
+}
+
+// issue signs tmpl with the CA for a new key.
+func issue(ca *x509.Certificate, caKey *ecdsa.PrivateKey, tmpl *x509.Certificate) ([]byte, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	return write(f.Cert, f.Key, der, key)
+	return der, key, nil
+}
+
+// CA is a cluster's certificate authority, to issue certificates in
+// memory for the servers and clients of the cluster.
+type CA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	pool *x509.CertPool
+}
+
+// LoadCA loads the CA that the API server made in dir. It fails when there
+// is none yet: the API server makes it, and every other role needs the
+// same one.
+func LoadCA(dir string) (*CA, error) {
+	f := In(dir)
+	cert, key, err := load(f.CACert, f.CAKey)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no cluster CA in %s (start the API server with this data dir first): %w", dir, err)
+		}
+		return nil, fmt.Errorf("load CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &CA{cert: cert, key: key, pool: pool}, nil
+}
+
+// Pool is a pool holding the CA alone, to verify peers by.
+func (ca *CA) Pool() *x509.CertPool { return ca.pool }
+
+// ServingCert issues a server certificate for hosts (IP addresses or DNS
+// names), named cn.
+func (ca *CA) ServingCert(cn string, hosts []string) (tls.Certificate, error) {
+	return ca.pair(servingTemplate(cn, hosts))
+}
+
+// ClientCert issues a client certificate for user cn in groups (the
+// subject's organizations, as Kubernetes reads them).
+func (ca *CA) ClientCert(cn string, groups ...string) (tls.Certificate, error) {
+	return ca.pair(&x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: cn, Organization: groups},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().AddDate(1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+}
+
+func (ca *CA) pair(tmpl *x509.Certificate) (tls.Certificate, error) {
+	der, key, err := issue(ca.cert, ca.key, tmpl)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("issue certificate %s: %w", tmpl.Subject.CommonName, err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der, ca.cert.Raw}, PrivateKey: key, Leaf: leaf}, nil
+}
+
+// ServerTLS serves cert and verifies the client certificates that callers
+// present against the CA (a caller without one is let through, for the
+// handler to answer 401).
+func (ca *CA) ServerTLS(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: ca.pool,
+		ClientAuth: tls.VerifyClientCertIfGiven, MinVersion: tls.VersionTLS12}
+}
+
+// ClientTLS presents cert and trusts servers whose certificate the CA
+// signed.
+func (ca *CA) ClientTLS(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: ca.pool, MinVersion: tls.VersionTLS12}
 }
 
 func load(certFile, keyFile string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
@@ -175,8 +274,8 @@ func load(certFile, keyFile string) (*x509.Certificate, *ecdsa.PrivateKey, error
 	return cert, key, nil
 }
 
-// write saves a certificate and its key, the key readable by its owner
-// only; each file is replaced atomically.
+// write saves a certificate and its key, readable by their owner only;
+// each file is replaced atomically.
 func write(certFile, keyFile string, der []byte, key *ecdsa.PrivateKey) error {
 	kder, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
@@ -185,7 +284,7 @@ func write(certFile, keyFile string, der []byte, key *ecdsa.PrivateKey) error {
 	if err := writeAtomic(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
 		return err
 	}
-	return writeAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	return writeAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 }
 
 func writeAtomic(path string, b []byte, mode os.FileMode) error {

@@ -68,6 +68,7 @@ type proc struct {
 	cmd     *exec.Cmd
 	port    int
 	logPath string
+	srv     *testenv.APIServer // for the CA and the admin token of the port
 }
 
 func freePort(t *testing.T) int {
@@ -82,7 +83,7 @@ func freePort(t *testing.T) int {
 
 func startProc(t *testing.T, bin string, srv *testenv.APIServer, backend, redisURL string, i int) *proc {
 	t.Helper()
-	p := &proc{port: freePort(t), logPath: filepath.Join(t.TempDir(), fmt.Sprintf("scheduler-%d.log", i))}
+	p := &proc{port: freePort(t), logPath: filepath.Join(t.TempDir(), fmt.Sprintf("scheduler-%d.log", i)), srv: srv}
 	logf, err := os.Create(p.logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -124,11 +125,21 @@ func tail(b []byte, n int) []byte {
 	return b
 }
 
+// get asks the process's port for path, as the admin.
+func (p *proc) get(path string, timeout time.Duration) (*http.Response, error) {
+	req, err := http.NewRequest("GET", fmt.Sprintf("https://127.0.0.1:%d%s", p.port, path), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+p.srv.Token)
+	hc := http.Client{Transport: p.srv.HTTP.Transport, Timeout: timeout}
+	return hc.Do(req)
+}
+
 // status asks the process for its replica's state; ok is false if it does
 // not answer.
 func (p *proc) status() (replica.Status, bool) {
-	hc := http.Client{Timeout: 300 * time.Millisecond}
-	resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/replicas", p.port))
+	resp, err := p.get("/replicas", 300*time.Millisecond)
 	if err != nil {
 		return replica.Status{}, false
 	}
@@ -143,7 +154,7 @@ func (p *proc) status() (replica.Status, bool) {
 // attempts reads the process's count of scheduling attempts.
 func (p *proc) attempts(t *testing.T) float64 {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.port))
+	resp, err := p.get("/metrics", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,13 @@ package replica
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/election"
+	"github.com/minik8s/minik8s/pki"
 )
 
 // countingLock is an election.Lock that counts calls and always succeeds.
@@ -161,7 +165,11 @@ func TestServerControlsReplicas(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "minik8s_test_total"}))
-	srv := NewServer(ln, reps, reg, zerolog.Nop())
+	acc, admin, user := testAccess(t)
+	srv, err := NewServer(ln, reps, reg, acc, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
@@ -182,14 +190,53 @@ func TestServerControlsReplicas(t *testing.T) {
 	for _, role := range roles {
 		<-role.leading
 	}
-	base := "http://" + ln.Addr().String()
-
-	get := func(path string) string {
+	base := "https://" + ln.Addr().String()
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: acc.TLS.ClientCAs}}}
+	do := func(method, path, token string) *http.Response {
 		t.Helper()
-		resp, err := http.Get(base + path)
+		req, err := http.NewRequest(method, base+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+
+	// Only admins may read or act; anyone may ask for /healthz; plain
+	// HTTP gets nothing.
+	for _, tc := range []struct {
+		method, path, token string
+		want                int
+	}{
+		{"GET", "/healthz", "", http.StatusOK},
+		{"POST", "/replicas/0/stop", "", http.StatusUnauthorized},
+		{"POST", "/replicas/0/stop", "wrong", http.StatusUnauthorized},
+		{"POST", "/replicas/0/stop", user, http.StatusForbidden},
+		{"GET", "/replicas", user, http.StatusForbidden},
+		{"GET", "/metrics", "", http.StatusUnauthorized},
+	} {
+		resp := do(tc.method, tc.path, tc.token)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s %s with token %q: %d, want %d", tc.method, tc.path, tc.token, resp.StatusCode, tc.want)
+		}
+	}
+	if resp, err := http.Post("http://"+ln.Addr().String()+"/replicas/0/stop", "", nil); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Fatal("plain HTTP stopped a replica")
+		}
+	}
+
+	get := func(path string) string {
+		t.Helper()
+		resp := do("GET", path, admin)
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != http.StatusOK {
@@ -199,10 +246,7 @@ func TestServerControlsReplicas(t *testing.T) {
 	}
 	post := func(path string) int {
 		t.Helper()
-		resp, err := http.Post(base+path, "", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := do("POST", path, admin)
 		resp.Body.Close()
 		return resp.StatusCode
 	}
@@ -231,4 +275,36 @@ func TestServerControlsReplicas(t *testing.T) {
 	if len(sts) != 2 || !sts[0].Stopped || sts[0].Leading || sts[1].Stopped || !sts[1].Frozen || !sts[1].Leading || sts[1].Identity != "host_1_1" {
 		t.Fatalf("/replicas = %+v", sts)
 	}
+}
+
+// testAccess is a Server's access with a fresh CA and token file: the
+// admin's token, and a token of a user who is not an admin.
+func testAccess(t *testing.T) (acc Access, admin, user string) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, _, err := pki.Ensure(pki.In(dir), []string{"127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := pki.LoadCA(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.ServingCert("test", []string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "tokens.csv")
+	admin, _, err = authn.EnsureTokenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user = "not-an-admin-token"
+	if err := authn.AddToken(path, user, "bob", []string{"system:authenticated"}); err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := authn.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Access{TLS: ca.ServerTLS(cert), Tokens: tokens}, admin, user
 }

@@ -2,19 +2,27 @@ package replica
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/authn"
+	"github.com/minik8s/minik8s/internal/logging"
 )
 
-// Server is a role's HTTP port (the scheduler's, the controller manager's).
+// Server is a role's HTTPS port (the scheduler's, the controller
+// manager's).
 type Server struct {
 	ln       net.Listener
 	replicas []*Replica
@@ -22,10 +30,31 @@ type Server struct {
 	e        *echo.Echo
 }
 
-// NewServer serves the replicas and the metrics of gatherer on ln.
-func NewServer(ln net.Listener, replicas []*Replica, gatherer prometheus.Gatherer, log zerolog.Logger) *Server {
-	s := &Server{ln: ln, replicas: replicas, log: log, e: echo.New()}
+// Access says who may reach a Server, which serves HTTPS only.
+type Access struct {
+	// TLS serves the port (a certificate from the cluster CA).
+	TLS *tls.Config
+	// Tokens authenticate callers by bearer token (the cluster's token
+	// file). Only members of AdminGroup may use anything but /healthz.
+	Tokens *authn.Tokens
+}
+
+// AdminGroup is the group whose members may read and control replicas:
+// Kubernetes' superusers, the admin of the kubeconfig.
+const AdminGroup = "system:masters"
+
+// NewServer serves the replicas and the metrics of gatherer on ln, over
+// TLS, to admins: /healthz to anyone, everything else to a bearer token
+// of AdminGroup (401 without a valid token, 403 for other users).
+func NewServer(ln net.Listener, replicas []*Replica, gatherer prometheus.Gatherer, acc Access, log zerolog.Logger) (*Server, error) {
+	if acc.TLS == nil || acc.Tokens == nil {
+		return nil, errors.New("replica server: a TLS config and tokens are required")
+	}
+	s := &Server{ln: tls.NewListener(ln, acc.TLS), replicas: replicas, log: log, e: echo.New()}
 	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.StdLogger = logging.ErrorLog(log) // echo makes it its server's ErrorLog
+	public := func(path string) bool { return path == "/healthz" }
+	s.e.Use(authn.Middleware(acc.Tokens, public), onlyAdmins(public))
 	s.e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
 	s.e.GET("/replicas", func(c echo.Context) error {
@@ -36,7 +65,26 @@ func NewServer(ln net.Listener, replicas []*Replica, gatherer prometheus.Gathere
 		return c.JSON(http.StatusOK, out)
 	})
 	s.e.POST("/replicas/:i/:action", s.act)
-	return s
+	return s, nil
+}
+
+// onlyAdmins answers 403 to an authenticated user outside AdminGroup,
+// except on public paths.
+func onlyAdmins(public func(string) bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u, ok := authn.UserFrom(c.Request().Context())
+			if public(c.Request().URL.Path) || (ok && u.InGroup(AdminGroup)) {
+				return next(c)
+			}
+			verb := strings.ToLower(c.Request().Method)
+			return c.JSON(http.StatusForbidden, api.Status{
+				TypeMeta: api.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: "Failure",
+				Reason: api.StatusReasonForbidden, Code: http.StatusForbidden,
+				Message: fmt.Sprintf("forbidden: User %q cannot %s path %q", u.Name, verb, c.Request().URL.Path),
+			})
+		}
+	}
 }
 
 // Addr is the address the server listens on.

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -102,6 +103,11 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error
 	cfg, err = cfg.withDefaults(kind)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if kind == "sqlite" {
+		if err := createPrivate(target); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
 	}
 	s := &SQLStore{cfg: cfg, log: log}
 	if kind == "postgres" {
@@ -497,6 +503,22 @@ func parseDSN(dsn string) (kind, target string, err error) {
 		return "", "", errors.New("dsn names no sqlite file")
 	}
 	return "sqlite", path, nil
+}
+
+// createPrivate creates the SQLite file at target (a path, perhaps with a
+// query) with mode 0600 unless it exists, so that the database is its
+// owner's only: SQLite would create it 0644, and gives its -wal and -shm
+// files the database file's mode.
+func createPrivate(target string) error {
+	path, _, _ := strings.Cut(target, "?")
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // sqliteDSN adds the connection settings the store relies on: WAL, so

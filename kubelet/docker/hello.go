@@ -9,6 +9,10 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/internal/logging"
 )
 
 // DemoImage is a tiny web server built locally from the running executable
@@ -46,7 +50,8 @@ func Hello() error {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Printf("%s %s %s from %s\n", time.Now().UTC().Format(time.RFC3339), r.Method, r.URL.Path, r.RemoteAddr)
 			fmt.Fprintf(w, "hello from %s\n", host)
-		})}
+		}),
+		ErrorLog: logging.ErrorLog(zerolog.New(os.Stdout).With().Timestamp().Logger())}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	go func() {
