@@ -16,10 +16,10 @@ import (
 func NewDashboard(cfg Config, log zerolog.Logger) (*dashboard.Server, error) {
 	replicas := map[string]string{}
 	if p := cfg.Scheduler.Port; p != 0 {
-		replicas["scheduler"] = fmt.Sprintf("http://127.0.0.1:%d", p)
+		replicas["scheduler"] = fmt.Sprintf("https://127.0.0.1:%d", p)
 	}
 	if p := cfg.ControllerManager.Port; p != 0 {
-		replicas["controller-manager"] = fmt.Sprintf("http://127.0.0.1:%d", p)
+		replicas["controller-manager"] = fmt.Sprintf("https://127.0.0.1:%d", p)
 	}
 	return dashboard.New(cfg.Dashboard, dashboard.Deps{
 		Kubeconfig: cfg.ClientKubeconfig(),
