@@ -33,8 +33,7 @@ func (r *request) query(name string) string { return r.c.QueryParam(name) }
 // serveAPI dispatches every request under /api and /apis.
 func (s *Server) serveAPI(c echo.Context) error {
 	req := c.Request()
-	q := req.URL.Query()
-	ri, ok := parseRequestInfo(req.Method, req.URL.Path, q.Get("watch") == "true" || q.Get("watch") == "1")
+	ri, ok := infoOf(c)
 	if !ok {
 		if req.Method == http.MethodGet && s.disc.Serve(c) {
 			return nil

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/limits"
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/apiserver/reqinfo"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -256,6 +256,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 			return nil, err
 		}
 	}
+	e.Use(reqinfo.Middleware())
 	e.Use(m.Middleware(requestClass))
 	e.Use(s.recoverPanics())
 	e.Use(authn.Middleware(s.deps.Tokens, publicPath))
@@ -304,10 +305,9 @@ func publicPath(p string) bool {
 // requestClass classifies a request for metrics: its Kubernetes verb and
 // resource.
 func requestClass(c echo.Context) (verb, resource string) {
-	r := c.Request()
-	ri, ok := parseRequestInfo(r.Method, r.URL.Path, r.URL.Query().Get("watch") == "true" || r.URL.Query().Get("watch") == "1")
+	ri, ok := infoOf(c)
 	if !ok {
-		return strings.ToLower(r.Method), ""
+		return ri.Verb, ""
 	}
 	res := ri.Resource
 	if ri.Subresource != "" {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/minik8s/minik8s/apiserver/authn"
+	"github.com/minik8s/minik8s/apiserver/reqinfo"
 )
 
 // Config sets the limits. A zero field turns its check off.
@@ -270,27 +270,9 @@ func mutating(method string) bool {
 	return false
 }
 
-// LongRunning reports whether r streams for as long as its client wants: a
-// watch (watch=true, or the legacy /api/v1/watch/… and /apis/G/V/watch/…
-// paths) or a pod log with follow=true.
-func LongRunning(r *http.Request) bool {
-	q := r.URL.Query()
-	if isTrue(q.Get("watch")) {
-		return true
-	}
-	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	// The legacy watch prefix comes right after the group version:
-	// /api/v1/watch/… or /apis/GROUP/VERSION/watch/….
-	switch {
-	case len(segs) > 2 && segs[0] == "api" && segs[2] == "watch":
-		return true
-	case len(segs) > 3 && segs[0] == "apis" && segs[3] == "watch":
-		return true
-	}
-	return segs[len(segs)-1] == "log" && isTrue(q.Get("follow"))
-}
-
-func isTrue(s string) bool {
-	b, err := strconv.ParseBool(s)
-	return err == nil && b
-}
+// LongRunning reports whether r streams for as long as its client wants,
+// as reqinfo decides it once per request: a watch (by any value of the watch
+// parameter Kubernetes reads as true, or the legacy /api/v1/watch/… and
+// /apis/G/V/watch/… paths), a pod log with follow, exec, attach,
+// port-forward or proxy.
+func LongRunning(r *http.Request) bool { return reqinfo.Of(r).LongRunning }
