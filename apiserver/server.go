@@ -22,6 +22,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
+	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -32,6 +33,8 @@ type Bus = hub.Bus
 type Config struct {
 	// Listen is the address to serve on, host:port.
 	Listen string `yaml:"listen"`
+	// HTTP sets the connection timeouts and cap.
+	HTTP httpserver.Config `yaml:"http"`
 	// Limits are the per-user rate limit, in-flight cap and body size cap.
 	Limits limits.Config `yaml:"limits"`
 	// BookmarkInterval is how often a watch that asked for bookmarks gets one.
@@ -46,6 +49,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Listen:           "127.0.0.1:6443",
+		HTTP:             httpserver.DefaultConfig(),
 		Limits:           limits.DefaultConfig(),
 		BookmarkInterval: 30 * time.Second,
 		CompactInterval:  time.Minute,
@@ -106,6 +110,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	}
 	if cfg.Listen == "" && deps.Listener == nil {
 		return nil, errors.New("apiserver: listen address is required")
+	}
+	if err := cfg.HTTP.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.BookmarkInterval <= 0 {
 		cfg.BookmarkInterval = DefaultConfig().BookmarkInterval
@@ -192,8 +199,8 @@ func (s *Server) Run(ctx context.Context) error {
 			_ = c.RunCompactor(ctx, s.cfg.CompactInterval)
 		}()
 	}
-	srv := &http.Server{Handler: s.e, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
+	srv := httpserver.New(s.cfg.HTTP, s.e, s.log)
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -11,17 +11,22 @@
 //     it empty gets 429, reason TooManyRequests, with a Retry-After header
 //     and details.retryAfterSeconds saying when a token will be there.
 //     Long-running requests take a token to start, like any other.
-//  3. At most MaxInFlight read-only and MaxMutatingInFlight mutating
+//  3. The body of a request that is not long-running is read and buffered
+//     (up to MaxBodyBytes: 413 beyond) within BodyTimeout of this point, on
+//     the connection's read deadline (408 Timeout beyond it, and the
+//     connection is closed), before the request takes an in-flight slot: a
+//     client sending its body slowly holds no slot.
+//  4. At most MaxInFlight read-only and MaxMutatingInFlight mutating
 //     (POST, PUT, PATCH, DELETE) requests run at once, as kube-apiserver's
 //     --max-requests-inflight and --max-mutating-requests-inflight. One over
 //     the cap gets 429 with Retry-After: 1 at once; nothing queues.
 //     Long-running requests (see LongRunning) are not counted: a watch may
 //     stay open for hours.
-//  4. A body without a length (chunked) is read up to MaxBodyBytes; one that
-//     is longer gets 413. Within the limit, the handler gets the body fully
-//     buffered, with ContentLength set, so it never sees a short read.
 //
-// A zero QPS, MaxInFlight, MaxMutatingInFlight or MaxBodyBytes turns that
+// The handler gets a body fully buffered, with ContentLength set, so it
+// never sees a short read.
+//
+// A zero QPS, MaxInFlight, MaxMutatingInFlight, MaxBodyBytes or BodyTimeout turns that
 // check off. The middleware must run after authn's, so that it sees the user.
 // A Limiter is safe for concurrent use; idle buckets are evicted as new
 // requests arrive, so memory stays proportional to the recently active users.

@@ -35,6 +35,9 @@ type Config struct {
 	MaxMutatingInFlight int `json:"maxMutatingInFlight" yaml:"maxMutatingInFlight"`
 	// MaxBodyBytes caps a request body.
 	MaxBodyBytes int64 `json:"maxBodyBytes" yaml:"maxBodyBytes"`
+	// BodyTimeout bounds the time a client may take to send a request body
+	// (long-running requests excepted).
+	BodyTimeout time.Duration `json:"bodyTimeout" yaml:"bodyTimeout"`
 }
 
 // DefaultConfig returns limits generous enough that the control plane's own
@@ -48,6 +51,7 @@ func DefaultConfig() Config {
 		MaxInFlight:         400,
 		MaxMutatingInFlight: 200,
 		MaxBodyBytes:        3 << 20,
+		BodyTimeout:         10 * time.Second,
 	}
 }
 
@@ -66,6 +70,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("limits: maxMutatingInFlight must be >= 0, got %d", c.MaxMutatingInFlight)
 	case c.MaxBodyBytes < 0:
 		return fmt.Errorf("limits: maxBodyBytes must be >= 0, got %d", c.MaxBodyBytes)
+	case c.BodyTimeout < 0:
+		return fmt.Errorf("limits: bodyTimeout must be >= 0, got %v", c.BodyTimeout)
 	}
 	return nil
 }
@@ -76,6 +82,7 @@ const (
 	ReasonRateLimit    = "rate-limit"
 	ReasonMaxInFlight  = "max-in-flight"
 	ReasonBodyTooLarge = "request-too-large"
+	ReasonBodyTimeout  = "request-body-timeout"
 )
 
 // sweepEvery is how often idle buckets are looked for.
@@ -129,7 +136,7 @@ func New(cfg Config, reg prometheus.Registerer, log zerolog.Logger) (*Limiter, e
 		// starts full too.
 		l.idleAfter = max(sweepEvery, time.Duration(float64(cfg.Burst)/cfg.QPS*float64(time.Second)))
 	}
-	for _, r := range []string{ReasonRateLimit, ReasonMaxInFlight, ReasonBodyTooLarge} {
+	for _, r := range []string{ReasonRateLimit, ReasonMaxInFlight, ReasonBodyTooLarge, ReasonBodyTimeout} {
 		l.rejected.WithLabelValues(r) // export zeros, so rate() works from the start
 	}
 	if reg != nil {
@@ -156,7 +163,24 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 						"Too many requests: rate limit exceeded, please try again later.")
 				}
 			}
-			if !LongRunning(req) {
+			long := LongRunning(req)
+			// The body is read before a slot is taken, under a deadline, so
+			// that a client sending it slowly holds no slot and is cut off.
+			if !long && req.ContentLength != 0 && (l.cfg.MaxBodyBytes > 0 || l.cfg.BodyTimeout > 0) {
+				if err := l.bufferBody(c); err != nil {
+					var mbe *http.MaxBytesError
+					var ne net.Error
+					switch {
+					case errors.As(err, &mbe):
+						return l.tooLarge(c)
+					case errors.As(err, &ne) && ne.Timeout():
+						return l.bodyTimeout(c)
+					}
+					return writeStatus(c, http.StatusBadRequest, "BadRequest",
+						fmt.Sprintf("read request body: %v", err), 0)
+				}
+			}
+			if !long {
 				kind, n, limit := "readOnly", &l.readOnly, l.cfg.MaxInFlight
 				if mutating(req.Method) {
 					kind, n, limit = "mutating", &l.mutating, l.cfg.MaxMutatingInFlight
@@ -171,16 +195,6 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 				g := l.inFlight.WithLabelValues(kind)
 				g.Inc()
 				defer g.Dec()
-			}
-			if l.cfg.MaxBodyBytes > 0 && req.ContentLength < 0 {
-				if err := l.bufferBody(c); err != nil {
-					var mbe *http.MaxBytesError
-					if errors.As(err, &mbe) {
-						return l.tooLarge(c)
-					}
-					return writeStatus(c, http.StatusBadRequest, "BadRequest",
-						fmt.Sprintf("read request body: %v", err), 0)
-				}
 			}
 			return next(c)
 		}
@@ -217,13 +231,28 @@ func (l *Limiter) take(key string, now time.Time) (retryAfter int, ok bool) {
 	return 0, true
 }
 
-// bufferBody replaces a body of unknown length by its content, read up to
-// MaxBodyBytes; a longer body is an *http.MaxBytesError.
+// bufferBody replaces the body by its content, read up to MaxBodyBytes
+// within BodyTimeout: a longer body is an *http.MaxBytesError, a slower one
+// a timeout net.Error.
 func (l *Limiter) bufferBody(c echo.Context) error {
 	req := c.Request()
-	// The underlying writer, so that net/http closes the connection after
-	// answering rather than draining an oversized body.
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response().Writer, req.Body, l.cfg.MaxBodyBytes))
+	rc := http.NewResponseController(c.Response())
+	if l.cfg.BodyTimeout > 0 {
+		// Not supported when no connection is behind the request (tests
+		// serving the handler directly): read without a deadline then.
+		if err := rc.SetReadDeadline(time.Now().Add(l.cfg.BodyTimeout)); err == nil {
+			// Clear it once the body is in, or net/http's background
+			// read would end the request's context when it passes.
+			defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+		}
+	}
+	var r io.Reader = req.Body
+	if l.cfg.MaxBodyBytes > 0 {
+		// The underlying writer, so that net/http closes the connection
+		// after answering rather than draining an oversized body.
+		r = http.MaxBytesReader(c.Response().Writer, req.Body, l.cfg.MaxBodyBytes)
+	}
+	body, err := io.ReadAll(r)
 	req.Body.Close()
 	if err != nil {
 		return err
@@ -239,6 +268,14 @@ func (l *Limiter) tooMany(c echo.Context, retryAfter int, reason, message string
 	l.log.Debug().Str("reason", reason).Str("path", c.Request().URL.Path).Int("retryAfter", retryAfter).Msg("request rejected")
 	c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	return writeStatus(c, http.StatusTooManyRequests, "TooManyRequests", message, retryAfter)
+}
+
+func (l *Limiter) bodyTimeout(c echo.Context) error {
+	l.rejected.WithLabelValues(ReasonBodyTimeout).Inc()
+	l.log.Debug().Str("reason", ReasonBodyTimeout).Str("path", c.Request().URL.Path).Msg("request rejected")
+	c.Response().Header().Set("Connection", "close")
+	return writeStatus(c, http.StatusRequestTimeout, "Timeout",
+		fmt.Sprintf("the request body was not received within %v", l.cfg.BodyTimeout), 0)
 }
 
 func (l *Limiter) tooLarge(c echo.Context) error {
