@@ -268,6 +268,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.Use(s.recoverPanics())
 	e.Use(authn.Middleware(s.deps.Tokens, publicPath))
 	e.Use(lim.Middleware())
+	e.Use(storePriority)
 
 	health := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 	e.GET("/healthz", health)
@@ -298,6 +299,19 @@ func (s *Server) recoverPanics() echo.MiddlewareFunc {
 				"This request caused the API server to panic. Look in its log for details.")
 		},
 	})
+}
+
+// storePriority lets the control plane's requests (and probes) read the
+// store on the connections held back from everyone else's, so that a flood
+// of lists cannot delay a lease renewal or /readyz.
+func storePriority(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if limits.ControlPlane(limits.LevelFrom(r.Context())) {
+			c.SetRequest(r.WithContext(store.WithPriority(r.Context())))
+		}
+		return next(c)
+	}
 }
 
 // publicPath lists the endpoints served without a token.

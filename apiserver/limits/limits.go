@@ -38,6 +38,10 @@ type Config struct {
 	// BodyTimeout bounds the time a client may take to send a request body
 	// (long-running requests excepted).
 	BodyTimeout time.Duration `json:"bodyTimeout" yaml:"bodyTimeout"`
+	// PriorityLevels are the seats of the control plane's own traffic;
+	// QPS, Burst, MaxInFlight and MaxMutatingInFlight apply to everyone
+	// else's (level global-default).
+	PriorityLevels PriorityLevels `json:"priorityLevels" yaml:"priorityLevels"`
 }
 
 // DefaultConfig returns limits generous enough that the control plane's own
@@ -52,6 +56,7 @@ func DefaultConfig() Config {
 		MaxMutatingInFlight: 200,
 		MaxBodyBytes:        3 << 20,
 		BodyTimeout:         10 * time.Second,
+		PriorityLevels:      DefaultPriorityLevels(),
 	}
 }
 
@@ -73,7 +78,7 @@ func (c Config) Validate() error {
 	case c.BodyTimeout < 0:
 		return fmt.Errorf("limits: bodyTimeout must be >= 0, got %v", c.BodyTimeout)
 	}
-	return nil
+	return c.PriorityLevels.validate()
 }
 
 // Rejection reasons, the values of apiserver_rejected_requests_total's
@@ -103,6 +108,9 @@ type Limiter struct {
 
 	rejected *prometheus.CounterVec
 	inFlight *prometheus.GaugeVec
+
+	levels map[string]*level // the control plane's, by name
+	flow   *flowMetrics
 }
 
 type bucket struct {
@@ -139,8 +147,25 @@ func New(cfg Config, reg prometheus.Registerer, log zerolog.Logger) (*Limiter, e
 	for _, r := range []string{ReasonRateLimit, ReasonMaxInFlight, ReasonBodyTooLarge, ReasonBodyTimeout} {
 		l.rejected.WithLabelValues(r) // export zeros, so rate() works from the start
 	}
+	l.flow = newFlowMetrics()
+	l.levels = make(map[string]*level)
+	for _, name := range Levels {
+		n := cfg.PriorityLevels.seats(name)
+		switch name {
+		case LevelGlobalDefault:
+			n = cfg.MaxInFlight + cfg.MaxMutatingInFlight
+		case LevelExempt:
+		default:
+			lv := &level{name: name}
+			if n > 0 {
+				lv.seats = make(chan struct{}, n)
+			}
+			l.levels[name] = lv
+		}
+		l.flow.seats.WithLabelValues(name).Set(float64(n))
+	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{l.rejected, l.inFlight} {
+		for _, c := range append([]prometheus.Collector{l.rejected, l.inFlight}, l.flow.collectors()...) {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register limits metrics: %w", err)
 			}
@@ -157,15 +182,24 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 			if l.cfg.MaxBodyBytes > 0 && req.ContentLength > l.cfg.MaxBodyBytes {
 				return l.tooLarge(c)
 			}
-			if l.cfg.QPS > 0 {
+			info := reqinfo.Of(req)
+			u, authenticated := authn.UserFrom(req.Context())
+			lvName, flow := Classify(u, authenticated, info)
+			h := c.Response().Header()
+			h.Set("X-Kubernetes-PF-PriorityLevel-UID", uid(lvName))
+			h.Set("X-Kubernetes-PF-FlowSchema-UID", uid(flow))
+			req = req.WithContext(WithLevel(req.Context(), lvName))
+			c.SetRequest(req)
+			if lvName == LevelGlobalDefault && l.cfg.QPS > 0 {
 				if wait, ok := l.take(bucketKey(req), l.now()); !ok {
+					l.flow.rejected.WithLabelValues(lvName, flow, ReasonRateLimit).Inc()
 					return l.tooMany(c, wait, ReasonRateLimit,
 						"Too many requests: rate limit exceeded, please try again later.")
 				}
 			}
-			long := LongRunning(req)
-			// The body is read before a slot is taken, under a deadline, so
-			// that a client sending it slowly holds no slot and is cut off.
+			long := info.LongRunning
+			// The body is read before a seat is taken, under a deadline, so
+			// that a client sending it slowly holds no seat and is cut off.
 			if !long && req.ContentLength != 0 && (l.cfg.MaxBodyBytes > 0 || l.cfg.BodyTimeout > 0) {
 				if err := l.bufferBody(c); err != nil {
 					var mbe *http.MaxBytesError
@@ -180,7 +214,18 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 						fmt.Sprintf("read request body: %v", err), 0)
 				}
 			}
-			if !long {
+			l.flow.dispatched.WithLabelValues(lvName, flow).Inc()
+			if long || lvName == LevelExempt {
+				return next(c)
+			}
+			if lv := l.levels[lvName]; lv != nil {
+				release, ok := lv.acquire(req.Context(), l.cfg.PriorityLevels.QueueWait, l.flow.inQueue.WithLabelValues(lvName, flow).Add)
+				if !ok {
+					l.flow.rejected.WithLabelValues(lvName, flow, "time-out").Inc()
+					return l.tooMany(c, 1, ReasonMaxInFlight, "Too many requests, please try again later.")
+				}
+				defer release()
+			} else {
 				kind, n, limit := "readOnly", &l.readOnly, l.cfg.MaxInFlight
 				if mutating(req.Method) {
 					kind, n, limit = "mutating", &l.mutating, l.cfg.MaxMutatingInFlight
@@ -188,6 +233,7 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 				if limit > 0 {
 					if n.Add(1) > int64(limit) {
 						n.Add(-1)
+						l.flow.rejected.WithLabelValues(lvName, flow, "concurrency-limit").Inc()
 						return l.tooMany(c, 1, ReasonMaxInFlight, "Too many requests, please try again later.")
 					}
 					defer n.Add(-1)
@@ -196,6 +242,9 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 				g.Inc()
 				defer g.Dec()
 			}
+			g := l.flow.executing.WithLabelValues(lvName, flow)
+			g.Inc()
+			defer g.Dec()
 			return next(c)
 		}
 	}
