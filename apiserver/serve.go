@@ -53,7 +53,7 @@ func (s *Server) serveAPI(c echo.Context) error {
 	r := &request{c: c, ri: ri, res: res}
 	if err := s.dispatch(r); err != nil {
 		// r.ri.Name, not ri.Name: a create learns its name from the body.
-		return writeStatus(c, toStatus(err, res, r.ri.Name))
+		return writeStatus(c, s.logInternal(c, toStatus(err, res, r.ri.Name)))
 	}
 	return nil
 }
@@ -120,6 +120,15 @@ func (s *Server) serveSubresource(r *request) error {
 		}
 	}
 	return methodNotAllowed(r.ri.Verb + " " + r.res.Name + "/" + sub)
+}
+
+// logInternal logs the error a 500 Status withholds from its client.
+func (s *Server) logInternal(c echo.Context, se *statusError) *statusError {
+	if se.cause != nil {
+		req := c.Request()
+		s.log.Error().Err(se.cause).Str("method", req.Method).Str("path", req.URL.Path).Msg("internal error serving a request")
+	}
+	return se
 }
 
 // readBody reads the request body (the limits middleware caps its size).

@@ -274,6 +274,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.GET("/healthz", health)
 	e.GET("/livez", health)
 	e.GET("/readyz", s.readyz)
+	e.GET("/readyz/:check", s.readyz)
 	e.GET("/metrics", metrics.Handler(s.deps.Metrics))
 	// Profiles for "profile before optimising"; behind authentication.
 	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
@@ -337,22 +338,6 @@ func requestClass(c echo.Context) (verb, resource string) {
 	return ri.Verb, res
 }
 
-func (s *Server) readyz(c echo.Context) error {
-	ctx := c.Request().Context()
-	if _, err := s.deps.Store.Revision(ctx); err != nil {
-		return c.String(http.StatusServiceUnavailable, "store: "+err.Error())
-	}
-	if !s.hub.Ready() {
-		return c.String(http.StatusServiceUnavailable, "watch hub: not subscribed to the bus (is Redis up?)")
-	}
-	if s.deps.Ready != nil {
-		if err := s.deps.Ready(ctx); err != nil {
-			return c.String(http.StatusServiceUnavailable, err.Error())
-		}
-	}
-	return c.String(http.StatusOK, "ok")
-}
-
 // httpError renders echo's own errors (404 routes, 405) as Status objects.
 func (s *Server) httpError(err error, c echo.Context) {
 	if c.Response().Committed {
@@ -368,5 +353,5 @@ func (s *Server) httpError(err error, c echo.Context) {
 		writeStatus(c, newStatus(int32(he.Code), reason, msg))
 		return
 	}
-	writeStatus(c, toStatus(err, nil, ""))
+	writeStatus(c, s.logInternal(c, toStatus(err, nil, "")))
 }
