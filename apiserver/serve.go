@@ -14,6 +14,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/apiserver/reqinfo"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -126,7 +127,9 @@ func (s *Server) serveSubresource(r *request) error {
 func (s *Server) logInternal(c echo.Context, se *statusError) *statusError {
 	if se.cause != nil {
 		req := c.Request()
-		s.log.Error().Err(se.cause).Str("method", req.Method).Str("path", req.URL.Path).Msg("internal error serving a request")
+		ri := reqinfo.Of(req)
+		s.log.Error().Err(se.cause).Str("verb", ri.Verb).Str("resource", ri.Resource).
+			Str("path", req.URL.Path).Msg("internal error serving a request")
 	}
 	return se
 }

@@ -16,16 +16,16 @@ import (
 )
 
 // Kubernetes API verbs, as the classifier passed to Middleware should
-// report them.
+// report them (reqinfo's).
 const (
-	VerbGet              = "get"
-	VerbList             = "list"
-	VerbWatch            = "watch"
-	VerbCreate           = "create"
-	VerbUpdate           = "update"
-	VerbPatch            = "patch"
-	VerbDelete           = "delete"
-	VerbDeleteCollection = "deletecollection"
+	VerbGet              = reqinfo.VerbGet
+	VerbList             = reqinfo.VerbList
+	VerbWatch            = reqinfo.VerbWatch
+	VerbCreate           = reqinfo.VerbCreate
+	VerbUpdate           = reqinfo.VerbUpdate
+	VerbPatch            = reqinfo.VerbPatch
+	VerbDelete           = reqinfo.VerbDelete
+	VerbDeleteCollection = reqinfo.VerbDeleteCollection
 )
 
 // DurationBuckets are the upper bounds (seconds) of the request duration
