@@ -13,21 +13,18 @@ import (
 )
 
 // ComponentKubeconfig returns the kubeconfig a component authenticates
-// with as user (in groups): when the token file of DataDir exists, a
-// kubeconfig reaching the server of ClientKubeconfig (--kubeconfig, or the
-// admin kubeconfig) with user's own token, which the token file gets on the
-// component's first start and keeps; otherwise (a component on another
-// machine) ClientKubeconfig as it is. Each component having its own
+// with as user (in groups): when the token file of DataDir holds the token
+// of ClientKubeconfig (--kubeconfig, or the admin kubeconfig), a kubeconfig
+// reaching the same server with user's own token, which the token file gets
+// on the component's first start and keeps; otherwise (a component on
+// another machine, or a kubeconfig of another cluster) ClientKubeconfig as
+// it is. Each component having its own
 // identity lets the API server give the control plane's traffic a share
 // that people's cannot starve (see limits' priority levels).
 func (c *Config) ComponentKubeconfig(user string, groups ...string) (string, error) {
 	base := c.ClientKubeconfig()
 	if _, err := os.Stat(c.TokenFile()); errors.Is(err, fs.ErrNotExist) {
 		return base, nil
-	}
-	token, err := authn.EnsureUser(c.TokenFile(), user, groups)
-	if err != nil {
-		return "", fmt.Errorf("credential of %s: %w", user, err)
 	}
 	kc, err := kubeconfig.Load(base)
 	if err != nil {
@@ -36,6 +33,19 @@ func (c *Config) ComponentKubeconfig(user string, groups ...string) (string, err
 	r, err := kc.Resolve()
 	if err != nil {
 		return "", err
+	}
+	// A kubeconfig whose token the token file does not hold belongs to
+	// another cluster: use it as it is.
+	toks, err := authn.Load(c.TokenFile())
+	if err != nil {
+		return "", err
+	}
+	if _, ok := toks.Authenticate(r.Token); !ok {
+		return base, nil
+	}
+	token, err := authn.EnsureUser(c.TokenFile(), user, groups)
+	if err != nil {
+		return "", fmt.Errorf("credential of %s: %w", user, err)
 	}
 	own := kubeconfig.New(r.Cluster.Server, token, "minik8s")
 	own.Clusters[0].Cluster = r.Cluster

@@ -16,10 +16,18 @@ func TestComponentKubeconfig(t *testing.T) {
 	if p, err := cfg.ComponentKubeconfig(authn.SchedulerUser); err != nil || p != cfg.KubeconfigPath() {
 		t.Fatalf("no token file: %q %v", p, err)
 	}
-	if _, _, err := authn.EnsureTokenFile(cfg.TokenFile()); err != nil {
+	adminToken, _, err := authn.EnsureTokenFile(cfg.TokenFile())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := kubeconfig.Write(cfg.KubeconfigPath(), "https://127.0.0.1:1234", "admin-token", "minik8s"); err != nil {
+	// A kubeconfig of another cluster is used as it is.
+	if err := kubeconfig.Write(cfg.KubeconfigPath(), "https://127.0.0.1:1234", "elsewhere", "minik8s"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := cfg.ComponentKubeconfig(authn.SchedulerUser); err != nil || p != cfg.KubeconfigPath() {
+		t.Fatalf("another cluster's kubeconfig: %q %v", p, err)
+	}
+	if err := kubeconfig.Write(cfg.KubeconfigPath(), "https://127.0.0.1:1234", adminToken, "minik8s"); err != nil {
 		t.Fatal(err)
 	}
 	token := func(user string, groups ...string) string {
