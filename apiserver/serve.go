@@ -128,7 +128,11 @@ func (s *Server) logInternal(c echo.Context, se *statusError) *statusError {
 	if se.cause != nil {
 		req := c.Request()
 		ri := reqinfo.Of(req)
-		s.log.Error().Err(se.cause).Str("verb", ri.Verb).Str("resource", ri.Resource).
+		ev := s.log.Error()
+		if req.Context().Err() != nil {
+			ev = s.log.Debug() // the client went away: not the server's fault
+		}
+		ev.Err(se.cause).Str("verb", ri.Verb).Str("resource", ri.Resource).
 			Str("path", req.URL.Path).Msg("internal error serving a request")
 	}
 	return se
