@@ -283,3 +283,35 @@ func TestWatchResumeAndSelectors(t *testing.T) {
 	// Unknown field selector: 400.
 	expect(t, s.Do(t, "GET", pods+"?fieldSelector=spec.color%3Dred", nil), http.StatusBadRequest)
 }
+
+// TestWatchParamLikeKubernetes: every value of the watch parameter that
+// Kubernetes reads as true is served as a watch, not as a list (and so is
+// never counted as a list by the limits either).
+func TestWatchParamLikeKubernetes(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	const pods = "/api/v1/namespaces/default/pods"
+	for i, v := range []string{"t", "True", "TRUE", "yes"} {
+		ch := watchLines(t, s, pods+"?watch="+v)
+		name := "w" + string(rune('a'+i))
+		expect(t, s.Do(t, "POST", pods, strings.Replace(podJSON, `"name":"web"`, `"name":"`+name+`"`, 1)), http.StatusCreated)
+		for {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					t.Fatalf("watch=%s: the response ended: served as a list, not a watch", v)
+				}
+				if _, isEvent := ev["type"].(string); !isEvent {
+					t.Fatalf("watch=%s: got %v, not a watch event", v, ev["kind"])
+				}
+				o, _ := ev["object"].(map[string]any)
+				m, _ := o["metadata"].(map[string]any)
+				if m["name"] != name {
+					continue
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("watch=%s: no event for %s within 5s", v, name)
+			}
+			break
+		}
+	}
+}

@@ -13,12 +13,15 @@ import (
 )
 
 // statusError is an error that is already a Kubernetes Status.
-type statusError struct{ s api.Status }
+type statusError struct {
+	s     api.Status
+	cause error // an internal error withheld from the client, for the log
+}
 
 func (e *statusError) Error() string { return e.s.Message }
 
 func newStatus(code int32, reason api.StatusReason, msg string) *statusError {
-	return &statusError{api.Status{
+	return &statusError{s: api.Status{
 		TypeMeta: api.TypeMeta{Kind: "Status", APIVersion: "v1"},
 		Status:   "Failure", Code: code, Reason: reason, Message: msg,
 	}}
@@ -94,7 +97,13 @@ func toStatus(err error, res *registry.Resource, name string) *statusError {
 	case errors.Is(err, store.ErrCompacted):
 		return newStatus(http.StatusGone, api.StatusReasonExpired, "too old resource version: "+err.Error())
 	default:
-		return newStatus(http.StatusInternalServerError, api.StatusReasonInternalError,
-			"Internal error occurred: "+err.Error())
+		// The error may name the database, its user and address: it goes
+		// to the log (see serveAPI), the client gets a generic message.
+		s := newStatus(http.StatusInternalServerError, api.StatusReasonInternalError, internalErrorMessage)
+		s.cause = err
+		return s
 	}
 }
+
+// internalErrorMessage is what a client learns of an unexpected error.
+const internalErrorMessage = "Internal error occurred: the server could not complete the request; its log has the details"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/apiserver/reqinfo"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -33,8 +34,7 @@ func (r *request) query(name string) string { return r.c.QueryParam(name) }
 // serveAPI dispatches every request under /api and /apis.
 func (s *Server) serveAPI(c echo.Context) error {
 	req := c.Request()
-	q := req.URL.Query()
-	ri, ok := parseRequestInfo(req.Method, req.URL.Path, q.Get("watch") == "true" || q.Get("watch") == "1")
+	ri, ok := infoOf(c)
 	if !ok {
 		if req.Method == http.MethodGet && s.disc.Serve(c) {
 			return nil
@@ -54,7 +54,7 @@ func (s *Server) serveAPI(c echo.Context) error {
 	r := &request{c: c, ri: ri, res: res}
 	if err := s.dispatch(r); err != nil {
 		// r.ri.Name, not ri.Name: a create learns its name from the body.
-		return writeStatus(c, toStatus(err, res, r.ri.Name))
+		return writeStatus(c, s.logInternal(c, toStatus(err, res, r.ri.Name)))
 	}
 	return nil
 }
@@ -121,6 +121,21 @@ func (s *Server) serveSubresource(r *request) error {
 		}
 	}
 	return methodNotAllowed(r.ri.Verb + " " + r.res.Name + "/" + sub)
+}
+
+// logInternal logs the error a 500 Status withholds from its client.
+func (s *Server) logInternal(c echo.Context, se *statusError) *statusError {
+	if se.cause != nil {
+		req := c.Request()
+		ri := reqinfo.Of(req)
+		ev := s.log.Error()
+		if req.Context().Err() != nil {
+			ev = s.log.Debug() // the client went away: not the server's fault
+		}
+		ev.Err(se.cause).Str("verb", ri.Verb).Str("resource", ri.Resource).
+			Str("path", req.URL.Path).Msg("internal error serving a request")
+	}
+	return se
 }
 
 // readBody reads the request body (the limits middleware caps its size).

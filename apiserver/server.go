@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,7 +21,8 @@ import (
 	"github.com/minik8s/minik8s/apiserver/limits"
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
-	"github.com/minik8s/minik8s/internal/logging"
+	"github.com/minik8s/minik8s/apiserver/reqinfo"
+	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -33,6 +33,8 @@ type Bus = hub.Bus
 type Config struct {
 	// Listen is the address to serve on, host:port.
 	Listen string `yaml:"listen"`
+	// HTTP sets the connection timeouts and cap.
+	HTTP httpserver.Config `yaml:"http"`
 	// Limits are the per-user rate limit, in-flight cap and body size cap.
 	Limits limits.Config `yaml:"limits"`
 	// BookmarkInterval is how often a watch that asked for bookmarks gets one.
@@ -47,6 +49,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Listen:           "127.0.0.1:6443",
+		HTTP:             httpserver.DefaultConfig(),
 		Limits:           limits.DefaultConfig(),
 		BookmarkInterval: 30 * time.Second,
 		CompactInterval:  time.Minute,
@@ -110,6 +113,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	}
 	if cfg.Listen == "" && deps.Listener == nil {
 		return nil, errors.New("apiserver: listen address is required")
+	}
+	if err := cfg.HTTP.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.BookmarkInterval <= 0 {
 		cfg.BookmarkInterval = DefaultConfig().BookmarkInterval
@@ -196,9 +202,8 @@ func (s *Server) Run(ctx context.Context) error {
 			_ = c.RunCompactor(ctx, s.cfg.CompactInterval)
 		}()
 	}
-	srv := &http.Server{Handler: s.e, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
-	srv.ErrorLog = logging.ErrorLog(s.log)
+	srv := httpserver.New(s.cfg.HTTP, s.e, s.log)
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -261,15 +266,18 @@ func (s *Server) routes() (*echo.Echo, error) {
 			return nil, err
 		}
 	}
+	e.Use(reqinfo.Middleware())
 	e.Use(m.Middleware(requestClass))
 	e.Use(s.recoverPanics())
 	e.Use(authn.Middleware(s.deps.Tokens, publicPath))
 	e.Use(lim.Middleware())
+	e.Use(storePriority)
 
 	health := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 	e.GET("/healthz", health)
 	e.GET("/livez", health)
 	e.GET("/readyz", s.readyz)
+	e.GET("/readyz/:check", s.readyz)
 	e.GET("/metrics", metrics.Handler(s.deps.Metrics))
 	// Profiles for "profile before optimising"; behind authentication.
 	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
@@ -297,6 +305,19 @@ func (s *Server) recoverPanics() echo.MiddlewareFunc {
 	})
 }
 
+// storePriority lets the control plane's requests (and probes) read the
+// store on the connections held back from everyone else's, so that a flood
+// of lists cannot delay a lease renewal or /readyz.
+func storePriority(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if limits.ControlPlane(limits.LevelFrom(r.Context())) {
+			c.SetRequest(r.WithContext(store.WithPriority(r.Context())))
+		}
+		return next(c)
+	}
+}
+
 // publicPath lists the endpoints served without a token.
 func publicPath(p string) bool {
 	switch p {
@@ -309,32 +330,15 @@ func publicPath(p string) bool {
 // requestClass classifies a request for metrics: its Kubernetes verb and
 // resource.
 func requestClass(c echo.Context) (verb, resource string) {
-	r := c.Request()
-	ri, ok := parseRequestInfo(r.Method, r.URL.Path, r.URL.Query().Get("watch") == "true" || r.URL.Query().Get("watch") == "1")
+	ri, ok := infoOf(c)
 	if !ok {
-		return strings.ToLower(r.Method), ""
+		return ri.Verb, ""
 	}
 	res := ri.Resource
 	if ri.Subresource != "" {
 		res += "/" + ri.Subresource
 	}
 	return ri.Verb, res
-}
-
-func (s *Server) readyz(c echo.Context) error {
-	ctx := c.Request().Context()
-	if _, err := s.deps.Store.Revision(ctx); err != nil {
-		return c.String(http.StatusServiceUnavailable, "store: "+err.Error())
-	}
-	if !s.hub.Ready() {
-		return c.String(http.StatusServiceUnavailable, "watch hub: not subscribed to the bus (is Redis up?)")
-	}
-	if s.deps.Ready != nil {
-		if err := s.deps.Ready(ctx); err != nil {
-			return c.String(http.StatusServiceUnavailable, err.Error())
-		}
-	}
-	return c.String(http.StatusOK, "ok")
 }
 
 // httpError renders echo's own errors (404 routes, 405) as Status objects.
@@ -352,5 +356,5 @@ func (s *Server) httpError(err error, c echo.Context) {
 		writeStatus(c, newStatus(int32(he.Code), reason, msg))
 		return
 	}
-	writeStatus(c, toStatus(err, nil, ""))
+	writeStatus(c, s.logInternal(c, toStatus(err, nil, "")))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers"
 	"github.com/minik8s/minik8s/replica"
@@ -76,7 +77,11 @@ func NewControllerManagers(cfg Config, n int, log zerolog.Logger) ([]func(contex
 		// lock has a client of its own, since a standby's campaign is a
 		// write.
 		build: func(r *replica.Replica, identity, host string, _ prometheus.Registerer, log zerolog.Logger) (func(context.Context) error, []func(context.Context) error, *client.Client, error) {
-			c, err := client.FromKubeconfigWrapped(cfg.ClientKubeconfig(), cm.KubeAPIQPS, cm.KubeAPIBurst, r.Transport)
+			kcPath, err := cfg.ComponentKubeconfig(authn.ControllerManagerUser)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			c, err := client.FromKubeconfigWrapped(kcPath, cm.KubeAPIQPS, cm.KubeAPIBurst, r.Transport)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("build API client: %w", err)
 			}
@@ -84,7 +89,7 @@ func NewControllerManagers(cfg Config, n int, log zerolog.Logger) ([]func(contex
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			lc, err := client.FromKubeconfig(cfg.ClientKubeconfig(), cm.KubeAPIQPS, cm.KubeAPIBurst)
+			lc, err := client.FromKubeconfig(kcPath, cm.KubeAPIQPS, cm.KubeAPIBurst)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("build lock's API client: %w", err)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/kubelet"
@@ -99,15 +100,22 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 			rt, why = RuntimeSim, "sim runtime: --runtime auto found no Docker engine, so nodes are simulated"
 		}
 	}
-	c, err := client.FromKubeconfig(cfg.ClientKubeconfig(), kc.KubeAPIQPS, kc.KubeAPIBurst)
-	if err != nil {
-		return nil, PickedRuntime{}, fmt.Errorf("build API client: %w", err)
-	}
 	base := kc.NodeName
 	if base == "" {
+		var err error
 		if base, err = os.Hostname(); err != nil || base == "" {
 			base = "minik8s-node"
 		}
+	}
+	// One client for the process's nodes: it acts as the node of base
+	// (the nodes are base-1, base-2… when there are several).
+	kcPath, err := cfg.ComponentKubeconfig(authn.NodeUser(base), authn.NodesGroup)
+	if err != nil {
+		return nil, PickedRuntime{}, err
+	}
+	c, err := client.FromKubeconfig(kcPath, kc.KubeAPIQPS, kc.KubeAPIBurst)
+	if err != nil {
+		return nil, PickedRuntime{}, fmt.Errorf("build API client: %w", err)
 	}
 	klog := log.With().Str("component", "kubelet").Logger()
 	var (

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/election"
 	"github.com/minik8s/minik8s/events"
@@ -130,7 +131,11 @@ func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Contex
 		leaseName: "kube-scheduler",
 		port:      sc.Port,
 		build: func(r *replica.Replica, identity, host string, reg prometheus.Registerer, log zerolog.Logger) (func(context.Context) error, []func(context.Context) error, *client.Client, error) {
-			c, err := client.FromKubeconfig(cfg.ClientKubeconfig(), sc.KubeAPIQPS, sc.KubeAPIBurst)
+			kcPath, err := cfg.ComponentKubeconfig(authn.SchedulerUser)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			c, err := client.FromKubeconfig(kcPath, sc.KubeAPIQPS, sc.KubeAPIBurst)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("build API client: %w", err)
 			}

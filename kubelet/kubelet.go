@@ -18,7 +18,7 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/internal/logging"
+	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 	"github.com/minik8s/minik8s/workqueue"
 )
@@ -146,8 +146,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	}
 	k.port.Store(int32(ln.Addr().(*net.TCPAddr).Port))
 	ln = tls.NewListener(ln, k.tls)
-	srv := &http.Server{Handler: k.logHandler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: logging.ErrorLog(k.log.With().Str("server", "logs").Logger())}
+	srv := httpserver.New(httpserver.DefaultConfig(), k.logHandler(), k.log.With().Str("server", "logs").Logger())
 	k.log.Info().Int("nodes", len(k.order)).Str("logs", ln.Addr().String()).Msg("kubelet starting")
 
 	ctx, cancel := context.WithCancel(ctx)

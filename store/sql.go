@@ -41,6 +41,11 @@ type Config struct {
 	// MaxOpenConns bounds the readers' connection pool. Default 16 on
 	// Postgres, 4 on SQLite. Writers have a pool of their own of 2.
 	MaxOpenConns int `json:"maxOpenConns" yaml:"maxOpenConns"`
+	// ReservedConns of the readers' connections serve only reads whose
+	// context is marked WithPriority (the control plane's), so that other
+	// reads, however many, cannot starve them. Default a quarter of
+	// MaxOpenConns, at least 1 (none when MaxOpenConns is 1).
+	ReservedConns int `json:"reservedConns" yaml:"reservedConns"`
 	// MaxBatch bounds how many writes the committer puts in one
 	// transaction, 1 to 1024. Default 256.
 	MaxBatch int `json:"maxBatch" yaml:"maxBatch"`
@@ -82,6 +87,10 @@ type SQLStore struct {
 
 	stats batchCounters
 
+	// readers has a token per connection that ordinary reads may use (nil:
+	// all of them); reads WithPriority skip it.
+	readers chan struct{}
+
 	onCommit atomic.Pointer[func([]Change)]
 
 	requests  chan *request // unbuffered: a queued write is always seen by the committer
@@ -110,6 +119,9 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error
 		}
 	}
 	s := &SQLStore{cfg: cfg, log: log}
+	if cfg.ReservedConns > 0 {
+		s.readers = make(chan struct{}, cfg.MaxOpenConns-cfg.ReservedConns)
+	}
 	if kind == "postgres" {
 		s.lockRevision = `SELECT current_rev FROM revision WHERE id = 1 FOR UPDATE`
 		s.pipelining = true
@@ -215,10 +227,37 @@ func (s *SQLStore) SetOnCommit(fn func([]Change)) {
 	s.onCommit.Store(&fn)
 }
 
+type priorityKey struct{}
+
+// WithPriority marks ctx as the control plane's: the store's reads under
+// it may use the connections held back from other reads (ReservedConns).
+func WithPriority(ctx context.Context) context.Context {
+	return context.WithValue(ctx, priorityKey{}, true)
+}
+
+// readSlot waits for a connection an ordinary read may use; a read
+// WithPriority needs none. Call release when the read is done.
+func (s *SQLStore) readSlot(ctx context.Context) (release func(), err error) {
+	if s.readers == nil || ctx.Value(priorityKey{}) != nil {
+		return func() {}, nil
+	}
+	select {
+	case s.readers <- struct{}{}:
+		return func() { <-s.readers }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // Get returns the object or ErrNotFound.
 func (s *SQLStore) Get(ctx context.Context, k Key) (*Record, error) {
+	release, err := s.readSlot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("get object: %w", err)
+	}
+	defer release()
 	var o object
-	err := s.db.WithContext(ctx).
+	err = s.db.WithContext(ctx).
 		Where("resource = ? AND namespace = ? AND name = ?", k.Resource, k.Namespace, k.Name).
 		Take(&o).Error
 	if err != nil {
@@ -244,6 +283,11 @@ func (s *SQLStore) List(ctx context.Context, p Prefix, _ ListOptions) ([]*Record
 	}
 	q += ` WHERE r.id = 1`
 
+	release, err := s.readSlot(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list objects: %w", err)
+	}
+	defer release()
 	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, 0, fmt.Errorf("list objects: %w", err)
@@ -304,6 +348,11 @@ func (s *SQLStore) Changes(ctx context.Context, afterRev int64, limit int) ([]Ch
 	q := `SELECT r.compacted_rev, c.revision, c.type, c.resource, c.namespace, c.name, c.uid, c.value
 		FROM revision r LEFT JOIN (` + sub + `) c ON 1 = 1
 		WHERE r.id = 1 ORDER BY c.revision`
+	release, err := s.readSlot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read changes: %w", err)
+	}
+	defer release()
 	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("read changes: %w", err)
@@ -352,8 +401,13 @@ func (s *SQLStore) Changes(ctx context.Context, afterRev int64, limit int) ([]Ch
 
 // Revision returns the newest committed revision.
 func (s *SQLStore) Revision(ctx context.Context) (int64, error) {
+	release, err := s.readSlot(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read revision: %w", err)
+	}
+	defer release()
 	var revs []int64
-	err := s.db.WithContext(ctx).Raw(`SELECT current_rev FROM revision WHERE id = 1`).Scan(&revs).Error
+	err = s.db.WithContext(ctx).Raw(`SELECT current_rev FROM revision WHERE id = 1`).Scan(&revs).Error
 	if err != nil {
 		return 0, fmt.Errorf("read revision: %w", err)
 	}
@@ -478,7 +532,12 @@ func (c Config) withDefaults(kind string) (Config, error) {
 			c.MaxOpenConns = 16
 		}
 	}
+	if c.ReservedConns == 0 && c.MaxOpenConns > 1 {
+		c.ReservedConns = max(1, c.MaxOpenConns/4)
+	}
 	switch {
+	case c.ReservedConns < 0 || (c.ReservedConns > 0 && c.ReservedConns >= c.MaxOpenConns):
+		return c, fmt.Errorf("reserved conns %d is not in [0, max open conns %d)", c.ReservedConns, c.MaxOpenConns)
 	case c.CompactWindow < 0:
 		return c, fmt.Errorf("compact window %d is negative", c.CompactWindow)
 	case c.MaxBatch < 1 || c.MaxBatch > maxBatchLimit:

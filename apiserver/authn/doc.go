@@ -7,9 +7,12 @@
 //
 // The groups column is optional; lines starting with '#' and blank lines are
 // ignored. EnsureTokenFile creates the file on first start with a random
-// token for user "admin" in group "system:masters"; AddToken appends a line.
-// A loaded Tokens is immutable: a file changed later takes effect only when it
-// is loaded again (in practice, on restart).
+// token for user "admin" in group "system:masters"; AddToken appends a line;
+// EnsureUser returns a component's token, appending one on its first start
+// (system:kube-scheduler, system:kube-controller-manager,
+// system:node:<name> in system:nodes). A loaded Tokens reads the file again
+// when a token is not found and the file changed, so lines appended while
+// the API server runs take effect at once.
 //
 // Contract of Middleware:
 //   - A request with "Authorization: Bearer <token>" whose token is in the

@@ -15,6 +15,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // MastersGroup is the group whose members the API server treats as cluster
@@ -23,6 +26,20 @@ const MastersGroup = "system:masters"
 
 // AdminUser is the user name EnsureTokenFile creates the first token for.
 const AdminUser = "admin"
+
+// The control plane's own identities, as Kubernetes names them. Each
+// component gets a token of its own in the token file (EnsureUser), so
+// that the API server can tell its traffic from people's.
+const (
+	SchedulerUser         = "system:kube-scheduler"
+	ControllerManagerUser = "system:kube-controller-manager"
+	// NodesGroup holds every node agent, each user NodeUserPrefix+name.
+	NodesGroup     = "system:nodes"
+	NodeUserPrefix = "system:node:"
+)
+
+// NodeUser is the user name of the node agent of node name.
+func NodeUser(name string) string { return NodeUserPrefix + name }
 
 // User is an authenticated identity.
 type User struct {
@@ -40,15 +57,51 @@ type entry struct {
 	user   User
 }
 
-// Tokens is a loaded token file. It is immutable and safe for concurrent use.
+// Tokens is a loaded token file. It is safe for concurrent use. When a
+// token is not found, the file is read again if it changed since it was
+// loaded, so that lines appended later (a component's first start) take
+// effect without a restart; a file that no longer parses keeps the tokens
+// loaded before.
 type Tokens struct {
-	entries []entry
+	entries []entry // immutable once parsed
+
+	path  string
+	mu    sync.Mutex
+	stamp fileStamp
+	cur   atomic.Pointer[Tokens] // the latest parse of path; nil: t itself
+}
+
+// fileStamp tells whether a file changed.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+func stampOf(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{mod: fi.ModTime(), size: fi.Size()}, nil
 }
 
 // Load reads and parses the token file at path. A malformed line is an error
 // naming the file and line. Duplicate tokens are an error too, since it
 // would be ambiguous which user they stand for.
 func Load(path string) (*Tokens, error) {
+	st, err := stampOf(path)
+	if err != nil {
+		return nil, fmt.Errorf("open token file: %w", err)
+	}
+	t, err := loadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	t.path, t.stamp = path, st
+	return t, nil
+}
+
+func loadFile(path string) (*Tokens, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open token file: %w", err)
@@ -59,6 +112,34 @@ func Load(path string) (*Tokens, error) {
 		return nil, fmt.Errorf("token file %s: %w", path, err)
 	}
 	return t, nil
+}
+
+// current returns the latest parse of the file.
+func (t *Tokens) current() *Tokens {
+	if c := t.cur.Load(); c != nil {
+		return c
+	}
+	return t
+}
+
+// reload parses the file again if it changed, and reports whether it did.
+func (t *Tokens) reload() bool {
+	if t.path == "" {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st, err := stampOf(t.path)
+	if err != nil || st == t.stamp {
+		return false
+	}
+	n, err := loadFile(t.path)
+	if err != nil {
+		return false
+	}
+	t.stamp = st
+	t.cur.Store(n)
+	return true
 }
 
 func parse(r io.Reader) (*Tokens, error) {
@@ -123,6 +204,16 @@ func (t *Tokens) Authenticate(token string) (User, bool) {
 	if token == "" {
 		return User{}, false
 	}
+	if u, ok := t.current().authenticate(token); ok {
+		return u, true
+	}
+	if t.reload() {
+		return t.current().authenticate(token)
+	}
+	return User{}, false
+}
+
+func (t *Tokens) authenticate(token string) (User, bool) {
 	d := sha256.Sum256([]byte(token))
 	found := -1
 	for i := range t.entries {
@@ -139,7 +230,7 @@ func (t *Tokens) Authenticate(token string) (User, bool) {
 }
 
 // Len returns the number of tokens.
-func (t *Tokens) Len() int { return len(t.entries) }
+func (t *Tokens) Len() int { return len(t.current().entries) }
 
 // NewToken returns a fresh random token: 32 bytes from crypto/rand,
 // base64url-encoded without padding (43 characters, no commas or quotes).
@@ -268,4 +359,33 @@ func writeRecord(w io.Writer, token, user, uid string, groups []string) error {
 		return fmt.Errorf("encode token record: %w", err)
 	}
 	return nil
+}
+
+// EnsureUser returns user's token from the token file at path, appending a
+// line with a NewToken for user (uid user, in groups) if the file has none
+// for that user, and creating the file (mode 0600) if needed. A component
+// calls it on every start: the first creates its credential, later ones
+// reuse it.
+func EnsureUser(path, user string, groups []string) (string, error) {
+	if old, err := os.ReadFile(path); err == nil {
+		t, err := parse(bytes.NewReader(old))
+		if err != nil {
+			return "", fmt.Errorf("token file %s: %w", path, err)
+		}
+		for _, e := range t.entries {
+			if e.user.Name == user {
+				return e.token, nil
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read token file: %w", err)
+	}
+	tok, err := NewToken()
+	if err != nil {
+		return "", err
+	}
+	if err := AddToken(path, tok, user, groups); err != nil {
+		return "", err
+	}
+	return tok, nil
 }

@@ -192,3 +192,39 @@ func TestAuthenticateReturnsACopy(t *testing.T) {
 		t.Fatalf("mutating a returned user changed the loaded tokens: %v", again.Groups)
 	}
 }
+
+func TestEnsureUserAndReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.csv")
+	if _, _, err := EnsureTokenFile(path); err != nil {
+		t.Fatal(err)
+	}
+	toks, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := EnsureUser(path, SchedulerUser, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := EnsureUser(path, SchedulerUser, nil)
+	if err != nil || again != tok {
+		t.Fatalf("second start got a new token %q (%v), want the first %q", again, err, tok)
+	}
+	node, err := EnsureUser(path, NodeUser("n1"), []string{NodesGroup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Appended after the API server loaded the file: still accepted.
+	if u, ok := toks.Authenticate(tok); !ok || u.Name != SchedulerUser {
+		t.Fatalf("component token appended later: %+v %v", u, ok)
+	}
+	if u, ok := toks.Authenticate(node); !ok || u.Name != "system:node:n1" || !u.InGroup(NodesGroup) {
+		t.Fatalf("node token: %+v %v", u, ok)
+	}
+	if _, ok := toks.Authenticate("not-a-token"); ok {
+		t.Fatal("unknown token accepted")
+	}
+	if toks.Len() != 3 {
+		t.Fatalf("Len = %d, want 3", toks.Len())
+	}
+}

@@ -357,10 +357,15 @@ func (h *Hub) Watchers() int {
 // Ready reports whether the hub is running and subscribed to the bus. A hub
 // that is not ready still delivers every change, but only as fast as it
 // polls the change log.
-func (h *Hub) Ready() bool {
+func (h *Hub) Ready() bool { return h.Started() && h.subscribed.Load() }
+
+// Started reports whether Run has learnt the change log's revision and is
+// delivering changes (from the bus, or by polling the change log while it
+// is not subscribed).
+func (h *Hub) Started() bool {
 	select {
 	case <-h.started:
-		return h.subscribed.Load()
+		return true
 	default:
 		return false
 	}

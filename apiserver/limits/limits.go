@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/minik8s/minik8s/apiserver/authn"
+	"github.com/minik8s/minik8s/apiserver/reqinfo"
 )
 
 // Config sets the limits. A zero field turns its check off.
@@ -35,6 +35,13 @@ type Config struct {
 	MaxMutatingInFlight int `json:"maxMutatingInFlight" yaml:"maxMutatingInFlight"`
 	// MaxBodyBytes caps a request body.
 	MaxBodyBytes int64 `json:"maxBodyBytes" yaml:"maxBodyBytes"`
+	// BodyTimeout bounds the time a client may take to send a request body
+	// (long-running requests excepted).
+	BodyTimeout time.Duration `json:"bodyTimeout" yaml:"bodyTimeout"`
+	// PriorityLevels are the seats of the control plane's own traffic;
+	// QPS, Burst, MaxInFlight and MaxMutatingInFlight apply to everyone
+	// else's (level global-default).
+	PriorityLevels PriorityLevels `json:"priorityLevels" yaml:"priorityLevels"`
 }
 
 // DefaultConfig returns limits generous enough that the control plane's own
@@ -48,6 +55,8 @@ func DefaultConfig() Config {
 		MaxInFlight:         400,
 		MaxMutatingInFlight: 200,
 		MaxBodyBytes:        3 << 20,
+		BodyTimeout:         10 * time.Second,
+		PriorityLevels:      DefaultPriorityLevels(),
 	}
 }
 
@@ -66,8 +75,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("limits: maxMutatingInFlight must be >= 0, got %d", c.MaxMutatingInFlight)
 	case c.MaxBodyBytes < 0:
 		return fmt.Errorf("limits: maxBodyBytes must be >= 0, got %d", c.MaxBodyBytes)
+	case c.BodyTimeout < 0:
+		return fmt.Errorf("limits: bodyTimeout must be >= 0, got %v", c.BodyTimeout)
 	}
-	return nil
+	return c.PriorityLevels.validate()
 }
 
 // Rejection reasons, the values of apiserver_rejected_requests_total's
@@ -76,6 +87,7 @@ const (
 	ReasonRateLimit    = "rate-limit"
 	ReasonMaxInFlight  = "max-in-flight"
 	ReasonBodyTooLarge = "request-too-large"
+	ReasonBodyTimeout  = "request-body-timeout"
 )
 
 // sweepEvery is how often idle buckets are looked for.
@@ -96,6 +108,9 @@ type Limiter struct {
 
 	rejected *prometheus.CounterVec
 	inFlight *prometheus.GaugeVec
+
+	levels map[string]*level // the control plane's, by name
+	flow   *flowMetrics
 }
 
 type bucket struct {
@@ -129,11 +144,28 @@ func New(cfg Config, reg prometheus.Registerer, log zerolog.Logger) (*Limiter, e
 		// starts full too.
 		l.idleAfter = max(sweepEvery, time.Duration(float64(cfg.Burst)/cfg.QPS*float64(time.Second)))
 	}
-	for _, r := range []string{ReasonRateLimit, ReasonMaxInFlight, ReasonBodyTooLarge} {
+	for _, r := range []string{ReasonRateLimit, ReasonMaxInFlight, ReasonBodyTooLarge, ReasonBodyTimeout} {
 		l.rejected.WithLabelValues(r) // export zeros, so rate() works from the start
 	}
+	l.flow = newFlowMetrics()
+	l.levels = make(map[string]*level)
+	for _, name := range Levels {
+		n := cfg.PriorityLevels.seats(name)
+		switch name {
+		case LevelGlobalDefault:
+			n = cfg.MaxInFlight + cfg.MaxMutatingInFlight
+		case LevelExempt:
+		default:
+			lv := &level{name: name}
+			if n > 0 {
+				lv.seats = make(chan struct{}, n)
+			}
+			l.levels[name] = lv
+		}
+		l.flow.seats.WithLabelValues(name).Set(float64(n))
+	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{l.rejected, l.inFlight} {
+		for _, c := range append([]prometheus.Collector{l.rejected, l.inFlight}, l.flow.collectors()...) {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register limits metrics: %w", err)
 			}
@@ -150,13 +182,50 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 			if l.cfg.MaxBodyBytes > 0 && req.ContentLength > l.cfg.MaxBodyBytes {
 				return l.tooLarge(c)
 			}
-			if l.cfg.QPS > 0 {
+			info := reqinfo.Of(req)
+			u, authenticated := authn.UserFrom(req.Context())
+			lvName, flow := Classify(u, authenticated, info)
+			h := c.Response().Header()
+			h.Set("X-Kubernetes-PF-PriorityLevel-UID", uid(lvName))
+			h.Set("X-Kubernetes-PF-FlowSchema-UID", uid(flow))
+			req = req.WithContext(WithLevel(req.Context(), lvName))
+			c.SetRequest(req)
+			if lvName == LevelGlobalDefault && l.cfg.QPS > 0 {
 				if wait, ok := l.take(bucketKey(req), l.now()); !ok {
+					l.flow.rejected.WithLabelValues(lvName, flow, ReasonRateLimit).Inc()
 					return l.tooMany(c, wait, ReasonRateLimit,
 						"Too many requests: rate limit exceeded, please try again later.")
 				}
 			}
-			if !LongRunning(req) {
+			long := info.LongRunning
+			// The body is read before a seat is taken, under a deadline, so
+			// that a client sending it slowly holds no seat and is cut off.
+			if !long && req.ContentLength != 0 && (l.cfg.MaxBodyBytes > 0 || l.cfg.BodyTimeout > 0) {
+				if err := l.bufferBody(c); err != nil {
+					var mbe *http.MaxBytesError
+					var ne net.Error
+					switch {
+					case errors.As(err, &mbe):
+						return l.tooLarge(c)
+					case errors.As(err, &ne) && ne.Timeout():
+						return l.bodyTimeout(c)
+					}
+					return writeStatus(c, http.StatusBadRequest, "BadRequest",
+						fmt.Sprintf("read request body: %v", err), 0)
+				}
+			}
+			l.flow.dispatched.WithLabelValues(lvName, flow).Inc()
+			if long || lvName == LevelExempt {
+				return next(c)
+			}
+			if lv := l.levels[lvName]; lv != nil {
+				release, ok := lv.acquire(req.Context(), l.cfg.PriorityLevels.QueueWait, l.flow.inQueue.WithLabelValues(lvName, flow).Add)
+				if !ok {
+					l.flow.rejected.WithLabelValues(lvName, flow, "time-out").Inc()
+					return l.tooMany(c, 1, ReasonMaxInFlight, "Too many requests, please try again later.")
+				}
+				defer release()
+			} else {
 				kind, n, limit := "readOnly", &l.readOnly, l.cfg.MaxInFlight
 				if mutating(req.Method) {
 					kind, n, limit = "mutating", &l.mutating, l.cfg.MaxMutatingInFlight
@@ -164,6 +233,7 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 				if limit > 0 {
 					if n.Add(1) > int64(limit) {
 						n.Add(-1)
+						l.flow.rejected.WithLabelValues(lvName, flow, "concurrency-limit").Inc()
 						return l.tooMany(c, 1, ReasonMaxInFlight, "Too many requests, please try again later.")
 					}
 					defer n.Add(-1)
@@ -172,16 +242,9 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 				g.Inc()
 				defer g.Dec()
 			}
-			if l.cfg.MaxBodyBytes > 0 && req.ContentLength < 0 {
-				if err := l.bufferBody(c); err != nil {
-					var mbe *http.MaxBytesError
-					if errors.As(err, &mbe) {
-						return l.tooLarge(c)
-					}
-					return writeStatus(c, http.StatusBadRequest, "BadRequest",
-						fmt.Sprintf("read request body: %v", err), 0)
-				}
-			}
+			g := l.flow.executing.WithLabelValues(lvName, flow)
+			g.Inc()
+			defer g.Dec()
 			return next(c)
 		}
 	}
@@ -217,13 +280,28 @@ func (l *Limiter) take(key string, now time.Time) (retryAfter int, ok bool) {
 	return 0, true
 }
 
-// bufferBody replaces a body of unknown length by its content, read up to
-// MaxBodyBytes; a longer body is an *http.MaxBytesError.
+// bufferBody replaces the body by its content, read up to MaxBodyBytes
+// within BodyTimeout: a longer body is an *http.MaxBytesError, a slower one
+// a timeout net.Error.
 func (l *Limiter) bufferBody(c echo.Context) error {
 	req := c.Request()
-	// The underlying writer, so that net/http closes the connection after
-	// answering rather than draining an oversized body.
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response().Writer, req.Body, l.cfg.MaxBodyBytes))
+	rc := http.NewResponseController(c.Response())
+	if l.cfg.BodyTimeout > 0 {
+		// Not supported when no connection is behind the request (tests
+		// serving the handler directly): read without a deadline then.
+		if err := rc.SetReadDeadline(time.Now().Add(l.cfg.BodyTimeout)); err == nil {
+			// Clear it once the body is in, or net/http's background
+			// read would end the request's context when it passes.
+			defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+		}
+	}
+	var r io.Reader = req.Body
+	if l.cfg.MaxBodyBytes > 0 {
+		// The underlying writer, so that net/http closes the connection
+		// after answering rather than draining an oversized body.
+		r = http.MaxBytesReader(c.Response().Writer, req.Body, l.cfg.MaxBodyBytes)
+	}
+	body, err := io.ReadAll(r)
 	req.Body.Close()
 	if err != nil {
 		return err
@@ -239,6 +317,14 @@ func (l *Limiter) tooMany(c echo.Context, retryAfter int, reason, message string
 	l.log.Debug().Str("reason", reason).Str("path", c.Request().URL.Path).Int("retryAfter", retryAfter).Msg("request rejected")
 	c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	return writeStatus(c, http.StatusTooManyRequests, "TooManyRequests", message, retryAfter)
+}
+
+func (l *Limiter) bodyTimeout(c echo.Context) error {
+	l.rejected.WithLabelValues(ReasonBodyTimeout).Inc()
+	l.log.Debug().Str("reason", ReasonBodyTimeout).Str("path", c.Request().URL.Path).Msg("request rejected")
+	c.Response().Header().Set("Connection", "close")
+	return writeStatus(c, http.StatusRequestTimeout, "Timeout",
+		fmt.Sprintf("the request body was not received within %v", l.cfg.BodyTimeout), 0)
 }
 
 func (l *Limiter) tooLarge(c echo.Context) error {
@@ -270,27 +356,9 @@ func mutating(method string) bool {
 	return false
 }
 
-// LongRunning reports whether r streams for as long as its client wants: a
-// watch (watch=true, or the legacy /api/v1/watch/… and /apis/G/V/watch/…
-// paths) or a pod log with follow=true.
-func LongRunning(r *http.Request) bool {
-	q := r.URL.Query()
-	if isTrue(q.Get("watch")) {
-		return true
-	}
-	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	// The legacy watch prefix comes right after the group version:
-	// /api/v1/watch/… or /apis/GROUP/VERSION/watch/….
-	switch {
-	case len(segs) > 2 && segs[0] == "api" && segs[2] == "watch":
-		return true
-	case len(segs) > 3 && segs[0] == "apis" && segs[3] == "watch":
-		return true
-	}
-	return segs[len(segs)-1] == "log" && isTrue(q.Get("follow"))
-}
-
-func isTrue(s string) bool {
-	b, err := strconv.ParseBool(s)
-	return err == nil && b
-}
+// LongRunning reports whether r streams for as long as its client wants,
+// as reqinfo decides it once per request: a watch (by any value of the watch
+// parameter Kubernetes reads as true, or the legacy /api/v1/watch/… and
+// /apis/G/V/watch/… paths), a pod log with follow, exec, attach,
+// port-forward or proxy.
+func LongRunning(r *http.Request) bool { return reqinfo.Of(r).LongRunning }

@@ -6,25 +6,26 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/minik8s/minik8s/apiserver/reqinfo"
 )
 
 // Kubernetes API verbs, as the classifier passed to Middleware should
-// report them.
+// report them (reqinfo's).
 const (
-	VerbGet              = "get"
-	VerbList             = "list"
-	VerbWatch            = "watch"
-	VerbCreate           = "create"
-	VerbUpdate           = "update"
-	VerbPatch            = "patch"
-	VerbDelete           = "delete"
-	VerbDeleteCollection = "deletecollection"
+	VerbGet              = reqinfo.VerbGet
+	VerbList             = reqinfo.VerbList
+	VerbWatch            = reqinfo.VerbWatch
+	VerbCreate           = reqinfo.VerbCreate
+	VerbUpdate           = reqinfo.VerbUpdate
+	VerbPatch            = reqinfo.VerbPatch
+	VerbDelete           = reqinfo.VerbDelete
+	VerbDeleteCollection = reqinfo.VerbDeleteCollection
 )
 
 // DurationBuckets are the upper bounds (seconds) of the request duration
@@ -80,7 +81,7 @@ func (m *Metrics) Middleware(info Classifier) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
 			verb, resource := info(c)
-			if !longRunning(c.Request(), verb, resource) {
+			if !longRunning(c.Request(), verb) {
 				if err := next(c); err != nil {
 					c.Error(err) // write the error response now, to learn its code
 				}
@@ -110,12 +111,9 @@ func (m *Metrics) Middleware(info Classifier) echo.MiddlewareFunc {
 }
 
 // longRunning reports whether a request streams for as long as the client
-// wants, as kube-apiserver's long-running check does for watches and logs.
-func longRunning(r *http.Request, verb, resource string) bool {
-	if verb == VerbWatch {
-		return true
-	}
-	return strings.HasSuffix(resource, "/log") && r.URL.Query().Get("follow") == "true"
+// wants: a watch, or what reqinfo decided for every layer.
+func longRunning(r *http.Request, verb string) bool {
+	return verb == VerbWatch || reqinfo.Of(r).LongRunning
 }
 
 func code(c echo.Context) string {

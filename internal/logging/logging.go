@@ -15,7 +15,8 @@ import (
 // ErrorLog returns a standard logger for http.Server.ErrorLog (and
 // similar) that writes each line to l: TLS handshake failures, which any
 // port scan or a plain-HTTP client causes, at Debug, everything else
-// (a panicking handler, accept errors) at Error.
+// (a panicking handler, accept errors) at Error. A reset connection is the
+// client's doing and goes to Debug too.
 func ErrorLog(l zerolog.Logger) *log.Logger {
 	return log.New(writer{l}, "", 0)
 }
@@ -25,7 +26,7 @@ type writer struct{ l zerolog.Logger }
 func (w writer) Write(p []byte) (int, error) {
 	msg := string(bytes.TrimRight(p, "\n"))
 	ev := w.l.Error()
-	if strings.Contains(msg, "TLS handshake error") {
+	if strings.Contains(msg, "TLS handshake error") || strings.Contains(msg, "connection reset by peer") {
 		ev = w.l.Debug()
 	}
 	ev.Str("source", "net/http").Msg(msg)

@@ -13,6 +13,7 @@ func TestErrorLog(t *testing.T) {
 		line, level string
 	}{
 		{"http: TLS handshake error from 127.0.0.1:5000: EOF", "debug"},
+		{"http: read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer", "debug"},
 		{"http: panic serving 127.0.0.1:5000: boom", "error"},
 	}
 	for _, tt := range tests {
