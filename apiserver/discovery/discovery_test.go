@@ -83,8 +83,8 @@ func TestDiscoveryDocuments(t *testing.T) {
 			for _, r := range at(t, doc, "resources").([]any) {
 				names = append(names, r.(map[string]any)["name"].(string))
 			}
-			want := []string{"events", "namespaces", "namespaces/status", "nodes", "nodes/status",
-				"pods", "pods/binding", "pods/log", "pods/status"}
+			want := []string{"configmaps", "events", "namespaces", "namespaces/status", "nodes", "nodes/status",
+				"pods", "pods/binding", "pods/log", "pods/status", "secrets", "serviceaccounts"}
 			if !slices.Equal(names, want) {
 				t.Errorf("resources %v, want %v", names, want)
 			}

@@ -169,10 +169,13 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 	got := lines(kubectl(t, ts, "api-resources"))
 	want := []string{
 		"NAME SHORTNAMES APIVERSION NAMESPACED KIND",
+		"configmaps cm v1 true ConfigMap",
 		"events ev v1 true Event",
 		"namespaces ns v1 false Namespace",
 		"nodes no v1 false Node",
 		"pods po v1 true Pod",
+		"secrets v1 true Secret",
+		"serviceaccounts sa v1 true ServiceAccount",
 		"deployments deploy apps/v1 true Deployment",
 		"replicasets rs apps/v1 true ReplicaSet",
 		"leases coordination.k8s.io/v1 true Lease",

@@ -1,0 +1,155 @@
+package apiserver_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/minik8s/minik8s/internal/testenv"
+)
+
+// TestKubectlConfigKinds drives ConfigMaps, Secrets and ServiceAccounts
+// with the real kubectl: its typed create commands (protobuf bodies),
+// get with server-side tables, describe, edit, explain, api-resources,
+// delete, and a 422 for each kind.
+func TestKubectlConfigKinds(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	dir := t.TempDir()
+	kubectl := func(args ...string) string {
+		t.Helper()
+		out, err := s.Kubectl(t, "", args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	mustMatch := func(what, out string, patterns ...string) {
+		t.Helper()
+		for _, p := range patterns {
+			if !regexp.MustCompile(p).MatchString(out) {
+				t.Fatalf("%s: no match for %q in:\n%s", what, p, out)
+			}
+		}
+	}
+	invalid := func(what string, args []string, want ...string) {
+		t.Helper()
+		out, err := s.Kubectl(t, "", args...)
+		if err == nil {
+			t.Fatalf("%s succeeded:\n%s", what, out)
+		}
+		mustMatch(what, out, append([]string{`is invalid`}, want...)...)
+	}
+	// editor writes a KUBE_EDITOR script that runs sed on the file.
+	editor := func(name, sedExpr string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\nsed -i '"+sedExpr+"' \"$1\"\n"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	apply := func(name, manifest string) (string, error) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(manifest), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return s.Kubectl(t, "", "apply", "-f", p)
+	}
+
+	mustMatch("api-resources", kubectl("api-resources"),
+		`(?m)^configmaps\s+cm\s+v1\s+true\s+ConfigMap$`,
+		`(?m)^secrets\s+v1\s+true\s+Secret$`,
+		`(?m)^serviceaccounts\s+sa\s+v1\s+true\s+ServiceAccount$`)
+	mustMatch("explain", kubectl("explain", "configmap"), `KIND:\s+ConfigMap`, `binaryData`, `immutable`)
+	mustMatch("explain", kubectl("explain", "secret.stringData"), `write-only`)
+
+	// ConfigMap.
+	mustMatch("create cm", kubectl("create", "configmap", "x", "--from-literal=a=b", "--from-literal=c=d"), `configmap/x created`)
+	mustMatch("get cm", kubectl("get", "cm"), `(?m)^NAME\s+DATA\s+AGE$`, `(?m)^x\s+2\s+`)
+	mustMatch("describe cm", kubectl("describe", "configmap", "x"), `Name:\s+x`, `(?s)a:\s*----\s*b`)
+	t.Setenv("KUBE_EDITOR", editor("edit-cm", `s/^  a: b$/  a: edited/`))
+	mustMatch("edit cm", kubectl("edit", "configmap", "x"), `configmap/x edited`)
+	mustMatch("edited cm", kubectl("get", "cm", "x", "-o", "jsonpath={.data.a}"), `^edited$`)
+	if out, err := apply("frozen.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  k: v\n"); err != nil {
+		t.Fatal(out, err)
+	}
+	invalid("change an immutable cm", []string{"patch", "cm", "frozen", "-p", `{"data":{"k":"w"}}`},
+		`ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when .immutable. is set`)
+	invalid("bad cm key", []string{"patch", "cm", "x", "-p", `{"data":{"a b":"c"}}`},
+		`data\[a b\]: Invalid value: "a b": a valid config key must consist of alphanumeric characters`)
+	mustMatch("delete cm", kubectl("delete", "configmap", "x"), `configmap "x" deleted`)
+
+	// Secret.
+	mustMatch("create secret", kubectl("create", "secret", "generic", "s", "--from-literal=p=q"), `secret/s created`)
+	out := kubectl("get", "secrets")
+	mustMatch("get secrets", out, `(?m)^NAME\s+TYPE\s+DATA\s+AGE$`, `(?m)^s\s+Opaque\s+1\s+`)
+	if strings.Contains(out, "cQ==") {
+		t.Fatalf("the table shows a secret value:\n%s", out)
+	}
+	mustMatch("describe secret", kubectl("describe", "secret", "s"), `Type:\s+Opaque`, `p:\s+1 bytes`)
+	mustMatch("secret data", kubectl("get", "secret", "s", "-o", "jsonpath={.data.p}"), `^cQ==$`)
+	t.Setenv("KUBE_EDITOR", editor("edit-secret", `s/^metadata:$/metadata:\n  labels:\n    edited: "yes"/`))
+	mustMatch("edit secret", kubectl("edit", "secret", "s"), `secret/s edited`)
+	mustMatch("edited secret", kubectl("get", "secret", "s", "-o", "jsonpath={.metadata.labels.edited}"), `^yes$`)
+	// stringData is folded into data and not stored.
+	if out, err := apply("sd.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: sd\nstringData:\n  user: admin\n"); err != nil {
+		t.Fatal(out, err)
+	}
+	mustMatch("stringData", kubectl("get", "secret", "sd", "-o", "yaml"), `user: YWRtaW4=`, `type: Opaque`)
+	if out := kubectl("get", "secret", "sd", "-o", "yaml"); regexp.MustCompile(`(?m)^stringData:`).MatchString(out) {
+		t.Fatalf("stringData stored:\n%s", out)
+	}
+	invalid("tls secret without keys", []string{"create", "secret", "generic", "t", "--type=kubernetes.io/tls", "--from-literal=x=y"},
+		`data\[tls.key\]: Required value`, `data\[tls.crt\]: Required value`)
+	invalid("change a secret's type", []string{"patch", "secret", "s", "-p", `{"type":"kubernetes.io/basic-auth","data":{"username":"dQ=="}}`},
+		`type: Invalid value: "kubernetes.io/basic-auth": field is immutable`)
+	mustMatch("delete secret", kubectl("delete", "secret", "s"), `secret "s" deleted`)
+
+	// ServiceAccount.
+	mustMatch("create sa", kubectl("create", "serviceaccount", "sa"), `serviceaccount/sa created`)
+	mustMatch("get sa", kubectl("get", "sa"), `(?m)^NAME\s+SECRETS\s+AGE$`, `(?m)^sa\s+0\s+`)
+	mustMatch("describe sa", kubectl("describe", "sa", "sa"), `Name:\s+sa`, `Namespace:\s+default`)
+	t.Setenv("KUBE_EDITOR", editor("edit-sa", `$a automountServiceAccountToken: false`))
+	mustMatch("edit sa", kubectl("edit", "sa", "sa"), `serviceaccount/sa edited`)
+	mustMatch("edited sa", kubectl("get", "sa", "sa", "-o", "jsonpath={.automountServiceAccountToken}"), `^false$`)
+	invalid("bad sa name", []string{"create", "serviceaccount", "Bad_Name"}, `metadata.name: Invalid value: "Bad_Name"`)
+	mustMatch("delete sa", kubectl("delete", "sa", "sa"), `serviceaccount "sa" deleted`)
+}
+
+// TestConfigKindsLimits checks the limits Kubernetes puts on ConfigMaps
+// and Secrets through the API: 1 MiB of data (422), and base64 in a
+// Secret's data (400, as Kubernetes fails to decode it).
+func TestConfigKindsLimits(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	big := strings.Repeat("x", 600*1024)
+	r := s.Do(t, "POST", "/api/v1/namespaces/default/configmaps",
+		`{"metadata":{"name":"big"},"data":{"a":"`+big+`","b":"`+big+`"}}`)
+	expect(t, r, http.StatusUnprocessableEntity)
+	var st status
+	r.JSON(t, &st)
+	if st.Reason != "Invalid" || !strings.Contains(st.Message, "Too long: may not be more than 1048576 bytes") {
+		t.Fatalf("1.2 MiB configmap: %+v", st)
+	}
+	expect(t, s.Do(t, "POST", "/api/v1/namespaces/default/configmaps",
+		`{"metadata":{"name":"fits"},"data":{"a":"`+big+`"}}`), http.StatusCreated)
+	expect(t, s.Do(t, "POST", "/api/v1/namespaces/default/configmaps",
+		`{"metadata":{"name":"dup"},"data":{"a":"x"},"binaryData":{"a":"eA=="}}`), http.StatusUnprocessableEntity)
+
+	r = s.Do(t, "POST", "/api/v1/namespaces/default/secrets", `{"metadata":{"name":"b64"},"data":{"a":"not base64!"}}`)
+	expect(t, r, http.StatusBadRequest)
+	r = s.Do(t, "POST", "/api/v1/namespaces/default/secrets",
+		`{"metadata":{"name":"big"},"data":{"a":"`+strings.Repeat("QUFB", 350*1024)+`"}}`)
+	expect(t, r, http.StatusUnprocessableEntity)
+	r.JSON(t, &st)
+	if !strings.Contains(st.Message, "data: Too long: may not be more than 1048576 bytes") {
+		t.Fatalf("1.05 MiB secret: %+v", st)
+	}
+	// Watch: a change to a ConfigMap arrives as MODIFIED.
+	r = s.Do(t, "GET", "/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1&resourceVersion=0", nil)
+	expect(t, r, http.StatusOK)
+	if !strings.Contains(string(r.Body), `"type":"ADDED"`) || !strings.Contains(string(r.Body), `"name":"fits"`) {
+		t.Fatalf("watch of configmaps: %s", r.Body)
+	}
+}
