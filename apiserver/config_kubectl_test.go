@@ -116,6 +116,84 @@ func TestKubectlConfigKinds(t *testing.T) {
 	mustMatch("edited sa", kubectl("get", "sa", "sa", "-o", "jsonpath={.automountServiceAccountToken}"), `^false$`)
 	invalid("bad sa name", []string{"create", "serviceaccount", "Bad_Name"}, `metadata.name: Invalid value: "Bad_Name"`)
 	mustMatch("delete sa", kubectl("delete", "sa", "sa"), `serviceaccount "sa" deleted`)
+
+	// PriorityClass: the system classes exist from the start.
+	mustMatch("create pc", kubectl("create", "priorityclass", "high", "--value=1000", "--description=important"), `priorityclass.scheduling.k8s.io/high created`)
+	mustMatch("get pc", kubectl("get", "pc"), `(?m)^NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY$`,
+		`(?m)^high\s+1000\s+false\s+\S+\s+PreemptLowerPriority$`,
+		`(?m)^system-cluster-critical\s+2000000000\s+false\s`, `(?m)^system-node-critical\s+2000001000\s+false\s`)
+	mustMatch("describe pc", kubectl("describe", "priorityclass", "high"), `Value:\s+1000`, `Description:\s+important`)
+	mustMatch("explain pc", kubectl("explain", "priorityclass.value"), `GROUP:\s+scheduling.k8s.io`, `integer priority`)
+	t.Setenv("KUBE_EDITOR", editor("edit-pc", `s/^description: important$/description: edited/`))
+	mustMatch("edit pc", kubectl("edit", "pc", "high"), `priorityclass.scheduling.k8s.io/high edited`)
+	mustMatch("edited pc", kubectl("get", "pc", "high", "-o", "jsonpath={.description}"), `^edited$`)
+	invalid("reserved pc name", []string{"create", "priorityclass", "system-mine", "--value=5"},
+		`metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only`)
+	invalid("pc value change", []string{"patch", "pc", "high", "-p", `{"value":2000}`}, `value: Forbidden: may not be changed in an update.`)
+	mustMatch("delete pc", kubectl("delete", "pc", "high"), `priorityclass.scheduling.k8s.io "high" deleted`)
+
+	// ResourceQuota and LimitRange: stored and validated.
+	mustMatch("create quota", kubectl("create", "quota", "q", "--hard=cpu=1,pods=2,limits.memory=1Gi"), `resourcequota/q created`)
+	mustMatch("get quota", kubectl("get", "quota"), `(?m)^NAME\s+AGE\s+REQUEST\s+LIMIT$`, `(?m)^q\s+\S+\s+cpu: 0/1, pods: 0/2\s+limits.memory: 0/1Gi$`)
+	// No controller fills status.hard and status.used yet: describe shows
+	// the name and an empty table.
+	mustMatch("describe quota", kubectl("describe", "quota", "q"), `Name:\s+q`, `Resource\s+Used\s+Hard`)
+	invalid("negative quota", []string{"create", "quota", "bad", "--hard=pods=-1"}, `spec.hard\[pods\]: Invalid value: "-1": must be greater than or equal to 0`)
+	if out, err := apply("limits.yaml", "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: lr\nspec:\n  limits:\n  - type: Container\n    default:\n      cpu: 500m\n"); err != nil {
+		t.Fatal(out, err)
+	}
+	mustMatch("get limits", kubectl("get", "limits"), `(?m)^NAME\s+CREATED AT$`, `(?m)^lr\s+\d{4}-`)
+	invalid("limit type", []string{"patch", "limitrange", "lr", "--type=json", "-p", `[{"op":"replace","path":"/spec/limits/0/type","value":"Node"}]`},
+		`spec.limits\[0\].type: Unsupported value: "Node"`)
+	mustMatch("delete quota", kubectl("delete", "quota", "q"), `resourcequota "q" deleted`)
+
+	// Storage: StorageClass, PersistentVolume, PersistentVolumeClaim.
+	if out, err := apply("storage.yaml", `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: example.com/local
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: pv1
+spec:
+  capacity:
+    storage: 1Gi
+  accessModes: [ReadWriteOnce]
+  storageClassName: local
+  hostPath:
+    path: /tmp/pv1
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: local
+  resources:
+    requests:
+      storage: 1Gi
+`); err != nil {
+		t.Fatal(out, err)
+	}
+	mustMatch("get sc", kubectl("get", "sc"), `(?m)^NAME\s+PROVISIONER\s+RECLAIMPOLICY\s+VOLUMEBINDINGMODE\s+ALLOWVOLUMEEXPANSION\s+AGE$`,
+		`(?m)^local \(default\)\s+example.com/local\s+Delete\s+Immediate\s+false\s`)
+	mustMatch("get pv", kubectl("get", "pv"), `(?m)^pv1\s+1Gi\s+RWO\s+Retain\s+Pending\s+local\s`)
+	mustMatch("get pvc", kubectl("get", "pvc"), `(?m)^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+VOLUMEATTRIBUTESCLASS\s+AGE$`,
+		`(?m)^data\s+Pending\s+local\s+<unset>\s`)
+	mustMatch("describe pvc", kubectl("describe", "pvc", "data"), `Name:\s+data`, `StorageClass:\s+local`, `Status:\s+Pending`)
+	invalid("pvc spec change", []string{"patch", "pvc", "data", "-p", `{"spec":{"accessModes":["ReadWriteMany"]}}`},
+		`spec: Forbidden: spec is immutable after creation`)
+	invalid("sc parameters", []string{"patch", "sc", "local", "-p", `{"parameters":{"a":"b"}}`},
+		`parameters: Forbidden: updates to parameters are forbidden.`)
+	invalid("pv without source", []string{"patch", "pv", "pv1", "--type=json", "-p", `[{"op":"remove","path":"/spec/hostPath"}]`},
+		`spec: Required value: must specify a volume type`)
+	mustMatch("delete pvc", kubectl("delete", "pvc", "data"), `persistentvolumeclaim "data" deleted`)
 }
 
 // TestConfigKindsLimits checks the limits Kubernetes puts on ConfigMaps

@@ -109,3 +109,29 @@ func TestConfigTables(t *testing.T) {
 		t.Errorf("serviceaccount cells %v", got)
 	}
 }
+
+func TestQuotaAndLimitRange(t *testing.T) {
+	got := cells(t, "ResourceQuota", obj(t, `{"metadata":{"name":"q"},"spec":{"hard":{"pods":"2","cpu":"1","limits.memory":"1Gi"}},
+		"status":{"used":{"pods":"1"}}}`))
+	if got["Request"] != "cpu: 0/1, pods: 1/2" || got["Limit"] != "limits.memory: 0/1Gi" {
+		t.Errorf("quota cells %v", got)
+	}
+	for _, tc := range []struct{ name, kind, obj, want string }{
+		{"quota ok", "ResourceQuota", `{"metadata":{"name":"q","namespace":"d"},"spec":{"hard":{"pods":"2","requests.cpu":"1"},"scopes":["BestEffort"]}}`, ""},
+		{"negative", "ResourceQuota", `{"metadata":{"name":"q","namespace":"d"},"spec":{"hard":{"pods":"-1"}}}`,
+			`spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0`},
+		{"bad name", "ResourceQuota", `{"metadata":{"name":"q","namespace":"d"},"spec":{"hard":{"a b":"1"}}}`, `spec.hard[a b]: Invalid value: "a b"`},
+		{"scope", "ResourceQuota", `{"metadata":{"name":"q","namespace":"d"},"spec":{"scopes":["Sometimes"]}}`, `spec.scopes[0]: Unsupported value: "Sometimes"`},
+		{"limits ok", "LimitRange", `{"metadata":{"name":"l","namespace":"d"},"spec":{"limits":[{"type":"Container","max":{"cpu":"2"},"min":{"cpu":"100m"},"default":{"cpu":"1"},"defaultRequest":{"cpu":"500m"}}]}}`, ""},
+		{"limits type", "LimitRange", `{"metadata":{"name":"l","namespace":"d"},"spec":{"limits":[{"type":"Node"}]}}`, `spec.limits[0].type: Unsupported value: "Node"`},
+		{"min above max", "LimitRange", `{"metadata":{"name":"l","namespace":"d"},"spec":{"limits":[{"type":"Pod","max":{"cpu":"1"},"min":{"cpu":"2"}}]}}`,
+			`spec.limits[0].min[cpu]: Invalid value: "2": min value 2 is greater than max value 1`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := errorsOf(t, tc.kind, tc.obj, "")
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("errors %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

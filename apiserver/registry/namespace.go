@@ -39,7 +39,8 @@ var namespaces = &Resource{
 			status["phase"] = api.NamespaceTerminating
 		},
 	},
-	Fields: map[string][]string{"status.phase": {"status", "phase"}},
+	Bootstrap: systemNamespaces("default", "kube-system", "kube-public", "kube-node-lease"),
+	Fields:    map[string][]string{"status.phase": {"status", "phase"}},
 	Columns: []Column{
 		{Name: "Status", Type: "string", Description: "The current phase of the namespace.",
 			Cell: func(o map[string]any, _ time.Time) any { return str(o, "status", "phase") }},
@@ -47,3 +48,16 @@ var namespaces = &Resource{
 }
 
 func init() { register(namespaces) }
+
+// systemNamespaces are the namespaces of every Kubernetes cluster.
+func systemNamespaces(names ...string) []Object {
+	out := make([]Object, len(names))
+	for i, ns := range names {
+		out[i] = Object{
+			"metadata": map[string]any{"name": ns, "labels": map[string]any{"kubernetes.io/metadata.name": ns}},
+			"spec":     map[string]any{},
+			"status":   map[string]any{"phase": api.NamespaceActive},
+		}
+	}
+	return out
+}

@@ -52,6 +52,10 @@ type Resource struct {
 	Fields map[string][]string
 	// Columns are the server-side table columns (after NAME).
 	Columns []Column
+	// Bootstrap are objects every cluster has: the API server creates
+	// those missing when it starts (as stored, without server-set
+	// metadata).
+	Bootstrap []Object
 	// GroupTypes names the Go types of the kind's API group that are not
 	// named after the kind (RollingUpdateDeployment); see OwnsType.
 	GroupTypes []string

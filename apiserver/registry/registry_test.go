@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"encoding/json"
 	"testing"
 )
 
@@ -47,4 +48,13 @@ func TestPodPrepareForCreate(t *testing.T) {
 	if st := bad["status"].(map[string]any); st["phase"] != "Pending" {
 		t.Fatalf("status %v", st)
 	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
