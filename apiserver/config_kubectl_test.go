@@ -224,7 +224,9 @@ func TestConfigKindsLimits(t *testing.T) {
 	if !strings.Contains(st.Message, "data: Too long: may not be more than 1048576 bytes") {
 		t.Fatalf("1.05 MiB secret: %+v", st)
 	}
-	// Watch: a change to a ConfigMap arrives as MODIFIED.
+	// Namespaces declare no deletecollection: 405, as in Kubernetes.
+	expect(t, s.Do(t, "DELETE", "/api/v1/namespaces", nil), http.StatusMethodNotAllowed)
+	// Watch from resourceVersion 0 starts with the ConfigMaps there are.
 	r = s.Do(t, "GET", "/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1&resourceVersion=0", nil)
 	expect(t, r, http.StatusOK)
 	if !strings.Contains(string(r.Body), `"type":"ADDED"`) || !strings.Contains(string(r.Body), `"name":"fits"`) {
