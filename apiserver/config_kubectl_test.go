@@ -194,6 +194,26 @@ spec:
 	invalid("pv without source", []string{"patch", "pv", "pv1", "--type=json", "-p", `[{"op":"remove","path":"/spec/hostPath"}]`},
 		`spec: Required value: must specify a volume type`)
 	mustMatch("delete pvc", kubectl("delete", "pvc", "data"), `persistentvolumeclaim "data" deleted`)
+
+	// RBAC: stored and validated.
+	mustMatch("create role", kubectl("create", "role", "pod-reader", "--verb=get,list", "--resource=pods"), `role.rbac.authorization.k8s.io/pod-reader created`)
+	mustMatch("create rolebinding", kubectl("create", "rolebinding", "read-pods", "--role=pod-reader", "--user=jane", "--serviceaccount=default:sa"),
+		`rolebinding.rbac.authorization.k8s.io/read-pods created`)
+	mustMatch("create clusterrole", kubectl("create", "clusterrole", "node-reader", "--verb=get", "--resource=nodes"), `clusterrole.rbac.authorization.k8s.io/node-reader created`)
+	mustMatch("create clusterrolebinding", kubectl("create", "clusterrolebinding", "read-nodes", "--clusterrole=node-reader", "--group=ops"),
+		`clusterrolebinding.rbac.authorization.k8s.io/read-nodes created`)
+	mustMatch("get roles", kubectl("get", "roles"), `(?m)^NAME\s+CREATED AT$`, `(?m)^pod-reader\s+\d{4}-`)
+	mustMatch("get rolebindings", kubectl("get", "rolebindings", "-o", "wide"), `(?m)^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS$`,
+		`(?m)^read-pods\s+Role/pod-reader\s+\S+\s+jane\s+default/sa$`)
+	mustMatch("get clusterrolebindings", kubectl("get", "clusterrolebinding", "read-nodes"), `(?m)^read-nodes\s+ClusterRole/node-reader\s`)
+	mustMatch("describe role", kubectl("describe", "role", "pod-reader"), `Name:\s+pod-reader`, `pods\s+\[\]\s+\[\]\s+\[get list\]`)
+	if out, err := apply("badrole.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: bad\nrules:\n- verbs: [get]\n  apiGroups: [\"\"]\n"); err == nil {
+		t.Fatalf("role without resources: %s", out)
+	} else if !strings.Contains(out, "rules[0].resources: Required value: resource rules must supply at least one resource") {
+		t.Fatalf("role without resources: %s", out)
+	}
+	invalid("roleRef change", []string{"patch", "rolebinding", "read-pods", "-p", `{"roleRef":{"name":"other"}}`}, `roleRef: Invalid value: .*: cannot change roleRef`)
+	mustMatch("delete role", kubectl("delete", "role", "pod-reader"), `role.rbac.authorization.k8s.io "pod-reader" deleted`)
 }
 
 // TestConfigKindsLimits checks the limits Kubernetes puts on ConfigMaps

@@ -183,6 +183,10 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"deployments deploy apps/v1 true Deployment",
 		"replicasets rs apps/v1 true ReplicaSet",
 		"leases coordination.k8s.io/v1 true Lease",
+		"clusterrolebindings rbac.authorization.k8s.io/v1 false ClusterRoleBinding",
+		"clusterroles rbac.authorization.k8s.io/v1 false ClusterRole",
+		"rolebindings rbac.authorization.k8s.io/v1 true RoleBinding",
+		"roles rbac.authorization.k8s.io/v1 true Role",
 		"priorityclasses pc scheduling.k8s.io/v1 false PriorityClass",
 		"storageclasses sc storage.k8s.io/v1 false StorageClass",
 	}
@@ -190,7 +194,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		t.Errorf("kubectl api-resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got = lines(kubectl(t, ts, "api-versions"))
-	want = []string{"apps/v1", "coordination.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
+	want = []string{"apps/v1", "coordination.k8s.io/v1", "rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)
 	}

@@ -308,7 +308,8 @@ func TestTagsCoverEveryField(t *testing.T) {
 	for _, v := range []any{api.Namespace{}, api.Pod{}, api.Node{}, api.Event{}, api.Binding{},
 		api.ReplicaSet{}, api.Deployment{}, api.Scale{}, api.Lease{}, api.DeleteOptions{}, api.Status{},
 		api.ConfigMap{}, api.Secret{}, api.ServiceAccount{}, api.PriorityClass{},
-		api.ResourceQuota{}, api.LimitRange{}, api.PersistentVolumeClaim{}, api.PersistentVolume{}, api.StorageClass{}} {
+		api.ResourceQuota{}, api.LimitRange{}, api.PersistentVolumeClaim{}, api.PersistentVolume{}, api.StorageClass{},
+		api.Role{}, api.ClusterRole{}, api.RoleBinding{}, api.ClusterRoleBinding{}} {
 		check(reflect.TypeOf(v))
 	}
 }

@@ -135,3 +135,30 @@ func TestQuotaAndLimitRange(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateRBAC(t *testing.T) {
+	for _, tc := range []struct{ name, kind, obj, old, want string }{
+		{"role", "Role", `{"metadata":{"name":"r","namespace":"d"},"rules":[{"verbs":["get"],"apiGroups":[""],"resources":["pods"]}]}`, "", ""},
+		{"no verbs", "Role", `{"metadata":{"name":"r","namespace":"d"},"rules":[{"apiGroups":[""],"resources":["pods"]}]}`, "",
+			"rules[0].verbs: Required value: verbs must contain at least one value"},
+		{"namespaced URLs", "Role", `{"metadata":{"name":"r","namespace":"d"},"rules":[{"verbs":["get"],"nonResourceURLs":["/healthz"]}]}`, "",
+			"namespaced rules cannot apply to non-resource URLs"},
+		{"cluster URLs", "ClusterRole", `{"metadata":{"name":"r"},"rules":[{"verbs":["get"],"nonResourceURLs":["/healthz"]}]}`, "", ""},
+		{"name with slash", "ClusterRole", `{"metadata":{"name":"a/b"}}`, "", `metadata.name: Invalid value: "a/b": may not contain '/' or '%'`},
+		{"binding", "RoleBinding", `{"metadata":{"name":"b","namespace":"d"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"r"},
+			"subjects":[{"kind":"ServiceAccount","name":"sa"},{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"jane"}]}`, "", ""},
+		{"roleRef kind", "ClusterRoleBinding", `{"metadata":{"name":"b"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"r"}}`, "",
+			`roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"`},
+		{"sa namespace", "ClusterRoleBinding", `{"metadata":{"name":"b"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"r"},
+			"subjects":[{"kind":"ServiceAccount","name":"sa"}]}`, "", "subjects[0].namespace: Required value"},
+		{"roleRef immutable", "RoleBinding", `{"metadata":{"name":"b","namespace":"d"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"x"}}`,
+			`{"metadata":{"name":"b","namespace":"d"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"r"}}`, "cannot change roleRef"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := errorsOf(t, tc.kind, tc.obj, tc.old)
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("errors %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
