@@ -34,16 +34,8 @@ func (s *Server) create(r *request) error {
 	} else {
 		delete(meta, "namespace")
 	}
-	if r.res.Default != nil {
-		r.res.Default(o)
-	}
+	r.res.PrepareForCreate(o)
 	initMeta(o, time.Now(), uuid.NewString())
-	if r.res.ResetStatusOnCreate {
-		delete(o, "status")
-	}
-	if r.res.InitialStatus != nil {
-		o["status"] = r.res.InitialStatus(o)
-	}
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
 	for attempt := 0; ; attempt++ {
 		if generate {

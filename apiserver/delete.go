@@ -154,7 +154,7 @@ func markForDeletion(r *request, o object, opts api.DeleteOptions, now time.Time
 			}
 		}
 	}
-	grace := gracePeriod(r, o, opts)
+	grace := r.res.GracePeriod(o, opts.GracePeriodSeconds)
 	if marked {
 		old, _ := strconv.ParseInt(fieldString(meta["deletionGracePeriodSeconds"]), 10, 64)
 		if grace >= old && !changed {
@@ -164,10 +164,7 @@ func markForDeletion(r *request, o object, opts api.DeleteOptions, now time.Time
 			return nil, true
 		}
 	}
-	// A namespace with spec.finalizers waits for the namespace controller
-	// to empty it.
-	nsFinalizers := r.res.Kind == "Namespace" && len(stringList(nested(o, "spec", "finalizers"))) > 0
-	if len(finalizers) == 0 && grace == 0 && !nsFinalizers {
+	if len(finalizers) == 0 && grace == 0 && !r.res.Finalizing(o) {
 		return nil, false
 	}
 	next = deepCopy(o).(map[string]any)
@@ -181,36 +178,8 @@ func markForDeletion(r *request, o object, opts api.DeleteOptions, now time.Time
 		}
 		nm["finalizers"] = fs
 	}
-	if r.res.Kind == "Namespace" {
-		setNested(next, "Terminating", "status", "phase")
-	}
+	r.res.PrepareForDelete(next)
 	return next, true
-}
-
-// gracePeriod is the grace a deleted pod gets: the request's, else the
-// pod's own (30 s by default); zero for a pod no kubelet runs (unbound or
-// finished) and for every other kind.
-func gracePeriod(r *request, o object, opts api.DeleteOptions) int64 {
-	if r.res.Kind != "Pod" {
-		return 0
-	}
-	if nestedString(o, "spec", "nodeName") == "" {
-		return 0
-	}
-	switch nestedString(o, "status", "phase") {
-	case "Succeeded", "Failed":
-		return 0
-	}
-	if opts.GracePeriodSeconds != nil {
-		if *opts.GracePeriodSeconds < 0 {
-			return 0
-		}
-		return *opts.GracePeriodSeconds
-	}
-	if g, err := strconv.ParseInt(fieldString(nested(o, "spec", "terminationGracePeriodSeconds")), 10, 64); err == nil {
-		return g
-	}
-	return 30
 }
 
 // deleteCollection serves DELETE of a collection: every object that passes

@@ -1,15 +1,17 @@
 // Package apiserver serves the Kubernetes REST API over the store: CRUD,
 // patch, watch and the status, binding and scale subresources for every
 // resource in package registry, with Kubernetes paths, JSON and Status
-// errors, so that kubectl and client-go work unchanged.
+// errors, so that kubectl and client-go work unchanged. The pipeline is
+// generic: what differs between kinds (defaulting, what create, update and
+// /status change, validation, deletion) is each kind's registry.Strategy.
 //
 // Contract:
 //   - Every write is an optimistic-concurrency write to the store; a stale
 //     resourceVersion is 409 Conflict, never a lost update.
 //   - metadata.uid, resourceVersion, generation (bumped on spec changes
 //     only), creationTimestamp and deletionTimestamp are set only here.
-//   - status is written only through /status; /status writes change nothing
-//     else.
+//   - for kinds with a status subresource, status is written only through
+//     /status, and /status writes change nothing else.
 //   - Watches deliver every change after the requested revision, in order,
 //     with no gap and no duplicate, or end with 410 Gone (Expired).
 //   - Stored values are canonical JSON produced here with

@@ -21,7 +21,7 @@ func (s *Server) patch(r *request, statusOnly bool) error {
 		return err
 	}
 	ctype := patchType(r)
-	schema := reflect.TypeOf(r.res.New()).Elem()
+	schema := r.res.Schema.Go
 	mutate := func(cur object, curValue []byte) (object, []byte, error) {
 		sent, err := applyPatchTo(ctype, cur, body, schema)
 		if err != nil {

@@ -63,6 +63,9 @@ func (s *Server) dispatch(r *request) error {
 	if r.ri.Subresource != "" {
 		return s.serveSubresource(r)
 	}
+	if !r.res.HasVerb(r.ri.Verb) {
+		return methodNotAllowed(r.ri.Verb + " " + r.res.Name)
+	}
 	switch r.ri.Verb {
 	case "get":
 		return s.get(r)

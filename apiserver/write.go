@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/protobuf"
+	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -31,7 +31,7 @@ func (s *Server) decodeBody(r *request) (object, error) {
 	}
 	var o object
 	if isProtobuf(r) {
-		o, err = protobuf.Decode(b, reflect.TypeOf(r.res.New()))
+		o, err = protobuf.Decode(b, r.res.Schema.Go)
 	} else {
 		o, err = decodeObject(b)
 	}
@@ -82,7 +82,7 @@ func (s *Server) strictCheck(r *request, o object) error {
 	if r.query("fieldValidation") != "Strict" {
 		return nil
 	}
-	if unknown := unknownFields(o, reflect.TypeOf(r.res.New()).Elem(), ""); len(unknown) > 0 {
+	if unknown := unknownFields(o, r.res.Schema.Go, ""); len(unknown) > 0 {
 		msg := fmt.Sprintf("unknown field %q", unknown[0])
 		for _, u := range unknown[1:] {
 			msg += fmt.Sprintf(", unknown field %q", u)
@@ -99,15 +99,12 @@ func (s *Server) strictCheck(r *request, o object) error {
 // needs anyway saves encoding the objects again to decode them into their
 // Go types.
 func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
-	if errs := quantityErrors(o, reflect.TypeOf(r.res.New()).Elem(), nil); len(errs) > 0 {
+	if errs := quantityErrors(o, r.res.Schema.Go, nil); len(errs) > 0 {
 		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
 	}
 	typed, err := toTyped(r, value)
 	if err != nil {
 		return err
-	}
-	if r.res.Validate == nil {
-		return nil
 	}
 	var oldTyped any
 	if oldValue != nil {
@@ -123,8 +120,8 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 
 // toTyped decodes an object's JSON into the resource's Go type.
 func toTyped(r *request, b []byte) (any, error) {
-	typed := r.res.New()
-	if err := api.Unmarshal(b, typed); err != nil {
+	typed, err := r.res.Schema.DecodeAs(b)
+	if err != nil {
 		return nil, badRequest("%s in version %q cannot be handled as a %s: %v", r.res.Kind, r.res.GroupVersion(), r.res.Kind, err)
 	}
 	return typed, nil
@@ -198,14 +195,15 @@ func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mut
 type mutation func(cur object, curValue []byte) (next object, nextValue []byte, err error)
 
 // finishIfDone deletes an object that is marked for deletion and has
-// nothing left to wait for: no finalizers and no grace period (a pod's
-// kubelet ends its grace period with a delete of its own).
+// nothing left to wait for: no finalizers, nothing its kind waits for
+// (Strategy.Finalizing) and no grace period (a pod's kubelet ends its
+// grace period with a delete of its own).
 func (s *Server) finishIfDone(ctx context.Context, o object, rec *store.Record) (*store.Record, error) {
 	meta := metaOf(o)
 	if meta["deletionTimestamp"] == nil || len(stringList(meta["finalizers"])) > 0 {
 		return rec, nil
 	}
-	if o["kind"] == "Namespace" && len(stringList(nested(o, "spec", "finalizers"))) > 0 {
+	if res, ok := registry.ByStoreName(rec.Key.Resource); ok && res.Finalizing(o) {
 		return rec, nil
 	}
 	if g := fieldString(meta["deletionGracePeriodSeconds"]); g != "" && g != "0" {
@@ -236,9 +234,10 @@ func checkPrecondition(r *request, sent, cur object) error {
 var serverManaged = []string{"uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "name", "namespace"}
 
 // prepareUpdate turns the object a client sent into the object to store,
-// given the current one: server-managed metadata is kept, status is kept
-// unless this is a /status write (which changes status only), defaults
-// apply, generation follows spec changes, and the result is validated.
+// given the current one: server-managed metadata is kept, the kind's
+// strategy prepares it (PrepareForUpdate, or PrepareForStatusUpdate for a
+// /status write), generation follows spec changes, and the result is
+// validated.
 func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, statusOnly bool) (object, []byte, error) {
 	if err := checkPrecondition(r, sent, cur); err != nil {
 		return nil, nil, err
@@ -247,13 +246,7 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 		return nil, nil, badRequest("the name of the object (%s) does not match the name on the URL (%s)", n, r.ri.Name)
 	}
 	if statusOnly {
-		next := deepCopy(cur).(map[string]any)
-		if st, ok := sent["status"]; ok {
-			next["status"] = st
-		} else {
-			delete(next, "status")
-		}
-		return s.validated(r, next, curValue)
+		return s.validated(r, r.res.PrepareForStatusUpdate(sent, cur), curValue)
 	}
 	next := sent
 	meta, curMeta := metaOf(next), metaOf(cur)
@@ -273,16 +266,7 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 			}
 		}
 	}
-	if r.res.HasSubresource("status") {
-		if st, ok := cur["status"]; ok {
-			next["status"] = st
-		} else {
-			delete(next, "status")
-		}
-	}
-	if r.res.Default != nil {
-		r.res.Default(next)
-	}
+	r.res.PrepareForUpdate(next, cur)
 	if !jsonEqual(next["spec"], cur["spec"]) {
 		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
 		meta["generation"] = json.Number(strconv.FormatInt(g+1, 10))

@@ -49,7 +49,7 @@ func buildStatus(in statusInput) api.PodStatus {
 		StartTime:         old.StartTime,
 	}
 	if st.QOSClass == "" {
-		st.QOSClass = qosClass(&in.pod.Spec)
+		st.QOSClass = api.ComputeQOSClass(&in.pod.Spec)
 	}
 	if st.StartTime == nil {
 		t := api.NewTime(in.now)
@@ -254,37 +254,5 @@ func shouldRestart(policy api.RestartPolicy, exitCode int) bool {
 		return exitCode != 0
 	default:
 		return true
-	}
-}
-
-// qosClass is the pod's quality-of-service class, from its containers'
-// requests and limits.
-func qosClass(spec *api.PodSpec) api.PodQOSClass {
-	any, guaranteed := false, true
-	for _, cs := range [][]api.Container{spec.InitContainers, spec.Containers} {
-		for i := range cs {
-			r := &cs[i].Resources
-			if len(r.Requests) > 0 || len(r.Limits) > 0 {
-				any = true
-			}
-			for _, name := range []api.ResourceName{api.ResourceCPU, api.ResourceMemory} {
-				lim, ok := r.Limits[name]
-				if !ok {
-					guaranteed = false
-					continue
-				}
-				if req, ok := r.Requests[name]; ok && !req.Equal(lim) {
-					guaranteed = false
-				}
-			}
-		}
-	}
-	switch {
-	case !any:
-		return api.PodQOSBestEffort
-	case guaranteed:
-		return api.PodQOSGuaranteed
-	default:
-		return api.PodQOSBurstable
 	}
 }

@@ -6,28 +6,11 @@ import (
 	"github.com/minik8s/minik8s/api"
 )
 
-// ForKind returns the defaulting function of a kind ("Pod", ...), or nil
-// for kinds without defaults.
-func ForKind(kind string) func(obj map[string]any) {
-	switch kind {
-	case "Pod":
-		return Pod
-	case "Deployment":
-		return Deployment
-	case "ReplicaSet":
-		return ReplicaSet
-	case "Namespace":
-		return Namespace
-	case "Node":
-		return Node
-	}
-	return nil
-}
-
 // Pod defaults a pod: its spec as PodSpec does; container requests from
 // limits; the tolerations of Kubernetes' DefaultTolerationSeconds admission
 // (not-ready and unreachable, NoExecute, 300 s) unless the pod already
-// tolerates them; status.phase Pending and status.qosClass.
+// tolerates them. A new pod's status (phase, QoS class) is the API
+// server's; see the pod's declaration in apiserver/registry.
 func Pod(obj map[string]any) {
 	spec := ensure(obj, "spec")
 	PodSpec(spec)
@@ -37,9 +20,6 @@ func Pod(obj map[string]any) {
 		}
 	}
 	defaultTolerations(spec)
-	status := ensure(obj, "status")
-	setIfZero(status, "phase", string(api.PodPending))
-	setIfZero(status, "qosClass", string(qosClass(spec)))
 }
 
 // PodSpec defaults a pod spec, of a pod or a template: restartPolicy
@@ -181,51 +161,6 @@ func tolerates(ts []any, key string) bool {
 		}
 	}
 	return false
-}
-
-// qosClass computes a pod's QoS class as Kubernetes does, from the cpu and
-// memory requests and limits of all its containers.
-func qosClass(spec map[string]any) api.PodQOSClass {
-	requests, limits := api.ResourceList{}, api.ResourceList{}
-	guaranteed := true
-	for _, list := range []string{"initContainers", "containers"} {
-		for _, c := range objects(spec, list) {
-			res := child(c, "resources")
-			for _, name := range []api.ResourceName{api.ResourceCPU, api.ResourceMemory} {
-				if q, ok := quantity(child(res, "requests")[string(name)]); ok && !q.IsZero() {
-					sum := requests[name]
-					sum.Add(q)
-					requests[name] = sum
-				}
-			}
-			n := 0
-			for _, name := range []api.ResourceName{api.ResourceCPU, api.ResourceMemory} {
-				if q, ok := quantity(child(res, "limits")[string(name)]); ok && !q.IsZero() {
-					n++
-					sum := limits[name]
-					sum.Add(q)
-					limits[name] = sum
-				}
-			}
-			if n < 2 {
-				guaranteed = false
-			}
-		}
-	}
-	if len(requests) == 0 && len(limits) == 0 {
-		return api.PodQOSBestEffort
-	}
-	if guaranteed && len(requests) == len(limits) {
-		for name, req := range requests {
-			if lim, ok := limits[name]; !ok || lim.Cmp(req) != 0 {
-				guaranteed = false
-			}
-		}
-		if guaranteed {
-			return api.PodQOSGuaranteed
-		}
-	}
-	return api.PodQOSBurstable
 }
 
 // Deployment defaults a Deployment: replicas 1, strategy RollingUpdate

@@ -48,8 +48,7 @@ func TestPod(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"minimal", `{"metadata": {"name": "a"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}`,
 			`{"metadata": {"name": "a"}, "spec": {` + podDefaults + `, ` + tolerationDefaults + `,
-				"containers": [{"name": "c", "image": "nginx", "imagePullPolicy": "Always", ` + containerDefaults + `}]},
-			"status": {"phase": "Pending", "qosClass": "BestEffort"}}`},
+				"containers": [{"name": "c", "image": "nginx", "imagePullPolicy": "Always", ` + containerDefaults + `}]}}`},
 		{"kept values and unknown fields", `{"spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 0, "enableServiceLinks": false,
 				"futureField": {"x": 1}, "tolerations": [{"operator": "Exists"}],
 				"containers": [{"name": "c", "image": "registry:5000/app:v1", "imagePullPolicy": "Never", "futureField": 2}]},
@@ -78,33 +77,14 @@ func TestPod(t *testing.T) {
 					"env": [{"name": "P", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}}],
 					"resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "1", "memory": "1Gi"}},
 					"livenessProbe": {"httpGet": {"port": 80, "path": "/", "scheme": "HTTP"}, "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3},
-					"readinessProbe": {"exec": {"command": ["true"]}, "periodSeconds": 5, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3}}]},
-			"status": {"phase": "Pending", "qosClass": "Burstable"}}`},
+					"readinessProbe": {"exec": {"command": ["true"]}, "periodSeconds": 5, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3}}]}}`},
 		{"guaranteed", `{"spec": {"tolerations": [{"operator": "Exists"}], "containers": [{"name": "c", "image": "a:1", "resources": {"limits": {"cpu": "500m", "memory": 1000000}}}]}}`,
 			`{"spec": {` + podDefaults + `, "tolerations": [{"operator": "Exists"}],
 				"containers": [{"name": "c", "image": "a:1", "imagePullPolicy": "IfNotPresent", ` + containerDefaults + `,
-					"resources": {"limits": {"cpu": "500m", "memory": 1000000}, "requests": {"cpu": "500m", "memory": 1000000}}}]},
-			"status": {"phase": "Pending", "qosClass": "Guaranteed"}}`},
+					"resources": {"limits": {"cpu": "500m", "memory": 1000000}, "requests": {"cpu": "500m", "memory": 1000000}}}]}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { check(t, Pod, tt.in, tt.want) })
-	}
-}
-
-func TestQOSClass(t *testing.T) {
-	tests := []struct{ spec, want string }{
-		{`{"containers": [{"resources": {}}]}`, "BestEffort"},
-		{`{"containers": [{"resources": {"requests": {"cpu": "0"}}}]}`, "BestEffort"},
-		{`{"containers": [{"resources": {"requests": {"cpu": "1"}}}]}`, "Burstable"},
-		{`{"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "1", "memory": "1Gi"}}}]}`, "Guaranteed"},
-		{`{"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m", "memory": "1Gi"}}}]}`, "Burstable"},
-		{`{"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "1", "memory": "1Gi"}}}, {"resources": {}}]}`, "Burstable"},
-		{`{"containers": [{"resources": {"limits": {"cpu": 1, "memory": "1Gi"}, "requests": {"cpu": "1000m", "memory": "1024Mi"}}}]}`, "Guaranteed"},
-	}
-	for _, tt := range tests {
-		if got := qosClass(decode(t, tt.spec)); string(got) != tt.want {
-			t.Errorf("qosClass(%s) = %s, want %s", tt.spec, got, tt.want)
-		}
 	}
 }
 
@@ -155,9 +135,6 @@ func TestNamespaceNode(t *testing.T) {
 	check(t, Node, `{"status": {"capacity": {"cpu": "4"}}}`, `{"status": {"capacity": {"cpu": "4"}, "allocatable": {"cpu": "4"}}}`)
 	check(t, Node, `{"status": {"capacity": {"cpu": "4"}, "allocatable": {"cpu": "3"}}}`, `{"status": {"capacity": {"cpu": "4"}, "allocatable": {"cpu": "3"}}}`)
 	check(t, Node, `{"metadata": {"name": "n"}}`, `{"metadata": {"name": "n"}}`)
-	if ForKind("Pod") == nil || ForKind("Lease") != nil {
-		t.Error("ForKind")
-	}
 }
 
 func TestMalformed(t *testing.T) {

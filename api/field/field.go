@@ -155,3 +155,9 @@ func NotSupported(p *Path, v any, valid []string) *Error {
 	}
 	return &Error{Type: ErrorTypeNotSupported, Field: p.String(), BadValue: v, Detail: d}
 }
+
+// TooLong reports a value longer than maxLength bytes, as Kubernetes
+// 1.32 words it; the value itself is not repeated.
+func TooLong(p *Path, maxLength int) *Error {
+	return &Error{Type: ErrorTypeTooLong, Field: p.String(), Detail: fmt.Sprintf("may not be more than %d bytes", maxLength)}
+}

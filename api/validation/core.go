@@ -48,8 +48,8 @@ func ValidateNode(newObj, oldObj *api.Node) field.ErrorList {
 		errs = append(errs, field.Invalid(spec.Child("podCIDRs").Index(0), cidrs[0], "must match `podCIDR`"))
 	}
 	st := field.NewPath("status")
-	errs = append(errs, validateResourceList(newObj.Status.Capacity, st.Child("capacity"))...)
-	errs = append(errs, validateResourceList(newObj.Status.Allocatable, st.Child("allocatable"))...)
+	errs = append(errs, ValidateResourceList(newObj.Status.Capacity, st.Child("capacity"))...)
+	errs = append(errs, ValidateResourceList(newObj.Status.Allocatable, st.Child("allocatable"))...)
 	if oldObj == nil {
 		return errs
 	}
@@ -102,8 +102,8 @@ func validateTaints(taints []api.Taint, p *field.Path) field.ErrorList {
 	return errs
 }
 
-// validateResourceList checks that quantities are not negative.
-func validateResourceList(rl api.ResourceList, p *field.Path) field.ErrorList {
+// ValidateResourceList checks that quantities are not negative.
+func ValidateResourceList(rl api.ResourceList, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for _, name := range sortedResourceNames(rl) {
 		if q := rl[name]; q.Sign() < 0 {

@@ -216,3 +216,32 @@ func maskTrailingDash(name string) string {
 	}
 	return name
 }
+
+const (
+	configMapKeyFmt    = `[-._a-zA-Z0-9]+`
+	configMapKeyErrMsg = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
+)
+
+var configMapKeyRe = regexp.MustCompile("^" + configMapKeyFmt + "$")
+
+// IsConfigMapKey returns what is wrong with value as a key of a ConfigMap
+// or Secret (nil if nothing): at most 253 characters of [-._a-zA-Z0-9],
+// and not ".", ".." or starting with "..", since keys become file names.
+func IsConfigMapKey(value string) []string {
+	var errs []string
+	if len(value) > DNS1123SubdomainMaxLength {
+		errs = append(errs, maxLenError(DNS1123SubdomainMaxLength))
+	}
+	if !configMapKeyRe.MatchString(value) {
+		errs = append(errs, regexError(configMapKeyErrMsg, configMapKeyFmt, "key.name", "KEY_NAME", "key-name"))
+	}
+	switch {
+	case value == ".":
+		errs = append(errs, "must not be '.'")
+	case value == "..":
+		errs = append(errs, "must not be '..'")
+	case strings.HasPrefix(value, ".."):
+		errs = append(errs, "must not start with '..'")
+	}
+	return errs
+}

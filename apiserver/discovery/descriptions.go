@@ -2,32 +2,39 @@ package discovery
 
 import "strings"
 
-// typeDescription is the description of the definition def.
-func typeDescription(def string) string {
-	if d, ok := typeDescriptions[shortName(def)]; ok {
+// typeDescription is the description of the definition def: the owning
+// kind's Docs, this package's table, or a sentence naming its group.
+func (g *schemaGen) typeDescription(def string) string {
+	name := shortName(def)
+	r := g.owner(name)
+	if r != nil {
+		if d, ok := r.Docs[name]; ok {
+			return d
+		}
+	}
+	if d, ok := typeDescriptions[name]; ok {
 		return d
 	}
-	return shortName(def) + " is part of the " + groupOfDef(def) + " API."
-}
-
-// groupOfDef is the API group version of a definition, e.g. "apps/v1".
-func groupOfDef(def string) string {
+	gv := "core/v1"
 	switch {
-	case strings.HasPrefix(def, defApps):
-		return "apps/v1"
-	case strings.HasPrefix(def, defCoordination):
-		return "coordination.k8s.io/v1"
+	case r != nil && r.Group != "":
+		gv = r.GroupVersion()
 	case strings.HasPrefix(def, defAutoscaling):
-		return "autoscaling/v1"
+		gv = "autoscaling/v1"
 	case strings.HasPrefix(def, defMeta):
-		return "meta/v1"
+		gv = "meta/v1"
 	}
-	return "core/v1"
+	return name + " is part of the " + gv + " API."
 }
 
 // fieldDescription is the description of field (its JSON name) of the
 // type named typ.
-func fieldDescription(typ, field string) string {
+func (g *schemaGen) fieldDescription(typ, field string) string {
+	if r := g.owner(typ); r != nil {
+		if d, ok := r.Docs[typ+"."+field]; ok {
+			return d
+		}
+	}
 	if d, ok := fieldDescriptions[typ+"."+field]; ok {
 		return d
 	}

@@ -264,15 +264,6 @@ func subresourceOf(r *registry.Resource, sub string) (subresource, bool) {
 	return subresource{}, false
 }
 
-// verbs are the verbs of a resource's collection and objects. Namespaces,
-// as in Kubernetes, cannot be deleted as a collection.
-func verbs(r *registry.Resource) []string {
-	if r.Kind == "Namespace" {
-		return []string{"create", "delete", "get", "list", "patch", "update", "watch"}
-	}
-	return []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
-}
-
 // resourceList is the APIResourceList of a group version: each resource,
 // then each of its subresources, sorted by name as Kubernetes does.
 func resourceList(gv groupVersion) map[string]any {
@@ -280,7 +271,7 @@ func resourceList(gv groupVersion) map[string]any {
 	for _, r := range gv.resources {
 		e := map[string]any{
 			"name": r.Name, "singularName": r.Singular, "namespaced": r.Namespaced,
-			"kind": r.Kind, "verbs": verbs(r),
+			"kind": r.Kind, "verbs": r.AllowedVerbs(),
 		}
 		if len(r.ShortNames) > 0 {
 			e["shortNames"] = r.ShortNames
@@ -322,7 +313,7 @@ func aggregatedResources(gv groupVersion) []any {
 			"responseKind":     gvk{r.Group, r.Version, r.Kind},
 			"scope":            scope,
 			"singularResource": r.Singular,
-			"verbs":            verbs(r),
+			"verbs":            r.AllowedVerbs(),
 		}
 		if len(r.ShortNames) > 0 {
 			e["shortNames"] = r.ShortNames

@@ -169,19 +169,32 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 	got := lines(kubectl(t, ts, "api-resources"))
 	want := []string{
 		"NAME SHORTNAMES APIVERSION NAMESPACED KIND",
+		"configmaps cm v1 true ConfigMap",
 		"events ev v1 true Event",
+		"limitranges limits v1 true LimitRange",
 		"namespaces ns v1 false Namespace",
 		"nodes no v1 false Node",
+		"persistentvolumeclaims pvc v1 true PersistentVolumeClaim",
+		"persistentvolumes pv v1 false PersistentVolume",
 		"pods po v1 true Pod",
+		"resourcequotas quota v1 true ResourceQuota",
+		"secrets v1 true Secret",
+		"serviceaccounts sa v1 true ServiceAccount",
 		"deployments deploy apps/v1 true Deployment",
 		"replicasets rs apps/v1 true ReplicaSet",
 		"leases coordination.k8s.io/v1 true Lease",
+		"clusterrolebindings rbac.authorization.k8s.io/v1 false ClusterRoleBinding",
+		"clusterroles rbac.authorization.k8s.io/v1 false ClusterRole",
+		"rolebindings rbac.authorization.k8s.io/v1 true RoleBinding",
+		"roles rbac.authorization.k8s.io/v1 true Role",
+		"priorityclasses pc scheduling.k8s.io/v1 false PriorityClass",
+		"storageclasses sc storage.k8s.io/v1 false StorageClass",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got = lines(kubectl(t, ts, "api-versions"))
-	want = []string{"apps/v1", "coordination.k8s.io/v1", "v1"}
+	want = []string{"apps/v1", "coordination.k8s.io/v1", "rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)
 	}

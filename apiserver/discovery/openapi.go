@@ -32,8 +32,12 @@ type v3Doc struct {
 // one OpenAPI 3.0 document per group version.
 func newOpenAPI(gvs []groupVersion) (*openAPI, error) {
 	oa := &openAPI{v3: map[string]v3Doc{}}
+	var resources []*registry.Resource
+	for _, gv := range gvs {
+		resources = append(resources, gv.resources...)
+	}
 
-	g2 := newSchemaGen(false)
+	g2 := newSchemaGen(false, resources)
 	paths2 := map[string]any{}
 	for _, gv := range gvs {
 		if err := addPaths(g2, gv, paths2); err != nil {
@@ -53,7 +57,7 @@ func newOpenAPI(gvs []groupVersion) (*openAPI, error) {
 
 	index := map[string]any{}
 	for _, gv := range gvs {
-		g3 := newSchemaGen(true)
+		g3 := newSchemaGen(true, resources)
 		paths := map[string]any{}
 		if err := addPaths(g3, gv, paths); err != nil {
 			return nil, err
@@ -233,7 +237,7 @@ func addPaths(g *schemaGen, gv groupVersion, paths map[string]any) error {
 
 	for _, r := range gv.resources {
 		self := gvk{r.Group, r.Version, r.Kind}
-		kind, err := g.define(reflect.TypeOf(r.New()).Elem())
+		kind, err := g.define(r.Schema.Go)
 		if err != nil {
 			return err
 		}
@@ -272,7 +276,7 @@ func addPaths(g *schemaGen, gv groupVersion, paths map[string]any) error {
 					body: deleteOpts, resp: status, params: concat(itemParams, []param{pPretty}, deleteArgs)},
 			},
 		}
-		if !hasVerb(r, "deletecollection") {
+		if !r.HasVerb("deletecollection") {
 			ops[collection] = ops[collection][:2]
 		}
 		if r.Namespaced {
@@ -341,8 +345,8 @@ func (g *schemaGen) defineList(kind string, list gvk) string {
 		"description": list.Kind + " is a list of " + shortName(kind) + " objects.",
 		"required":    []string{"items"},
 		"properties": map[string]any{
-			"apiVersion": map[string]any{"type": "string", "description": fieldDescription(list.Kind, "apiVersion")},
-			"kind":       map[string]any{"type": "string", "description": fieldDescription(list.Kind, "kind")},
+			"apiVersion": map[string]any{"type": "string", "description": g.fieldDescription(list.Kind, "apiVersion")},
+			"kind":       map[string]any{"type": "string", "description": g.fieldDescription(list.Kind, "kind")},
 			"items":      map[string]any{"type": "array", "items": items, "description": "List of " + shortName(kind) + " objects."},
 			"metadata":   listMeta,
 		},
@@ -423,15 +427,6 @@ func operationPrefix(gv groupVersion) string {
 		group, _, _ = strings.Cut(gv.group, ".")
 	}
 	return strings.ToUpper(group[:1]) + group[1:] + strings.ToUpper(gv.version[:1]) + gv.version[1:]
-}
-
-func hasVerb(r *registry.Resource, verb string) bool {
-	for _, v := range verbs(r) {
-		if v == verb {
-			return true
-		}
-	}
-	return false
 }
 
 func concat(lists ...[]param) []param {

@@ -7,18 +7,18 @@ import (
 	"strings"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/registry"
 )
 
 // Definition name prefixes, as Kubernetes names its OpenAPI definitions.
 const (
-	defCore         = "io.k8s.api.core.v1."
-	defApps         = "io.k8s.api.apps.v1."
-	defCoordination = "io.k8s.api.coordination.v1."
-	defAutoscaling  = "io.k8s.api.autoscaling.v1."
-	defMeta         = "io.k8s.apimachinery.pkg.apis.meta.v1."
-	defQuantity     = "io.k8s.apimachinery.pkg.api.resource.Quantity"
-	defIntOrString  = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
-	defPatch        = defMeta + "Patch"
+	defCore        = "io.k8s.api.core.v1."
+	defApps        = "io.k8s.api.apps.v1."
+	defAutoscaling = "io.k8s.api.autoscaling.v1."
+	defMeta        = "io.k8s.apimachinery.pkg.apis.meta.v1."
+	defQuantity    = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+	defIntOrString = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+	defPatch       = defMeta + "Patch"
 )
 
 var (
@@ -40,8 +40,9 @@ var metaTypes = map[string]bool{
 
 // defName is the Kubernetes definition name of a named api struct type:
 // io.k8s.api.core.v1.Pod, io.k8s.api.apps.v1.DeploymentSpec, ... The api
-// package is flat, so the group is told by the type's name.
-func defName(t reflect.Type) string {
+// package is flat, so a type's group is that of the kind that owns it
+// (registry.Resource.OwnsType), core when no kind does.
+func (g *schemaGen) defName(t reflect.Type) string {
 	switch t {
 	case timeType:
 		return defMeta + "Time"
@@ -56,14 +57,35 @@ func defName(t reflect.Type) string {
 	switch {
 	case metaTypes[n]:
 		return defMeta + n
-	case strings.HasPrefix(n, "Deployment"), strings.HasPrefix(n, "ReplicaSet"), n == "RollingUpdateDeployment":
-		return defApps + n
-	case strings.HasPrefix(n, "Lease"):
-		return defCoordination + n
 	case strings.HasPrefix(n, "Scale"):
 		return defAutoscaling + n
 	}
+	if r := g.owner(n); r != nil {
+		return defPrefix(r.Group, r.Version) + n
+	}
 	return defCore + n
+}
+
+// defPrefix is the definition name prefix of a group version:
+// "io.k8s.api.apps.v1.", "io.k8s.api.coordination.v1.".
+func defPrefix(group, version string) string {
+	if group == "" {
+		group = "core"
+	}
+	group, _, _ = strings.Cut(group, ".")
+	return "io.k8s.api." + group + "." + version + "."
+}
+
+// owner is the served kind that owns the api type named typeName, the one
+// with the longest name when several do; nil if none does.
+func (g *schemaGen) owner(typeName string) *registry.Resource {
+	var best *registry.Resource
+	for _, r := range g.resources {
+		if r.OwnsType(typeName) && (best == nil || len(r.Kind) > len(best.Kind)) {
+			best = r
+		}
+	}
+	return best
 }
 
 // shortName is the type name at the end of a definition name.
@@ -75,12 +97,13 @@ func shortName(def string) string { return def[strings.LastIndex(def, ".")+1:] }
 // wraps it in allOf, as Kubernetes does) and in how int-or-string values
 // are typed.
 type schemaGen struct {
-	v3   bool
-	defs map[string]map[string]any
+	v3        bool
+	defs      map[string]map[string]any
+	resources []*registry.Resource // every served kind: the owners of types
 }
 
-func newSchemaGen(v3 bool) *schemaGen {
-	return &schemaGen{v3: v3, defs: map[string]map[string]any{}}
+func newSchemaGen(v3 bool, resources []*registry.Resource) *schemaGen {
+	return &schemaGen{v3: v3, defs: map[string]map[string]any{}, resources: resources}
 }
 
 func (g *schemaGen) ref(def string) map[string]any {
@@ -93,7 +116,7 @@ func (g *schemaGen) ref(def string) map[string]any {
 // define adds the definition of struct type t (and of every type it
 // refers to) and returns its name.
 func (g *schemaGen) define(t reflect.Type) (string, error) {
-	name := defName(t)
+	name := g.defName(t)
 	if _, ok := g.defs[name]; ok {
 		return name, nil
 	}
@@ -105,7 +128,7 @@ func (g *schemaGen) define(t reflect.Type) (string, error) {
 		return "", fmt.Errorf("describe %v: not a struct of package api", t)
 	}
 	// Reserve the name first: types may refer to themselves.
-	s := map[string]any{"type": "object", "description": typeDescription(name)}
+	s := map[string]any{"type": "object", "description": g.typeDescription(name)}
 	g.defs[name] = s
 	props := map[string]any{}
 	var required []string
@@ -190,7 +213,7 @@ func (g *schemaGen) addFields(t reflect.Type, typ string, props map[string]any, 
 			// the description counts.
 			s = map[string]any{"allOf": []any{s}}
 		}
-		s["description"] = fieldDescription(typ, name)
+		s["description"] = g.fieldDescription(typ, name)
 		if v := f.Tag.Get("patchStrategy"); v != "" {
 			s["x-kubernetes-patch-strategy"] = v
 		}

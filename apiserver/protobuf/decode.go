@@ -235,6 +235,13 @@ func decodeField(v reflect.Value, typ protowire.Type, b []byte, x uint64) error 
 		}
 		return decodeField(v.Elem(), typ, b, x)
 	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // bytes, not a repeated field
+			if typ != protowire.BytesType {
+				return wireTypeError(typ, protowire.BytesType)
+			}
+			v.SetBytes(bytes.Clone(b))
+			return nil
+		}
 		return decodeRepeated(v, typ, b, x)
 	case reflect.Map:
 		if typ != protowire.BytesType {

@@ -28,6 +28,8 @@ func (m msg) varint(n protowire.Number, v uint64) msg {
 	return protowire.AppendVarint(protowire.AppendTag(m, n, protowire.VarintType), v)
 }
 
+func (m msg) appendTag(n protowire.Number) msg { return protowire.AppendTag(m, n, protowire.BytesType) }
+
 // entry is one map entry {key 1, value 2} with a string value.
 func (m msg) entry(n protowire.Number, k, v string) msg {
 	return m.sub(n, msg{}.str(1, k).str(2, v))
@@ -304,8 +306,57 @@ func TestTagsCoverEveryField(t *testing.T) {
 		}
 	}
 	for _, v := range []any{api.Namespace{}, api.Pod{}, api.Node{}, api.Event{}, api.Binding{},
-		api.ReplicaSet{}, api.Deployment{}, api.Scale{}, api.Lease{}, api.DeleteOptions{}, api.Status{}} {
+		api.ReplicaSet{}, api.Deployment{}, api.Scale{}, api.Lease{}, api.DeleteOptions{}, api.Status{},
+		api.ConfigMap{}, api.Secret{}, api.ServiceAccount{}, api.PriorityClass{},
+		api.ResourceQuota{}, api.LimitRange{}, api.PersistentVolumeClaim{}, api.PersistentVolume{}, api.StorageClass{},
+		api.Role{}, api.ClusterRole{}, api.RoleBinding{}, api.ClusterRoleBinding{}} {
 		check(reflect.TypeOf(v))
+	}
+}
+
+// TestDecodeConfigKinds decodes the bodies client-go sends for the typed
+// create of a ConfigMap, a Secret and a ServiceAccount, with bytes values
+// (binaryData, data) that JSON writes in base64.
+func TestDecodeConfigKinds(t *testing.T) {
+	bytesEntry := func(k string, v []byte) msg {
+		return protowire.AppendBytes(msg{}.str(1, k).appendTag(2), v)
+	}
+	for _, tc := range []struct {
+		name string
+		t    reflect.Type
+		body []byte
+		want string
+	}{
+		{"configmap", reflect.TypeFor[api.ConfigMap](),
+			envelope("v1", "ConfigMap", msg{}.sub(1, objectMeta("x")).entry(2, "a", "b").
+				sub(3, bytesEntry("bin", []byte{0, 1, 0xff})).varint(4, 1)),
+			`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","creationTimestamp":null},
+				"data":{"a":"b"},"binaryData":{"bin":"AAH/"},"immutable":true}`},
+		{"secret", reflect.TypeFor[api.Secret](),
+			envelope("v1", "Secret", msg{}.sub(1, objectMeta("s")).sub(2, bytesEntry("p", []byte("q"))).
+				str(3, "Opaque").entry(4, "u", "v").varint(5, 0)),
+			`{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","creationTimestamp":null},
+				"data":{"p":"cQ=="},"type":"Opaque","stringData":{"u":"v"},"immutable":false}`},
+		{"serviceaccount", reflect.TypeFor[api.ServiceAccount](),
+			envelope("v1", "ServiceAccount", msg{}.sub(1, objectMeta("sa")).sub(2, msg{}.str(1, "Secret").str(3, "tok")).
+				sub(3, msg{}.str(1, "pull")).varint(4, 0)),
+			`{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"sa","creationTimestamp":null},
+				"secrets":[{"kind":"Secret","name":"tok"}],"imagePullSecrets":[{"name":"pull"}],"automountServiceAccountToken":false}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Decode(tc.body, tc.t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := jsonObject(t, tc.want); !reflect.DeepEqual(got, want) {
+				b, _ := json.Marshal(got)
+				t.Errorf("decoded\n got %s\nwant %s", b, tc.want)
+			}
+		})
+	}
+	// bytes sent as a varint are refused, not misread.
+	if _, err := Decode(envelope("v1", "Secret", msg{}.sub(2, msg{}.str(1, "k").varint(2, 7))), reflect.TypeFor[api.Secret]()); err == nil {
+		t.Error("a varint for bytes decoded")
 	}
 }
 

@@ -1,21 +1,32 @@
-// Package registry describes every resource the API server serves: its
-// group, version, kind and plural name, whether it is namespaced, its
-// subresources, its Go type (the schema for strict decoding, validation and
-// OpenAPI), its defaulting and validation, the fields it can be selected by,
-// and the columns kubectl prints for it. The API server's handlers are
-// generic; everything resource-specific is here.
+// Package registry declares every kind the API server serves. A kind is
+// one declaration, a *Resource, in one file named after it (pod.go,
+// configmap.go), in the manner of kube-apiserver's registry strategies:
+// its names and scope, its schema (a Go type of package api: the source
+// for strict field checks, OpenAPI, protobuf bodies and strategic-merge
+// keys), its Strategy (defaulting, what create, update and /status may
+// change, validation, deletion), its selectable fields, its subresources
+// and its table columns. The API server's request pipeline is generic over
+// these declarations and knows nothing about any kind.
+//
+// The pipeline works on one representation, the decoded JSON object
+// (Object), so that fields a kind's Go type does not model survive. A
+// Strategy's hooks take Objects; validation takes the Go type, and As is
+// the one conversion from the first to the second.
+//
+// Adding a built-in kind: write its Go type in package api, and one file
+// here that declares it and calls register from init. Nothing else needs
+// to know about it.
 package registry
 
 import (
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
 	"time"
-
-	"github.com/minik8s/minik8s/api"
-	"github.com/minik8s/minik8s/api/defaults"
-	"github.com/minik8s/minik8s/api/field"
-	"github.com/minik8s/minik8s/api/validation"
 )
 
-// Resource describes one served resource.
+// Resource declares one served kind.
 type Resource struct {
 	Group        string // "" for core
 	Version      string
@@ -26,26 +37,56 @@ type Resource struct {
 	ShortNames   []string
 	Categories   []string // "all" for kubectl get all
 	Subresources []string // "status", "scale", "binding", "log"
+	// Verbs are the Kubernetes verbs served for the kind; nil means all of
+	// them (AllVerbs).
+	Verbs []string
 
-	// New returns a pointer to the Go type of the resource: the schema for
-	// strict decoding, validation and OpenAPI.
-	New func() any
-	// Default fills in defaults on the decoded JSON object; may be nil.
-	Default func(obj map[string]any)
-	// Validate checks a typed object (New's type) on create (old == nil) and
-	// on update; may be nil.
-	Validate func(obj, old any) field.ErrorList
-	// ResetStatusOnCreate drops any status a client sent on create; set for
-	// kinds whose status only controllers write.
-	ResetStatusOnCreate bool
-	// InitialStatus, if set, is the status a new object starts with.
-	InitialStatus func(obj map[string]any) map[string]any
+	// Schema is the shape of the kind's objects.
+	Schema Schema
+	// Strategy holds what the pipeline does with the kind's objects on
+	// each write.
+	Strategy Strategy
+
 	// Fields lists the field selector keys beyond metadata.name and
 	// metadata.namespace, each with its JSON path in the object.
 	Fields map[string][]string
 	// Columns are the server-side table columns (after NAME).
 	Columns []Column
+	// Bootstrap are objects every cluster has: the API server creates
+	// those missing when it starts (as stored, without server-set
+	// metadata).
+	Bootstrap []Object
+	// GroupTypes names the Go types of the kind's API group that are not
+	// named after the kind (RollingUpdateDeployment); see OwnsType.
+	GroupTypes []string
+	// Docs describes the kind's OpenAPI definitions for kubectl explain:
+	// "ConfigMap" the type, "ConfigMap.data" one of its fields. The
+	// descriptions of the older kinds are in package discovery.
+	Docs map[string]string
 }
+
+// AllVerbs are the verbs of a kind that declares none.
+var AllVerbs = []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+
+// Schema is where the shape of a kind's objects comes from. Built-in kinds
+// have a Go type (GoType[T]()). A CustomResourceDefinition will produce a
+// declaration with a structural schema instead: it will set a second
+// field here, Structural (the version's openAPIV3Schema), and leave Go
+// nil; strict field checks (pruning), defaulting, validation and the
+// OpenAPI definition then come from that schema, while protobuf bodies and
+// strategic merge patches, which need a Go type, are refused with 415 as
+// Kubernetes refuses them for custom resources. Every consumer asks
+// Schema, never the Go type directly, so that is the one place to extend.
+type Schema struct {
+	// Go is the kind's Go struct type (not a pointer).
+	Go reflect.Type
+}
+
+// GoType is the schema of kinds whose objects are a T of package api.
+func GoType[T any]() Schema { return Schema{Go: reflect.TypeFor[T]()} }
+
+// New returns a pointer to a new zero object of the schema's Go type.
+func (s Schema) New() any { return reflect.New(s.Go).Interface() }
 
 // Column is one server-side table column: kubectl get prints NAME, then
 // these (those with Priority > 0 only with -o wide).
@@ -77,106 +118,36 @@ func (r *Resource) StoreName() string {
 }
 
 // HasSubresource reports whether sub is served for the resource.
-func (r *Resource) HasSubresource(sub string) bool {
-	for _, s := range r.Subresources {
-		if s == sub {
-			return true
+func (r *Resource) HasSubresource(sub string) bool { return slices.Contains(r.Subresources, sub) }
+
+// AllowedVerbs are the verbs served for the kind.
+func (r *Resource) AllowedVerbs() []string {
+	if r.Verbs == nil {
+		return AllVerbs
+	}
+	return r.Verbs
+}
+
+// HasVerb reports whether verb is served for the kind.
+func (r *Resource) HasVerb(verb string) bool { return slices.Contains(r.AllowedVerbs(), verb) }
+
+var all []*Resource
+
+// register adds a declaration; each kind's file calls it from init.
+func register(r *Resource) {
+	all = append(all, r)
+	// A stable order whatever the order of the files: core first, then by
+	// group, then by name.
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if (a.Group == "") != (b.Group == "") {
+			return a.Group == ""
 		}
-	}
-	return false
-}
-
-// typed adapts a typed validation function to Resource.Validate.
-func typed[T any](f func(obj, old *T) field.ErrorList) func(obj, old any) field.ErrorList {
-	return func(obj, old any) field.ErrorList {
-		o, _ := old.(*T)
-		return f(obj.(*T), o)
-	}
-}
-
-var all = []*Resource{
-	{
-		Version: "v1", Kind: "Namespace", Name: "namespaces", Singular: "namespace",
-		ShortNames: []string{"ns"}, Subresources: []string{"status"},
-		New: func() any { return &api.Namespace{} }, Default: defaults.Namespace,
-		Validate: typed(validation.ValidateNamespace),
-		Fields:   map[string][]string{"status.phase": {"status", "phase"}},
-	},
-	{
-		Version: "v1", Kind: "Node", Name: "nodes", Singular: "node",
-		ShortNames: []string{"no"}, Subresources: []string{"status"},
-		New: func() any { return &api.Node{} }, Default: defaults.Node,
-		Validate: typed(validation.ValidateNode),
-		Fields:   map[string][]string{"spec.unschedulable": {"spec", "unschedulable"}},
-	},
-	{
-		Version: "v1", Kind: "Pod", Name: "pods", Singular: "pod", Namespaced: true,
-		ShortNames: []string{"po"}, Categories: []string{"all"},
-		Subresources: []string{"status", "binding", "log"},
-		New:          func() any { return &api.Pod{} }, Default: defaults.Pod,
-		Validate:            typed(validation.ValidatePod),
-		ResetStatusOnCreate: true,
-		InitialStatus: func(map[string]any) map[string]any {
-			return map[string]any{"phase": "Pending", "qosClass": "BestEffort"}
-		},
-		Fields: map[string][]string{
-			"spec.nodeName":            {"spec", "nodeName"},
-			"spec.schedulerName":       {"spec", "schedulerName"},
-			"spec.restartPolicy":       {"spec", "restartPolicy"},
-			"spec.serviceAccountName":  {"spec", "serviceAccountName"},
-			"status.phase":             {"status", "phase"},
-			"status.podIP":             {"status", "podIP"},
-			"status.nominatedNodeName": {"status", "nominatedNodeName"},
-		},
-	},
-	{
-		Version: "v1", Kind: "Event", Name: "events", Singular: "event", Namespaced: true,
-		ShortNames: []string{"ev"},
-		New:        func() any { return &api.Event{} },
-		Validate:   typed(validation.ValidateEvent),
-		Fields: map[string][]string{
-			"involvedObject.kind":            {"involvedObject", "kind"},
-			"involvedObject.namespace":       {"involvedObject", "namespace"},
-			"involvedObject.name":            {"involvedObject", "name"},
-			"involvedObject.uid":             {"involvedObject", "uid"},
-			"involvedObject.apiVersion":      {"involvedObject", "apiVersion"},
-			"involvedObject.resourceVersion": {"involvedObject", "resourceVersion"},
-			"involvedObject.fieldPath":       {"involvedObject", "fieldPath"},
-			"reason":                         {"reason"},
-			"reportingComponent":             {"reportingComponent"},
-			"source":                         {"source", "component"},
-			"type":                           {"type"},
-		},
-	},
-	{
-		Group: "apps", Version: "v1", Kind: "ReplicaSet", Name: "replicasets", Singular: "replicaset",
-		Namespaced: true, ShortNames: []string{"rs"}, Categories: []string{"all"},
-		Subresources: []string{"status", "scale"},
-		New:          func() any { return &api.ReplicaSet{} }, Default: defaults.ReplicaSet,
-		Validate:            typed(validation.ValidateReplicaSet),
-		ResetStatusOnCreate: true,
-		Fields:              map[string][]string{"status.replicas": {"status", "replicas"}},
-	},
-	{
-		Group: "apps", Version: "v1", Kind: "Deployment", Name: "deployments", Singular: "deployment",
-		Namespaced: true, ShortNames: []string{"deploy"}, Categories: []string{"all"},
-		Subresources: []string{"status", "scale"},
-		New:          func() any { return &api.Deployment{} }, Default: defaults.Deployment,
-		Validate:            typed(validation.ValidateDeployment),
-		ResetStatusOnCreate: true,
-	},
-	{
-		Group: "coordination.k8s.io", Version: "v1", Kind: "Lease", Name: "leases", Singular: "lease",
-		Namespaced: true,
-		New:        func() any { return &api.Lease{} },
-		Validate:   typed(validation.ValidateLease),
-	},
-}
-
-func init() {
-	for _, r := range all {
-		r.Columns = columns[r.Kind]
-	}
+		if a.Group != b.Group {
+			return a.Group < b.Group
+		}
+		return a.Name < b.Name
+	})
 }
 
 // All returns every served resource, in a stable order.
@@ -192,6 +163,16 @@ func Lookup(group, version, name string) (*Resource, bool) {
 	return nil, false
 }
 
+// ByStoreName finds a resource by its name in the store (StoreName).
+func ByStoreName(name string) (*Resource, bool) {
+	for _, r := range all {
+		if r.StoreName() == name {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
 // ByKind finds a resource by its kind.
 func ByKind(kind string) (*Resource, bool) {
 	for _, r := range all {
@@ -200,4 +181,12 @@ func ByKind(kind string) (*Resource, bool) {
 		}
 	}
 	return nil, false
+}
+
+// OwnsType reports whether the Go type named typeName belongs to the
+// kind's API group: its own type and those named after it
+// (DeploymentSpec) and its GroupTypes, as Kubernetes names its OpenAPI definitions.
+func (r *Resource) OwnsType(typeName string) bool {
+	return r.Schema.Go != nil && strings.HasPrefix(typeName, r.Schema.Go.Name()) ||
+		slices.Contains(r.GroupTypes, typeName)
 }
