@@ -28,6 +28,11 @@ func badRequest(format string, a ...any) *statusError {
 	return newStatus(http.StatusBadRequest, api.StatusReasonBadRequest, fmt.Sprintf(format, a...))
 }
 
+// tooLarge is Kubernetes' 413 for a request whose content is too large.
+func tooLarge(why string) *statusError {
+	return newStatus(http.StatusRequestEntityTooLarge, api.StatusReasonRequestEntityTooLarge, "Request entity too large: "+why)
+}
+
 func notFound(res *registry.Resource, name string) *statusError {
 	s := newStatus(http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("%s %q not found", qualified(res), name))
 	s.s.Details = &api.StatusDetails{Name: name, Group: res.Group, Kind: res.Name}

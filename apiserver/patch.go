@@ -90,8 +90,16 @@ func applyPatch(ctype string, cur, body []byte, schema reflect.Type) ([]byte, er
 	if errors.Is(err, patch.ErrMalformed) {
 		return nil, badRequest("%v", err)
 	}
+	if errors.Is(err, patch.ErrTooLarge) {
+		return nil, tooLarge(strings.TrimPrefix(err.Error(), patch.ErrTooLarge.Error()+": "))
+	}
 	if err != nil {
 		return nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid, err.Error())
+	}
+	// Checked before the result is decoded: decoding a patch's output is
+	// where a patch that grew the object would cost the most.
+	if err := checkObjectSize(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

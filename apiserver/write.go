@@ -22,6 +22,23 @@ import (
 // lost a race it is allowed to retry.
 const maxUpdateRetries = 16
 
+// maxObjectBytes bounds an object as stored. Kubernetes stores objects in
+// etcd, whose default request limit (--max-request-bytes) is 1.5 MiB; here
+// the bound applies to the stored JSON, so that no object every list and
+// watch carries can grow without limit.
+const maxObjectBytes = 3 << 19
+
+// checkObjectSize fails with 413 when an object's stored encoding is larger
+// than maxObjectBytes. Kubernetes passes etcd's "etcdserver: request is too
+// large" on as a 500 (kubernetes/kubernetes#112152); a 413 says what is
+// wrong and that retrying will not help.
+func checkObjectSize(value []byte) error {
+	if len(value) > maxObjectBytes {
+		return tooLarge(fmt.Sprintf("the object would be %d bytes when stored; limit is %d", len(value), maxObjectBytes))
+	}
+	return nil
+}
+
 // decodeBody reads and decodes a request body that must be an object of
 // the request's kind, applying fieldValidation=Strict.
 func (s *Server) decodeBody(r *request) (object, error) {
@@ -93,12 +110,15 @@ func (s *Server) strictCheck(r *request, o object) error {
 	return nil
 }
 
-// validate runs the resource's validation on o, given as decoded and as
-// encoded (value, its stored form), against the stored form of the object
+// validate checks the size of o's stored form (value) and runs the
+// resource's validation on o, given as decoded and as encoded, against the stored form of the object
 // it replaces (oldValue; nil on create). Taking the encodings the write
 // needs anyway saves encoding the objects again to decode them into their
 // Go types.
 func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
+	if err := checkObjectSize(value); err != nil {
+		return err
+	}
 	if errs := quantityErrors(o, reflect.TypeOf(r.res.New()).Elem(), nil); len(errs) > 0 {
 		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
 	}
