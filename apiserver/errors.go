@@ -60,6 +60,12 @@ func methodNotAllowed(what string) *statusError {
 
 // invalid is the 422 Status for field errors, worded as Kubernetes does.
 func invalid(res *registry.Resource, name string, errs field.ErrorList) *statusError {
+	return invalidObject(res.Group, res.Kind, name, errs)
+}
+
+// invalidObject is the 422 Status for field errors in an object of the
+// kind group/kind ("" "" for the request itself, e.g. a patch).
+func invalidObject(group, kind, name string, errs field.ErrorList) *statusError {
 	causes := make([]api.StatusCause, len(errs))
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
@@ -70,9 +76,13 @@ func invalid(res *registry.Resource, name string, errs field.ErrorList) *statusE
 	if len(msgs) > 1 {
 		msg = "[" + msg + "]"
 	}
+	qualifiedKind := kind
+	if group != "" {
+		qualifiedKind += "." + group
+	}
 	s := newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
-		fmt.Sprintf("%s %q is invalid: %s", res.Kind, name, msg))
-	s.s.Details = &api.StatusDetails{Name: name, Group: res.Group, Kind: res.Kind, Causes: causes}
+		fmt.Sprintf("%s %q is invalid: %s", qualifiedKind, name, msg))
+	s.s.Details = &api.StatusDetails{Name: name, Group: group, Kind: kind, Causes: causes}
 	return s
 }
 

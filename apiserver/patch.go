@@ -30,7 +30,7 @@ func (s *Server) patch(r *request, statusOnly bool) error {
 		if err := checkKind(r, sent); err != nil {
 			return nil, nil, err
 		}
-		if err := s.strictCheck(r, sent); err != nil {
+		if err := s.checkFields(r, sent, body); err != nil {
 			return nil, nil, err
 		}
 		return s.prepareUpdate(r, sent, cur, curValue, statusOnly)

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/apiserver/protobuf"
 	"github.com/minik8s/minik8s/store"
 )
@@ -40,7 +41,8 @@ func checkObjectSize(value []byte) error {
 }
 
 // decodeBody reads and decodes a request body that must be an object of
-// the request's kind, applying fieldValidation=Strict.
+// the request's kind, without the fields its schema does not declare (see
+// checkFields).
 func (s *Server) decodeBody(r *request) (object, error) {
 	b, err := readBody(r)
 	if err != nil {
@@ -58,7 +60,7 @@ func (s *Server) decodeBody(r *request) (object, error) {
 	if err := checkKind(r, o); err != nil {
 		return nil, err
 	}
-	if err := s.strictCheck(r, o); err != nil {
+	if err := s.checkFields(r, o, nil); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -93,21 +95,67 @@ func checkKind(r *request, o object) error {
 	return nil
 }
 
-// strictCheck rejects fields the schema does not know when the client
-// asked for fieldValidation=Strict; otherwise unknown fields are kept.
-func (s *Server) strictCheck(r *request, o object) error {
-	if r.query("fieldValidation") != "Strict" {
+// The fieldValidation directives: what to do with fields the kind's
+// schema does not declare.
+const (
+	fieldValidationIgnore = "Ignore" // drop them
+	fieldValidationWarn   = "Warn"   // drop them, with a Warning for each
+	fieldValidationStrict = "Strict" // reject the request
+)
+
+// fieldValidation returns the request's fieldValidation directive: Warn
+// when absent, as in Kubernetes. Any other value is Kubernetes' 422 for
+// the verb's options.
+func fieldValidation(r *request) (string, error) {
+	switch v := r.query("fieldValidation"); v {
+	case "":
+		return fieldValidationWarn, nil
+	case fieldValidationIgnore, fieldValidationWarn, fieldValidationStrict:
+		return v, nil
+	default:
+		kind := map[string]string{"create": "CreateOptions", "update": "UpdateOptions"}[r.ri.Verb]
+		if kind == "" {
+			kind = "PatchOptions"
+		}
+		return "", invalidObject("meta.k8s.io", kind, "", field.ErrorList{field.NotSupported(
+			field.NewPath("fieldValidation"), v, []string{"", fieldValidationIgnore, fieldValidationStrict, fieldValidationWarn})})
+	}
+}
+
+// checkFields drops the fields of o that its kind's schema does not
+// declare, as Kubernetes' decoding does, and acts on them as the request's
+// fieldValidation directive asks: Strict rejects the request, Warn (the
+// default) answers with a Warning header for each, Ignore says nothing.
+// patchBody is the patch when o is a patch's result (nil otherwise):
+// Kubernetes rejects a patch with a 422 naming it rather than the 400 a
+// body gets.
+func (s *Server) checkFields(r *request, o object, patchBody []byte) error {
+	directive, err := fieldValidation(r)
+	if err != nil {
+		return err
+	}
+	unknown := unknownFields(o, schemaFor(r.res.New), "", true)
+	if len(unknown) == 0 {
 		return nil
 	}
-	if unknown := unknownFields(o, reflect.TypeOf(r.res.New()).Elem(), ""); len(unknown) > 0 {
-		msg := fmt.Sprintf("unknown field %q", unknown[0])
-		for _, u := range unknown[1:] {
-			msg += fmt.Sprintf(", unknown field %q", u)
+	if directive == fieldValidationWarn {
+		for _, u := range unknown {
+			addWarning(r.c, fmt.Sprintf("unknown field %q", u))
 		}
-		return badRequest("%s in version %q cannot be handled as a %s: strict decoding error: %s",
-			r.res.Kind, r.res.GroupVersion(), r.res.Kind, msg)
 	}
-	return nil
+	if directive != fieldValidationStrict {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown field %q", unknown[0])
+	for _, u := range unknown[1:] {
+		msg += fmt.Sprintf(", unknown field %q", u)
+	}
+	if patchBody != nil {
+		return invalidObject("", "", "", field.ErrorList{
+			field.Invalid(field.NewPath("patch"), string(patchBody), "strict decoding error: "+msg)})
+	}
+	return badRequest("%s in version %q cannot be handled as a %s: strict decoding error: %s",
+		r.res.Kind, r.res.GroupVersion(), r.res.Kind, msg)
 }
 
 // validate checks the size of o's stored form (value) and runs the
