@@ -53,9 +53,13 @@ func forbidden(res *registry.Resource, name, why string) *statusError {
 	return s
 }
 
-func methodNotAllowed(what string) *statusError {
-	return newStatus(http.StatusMethodNotAllowed, api.StatusReasonMethodNotAllowed,
-		fmt.Sprintf("the server does not allow this method on the requested resource: %s", what))
+// methodNotAllowed is Kubernetes' 405 for a method a path does not serve
+// (PUT or PATCH on a collection, POST on an object).
+func methodNotAllowed() *statusError {
+	s := newStatus(http.StatusMethodNotAllowed, api.StatusReasonMethodNotAllowed,
+		"the server does not allow this method on the requested resource")
+	s.s.Details = &api.StatusDetails{}
+	return s
 }
 
 // invalid is the 422 Status for field errors, worded as Kubernetes does.

@@ -72,19 +72,25 @@ func (s *Server) dispatch(r *request) error {
 		return s.watch(r)
 	case "create":
 		if r.ri.Name != "" {
-			return methodNotAllowed("POST on a named object")
+			return methodNotAllowed()
 		}
 		return s.create(r)
 	case "update":
+		if r.ri.Name == "" {
+			return methodNotAllowed() // PUT on a collection
+		}
 		return s.update(r, false)
 	case "patch":
+		if r.ri.Name == "" {
+			return methodNotAllowed()
+		}
 		return s.patch(r, false)
 	case "delete":
 		return s.delete(r)
 	case "deletecollection":
 		return s.deleteCollection(r)
 	}
-	return methodNotAllowed(r.ri.Verb)
+	return methodNotAllowed()
 }
 
 func (s *Server) serveSubresource(r *request) error {
@@ -120,7 +126,7 @@ func (s *Server) serveSubresource(r *request) error {
 			return s.podLog(r)
 		}
 	}
-	return methodNotAllowed(r.ri.Verb + " " + r.res.Name + "/" + sub)
+	return methodNotAllowed()
 }
 
 // readBody reads the request body (the limits middleware caps its size).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"reflect"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"sigs.k8s.io/yaml"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
@@ -44,14 +46,23 @@ func checkObjectSize(value []byte) error {
 // the request's kind, without the fields its schema does not declare (see
 // checkFields).
 func (s *Server) decodeBody(r *request) (object, error) {
+	format, err := bodyFormat(r)
+	if err != nil {
+		return nil, err
+	}
 	b, err := readBody(r)
 	if err != nil {
 		return nil, err
 	}
 	var o object
-	if isProtobuf(r) {
+	switch format {
+	case protobuf.MediaType:
 		o, err = protobuf.Decode(b, reflect.TypeOf(r.res.New()))
-	} else {
+	case mediaYAML:
+		if b, err = yaml.YAMLToJSON(b); err == nil {
+			o, err = decodeObject(b)
+		}
+	default:
 		o, err = decodeObject(b)
 	}
 	if err != nil {
@@ -66,20 +77,58 @@ func (s *Server) decodeBody(r *request) (object, error) {
 	return o, nil
 }
 
-// isProtobuf reports whether the request body is Kubernetes protobuf,
-// which client-go's typed clients send for built-in kinds.
-func isProtobuf(r *request) bool {
-	return protobuf.IsMediaType(r.c.Request().Header.Get(echo.HeaderContentType))
+// The media types of request bodies, besides protobuf.MediaType.
+const (
+	mediaJSON = "application/json"
+	mediaYAML = "application/yaml"
+)
+
+// bodyFormat returns the media type of the request's body: JSON when
+// Content-Type is absent, as in Kubernetes, and 415 for a type other than
+// JSON, YAML and protobuf.
+func bodyFormat(r *request) (string, error) {
+	ct := r.c.Request().Header.Get(echo.HeaderContentType)
+	if ct == "" {
+		return mediaJSON, nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		switch mt {
+		case mediaJSON, mediaYAML, protobuf.MediaType:
+			return mt, nil
+		}
+	}
+	return "", newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
+		"the body of the request was in an unknown format - accepted media types include: "+mediaJSON+", "+mediaYAML+", "+protobuf.MediaType)
 }
 
-// unmarshalBody reads a JSON or Kubernetes protobuf body into v, a pointer
-// to a Go type of package api.
+// unmarshalBody reads a JSON, YAML or Kubernetes protobuf body into v, a
+// pointer to a Go type of package api. A body in another format is a 415
+// Status; see bodyError.
 func unmarshalBody(r *request, b []byte, v any) error {
-	if isProtobuf(r) {
-		_, err := protobuf.Unmarshal(b, v)
+	format, err := bodyFormat(r)
+	if err != nil {
 		return err
 	}
+	switch format {
+	case protobuf.MediaType:
+		_, err := protobuf.Unmarshal(b, v)
+		return err
+	case mediaYAML:
+		if b, err = yaml.YAMLToJSON(b); err != nil {
+			return err
+		}
+	}
 	return api.Unmarshal(b, v)
+}
+
+// bodyError is the Status for an error of unmarshalBody: a Status as it
+// is, anything else a 400 saying what could not be read.
+func bodyError(err error, what string) error {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se
+	}
+	return badRequest("%s: %v", what, err)
 }
 
 // checkKind requires apiVersion and kind, when given, to be the request's.
