@@ -134,3 +134,30 @@ func TestKubectlUnknownFields(t *testing.T) {
 		t.Fatalf("unknown fields stored: err=%v\n%s", err, out)
 	}
 }
+
+// TestKubectlFieldSelectors runs the field selectors kubectl drain and
+// test tools use: a field an object lacks matches its zero value.
+func TestKubectlFieldSelectors(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	manifests := "apiVersion: v1\nkind: Node\nmetadata:\n  name: free\n---\n" +
+		"apiVersion: v1\nkind: Node\nmetadata:\n  name: cordoned\nspec:\n  unschedulable: true\n---\n" +
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: on-free\nspec:\n  nodeName: free\n  containers:\n  - name: c\n    image: x\n---\n" +
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: unbound\nspec:\n  containers:\n  - name: c\n    image: x\n"
+	if out, err := s.Kubectl(t, manifests, "create", "-f", "-"); err != nil {
+		t.Fatal(out)
+	}
+	for _, tt := range []struct {
+		args      []string
+		want, not string
+	}{
+		{[]string{"get", "nodes", "--field-selector", "spec.unschedulable=false", "-o", "name"}, "node/free", "cordoned"},
+		{[]string{"get", "nodes", "--field-selector", "spec.unschedulable=true", "-o", "name"}, "node/cordoned", "free"},
+		{[]string{"get", "pods", "--field-selector", "spec.nodeName=free", "-o", "name"}, "pod/on-free", "unbound"},
+		{[]string{"get", "pods", "--field-selector", "spec.nodeName=", "-o", "name"}, "pod/unbound", "on-free"},
+	} {
+		out, err := s.Kubectl(t, "", tt.args...)
+		if err != nil || !strings.Contains(out, tt.want) || strings.Contains(out, tt.not) {
+			t.Errorf("kubectl %s: err=%v\n%s", strings.Join(tt.args, " "), err, out)
+		}
+	}
+}
