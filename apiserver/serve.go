@@ -52,7 +52,11 @@ func (s *Server) serveAPI(c echo.Context) error {
 			"the server could not find the requested resource"))
 	}
 	r := &request{c: c, ri: ri, res: res}
-	if err := s.dispatch(r); err != nil {
+	err := checkPathSegments(r)
+	if err == nil {
+		err = s.dispatch(r)
+	}
+	if err != nil {
 		// r.ri.Name, not ri.Name: a create learns its name from the body.
 		return writeStatus(c, toStatus(err, res, r.ri.Name))
 	}
