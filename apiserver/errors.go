@@ -6,8 +6,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
 )
@@ -113,7 +117,40 @@ func toStatus(err error, res *registry.Resource, name string) *statusError {
 	case errors.Is(err, store.ErrCompacted):
 		return newStatus(http.StatusGone, api.StatusReasonExpired, "too old resource version: "+err.Error())
 	default:
-		return newStatus(http.StatusInternalServerError, api.StatusReasonInternalError,
-			"Internal error occurred: "+err.Error())
+		// The error may name the database, its user and address: it goes to
+		// the log (writeError), the client gets this.
+		return errInternal
 	}
+}
+
+// errInternal is the Status of an error that is not the client's: a
+// store or a bug.
+var errInternal = newStatus(http.StatusInternalServerError, api.StatusReasonInternalError,
+	"Internal error occurred: the server could not complete the request; its log has the details")
+
+// writeError writes the Status for err (see toStatus), logging an internal
+// error with the request's logger first.
+func (s *Server) writeError(c echo.Context, err error, res *registry.Resource, name string) error {
+	se := toStatus(err, res, name)
+	if se == errInternal {
+		l := s.requestLog(c)
+		l.Error().Err(err).Msg("internal error serving a request")
+	}
+	return writeStatus(c, se)
+}
+
+// requestLog is the logger of a request: the one in its context if a
+// middleware put one there, else the server's, with the request's method,
+// path and user.
+func (s *Server) requestLog(c echo.Context) *zerolog.Logger {
+	req := c.Request()
+	if l := zerolog.Ctx(req.Context()); l.GetLevel() != zerolog.Disabled && l != zerolog.DefaultContextLogger {
+		return l
+	}
+	ctx := s.log.With().Str("method", req.Method).Str("path", req.URL.Path)
+	if u, ok := authn.UserFrom(req.Context()); ok {
+		ctx = ctx.Str("user", u.Name)
+	}
+	l := ctx.Logger()
+	return &l
 }

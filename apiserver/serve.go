@@ -58,7 +58,7 @@ func (s *Server) serveAPI(c echo.Context) error {
 	}
 	if err != nil {
 		// r.ri.Name, not ri.Name: a create learns its name from the body.
-		return writeStatus(c, toStatus(err, res, r.ri.Name))
+		return s.writeError(c, err, res, r.ri.Name)
 	}
 	return nil
 }

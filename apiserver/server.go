@@ -347,5 +347,5 @@ func (s *Server) httpError(err error, c echo.Context) {
 		writeStatus(c, newStatus(int32(he.Code), reason, msg))
 		return
 	}
-	writeStatus(c, toStatus(err, nil, ""))
+	_ = s.writeError(c, err, nil, "")
 }
