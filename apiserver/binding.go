@@ -19,7 +19,7 @@ func (s *Server) bind(r *request) error {
 	}
 	var binding api.Binding
 	if err := unmarshalBody(r, b, &binding); err != nil {
-		return badRequest("Binding cannot be handled: %v", err)
+		return bodyError(err, "Binding cannot be handled")
 	}
 	if binding.Target.Name == "" {
 		return invalid(r.res, r.ri.Name, field.ErrorList{field.Required(field.NewPath("target", "name"), "")})

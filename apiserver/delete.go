@@ -23,7 +23,7 @@ func deleteOptions(r *request) (api.DeleteOptions, error) {
 	}
 	if len(b) > 0 {
 		if err := unmarshalBody(r, b, &opts); err != nil {
-			return opts, badRequest("invalid DeleteOptions: %v", err)
+			return opts, bodyError(err, "invalid DeleteOptions")
 		}
 	}
 	if g := r.query("gracePeriodSeconds"); g != "" {

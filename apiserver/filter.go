@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -17,6 +18,9 @@ type filter struct {
 	namespace string
 	label     labels.Selector // the zero value selects everything
 	field     fields.Selector
+	// zero holds, for each selected field, the value it has when an object
+	// lacks it.
+	zero map[string]string
 }
 
 // newFilter parses the request's selectors; unknown field names are a 400
@@ -41,8 +45,47 @@ func newFilter(r *request) (*filter, error) {
 			}
 		}
 		f.field = sel
+		f.zero = map[string]string{}
+		t := r.res.Schema.Go
+		for _, req := range sel.Requirements() {
+			if path, ok := r.res.Fields[req.Field]; ok {
+				f.zero[req.Field] = zeroValue(t, path)
+			}
+		}
 	}
 	return f, nil
+}
+
+// zeroValue is what a selectable field at path in the Go type t reads as
+// when an object lacks it: the zero value of its type ("false", "0", ""),
+// as Kubernetes builds selectable fields from the typed object, so that
+// spec.unschedulable=false selects the nodes that do not say.
+func zeroValue(t reflect.Type, path []string) string {
+	for _, name := range path {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return ""
+		}
+		ft, ok := jsonFields(t)[name]
+		if !ok {
+			return ""
+		}
+		t = ft
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "0"
+	}
+	return ""
 }
 
 func (f *filter) knownField(name string) bool {
@@ -82,7 +125,10 @@ func (f *filter) matches(o object) bool {
 			if !ok {
 				return "", false
 			}
-			return fieldString(nested(o, path...)), true
+			if v := nested(o, path...); v != nil {
+				return fieldString(v), true
+			}
+			return f.zero[name], true
 		})
 	}
 	return true

@@ -12,9 +12,12 @@ import (
 )
 
 // FuzzWrites sends arbitrary bodies through the real API server: a create,
-// then, if it was created, a strategic merge patch and a delete. Whatever
-// the input, the server answers with a Status or the object, never with a
-// 500 (a panic in defaulting, validation or patching shows as one).
+// then, if it was created, a patch and a delete. which selects the
+// collection (which % 7) and the patch type ((which / 7) % 3: strategic
+// merge, JSON merge, JSON patch). Whatever the input, the server answers
+// with a Status or the object, never with a 500 (a panic in defaulting,
+// validation or patching shows as one), and no object it stores is larger
+// than maxObjectBytes (a patch bomb shows as one).
 func FuzzWrites(f *testing.F) {
 	collections := []string{
 		"/api/v1/namespaces/default/pods",
@@ -47,6 +50,9 @@ func FuzzWrites(f *testing.F) {
 			`{"spec":{"renewTime":"yesterday"}}`},
 		{0, `{"metadata":{"name":"q"},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"0e99999999"}}}]}}`, `[]`},
 		{0, `[]`, `null`},
+		{0 + 2*7, podJSON, patchBomb()},
+		{1 + 1*7, `{"metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}`,
+			`{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"y"}]}}}}`},
 		{0, `{"metadata":{"name":7,"labels":[1]},"spec":"x"}`, `{}`},
 	}
 	for _, s := range seeds {
@@ -56,12 +62,14 @@ func FuzzWrites(f *testing.F) {
 		c.APIServer.Limits.QPS = 0 // as fast as the fuzzer goes
 	}})
 	s.HTTP.Timeout = 10 * time.Second // a request that hangs is a failure too
+	patchTypes := []string{"application/strategic-merge-patch+json", "application/merge-patch+json", "application/json-patch+json"}
 	f.Fuzz(func(t *testing.T, which uint8, body, patch string) {
 		coll := collections[int(which)%len(collections)]
+		patchType := patchTypes[int(which)/len(collections)%len(patchTypes)]
 		check := func(what string, r *testenv.Response) {
 			t.Helper()
-			if r.Code >= 500 {
-				t.Fatalf("%s: %d %s\ncreate body: %s\npatch: %s", what, r.Code, r.Body, body, patch)
+			if r.Code >= 500 || r.Code < 300 && len(r.Body) > maxObjectBytes+100 {
+				t.Fatalf("%s: %d %.1000s\ncreate body: %.1000s\npatch: %.1000s", what, r.Code, r.Body, body, patch)
 			}
 		}
 		r := s.Do(t, http.MethodPost, coll, body)
@@ -76,7 +84,7 @@ func FuzzWrites(f *testing.F) {
 			t.Fatalf("created: %s (%v)", r.Body, err)
 		}
 		obj := coll + "/" + url.PathEscape(created.Metadata.Name)
-		check("patch", s.Do(t, http.MethodPatch, obj, patch, "Content-Type", "application/strategic-merge-patch+json"))
+		check("patch", s.Do(t, http.MethodPatch, obj, patch, "Content-Type", patchType))
 		check("delete", s.Do(t, http.MethodDelete, obj+"?gracePeriodSeconds=0", nil))
 	})
 }

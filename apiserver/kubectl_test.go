@@ -103,3 +103,61 @@ spec:
 		}
 	}
 }
+
+// TestKubectlUnknownFields checks how the real kubectl shows what the
+// server does with unknown fields: its default (Strict) refuses them,
+// --validate=warn and a patch (the server's default, Warn) print Kubernetes'
+// warning and drop them, --validate=false drops them silently.
+func TestKubectlUnknownFields(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	pod := func(name string) string {
+		return "apiVersion: v1\nkind: Pod\nbogusTop: 1\nmetadata:\n  name: " + name + "\nspec:\n  containers:\n  - name: c\n    image: x\n    bogusC: true\n"
+	}
+	out, err := s.Kubectl(t, pod("strict"), "create", "-f", "-")
+	if err == nil || !strings.Contains(out, `strict decoding error: unknown field "bogusTop", unknown field "spec.containers[0].bogusC"`) {
+		t.Fatalf("create (strict): err=%v\n%s", err, out)
+	}
+	out, err = s.Kubectl(t, pod("warn"), "create", "--validate=warn", "-f", "-")
+	if err != nil || !strings.Contains(out, `Warning: unknown field "bogusTop"`) ||
+		!strings.Contains(out, `Warning: unknown field "spec.containers[0].bogusC"`) || !strings.Contains(out, "pod/warn created") {
+		t.Fatalf("create --validate=warn: err=%v\n%s", err, out)
+	}
+	out, err = s.Kubectl(t, pod("ignore"), "create", "--validate=false", "-f", "-")
+	if err != nil || strings.Contains(out, "Warning") || !strings.Contains(out, "pod/ignore created") {
+		t.Fatalf("create --validate=false: err=%v\n%s", err, out)
+	}
+	out, err = s.Kubectl(t, "", "patch", "pod", "warn", "--type=merge", "-p", `{"bogusPatch":1,"metadata":{"labels":{"a":"b"}}}`)
+	if err != nil || !strings.Contains(out, `Warning: unknown field "bogusPatch"`) || !strings.Contains(out, "pod/warn patched") {
+		t.Fatalf("patch: err=%v\n%s", err, out)
+	}
+	if out, err = s.Kubectl(t, "", "get", "pods", "-o", "json"); err != nil || strings.Contains(out, "bogus") {
+		t.Fatalf("unknown fields stored: err=%v\n%s", err, out)
+	}
+}
+
+// TestKubectlFieldSelectors runs the field selectors kubectl drain and
+// test tools use: a field an object lacks matches its zero value.
+func TestKubectlFieldSelectors(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	manifests := "apiVersion: v1\nkind: Node\nmetadata:\n  name: free\n---\n" +
+		"apiVersion: v1\nkind: Node\nmetadata:\n  name: cordoned\nspec:\n  unschedulable: true\n---\n" +
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: on-free\nspec:\n  nodeName: free\n  containers:\n  - name: c\n    image: x\n---\n" +
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: unbound\nspec:\n  containers:\n  - name: c\n    image: x\n"
+	if out, err := s.Kubectl(t, manifests, "create", "-f", "-"); err != nil {
+		t.Fatal(out)
+	}
+	for _, tt := range []struct {
+		args      []string
+		want, not string
+	}{
+		{[]string{"get", "nodes", "--field-selector", "spec.unschedulable=false", "-o", "name"}, "node/free", "cordoned"},
+		{[]string{"get", "nodes", "--field-selector", "spec.unschedulable=true", "-o", "name"}, "node/cordoned", "free"},
+		{[]string{"get", "pods", "--field-selector", "spec.nodeName=free", "-o", "name"}, "pod/on-free", "unbound"},
+		{[]string{"get", "pods", "--field-selector", "spec.nodeName=", "-o", "name"}, "pod/unbound", "on-free"},
+	} {
+		out, err := s.Kubectl(t, "", tt.args...)
+		if err != nil || !strings.Contains(out, tt.want) || strings.Contains(out, tt.not) {
+			t.Errorf("kubectl %s: err=%v\n%s", strings.Join(tt.args, " "), err, out)
+		}
+	}
+}

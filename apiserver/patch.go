@@ -16,11 +16,14 @@ import (
 // to the current object and the result goes through the same checks as an
 // update, retried against a fresh object if another write wins the race.
 func (s *Server) patch(r *request, statusOnly bool) error {
+	ctype, err := patchType(r)
+	if err != nil {
+		return err
+	}
 	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	ctype := patchType(r)
 	schema := r.res.Schema.Go
 	mutate := func(cur object, curValue []byte) (object, []byte, error) {
 		sent, err := applyPatchTo(ctype, cur, body, schema)
@@ -30,7 +33,7 @@ func (s *Server) patch(r *request, statusOnly bool) error {
 		if err := checkKind(r, sent); err != nil {
 			return nil, nil, err
 		}
-		if err := s.strictCheck(r, sent); err != nil {
+		if err := s.checkFields(r, sent, body); err != nil {
 			return nil, nil, err
 		}
 		return s.prepareUpdate(r, sent, cur, curValue, statusOnly)
@@ -74,24 +77,45 @@ func applyPatchTo(ctype string, cur object, body []byte, schema reflect.Type) (o
 	return sent, nil
 }
 
-func patchType(r *request) string {
+// patchType returns the request's patch type, its Content-Type without
+// parameters; a type that is not supported is a 415, answered before the
+// body is read or the object looked up, as Kubernetes does.
+func patchType(r *request) (string, error) {
 	ct := r.c.Request().Header.Get("Content-Type")
 	ct, _, _ = strings.Cut(ct, ";")
-	return strings.TrimSpace(ct)
+	ct = strings.TrimSpace(ct)
+	switch ct {
+	case patch.JSONPatchType, patch.MergePatchType, patch.StrategicMergePatchType:
+		return ct, nil
+	}
+	return "", errUnsupportedPatch
 }
+
+// errUnsupportedPatch is Kubernetes' answer to a patch of a type it does
+// not support.
+var errUnsupportedPatch = newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
+	"the body of the request was in an unknown format - accepted media types include: "+
+		patch.JSONPatchType+", "+patch.MergePatchType+", "+patch.StrategicMergePatchType)
 
 // applyPatch applies a patch and maps its failures to Status errors.
 func applyPatch(ctype string, cur, body []byte, schema reflect.Type) ([]byte, error) {
 	out, err := patch.Apply(ctype, cur, body, schema)
 	if errors.Is(err, patch.ErrUnsupported) {
-		return nil, newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
-			"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+		return nil, errUnsupportedPatch
 	}
 	if errors.Is(err, patch.ErrMalformed) {
 		return nil, badRequest("%v", err)
 	}
+	if errors.Is(err, patch.ErrTooLarge) {
+		return nil, tooLarge(strings.TrimPrefix(err.Error(), patch.ErrTooLarge.Error()+": "))
+	}
 	if err != nil {
 		return nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid, err.Error())
+	}
+	// Checked before the result is decoded: decoding a patch's output is
+	// where a patch that grew the object would cost the most.
+	if err := checkObjectSize(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -74,7 +74,7 @@ func (s *Server) updateScale(r *request) error {
 	}
 	var sc api.Scale
 	if err := unmarshalBody(r, b, &sc); err != nil {
-		return badRequest("Scale cannot be handled: %v", err)
+		return bodyError(err, "Scale cannot be handled")
 	}
 	return s.scaleTo(r, func(object) (*api.Scale, error) { return &sc, nil })
 }
@@ -82,11 +82,14 @@ func (s *Server) updateScale(r *request) error {
 // patchScale serves PATCH .../scale: the patch applies to the current
 // Scale, and the result is written as an update would be.
 func (s *Server) patchScale(r *request) error {
+	ctype, err := patchType(r)
+	if err != nil {
+		return err
+	}
 	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	ctype := patchType(r)
 	return s.scaleTo(r, func(cur object) (*api.Scale, error) {
 		sc, err := scaleOf(cur)
 		if err != nil {

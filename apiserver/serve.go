@@ -14,7 +14,6 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/registry"
-	"github.com/minik8s/minik8s/apiserver/reqinfo"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -52,9 +51,13 @@ func (s *Server) serveAPI(c echo.Context) error {
 			"the server could not find the requested resource"))
 	}
 	r := &request{c: c, ri: ri, res: res}
-	if err := s.dispatch(r); err != nil {
+	err := checkPathSegments(r)
+	if err == nil {
+		err = s.dispatch(r)
+	}
+	if err != nil {
 		// r.ri.Name, not ri.Name: a create learns its name from the body.
-		return writeStatus(c, s.logInternal(c, toStatus(err, res, r.ri.Name)))
+		return s.writeError(c, err, res, r.ri.Name)
 	}
 	return nil
 }
@@ -64,7 +67,7 @@ func (s *Server) dispatch(r *request) error {
 		return s.serveSubresource(r)
 	}
 	if !r.res.HasVerb(r.ri.Verb) {
-		return methodNotAllowed(r.ri.Verb + " " + r.res.Name)
+		return methodNotAllowed()
 	}
 	switch r.ri.Verb {
 	case "get":
@@ -75,19 +78,25 @@ func (s *Server) dispatch(r *request) error {
 		return s.watch(r)
 	case "create":
 		if r.ri.Name != "" {
-			return methodNotAllowed("POST on a named object")
+			return methodNotAllowed()
 		}
 		return s.create(r)
 	case "update":
+		if r.ri.Name == "" {
+			return methodNotAllowed() // PUT on a collection
+		}
 		return s.update(r, false)
 	case "patch":
+		if r.ri.Name == "" {
+			return methodNotAllowed()
+		}
 		return s.patch(r, false)
 	case "delete":
 		return s.delete(r)
 	case "deletecollection":
 		return s.deleteCollection(r)
 	}
-	return methodNotAllowed(r.ri.Verb)
+	return methodNotAllowed()
 }
 
 func (s *Server) serveSubresource(r *request) error {
@@ -123,22 +132,7 @@ func (s *Server) serveSubresource(r *request) error {
 			return s.podLog(r)
 		}
 	}
-	return methodNotAllowed(r.ri.Verb + " " + r.res.Name + "/" + sub)
-}
-
-// logInternal logs the error a 500 Status withholds from its client.
-func (s *Server) logInternal(c echo.Context, se *statusError) *statusError {
-	if se.cause != nil {
-		req := c.Request()
-		ri := reqinfo.Of(req)
-		ev := s.log.Error()
-		if req.Context().Err() != nil {
-			ev = s.log.Debug() // the client went away: not the server's fault
-		}
-		ev.Err(se.cause).Str("verb", ri.Verb).Str("resource", ri.Resource).
-			Str("path", req.URL.Path).Msg("internal error serving a request")
-	}
-	return se
+	return methodNotAllowed()
 }
 
 // readBody reads the request body (the limits middleware caps its size).

@@ -356,5 +356,5 @@ func (s *Server) httpError(err error, c echo.Context) {
 		writeStatus(c, newStatus(int32(he.Code), reason, msg))
 		return
 	}
-	writeStatus(c, s.logInternal(c, toStatus(err, nil, "")))
+	_ = s.writeError(c, err, nil, "")
 }

@@ -2,69 +2,149 @@ package apiserver
 
 import (
 	"encoding/json"
-	"github.com/minik8s/minik8s/api"
-	"github.com/minik8s/minik8s/api/field"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/api/field"
+	"github.com/minik8s/minik8s/apiserver/registry"
 )
 
 var rawMessageType = reflect.TypeOf(json.RawMessage{})
 
-// unknownFields lists the JSON paths in v that the Go type t does not
-// declare, as Kubernetes' strict decoding reports them ("spec.foo").
-// Types that decode themselves (times, quantities, int-or-string) and raw
-// JSON are not looked into.
-func unknownFields(v any, t reflect.Type, path string) []string {
+// fieldSchema is what the unknown-field walk needs to know of a kind's
+// schema. A built-in kind's Go type is one (goSchema); a custom resource's
+// structural schema is another, with properties as an object's fields,
+// additionalProperties as a map's values, items as a list's elements, and
+// x-kubernetes-preserve-unknown-fields as shapeAny.
+type fieldSchema interface {
+	// Shape says what JSON a value of this schema holds.
+	Shape() shape
+	// Field returns the schema of an object's field (shapeObject only);
+	// ok is false for a field the schema does not declare.
+	Field(name string) (s fieldSchema, ok bool)
+	// Elem returns the schema of a list's elements or of a map's values
+	// (shapeList and shapeMap only).
+	Elem() fieldSchema
+}
+
+// shape is the JSON a schema describes, as far as unknown fields go.
+type shape int
+
+const (
+	// shapeAny is not looked into: scalars, raw JSON, values that decode
+	// themselves (times, quantities, int-or-string).
+	shapeAny shape = iota
+	// shapeObject has a fixed set of fields.
+	shapeObject
+	// shapeList is a list of elements of one schema.
+	shapeList
+	// shapeMap has any keys, with values of one schema.
+	shapeMap
+)
+
+// schemaFor is the schema source of a resource: for built-in kinds, the Go
+// type its New returns.
+func schemaFor(s registry.Schema) fieldSchema {
+	return goSchemaOf(s.Go)
+}
+
+// goSchema is the schema of a Go type of package api, read from its JSON
+// tags.
+type goSchema struct{ t reflect.Type }
+
+// goSchemaOf returns the schema of t (pointers are looked through).
+func goSchemaOf(t reflect.Type) goSchema {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == rawMessageType || reflect.PointerTo(t).Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) {
-		return nil
+	return goSchema{t}
+}
+
+var unmarshalerType = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+
+func (g goSchema) Shape() shape {
+	if g.t == rawMessageType || reflect.PointerTo(g.t).Implements(unmarshalerType) {
+		return shapeAny
 	}
-	switch t.Kind() {
+	switch g.t.Kind() {
 	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
+		return shapeObject
+	case reflect.Slice, reflect.Array:
+		if g.t.Elem().Kind() == reflect.Uint8 {
+			return shapeAny // []byte: base64 text
 		}
-		known := jsonFields(t)
-		var out []string
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			ft, ok := known[k]
-			p := join(path, k)
-			if !ok {
-				out = append(out, p)
-				continue
-			}
-			out = append(out, unknownFields(m[k], ft, p)...)
-		}
-		return out
-	case reflect.Slice:
-		l, ok := v.([]any)
-		if !ok {
-			return nil
-		}
-		var out []string
-		for i, e := range l {
-			out = append(out, unknownFields(e, t.Elem(), path+"["+strconv.Itoa(i)+"]")...)
-		}
-		return out
+		return shapeList
 	case reflect.Map:
+		return shapeMap
+	}
+	return shapeAny
+}
+
+func (g goSchema) Field(name string) (fieldSchema, bool) {
+	ft, ok := jsonFields(g.t)[name]
+	if !ok {
+		return nil, false
+	}
+	return goSchemaOf(ft), true
+}
+
+func (g goSchema) Elem() fieldSchema { return goSchemaOf(g.t.Elem()) }
+
+// unknownFields lists the JSON paths in v that the schema s does not
+// declare, as Kubernetes' strict decoding reports them ("spec.foo",
+// "spec.containers[0].foo"), sorted. With prune, it
+// also deletes them from v, as decoding into the kind's type (or pruning
+// by a structural schema) does.
+func unknownFields(v any, s fieldSchema, path string, prune bool) []string {
+	switch s.Shape() {
+	case shapeObject:
 		m, ok := v.(map[string]any)
 		if !ok {
 			return nil
 		}
 		var out []string
 		for k, e := range m {
-			out = append(out, unknownFields(e, t.Elem(), join(path, k))...)
+			fs, ok := s.Field(k)
+			if !ok {
+				out = append(out, join(path, k))
+				if prune {
+					delete(m, k) // safe while ranging over m
+				}
+				continue
+			}
+			if fs.Shape() != shapeAny {
+				out = append(out, unknownFields(e, fs, join(path, k), prune)...)
+			}
+		}
+		sort.Strings(out)
+		return out
+	case shapeList:
+		l, ok := v.([]any)
+		if !ok {
+			return nil
+		}
+		var out []string
+		es := s.Elem()
+		for i, e := range l {
+			out = append(out, unknownFields(e, es, path+"["+strconv.Itoa(i)+"]", prune)...)
+		}
+		return out
+	case shapeMap:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		es := s.Elem()
+		if es.Shape() == shapeAny {
+			return nil // labels, annotations, resource lists: nothing inside
+		}
+		var out []string
+		for k, e := range m {
+			out = append(out, unknownFields(e, es, join(path, k), prune)...)
 		}
 		sort.Strings(out)
 		return out

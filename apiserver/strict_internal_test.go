@@ -82,3 +82,60 @@ func TestQuantityErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestUnknownFieldsWalk(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		t       reflect.Type
+		unknown []string
+		pruned  string
+	}{
+		{"none", `{"metadata":{"name":"p","labels":{"any":"thing"}},"spec":{"containers":[{"name":"c"}]}}`,
+			reflect.TypeOf(api.Pod{}), nil, ""},
+		{"top, nested, in a list", `{"bogusTop":1,"metadata":{"name":"p","bogus":{"x":1}},"spec":{"containers":[{"name":"c"},{"name":"d","bogusC":[1]}]}}`,
+			reflect.TypeOf(api.Pod{}), []string{"bogusTop", "metadata.bogus", "spec.containers[1].bogusC"},
+			`{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c"},{"name":"d"}]}}`},
+		{"values that decode themselves are not looked into", `{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":{"odd":1}}}}]},` +
+			`"metadata":{"creationTimestamp":{"x":1},"managedFields":[{"manager":"kubectl"}]}}`,
+			reflect.TypeOf(api.Pod{}), nil, ""},
+		{"wrong JSON types are left to decoding", `{"metadata":"x","spec":{"containers":{"name":"c"}}}`,
+			reflect.TypeOf(api.Pod{}), nil, ""},
+		{"deployment template", `{"spec":{"template":{"spec":{"containers":[{"name":"c","x":1}]},"y":2}}}`,
+			reflect.TypeOf(&api.Deployment{}), []string{"spec.template.spec.containers[0].x", "spec.template.y"},
+			`{"spec":{"template":{"spec":{"containers":[{"name":"c"}]}}}}`},
+		{"recursive type", `{"name":"a","children":[{"name":"b","children":[{"z":1}]}]}`,
+			reflect.TypeOf(recursive{}), []string{"children[0].children[0].z"}, `{"children":[{"children":[{}],"name":"b"}],"name":"a"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := decodeObject([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := unknownFields(v, goSchemaOf(tt.t), "", false); !slices.Equal(got, tt.unknown) {
+				t.Fatalf("unknownFields = %q, want %q", got, tt.unknown)
+			}
+			if got := unknownFields(v, goSchemaOf(tt.t), "", true); !slices.Equal(got, tt.unknown) {
+				t.Fatalf("unknownFields with prune = %q, want %q", got, tt.unknown)
+			}
+			want := tt.pruned
+			if want == "" {
+				want = tt.in
+			}
+			if !jsonEqual(v, mustDecode(t, want)) {
+				b, _ := encodeStored(v)
+				t.Fatalf("pruned to %s, want %s", b, want)
+			}
+		})
+	}
+}
+
+func mustDecode(t *testing.T, s string) object {
+	t.Helper()
+	o, err := decodeObject([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}

@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"sigs.k8s.io/yaml"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/apiserver/protobuf"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
@@ -22,17 +25,44 @@ import (
 // lost a race it is allowed to retry.
 const maxUpdateRetries = 16
 
+// maxObjectBytes bounds an object as stored. Kubernetes stores objects in
+// etcd, whose default request limit (--max-request-bytes) is 1.5 MiB; here
+// the bound applies to the stored JSON, so that no object every list and
+// watch carries can grow without limit.
+const maxObjectBytes = 3 << 19
+
+// checkObjectSize fails with 413 when an object's stored encoding is larger
+// than maxObjectBytes. Kubernetes passes etcd's "etcdserver: request is too
+// large" on as a 500 (kubernetes/kubernetes#112152); a 413 says what is
+// wrong and that retrying will not help.
+func checkObjectSize(value []byte) error {
+	if len(value) > maxObjectBytes {
+		return tooLarge(fmt.Sprintf("the object would be %d bytes when stored; limit is %d", len(value), maxObjectBytes))
+	}
+	return nil
+}
+
 // decodeBody reads and decodes a request body that must be an object of
-// the request's kind, applying fieldValidation=Strict.
+// the request's kind, without the fields its schema does not declare (see
+// checkFields).
 func (s *Server) decodeBody(r *request) (object, error) {
+	format, err := bodyFormat(r)
+	if err != nil {
+		return nil, err
+	}
 	b, err := readBody(r)
 	if err != nil {
 		return nil, err
 	}
 	var o object
-	if isProtobuf(r) {
+	switch format {
+	case protobuf.MediaType:
 		o, err = protobuf.Decode(b, r.res.Schema.Go)
-	} else {
+	case mediaYAML:
+		if b, err = yaml.YAMLToJSON(b); err == nil {
+			o, err = decodeObject(b)
+		}
+	default:
 		o, err = decodeObject(b)
 	}
 	if err != nil {
@@ -41,26 +71,64 @@ func (s *Server) decodeBody(r *request) (object, error) {
 	if err := checkKind(r, o); err != nil {
 		return nil, err
 	}
-	if err := s.strictCheck(r, o); err != nil {
+	if err := s.checkFields(r, o, nil); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-// isProtobuf reports whether the request body is Kubernetes protobuf,
-// which client-go's typed clients send for built-in kinds.
-func isProtobuf(r *request) bool {
-	return protobuf.IsMediaType(r.c.Request().Header.Get(echo.HeaderContentType))
+// The media types of request bodies, besides protobuf.MediaType.
+const (
+	mediaJSON = "application/json"
+	mediaYAML = "application/yaml"
+)
+
+// bodyFormat returns the media type of the request's body: JSON when
+// Content-Type is absent, as in Kubernetes, and 415 for a type other than
+// JSON, YAML and protobuf.
+func bodyFormat(r *request) (string, error) {
+	ct := r.c.Request().Header.Get(echo.HeaderContentType)
+	if ct == "" {
+		return mediaJSON, nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		switch mt {
+		case mediaJSON, mediaYAML, protobuf.MediaType:
+			return mt, nil
+		}
+	}
+	return "", newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
+		"the body of the request was in an unknown format - accepted media types include: "+mediaJSON+", "+mediaYAML+", "+protobuf.MediaType)
 }
 
-// unmarshalBody reads a JSON or Kubernetes protobuf body into v, a pointer
-// to a Go type of package api.
+// unmarshalBody reads a JSON, YAML or Kubernetes protobuf body into v, a
+// pointer to a Go type of package api. A body in another format is a 415
+// Status; see bodyError.
 func unmarshalBody(r *request, b []byte, v any) error {
-	if isProtobuf(r) {
-		_, err := protobuf.Unmarshal(b, v)
+	format, err := bodyFormat(r)
+	if err != nil {
 		return err
 	}
+	switch format {
+	case protobuf.MediaType:
+		_, err := protobuf.Unmarshal(b, v)
+		return err
+	case mediaYAML:
+		if b, err = yaml.YAMLToJSON(b); err != nil {
+			return err
+		}
+	}
 	return api.Unmarshal(b, v)
+}
+
+// bodyError is the Status for an error of unmarshalBody: a Status as it
+// is, anything else a 400 saying what could not be read.
+func bodyError(err error, what string) error {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se
+	}
+	return badRequest("%s: %v", what, err)
 }
 
 // checkKind requires apiVersion and kind, when given, to be the request's.
@@ -76,29 +144,78 @@ func checkKind(r *request, o object) error {
 	return nil
 }
 
-// strictCheck rejects fields the schema does not know when the client
-// asked for fieldValidation=Strict; otherwise unknown fields are kept.
-func (s *Server) strictCheck(r *request, o object) error {
-	if r.query("fieldValidation") != "Strict" {
-		return nil
-	}
-	if unknown := unknownFields(o, r.res.Schema.Go, ""); len(unknown) > 0 {
-		msg := fmt.Sprintf("unknown field %q", unknown[0])
-		for _, u := range unknown[1:] {
-			msg += fmt.Sprintf(", unknown field %q", u)
+// The fieldValidation directives: what to do with fields the kind's
+// schema does not declare.
+const (
+	fieldValidationIgnore = "Ignore" // drop them
+	fieldValidationWarn   = "Warn"   // drop them, with a Warning for each
+	fieldValidationStrict = "Strict" // reject the request
+)
+
+// fieldValidation returns the request's fieldValidation directive: Warn
+// when absent, as in Kubernetes. Any other value is Kubernetes' 422 for
+// the verb's options.
+func fieldValidation(r *request) (string, error) {
+	switch v := r.query("fieldValidation"); v {
+	case "":
+		return fieldValidationWarn, nil
+	case fieldValidationIgnore, fieldValidationWarn, fieldValidationStrict:
+		return v, nil
+	default:
+		kind := map[string]string{"create": "CreateOptions", "update": "UpdateOptions"}[r.ri.Verb]
+		if kind == "" {
+			kind = "PatchOptions"
 		}
-		return badRequest("%s in version %q cannot be handled as a %s: strict decoding error: %s",
-			r.res.Kind, r.res.GroupVersion(), r.res.Kind, msg)
+		return "", invalidObject("meta.k8s.io", kind, "", field.ErrorList{field.NotSupported(
+			field.NewPath("fieldValidation"), v, []string{"", fieldValidationIgnore, fieldValidationStrict, fieldValidationWarn})})
 	}
-	return nil
 }
 
-// validate runs the resource's validation on o, given as decoded and as
-// encoded (value, its stored form), against the stored form of the object
+// checkFields drops the fields of o that its kind's schema does not
+// declare, as Kubernetes' decoding does, and acts on them as the request's
+// fieldValidation directive asks: Strict rejects the request, Warn (the
+// default) answers with a Warning header for each, Ignore says nothing.
+// patchBody is the patch when o is a patch's result (nil otherwise):
+// Kubernetes rejects a patch with a 422 naming it rather than the 400 a
+// body gets.
+func (s *Server) checkFields(r *request, o object, patchBody []byte) error {
+	directive, err := fieldValidation(r)
+	if err != nil {
+		return err
+	}
+	unknown := unknownFields(o, schemaFor(r.res.Schema), "", true)
+	if len(unknown) == 0 {
+		return nil
+	}
+	if directive == fieldValidationWarn {
+		for _, u := range unknown {
+			addWarning(r.c, fmt.Sprintf("unknown field %q", u))
+		}
+	}
+	if directive != fieldValidationStrict {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown field %q", unknown[0])
+	for _, u := range unknown[1:] {
+		msg += fmt.Sprintf(", unknown field %q", u)
+	}
+	if patchBody != nil {
+		return invalidObject("", "", "", field.ErrorList{
+			field.Invalid(field.NewPath("patch"), string(patchBody), "strict decoding error: "+msg)})
+	}
+	return badRequest("%s in version %q cannot be handled as a %s: strict decoding error: %s",
+		r.res.Kind, r.res.GroupVersion(), r.res.Kind, msg)
+}
+
+// validate checks the size of o's stored form (value) and runs the
+// resource's validation on o, given as decoded and as encoded, against the stored form of the object
 // it replaces (oldValue; nil on create). Taking the encodings the write
 // needs anyway saves encoding the objects again to decode them into their
 // Go types.
 func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
+	if err := checkObjectSize(value); err != nil {
+		return err
+	}
 	if errs := quantityErrors(o, r.res.Schema.Go, nil); len(errs) > 0 {
 		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
 	}

@@ -24,5 +24,6 @@
 //   - Field descriptions come from a hand-written table for the fields
 //     kubectl explain is usually asked about; every other field gets a
 //     generic one. Unknown fields are allowed (no additionalProperties:
-//     false); the server keeps them unless fieldValidation=Strict.
+//     false): the server drops them, with a warning unless
+//     fieldValidation=Ignore, or rejects them with fieldValidation=Strict.
 package discovery

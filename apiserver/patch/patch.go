@@ -19,8 +19,17 @@ const (
 	ApplyPatchType          = "application/apply-patch+yaml"
 )
 
-// maxJSONPatchOps bounds the operations of one JSON patch, as Kubernetes does.
-const maxJSONPatchOps = 10000
+// Bounds on the work of one JSON patch, Kubernetes' defaults.
+const (
+	// MaxJSONPatchOps bounds the operations of one JSON patch
+	// (kube-apiserver's maxJSONPatchOperations).
+	MaxJSONPatchOps = 10000
+	// MaxCopyBytes bounds how much the "copy" operations of one JSON patch
+	// may add to the document, all together (kube-apiserver's
+	// JSONPatchMaxCopyBytes): without it a patch of a few copies of a value
+	// onto itself doubles the document each time.
+	MaxCopyBytes = 3 << 20
+)
 
 var (
 	// ErrUnsupported: the patch type is not supported (server-side apply or
@@ -29,6 +38,9 @@ var (
 	// ErrMalformed: the patch body cannot be read as a patch of its type;
 	// the API server answers 400.
 	ErrMalformed = errors.New("malformed patch")
+	// ErrTooLarge: the JSON patch has more operations than MaxJSONPatchOps;
+	// the API server answers 413.
+	ErrTooLarge = errors.New("patch too large")
 	// ErrInvalid: the patch is well formed but cannot be applied to the
 	// object, or would turn it into something that is not an object; the API
 	// server answers 422.
@@ -81,9 +93,9 @@ func applyJSONPatch(original, patch []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: decode JSON patch: %v", ErrMalformed, err)
 	}
-	if len(ops) > maxJSONPatchOps {
-		return nil, fmt.Errorf("%w: the JSON patch has %d operations, more than the %d allowed",
-			ErrMalformed, len(ops), maxJSONPatchOps)
+	if len(ops) > MaxJSONPatchOps {
+		return nil, fmt.Errorf("%w: The allowed maximum operations in a JSON patch is %d, got %d",
+			ErrTooLarge, MaxJSONPatchOps, len(ops))
 	}
 	for i, op := range ops {
 		// RFC 6902 requires a value for "test"; json-patch v5.9 checks it
@@ -95,6 +107,7 @@ func applyJSONPatch(original, patch []byte) ([]byte, error) {
 	}
 	opts := jsonpatch.NewApplyOptions()
 	opts.SupportNegativeIndices = false
+	opts.AccumulatedCopySizeLimit = MaxCopyBytes
 	out, err := ops.ApplyWithOptions(original, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: apply JSON patch: %v", ErrInvalid, err)

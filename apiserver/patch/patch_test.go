@@ -84,6 +84,52 @@ func TestApplyOriginalNotObject(t *testing.T) {
 	}
 }
 
+// bombPatch is a JSON patch that adds an array of about 1 KiB and copies
+// it onto itself copies times, doubling it each time.
+func bombPatch(copies int) string {
+	ops := []string{`{"op":"add","path":"/bomb","value":[` + strings.Repeat(`"xxxxxxxxxxxxxx",`, 63) + `"x"]}`}
+	for range copies {
+		ops = append(ops, `{"op":"copy","from":"/bomb","path":"/bomb/-"}`)
+	}
+	return "[" + strings.Join(ops, ",") + "]"
+}
+
+// TestApplyBounds checks the bounds on a JSON patch's work: the number of
+// operations (413 in Kubernetes) and the bytes its copies add (422).
+func TestApplyBounds(t *testing.T) {
+	manyOps := "[" + strings.Repeat(`{"op":"test","path":"/kind","value":"Pod"},`, MaxJSONPatchOps) + `{"op":"test","path":"/kind","value":"Pod"}]`
+	tests := []struct {
+		name    string
+		patch   string
+		wantErr error
+		msg     string
+	}{
+		{"as many operations as allowed", "[" + strings.Repeat(`{"op":"test","path":"/kind","value":"Pod"},`, MaxJSONPatchOps-1) +
+			`{"op":"test","path":"/kind","value":"Pod"}]`, nil, ""},
+		{"one operation too many", manyOps, ErrTooLarge, "The allowed maximum operations in a JSON patch is 10000, got 10001"},
+		{"copies within the limit", bombPatch(10), nil, ""},
+		{"the patch bomb: 16 copies of an array onto itself", bombPatch(16), ErrInvalid,
+			"the accumulated size increase of copy is"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := Apply(JSONPatchType, []byte(`{"kind":"Pod"}`), []byte(tt.patch), nil)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(out) > MaxCopyBytes+len(tt.patch) {
+					t.Fatalf("result of %d bytes", len(out))
+				}
+				return
+			}
+			if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("error = %v, want %v containing %q", err, tt.wantErr, tt.msg)
+			}
+		})
+	}
+}
+
 // TestStrategicMergeAPITypes runs what kubectl sends against the real types.
 func TestStrategicMergeAPITypes(t *testing.T) {
 	replicas := int32(2)

@@ -46,6 +46,7 @@ var pods = &Resource{
 		"spec.schedulerName":       {"spec", "schedulerName"},
 		"spec.restartPolicy":       {"spec", "restartPolicy"},
 		"spec.serviceAccountName":  {"spec", "serviceAccountName"},
+		"spec.hostNetwork":         {"spec", "hostNetwork"},
 		"status.phase":             {"status", "phase"},
 		"status.podIP":             {"status", "podIP"},
 		"status.nominatedNodeName": {"status", "nominatedNodeName"},

@@ -88,6 +88,8 @@ type Options struct {
 	DataDir string // "" for a new temp dir
 	// Configure, if set, adjusts the configuration before start.
 	Configure func(*app.Config)
+	// Log, if set, receives the server's log as JSON lines (debug level).
+	Log io.Writer
 }
 
 // APIServer is a running test API server.
@@ -117,7 +119,10 @@ func StartAPIServer(t testing.TB, opt Options) *APIServer {
 		opt.Configure(&cfg)
 	}
 	log := zerolog.Nop()
-	if os.Getenv("MINIK8S_TEST_LOG") != "" {
+	switch {
+	case opt.Log != nil:
+		log = zerolog.New(opt.Log).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	case os.Getenv("MINIK8S_TEST_LOG") != "":
 		log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
