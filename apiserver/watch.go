@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/hub"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -23,7 +24,9 @@ import (
 // Events are filtered by namespace and selectors; an object that stops
 // matching the selectors is sent as DELETED. A revision the change log no
 // longer holds ends the stream with an ERROR event carrying a 410 Expired
-// Status, as the Kubernetes API server does.
+// Status, as the Kubernetes API server does. With allowWatchBookmarks, a
+// BOOKMARK every bookmarkInterval carries a revision that every event
+// before it has reached and no event after it will repeat.
 func (s *Server) watch(r *request) error {
 	f, err := newFilter(r)
 	if err != nil {
@@ -119,15 +122,21 @@ func (s *Server) watch(r *request) error {
 				}
 				return nil
 			}
-			if err := ws.send(c); err != nil {
+			if c.Type == hub.Bookmark {
+				ws.writeBookmark(c.Revision, false)
+			} else if err := ws.send(c); err != nil {
+				return nil
+			}
+			if ws.err != nil {
 				return nil
 			}
 			if len(w.Events()) == 0 {
 				ws.flush()
 			}
 		case <-bookmarks:
-			ws.writeBookmark(s.hub.Revision(), false)
-			ws.flush()
+			// The bookmark comes back on w.Events() behind every change
+			// queued before it, so it never runs ahead of them.
+			w.RequestBookmark()
 		case <-ctx.Done():
 			ws.flush()
 			return nil

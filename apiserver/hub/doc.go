@@ -23,4 +23,8 @@
 // in order. A watcher that falls behind by more than its buffer is closed
 // (Err reports ErrSlowWatcher) instead of slowing the hub or other watchers;
 // its client re-watches from the last revision it saw.
+//
+// A watcher's bookmarks (RequestBookmark) travel the same queue as its
+// changes, so a bookmark never promises a revision whose changes are still
+// to come.
 package hub

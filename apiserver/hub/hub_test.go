@@ -462,3 +462,34 @@ func BenchmarkDeliveryLatencyLocal(b *testing.B) {
 	bus := hub.NewLocal(0)
 	bustest.Latency(b, bus, bus)
 }
+
+// TestBookmarkFollowsQueuedChanges: a requested bookmark comes behind every
+// change already queued for the watcher, at the hub's revision, even when
+// the filter passes none of the later changes.
+func TestBookmarkFollowsQueuedChanges(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	h := bustest.StartHub(t, s, bus)
+	onlyA := func(c *store.Change) bool { return strings.HasPrefix(c.Name, "a-") }
+	w := watch(t, h, 0, onlyA)
+
+	first, last := putN(t, s, "a-", 5)
+	bustest.WaitFor(t, "hub at the last write", func() bool { return h.Revision() >= last })
+	// Queued but not yet read: the bookmark must not overtake them.
+	if !w.RequestBookmark() {
+		t.Fatal("RequestBookmark = false")
+	}
+	expectRevs(t, w, first, last)
+	if c := next(t, w); c.Type != hub.Bookmark || c.Revision != last {
+		t.Fatalf("got %s at %d, want a bookmark at %d", c.Type, c.Revision, last)
+	}
+
+	// Changes the filter drops still move the next bookmark on.
+	_, lastB := putN(t, s, "b-", 3)
+	bustest.WaitFor(t, "hub at the last write", func() bool { return h.Revision() >= lastB })
+	w.RequestBookmark()
+	if c := next(t, w); c.Type != hub.Bookmark || c.Revision != lastB {
+		t.Fatalf("got %s at %d, want a bookmark at %d", c.Type, c.Revision, lastB)
+	}
+}

@@ -95,8 +95,32 @@ func (h *Hub) Watch(ctx context.Context, fromRev int64, filter func(*store.Chang
 	return w, nil
 }
 
-// Events returns the channel of changes. It is closed when the watcher ends;
-// Err then says why.
+// Bookmark is the type of the progress notes that RequestBookmark asks
+// for: a change without an object whose Revision says that every change up
+// to it that passes the filter has been yielded before it.
+const Bookmark store.EventType = "BOOKMARK"
+
+// RequestBookmark queues a Bookmark at the hub's current revision behind
+// every change already queued for w, so that Events yields it in revision
+// order. It reports false, and no bookmark comes, if w's buffer is full or
+// w has ended.
+func (w *Watcher) RequestBookmark() bool {
+	h := w.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.watchers[w]; !ok {
+		return false
+	}
+	select {
+	case w.live <- store.Change{Revision: h.last, Type: Bookmark}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Events returns the channel of changes (and of the bookmarks asked for).
+// It is closed when the watcher ends; Err then says why.
 func (w *Watcher) Events() <-chan store.Change { return w.out }
 
 // Err returns why Events was closed: nil after Stop or when the Watch ctx
@@ -161,7 +185,8 @@ replay:
 			if !ok {
 				return
 			}
-			if c.Revision > w.from && !w.send(ctx, c) {
+			// A bookmark at w.from is news too: nothing up to it is missing.
+			if (c.Revision > w.from || c.Type == Bookmark && c.Revision == w.from) && !w.send(ctx, c) {
 				return
 			}
 		case <-w.done:
