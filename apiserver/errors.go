@@ -55,6 +55,12 @@ func methodNotAllowed(what string) *statusError {
 
 // invalid is the 422 Status for field errors, worded as Kubernetes does.
 func invalid(res *registry.Resource, name string, errs field.ErrorList) *statusError {
+	return invalidKind(res.Group, res.Kind, res.Kind, name, errs)
+}
+
+// invalidKind is invalid for any kind; the message names it as qualified
+// ("ListOptions.meta.k8s.io").
+func invalidKind(group, kind, qualified, name string, errs field.ErrorList) *statusError {
 	causes := make([]api.StatusCause, len(errs))
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
@@ -66,8 +72,8 @@ func invalid(res *registry.Resource, name string, errs field.ErrorList) *statusE
 		msg = "[" + msg + "]"
 	}
 	s := newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
-		fmt.Sprintf("%s %q is invalid: %s", res.Kind, name, msg))
-	s.s.Details = &api.StatusDetails{Name: name, Group: res.Group, Kind: res.Kind, Causes: causes}
+		fmt.Sprintf("%s %q is invalid: %s", qualified, name, msg))
+	s.s.Details = &api.StatusDetails{Name: name, Group: group, Kind: kind, Causes: causes}
 	return s
 }
 

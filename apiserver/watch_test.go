@@ -1,6 +1,7 @@
 package apiserver_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -91,4 +92,154 @@ func TestBookmarksNeverRunAheadOfEvents(t *testing.T) {
 	if bookmarks == 0 {
 		t.Fatal("no BOOKMARK arrived")
 	}
+}
+
+// fullStatus is a Status with the details clients act on.
+type fullStatus struct {
+	Kind    string `json:"kind"`
+	Code    int    `json:"code"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+	Details struct {
+		Group  string `json:"group"`
+		Kind   string `json:"kind"`
+		Causes []struct {
+			Reason  string `json:"reason"`
+			Message string `json:"message"`
+			Field   string `json:"field"`
+		} `json:"causes"`
+		RetryAfterSeconds int `json:"retryAfterSeconds"`
+	} `json:"details"`
+}
+
+// TestListWatchQueryParameters: parameters that do not decode are 400
+// BadRequest, and options that do not go together 422 Invalid on
+// ListOptions.meta.k8s.io, with Kubernetes' messages.
+func TestListWatchQueryParameters(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	const pods = "/api/v1/namespaces/default/pods"
+	rv := listRV(t, s, pods)
+	for _, tc := range []struct {
+		query string
+		code  int
+		msg   string
+	}{
+		{"limit=abc", 400, `strconv.ParseInt: parsing "abc": invalid syntax`},
+		{"resourceVersion=abc", 400, `resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`},
+		{"resourceVersion=-1", 400, `resourceVersion: Invalid value: "-1": strconv.ParseUint: parsing "-1": invalid syntax`},
+		{"timeoutSeconds=soon", 400, `strconv.ParseInt: parsing "soon": invalid syntax`},
+		{"watch=true&resourceVersion=abc", 400, `resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`},
+		{"watch=true&timeoutSeconds=1.5", 400, `strconv.ParseInt: parsing "1.5": invalid syntax`},
+		{"watch=true&timeoutSeconds=1&limit=x", 400, `strconv.ParseInt: parsing "x": invalid syntax`},
+		{"resourceVersionMatch=Exact", 422, `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided`},
+		{"resourceVersion=0&resourceVersionMatch=Exact", 422, `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"`},
+		{"resourceVersion=1&resourceVersionMatch=Newest", 422, `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""`},
+		{"sendInitialEvents=true", 422, `ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list`},
+		{"watch=true&resourceVersionMatch=NotOlderThan", 422, `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided`},
+		{"watch=true&sendInitialEvents=true&resourceVersionMatch=Exact", 422, `ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"]`},
+		// Valid: lists are not paged, which a server may do.
+		{"limit=5", 200, ""},
+		{"timeoutSeconds=30", 200, ""},
+		{"resourceVersion=0", 200, ""},
+		{"resourceVersion=0&resourceVersionMatch=NotOlderThan", 200, ""},
+		{"resourceVersion=" + rv + "&resourceVersionMatch=Exact", 200, ""},
+		{"resourceVersion=" + rv + "&resourceVersionMatch=NotOlderThan", 200, ""},
+		// An older revision than the store keeps, as Kubernetes answers
+		// for a compacted one.
+		{"resourceVersion=1&resourceVersionMatch=Exact", 410, "The resourceVersion for the provided list is too old."},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			r := s.Do(t, "GET", pods+"?"+tc.query, nil)
+			expect(t, r, tc.code)
+			if tc.code == 200 {
+				return
+			}
+			var st fullStatus
+			r.JSON(t, &st)
+			if st.Message != tc.msg {
+				t.Fatalf("message %q, want %q", st.Message, tc.msg)
+			}
+			if tc.code == 422 && (st.Reason != "Invalid" || st.Details.Kind != "ListOptions" || st.Details.Group != "meta.k8s.io" ||
+				len(st.Details.Causes) == 0 || !strings.HasPrefix(st.Details.Causes[0].Field, "resourceVersionMatch") && st.Details.Causes[0].Field != "sendInitialEvents") {
+				t.Fatalf("Status %+v, want Invalid ListOptions.meta.k8s.io with causes", st)
+			}
+		})
+	}
+}
+
+// checkTooLarge checks Kubernetes' "Too large resource version" Status,
+// by which client-go's reflector knows to relist.
+func checkTooLarge(t *testing.T, st fullStatus, want int64) {
+	t.Helper()
+	prefix := fmt.Sprintf("Timeout: Too large resource version: %d, current: ", want)
+	if st.Code != 504 || st.Reason != "Timeout" || !strings.HasPrefix(st.Message, prefix) ||
+		len(st.Details.Causes) != 1 || st.Details.Causes[0].Reason != "ResourceVersionTooLarge" ||
+		st.Details.Causes[0].Message != "Too large resource version" || st.Details.RetryAfterSeconds != 1 {
+		t.Fatalf("Status %+v, want 504 Timeout %q… with a ResourceVersionTooLarge cause", st, prefix)
+	}
+}
+
+// TestFutureResourceVersion: a list or watch from a revision the server
+// has not reached waits briefly for it, then answers "Too large resource
+// version" (a 504 for a list, an ERROR event for a watch) instead of
+// serving older data or staying silent.
+func TestFutureResourceVersion(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	const pods = "/api/v1/namespaces/default/pods"
+	cur, _ := strconv.ParseInt(listRV(t, s, pods), 10, 64)
+	future := cur + 1000
+	futureRV := strconv.FormatInt(future, 10)
+
+	for _, q := range []string{"", "&resourceVersionMatch=NotOlderThan", "&resourceVersionMatch=Exact"} {
+		t.Run("list"+q, func(t *testing.T) {
+			t.Parallel()
+			r := s.Do(t, "GET", pods+"?resourceVersion="+futureRV+q, nil)
+			expect(t, r, http.StatusGatewayTimeout)
+			if r.Header.Get("Retry-After") != "1" {
+				t.Errorf("Retry-After %q, want 1", r.Header.Get("Retry-After"))
+			}
+			var st fullStatus
+			r.JSON(t, &st)
+			checkTooLarge(t, st, future)
+		})
+	}
+	t.Run("watch", func(t *testing.T) {
+		t.Parallel()
+		w := watchLines(t, s, pods+"?watch=true&resourceVersion="+futureRV)
+		ev := nextRaw(t, w)
+		b, _ := json.Marshal(ev["object"])
+		var st fullStatus
+		_ = json.Unmarshal(b, &st)
+		if ev["type"] != "ERROR" || st.Kind != "Status" {
+			t.Fatalf("event %v, want an ERROR with a Status", ev)
+		}
+		checkTooLarge(t, st, future)
+		if _, ok := <-w; ok {
+			t.Fatal("the stream goes on after the ERROR event")
+		}
+	})
+}
+
+// TestWatchFromRevisionAboutToCome: a watch from a revision the server
+// reaches within the wait starts there, and a list not older than it sees
+// it.
+func TestWatchFromRevisionAboutToCome(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	const pods = "/api/v1/namespaces/default/pods"
+	cur, _ := strconv.ParseInt(listRV(t, s, pods), 10, 64)
+	next := strconv.FormatInt(cur+1, 10)
+	go func() {
+		time.Sleep(200 * time.Millisecond) // most likely while the requests below wait (they pass either way)
+		for _, name := range []string{"first", "second"} {
+			if err := post(s, pods, strings.Replace(podJSON, `"name":"web"`, `"name":"`+name+`"`, 1)); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	w := watchLines(t, s, pods+"?watch=true&resourceVersion="+next)
+	if typ, name, _ := nextEvent(t, w); typ != "ADDED" || name != "second" {
+		t.Fatalf("first event %s %s, want ADDED second (the change after %s)", typ, name, next)
+	}
+	r := s.Do(t, "GET", pods+"?resourceVersion="+next+"&resourceVersionMatch=NotOlderThan", nil)
+	expect(t, r, http.StatusOK)
 }

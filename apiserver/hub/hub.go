@@ -89,7 +89,8 @@ type Hub struct {
 	stopped    chan struct{} // closed when Run returns
 
 	mu       sync.Mutex
-	last     int64 // last delivered revision
+	last     int64         // last delivered revision
+	advanced chan struct{} // if not nil, closed when last next changes
 	ring     ring
 	watchers map[*Watcher]struct{}
 	closed   bool
@@ -150,6 +151,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.mu.Lock()
 	h.last = rev
 	h.ring.reset(rev)
+	h.advanceLocked()
 	h.mu.Unlock()
 	close(h.started)
 	h.logger.Info().Int64("rev", rev).Msg("watch hub started")
@@ -293,7 +295,48 @@ func (h *Hub) restart(ctx context.Context, last int64) error {
 	}
 	h.last = rev
 	h.ring.reset(rev)
+	h.advanceLocked()
 	return nil
+}
+
+// advanceLocked wakes the callers of WaitRevision to look at h.last again.
+func (h *Hub) advanceLocked() {
+	if h.advanced != nil {
+		close(h.advanced)
+		h.advanced = nil
+	}
+}
+
+// WaitRevision waits until the hub has delivered revision rev, for at
+// most timeout or until ctx is done, and returns the last delivered
+// revision and whether it reached rev. A revision the change log does not
+// hold yet is, to a client, one from the future: Kubernetes answers it with
+// "Too large resource version" after such a wait.
+func (h *Hub) WaitRevision(ctx context.Context, rev int64, timeout time.Duration) (int64, bool) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		h.mu.Lock()
+		last := h.last
+		if last >= rev {
+			h.mu.Unlock()
+			return last, true
+		}
+		if h.advanced == nil {
+			h.advanced = make(chan struct{})
+		}
+		advanced := h.advanced
+		h.mu.Unlock()
+		select {
+		case <-advanced:
+		case <-t.C:
+			return h.Revision(), false
+		case <-ctx.Done():
+			return h.Revision(), false
+		case <-h.stopped:
+			return h.Revision(), false
+		}
+	}
 }
 
 // deliver hands changes, in revision order, to the ring and every watcher,
@@ -302,6 +345,7 @@ func (h *Hub) restart(ctx context.Context, last int64) error {
 func (h *Hub) deliver(cs []store.Change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	defer h.advanceLocked()
 	for _, c := range cs {
 		if c.Revision <= h.last {
 			continue
