@@ -17,7 +17,9 @@ import (
 const (
 	DefaultPollInterval  = time.Second
 	DefaultRingSize      = 10000
+	DefaultRingBytes     = 64 << 20
 	DefaultWatcherBuffer = 1000
+	DefaultWatcherBytes  = 16 << 20
 )
 
 const (
@@ -41,7 +43,9 @@ type Option func(*options)
 type options struct {
 	pollInterval  time.Duration
 	ringSize      int
+	ringBytes     int64
 	watcherBuffer int
+	watcherBytes  int64
 }
 
 // WithPollInterval sets how often the hub compares its revision with the
@@ -60,6 +64,29 @@ func WithRingSize(n int) Option {
 	return func(o *options) {
 		if n >= 0 {
 			o.ringSize = n
+		}
+	}
+}
+
+// WithRingBytes bounds the memory of the changes the ring keeps
+// (DefaultRingBytes): the oldest are dropped beyond n bytes, and watchers
+// from before them replay from the change log; n <= 0 keeps the default.
+func WithRingBytes(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.ringBytes = n
+		}
+	}
+}
+
+// WithWatcherBytes sets how many bytes of changes a watcher may have
+// pending before it is closed as slow (DefaultWatcherBytes); a single
+// change larger than that is still delivered to a watcher with nothing
+// pending. n <= 0 keeps the default.
+func WithWatcherBytes(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.watcherBytes = n
 		}
 	}
 }
@@ -102,7 +129,9 @@ func New(log store.ChangeLog, bus Bus, logger zerolog.Logger, opts ...Option) *H
 	o := options{
 		pollInterval:  DefaultPollInterval,
 		ringSize:      DefaultRingSize,
+		ringBytes:     DefaultRingBytes,
 		watcherBuffer: DefaultWatcherBuffer,
+		watcherBytes:  DefaultWatcherBytes,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -115,7 +144,7 @@ func New(log store.ChangeLog, bus Bus, logger zerolog.Logger, opts ...Option) *H
 		opts:     o,
 		started:  make(chan struct{}),
 		stopped:  make(chan struct{}),
-		ring:     newRing(o.ringSize),
+		ring:     newRing(o.ringSize, o.ringBytes),
 		watchers: make(map[*Watcher]struct{}),
 	}
 }
@@ -352,12 +381,19 @@ func (h *Hub) deliver(cs []store.Change) {
 		}
 		h.last = c.Revision
 		h.ring.push(c)
+		sz := changeSize(&c)
 		for w := range h.watchers {
 			if !w.filter(&c) {
 				continue
 			}
+			if pending := w.pending.Load(); pending > 0 && pending+sz > h.opts.watcherBytes {
+				h.removeLocked(w, ErrSlowWatcher)
+				h.logger.Debug().Int64("rev", c.Revision).Int64("bytes", pending).Msg("closed slow watcher")
+				continue
+			}
 			select {
 			case w.live <- c:
+				w.pending.Add(sz)
 			default:
 				h.removeLocked(w, ErrSlowWatcher)
 				h.logger.Debug().Int64("rev", c.Revision).Msg("closed slow watcher")
@@ -389,6 +425,14 @@ func (h *Hub) Revision() int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.last
+}
+
+// BufferedBytes returns the memory the ring's changes hold (by
+// changeSize), at most the WithRingBytes bound.
+func (h *Hub) BufferedBytes() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ring.bytes
 }
 
 // Watchers returns the number of open watchers.

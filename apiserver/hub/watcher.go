@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/minik8s/minik8s/store"
 )
@@ -17,6 +18,9 @@ type Watcher struct {
 	out    chan store.Change // watcher → client
 	done   chan struct{}     // closed by Stop
 	stop   sync.Once
+	// pending is the changeSize of the changes in live, which the hub
+	// bounds (WithWatcherBytes).
+	pending atomic.Int64
 
 	mu  sync.Mutex
 	err error
@@ -184,6 +188,9 @@ replay:
 		case c, ok := <-w.live:
 			if !ok {
 				return
+			}
+			if c.Type != Bookmark {
+				w.pending.Add(-changeSize(&c))
 			}
 			// A bookmark at w.from is news too: nothing up to it is missing.
 			if (c.Revision > w.from || c.Type == Bookmark && c.Revision == w.from) && !w.send(ctx, c) {
