@@ -48,6 +48,9 @@ type Config struct {
 	CompactInterval time.Duration `yaml:"compactInterval"`
 	// ShutdownTimeout bounds the graceful shutdown of the HTTP server.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	// StallTimeout bounds each write of a long-running stream (watch,
+	// followed log): a client that reads nothing for that long is cut off.
+	StallTimeout time.Duration `yaml:"stallTimeout"`
 }
 
 // DefaultConfig returns the defaults documented in config.yaml.
@@ -60,6 +63,7 @@ func DefaultConfig() Config {
 		WatchQueueBytes:  hub.DefaultWatcherBytes,
 		CompactInterval:  time.Minute,
 		ShutdownTimeout:  2 * time.Second,
+		StallTimeout:     10 * time.Second,
 	}
 }
 
@@ -122,6 +126,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultConfig().ShutdownTimeout
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = DefaultConfig().StallTimeout
 	}
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()

@@ -85,8 +85,19 @@ func (s *Server) watch(r *request) error {
 	resp.Header().Set("Content-Type", "application/json")
 	resp.Header().Set("Cache-Control", "no-cache, private")
 	resp.WriteHeader(http.StatusOK)
-	ws.out = bufio.NewWriterSize(resp, 32<<10)
-	ws.flush = func() { _ = ws.out.Flush(); resp.Flush() }
+	// A client that stops reading fails the next write within
+	// StallTimeout, which ends this handler and frees its watcher.
+	sw := newStallWriter(resp, s.cfg.StallTimeout)
+	defer sw.Done()
+	ws.out = bufio.NewWriterSize(sw, 32<<10)
+	ws.flush = func() {
+		if ws.err == nil {
+			ws.err = ws.out.Flush()
+		}
+		if ws.err == nil {
+			ws.err = sw.FlushError()
+		}
+	}
 	switch {
 	case tooLarge != nil:
 		ws.writeError(toStatus(tooLarge, nil, ""))
@@ -104,7 +115,9 @@ func (s *Server) watch(r *request) error {
 	if endBookmark {
 		ws.writeBookmark(from, true)
 	}
-	ws.flush()
+	if ws.flush(); ws.err != nil {
+		return nil
+	}
 
 	var bookmarks <-chan time.Time
 	if o.bookmarks {
@@ -126,11 +139,11 @@ func (s *Server) watch(r *request) error {
 			} else if err := ws.send(c); err != nil {
 				return nil
 			}
-			if ws.err != nil {
-				return nil
-			}
 			if len(w.Events()) == 0 {
 				ws.flush()
+			}
+			if ws.err != nil {
+				return nil
 			}
 		case <-bookmarks:
 			// The bookmark comes back on w.Events() behind every change

@@ -1,9 +1,13 @@
 package apiserver_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,4 +246,89 @@ func TestWatchFromRevisionAboutToCome(t *testing.T) {
 	}
 	r := s.Do(t, "GET", pods+"?resourceVersion="+next+"&resourceVersionMatch=NotOlderThan", nil)
 	expect(t, r, http.StatusOK)
+}
+
+// metric returns the value of one series on /metrics (0 if absent).
+func metric(t *testing.T, s *testenv.APIServer, series string) float64 {
+	t.Helper()
+	r := s.Do(t, "GET", "/metrics", nil)
+	expect(t, r, http.StatusOK)
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("series %s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return 0
+}
+
+// TestStalledWatcherIsFreed: a client that opens a watch and never reads
+// while large events are written is cut off within the stall timeout: its
+// handler ends, its watcher leaves the hub, and the events queued for it
+// are released.
+func TestStalledWatcherIsFreed(t *testing.T) {
+	const stall = time.Second
+	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
+		c.APIServer.StallTimeout = stall
+		c.APIServer.WatchCacheBytes = 1 << 20 // the ring holds little
+		c.APIServer.WatchQueueBytes = 1 << 30 // so the queue holds what the client did not read
+	}})
+	const events = "/api/v1/namespaces/default/events"
+	const handlers = `apiserver_longrunning_requests{resource="events",verb="watch"}`
+	const watchers = "apiserver_registered_watchers"
+	baseWatchers := metric(t, s, watchers)
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+
+	// A raw TLS client with a tiny receive window that never reads.
+	u, _ := url.Parse(s.URL)
+	raw, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = raw.(*net.TCPConn).SetReadBuffer(4 << 10)
+	cfg := s.HTTP.Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.ServerName = u.Hostname()
+	conn := tls.Client(raw, cfg)
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "GET %s?watch=true HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", events, u.Host, s.Token); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the watch to open", func() bool { return metric(t, s, handlers) == 1 })
+
+	const n, size = 16, 1 << 20
+	for i := range n {
+		ev := fmt.Sprintf(`{"apiVersion":"v1","kind":"Event","metadata":{"name":"big-%d"},"involvedObject":{"kind":"Pod","name":"x","namespace":"default"},"reason":"Big","message":%q}`,
+			i, strings.Repeat(strconv.Itoa(i%10), size))
+		expect(t, s.Do(t, "POST", events, ev), http.StatusCreated)
+	}
+	wrote := time.Now()
+	waitFor(t, 10*stall, "the stalled watch to end", func() bool {
+		return metric(t, s, handlers) == 0 && metric(t, s, watchers) == baseWatchers
+	})
+	t.Logf("stalled watch freed %v after the last write (stall timeout %v)", time.Since(wrote).Round(100*time.Millisecond), stall)
+
+	// What was queued for it (up to n MiB) is garbage now.
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > n*size/2 {
+		t.Fatalf("heap grew by %d MiB after the stalled watch ended; %d MiB were written", grown>>20, n*size>>20)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
