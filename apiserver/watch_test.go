@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/controllers/controllerutil/controllertest"
 	"github.com/minik8s/minik8s/internal/testenv"
 )
 
@@ -298,7 +299,7 @@ func TestStalledWatcherIsFreed(t *testing.T) {
 	if _, err := fmt.Fprintf(conn, "GET %s?watch=true HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", events, u.Host, s.Token); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the watch to open", func() bool { return metric(t, s, handlers) == 1 })
+	controllertest.Eventually(t, 10*time.Second, "the watch to open", func() bool { return metric(t, s, handlers) == 1 })
 
 	const n, size = 16, 1 << 20
 	for i := range n {
@@ -307,7 +308,7 @@ func TestStalledWatcherIsFreed(t *testing.T) {
 		expect(t, s.Do(t, "POST", events, ev), http.StatusCreated)
 	}
 	wrote := time.Now()
-	waitFor(t, 10*stall, "the stalled watch to end", func() bool {
+	controllertest.Eventually(t, 10*stall, "the stalled watch to end", func() bool {
 		return metric(t, s, handlers) == 0 && metric(t, s, watchers) == baseWatchers
 	})
 	t.Logf("stalled watch freed %v after the last write (stall timeout %v)", time.Since(wrote).Round(100*time.Millisecond), stall)
@@ -318,17 +319,5 @@ func TestStalledWatcherIsFreed(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > n*size/2 {
 		t.Fatalf("heap grew by %d MiB after the stalled watch ended; %d MiB were written", grown>>20, n*size>>20)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
