@@ -23,7 +23,9 @@ import (
 // Events are filtered by namespace and selectors; an object that stops
 // matching the selectors is sent as DELETED. A revision the change log no
 // longer holds ends the stream with an ERROR event carrying a 410 Expired
-// Status, as the Kubernetes API server does. With allowWatchBookmarks, a
+// Status, as the Kubernetes API server does; a revision the server has not
+// reached within 3 s ends it with a 504 "Too large resource version"
+// Status, as from Kubernetes' watch cache. With allowWatchBookmarks, a
 // BOOKMARK every bookmarkInterval carries a revision that every event
 // before it has reached and no event after it will repeat.
 func (s *Server) watch(r *request) error {
