@@ -11,14 +11,20 @@ import (
 
 // list serves a collection GET: every object under the request's
 // namespace (all of them for a cluster-wide list) that passes the
-// selectors, at one store revision.
+// selectors, at one store revision that resourceVersion and
+// resourceVersionMatch allow (see listAt).
 func (s *Server) list(r *request) error {
+	o, err := parseListOptions(r, false)
+	if err != nil {
+		return err
+	}
 	f, err := newFilter(r)
 	if err != nil {
 		return err
 	}
-	recs, rev, err := s.deps.Store.List(r.c.Request().Context(),
-		store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}, store.ListOptions{})
+	ctx, cancel := o.withTimeout(r.c.Request().Context())
+	defer cancel()
+	recs, rev, err := s.listAt(ctx, store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}, o)
 	if err != nil {
 		return err
 	}

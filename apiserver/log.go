@@ -86,7 +86,11 @@ func (s *Server) podLog(r *request) error {
 				"read logs from kubelet on "+nodeName+": "+err.Error()))
 		},
 	}
-	proxy.ServeHTTP(r.c.Response(), r.c.Request())
+	// A client that stops reading a followed log is cut off, as a watch is,
+	// which also closes the kubelet's stream.
+	sw := newStallWriter(r.c.Response(), s.cfg.StallTimeout)
+	defer sw.Done()
+	proxy.ServeHTTP(sw, r.c.Request())
 	return nil
 }
 

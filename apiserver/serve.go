@@ -151,7 +151,7 @@ func readBody(r *request) ([]byte, error) {
 
 // writeStatus writes a Status error response.
 func writeStatus(c echo.Context, se *statusError) error {
-	if se.s.Reason == api.StatusReasonTooManyRequests && se.s.Details != nil && se.s.Details.RetryAfterSeconds > 0 {
+	if se.s.Details != nil && se.s.Details.RetryAfterSeconds > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(se.s.Details.RetryAfterSeconds)))
 	}
 	b, _ := json.Marshal(se.s)

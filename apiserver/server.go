@@ -39,10 +39,21 @@ type Config struct {
 	Limits limits.Config `yaml:"limits"`
 	// BookmarkInterval is how often a watch that asked for bookmarks gets one.
 	BookmarkInterval time.Duration `yaml:"bookmarkInterval"`
+	// WatchCacheBytes bounds the memory of the recent changes the watch
+	// hub keeps for new watches to replay (older ones replay from the
+	// change log).
+	WatchCacheBytes int64 `yaml:"watchCacheBytes"`
+	// WatchQueueBytes bounds the changes queued for one watch whose client
+	// reads too slowly; beyond it the watch ends and its client watches
+	// again from the last revision it got.
+	WatchQueueBytes int64 `yaml:"watchQueueBytes"`
 	// CompactInterval is how often the change log is compacted (0: never).
 	CompactInterval time.Duration `yaml:"compactInterval"`
 	// ShutdownTimeout bounds the graceful shutdown of the HTTP server.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	// StallTimeout bounds each write of a long-running stream (watch,
+	// followed log): a client that reads nothing for that long is cut off.
+	StallTimeout time.Duration `yaml:"stallTimeout"`
 }
 
 // DefaultConfig returns the defaults documented in config.yaml.
@@ -52,8 +63,11 @@ func DefaultConfig() Config {
 		HTTP:             httpserver.DefaultConfig(),
 		Limits:           limits.DefaultConfig(),
 		BookmarkInterval: 30 * time.Second,
+		WatchCacheBytes:  hub.DefaultRingBytes,
+		WatchQueueBytes:  hub.DefaultWatcherBytes,
 		CompactInterval:  time.Minute,
 		ShutdownTimeout:  2 * time.Second,
+		StallTimeout:     10 * time.Second,
 	}
 }
 
@@ -123,14 +137,19 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultConfig().ShutdownTimeout
 	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = DefaultConfig().StallTimeout
+	}
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()
 	}
+	h := hub.New(deps.Store, deps.Bus, log.With().Str("component", "watch-hub").Logger(),
+		hub.WithRingBytes(cfg.WatchCacheBytes), hub.WithWatcherBytes(cfg.WatchQueueBytes))
 	s := &Server{
 		cfg:  cfg,
 		deps: deps,
 		log:  log,
-		hub:  hub.New(deps.Store, deps.Bus, log.With().Str("component", "watch-hub").Logger()),
+		hub:  h,
 		up:   make(chan struct{}),
 	}
 	disc, err := discovery.New(registry.All())
@@ -250,6 +269,9 @@ func (s *Server) routes() (*echo.Echo, error) {
 		return nil, err
 	}
 	if err := metrics.RegisterWatchers(s.deps.Metrics, func() float64 { return float64(s.hub.Watchers()) }); err != nil {
+		return nil, err
+	}
+	if err := metrics.RegisterWatchCacheBytes(s.deps.Metrics, func() float64 { return float64(s.hub.BufferedBytes()) }); err != nil {
 		return nil, err
 	}
 	if b, ok := s.deps.Store.(BatchCounter); ok {

@@ -3,7 +3,6 @@ package apiserver
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/hub"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -23,49 +23,46 @@ import (
 // Events are filtered by namespace and selectors; an object that stops
 // matching the selectors is sent as DELETED. A revision the change log no
 // longer holds ends the stream with an ERROR event carrying a 410 Expired
-// Status, as the Kubernetes API server does.
+// Status, as the Kubernetes API server does; a revision the server has not
+// reached within 3 s ends it with a 504 "Too large resource version"
+// Status, as from Kubernetes' watch cache. With allowWatchBookmarks, a
+// BOOKMARK every bookmarkInterval carries a revision that every event
+// before it has reached and no event after it will repeat.
 func (s *Server) watch(r *request) error {
+	o, err := parseListOptions(r, true)
+	if err != nil {
+		return err
+	}
 	f, err := newFilter(r)
 	if err != nil {
 		return err
 	}
-	ctx := r.c.Request().Context()
-	if t := r.query("timeoutSeconds"); t != "" {
-		secs, err := strconv.Atoi(t)
-		if err != nil || secs < 0 {
-			return badRequest("invalid timeoutSeconds %q", t)
-		}
-		if secs > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, time.Duration(secs)*time.Second)
-			defer cancel()
-		}
-	}
-	var from int64
-	if rv := r.query("resourceVersion"); rv != "" {
-		if from, err = strconv.ParseInt(rv, 10, 64); err != nil || from < 0 {
-			return badRequest("invalid resourceVersion %q", rv)
-		}
-	}
+	ctx, cancel := o.withTimeout(r.c.Request().Context())
+	defer cancel()
+	from := o.rv
 	// Which objects open the stream. Without sendInitialEvents, the
-	// current objects when resourceVersion is "" or "0". With "true"
+	// current objects when resourceVersion is "" or "0". With true
 	// (client-go's WatchList), the current objects, a state not older than
-	// resourceVersion, then a BOOKMARK annotated as their end. With "false",
+	// resourceVersion, then a BOOKMARK annotated as their end. With false,
 	// none: "" or "0" then means from the latest revision.
 	initial, endBookmark := from == 0, false
-	switch v := r.query("sendInitialEvents"); v {
-	case "":
-	case "true", "false":
-		if r.query("resourceVersionMatch") != "NotOlderThan" {
-			return badRequest("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+	if o.initialEvents != nil {
+		initial, endBookmark = *o.initialEvents, *o.initialEvents
+	}
+	// A revision this server has not reached: wait a little for it, then
+	// end the stream with "Too large resource version", as Kubernetes does,
+	// rather than stay silent until it comes.
+	var tooLarge error
+	if from > 0 {
+		tooLarge = s.waitRevision(ctx, from)
+		if tooLarge != nil && ctx.Err() != nil {
+			return nil
 		}
-		initial, endBookmark = v == "true", v == "true"
-	default:
-		return badRequest("invalid sendInitialEvents %q", v)
 	}
 	ws := &watchStream{s: s, r: r, f: f, table: wantsTable(r.c), visible: map[store.Key]bool{}}
 	var initialRecs []*store.Record
 	switch {
+	case tooLarge != nil:
 	case initial:
 		if initialRecs, from, err = s.deps.Store.List(ctx, store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}, store.ListOptions{}); err != nil {
 			return err
@@ -76,20 +73,38 @@ func (s *Server) watch(r *request) error {
 		}
 	}
 	storeName := r.res.StoreName()
-	w, err := s.hub.Watch(ctx, from, func(c *store.Change) bool {
-		return c.Resource == storeName && (f.namespace == "" || c.Namespace == f.namespace)
-	})
-	if err != nil && !errors.Is(err, store.ErrCompacted) {
-		return err
+	var w *hub.Watcher
+	if tooLarge == nil {
+		w, err = s.hub.Watch(ctx, from, func(c *store.Change) bool {
+			return c.Resource == storeName && (f.namespace == "" || c.Namespace == f.namespace)
+		})
+		if err != nil && !errors.Is(err, store.ErrCompacted) {
+			return err
+		}
 	}
 
 	resp := r.c.Response()
 	resp.Header().Set("Content-Type", "application/json")
 	resp.Header().Set("Cache-Control", "no-cache, private")
 	resp.WriteHeader(http.StatusOK)
-	ws.out = bufio.NewWriterSize(resp, 32<<10)
-	ws.flush = func() { _ = ws.out.Flush(); resp.Flush() }
-	if err != nil {
+	// A client that stops reading fails the next write within
+	// StallTimeout, which ends this handler and frees its watcher.
+	sw := newStallWriter(resp, s.cfg.StallTimeout)
+	defer sw.Done()
+	ws.out = bufio.NewWriterSize(sw, 32<<10)
+	ws.flush = func() {
+		if ws.err == nil {
+			ws.err = ws.out.Flush()
+		}
+		if ws.err == nil {
+			ws.err = sw.FlushError()
+		}
+	}
+	switch {
+	case tooLarge != nil:
+		ws.writeError(toStatus(tooLarge, nil, ""))
+		return nil
+	case err != nil:
 		ws.writeExpired(from)
 		return nil
 	}
@@ -102,10 +117,12 @@ func (s *Server) watch(r *request) error {
 	if endBookmark {
 		ws.writeBookmark(from, true)
 	}
-	ws.flush()
+	if ws.flush(); ws.err != nil {
+		return nil
+	}
 
 	var bookmarks <-chan time.Time
-	if r.query("allowWatchBookmarks") == "true" {
+	if o.bookmarks {
 		t := time.NewTicker(s.cfg.BookmarkInterval)
 		defer t.Stop()
 		bookmarks = t.C
@@ -119,15 +136,21 @@ func (s *Server) watch(r *request) error {
 				}
 				return nil
 			}
-			if err := ws.send(c); err != nil {
+			if c.Type == hub.Bookmark {
+				ws.writeBookmark(c.Revision, false)
+			} else if err := ws.send(c); err != nil {
 				return nil
 			}
 			if len(w.Events()) == 0 {
 				ws.flush()
 			}
+			if ws.err != nil {
+				return nil
+			}
 		case <-bookmarks:
-			ws.writeBookmark(s.hub.Revision(), false)
-			ws.flush()
+			// The bookmark comes back on w.Events() behind every change
+			// queued before it, so it never runs ahead of them.
+			w.RequestBookmark()
 		case <-ctx.Done():
 			ws.flush()
 			return nil
@@ -221,9 +244,13 @@ func (ws *watchStream) writeBookmark(rev int64, initialEnd bool) {
 
 // writeExpired ends the stream with the 410 Expired ERROR event.
 func (ws *watchStream) writeExpired(from int64) {
-	st := newStatus(http.StatusGone, api.StatusReasonExpired,
-		"too old resource version: "+strconv.FormatInt(from, 10)).s
-	b, _ := json.Marshal(st)
+	ws.writeError(newStatus(http.StatusGone, api.StatusReasonExpired,
+		"too old resource version: "+strconv.FormatInt(from, 10)))
+}
+
+// writeError ends the stream with an ERROR event carrying se.
+func (ws *watchStream) writeError(se *statusError) {
+	b, _ := json.Marshal(se.s)
 	ws.writeEvent("ERROR", b)
 	ws.flush()
 }

@@ -88,6 +88,7 @@ func TestWatchSendInitialEvents(t *testing.T) {
 	})
 
 	t.Run("without resourceVersionMatch", func(t *testing.T) {
-		expect(t, s.Do(t, "GET", pods+"?watch=true&sendInitialEvents=true", nil), http.StatusBadRequest)
+		// Kubernetes' ValidateListOptions: 422 Invalid on ListOptions.
+		expect(t, s.Do(t, "GET", pods+"?watch=true&sendInitialEvents=true", nil), http.StatusUnprocessableEntity)
 	})
 }

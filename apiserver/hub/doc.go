@@ -13,14 +13,20 @@
 //   - It polls the change log's revision (every second by default), so a lost
 //     message, a dead bus or a broken subscription heals within a poll
 //     interval. A broken subscription is renewed with backoff.
-//   - It keeps the most recent changes in a ring buffer, so a new watcher
-//     usually replays from memory instead of the database.
+//   - It keeps the most recent changes in a ring buffer, bounded by count
+//     and by bytes, so a new watcher usually replays from memory instead of
+//     the database.
 //
 // Watch registers a watcher at the hub's current revision H under the hub's
 // lock, then replays (fromRev, H] from the ring or the change log and
 // continues with the live changes after H: every change with a revision
 // above fromRev that passes the watcher's filter is delivered exactly once,
-// in order. A watcher that falls behind by more than its buffer is closed
+// in order. A watcher that falls behind by more than its buffer (a count
+// of changes and a number of bytes) is closed
 // (Err reports ErrSlowWatcher) instead of slowing the hub or other watchers;
 // its client re-watches from the last revision it saw.
+//
+// A watcher's bookmarks (RequestBookmark) travel the same queue as its
+// changes, so a bookmark never promises a revision whose changes are still
+// to come.
 package hub

@@ -17,7 +17,9 @@ import (
 const (
 	DefaultPollInterval  = time.Second
 	DefaultRingSize      = 10000
+	DefaultRingBytes     = 64 << 20
 	DefaultWatcherBuffer = 1000
+	DefaultWatcherBytes  = 16 << 20
 )
 
 const (
@@ -41,7 +43,9 @@ type Option func(*options)
 type options struct {
 	pollInterval  time.Duration
 	ringSize      int
+	ringBytes     int64
 	watcherBuffer int
+	watcherBytes  int64
 }
 
 // WithPollInterval sets how often the hub compares its revision with the
@@ -60,6 +64,29 @@ func WithRingSize(n int) Option {
 	return func(o *options) {
 		if n >= 0 {
 			o.ringSize = n
+		}
+	}
+}
+
+// WithRingBytes bounds the memory of the changes the ring keeps
+// (DefaultRingBytes): the oldest are dropped beyond n bytes, and watchers
+// from before them replay from the change log; n <= 0 keeps the default.
+func WithRingBytes(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.ringBytes = n
+		}
+	}
+}
+
+// WithWatcherBytes sets how many bytes of changes a watcher may have
+// pending before it is closed as slow (DefaultWatcherBytes); a single
+// change larger than that is still delivered to a watcher with nothing
+// pending. n <= 0 keeps the default.
+func WithWatcherBytes(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.watcherBytes = n
 		}
 	}
 }
@@ -89,7 +116,8 @@ type Hub struct {
 	stopped    chan struct{} // closed when Run returns
 
 	mu       sync.Mutex
-	last     int64 // last delivered revision
+	last     int64         // last delivered revision
+	advanced chan struct{} // if not nil, closed when last next changes
 	ring     ring
 	watchers map[*Watcher]struct{}
 	closed   bool
@@ -101,7 +129,9 @@ func New(log store.ChangeLog, bus Bus, logger zerolog.Logger, opts ...Option) *H
 	o := options{
 		pollInterval:  DefaultPollInterval,
 		ringSize:      DefaultRingSize,
+		ringBytes:     DefaultRingBytes,
 		watcherBuffer: DefaultWatcherBuffer,
+		watcherBytes:  DefaultWatcherBytes,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -114,7 +144,7 @@ func New(log store.ChangeLog, bus Bus, logger zerolog.Logger, opts ...Option) *H
 		opts:     o,
 		started:  make(chan struct{}),
 		stopped:  make(chan struct{}),
-		ring:     newRing(o.ringSize),
+		ring:     newRing(o.ringSize, o.ringBytes),
 		watchers: make(map[*Watcher]struct{}),
 	}
 }
@@ -150,6 +180,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.mu.Lock()
 	h.last = rev
 	h.ring.reset(rev)
+	h.advanceLocked()
 	h.mu.Unlock()
 	close(h.started)
 	h.logger.Info().Int64("rev", rev).Msg("watch hub started")
@@ -293,7 +324,48 @@ func (h *Hub) restart(ctx context.Context, last int64) error {
 	}
 	h.last = rev
 	h.ring.reset(rev)
+	h.advanceLocked()
 	return nil
+}
+
+// advanceLocked wakes the callers of WaitRevision to look at h.last again.
+func (h *Hub) advanceLocked() {
+	if h.advanced != nil {
+		close(h.advanced)
+		h.advanced = nil
+	}
+}
+
+// WaitRevision waits until the hub has delivered revision rev, for at
+// most timeout or until ctx is done, and returns the last delivered
+// revision and whether it reached rev. A revision the change log does not
+// hold yet is, to a client, one from the future: Kubernetes answers it with
+// "Too large resource version" after such a wait.
+func (h *Hub) WaitRevision(ctx context.Context, rev int64, timeout time.Duration) (int64, bool) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		h.mu.Lock()
+		last := h.last
+		if last >= rev {
+			h.mu.Unlock()
+			return last, true
+		}
+		if h.advanced == nil {
+			h.advanced = make(chan struct{})
+		}
+		advanced := h.advanced
+		h.mu.Unlock()
+		select {
+		case <-advanced:
+		case <-t.C:
+			return h.Revision(), false
+		case <-ctx.Done():
+			return h.Revision(), false
+		case <-h.stopped:
+			return h.Revision(), false
+		}
+	}
 }
 
 // deliver hands changes, in revision order, to the ring and every watcher,
@@ -302,18 +374,26 @@ func (h *Hub) restart(ctx context.Context, last int64) error {
 func (h *Hub) deliver(cs []store.Change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	defer h.advanceLocked()
 	for _, c := range cs {
 		if c.Revision <= h.last {
 			continue
 		}
 		h.last = c.Revision
 		h.ring.push(c)
+		sz := changeSize(&c)
 		for w := range h.watchers {
 			if !w.filter(&c) {
 				continue
 			}
+			if pending := w.pending.Load(); pending > 0 && pending+sz > h.opts.watcherBytes {
+				h.removeLocked(w, ErrSlowWatcher)
+				h.logger.Debug().Int64("rev", c.Revision).Int64("bytes", pending).Msg("closed slow watcher")
+				continue
+			}
 			select {
 			case w.live <- c:
+				w.pending.Add(sz)
 			default:
 				h.removeLocked(w, ErrSlowWatcher)
 				h.logger.Debug().Int64("rev", c.Revision).Msg("closed slow watcher")
@@ -345,6 +425,14 @@ func (h *Hub) Revision() int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.last
+}
+
+// BufferedBytes returns the memory the ring's changes hold (by
+// changeSize), at most the WithRingBytes bound.
+func (h *Hub) BufferedBytes() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ring.bytes
 }
 
 // Watchers returns the number of open watchers.

@@ -462,3 +462,78 @@ func BenchmarkDeliveryLatencyLocal(b *testing.B) {
 	bus := hub.NewLocal(0)
 	bustest.Latency(b, bus, bus)
 }
+
+// TestBookmarkFollowsQueuedChanges: a requested bookmark comes behind every
+// change already queued for the watcher, at the hub's revision, even when
+// the filter passes none of the later changes.
+func TestBookmarkFollowsQueuedChanges(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	h := bustest.StartHub(t, s, bus)
+	onlyA := func(c *store.Change) bool { return strings.HasPrefix(c.Name, "a-") }
+	w := watch(t, h, 0, onlyA)
+
+	first, last := putN(t, s, "a-", 5)
+	bustest.WaitFor(t, "hub at the last write", func() bool { return h.Revision() >= last })
+	// Queued but not yet read: the bookmark must not overtake them.
+	if !w.RequestBookmark() {
+		t.Fatal("RequestBookmark = false")
+	}
+	expectRevs(t, w, first, last)
+	if c := next(t, w); c.Type != hub.Bookmark || c.Revision != last {
+		t.Fatalf("got %s at %d, want a bookmark at %d", c.Type, c.Revision, last)
+	}
+
+	// Changes the filter drops still move the next bookmark on.
+	_, lastB := putN(t, s, "b-", 3)
+	bustest.WaitFor(t, "hub at the last write", func() bool { return h.Revision() >= lastB })
+	w.RequestBookmark()
+	if c := next(t, w); c.Type != hub.Bookmark || c.Revision != lastB {
+		t.Fatalf("got %s at %d, want a bookmark at %d", c.Type, c.Revision, lastB)
+	}
+}
+
+// TestLargeChangesStayUnderTheByteBounds: the ring keeps large changes
+// within its byte bound, a watcher from a revision it dropped replays from
+// the change log, and a watcher whose client does not read is closed once
+// its pending changes pass their byte bound, long before their count does.
+func TestLargeChangesStayUnderTheByteBounds(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	const ringBytes, watcherBytes = 1 << 20, 512 << 10
+	h := bustest.StartHub(t, s, bus, hub.WithRingBytes(ringBytes), hub.WithWatcherBytes(watcherBytes))
+	start := put(t, s, "start") // not 0, which means "from now"
+	stalled := watch(t, h, start, nil)
+
+	big := []byte(`{"data":"` + strings.Repeat("x", 200<<10) + `"}`)
+	var first, last int64
+	for i := range 20 {
+		r, err := s.Create(context.Background(), &store.Record{
+			Key: store.Key{Resource: "configmaps", Namespace: "default", Name: fmt.Sprint("big-", i)},
+			UID: fmt.Sprint("uid-", i), Value: big,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = r.ResourceVersion
+		}
+		last = r.ResourceVersion
+		bustest.WaitFor(t, "hub at the write", func() bool { return h.Revision() >= last })
+		if b := h.BufferedBytes(); b > ringBytes {
+			t.Fatalf("after %d changes of %d KiB the ring holds %d bytes, over its bound %d", i+1, len(big)>>10, b, ringBytes)
+		}
+	}
+	// From before every held change: replayed from the change log.
+	expectRevs(t, watch(t, h, start, nil), first, last)
+
+	revs := drain(t, stalled)
+	if len(revs) == 0 || int64(len(revs))*int64(len(big)) > 2*watcherBytes {
+		t.Fatalf("the stalled watcher had %d changes of %d KiB pending, want about %d KiB", len(revs), len(big)>>10, watcherBytes>>10)
+	}
+	if !errors.Is(stalled.Err(), hub.ErrSlowWatcher) {
+		t.Fatalf("stalled watcher Err = %v, want ErrSlowWatcher", stalled.Err())
+	}
+}

@@ -2,43 +2,70 @@ package hub
 
 import (
 	"sort"
+	"unsafe"
 
 	"github.com/minik8s/minik8s/store"
 )
 
-// ring holds the most recent delivered changes, oldest first. It covers the
-// revisions (floor, newest]: every change in that range is in the ring.
-// It is not safe for concurrent use; the Hub guards it with its lock.
-type ring struct {
-	buf   []store.Change
-	head  int // index of the oldest change
-	n     int
-	floor int64
+// changeOverhead approximates what a change costs in memory beside its
+// bytes: the struct itself and its slice and string headers.
+const changeOverhead = int64(unsafe.Sizeof(store.Change{}))
+
+// changeSize approximates the memory a change holds.
+func changeSize(c *store.Change) int64 {
+	return changeOverhead + int64(len(c.Value)+len(c.Resource)+len(c.Namespace)+len(c.Name)+len(c.UID))
 }
 
-func newRing(size int) ring { return ring{buf: make([]store.Change, size)} }
+// ring holds the most recent delivered changes, oldest first: at most
+// len(buf) changes and maxBytes bytes of them (changeSize), evicting the
+// oldest first. It covers the revisions (floor, newest]: every change in
+// that range is in the ring. It is not safe for concurrent use; the Hub
+// guards it with its lock.
+type ring struct {
+	buf      []store.Change
+	head     int // index of the oldest change
+	n        int
+	floor    int64
+	bytes    int64 // changeSize of the held changes
+	maxBytes int64 // <= 0: no byte bound
+}
+
+func newRing(size int, maxBytes int64) ring {
+	return ring{buf: make([]store.Change, size), maxBytes: maxBytes}
+}
 
 // reset empties the ring; it then covers nothing after rev.
 func (r *ring) reset(rev int64) {
 	clear(r.buf)
-	r.head, r.n, r.floor = 0, 0, rev
+	r.head, r.n, r.floor, r.bytes = 0, 0, rev, 0
 }
 
 // push appends c, whose revision is above every held one, evicting the
-// oldest change when full.
+// oldest changes while the ring is full by count or by bytes. A change
+// larger than the byte bound by itself is not kept: the ring then covers
+// nothing before the next change.
 func (r *ring) push(c store.Change) {
 	size := len(r.buf)
-	switch {
-	case size == 0:
-		r.floor = c.Revision
-	case r.n < size:
-		r.buf[(r.head+r.n)%size] = c
-		r.n++
-	default:
-		r.floor = r.buf[r.head].Revision
-		r.buf[r.head] = c
-		r.head = (r.head + 1) % size
+	sz := changeSize(&c)
+	if size == 0 || r.maxBytes > 0 && sz > r.maxBytes {
+		r.reset(c.Revision)
+		return
 	}
+	for r.n == size || r.maxBytes > 0 && r.bytes+sz > r.maxBytes {
+		r.evictOldest()
+	}
+	r.buf[(r.head+r.n)%size] = c
+	r.n++
+	r.bytes += sz
+}
+
+func (r *ring) evictOldest() {
+	old := &r.buf[r.head]
+	r.floor = old.Revision
+	r.bytes -= changeSize(old)
+	*old = store.Change{} // let its bytes go
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
 }
 
 // since returns a copy of the held changes with revision > after, and

@@ -32,7 +32,7 @@ func TestRing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRing(tt.size)
+			r := newRing(tt.size, 0)
 			r.reset(tt.start)
 			for _, rev := range tt.push {
 				r.push(store.Change{Revision: rev})
@@ -47,6 +47,52 @@ func TestRing(t *testing.T) {
 			}
 			if ok && !slices.Equal(revs, tt.want) {
 				t.Fatalf("since(%d) = %v, want %v", tt.after, revs, tt.want)
+			}
+		})
+	}
+}
+
+// TestRingBytes: the ring keeps its changes' memory under its byte bound,
+// evicting the oldest, and never keeps a change larger than the bound.
+func TestRingBytes(t *testing.T) {
+	kib := func(n int) store.Change { return store.Change{Record: store.Record{Value: make([]byte, n<<10)}} }
+	const bound = 10 << 10
+	tests := []struct {
+		name      string
+		sizes     []int // KiB of each pushed change, at revisions 1, 2, …
+		wantRevs  []int64
+		wantFloor int64
+	}{
+		{name: "under the bound", sizes: []int{1, 2, 3}, wantRevs: []int64{1, 2, 3}},
+		{name: "evicts the oldest", sizes: []int{4, 4, 4}, wantRevs: []int64{2, 3}, wantFloor: 1},
+		{name: "evicts several for a big one", sizes: []int{2, 2, 2, 2, 9}, wantRevs: []int64{5}, wantFloor: 4},
+		{name: "too big to keep", sizes: []int{1, 2, 11}, wantRevs: []int64{}, wantFloor: 3},
+		{name: "after one too big", sizes: []int{1, 11, 1}, wantRevs: []int64{3}, wantFloor: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRing(100, bound)
+			r.reset(0)
+			for i, n := range tt.sizes {
+				c := kib(n)
+				c.Revision = int64(i + 1)
+				r.push(c)
+				if r.bytes > bound {
+					t.Fatalf("after revision %d the ring holds %d bytes, over its bound %d", c.Revision, r.bytes, bound)
+				}
+			}
+			var sum int64
+			revs := []int64{}
+			got, ok := r.since(tt.wantFloor)
+			for _, c := range got {
+				revs = append(revs, c.Revision)
+				sum += changeSize(&c)
+			}
+			if !ok || !slices.Equal(revs, tt.wantRevs) || r.floor != tt.wantFloor {
+				t.Fatalf("ring holds %v from floor %d (ok %v), want %v from %d", revs, r.floor, ok, tt.wantRevs, tt.wantFloor)
+			}
+			if sum != r.bytes {
+				t.Fatalf("bytes = %d, want the sum of the held changes %d", r.bytes, sum)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/minik8s/minik8s/store"
 )
@@ -17,6 +18,9 @@ type Watcher struct {
 	out    chan store.Change // watcher → client
 	done   chan struct{}     // closed by Stop
 	stop   sync.Once
+	// pending is the changeSize of the changes in live, which the hub
+	// bounds (WithWatcherBytes).
+	pending atomic.Int64
 
 	mu  sync.Mutex
 	err error
@@ -95,8 +99,32 @@ func (h *Hub) Watch(ctx context.Context, fromRev int64, filter func(*store.Chang
 	return w, nil
 }
 
-// Events returns the channel of changes. It is closed when the watcher ends;
-// Err then says why.
+// Bookmark is the type of the progress notes that RequestBookmark asks
+// for: a change without an object whose Revision says that every change up
+// to it that passes the filter has been yielded before it.
+const Bookmark store.EventType = "BOOKMARK"
+
+// RequestBookmark queues a Bookmark at the hub's current revision behind
+// every change already queued for w, so that Events yields it in revision
+// order. It reports false, and no bookmark comes, if w's buffer is full or
+// w has ended.
+func (w *Watcher) RequestBookmark() bool {
+	h := w.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.watchers[w]; !ok {
+		return false
+	}
+	select {
+	case w.live <- store.Change{Revision: h.last, Type: Bookmark}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Events returns the channel of changes (and of the bookmarks asked for).
+// It is closed when the watcher ends; Err then says why.
 func (w *Watcher) Events() <-chan store.Change { return w.out }
 
 // Err returns why Events was closed: nil after Stop or when the Watch ctx
@@ -161,7 +189,11 @@ replay:
 			if !ok {
 				return
 			}
-			if c.Revision > w.from && !w.send(ctx, c) {
+			if c.Type != Bookmark {
+				w.pending.Add(-changeSize(&c))
+			}
+			// A bookmark at w.from is news too: nothing up to it is missing.
+			if (c.Revision > w.from || c.Type == Bookmark && c.Revision == w.from) && !w.send(ctx, c) {
 				return
 			}
 		case <-w.done:

@@ -133,6 +133,16 @@ func RegisterWatchers(reg prometheus.Registerer, n func() float64) error {
 	}, n))
 }
 
+// RegisterWatchCacheBytes registers minik8s_watch_cache_bytes, a gauge
+// whose value is n(), the memory of the changes the watch hub keeps for
+// replay, called at each scrape; n must be safe for concurrent use.
+func RegisterWatchCacheBytes(reg prometheus.Registerer, n func() float64) error {
+	return register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "minik8s_watch_cache_bytes",
+		Help: "Bytes of recent changes the watch hub keeps in memory for new watches to replay (apiserver.watchCacheBytes bounds it).",
+	}, n))
+}
+
 // RegisterStoreRevision registers minik8s_store_revision, a gauge whose value
 // is rev(), the store's current revision, called at each scrape; rev must be
 // safe for concurrent use and should return quickly.
