@@ -16,6 +16,7 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil/controllertest"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubelet"
 	"github.com/minik8s/minik8s/kubelet/sim"
 )
@@ -165,6 +166,7 @@ func TestSimNodeReregisters(t *testing.T) {
 // TestSimManyNodes runs many simulated nodes in one kubelet, with pods
 // spread over them.
 func TestSimManyNodes(t *testing.T) {
+	testsvc.Slow(t, "hundreds of pods on many simulated nodes")
 	const nodes, pods = 50, 100
 	h := newHarness(t, "", nil, true)
 	var deps []kubelet.Node
@@ -235,6 +237,7 @@ func TestSimManyNodes(t *testing.T) {
 // kubelet and starts it again on the same port and data: the kubelet
 // renews its Lease again and runs pods created afterwards.
 func TestSimSurvivesAPIServerRestart(t *testing.T) {
+	testsvc.Slow(t, "restarts an API server")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

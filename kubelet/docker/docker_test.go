@@ -337,6 +337,7 @@ func TestAvailableUnreachable(t *testing.T) {
 }
 
 func TestCheckStatic(t *testing.T) {
+	testsvc.Slow(t, "builds a test program")
 	if err := checkStatic(runtimetest.BuildTestApp(t)); err != nil {
 		t.Errorf("static testapp: %v", err)
 	}
