@@ -117,6 +117,12 @@ func (r *Runtime) buildFromExecutable(ctx context.Context, image, dockerfile, na
 	if present {
 		return nil
 	}
+	return r.buildExecutableImage(ctx, image, dockerfile, name)
+}
+
+// buildExecutableImage builds image from dockerfile, whose context holds
+// the running executable as file name.
+func (r *Runtime) buildExecutableImage(ctx context.Context, image, dockerfile, name string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("build %s: %w", image, err)
