@@ -10,7 +10,7 @@ export MINIK8S_TEST_POSTGRES ?= postgres://postgres:postgres@127.0.0.1:5432/mini
 export MINIK8S_TEST_REDIS ?= redis://127.0.0.1:6379/0
 export MINIK8S_TEST_DOCKER ?= 1
 
-.PHONY: build run test services vet bench clean clientgo dashboard e2e ha-up ha-down
+.PHONY: build run test unit services vet bench clean clientgo dashboard e2e ha-up ha-down
 
 build:
 	$(GO) build -o $(BIN) .
@@ -29,6 +29,13 @@ test: services build
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) clientgo
 	$(MAKE) dashboard
+
+# The quick run, needing only Go and kubectl: go test -short without the
+# service variables, so tests that need Postgres, Redis or Docker skip, and
+# so do the slow ones (e2e, benchmarks, long kubectl sessions). make test
+# runs all of them and fails when a service is missing.
+unit:
+	env -u MINIK8S_TEST_POSTGRES -u MINIK8S_TEST_REDIS -u MINIK8S_TEST_DOCKER $(GO) test -short ./...
 
 # client-go compatibility: a module of its own, so that the main binary
 # does not depend on k8s.io/*.

@@ -11,10 +11,12 @@ import (
 
 	"github.com/minik8s/minik8s/internal/syncbuf"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 // TestKubectl drives the API server with the real kubectl, unchanged.
 func TestKubectl(t *testing.T) {
+	testsvc.Slow(t, "the real kubectl, many commands")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	kubectl := func(stdin string, args ...string) string {
 		t.Helper()

@@ -11,12 +11,14 @@ import (
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 // Two controller-manager replicas elect one leader through the Lease
 // kube-system/kube-controller-manager; when it stops, the other takes over
 // and the controllers keep working.
 func TestControllerManagerReplicasFailOver(t *testing.T) {
+	testsvc.Slow(t, "waits for a failover")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	cfg := fastElection(t, s.DataDir)
 	if err := cfg.Validate(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/events"
+	"github.com/minik8s/minik8s/kubeconfig"
 	"github.com/minik8s/minik8s/kubelet"
 	"github.com/minik8s/minik8s/kubelet/docker"
 	"github.com/minik8s/minik8s/kubelet/sim"
@@ -147,6 +148,12 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		return nil, PickedRuntime{}, fmt.Errorf("kubelet log server: %w", err)
 	}
 	deps := kubelet.Deps{Client: c, TLS: ca.ServerTLS(serving)}
+	cluster := ""
+	if rt == RuntimeDocker {
+		if cluster, err = clusterID(cfg.ClientKubeconfig()); err != nil {
+			return nil, PickedRuntime{}, err
+		}
+	}
 	var dockerRT *docker.Runtime // any of the nodes' Docker runtimes, to build images
 	for i := range nodes {
 		name := base
@@ -157,7 +164,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		switch rt {
 		case RuntimeDocker:
 			dc := kc.Docker
-			dc.NodeName = name
+			dc.NodeName, dc.Cluster = name, cluster
 			r, err := docker.New(dc, klog.With().Str("node", name).Logger())
 			if err != nil {
 				for _, cl := range closers {
@@ -213,4 +220,22 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 // that runs on it for the first steps (one built locally for Docker).
 type PickedRuntime struct {
 	Name, Why, DemoImage string
+}
+
+// clusterID is the ID (pki.ClusterID) of the cluster the kubeconfig at path
+// reaches, from the CA it carries; "" when it carries none (an insecure
+// kubeconfig), so the Docker containers carry no cluster label.
+func clusterID(path string) (string, error) {
+	kc, err := kubeconfig.Load(path)
+	if err != nil {
+		return "", err
+	}
+	r, err := kc.Resolve()
+	if err != nil {
+		return "", err
+	}
+	if len(r.Cluster.CertificateAuthorityData) == 0 {
+		return "", nil
+	}
+	return pki.ClusterID(r.Cluster.CertificateAuthorityData)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 // Three controller-manager replicas run a rolling update of 20 replicas
@@ -22,6 +23,7 @@ import (
 // still converges, and at no point does the Deployment have more than
 // replicas + maxSurge = 25 pods (counted from a watch).
 func TestRolloutSurvivesControllerManagerFailover(t *testing.T) {
+	testsvc.Slow(t, "a rollout across a failover")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	cfg := fastElection(t, s.DataDir)
 	cfg.Kubelet.Runtime = app.RuntimeSim

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 func TestPercentile(t *testing.T) {
@@ -117,6 +119,7 @@ func TestSelect(t *testing.T) {
 // against a freshly built minik8s, to show every step works; it asserts no
 // timing.
 func TestQuickSQLite(t *testing.T) {
+	testsvc.Slow(t, "builds minik8s and runs the quick benchmarks")
 	bin := filepath.Join(t.TempDir(), "minik8s")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = ".."

@@ -154,7 +154,18 @@ func runAll(c *cli.Context) error {
 	err = runStages(ctx, stages, log)
 	stopWait()
 	<-ready
+	if picked.Name == app.RuntimeDocker {
+		printContainersLeft(w, cfg.DataDir)
+	}
 	return err
+}
+
+// printContainersLeft tells the user of a stopped Docker cluster what is
+// still running and how to remove it.
+func printContainersLeft(w io.Writer, dataDir string) {
+	fmt.Fprintf(w, "\nThe pods' containers are left running in Docker, as a stopped kubelet leaves them;\n"+
+		"minik8s all on the same data dir takes them over again. To remove them and the data dir:\n"+
+		"  %s reset --data-dir %s\n", os.Args[0], absPath(dataDir))
 }
 
 // waitReady prints progress until nodes nodes are Ready, then how long the

@@ -39,6 +39,7 @@ func App() *cli.App {
 			controllerManagerCommand(),
 			kubeletCommand(),
 			allCommand(),
+			resetCommand(),
 			{
 				Name:  "kubeconfig",
 				Usage: "print the admin kubeconfig of the cluster in --data-dir",

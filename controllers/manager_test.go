@@ -11,6 +11,7 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -51,6 +52,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 // gets its pods, deleting it takes them away, a silent node is marked, and
 // a namespace is emptied and removed.
 func TestManagerRunsTheControllers(t *testing.T) {
+	testsvc.Slow(t, "every controller against an API server and the real kubectl")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	c, err := client.FromKubeconfig(s.Kubeconfig, -1, 0)
 	if err != nil {

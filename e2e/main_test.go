@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -34,6 +35,13 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		// Every test here runs the real kubectl against the built binary,
+		// several processes, or the HA recipe: minutes, not seconds.
+		fmt.Println("e2e: skipped under -short (make unit): make test and make e2e run it")
+		return 0
+	}
 	var err error
 	if repoRoot, err = filepath.Abs(".."); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

@@ -42,8 +42,8 @@ func (c *cluster) on(t *testing.T) *cluster {
 }
 
 // testNginxExample applies the Deployment example of the Kubernetes
-// documentation, unchanged, lists it with get all, and deletes it with
-// delete -f.
+// documentation (with minik8s's demo image), lists it with get all, and
+// deletes it with delete -f.
 func testNginxExample(t *testing.T, c *cluster) {
 	example := filepath.Join(repoRoot, "examples", "nginx-deployment.yaml")
 	if out := c.kubectl("apply", "-f", example); strings.TrimSpace(out) != "deployment.apps/nginx-deployment created" {

@@ -10,9 +10,10 @@
 #                        (through A); wait until the nodes are Ready and
 #                        both leases have holders
 #   hack/ha.sh leaders   who leads: kubectl get leases -n kube-system
-#   hack/ha.sh replicas  every replica's state, from each process's
-#                        GET /replicas (HTTPS, as the admin: the ports
-#                        accept the admin token of the kubeconfig only)
+#   hack/ha.sh replicas  a table of every replica's state (leading,
+#                        standby, frozen, stopped), fence and lease holder,
+#                        from each process's GET /replicas (HTTPS, as the
+#                        admin: the ports accept the admin token only)
 #   hack/ha.sh kill-leader scheduler|controller-manager [--process]
 #                        stop the replica holding the role's Lease (POST
 #                        /replicas/{i}/stop on its process's port: it
@@ -35,6 +36,8 @@
 # seconds. Everything lives in $HA_DIR (default .minik8s-ha): logs in
 # logs/*.log, "role pid port" lines in pids, kubeconfig-a and kubeconfig-b.
 #
+# If up fails, it stops every process it started before exiting.
+#
 # Settings (environment): MINIK8S_BIN (./minik8s; make build), HA_DIR,
 # HA_POSTGRES (postgres://postgres:postgres@127.0.0.1:5432; the database
 # HA_DB, default minik8s_ha, is dropped and created by up), HA_STORE (use
@@ -45,6 +48,9 @@
 # HA_SCHEDULER_PORT+k), HA_CM_PORT (10257), HA_CM_REPLICAS (2),
 # HA_NODES (5), HA_KUBELET_PORT (10250; 0: any free port),
 # HA_LOG_FORMAT (console), HA_WAIT (seconds kill-leader waits, 30).
+# A default port that is taken (another Kubernetes on this machine uses
+# 6443, 10250, 10257 and 10259) is replaced by the next free one, and up
+# says so; a port set in the environment is used as is, or up fails.
 set -euo pipefail
 
 BIN=${MINIK8S_BIN:-./minik8s}
@@ -53,15 +59,15 @@ PG=${HA_POSTGRES:-postgres://postgres:postgres@127.0.0.1:5432}
 DB=${HA_DB:-minik8s_ha}
 STORE=${HA_STORE:-}
 REDIS=${HA_REDIS:-redis://127.0.0.1:6379/0}
-PORT_A=${HA_PORT_A:-6443}
-PORT_B=${HA_PORT_B:-6444}
-SCHED_PORT=${HA_SCHEDULER_PORT:-10259}
+PORT_A=${HA_PORT_A:-}
+PORT_B=${HA_PORT_B:-}
+SCHED_PORT=${HA_SCHEDULER_PORT:-}
 SCHED_PROCS=${HA_SCHEDULER_PROCS:-1}
 SCHED_REPLICAS=${HA_SCHEDULER_REPLICAS:-3}
-CM_PORT=${HA_CM_PORT:-10257}
+CM_PORT=${HA_CM_PORT:-}
 CM_REPLICAS=${HA_CM_REPLICAS:-2}
 NODES=${HA_NODES:-5}
-KUBELET_PORT=${HA_KUBELET_PORT:-10250}
+KUBELET_PORT=${HA_KUBELET_PORT:-}
 LOG_FORMAT=${HA_LOG_FORMAT:-console}
 WAIT=${HA_WAIT:-30}
 ELECTION=(--leader-elect-lease-duration 4s --leader-elect-renew-deadline 3s --leader-elect-retry-period 500ms)
@@ -117,6 +123,61 @@ check_services() {
   fi
 }
 
+# port_taken PORT: whether something listens on 127.0.0.1:PORT.
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# TAKEN: the ports pick_port handed out in this run, not yet listened on.
+TAKEN=" "
+
+# pick_port WHAT SET DEFAULT: set PICKED to the port for WHAT. A port SET
+# in the environment is used as is, and must be free (0: any free port,
+# for the kubelet). Otherwise DEFAULT, or, when that is taken, the next
+# free port above it, with a line saying so.
+pick_port() {
+  local what=$1 set=$2 def=$3 p
+  if [ -n "$set" ]; then
+    if [ "$set" != 0 ] && port_taken "$set"; then
+      die "$what: port $set is taken (set in the environment): free it or choose another"
+    fi
+    PICKED=$set
+  else
+    PICKED=
+    for p in $(seq "$def" $((def + 200))); do
+      [[ $TAKEN == *" $p "* ]] && continue
+      port_taken "$p" && continue
+      PICKED=$p
+      break
+    done
+    [ -n "$PICKED" ] || die "$what: no free port in $def-$((def + 200))"
+    [ "$PICKED" = "$def" ] || say "$what: port $def is taken, using $PICKED"
+  fi
+  TAKEN+="$PICKED "
+}
+
+# pick_ports: choose every port up needs, before anything starts.
+pick_ports() {
+  TAKEN=" "
+  pick_port "API server A" "$PORT_A" 6443 && PORT_A=$PICKED
+  pick_port "API server B" "$PORT_B" 6444 && PORT_B=$PICKED
+  local k set
+  SCHED_PORTS=()
+  for k in $(seq 0 $((SCHED_PROCS - 1))); do
+    set=
+    [ -n "$SCHED_PORT" ] && set=$((SCHED_PORT + k))
+    pick_port "scheduler process $k" "$set" $((10259 + k)) && SCHED_PORTS+=("$PICKED")
+  done
+  pick_port "controller manager" "$CM_PORT" 10257 && CM_PORT=$PICKED
+  pick_port "kubelet" "$KUBELET_PORT" 10250 && KUBELET_PORT=$PICKED
+}
+
+# stop_started: stop whatever a failed up started (the EXIT trap of up).
+stop_started() {
+  [ "${UP_DONE:-}" = 1 ] && return
+  [ -s "$PIDS" ] || return
+  echo "ha.sh: up failed: stopping what it started" >&2
+  down >&2 || true
+}
+
 # start NAME PORT ARGS...: run minik8s ARGS in the background, logging to
 # logs/NAME.log, and record "NAME pid PORT".
 start() {
@@ -156,8 +217,11 @@ up() {
     done <"$PIDS"
   fi
   check_services
+  pick_ports
   (umask 077 && mkdir -p "$LOGS") # the data dir is for its owner only
   : >"$PIDS"
+  trap stop_started EXIT
+  trap 'exit 130' INT TERM
   if [ -z "$STORE" ]; then
     PGOPTIONS="-c client_min_messages=warning" psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
     psql "$PG/postgres" -qc "CREATE DATABASE $DB" >/dev/null
@@ -169,8 +233,8 @@ up() {
   start_apiserver a "$PORT_A"
   start_apiserver b "$PORT_B"
   for k in $(seq 0 $((SCHED_PROCS - 1))); do
-    start "scheduler-$k" $((SCHED_PORT + k)) scheduler --kubeconfig "$DIR/kubeconfig-a" \
-      --replicas "$SCHED_REPLICAS" --port $((SCHED_PORT + k)) "${ELECTION[@]}"
+    start "scheduler-$k" "${SCHED_PORTS[$k]}" scheduler --kubeconfig "$DIR/kubeconfig-a" \
+      --replicas "$SCHED_REPLICAS" --port "${SCHED_PORTS[$k]}" "${ELECTION[@]}"
   done
   start controller-manager "$CM_PORT" controller-manager --kubeconfig "$DIR/kubeconfig-b" \
     --replicas "$CM_REPLICAS" --port "$CM_PORT" "${ELECTION[@]}"
@@ -185,6 +249,7 @@ up() {
     ready=$(kc get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l)
     [ "$ready" != "$last" ] && say "nodes Ready: $ready/$NODES" && last=$ready
     if [ "$ready" -ge "$NODES" ] && [ -n "$(holder scheduler)" ] && [ -n "$(holder controller-manager)" ]; then
+      UP_DONE=1
       say "up in $(since "$t0"); logs in $LOGS, pids in $PIDS"
       kc get leases -n kube-system
       echo
@@ -277,13 +342,39 @@ unfreeze() {
   done
 }
 
+# replicas_table ROLE PORT: format GET /replicas (a JSON array of flat
+# objects, on stdin) as rows of the table replicas prints.
+replicas_table() {
+  awk -v role="$1" -v port="$2" '
+    function field(k,   m) {
+      if (match($0, "\"" k "\":(\"[^\"]*\"|[^,}]*)")) {
+        m = substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3)
+        gsub(/"/, "", m)
+        return m
+      }
+      return ""
+    }
+    BEGIN { RS = "}" }
+    /"index":/ {
+      state = field("leading") == "true" ? "leading" : "standby"
+      if (field("elected") == "false") state = "not elected"
+      if (field("frozen") == "true") state = state ",frozen"
+      if (field("stopped") == "true") state = "stopped"
+      holder = field("holder"); if (holder == "") holder = "-"
+      printf "%-19s %-6s %-3s %-28s %-16s %-6s %-12s %s\n", role, port, field("index"), field("identity"), state, field("fence"), field("transitions"), holder
+    }'
+}
+
 replicas() {
-  local role port
+  local role port json
+  printf "%-19s %-6s %-3s %-28s %-16s %-6s %-12s %s\n" ROLE PORT "#" IDENTITY STATE FENCE TRANSITIONS "LEASE HOLDER"
   for role in scheduler controller-manager; do
     for port in $(each_port "$role"); do
-      echo "$role on 127.0.0.1:$port:"
-      ctl "https://127.0.0.1:$port/replicas" || echo "  (not answering)"
-      echo
+      if json=$(ctl "https://127.0.0.1:$port/replicas" 2>/dev/null); then
+        replicas_table "$role" "$port" <<<"$json"
+      else
+        printf "%-19s %-6s (not answering)\n" "$role" "$port"
+      fi
     done
   done
 }

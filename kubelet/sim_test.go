@@ -14,7 +14,9 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/controllers/controllerutil/controllertest"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubelet"
 	"github.com/minik8s/minik8s/kubelet/sim"
 )
@@ -100,6 +102,40 @@ func TestSimProbes(t *testing.T) {
 	}
 }
 
+// TestSimPullFailureMessages checks that the event of a failed pull names
+// the image once, as Kubernetes words it: `Failed to pull image "x":
+// <reason>` (the runtime conformance suite checks the error itself).
+func TestSimPullFailureMessages(t *testing.T) {
+	h, _ := newSimHarness(t)
+	h.start()
+	p := h.pod("absent", behaviour{exit: -1})
+	p.Annotations[sim.AnnotationImageAbsent] = "true"
+	want := fmt.Sprintf("Failed to pull image %q: simulated node has no registry", p.Spec.Containers[0].Image)
+	h.run(p)
+	var msgs []string
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the pod's Failed events: %q", msgs)
+		}
+	})
+	controllertest.Eventually(t, waitTimeout, "the Failed event "+want, func() bool {
+		evs, _, err := h.c.Events("default").List(context.Background(), client.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = msgs[:0]
+		for _, e := range evs {
+			if e.InvolvedObject.Name == "absent" && e.Reason == kubelet.EventFailed {
+				if e.Message == want {
+					return true
+				}
+				msgs = append(msgs, e.Message)
+			}
+		}
+		return false
+	})
+}
+
 // TestSimNodeReregisters checks that a node deleted while its kubelet
 // runs comes back.
 func TestSimNodeReregisters(t *testing.T) {
@@ -130,6 +166,7 @@ func TestSimNodeReregisters(t *testing.T) {
 // TestSimManyNodes runs many simulated nodes in one kubelet, with pods
 // spread over them.
 func TestSimManyNodes(t *testing.T) {
+	testsvc.Slow(t, "hundreds of pods on many simulated nodes")
 	const nodes, pods = 50, 100
 	h := newHarness(t, "", nil, true)
 	var deps []kubelet.Node
@@ -200,6 +237,7 @@ func TestSimManyNodes(t *testing.T) {
 // kubelet and starts it again on the same port and data: the kubelet
 // renews its Lease again and runs pods created afterwards.
 func TestSimSurvivesAPIServerRestart(t *testing.T) {
+	testsvc.Slow(t, "restarts an API server")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -317,7 +317,7 @@ func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.Conta
 		reason := runtime.WaitingReason(err)
 		switch {
 		case errors.Is(err, runtime.ErrImagePull):
-			s.event(c, api.EventTypeWarning, EventFailed, "Failed to pull image %q: %v", c.Image, err)
+			s.event(c, api.EventTypeWarning, EventFailed, "Failed to pull image %q: %v", c.Image, runtime.PullReason(err))
 		case errors.Is(err, runtime.ErrImageNeverPull):
 			s.event(c, api.EventTypeWarning, EventFailed, "Container image %q is not present with pull policy of Never", c.Image)
 		case errors.Is(err, runtime.ErrRunContainer):

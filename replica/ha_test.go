@@ -386,13 +386,15 @@ func createNodesAndPods(t *testing.T, c *client.Client) (done <-chan error) {
 
 func setupHA(t *testing.T, backend string) (*client.Client, []*proc) {
 	t.Helper()
+	// The services first: without them (go test -short) the test skips
+	// before it spends time building the binary.
+	redisURL, pg := testenv.Redis(t), testenv.Postgres(t)
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	redisURL := testenv.Redis(t)
 	srv := testenv.StartAPIServer(t, testenv.Options{
-		Store: testenv.Postgres(t), Redis: redisURL,
+		Store: pg, Redis: redisURL,
 		Configure: func(c *app.Config) { c.APIServer.Limits.QPS = 0 },
 	})
 	c, err := client.FromKubeconfig(srv.Kubeconfig, -1, 0)

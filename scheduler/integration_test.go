@@ -14,6 +14,7 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/scheduler"
 )
 
@@ -85,6 +86,7 @@ func poll(t *testing.T, timeout time.Duration, what string, cond func() (bool, e
 }
 
 func TestSchedulerWithAPIServer(t *testing.T) {
+	testsvc.Slow(t, "hundreds of pods through an API server")
 	srv := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.APIServer.Limits.QPS = 0 // the test's own writes are not the subject
 	}})

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 const kubectlPath = "/usr/bin/kubectl"
@@ -165,6 +166,7 @@ func lines(out string) []string {
 }
 
 func TestKubectlAPIResourcesAndVersions(t *testing.T) {
+	testsvc.Slow(t, "the real kubectl")
 	ts := newTestServer(t)
 	got := lines(kubectl(t, ts, "api-resources"))
 	want := []string{
@@ -213,6 +215,7 @@ func TestKubectlVersion(t *testing.T) {
 }
 
 func TestKubectlExplain(t *testing.T) {
+	testsvc.Slow(t, "the real kubectl, many commands")
 	ts := newTestServer(t)
 	for _, tc := range []struct {
 		args []string
@@ -248,6 +251,7 @@ func TestKubectlExplain(t *testing.T) {
 // fieldValidation=Strict rather than validating locally) and that it
 // computes strategic merge patches from it.
 func TestKubectlApplyStrict(t *testing.T) {
+	testsvc.Slow(t, "the real kubectl")
 	ts := newTestServer(t)
 	manifest := filepath.Join(t.TempDir(), "pod.yaml")
 	if err := os.WriteFile(manifest, []byte(`apiVersion: v1
@@ -296,6 +300,7 @@ spec:
 // TestKubectlGetTable checks that kubectl prints the server-side tables of
 // package registry as it prints Kubernetes'.
 func TestKubectlGetTable(t *testing.T) {
+	testsvc.Slow(t, "the real kubectl, many commands")
 	ts := newTestServer(t)
 	ts.lists["pods"] = []map[string]any{{
 		"metadata": map[string]any{"name": "web", "namespace": "default", "creationTimestamp": "2025-01-02T11:57:00Z"},

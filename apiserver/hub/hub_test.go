@@ -17,6 +17,7 @@ import (
 
 	"github.com/minik8s/minik8s/apiserver/hub"
 	"github.com/minik8s/minik8s/apiserver/hub/bustest"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -214,6 +215,7 @@ func TestReplayThenLiveUnderConcurrentWriters(t *testing.T) {
 }
 
 func TestWatchReplaysFromOldRevision(t *testing.T) {
+	testsvc.Slow(t, "thousands of writes")
 	s := openStore(t)
 	bus := hub.NewLocal(0)
 	wire(s, bus)

@@ -11,6 +11,7 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/protobuf"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 func kubectl(t *testing.T, s *testenv.APIServer, args ...string) string {
@@ -36,6 +37,7 @@ func getJSON[T any](t *testing.T, s *testenv.APIServer, args ...string) T {
 // protobuf bodies (create deployment and namespace POST objects, drain
 // DELETEs pods with DeleteOptions) against a real API server.
 func TestKubectlTypedCommands(t *testing.T) {
+	testsvc.Slow(t, "the real kubectl")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 
 	kubectl(t, s, "create", "namespace", "foo")

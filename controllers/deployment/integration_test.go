@@ -16,6 +16,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/deployment"
 	"github.com/minik8s/minik8s/controllers/replicaset"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 type env struct {
@@ -103,6 +104,7 @@ func (e *env) waitRolledOut(t *testing.T, name string, n int32) {
 }
 
 func TestScaleWithKubectl(t *testing.T) {
+	testsvc.Slow(t, "rollouts through an API server and the real kubectl")
 	e := start(t, 0)
 	e.kubectl(t, "", "create", "deployment", "web", "--image=nginx", "--replicas=0")
 	e.waitRolledOut(t, "web", 0)
@@ -145,6 +147,7 @@ spec:
 `
 
 func TestRollingUpdateBounds(t *testing.T) {
+	testsvc.Slow(t, "rollouts through an API server")
 	e := start(t, 30*time.Millisecond)
 	e.kubectl(t, rollingManifest, "apply", "-f", "-")
 	e.waitRolledOut(t, "web", 20)
@@ -217,6 +220,7 @@ func TestRollingUpdateBounds(t *testing.T) {
 }
 
 func TestRolloutHistoryUndoRestart(t *testing.T) {
+	testsvc.Slow(t, "rollouts through an API server and the real kubectl")
 	e := start(t, 0)
 	e.kubectl(t, "", "create", "deployment", "web", "--image=nginx:1", "--replicas=3")
 	e.waitRolledOut(t, "web", 3)
@@ -347,6 +351,7 @@ spec:
 // A rollout stuck on pods that never become ready is scaled in
 // proportion, paused, scaled again while paused and resumed.
 func TestProportionalScalingAndPause(t *testing.T) {
+	testsvc.Slow(t, "rollouts through an API server")
 	e := start(t, 0)
 	e.kubectl(t, stuckManifest, "apply", "-f", "-")
 	e.waitRolledOut(t, "web", 10)
@@ -485,6 +490,7 @@ spec:
 `
 
 func TestProgressDeadlineExceeded(t *testing.T) {
+	testsvc.Slow(t, "waits out a progress deadline")
 	e := start(t, 0)
 	e.kubectl(t, stalledManifest, "apply", "-f", "-")
 	out, err := e.s.Kubectl(t, "", "rollout", "status", "deployment/stuck", "--timeout=20s")

@@ -15,6 +15,7 @@ import (
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 var ctx = context.Background()
@@ -215,6 +216,7 @@ func (e *env) hasEvent(t *testing.T, name, reason, message string) bool {
 }
 
 func TestSilentNodeLosesItsPods(t *testing.T) {
+	testsvc.Slow(t, "waits out a node's grace period")
 	const grace = 2 * time.Second
 	e := start(t, grace)
 	lastHeartbeat := time.Now() // the silent node's only heartbeat is its registration
@@ -333,6 +335,7 @@ func (k *kubelet) confirmDeletions() {
 }
 
 func TestKubectlCordonAndDrain(t *testing.T) {
+	testsvc.Slow(t, "the real kubectl")
 	e := start(t, 10*time.Second)
 	k := e.kubelet(t, "n1")
 	k.keepAlive()

@@ -14,6 +14,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/controllerutil/controllertest"
 	"github.com/minik8s/minik8s/controllers/replicaset"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 const rsManifest = `apiVersion: apps/v1
@@ -35,6 +36,7 @@ spec:
 `
 
 func TestReplicaSetAgainstAPIServer(t *testing.T) {
+	testsvc.Slow(t, "an API server and the real kubectl")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	c, err := client.FromKubeconfig(s.Kubeconfig, -1, 0)
 	if err != nil {

@@ -90,7 +90,7 @@ func (r *Runtime) ensurePauseImage(ctx context.Context) error {
 	}
 	present, err := r.imagePresent(ctx, r.cfg.PauseImage)
 	if err != nil {
-		return err
+		return fmt.Errorf("pause image %s: %w", r.cfg.PauseImage, err)
 	}
 	switch {
 	case present:
@@ -100,7 +100,7 @@ func (r *Runtime) ensurePauseImage(ctx context.Context) error {
 		}
 	default:
 		if err := r.pull(ctx, r.cfg.PauseImage); err != nil {
-			return err
+			return fmt.Errorf("pull pause image %s: %w", r.cfg.PauseImage, err)
 		}
 	}
 	r.pauseReady = true
@@ -111,9 +111,18 @@ func (r *Runtime) ensurePauseImage(ctx context.Context) error {
 // the running executable as file name, unless the engine has the image.
 func (r *Runtime) buildFromExecutable(ctx context.Context, image, dockerfile, name string) error {
 	present, err := r.imagePresent(ctx, image)
-	if err != nil || present {
-		return err
+	if err != nil {
+		return fmt.Errorf("build %s: %w", image, err)
 	}
+	if present {
+		return nil
+	}
+	return r.buildExecutableImage(ctx, image, dockerfile, name)
+}
+
+// buildExecutableImage builds image from dockerfile, whose context holds
+// the running executable as file name.
+func (r *Runtime) buildExecutableImage(ctx context.Context, image, dockerfile, name string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("build %s: %w", image, err)

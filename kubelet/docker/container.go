@@ -91,7 +91,7 @@ func (r *Runtime) ensureImage(ctx context.Context, c *api.Container) error {
 	if policy != api.PullAlways {
 		present, err := r.imagePresent(ctx, c.Image)
 		if err != nil {
-			return fmt.Errorf("%w: %v", runtime.ErrImagePull, err)
+			return &runtime.PullError{Image: c.Image, Err: err}
 		}
 		if present {
 			return nil
@@ -101,7 +101,7 @@ func (r *Runtime) ensureImage(ctx context.Context, c *api.Container) error {
 		}
 	}
 	if err := r.pull(ctx, c.Image); err != nil {
-		return fmt.Errorf("%w: %v", runtime.ErrImagePull, err)
+		return &runtime.PullError{Image: c.Image, Err: err}
 	}
 	return nil
 }
@@ -114,7 +114,7 @@ func (r *Runtime) imagePresent(ctx context.Context, image string) (bool, error) 
 	case cerrdefs.IsNotFound(err):
 		return false, nil
 	default:
-		return false, fmt.Errorf("inspect image %s: %w", image, err)
+		return false, fmt.Errorf("inspect: %w", err)
 	}
 }
 
@@ -124,10 +124,7 @@ func (r *Runtime) pull(ctx context.Context, image string) error {
 	if err == nil {
 		err = resp.Wait(ctx)
 	}
-	if err != nil {
-		return fmt.Errorf("pull image %s: %w", image, err)
-	}
-	return nil
+	return err // the caller names the image
 }
 
 // prune removes the instances of the pod's container name that a new

@@ -9,12 +9,15 @@
 //     network (or the host's, for hostNetwork pods); it owns the pod's
 //     network namespace, IP and host ports. The pod's containers join its
 //     network and IPC namespaces (NetworkMode "container:<sandbox>").
-//   - Every container minik8s creates carries labels: LabelNode,
+//   - Every container minik8s creates carries labels: LabelCluster (when
+//     Config.Cluster is set, as minik8s sets it), LabelNode,
 //     LabelPodNamespace, LabelPodName, LabelPodUID, LabelType, and for
 //     application containers LabelContainerName and LabelAttempt. The
 //     runtime keeps no other state: ListPods and PodStatus read the labels
 //     back, so a restarted kubelet finds its pods, and several kubelets
-//     (nodes) can share one engine, each seeing only its own containers.
+//     (nodes) of one or several clusters can share one engine, each seeing
+//     only its own containers. RemoveCluster removes every container of
+//     one cluster (`minik8s reset`).
 //   - Containers are named like dockershim's,
 //     k8s_<container>_<pod>_<namespace>_<uid>_<attempt>, for `docker ps`.
 //   - Command replaces the image's ENTRYPOINT and args its CMD (Kubernetes

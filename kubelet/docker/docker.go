@@ -21,6 +21,7 @@ import (
 
 // Labels on every container the runtime creates.
 const (
+	LabelCluster       = "io.minik8s.cluster" // Config.Cluster, when set
 	LabelNode          = "io.minik8s.node"
 	LabelPodNamespace  = "io.minik8s.pod.namespace"
 	LabelPodName       = "io.minik8s.pod.name"
@@ -49,6 +50,11 @@ type Config struct {
 	Host string `yaml:"host"`
 	// NodeName is the node whose containers this runtime manages; required.
 	NodeName string `yaml:"-"`
+	// Cluster is the ID of the node's cluster (pki.ClusterID). When set,
+	// every container carries it as LabelCluster and the runtime sees only
+	// containers that carry it, so that clusters sharing an engine (and
+	// node names) keep apart, and `minik8s reset` removes one cluster's.
+	Cluster string `yaml:"-"`
 	// PauseImage is the sandbox image. DefaultPauseImage is built when
 	// absent; any other image is pulled when absent.
 	PauseImage string `yaml:"pauseImage"`
@@ -137,19 +143,27 @@ func (r *Runtime) Info(ctx context.Context) (runtime.Info, error) {
 
 // labels returns the labels of a container of pod.
 func (r *Runtime) labels(p *api.Pod, typ string) map[string]string {
-	return map[string]string{
+	l := map[string]string{
 		LabelNode:         r.cfg.NodeName,
 		LabelPodNamespace: p.Namespace,
 		LabelPodName:      p.Name,
 		LabelPodUID:       p.UID,
 		LabelType:         typ,
 	}
+	if r.cfg.Cluster != "" {
+		l[LabelCluster] = r.cfg.Cluster
+	}
+	return l
 }
 
 // list returns this node's containers, running or not, that carry every
 // label of match ("key=value").
 func (r *Runtime) list(ctx context.Context, match ...string) ([]container.Summary, error) {
-	f := make(client.Filters).Add("label", append(match, LabelNode+"="+r.cfg.NodeName)...)
+	match = append(match, LabelNode+"="+r.cfg.NodeName)
+	if r.cfg.Cluster != "" {
+		match = append(match, LabelCluster+"="+r.cfg.Cluster)
+	}
+	f := make(client.Filters).Add("label", match...)
 	res, err := r.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)

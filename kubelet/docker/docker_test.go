@@ -281,6 +281,55 @@ func TestNodesAreIsolated(t *testing.T) {
 	}
 }
 
+// TestClustersAreIsolated checks that two clusters whose nodes have the
+// same name on one engine see only their own containers, and that
+// RemoveCluster removes one cluster's containers and nothing else.
+func TestClustersAreIsolated(t *testing.T) {
+	node := testNode(t)
+	a, b := newRuntime(t, node), newRuntime(t, node)
+	a.cfg.Cluster, b.cfg.Cluster = "test-a-"+node, "test-b-"+node
+	pa := testPod("in-a", api.Container{Name: "app", Image: runtimetest.TestAppImage})
+	pb := testPod("in-b", api.Container{Name: "app", Image: runtimetest.TestAppImage})
+	startPod(t, a, pa)
+	startPod(t, b, pb)
+	ctx := context.Background()
+	pods, err := b.ListPods(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pods) != 1 || pods[0].UID != pb.UID {
+		t.Errorf("cluster b's ListPods = %+v, want its own pod %s alone", pods, pb.UID)
+	}
+
+	removed, err := RemoveCluster(ctx, "", a.cfg.Cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range removed {
+		names = append(names, r.Name)
+		if r.Node != node {
+			t.Errorf("removed %s of node %q, want %q", r.Name, r.Node, node)
+		}
+	}
+	// The sandbox and the app container of pa: k8s_POD_in-a_… and k8s_app_in-a_….
+	if len(removed) != 2 || !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "k8s_app_in-a_") }) {
+		t.Errorf("RemoveCluster removed %q, want the sandbox and app container of in-a", names)
+	}
+	if st, _ := a.PodStatus(ctx, pa.UID); st.SandboxID != "" || len(st.Containers) != 0 {
+		t.Errorf("cluster a's pod after RemoveCluster: %+v, want nothing", st)
+	}
+	if st, _ := b.PodStatus(ctx, pb.UID); st.SandboxID == "" || len(st.Containers) != 1 {
+		t.Errorf("cluster b's pod after removing cluster a: %+v, want its sandbox and container", st)
+	}
+	if removed, err := RemoveCluster(ctx, "", a.cfg.Cluster); err != nil || len(removed) != 0 {
+		t.Errorf("RemoveCluster again = %v, %v; want nothing", removed, err)
+	}
+	if _, err := RemoveCluster(ctx, "", ""); err == nil {
+		t.Error("RemoveCluster without a cluster ID: no error")
+	}
+}
+
 func TestAvailableUnreachable(t *testing.T) {
 	if Available(context.Background(), "unix:///nonexistent/docker.sock") {
 		t.Error("Available reported an engine at a missing socket")
@@ -288,6 +337,7 @@ func TestAvailableUnreachable(t *testing.T) {
 }
 
 func TestCheckStatic(t *testing.T) {
+	testsvc.Slow(t, "builds a test program")
 	if err := checkStatic(runtimetest.BuildTestApp(t)); err != nil {
 		t.Errorf("static testapp: %v", err)
 	}

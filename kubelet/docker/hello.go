@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/internal/logging"
@@ -29,7 +31,12 @@ const helloDockerfile = "FROM scratch\nCOPY hello /hello\nENV " + helloEnv + "=1
 
 func init() {
 	if os.Getenv(helloEnv) == "1" {
-		if err := Hello(); err != nil {
+		err := Hello()
+		var code ExitCode
+		if errors.As(err, &code) {
+			os.Exit(int(code))
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "hello:", err)
 			os.Exit(1)
 		}
@@ -37,13 +44,25 @@ func init() {
 	}
 }
 
+// ExitCode is the error of Hello when EXIT_AFTER made it exit: the code
+// to exit with.
+type ExitCode int
+
+func (c ExitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
+
 // Hello serves "hello from <hostname>" on $PORT (8080) and logs every
 // request to stdout, so that kubectl logs has something to show, until
-// SIGTERM or SIGINT.
+// SIGTERM or SIGINT. With EXIT_AFTER set to a duration it stops after
+// that long with ExitCode EXIT_CODE (default 1), so that the same image
+// also makes a crashing container (examples/crashing-pod.yaml).
 func Hello() error {
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"
+	}
+	exitAfter, exitCode, err := helloExit(os.Getenv("EXIT_AFTER"), os.Getenv("EXIT_CODE"))
+	if err != nil {
+		return err
 	}
 	host, _ := os.Hostname()
 	srv := &http.Server{Addr: ":" + port, ReadHeaderTimeout: 5 * time.Second,
@@ -54,22 +73,84 @@ func Hello() error {
 		ErrorLog: logging.ErrorLog(zerolog.New(os.Stdout).With().Timestamp().Logger())}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	var exited ExitCode // set before done is closed
+	done := make(chan struct{})
+	if exitAfter > 0 {
+		ctx, stop = context.WithTimeout(ctx, exitAfter)
+		defer stop()
+	}
 	go func() {
 		<-ctx.Done()
-		fmt.Println("stopping")
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			fmt.Printf("exiting with code %d after %s, as EXIT_AFTER and EXIT_CODE say\n", exitCode, exitAfter)
+			exited = ExitCode(exitCode)
+		} else {
+			fmt.Println("stopping")
+		}
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
+		close(done)
 	}()
 	fmt.Printf("hello from %s: listening on :%s\n", host, port)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-done
+	if exited != 0 {
+		return exited
+	}
 	return nil
 }
 
+// helloExit reads EXIT_AFTER ("" for never) and EXIT_CODE ("" for 1).
+func helloExit(after, code string) (time.Duration, int, error) {
+	if after == "" {
+		return 0, 0, nil
+	}
+	d, err := time.ParseDuration(after)
+	if err != nil || d <= 0 {
+		return 0, 0, fmt.Errorf("EXIT_AFTER %q: want a positive duration such as 2s", after)
+	}
+	if code == "" {
+		return d, 1, nil
+	}
+	n, err := strconv.Atoi(code)
+	if err != nil || n < 0 || n > 255 {
+		return 0, 0, fmt.Errorf("EXIT_CODE %q: want 0 to 255", code)
+	}
+	return d, n, nil
+}
+
 // EnsureDemoImage builds DemoImage from the running executable unless the
-// engine has it already.
+// engine has one built since the executable changed (so that a new
+// minik8s brings what its demo image does, such as EXIT_AFTER).
 func (r *Runtime) EnsureDemoImage(ctx context.Context) error {
-	return r.buildFromExecutable(ctx, DemoImage, helloDockerfile, "hello")
+	res, err := r.cli.ImageInspect(ctx, DemoImage)
+	switch {
+	case cerrdefs.IsNotFound(err):
+	case err != nil:
+		return fmt.Errorf("build %s: inspect: %w", DemoImage, err)
+	default:
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("build %s: %w", DemoImage, err)
+		}
+		if !imageOlderThan(res.Created, exe) {
+			return nil
+		}
+		r.log.Info().Str("image", DemoImage).Msg("the demo image is older than this executable: rebuilding it")
+	}
+	return r.buildExecutableImage(ctx, DemoImage, helloDockerfile, "hello")
+}
+
+// imageOlderThan reports whether an image created at created (RFC 3339)
+// is older than the file at path; false when either is unknown.
+func imageOlderThan(created, path string) bool {
+	t, err := time.Parse(time.RFC3339Nano, created)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fi.ModTime().After(t)
 }

@@ -223,7 +223,8 @@ type LogOptions struct {
 // WaitingReason); the wrapping error says more.
 var (
 	// ErrImagePull means the image is absent and could not be pulled, or
-	// imagePullPolicy is Always and the pull failed.
+	// imagePullPolicy is Always and the pull failed; runtimes return it as
+	// a *PullError.
 	ErrImagePull = errors.New("pull image")
 	// ErrImageNeverPull means the image is absent and imagePullPolicy is
 	// Never.
@@ -234,6 +235,32 @@ var (
 	// for example because its command does not exist.
 	ErrRunContainer = errors.New("run container")
 )
+
+// PullError is the error of a failed image pull: errors.Is(err,
+// ErrImagePull) holds, and its message names the image once, followed by
+// the runtime's reason ("pull image nginx:1.27: <reason>").
+type PullError struct {
+	Image string
+	Err   error // the runtime's reason, as Kubernetes' events show it
+}
+
+func (e *PullError) Error() string { return "pull image " + e.Image + ": " + e.Err.Error() }
+
+// Is makes a PullError an ErrImagePull.
+func (e *PullError) Is(target error) bool { return target == ErrImagePull }
+
+func (e *PullError) Unwrap() error { return e.Err }
+
+// PullReason returns the runtime's reason of a failed pull, without the
+// image, for messages that name the image already; err itself if it is not
+// a PullError.
+func PullReason(err error) error {
+	var pe *PullError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
 
 // ErrNotFound means Logs found no container with that name (or no
 // previous one).

@@ -523,6 +523,18 @@ func (s *suite) testImageErrors(t *testing.T) {
 		if !errors.Is(err, tt.want) {
 			t.Errorf("policy %s: StartContainer error %v, want %v", tt.policy, err, tt.want)
 		}
+		if tt.want != runtime.ErrImagePull || err == nil {
+			continue
+		}
+		// The message names the image once, then the runtime's reason,
+		// which is what the kubelet's event shows after the image.
+		msg := err.Error()
+		if want := "pull image " + c.Image + ": "; !strings.HasPrefix(msg, want) || strings.Count(msg, "pull image") != 1 {
+			t.Errorf("pull error %q: want %q once, then the reason", msg, want)
+		}
+		if reason := runtime.PullReason(err).Error(); "pull image "+c.Image+": "+reason != msg {
+			t.Errorf("PullReason = %q, want the reason of %q", reason, msg)
+		}
 	}
 }
 

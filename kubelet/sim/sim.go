@@ -91,6 +91,9 @@ var (
 	_ runtime.Notifier = (*Runtime)(nil)
 )
 
+// errSimNoRegistry is why a pull fails on a simulated node.
+var errSimNoRegistry = errors.New("simulated node has no registry")
+
 // ids numbers sandboxes and containers across all Runtimes of the process,
 // so IDs are unique even when many nodes share one.
 var ids atomic.Uint64
@@ -241,7 +244,7 @@ func (r *Runtime) StartContainer(_ context.Context, p *api.Pod, c *api.Container
 		if runtime.PullPolicy(c) == api.PullNever {
 			return "", fmt.Errorf("%w: %s", runtime.ErrImageNeverPull, c.Image)
 		}
-		return "", fmt.Errorf("%w %s: simulated node has no registry", runtime.ErrImagePull, c.Image)
+		return "", &runtime.PullError{Image: c.Image, Err: errSimNoRegistry}
 	}
 	if b.lines == nil {
 		b.lines = []string{fmt.Sprintf("simulated container %s started (attempt %d)", c.Name, attempt)}

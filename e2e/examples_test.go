@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/minik8s/minik8s/internal/testsvc"
+	"github.com/minik8s/minik8s/kubelet/docker"
+)
+
+// exampleChecks says, for every manifest in examples/, what applying it
+// shows; TestExamples fails on a manifest that has none, so that a new
+// example gets a check and none can rot.
+var exampleChecks = map[string]func(t *testing.T, c *cluster, file string){
+	"nginx-deployment.yaml": func(t *testing.T, c *cluster, file string) {
+		c.kubectl("apply", "-f", file)
+		c.waitRunning(3, "-l", "app=nginx")
+		c.kubectl("delete", "-f", file)
+	},
+	"crashing-pod.yaml": func(t *testing.T, c *cluster, file string) {
+		c.kubectl("apply", "-f", file)
+		eventually(t, testTimeout, "crasher restarted after exiting with code 1", func() string {
+			out := c.kubectl("get", "pod", "crasher", "-o",
+				"jsonpath={.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].lastState.terminated.exitCode}")
+			if f := strings.Fields(out); len(f) != 2 || f[0] == "0" || f[1] != "1" {
+				return "restart count and last exit code: " + out
+			}
+			return ""
+		})
+		c.kubectl("delete", "-f", file, "--wait=false")
+	},
+	"unschedulable-pod.yaml": func(t *testing.T, c *cluster, file string) {
+		c.kubectl("apply", "-f", file)
+		eventually(t, testTimeout, "greedy's FailedScheduling event", func() string {
+			if out := c.kubectl("describe", "pod", "greedy"); !strings.Contains(out, "FailedScheduling") || !strings.Contains(out, "Insufficient cpu") {
+				return "describe pod greedy:\n" + out
+			}
+			return ""
+		})
+		c.kubectl("delete", "-f", file, "--wait=false")
+	},
+	"node-selector-pod.yaml": func(t *testing.T, c *cluster, file string) {
+		c.kubectl("apply", "-f", file)
+		eventually(t, testTimeout, "on-ssd unschedulable until a node has disktype=ssd", func() string {
+			if out := c.kubectl("describe", "pod", "on-ssd"); !strings.Contains(out, "FailedScheduling") {
+				return "describe pod on-ssd:\n" + out
+			}
+			return ""
+		})
+		node := exampleNodes(t, c)[0]
+		c.kubectl("label", "node", node, "disktype=ssd")
+		defer c.kubectl("label", "node", node, "disktype-")
+		if rows := c.waitRunning(1, "--field-selector", "metadata.name=on-ssd"); rows[0].node != node {
+			t.Errorf("on-ssd runs on %s, want %s (the node labelled disktype=ssd)", rows[0].node, node)
+		}
+		c.kubectl("delete", "-f", file, "--wait=false")
+	},
+	"toleration-pod.yaml": func(t *testing.T, c *cluster, file string) {
+		nodes := exampleNodes(t, c)
+		for _, n := range nodes {
+			c.kubectl("taint", "node", n, "dedicated=gpu:NoSchedule")
+		}
+		defer func() {
+			for _, n := range nodes {
+				c.kubectl("taint", "node", n, "dedicated=gpu:NoSchedule-")
+			}
+		}()
+		c.kubectl("apply", "-f", file)
+		c.waitRunning(1, "--field-selector", "metadata.name=tolerant")
+		c.kubectl("delete", "-f", file, "--wait=false")
+	},
+}
+
+// TestExamples applies every manifest in examples/ with kubectl against
+// `minik8s all` on simulated nodes and checks that it does what its
+// comment says.
+func TestExamples(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{args: []string{"--runtime", "sim"}})
+	runExamples(t, c)
+}
+
+// TestExamplesOnDocker does the same on Docker, with only the images
+// `minik8s all` builds (no registry). It fails when MINIK8S_TEST_DOCKER
+// is unset or no engine answers.
+func TestExamplesOnDocker(t *testing.T) {
+	testsvc.Require(t, testsvc.Docker)
+	t.Parallel()
+	if !docker.Available(context.Background(), "") {
+		t.Fatal("MINIK8S_TEST_DOCKER is set but no Docker engine answers")
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	base := "e2e-examples-" + hex.EncodeToString(b)
+	t.Cleanup(func() { removeContainers(t, []string{base + "-1", base + "-2"}) })
+	c := startCluster(t, clusterOptions{nodeName: base, args: []string{"--runtime", "docker", "--nodes", "2"}})
+	runExamples(t, c)
+}
+
+func runExamples(t *testing.T, c *cluster) {
+	files, err := filepath.Glob(filepath.Join(repoRoot, "examples", "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		name := filepath.Base(f)
+		check, ok := exampleChecks[name]
+		if !ok {
+			t.Errorf("examples/%s has no check in exampleChecks: add one", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) { check(t, c.on(t), f) })
+	}
+}
+
+// exampleNodes returns the cluster's node names.
+func exampleNodes(t *testing.T, c *cluster) []string {
+	t.Helper()
+	var nodes []string
+	for _, l := range lines(c.kubectl("get", "nodes", "-o", "name")) {
+		nodes = append(nodes, strings.TrimPrefix(l, "node/"))
+	}
+	if len(nodes) == 0 {
+		t.Fatal("no nodes")
+	}
+	return nodes
+}
