@@ -266,16 +266,16 @@ func listRV[PT any](t *testing.T, lw client.ListerWatcher[PT]) int64 {
 // how many pods were live at once.
 type podTracker struct {
 	mu      sync.Mutex
-	node    map[string]string     // pod → the node it was first seen bound to
-	binds   map[string]int        // pod → times seen going from unbound to bound
-	moved   []string              // "pod: n1 → n2"
-	live    map[string]*api.Pod   // pods not terminating, not finished
-	maxLive int                   // most live pods at once
-	events  int                   // events seen
-	seen    map[string]time.Time  // pod → when first seen
-	running map[string]time.Time  // pod → when first seen Running
-	byRS    map[string]string     // pod → its ReplicaSet
-	gone    map[string]*api.Pod   // deleted pods, as last seen
+	node    map[string]string    // pod → the node it was first seen bound to
+	binds   map[string]int       // pod → times seen going from unbound to bound
+	moved   []string             // "pod: n1 → n2"
+	live    map[string]*api.Pod  // pods not terminating, not finished
+	maxLive int                  // most live pods at once
+	events  int                  // events seen
+	seen    map[string]time.Time // pod → when first seen
+	running map[string]time.Time // pod → when first seen Running
+	byRS    map[string]string    // pod → its ReplicaSet
+	gone    map[string]*api.Pod  // deleted pods, as last seen
 	hook    func(ev string, p *api.Pod)
 }
 
