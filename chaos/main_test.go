@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -267,23 +266,20 @@ func listRV[PT any](t *testing.T, lw client.ListerWatcher[PT]) int64 {
 type podTracker struct {
 	mu      sync.Mutex
 	node    map[string]string    // pod → the node it was first seen bound to
+	boundAt map[string]time.Time // pod → when first seen bound
 	binds   map[string]int       // pod → times seen going from unbound to bound
 	moved   []string             // "pod: n1 → n2"
 	live    map[string]*api.Pod  // pods not terminating, not finished
 	maxLive int                  // most live pods at once
-	events  int                  // events seen
 	seen    map[string]time.Time // pod → when first seen
-	running map[string]time.Time // pod → when first seen Running
 	byRS    map[string]string    // pod → its ReplicaSet
-	gone    map[string]*api.Pod  // deleted pods, as last seen
-	hook    func(ev string, p *api.Pod)
 }
 
 // trackPods follows the pods of namespace ns from now on.
 func trackPods(t *testing.T, c *client.Client, ns string) *podTracker {
 	t.Helper()
-	pt := &podTracker{node: map[string]string{}, binds: map[string]int{}, live: map[string]*api.Pod{},
-		seen: map[string]time.Time{}, running: map[string]time.Time{}, byRS: map[string]string{}, gone: map[string]*api.Pod{}}
+	pt := &podTracker{node: map[string]string{}, boundAt: map[string]time.Time{}, binds: map[string]int{},
+		live: map[string]*api.Pod{}, seen: map[string]time.Time{}, byRS: map[string]string{}}
 	lw := c.Pods(ns)
 	follow(t, lw, listRV(t, lw), pt.note)
 	return pt
@@ -293,7 +289,6 @@ func (pt *podTracker) note(typ client.EventType, p *api.Pod) {
 	now := time.Now()
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
-	pt.events++
 	name := p.Name
 	if _, ok := pt.seen[name]; !ok {
 		pt.seen[name] = now
@@ -307,19 +302,14 @@ func (pt *podTracker) note(typ client.EventType, p *api.Pod) {
 		switch old := pt.node[name]; {
 		case old == "":
 			pt.node[name] = n
+			pt.boundAt[name] = now
 			pt.binds[name]++
 		case old != n:
 			pt.moved = append(pt.moved, fmt.Sprintf("%s: %s → %s", name, old, n))
 		}
 	}
-	if _, ok := pt.running[name]; !ok && p.Status.Phase == api.PodRunning {
-		pt.running[name] = now
-	}
 	if typ == client.Deleted || p.DeletionTimestamp != nil || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
 		delete(pt.live, name)
-		if typ == client.Deleted {
-			pt.gone[name] = p
-		}
 	} else {
 		pt.live[name] = p
 		pt.maxLive = max(pt.maxLive, len(pt.live))
@@ -358,6 +348,3 @@ func (pt *podTracker) boundTwice() []string {
 	}
 	return out
 }
-
-// errStop ends a poll early with a failure.
-var errStop = errors.New("stop")
