@@ -98,6 +98,9 @@ func killUnderWriters(t *testing.T, store string) {
 	r.reorder = fmt.Sprintf("%d revision violations", len(violations))
 	r.recovery = fmt.Sprintf("restart to /readyz max %s", ms(worst))
 	r.latency = fmt.Sprintf("create p50 %s p99 %s", ms(lat.Pct(0.5)), ms(lat.Pct(0.99)))
+	if rss, err := live.PeakRSS(); err == nil {
+		r.rss = mib(rss) + " (last server)"
+	}
 	t.Logf("%d failed attempts; %d creates committed without acknowledgement; restarts %v", wl.failures, len(wl.unacked), restarts)
 	r.check(len(acks) > 0, "no create acknowledged")
 	r.check(len(lost) == 0, "%d acknowledged creates lost: %v", len(lost), first(lost, 10))

@@ -104,6 +104,9 @@ func TestNodeAgentKilled(t *testing.T) {
 	r.lost = fmt.Sprint(max(0, replicas-runningElsewhere))
 	r.dup = fmt.Sprint(max(0, live-replicas) + len(twice))
 	r.recovery = fmt.Sprintf("Unknown after %.1fs, pods Running elsewhere after %.1fs", unknown.Seconds(), moved.Seconds())
+	if rss, err := srv.PeakRSS(); err == nil {
+		r.rss = mib(rss) + " (API server)"
+	}
 	r.check(runningElsewhere == replicas && live == replicas, "%d live pods, %d Running elsewhere; want %d", live, runningElsewhere, replicas)
 	r.check(len(twice) == 0, "pods bound twice: %v", twice)
 	r.check(unknown <= nodeGrace+2*time.Second, "node Unknown %.1fs after the kill, grace %s", unknown.Seconds(), nodeGrace)

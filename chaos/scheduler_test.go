@@ -132,6 +132,9 @@ func TestSchedulerLeaderKilledAndFrozen(t *testing.T) {
 	r.lost = fmt.Sprintf("%d unbound", unbound)
 	r.dup = fmt.Sprintf("%d bound twice", len(twice))
 	r.recovery = fmt.Sprintf("takeover after SIGKILL %.1fs, after SIGSTOP %.1fs", killTakeover.Seconds(), stopTakeover.Seconds())
+	if rss, err := srv.PeakRSS(); err == nil {
+		r.rss = mib(rss) + " (API server)"
+	}
 	r.latency = fmt.Sprintf("create→bound p50 %s p99 %s max %s", ms(lat.Pct(0.5)), ms(lat.Pct(0.99)), ms(lat.Pct(1)))
 	r.check(len(list) == pods && unbound == 0, "%d pods listed, %d unbound; want %d, all bound", len(list), unbound, pods)
 	r.check(len(twice) == 0, "pods bound twice: %v", first(twice, 10))
