@@ -3,11 +3,12 @@ package bench
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/minik8s/minik8s/internal/testenv"
 )
 
 func TestPercentile(t *testing.T) {
@@ -116,14 +117,17 @@ func TestSelect(t *testing.T) {
 // against a freshly built minik8s, to show every step works; it asserts no
 // timing.
 func TestQuickSQLite(t *testing.T) {
-	bin, err := testenv.Binary(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	bin := filepath.Join(t.TempDir(), "minik8s")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = ".."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build minik8s: %v\n%s", err, out)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out, progress bytes.Buffer
-	err = Run(ctx, Options{
+	err := Run(ctx, Options{
 		Binary:      bin,
 		Only:        []string{"api-sqlite", "scheduler-sqlite", "all-sqlite"},
 		Params:      DefaultParams(true),
