@@ -261,7 +261,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
 	}); err != nil {
 		return fmt.Errorf("create nodes: %w", err)
 	}
-	sched, err := env.StartProcess("scheduler", "--kubeconfig", srv.Kubeconfig, "--port", "0")
+	sched, err := env.StartProcessOn(srv, "scheduler", "--port", "0")
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,7 @@ type Process struct {
 	Role    string
 	DataDir string
 
+	dir    string // its config and its log
 	cmd    *exec.Cmd
 	done   chan struct{} // closed when the process has exited
 	err    error         // its exit status, once done is closed
@@ -105,17 +106,28 @@ type Process struct {
 // The process is stopped when the scenario ends. It does not wait for
 // anything: the caller knows what "ready" means for the role.
 func (e *Env) StartProcess(role string, args ...string) (*Process, error) {
-	return e.startProcess(processConfig(false), "", role, args...)
+	return e.startProcess(processConfig(false), "", "", role, args...)
 }
 
-// startProcess starts role with config in dir ("" for a fresh dir),
-// appending to the log a process before it left there.
-func (e *Env) startProcess(config, dir, role string, args ...string) (*Process, error) {
+// StartProcessOn is StartProcess with s's data dir as --data-dir: the
+// process shares the server's CA, tokens and admin kubeconfig, as the
+// processes of one cluster do (a node agent needs the CA to serve its
+// logs), while its config and log stay in a dir of its own.
+func (e *Env) StartProcessOn(s *Server, role string, args ...string) (*Process, error) {
+	return e.startProcess(processConfig(false), "", s.DataDir, role, args...)
+}
+
+// startProcess starts role with config and its log in dir ("" for a fresh
+// dir; the log is appended to) and --data-dir dataDir ("" for dir).
+func (e *Env) startProcess(config, dir, dataDir, role string, args ...string) (*Process, error) {
 	if dir == "" {
 		var err error
 		if dir, err = e.newDir(role); err != nil {
 			return nil, err
 		}
+	}
+	if dataDir == "" {
+		dataDir = dir
 	}
 	cfgPath := filepath.Join(dir, "bench-config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
@@ -126,12 +138,12 @@ func (e *Env) startProcess(config, dir, role string, args ...string) (*Process, 
 		return nil, fmt.Errorf("create log: %w", err)
 	}
 	defer logFile.Close() // the child has its own descriptor
-	cmd := exec.Command(e.Binary, append([]string{"--config", cfgPath, "--data-dir", dir, "--log-level", "warn", role}, args...)...)
+	cmd := exec.Command(e.Binary, append([]string{"--config", cfgPath, "--data-dir", dataDir, "--log-level", "warn", role}, args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", role, err)
 	}
-	p := &Process{Role: role, DataDir: dir, cmd: cmd, done: make(chan struct{})}
+	p := &Process{Role: role, DataDir: dataDir, dir: dir, cmd: cmd, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)
@@ -186,7 +198,7 @@ func (e *Env) StartServer(ctx context.Context, opt ServerOptions) (*Server, erro
 			return nil, fmt.Errorf("restart %s: %w", opt.Role, err)
 		}
 	}
-	p, err := e.startProcess(config, opt.DataDir, opt.Role, append(args, opt.Args...)...)
+	p, err := e.startProcess(config, opt.DataDir, "", opt.Role, append(args, opt.Args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +280,7 @@ func (p *Process) pause(ctx context.Context) error {
 
 // logTail is the end of the process's log, for error messages.
 func (p *Process) logTail() string {
-	b, err := os.ReadFile(filepath.Join(p.DataDir, "process.log"))
+	b, err := os.ReadFile(filepath.Join(p.dir, "process.log"))
 	if err != nil || len(b) == 0 {
 		return ""
 	}

@@ -34,15 +34,14 @@ func TestNodeAgentKilled(t *testing.T) {
 	env := newEnv(t)
 	srv, err := env.StartServer(ctx, bench.ServerOptions{})
 	must(t, err)
-	kc := []string{"--kubeconfig", srv.Kubeconfig}
-	_, err = env.StartProcess("scheduler", append(append(kc, "--port", "0"), electionArgs()...)...)
+	_, err = env.StartProcessOn(srv, "scheduler", append([]string{"--port", "0"}, electionArgs()...)...)
 	must(t, err)
-	_, err = env.StartProcess("controller-manager", append(append(kc, "--port", "0", "--node-monitor-period", "500ms",
-		"--node-monitor-grace-period", nodeGrace.String()), electionArgs()...)...)
+	_, err = env.StartProcessOn(srv, "controller-manager", append([]string{"--port", "0", "--node-monitor-period", "500ms",
+		"--node-monitor-grace-period", nodeGrace.String()}, electionArgs()...)...)
 	must(t, err)
 	kubelet := func(name string) *bench.Process {
-		p, err := env.StartProcess("kubelet", append(kc, "--node-name", name, "--runtime", "sim", "--port", "0",
-			"--node-lease-renew-interval", nodeHeartbeat.String(), "--node-status-update-interval", nodeHeartbeat.String())...)
+		p, err := env.StartProcessOn(srv, "kubelet", "--node-name", name, "--runtime", "sim", "--port", "0",
+			"--node-lease-renew-interval", nodeHeartbeat.String(), "--node-status-update-interval", nodeHeartbeat.String())
 		must(t, err)
 		return p
 	}

@@ -36,10 +36,9 @@ func TestListHeavyLoad(t *testing.T) {
 	ctx := context.Background()
 	env := newEnv(t)
 	srv := attackServer(t, env)
-	kc := []string{"--kubeconfig", srv.Kubeconfig, "--port", "0"}
-	_, err := env.StartProcess("scheduler", append(kc, electionArgs()...)...)
+	_, err := env.StartProcessOn(srv, "scheduler", append([]string{"--port", "0"}, electionArgs()...)...)
 	must(t, err)
-	_, err = env.StartProcess("controller-manager", append(kc, electionArgs()...)...)
+	_, err = env.StartProcessOn(srv, "controller-manager", append([]string{"--port", "0"}, electionArgs()...)...)
 	must(t, err)
 	leases := []string{"kube-scheduler", "kube-controller-manager"}
 	must(t, bench.WaitLeaders(ctx, srv, time.Minute, leases...))

@@ -58,7 +58,7 @@ func TestSchedulerLeaderKilledAndFrozen(t *testing.T) {
 	must(t, bench.CreateNamespace(ctx, srv, ns))
 	var scheds []*bench.Process
 	for range 3 {
-		p, err := env.StartProcess("scheduler", append([]string{"--kubeconfig", srv.Kubeconfig, "--port", "0"}, electionArgs()...)...)
+		p, err := env.StartProcessOn(srv, "scheduler", append([]string{"--port", "0"}, electionArgs()...)...)
 		must(t, err)
 		scheds = append(scheds, p)
 	}
