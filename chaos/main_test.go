@@ -163,7 +163,14 @@ func (tb *table) print(w io.Writer) {
 // temporary directory, shown (the tail) by failures that read them.
 func newEnv(t *testing.T) *bench.Env {
 	t.Helper()
-	env := bench.NewEnv(t.Name(), binPath, t.TempDir(), logWriter{t})
+	return newEnvWith(t, binPath)
+}
+
+// newEnvWith is newEnv with another command in place of the binary, one
+// that runs it (e.g. with other limits).
+func newEnvWith(t *testing.T, binary string) *bench.Env {
+	t.Helper()
+	env := bench.NewEnv(t.Name(), binary, t.TempDir(), logWriter{t})
 	t.Cleanup(env.Close)
 	return env
 }
