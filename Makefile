@@ -10,7 +10,7 @@ export MINIK8S_TEST_POSTGRES ?= postgres://postgres:postgres@127.0.0.1:5432/mini
 export MINIK8S_TEST_REDIS ?= redis://127.0.0.1:6379/0
 export MINIK8S_TEST_DOCKER ?= 1
 
-.PHONY: build run test unit services vet bench clean clientgo dashboard e2e ha-up ha-down
+.PHONY: build run test unit services vet bench chaos clean clientgo dashboard e2e ha-up ha-down
 
 build:
 	$(GO) build -o $(BIN) .
@@ -64,6 +64,12 @@ ha-down:
 # e.g. make bench BENCHFLAGS='--quick --only api-sqlite' (see --help, --list).
 bench: services build
 	$(GO) run ./bench/cmd/minik8s-bench --bin ./$(BIN) $(BENCHFLAGS)
+
+# The chaos suite's long cases (make test runs the short ones): kills,
+# outages and attacks against real processes, then one table of what they
+# measured. CHAOSFLAGS passes go test flags, e.g. CHAOSFLAGS='-run TestRedis'.
+chaos: services build
+	cd chaos && MINIK8S_CHAOS_LONG=1 MINIK8S_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m $(CHAOSFLAGS)
 
 clean:
 	rm -rf $(BIN) .minik8s .minik8s-ha

@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// podJSON is a small pod, as a Deployment of one container makes them.
-func podJSON(ns, name string) []byte {
+// PodJSON is a small pod, as a Deployment of one container makes them.
+func PodJSON(ns, name string) []byte {
 	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"namespace":%q,"labels":{"app":"bench"}},`+
 		`"spec":{"containers":[{"name":"app","image":"registry.k8s.io/pause:3.10",`+
 		`"resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}`, name, ns)
@@ -22,10 +22,10 @@ func podJSON(ns, name string) []byte {
 
 func podsPath(ns string) string { return "/api/v1/namespaces/" + ns + "/pods" }
 
-// createNamespace creates namespace ns through s.
-func createNamespace(ctx context.Context, s *Server, ns string) error {
+// CreateNamespace creates namespace ns through s.
+func CreateNamespace(ctx context.Context, s *Server, ns string) error {
 	body := fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":%q}}`, ns)
-	_, err := s.expect(ctx, http.StatusCreated, http.MethodPost, "/api/v1/namespaces", body)
+	_, err := s.Expect(ctx, http.StatusCreated, http.MethodPost, "/api/v1/namespaces", body)
 	return err
 }
 
@@ -33,7 +33,7 @@ func createNamespace(ctx context.Context, s *Server, ns string) error {
 // handshake) so that a timed run that follows does not pay for them.
 func warmUp(ctx context.Context, s *Server, clients int) error {
 	_, err := drive(ctx, 4*clients, clients, time.Minute, func(ctx context.Context, _ int) error {
-		_, err := s.expect(ctx, http.StatusOK, http.MethodGet, "/api/v1/namespaces/default", nil)
+		_, err := s.Expect(ctx, http.StatusOK, http.MethodGet, "/api/v1/namespaces/default", nil)
 		return err
 	})
 	if err != nil {
@@ -48,11 +48,11 @@ func warmUp(ctx context.Context, s *Server, clients int) error {
 func measureCreates(ctx context.Context, s *Server, ns string, n, clients int, timeout time.Duration) (Sample, [][]byte, error) {
 	bodies := make([][]byte, n)
 	for i := range bodies {
-		bodies[i] = podJSON(ns, "pod-"+strconv.Itoa(i))
+		bodies[i] = PodJSON(ns, "pod-"+strconv.Itoa(i))
 	}
 	created := make([][]byte, n)
 	sample, err := drive(ctx, n, clients, timeout, func(ctx context.Context, i int) error {
-		b, err := s.expect(ctx, http.StatusCreated, http.MethodPost, podsPath(ns), bodies[i])
+		b, err := s.Expect(ctx, http.StatusCreated, http.MethodPost, podsPath(ns), bodies[i])
 		created[i] = b
 		return err
 	})
@@ -89,7 +89,7 @@ func measureUpdates(ctx context.Context, s *Server, ns string, created [][]byte,
 		bodies = append(bodies, b)
 	}
 	return drive(ctx, len(bodies), clients, timeout, func(ctx context.Context, i int) error {
-		_, err := s.expect(ctx, http.StatusOK, http.MethodPut, paths[i], bodies[i])
+		_, err := s.Expect(ctx, http.StatusOK, http.MethodPut, paths[i], bodies[i])
 		return err
 	})
 }
@@ -111,7 +111,7 @@ type watchEvent struct {
 // The send times are kept in this process's monotonic clock. It fails if
 // the watch has not delivered every created pod 10 s after the last one.
 func measureWatch(ctx context.Context, p Params, writer, watcher *Server, ns string) (Sample, error) {
-	if err := createNamespace(ctx, writer, ns); err != nil {
+	if err := CreateNamespace(ctx, writer, ns); err != nil {
 		return Sample{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -161,7 +161,7 @@ func measureWatch(ctx context.Context, p Params, writer, watcher *Server, ns str
 			break
 		}
 		sentAt[i].Store(int64(time.Since(base)))
-		if _, err := writer.expect(ctx, http.StatusCreated, http.MethodPost, podsPath(ns), podJSON(ns, "pod-"+strconv.Itoa(i))); err != nil {
+		if _, err := writer.Expect(ctx, http.StatusCreated, http.MethodPost, podsPath(ns), PodJSON(ns, "pod-"+strconv.Itoa(i))); err != nil {
 			return Sample{}, err
 		}
 		written++

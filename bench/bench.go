@@ -287,10 +287,25 @@ func (e *Env) onCleanup(f func() error) { e.cleanups = append(e.cleanups, f) }
 // run runs s, then every cleanup, even after a failure or cancellation.
 func (e *Env) run(ctx context.Context, s Scenario) error {
 	err := s.Run(ctx, e)
+	e.Close()
+	return err
+}
+
+// NewEnv returns an Env for code that starts servers outside Run, such as
+// the chaos suite: name prefixes its progress lines, binary is the minik8s
+// executable (an absolute path), dir holds the servers' data dirs and logs.
+// The caller calls Close when done.
+func NewEnv(name, binary, dir string, progress io.Writer) *Env {
+	return &Env{Binary: binary, name: name, dir: dir, progress: progress}
+}
+
+// Close stops every server and drops every database the Env started, last
+// started first, logging what fails. It may be called more than once.
+func (e *Env) Close() {
 	for i := len(e.cleanups) - 1; i >= 0; i-- {
 		if cerr := e.cleanups[i](); cerr != nil {
 			e.Logf("clean up: %v", cerr)
 		}
 	}
-	return err
+	e.cleanups = nil
 }

@@ -14,9 +14,9 @@ import (
 	"time"
 )
 
-// nodeJSON is a Ready node as a kubelet registers it, with room for
+// NodeJSON is a Ready node as a kubelet registers it, with room for
 // maxPods small pods; no kubelet backs it.
-func nodeJSON(name string, maxPods int) []byte {
+func NodeJSON(name string, maxPods int) []byte {
 	res := fmt.Sprintf(`{"cpu":"32","memory":"128Gi","pods":"%d"}`, maxPods)
 	now := time.Now().UTC().Format(time.RFC3339)
 	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Node","metadata":{"name":%q,"labels":{"kubernetes.io/hostname":%q,"kubernetes.io/os":"linux"}},`+
@@ -24,8 +24,8 @@ func nodeJSON(name string, maxPods int) []byte {
 		`"message":"bench node","lastHeartbeatTime":%q,"lastTransitionTime":%q}]}}`, name, name, res, res, now, now)
 }
 
-// deploymentJSON is a Deployment of replicas small pods labelled app=name.
-func deploymentJSON(ns, name string, replicas int) []byte {
+// DeploymentJSON is a Deployment of replicas small pods labelled app=name.
+func DeploymentJSON(ns, name string, replicas int) []byte {
 	return fmt.Appendf(nil, `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"namespace":%q},`+
 		`"spec":{"replicas":%d,"selector":{"matchLabels":{"app":%q}},"template":{"metadata":{"labels":{"app":%q}},`+
 		`"spec":{"containers":[{"name":"app","image":"registry.k8s.io/pause:3.10",`+
@@ -207,13 +207,13 @@ func (w *podWatch) wait(ctx context.Context, all <-chan struct{}, deadline time.
 // concurrent clients, failing on the first error.
 func createObjects(ctx context.Context, s *Server, path string, n, clients int, timeout time.Duration, body func(i int) []byte) (Sample, error) {
 	return drive(ctx, n, clients, timeout, func(ctx context.Context, i int) error {
-		_, err := s.expect(ctx, http.StatusCreated, http.MethodPost, path, body(i))
+		_, err := s.Expect(ctx, http.StatusCreated, http.MethodPost, path, body(i))
 		return err
 	})
 }
 
-// waitNodesReady waits until n nodes report Ready=True.
-func waitNodesReady(ctx context.Context, s *Server, n int, timeout time.Duration) error {
+// WaitNodesReady waits until n nodes report Ready=True.
+func WaitNodesReady(ctx context.Context, s *Server, n int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	var list struct {
 		Items []struct {
@@ -226,7 +226,7 @@ func waitNodesReady(ctx context.Context, s *Server, n int, timeout time.Duration
 	}
 	ready := 0
 	for time.Now().Before(deadline) {
-		b, err := s.expect(ctx, http.StatusOK, http.MethodGet, "/api/v1/nodes", nil)
+		b, err := s.Expect(ctx, http.StatusOK, http.MethodGet, "/api/v1/nodes", nil)
 		if err != nil {
 			return err
 		}
@@ -251,9 +251,9 @@ func waitNodesReady(ctx context.Context, s *Server, n int, timeout time.Duration
 	return fmt.Errorf("%d of %d nodes Ready after %s", ready, n, timeout)
 }
 
-// waitLeaders waits until each named Lease in kube-system has a holder:
+// WaitLeaders waits until each named Lease in kube-system has a holder:
 // the leader-elected roles (scheduler, controller manager) are acting.
-func waitLeaders(ctx context.Context, s *Server, timeout time.Duration, leases ...string) error {
+func WaitLeaders(ctx context.Context, s *Server, timeout time.Duration, leases ...string) error {
 	deadline := time.Now().Add(timeout)
 	for _, name := range leases {
 		for {
@@ -284,7 +284,7 @@ func waitLeaders(ctx context.Context, s *Server, timeout time.Duration, leases .
 func waitBound(ctx context.Context, s *Server, ns, name string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		b, err := s.expect(ctx, http.StatusOK, http.MethodGet, podsPath(ns)+"/"+name, nil)
+		b, err := s.Expect(ctx, http.StatusOK, http.MethodGet, podsPath(ns)+"/"+name, nil)
 		if err != nil {
 			return err
 		}

@@ -105,7 +105,7 @@ func apiScenario(ctx context.Context, env *Env, onPostgres bool) error {
 	}
 	for _, c := range p.Clients {
 		ns := fmt.Sprintf("bench-c%d", c)
-		if err := createNamespace(ctx, srv, ns); err != nil {
+		if err := CreateNamespace(ctx, srv, ns); err != nil {
 			return err
 		}
 		if err := warmUp(ctx, srv, c); err != nil {
@@ -257,19 +257,19 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
 		return err
 	}
 	if _, err := createObjects(ctx, srv, "/api/v1/nodes", p.SchedNodes, 8, p.RunTimeout, func(i int) []byte {
-		return nodeJSON("node-"+strconv.Itoa(i), 110)
+		return NodeJSON("node-"+strconv.Itoa(i), 110)
 	}); err != nil {
 		return fmt.Errorf("create nodes: %w", err)
 	}
-	sched, err := env.StartProcess("scheduler", "--kubeconfig", srv.Kubeconfig, "--port", "0")
+	sched, err := env.StartProcessOn(srv, "scheduler", "--port", "0")
 	if err != nil {
 		return err
 	}
 	// One pod bound means the scheduler leads and its caches are synced.
-	if err := createNamespace(ctx, srv, "bench-probe"); err != nil {
+	if err := CreateNamespace(ctx, srv, "bench-probe"); err != nil {
 		return err
 	}
-	if _, err := srv.expect(ctx, http.StatusCreated, http.MethodPost, podsPath("bench-probe"), podJSON("bench-probe", "probe")); err != nil {
+	if _, err := srv.Expect(ctx, http.StatusCreated, http.MethodPost, podsPath("bench-probe"), PodJSON("bench-probe", "probe")); err != nil {
 		return err
 	}
 	if err := waitBound(ctx, srv, "bench-probe", "probe", startTimeout); err != nil {
@@ -278,7 +278,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
 	env.Logf("scheduler pid %d binds; %d nodes", sched.PID(), p.SchedNodes)
 
 	const ns = "bench-sched"
-	if err := createNamespace(ctx, srv, ns); err != nil {
+	if err := CreateNamespace(ctx, srv, ns); err != nil {
 		return err
 	}
 	if err := warmUp(ctx, srv, p.SchedClients); err != nil {
@@ -292,7 +292,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
 	env.profile(ctx, srv, "apiserver")
 	start := time.Now()
 	cs, err := createObjects(ctx, srv, podsPath(ns), p.SchedPods, p.SchedClients, p.RunTimeout, func(i int) []byte {
-		return podJSON(ns, "pod-"+strconv.Itoa(i))
+		return PodJSON(ns, "pod-"+strconv.Itoa(i))
 	})
 	if err != nil {
 		return fmt.Errorf("create pods: %w", err)
@@ -368,16 +368,16 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	if err != nil {
 		return err
 	}
-	if err := waitNodesReady(ctx, srv, p.ClusterNodes, p.RunTimeout); err != nil {
+	if err := WaitNodesReady(ctx, srv, p.ClusterNodes, p.RunTimeout); err != nil {
 		return err
 	}
-	if err := waitLeaders(ctx, srv, p.RunTimeout, "kube-scheduler", "kube-controller-manager"); err != nil {
+	if err := WaitLeaders(ctx, srv, p.RunTimeout, "kube-scheduler", "kube-controller-manager"); err != nil {
 		return err
 	}
 	env.Logf("%d nodes Ready, scheduler and controller manager lead", p.ClusterNodes)
 
 	const ns = "bench-deploy"
-	if err := createNamespace(ctx, srv, ns); err != nil {
+	if err := CreateNamespace(ctx, srv, ns); err != nil {
 		return err
 	}
 	w, err := watchPods(ctx, srv, ns, p.Replicas)
@@ -385,7 +385,7 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		return err
 	}
 	defer w.stop()
-	manifest := deploymentJSON(ns, "web", p.Replicas)
+	manifest := DeploymentJSON(ns, "web", p.Replicas)
 	how := "through the API"
 	env.profile(ctx, srv, "all")
 	cpu0, err := srv.CPUTime()
@@ -398,10 +398,10 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		err = kubectlApply(ctx, srv, manifest)
 		if errors.Is(err, errNoKubectl) {
 			how = "through the API (no kubectl on PATH)"
-			_, err = srv.expect(ctx, http.StatusCreated, http.MethodPost, "/apis/apps/v1/namespaces/"+ns+"/deployments", manifest)
+			_, err = srv.Expect(ctx, http.StatusCreated, http.MethodPost, "/apis/apps/v1/namespaces/"+ns+"/deployments", manifest)
 		}
 	} else {
-		_, err = srv.expect(ctx, http.StatusCreated, http.MethodPost, "/apis/apps/v1/namespaces/"+ns+"/deployments", manifest)
+		_, err = srv.Expect(ctx, http.StatusCreated, http.MethodPost, "/apis/apps/v1/namespaces/"+ns+"/deployments", manifest)
 	}
 	if err != nil {
 		return fmt.Errorf("create deployment: %w", err)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -71,6 +72,16 @@ type ServerOptions struct {
 	// DefaultClientLimits keeps the controller manager's default API
 	// client rate limit (see processConfig).
 	DefaultClientLimits bool
+	// Config, if set, is the whole config file instead of processConfig,
+	// e.g. to keep the API rate limits and in-flight caps on.
+	Config string
+	// Listen is the --listen address: "" for a free port on 127.0.0.1.
+	// A server restarted on its DataDir keeps its URL only with a fixed one.
+	Listen string
+	// DataDir, if set, is the data dir of a server started before, whose
+	// CA, tokens and (on SQLite) database the new process takes over: a
+	// restart. "" for a fresh one.
+	DataDir string
 }
 
 // Process is a minik8s process started by the benchmark, with its own
@@ -81,9 +92,11 @@ type Process struct {
 	Role    string
 	DataDir string
 
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
-	err  error         // its exit status, once done is closed
+	dir    string // its config and its log
+	cmd    *exec.Cmd
+	done   chan struct{} // closed when the process has exited
+	err    error         // its exit status, once done is closed
+	killed atomic.Bool   // Kill sent SIGKILL: a non-zero exit is expected
 	// beforeStop runs before SIGTERM (a server closes its idle connections).
 	beforeStop func()
 }
@@ -93,29 +106,44 @@ type Process struct {
 // The process is stopped when the scenario ends. It does not wait for
 // anything: the caller knows what "ready" means for the role.
 func (e *Env) StartProcess(role string, args ...string) (*Process, error) {
-	return e.startProcess(processConfig(false), role, args...)
+	return e.startProcess(processConfig(false), "", "", role, args...)
 }
 
-func (e *Env) startProcess(config, role string, args ...string) (*Process, error) {
-	dir, err := e.newDir(role)
-	if err != nil {
-		return nil, err
+// StartProcessOn is StartProcess with s's data dir as --data-dir: the
+// process shares the server's CA, tokens and admin kubeconfig, as the
+// processes of one cluster do (a node agent needs the CA to serve its
+// logs), while its config and log stay in a dir of its own.
+func (e *Env) StartProcessOn(s *Server, role string, args ...string) (*Process, error) {
+	return e.startProcess(processConfig(false), "", s.DataDir, role, args...)
+}
+
+// startProcess starts role with config and its log in dir ("" for a fresh
+// dir; the log is appended to) and --data-dir dataDir ("" for dir).
+func (e *Env) startProcess(config, dir, dataDir, role string, args ...string) (*Process, error) {
+	if dir == "" {
+		var err error
+		if dir, err = e.newDir(role); err != nil {
+			return nil, err
+		}
+	}
+	if dataDir == "" {
+		dataDir = dir
 	}
 	cfgPath := filepath.Join(dir, "bench-config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		return nil, fmt.Errorf("write config: %w", err)
 	}
-	logFile, err := os.Create(filepath.Join(dir, "process.log"))
+	logFile, err := os.OpenFile(filepath.Join(dir, "process.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
 	defer logFile.Close() // the child has its own descriptor
-	cmd := exec.Command(e.Binary, append([]string{"--config", cfgPath, "--data-dir", dir, "--log-level", "warn", role}, args...)...)
+	cmd := exec.Command(e.Binary, append([]string{"--config", cfgPath, "--data-dir", dataDir, "--log-level", "warn", role}, args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", role, err)
 	}
-	p := &Process{Role: role, DataDir: dir, cmd: cmd, done: make(chan struct{})}
+	p := &Process{Role: role, DataDir: dataDir, dir: dir, cmd: cmd, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)
@@ -149,14 +177,28 @@ func (e *Env) StartServer(ctx context.Context, opt ServerOptions) (*Server, erro
 	if opt.Role == "" {
 		opt.Role = "apiserver"
 	}
-	args := []string{"--listen", "127.0.0.1:0"}
+	listen := opt.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	args := []string{"--listen", listen}
 	if opt.Store != "" {
 		args = append(args, "--store", opt.Store)
 	}
 	if opt.Redis != "" {
 		args = append(args, "--redis", opt.Redis)
 	}
-	p, err := e.startProcess(processConfig(opt.DefaultClientLimits), opt.Role, append(args, opt.Args...)...)
+	config := opt.Config
+	if config == "" {
+		config = processConfig(opt.DefaultClientLimits)
+	}
+	if opt.DataDir != "" {
+		// The kubeconfig of the last run would look ready at once.
+		if err := os.Remove(filepath.Join(opt.DataDir, "kubeconfig")); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("restart %s: %w", opt.Role, err)
+		}
+	}
+	p, err := e.startProcess(config, opt.DataDir, "", opt.Role, append(args, opt.Args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +280,7 @@ func (p *Process) pause(ctx context.Context) error {
 
 // logTail is the end of the process's log, for error messages.
 func (p *Process) logTail() string {
-	b, err := os.ReadFile(filepath.Join(p.DataDir, "process.log"))
+	b, err := os.ReadFile(filepath.Join(p.dir, "process.log"))
 	if err != nil || len(b) == 0 {
 		return ""
 	}
@@ -260,6 +302,47 @@ func (p *Process) PeakRSS() (int64, error) {
 	}
 	return kb << 10, nil
 }
+
+// RSS is the process's resident set size now (VmRSS), in bytes. It fails
+// once the process has exited.
+func (p *Process) RSS() (int64, error) {
+	kb, err := procStatusKB(fmt.Sprintf("/proc/%d/status", p.PID()), "VmRSS")
+	if err != nil {
+		return 0, fmt.Errorf("read RSS of %s: %w", p.Role, err)
+	}
+	return kb << 10, nil
+}
+
+// Signal sends sig to the process (SIGSTOP and SIGCONT freeze and thaw it).
+func (p *Process) Signal(sig os.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("signal %s pid %d: %w", p.Role, p.PID(), err)
+	}
+	return nil
+}
+
+// Kill sends SIGKILL and waits until the process has exited; its exit
+// status is then no error for Stop.
+func (p *Process) Kill() error {
+	p.killed.Store(true)
+	if err := p.Signal(syscall.SIGKILL); err != nil {
+		select {
+		case <-p.done:
+			return nil
+		default:
+			return err
+		}
+	}
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(20 * time.Second):
+		return fmt.Errorf("%s pid %d still runs 20s after SIGKILL", p.Role, p.PID())
+	}
+}
+
+// Done is closed when the process has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
 
 // Exited returns an error if the process has exited, nil while it runs.
 func (p *Process) Exited() error {
@@ -284,6 +367,7 @@ func (p *Process) Stop() error {
 		p.beforeStop()
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = p.cmd.Process.Signal(syscall.SIGCONT) // a frozen (SIGSTOPped) process must run to stop
 	select {
 	case <-p.done:
 		return p.exitErr()
@@ -295,7 +379,7 @@ func (p *Process) Stop() error {
 }
 
 func (p *Process) exitErr() error {
-	if p.err != nil {
+	if p.err != nil && !p.killed.Load() {
 		return fmt.Errorf("%s pid %d: %w%s", p.Role, p.PID(), p.err, p.logTail())
 	}
 	return nil
@@ -339,8 +423,8 @@ func (s *Server) send(ctx context.Context, method, path string, body []byte) (*h
 	return resp, nil
 }
 
-// expect sends a request and fails unless it answers with code.
-func (s *Server) expect(ctx context.Context, code int, method, path string, body []byte) ([]byte, error) {
+// Expect sends a request and fails unless it answers with code.
+func (s *Server) Expect(ctx context.Context, code int, method, path string, body []byte) ([]byte, error) {
 	got, b, err := s.Do(ctx, method, path, body)
 	if err != nil {
 		return nil, err

@@ -39,30 +39,42 @@ func Check(figure, measured, target string, met bool) Row {
 
 // writeTable writes rows as a Markdown table with aligned columns.
 func writeTable(w io.Writer, rows []Row) {
-	head := Row{"figure", "measured", "target", "verdict"}
-	cells := func(r Row) []string { return []string{r.Figure, r.Measured, r.Target, r.Verdict} }
-	width := make([]int, 4)
-	for _, r := range append([]Row{head}, rows...) {
-		for i, c := range cells(r) {
+	cells := make([][]string, len(rows))
+	for i, r := range rows {
+		cells[i] = []string{r.Figure, r.Measured, r.Target, r.Verdict}
+	}
+	WriteTable(w, []string{"figure", "measured", "target", "verdict"}, cells)
+}
+
+// WriteTable writes a Markdown table of head and rows, with aligned
+// columns; a row shorter than head leaves its last cells empty.
+func WriteTable(w io.Writer, head []string, rows [][]string) {
+	width := make([]int, len(head))
+	for _, r := range append([][]string{head}, rows...) {
+		for i, c := range r[:min(len(r), len(head))] {
 			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
 	}
 	line := func(cs []string) {
 		var b strings.Builder
 		b.WriteString("|")
-		for i, c := range cs {
+		for i := range head {
+			c := ""
+			if i < len(cs) {
+				c = cs[i]
+			}
 			fmt.Fprintf(&b, " %s%s |", c, strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)))
 		}
 		fmt.Fprintln(w, b.String())
 	}
-	line(cells(head))
-	sep := make([]string, 4)
+	line(head)
+	sep := make([]string, len(head))
 	for i := range sep {
 		sep[i] = strings.Repeat("-", width[i])
 	}
 	line(sep)
 	for _, r := range rows {
-		line(cells(r))
+		line(r)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/internal/syncbuf"
+	"github.com/minik8s/minik8s/internal/testenv"
 )
 
 // Paths TestMain sets up for every test of the package.
@@ -28,8 +29,9 @@ var (
 )
 
 // TestMain builds minik8s once (unless MINIK8S_BIN names a binary, taken
-// relative to the repository as make would) and exports MINIK8S_BIN, so
-// that every test in the package, ha_test.go's too, runs that binary.
+// relative to the repository as make would) and exports MINIK8S_BIN
+// (testenv.Binary), so that every test in the package, ha_test.go's too,
+// runs that binary.
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -61,21 +63,10 @@ func run(m *testing.M) int {
 			return 1
 		}
 	}
-	binPath = os.Getenv("MINIK8S_BIN")
-	switch {
-	case binPath == "":
-		binPath = filepath.Join(tmp, "minik8s")
-		build := exec.Command("go", "build", "-o", binPath, ".")
-		build.Dir = repoRoot
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: build minik8s: %v\n%s", err, out)
-			return 1
-		}
-	case !filepath.IsAbs(binPath):
-		binPath = filepath.Join(repoRoot, binPath)
+	if binPath, err = testenv.Binary(tmp); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
 	}
-	os.Setenv("MINIK8S_BIN", binPath)
 	return m.Run()
 }
 

@@ -15,10 +15,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -283,4 +285,65 @@ func (s *APIServer) kubectlCmd(ctx context.Context, t testing.TB, w io.Writer, a
 	cmd.Env = append(os.Environ(), "HOME="+s.DataDir, "KUBECACHEDIR="+s.DataDir+"/kubecache")
 	cmd.Stdout, cmd.Stderr = w, w
 	return cmd
+}
+
+// Binary returns the minik8s binary end-to-end suites run: MINIK8S_BIN
+// (a relative path is taken relative to the repository, as make means it),
+// or else one built now (CGO_ENABLED=0) into dir. It is for TestMain, which
+// has no testing.TB; the suite exports MINIK8S_BIN so that helpers it calls
+// run the same binary.
+func Binary(dir string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := os.Getenv("MINIK8S_BIN")
+	switch {
+	case bin == "":
+		bin = filepath.Join(dir, "minik8s")
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Dir = root
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("build minik8s: %w\n%s", err, out)
+		}
+	case !filepath.IsAbs(bin):
+		bin = filepath.Join(root, bin)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("minik8s binary: %w", err)
+	}
+	return bin, os.Setenv("MINIK8S_BIN", bin)
+}
+
+// moduleRoot is the directory of the go.mod above the working directory
+// (a test runs in its package's directory).
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago, for a
+// process that must listen on a port known in advance (one restarted on
+// the same address).
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
