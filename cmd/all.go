@@ -237,7 +237,7 @@ func runStages(ctx context.Context, stages []stage, log zerolog.Logger) error {
 	var err error
 	select {
 	case <-ctx.Done():
-		log.Info().Msg("stopping: node agents, controllers, scheduler, then the API server")
+		log.Info().Msg("stopping: node agents, controllers, scheduler, dashboard, then the API server")
 	case err = <-failed:
 	}
 	for i := len(started) - 1; i >= 0; i-- {

@@ -125,14 +125,14 @@ func TestInterruptAndResume(t *testing.T) {
 	}
 	// The components stop in order: node agents first, the API server last.
 	log := plain(c.stderr.String())
-	if !strings.Contains(log, "stopping: node agents, controllers, scheduler, then the API server") {
+	if !strings.Contains(log, "stopping: node agents, controllers, scheduler, dashboard, then the API server") {
 		t.Errorf("no stop announcement in stderr")
 	}
 	var order []string
 	for _, m := range stoppedLine.FindAllStringSubmatch(log, -1) {
 		order = append(order, strings.Trim(m[1], `"`))
 	}
-	if want := []string{"node agents", "controller manager", "scheduler", "API server"}; !slices.Equal(order, want) {
+	if want := []string{"node agents", "controller manager", "scheduler", "dashboard", "API server"}; !slices.Equal(order, want) {
 		t.Errorf("components stopped in order %q, want %q", order, want)
 	}
 
