@@ -20,6 +20,10 @@ type requestInfo struct {
 // would otherwise read as a resource inside the namespace.
 var namespaceSubresources = map[string]bool{"status": true, "finalize": true}
 
+// connectSubresources are the pod subresources that open a stream to a
+// container: whatever the method, their verb is create.
+var connectSubresources = map[string]bool{"exec": true, "attach": true, "portforward": true}
+
 // parseRequestInfo reads a path under /api or /apis the way the Kubernetes
 // API server's RequestInfoFactory does. ok is false for a path that names
 // no resource (discovery documents).
@@ -63,6 +67,10 @@ func parseRequestInfo(method, path string, watchParam bool) (ri requestInfo, ok 
 	switch method {
 	case http.MethodGet, http.MethodHead:
 		switch {
+		case connectSubresources[ri.Subresource] && ri.Resource == "pods":
+			// A WebSocket exec is a GET, but it runs something: Kubernetes
+			// authorizes it as create as well, as it does the SPDY POST.
+			ri.Verb = "create"
 		case watch:
 			ri.Verb = "watch"
 		case ri.Name == "":

@@ -119,6 +119,10 @@ func (s *Server) serveSubresource(r *request) error {
 		if r.ri.Verb == "get" {
 			return s.podLog(r)
 		}
+	case "exec":
+		if r.ri.Verb == "create" {
+			return s.podExec(r)
+		}
 	}
 	return methodNotAllowed(r.ri.Verb + " " + r.res.Name + "/" + sub)
 }

@@ -272,7 +272,8 @@ func mutating(method string) bool {
 
 // LongRunning reports whether r streams for as long as its client wants: a
 // watch (watch=true, or the legacy /api/v1/watch/… and /apis/G/V/watch/…
-// paths) or a pod log with follow=true.
+// paths), a pod log with follow=true, or a stream into a pod (exec,
+// attach, portforward), as Kubernetes's long-running check classifies them.
 func LongRunning(r *http.Request) bool {
 	q := r.URL.Query()
 	if isTrue(q.Get("watch")) {
@@ -286,6 +287,11 @@ func LongRunning(r *http.Request) bool {
 		return true
 	case len(segs) > 3 && segs[0] == "apis" && segs[3] == "watch":
 		return true
+	}
+	switch segs[len(segs)-1] {
+	case "exec", "attach", "portforward":
+		return len(segs) > 2 && segs[len(segs)-3] == "pods" // …/pods/NAME/exec
+
 	}
 	return segs[len(segs)-1] == "log" && isTrue(q.Get("follow"))
 }

@@ -1,0 +1,86 @@
+package apiserver
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+
+	"github.com/minik8s/minik8s/api"
+)
+
+// podExec serves pods/{name}/exec (GET with a WebSocket upgrade, POST with
+// a SPDY one) by proxying the upgraded connection to
+// /exec/{namespace}/{pod}/{container} on the kubelet of the pod's node,
+// which speaks the streaming protocols (kubelet/streaming). What the pod
+// object can answer (no such container, a finished pod, an unscheduled
+// one) is answered here, as Kubernetes's API server does.
+func (s *Server) podExec(r *request) error {
+	ctx := r.c.Request().Context()
+	rec, err := s.deps.Store.Get(ctx, r.key())
+	if err != nil {
+		return err
+	}
+	pod, err := decodeStored(rec.Value, rec.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, c := range asList(nested(pod, "spec", "containers")) {
+		names = append(names, nestedString(c, "name"))
+	}
+	container := r.query("container")
+	switch {
+	case container == "" && len(names) == 1:
+		container = names[0]
+	case container == "":
+		return badRequest("a container name must be specified for pod %s, choose one of: %v", r.ri.Name, names)
+	case !slices.Contains(names, container):
+		return badRequest("container %s is not valid for pod %s", container, r.ri.Name)
+	}
+	if phase := nestedString(pod, "status", "phase"); phase == "Succeeded" || phase == "Failed" {
+		return badRequest("cannot exec into a container in a completed pod; current phase is %s", phase)
+	}
+	nodeName := nestedString(pod, "spec", "nodeName")
+	if nodeName == "" {
+		return badRequest("pod %s does not have a host assigned", r.ri.Name)
+	}
+	addr, err := s.kubeletAddr(ctx, nodeName, r.ri.Name)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	for _, p := range []string{"stdin", "stdout", "stderr", "tty"} {
+		if v := r.query(p); v != "" {
+			q.Set(p, v)
+		}
+	}
+	q["command"] = r.c.QueryParams()["command"]
+	target := &url.URL{Scheme: "https", Host: addr,
+		Path:     "/exec/" + r.ri.Namespace + "/" + r.ri.Name + "/" + container,
+		RawQuery: q.Encode()}
+	s.proxyToKubelet(r, target, nodeName)
+	return nil
+}
+
+// proxyToKubelet proxies the request, and the connection it upgrades to,
+// to target on the kubelet of node nodeName, as the API server (its
+// client certificate in Deps.KubeletTransport); the caller's credentials
+// stay here.
+func (s *Server) proxyToKubelet(r *request, target *url.URL, nodeName string) {
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.URL = target
+			pr.Out.Host = target.Host
+			pr.Out.Header.Del("Authorization")
+		},
+		Transport:     s.deps.KubeletTransport,
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			_ = writeStatus(r.c, newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
+				fmt.Sprintf("error dialing backend: kubelet on node %s: %v", nodeName, err)))
+		},
+	}
+	proxy.ServeHTTP(r.c.Response(), r.c.Request())
+}

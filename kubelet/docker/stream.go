@@ -1,0 +1,130 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/minik8s/minik8s/kubelet/runtime"
+)
+
+var _ runtime.Streamer = (*Runtime)(nil)
+
+// ExecStream runs cmd in the pod's latest container named name, attached
+// to s through the engine's exec API (create, attach, resize, inspect).
+func (r *Runtime) ExecStream(ctx context.Context, podUID, name string, cmd []string, s runtime.Streams) (int, error) {
+	if len(cmd) == 0 {
+		return 0, errors.New("exec: no command")
+	}
+	cs, err := r.instances(ctx, podUID, name)
+	if err != nil {
+		return 0, err
+	}
+	if len(cs) == 0 {
+		return 0, fmt.Errorf("container %q of pod %s: %w", name, podUID, runtime.ErrNotFound)
+	}
+	if cs[0].State != container.StateRunning {
+		return 0, fmt.Errorf("container %q of pod %s: %w", name, podUID, runtime.ErrNotRunning)
+	}
+	id := cs[0].ID
+	opts := client.ExecCreateOptions{Cmd: cmd, TTY: s.TTY,
+		AttachStdin: s.Stdin != nil, AttachStdout: s.Stdout != nil, AttachStderr: s.Stderr != nil && !s.TTY}
+	created, err := r.cli.ExecCreate(ctx, id, opts)
+	if err != nil {
+		return 0, fmt.Errorf("exec in %s: %w", shortID(id), err)
+	}
+	att, err := r.cli.ExecAttach(ctx, created.ID, client.ExecAttachOptions{TTY: s.TTY})
+	if err != nil {
+		return 0, fmt.Errorf("exec in %s: %w", shortID(id), err)
+	}
+	defer att.Close()
+
+	if s.Stdin != nil {
+		go func() {
+			_, _ = io.Copy(att.Conn, s.Stdin)
+			_ = att.CloseWrite() // the command sees end of input
+		}()
+	}
+	if s.TTY && s.Resize != nil {
+		go func() {
+			for size := range s.Resize {
+				// A resize before the process starts fails; the next one
+				// fixes it, as kubectl sends one at once and on each change.
+				_, _ = r.cli.ExecResize(ctx, created.ID, client.ExecResizeOptions{Height: uint(size.Height), Width: uint(size.Width)})
+			}
+		}()
+	}
+	out := make(chan error, 1)
+	go func() {
+		stdout, stderr := orDiscard(s.Stdout), orDiscard(s.Stderr)
+		var err error
+		if s.TTY {
+			_, err = io.Copy(stdout, att.Reader)
+		} else {
+			_, err = stdcopy.StdCopy(stdout, stderr, att.Reader)
+		}
+		out <- err
+	}()
+	select {
+	case err = <-out:
+	case <-ctx.Done():
+		r.killExec(created.ID, id)
+		return 0, ctx.Err()
+	}
+	if err != nil && ctx.Err() != nil {
+		r.killExec(created.ID, id)
+		return 0, ctx.Err()
+	}
+	// The output ends when the process exits; the engine may take a moment
+	// more to record its exit code.
+	for {
+		st, err := r.cli.ExecInspect(ctx, created.ID, client.ExecInspectOptions{})
+		if err != nil {
+			return 0, fmt.Errorf("exec in %s: %w", shortID(id), err)
+		}
+		if !st.Running {
+			return st.ExitCode, nil
+		}
+		select {
+		case <-ctx.Done():
+			r.killExec(created.ID, id)
+			return 0, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// killExec kills an exec whose caller hung up: the engine has no API to
+// stop an exec, and a command that reads no input (sleep) would run on.
+// It signals the process by its host PID, after checking through /proc
+// that the PID belongs to the container (so a PID from another PID
+// namespace, with a remote engine, is left alone).
+func (r *Runtime) killExec(execID, containerID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := r.cli.ExecInspect(ctx, execID, client.ExecInspectOptions{})
+	if err != nil || !st.Running || st.PID <= 0 {
+		return
+	}
+	cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", st.PID))
+	if err != nil || !strings.Contains(string(cg), dockerID(containerID)) {
+		return
+	}
+	_ = syscall.Kill(st.PID, syscall.SIGKILL)
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
