@@ -10,13 +10,14 @@ import (
 	"github.com/minik8s/minik8s/api"
 )
 
-// podExec serves pods/{name}/exec (GET with a WebSocket upgrade, POST with
-// a SPDY one) by proxying the upgraded connection to
-// /exec/{namespace}/{pod}/{container} on the kubelet of the pod's node,
+// podStream serves pods/{name}/exec and pods/{name}/attach (sub; GET with
+// a WebSocket upgrade, POST with a SPDY one) by proxying the upgraded
+// connection to /{sub}/{namespace}/{pod}/{container} on the kubelet of the pod's node,
 // which speaks the streaming protocols (kubelet/streaming). What the pod
 // object can answer (no such container, a finished pod, an unscheduled
 // one) is answered here, as Kubernetes's API server does.
-func (s *Server) podExec(r *request) error {
+func (s *Server) podStream(r *request) error {
+	sub := r.ri.Subresource
 	ctx := r.c.Request().Context()
 	rec, err := s.deps.Store.Get(ctx, r.key())
 	if err != nil {
@@ -40,7 +41,7 @@ func (s *Server) podExec(r *request) error {
 		return badRequest("container %s is not valid for pod %s", container, r.ri.Name)
 	}
 	if phase := nestedString(pod, "status", "phase"); phase == "Succeeded" || phase == "Failed" {
-		return badRequest("cannot exec into a container in a completed pod; current phase is %s", phase)
+		return badRequest("cannot %s into a container in a completed pod; current phase is %s", sub, phase)
 	}
 	nodeName := nestedString(pod, "spec", "nodeName")
 	if nodeName == "" {
@@ -56,9 +57,11 @@ func (s *Server) podExec(r *request) error {
 			q.Set(p, v)
 		}
 	}
-	q["command"] = r.c.QueryParams()["command"]
+	if sub == "exec" {
+		q["command"] = r.c.QueryParams()["command"]
+	}
 	target := &url.URL{Scheme: "https", Host: addr,
-		Path:     "/exec/" + r.ri.Namespace + "/" + r.ri.Name + "/" + container,
+		Path:     "/" + sub + "/" + r.ri.Namespace + "/" + r.ri.Name + "/" + container,
 		RawQuery: q.Encode()}
 	s.proxyToKubelet(r, target, nodeName)
 	return nil

@@ -119,9 +119,9 @@ func (s *Server) serveSubresource(r *request) error {
 		if r.ri.Verb == "get" {
 			return s.podLog(r)
 		}
-	case "exec":
+	case "exec", "attach":
 		if r.ri.Verb == "create" {
-			return s.podExec(r)
+			return s.podStream(r)
 		}
 	}
 	return methodNotAllowed(r.ri.Verb + " " + r.res.Name + "/" + sub)

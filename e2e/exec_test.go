@@ -81,6 +81,7 @@ func TestExecDocker(t *testing.T) {
 	c := startCluster(t, clusterOptions{nodeName: node, args: []string{"--runtime", "docker", "--nodes", "1"}})
 	c.kubectlStdin(execPod, "apply", "-f", "-")
 	c.waitRunning(1)
+	testAttach(t, c)
 
 	for _, proto := range []struct {
 		name string
@@ -136,6 +137,36 @@ func testCopy(t *testing.T, run func(stdin string, args ...string) result) {
 	}
 	if b, err := os.ReadFile(back); err != nil || string(b) != "side\n" {
 		t.Errorf("the file copied out of the pod: %q, %v", b, err)
+	}
+}
+
+// attachPod echoes what comes on its stdin, which closes when the first
+// attach ends (stdinOnce): then it exits.
+const attachPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: att
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: echo
+    image: ` + busyboxImage + `
+    imagePullPolicy: Never
+    stdin: true
+    stdinOnce: true
+    command: ["sh", "-c", "while read l; do echo got $l; done; echo bye"]
+`
+
+// testAttach attaches to a process reading its stdin: kubectl attach -i
+// passes input to it and shows its output until it exits.
+func testAttach(t *testing.T, c *cluster) {
+	t.Helper()
+	c.kubectlStdin(attachPod, "apply", "-f", "-")
+	c.waitRunning(1, "att")
+	r := c.kubectlRun("hello\nworld\n", "attach", "-i", "att")
+	if !strings.Contains(r.stdout, "got hello\ngot world\nbye\n") {
+		t.Errorf("attach -i: %v", r)
 	}
 }
 

@@ -12,17 +12,52 @@ import (
 )
 
 // serveExec runs a command in a container for pods/exec, at
-// /exec/{namespace}/{pod}/{container}?command=…&stdin=…&stdout=…&stderr=…&tty=…,
-// upgrading to WebSocket or SPDY (see package streaming). What can be
-// checked before the upgrade (the pod, the runtime, a running container)
-// is answered with a Status error, which kubectl prints.
+// /exec/{namespace}/{pod}/{container}?command=…&stdin=…&stdout=…&stderr=…&tty=….
 func (k *Kubelet) serveExec(w http.ResponseWriter, r *http.Request) {
-	ns, name, container := r.PathValue("namespace"), r.PathValue("pod"), r.PathValue("container")
 	cmd := r.URL.Query()["command"]
 	if len(cmd) == 0 {
 		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest, "you must specify at least one command for the container")
 		return
 	}
+	k.serveStream(w, r, "exec", func(n *node, conn *streaming.Conn, s runtime.Streams, uid, container string) api.Status {
+		rt, ok := n.Runtime.(runtime.Streamer)
+		if !ok {
+			return streaming.ErrorStatus(errors.New("the runtime cannot exec"))
+		}
+		code, err := rt.ExecStream(conn.Context, uid, container, cmd, s)
+		switch {
+		case err != nil:
+			return streaming.ErrorStatus(err)
+		case code != 0:
+			return streaming.ExitStatus(cmd, code)
+		}
+		return streaming.Success()
+	})
+}
+
+// serveAttach attaches to a container's process for pods/attach, at
+// /attach/{namespace}/{pod}/{container}?stdin=…&stdout=…&stderr=…&tty=….
+func (k *Kubelet) serveAttach(w http.ResponseWriter, r *http.Request) {
+	k.serveStream(w, r, "attach", func(n *node, conn *streaming.Conn, s runtime.Streams, uid, container string) api.Status {
+		rt, ok := n.Runtime.(runtime.Attacher)
+		if !ok {
+			return streaming.ErrorStatus(errors.New("the runtime cannot attach"))
+		}
+		if err := rt.AttachStream(conn.Context, uid, container, s); err != nil {
+			return streaming.ErrorStatus(err)
+		}
+		return streaming.Success()
+	})
+}
+
+// serveStream answers with a Status error what can be checked before the
+// upgrade (the pod, a runtime with processes, a running container), which
+// kubectl prints; then upgrades to WebSocket or SPDY (package streaming),
+// runs fn with the connection's streams and ends with the Status it
+// returns.
+func (k *Kubelet) serveStream(w http.ResponseWriter, r *http.Request, verb string,
+	fn func(n *node, conn *streaming.Conn, s runtime.Streams, podUID, container string) api.Status) {
+	ns, name, container := r.PathValue("namespace"), r.PathValue("pod"), r.PathValue("container")
 	opts, err := streaming.OptionsFrom(r)
 	if err != nil {
 		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest, err.Error())
@@ -37,10 +72,9 @@ func (k *Kubelet) serveExec(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("pod %q not found on this node", ns+"/"+name))
 		return
 	}
-	rt, ok := n.Runtime.(runtime.Streamer)
-	if !ok {
+	if _, ok := n.Runtime.(runtime.Streamer); !ok {
 		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest,
-			fmt.Sprintf("cannot exec in pod %q: node %s runs the simulated runtime, which has no processes", name, n.Name))
+			fmt.Sprintf("cannot %s in pod %q: node %s runs the simulated runtime, which has no processes", verb, name, n.Name))
 		return
 	}
 	st, err := n.Runtime.PodStatus(r.Context(), pod.UID)
@@ -55,21 +89,10 @@ func (k *Kubelet) serveExec(w http.ResponseWriter, r *http.Request) {
 	}
 	conn, err := streaming.Accept(w, r, opts)
 	if err != nil {
-		k.log.Debug().Err(err).Str("pod", ns+"/"+name).Msg("exec: upgrade failed")
+		k.log.Debug().Err(err).Str("pod", ns+"/"+name).Msg(verb + ": upgrade failed")
 		return
 	}
-	code, err := rt.ExecStream(conn.Context, pod.UID, container, cmd, runtime.Streams{
-		Stdin: conn.Stdin, Stdout: conn.Stdout, Stderr: conn.Stderr, TTY: opts.TTY, Resize: conn.Resize})
-	switch {
-	case err != nil && conn.Context.Err() != nil:
-		conn.Finish(streaming.ErrorStatus(err)) // the client is gone; close our end
-	case errors.Is(err, runtime.ErrNotFound), errors.Is(err, runtime.ErrNotRunning):
-		conn.Finish(streaming.ErrorStatus(fmt.Errorf("container %q in pod %q is not running", container, name)))
-	case err != nil:
-		conn.Finish(streaming.ErrorStatus(err))
-	case code != 0:
-		conn.Finish(streaming.ExitStatus(cmd, code))
-	default:
-		conn.Finish(streaming.Success())
-	}
+	st2 := fn(n, conn, runtime.Streams{Stdin: conn.Stdin, Stdout: conn.Stdout, Stderr: conn.Stderr, TTY: opts.TTY, Resize: conn.Resize},
+		pod.UID, container)
+	conn.Finish(st2)
 }

@@ -17,7 +17,10 @@ import (
 	"github.com/minik8s/minik8s/kubelet/runtime"
 )
 
-var _ runtime.Streamer = (*Runtime)(nil)
+var (
+	_ runtime.Streamer = (*Runtime)(nil)
+	_ runtime.Attacher = (*Runtime)(nil)
+)
 
 // ExecStream runs cmd in the pod's latest container named name, attached
 // to s through the engine's exec API (create, attach, resize, inspect).
@@ -25,17 +28,10 @@ func (r *Runtime) ExecStream(ctx context.Context, podUID, name string, cmd []str
 	if len(cmd) == 0 {
 		return 0, errors.New("exec: no command")
 	}
-	cs, err := r.instances(ctx, podUID, name)
+	id, err := r.running(ctx, podUID, name)
 	if err != nil {
 		return 0, err
 	}
-	if len(cs) == 0 {
-		return 0, fmt.Errorf("container %q of pod %s: %w", name, podUID, runtime.ErrNotFound)
-	}
-	if cs[0].State != container.StateRunning {
-		return 0, fmt.Errorf("container %q of pod %s: %w", name, podUID, runtime.ErrNotRunning)
-	}
-	id := cs[0].ID
 	opts := client.ExecCreateOptions{Cmd: cmd, TTY: s.TTY,
 		AttachStdin: s.Stdin != nil, AttachStdout: s.Stdout != nil, AttachStderr: s.Stderr != nil && !s.TTY}
 	created, err := r.cli.ExecCreate(ctx, id, opts)
@@ -47,42 +43,12 @@ func (r *Runtime) ExecStream(ctx context.Context, podUID, name string, cmd []str
 		return 0, fmt.Errorf("exec in %s: %w", shortID(id), err)
 	}
 	defer att.Close()
-
-	if s.Stdin != nil {
-		go func() {
-			_, _ = io.Copy(att.Conn, s.Stdin)
-			_ = att.CloseWrite() // the command sees end of input
-		}()
-	}
-	if s.TTY && s.Resize != nil {
-		go func() {
-			for size := range s.Resize {
-				// A resize before the process starts fails; the next one
-				// fixes it, as kubectl sends one at once and on each change.
-				_, _ = r.cli.ExecResize(ctx, created.ID, client.ExecResizeOptions{Height: uint(size.Height), Width: uint(size.Width)})
-			}
-		}()
-	}
-	out := make(chan error, 1)
-	go func() {
-		stdout, stderr := orDiscard(s.Stdout), orDiscard(s.Stderr)
-		var err error
-		if s.TTY {
-			_, err = io.Copy(stdout, att.Reader)
-		} else {
-			_, err = stdcopy.StdCopy(stdout, stderr, att.Reader)
-		}
-		out <- err
-	}()
-	select {
-	case err = <-out:
-	case <-ctx.Done():
+	err = pump(ctx, att.HijackedResponse, s, func(size runtime.TermSize) {
+		_, _ = r.cli.ExecResize(ctx, created.ID, client.ExecResizeOptions{Height: uint(size.Height), Width: uint(size.Width)})
+	})
+	if err != nil {
 		r.killExec(created.ID, id)
-		return 0, ctx.Err()
-	}
-	if err != nil && ctx.Err() != nil {
-		r.killExec(created.ID, id)
-		return 0, ctx.Err()
+		return 0, err
 	}
 	// The output ends when the process exits; the engine may take a moment
 	// more to record its exit code.
@@ -100,6 +66,83 @@ func (r *Runtime) ExecStream(ctx context.Context, podUID, name string, cmd []str
 			return 0, ctx.Err()
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+}
+
+// AttachStream attaches s to the running process of the pod's latest
+// container named name until it exits or ctx ends (a detach: the process
+// runs on). Stdin reaches the process only when the container keeps one
+// open (stdin: true in its spec), TTY only when it has a terminal.
+func (r *Runtime) AttachStream(ctx context.Context, podUID, name string, s runtime.Streams) error {
+	id, err := r.running(ctx, podUID, name)
+	if err != nil {
+		return err
+	}
+	att, err := r.cli.ContainerAttach(ctx, id, client.ContainerAttachOptions{Stream: true,
+		Stdin: s.Stdin != nil, Stdout: s.Stdout != nil, Stderr: s.Stderr != nil && !s.TTY})
+	if err != nil {
+		return fmt.Errorf("attach to %s: %w", shortID(id), err)
+	}
+	defer att.Close()
+	return pump(ctx, att.HijackedResponse, s, func(size runtime.TermSize) {
+		_, _ = r.cli.ContainerResize(ctx, id, client.ContainerResizeOptions{Height: uint(size.Height), Width: uint(size.Width)})
+	})
+}
+
+// running returns the ID of the pod's latest container named name, an
+// error wrapping runtime.ErrNotFound or ErrNotRunning if it does not run.
+func (r *Runtime) running(ctx context.Context, podUID, name string) (string, error) {
+	cs, err := r.instances(ctx, podUID, name)
+	if err != nil {
+		return "", err
+	}
+	if len(cs) == 0 {
+		return "", fmt.Errorf("container %q of pod %s: %w", name, podUID, runtime.ErrNotFound)
+	}
+	if cs[0].State != container.StateRunning {
+		return "", fmt.Errorf("container %q of pod %s: %w", name, podUID, runtime.ErrNotRunning)
+	}
+	return cs[0].ID, nil
+}
+
+// pump copies s.Stdin to an attached process and its output to s.Stdout
+// and s.Stderr (demultiplexed unless s.TTY), passing terminal sizes to
+// resize, until the output ends (nil) or ctx does (ctx's error).
+func pump(ctx context.Context, att client.HijackedResponse, s runtime.Streams, resize func(runtime.TermSize)) error {
+	if s.Stdin != nil {
+		go func() {
+			_, _ = io.Copy(att.Conn, s.Stdin)
+			_ = att.CloseWrite() // the process sees end of input
+		}()
+	}
+	if s.TTY && s.Resize != nil {
+		go func() {
+			// A resize before the process starts fails; the next one fixes
+			// it, as kubectl sends one at once and on each change.
+			for size := range s.Resize {
+				resize(size)
+			}
+		}()
+	}
+	out := make(chan error, 1)
+	go func() {
+		stdout, stderr := orDiscard(s.Stdout), orDiscard(s.Stderr)
+		var err error
+		if s.TTY {
+			_, err = io.Copy(stdout, att.Reader)
+		} else {
+			_, err = stdcopy.StdCopy(stdout, stderr, att.Reader)
+		}
+		out <- err
+	}()
+	select {
+	case err := <-out:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

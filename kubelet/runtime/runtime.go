@@ -296,6 +296,15 @@ type Streamer interface {
 	ExecStream(ctx context.Context, podUID, container string, cmd []string, s Streams) (int, error)
 }
 
+// Attacher is an optional capability of a Runtime: attaching streams to a
+// container's running process, for pods/attach.
+type Attacher interface {
+	// AttachStream attaches s to the process of the pod's latest
+	// container named container until it exits or ctx ends (which only
+	// detaches). Errors are those of Streamer.ExecStream.
+	AttachStream(ctx context.Context, podUID, container string, s Streams) error
+}
+
 // Streams are the standard streams of an exec. Nil streams are not
 // attached. With TTY, Stderr is unused (a terminal has one output) and
 // Resize delivers the terminal's size changes until it is closed.
