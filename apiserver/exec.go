@@ -67,6 +67,35 @@ func (s *Server) podStream(r *request) error {
 	return nil
 }
 
+// podPortForward serves pods/{name}/portforward (GET with a WebSocket
+// upgrade tunneling SPDY, POST with a SPDY one) by proxying the upgraded
+// connection to /portForward/{namespace}/{pod} on the pod's kubelet.
+func (s *Server) podPortForward(r *request) error {
+	ctx := r.c.Request().Context()
+	rec, err := s.deps.Store.Get(ctx, r.key())
+	if err != nil {
+		return err
+	}
+	pod, err := decodeStored(rec.Value, rec.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	if phase := nestedString(pod, "status", "phase"); phase == "Succeeded" || phase == "Failed" {
+		return badRequest("cannot portforward to a completed pod; current phase is %s", phase)
+	}
+	nodeName := nestedString(pod, "spec", "nodeName")
+	if nodeName == "" {
+		return badRequest("pod %s does not have a host assigned", r.ri.Name)
+	}
+	addr, err := s.kubeletAddr(ctx, nodeName, r.ri.Name)
+	if err != nil {
+		return err
+	}
+	target := &url.URL{Scheme: "https", Host: addr, Path: "/portForward/" + r.ri.Namespace + "/" + r.ri.Name}
+	s.proxyToKubelet(r, target, nodeName)
+	return nil
+}
+
 // proxyToKubelet proxies the request, and the connection it upgrades to,
 // to target on the kubelet of node nodeName, as the API server (its
 // client certificate in Deps.KubeletTransport); the caller's credentials

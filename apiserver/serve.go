@@ -123,6 +123,10 @@ func (s *Server) serveSubresource(r *request) error {
 		if r.ri.Verb == "create" {
 			return s.podStream(r)
 		}
+	case "portforward":
+		if r.ri.Verb == "create" {
+			return s.podPortForward(r)
+		}
 	}
 	return methodNotAllowed(r.ri.Verb + " " + r.res.Name + "/" + sub)
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/rs/zerolog"
 
+	"github.com/minik8s/minik8s/internal/syncbuf"
 	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubelet/docker"
 )
@@ -80,7 +83,9 @@ func TestExecDocker(t *testing.T) {
 	t.Cleanup(func() { removeContainers(t, []string{node}) })
 	c := startCluster(t, clusterOptions{nodeName: node, args: []string{"--runtime", "docker", "--nodes", "1"}})
 	c.kubectlStdin(execPod, "apply", "-f", "-")
-	c.waitRunning(1)
+	c.kubectlStdin(webPod, "apply", "-f", "-")
+	c.waitRunning(1, "bb")
+	c.waitRunning(1, "web")
 	testAttach(t, c)
 
 	for _, proto := range []struct {
@@ -88,7 +93,7 @@ func TestExecDocker(t *testing.T) {
 		env  []string
 	}{
 		{"websocket", nil},
-		{"spdy", []string{"KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false"}},
+		{"spdy", []string{"KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false", "KUBECTL_PORT_FORWARD_WEBSOCKETS=false"}},
 	} {
 		t.Run(proto.name, func(t *testing.T) {
 			run := func(stdin string, args ...string) result {
@@ -113,6 +118,7 @@ func TestExecDocker(t *testing.T) {
 			testCopy(t, run)
 			testExecTTY(t, c, proto.env)
 			testExecHangUp(t, c, node, proto.env)
+			testPortForward(t, c, proto.env)
 		})
 	}
 }
@@ -167,6 +173,60 @@ func testAttach(t *testing.T, c *cluster) {
 	r := c.kubectlRun("hello\nworld\n", "attach", "-i", "att")
 	if !strings.Contains(r.stdout, "got hello\ngot world\nbye\n") {
 		t.Errorf("attach -i: %v", r)
+	}
+}
+
+// webPod serves "hello-pf" over HTTP on port 8080 with busybox's httpd.
+const webPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: httpd
+    image: ` + busyboxImage + `
+    imagePullPolicy: Never
+    command: ["sh", "-c", "mkdir -p /www && echo hello-pf > /www/index.html && exec httpd -f -p 8080 -h /www"]
+`
+
+// testPortForward runs kubectl port-forward pod/web LOCAL:8080 and GETs
+// the page through it, twice (two connections over one forward).
+func testPortForward(t *testing.T, c *cluster, env []string) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	out := &syncbuf.Buffer{}
+	cmd := exec.CommandContext(ctx, kubectl, "port-forward", "pod/web", port+":8080")
+	cmd.Env = append(append(cleanEnv(), "KUBECONFIG="+c.kubeconfig), env...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("kubectl port-forward:\n%s", out.String())
+		}
+	}()
+	eventually(t, testTimeout, "kubectl port-forward listening", func() string {
+		if !strings.Contains(out.String(), "Forwarding from 127.0.0.1:"+port) {
+			return "output so far: " + out.String()
+		}
+		return ""
+	})
+	for i := 0; i < 2; i++ {
+		resp, err := http.Get("http://127.0.0.1:" + port + "/")
+		if err != nil {
+			t.Fatalf("GET through port-forward: %v", err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != "hello-pf\n" {
+			t.Errorf("GET through port-forward: %s %q", resp.Status, body)
+		}
 	}
 }
 

@@ -1,9 +1,12 @@
 package kubelet
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/informer"
@@ -95,4 +98,41 @@ func (k *Kubelet) serveStream(w http.ResponseWriter, r *http.Request, verb strin
 	st2 := fn(n, conn, runtime.Streams{Stdin: conn.Stdin, Stdout: conn.Stdout, Stderr: conn.Stderr, TTY: opts.TTY, Resize: conn.Resize},
 		pod.UID, container)
 	conn.Finish(st2)
+}
+
+// servePortForward forwards connections to the pod's ports for
+// pods/portforward, at /portForward/{namespace}/{pod}: on Docker by
+// dialing the pod's IP on the engine's bridge, which the host reaches.
+func (k *Kubelet) servePortForward(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("namespace"), r.PathValue("pod")
+	pod, ok := k.pods.Get(informer.Key{Namespace: ns, Name: name})
+	n := (*node)(nil)
+	if ok {
+		n = k.nodes[pod.Spec.NodeName]
+	}
+	if n == nil {
+		writeStatus(w, http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("pod %q not found on this node", ns+"/"+name))
+		return
+	}
+	if _, ok := n.Runtime.(runtime.Streamer); !ok {
+		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest,
+			fmt.Sprintf("cannot portforward to pod %q: node %s runs the simulated runtime, which has no network", name, n.Name))
+		return
+	}
+	st, err := n.Runtime.PodStatus(r.Context(), pod.UID)
+	if err != nil {
+		writeStatus(w, http.StatusInternalServerError, api.StatusReasonInternalError, err.Error())
+		return
+	}
+	if !st.SandboxReady || st.IP == "" {
+		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest, fmt.Sprintf("pod %q has no running sandbox", name))
+		return
+	}
+	var d net.Dialer
+	err = streaming.PortForward(w, r, func(ctx context.Context, port uint16) (net.Conn, error) {
+		return d.DialContext(ctx, "tcp", net.JoinHostPort(st.IP, strconv.Itoa(int(port))))
+	})
+	if err != nil {
+		k.log.Debug().Err(err).Str("pod", ns+"/"+name).Msg("portforward: upgrade failed")
+	}
 }

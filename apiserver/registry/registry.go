@@ -112,7 +112,7 @@ var all = []*Resource{
 	{
 		Version: "v1", Kind: "Pod", Name: "pods", Singular: "pod", Namespaced: true,
 		ShortNames: []string{"po"}, Categories: []string{"all"},
-		Subresources: []string{"status", "binding", "log", "exec", "attach"},
+		Subresources: []string{"status", "binding", "log", "exec", "attach", "portforward"},
 		New:          func() any { return &api.Pod{} }, Default: defaults.Pod,
 		Validate:            typed(validation.ValidatePod),
 		ResetStatusOnCreate: true,

@@ -34,15 +34,39 @@ func (r *Runtime) ExecStream(ctx context.Context, podUID, name string, cmd []str
 	}
 	opts := client.ExecCreateOptions{Cmd: cmd, TTY: s.TTY,
 		AttachStdin: s.Stdin != nil, AttachStdout: s.Stdout != nil, AttachStderr: s.Stderr != nil && !s.TTY}
+	if s.TTY && s.Resize != nil {
+		// kubectl sends its terminal's size first: the process gets it
+		// before it starts reading input.
+		select {
+		case size, ok := <-s.Resize:
+			if ok {
+				opts.ConsoleSize = client.ConsoleSize{Height: uint(size.Height), Width: uint(size.Width)}
+			}
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
 	created, err := r.cli.ExecCreate(ctx, id, opts)
 	if err != nil {
 		return 0, fmt.Errorf("exec in %s: %w", shortID(id), err)
 	}
-	att, err := r.cli.ExecAttach(ctx, created.ID, client.ExecAttachOptions{TTY: s.TTY})
+	att, err := r.cli.ExecAttach(ctx, created.ID, client.ExecAttachOptions{TTY: s.TTY, ConsoleSize: opts.ConsoleSize})
 	if err != nil {
 		return 0, fmt.Errorf("exec in %s: %w", shortID(id), err)
 	}
 	defer att.Close()
+	if opts.ConsoleSize.Width > 0 {
+		// The engine does not apply ConsoleSize to an attached exec's
+		// terminal: resize it once it runs (a resize before that fails).
+		for range 50 {
+			_, err := r.cli.ExecResize(ctx, created.ID, client.ExecResizeOptions(opts.ConsoleSize))
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	err = pump(ctx, att.HijackedResponse, s, func(size runtime.TermSize) {
 		_, _ = r.cli.ExecResize(ctx, created.ID, client.ExecResizeOptions{Height: uint(size.Height), Width: uint(size.Width)})
 	})
@@ -117,8 +141,6 @@ func pump(ctx context.Context, att client.HijackedResponse, s runtime.Streams, r
 	}
 	if s.TTY && s.Resize != nil {
 		go func() {
-			// A resize before the process starts fails; the next one fixes
-			// it, as kubectl sends one at once and on each change.
 			for size := range s.Resize {
 				resize(size)
 			}
