@@ -41,8 +41,12 @@ func TestExecSimulatedRuntime(t *testing.T) {
 	}, scheme.ParameterCodec)
 	cfg := rest.CopyConfig(cluster.config)
 	for name, mk := range map[string]func() (remotecommand.Executor, error){
-		"spdy":      func() (remotecommand.Executor, error) { return remotecommand.NewSPDYExecutor(cfg, http.MethodPost, req.URL()) },
-		"websocket": func() (remotecommand.Executor, error) { return remotecommand.NewWebSocketExecutor(cfg, http.MethodGet, req.URL().String()) },
+		"spdy": func() (remotecommand.Executor, error) {
+			return remotecommand.NewSPDYExecutor(cfg, http.MethodPost, req.URL())
+		},
+		"websocket": func() (remotecommand.Executor, error) {
+			return remotecommand.NewWebSocketExecutor(cfg, http.MethodGet, req.URL().String())
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			exec, err := mk()
