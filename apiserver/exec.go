@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httputil"
@@ -19,11 +20,7 @@ import (
 func (s *Server) podStream(r *request) error {
 	sub := r.ri.Subresource
 	ctx := r.c.Request().Context()
-	rec, err := s.deps.Store.Get(ctx, r.key())
-	if err != nil {
-		return err
-	}
-	pod, err := decodeStored(rec.Value, rec.ResourceVersion)
+	pod, err := s.storedObject(r)
 	if err != nil {
 		return err
 	}
@@ -40,14 +37,7 @@ func (s *Server) podStream(r *request) error {
 	case !slices.Contains(names, container):
 		return badRequest("container %s is not valid for pod %s", container, r.ri.Name)
 	}
-	if phase := nestedString(pod, "status", "phase"); phase == "Succeeded" || phase == "Failed" {
-		return badRequest("cannot %s into a container in a completed pod; current phase is %s", sub, phase)
-	}
-	nodeName := nestedString(pod, "spec", "nodeName")
-	if nodeName == "" {
-		return badRequest("pod %s does not have a host assigned", r.ri.Name)
-	}
-	addr, err := s.kubeletAddr(ctx, nodeName, r.ri.Name)
+	addr, nodeName, err := s.streamBackend(ctx, r, pod)
 	if err != nil {
 		return err
 	}
@@ -72,28 +62,40 @@ func (s *Server) podStream(r *request) error {
 // connection to /portForward/{namespace}/{pod} on the pod's kubelet.
 func (s *Server) podPortForward(r *request) error {
 	ctx := r.c.Request().Context()
-	rec, err := s.deps.Store.Get(ctx, r.key())
+	pod, err := s.storedObject(r)
 	if err != nil {
 		return err
 	}
-	pod, err := decodeStored(rec.Value, rec.ResourceVersion)
-	if err != nil {
-		return err
-	}
-	if phase := nestedString(pod, "status", "phase"); phase == "Succeeded" || phase == "Failed" {
-		return badRequest("cannot portforward to a completed pod; current phase is %s", phase)
-	}
-	nodeName := nestedString(pod, "spec", "nodeName")
-	if nodeName == "" {
-		return badRequest("pod %s does not have a host assigned", r.ri.Name)
-	}
-	addr, err := s.kubeletAddr(ctx, nodeName, r.ri.Name)
+	addr, nodeName, err := s.streamBackend(ctx, r, pod)
 	if err != nil {
 		return err
 	}
 	target := &url.URL{Scheme: "https", Host: addr, Path: "/portForward/" + r.ri.Namespace + "/" + r.ri.Name}
 	s.proxyToKubelet(r, target, nodeName)
 	return nil
+}
+
+// streamBackend returns the kubelet address and node of a pod that can
+// take a stream: not finished, and scheduled.
+func (s *Server) streamBackend(ctx context.Context, r *request, pod map[string]any) (addr, nodeName string, err error) {
+	if phase := nestedString(pod, "status", "phase"); phase == "Succeeded" || phase == "Failed" {
+		return "", "", badRequest("cannot %s into a container in a completed pod; current phase is %s", r.ri.Subresource, phase)
+	}
+	nodeName = nestedString(pod, "spec", "nodeName")
+	if nodeName == "" {
+		return "", "", badRequest("pod %s does not have a host assigned", r.ri.Name)
+	}
+	addr, err = s.kubeletAddr(ctx, nodeName, r.ri.Name)
+	return addr, nodeName, err
+}
+
+// storedObject reads the request's object from the store.
+func (s *Server) storedObject(r *request) (map[string]any, error) {
+	rec, err := s.deps.Store.Get(r.c.Request().Context(), r.key())
+	if err != nil {
+		return nil, err
+	}
+	return decodeStored(rec.Value, rec.ResourceVersion)
 }
 
 // proxyToKubelet proxies the request, and the connection it upgrades to,

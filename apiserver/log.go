@@ -18,11 +18,7 @@ import (
 // previous, timestamps and sinceSeconds passed through.
 func (s *Server) podLog(r *request) error {
 	ctx := r.c.Request().Context()
-	rec, err := s.deps.Store.Get(ctx, r.key())
-	if err != nil {
-		return err
-	}
-	pod, err := decodeStored(rec.Value, rec.ResourceVersion)
+	pod, err := s.storedObject(r)
 	if err != nil {
 		return err
 	}

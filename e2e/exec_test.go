@@ -12,10 +12,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/creack/pty"
-	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/internal/syncbuf"
 	"github.com/minik8s/minik8s/internal/testsvc"
@@ -33,19 +31,8 @@ func buildBusyboxImage(t *testing.T) {
 	if _, err := os.Stat("/bin/busybox"); err != nil {
 		t.Fatalf("no static busybox to build %s from (apt-get install busybox-static; see hack/services.sh): %v", busyboxImage, err)
 	}
-	cfg := docker.DefaultConfig()
-	cfg.NodeName = "e2e-image-builder" // required, though building uses no node
-	rt, err := docker.New(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	const dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n"
-	if err := rt.BuildImage(ctx, busyboxImage, dockerfile, map[string]string{"busybox": "/bin/busybox"}); err != nil {
-		t.Fatalf("build %s: %v", busyboxImage, err)
-	}
+	buildImage(t, busyboxImage, dockerfile, map[string]string{"busybox": "/bin/busybox"})
 }
 
 // execPod has two containers, each of which wrote its name to /who.

@@ -66,23 +66,8 @@ func (k *Kubelet) serveStream(w http.ResponseWriter, r *http.Request, verb strin
 		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest, err.Error())
 		return
 	}
-	pod, ok := k.pods.Get(informer.Key{Namespace: ns, Name: name})
-	n := (*node)(nil)
-	if ok {
-		n = k.nodes[pod.Spec.NodeName]
-	}
-	if n == nil {
-		writeStatus(w, http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("pod %q not found on this node", ns+"/"+name))
-		return
-	}
-	if _, ok := n.Runtime.(runtime.Streamer); !ok {
-		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest,
-			fmt.Sprintf("cannot %s in pod %q: node %s runs the simulated runtime, which has no processes", verb, name, n.Name))
-		return
-	}
-	st, err := n.Runtime.PodStatus(r.Context(), pod.UID)
-	if err != nil {
-		writeStatus(w, http.StatusInternalServerError, api.StatusReasonInternalError, err.Error())
+	pod, n, st, ok := k.streamedPod(w, r, verb)
+	if !ok {
 		return
 	}
 	if c := st.Latest(container); c == nil || c.State != runtime.StateRunning {
@@ -100,10 +85,10 @@ func (k *Kubelet) serveStream(w http.ResponseWriter, r *http.Request, verb strin
 	conn.Finish(st2)
 }
 
-// servePortForward forwards connections to the pod's ports for
-// pods/portforward, at /portForward/{namespace}/{pod}: on Docker by
-// dialing the pod's IP on the engine's bridge, which the host reaches.
-func (k *Kubelet) servePortForward(w http.ResponseWriter, r *http.Request) {
+// streamedPod finds the pod of a streaming request on one of this
+// kubelet's nodes, whose runtime has processes, and its status; if it
+// cannot, it writes the Status error and returns false.
+func (k *Kubelet) streamedPod(w http.ResponseWriter, r *http.Request, verb string) (*api.Pod, *node, runtime.PodStatus, bool) {
 	ns, name := r.PathValue("namespace"), r.PathValue("pod")
 	pod, ok := k.pods.Get(informer.Key{Namespace: ns, Name: name})
 	n := (*node)(nil)
@@ -112,16 +97,28 @@ func (k *Kubelet) servePortForward(w http.ResponseWriter, r *http.Request) {
 	}
 	if n == nil {
 		writeStatus(w, http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("pod %q not found on this node", ns+"/"+name))
-		return
+		return nil, nil, runtime.PodStatus{}, false
 	}
 	if _, ok := n.Runtime.(runtime.Streamer); !ok {
 		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest,
-			fmt.Sprintf("cannot portforward to pod %q: node %s runs the simulated runtime, which has no network", name, n.Name))
-		return
+			fmt.Sprintf("cannot %s in pod %q: node %s runs the simulated runtime, which has no processes", verb, name, n.Name))
+		return nil, nil, runtime.PodStatus{}, false
 	}
 	st, err := n.Runtime.PodStatus(r.Context(), pod.UID)
 	if err != nil {
 		writeStatus(w, http.StatusInternalServerError, api.StatusReasonInternalError, err.Error())
+		return nil, nil, runtime.PodStatus{}, false
+	}
+	return pod, n, st, true
+}
+
+// servePortForward forwards connections to the pod's ports for
+// pods/portforward, at /portForward/{namespace}/{pod}: on Docker by
+// dialing the pod's IP on the engine's bridge, which the host reaches.
+func (k *Kubelet) servePortForward(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("namespace"), r.PathValue("pod")
+	_, _, st, ok := k.streamedPod(w, r, "portforward")
+	if !ok {
 		return
 	}
 	if !st.SandboxReady || st.IP == "" {
@@ -129,7 +126,7 @@ func (k *Kubelet) servePortForward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var d net.Dialer
-	err = streaming.PortForward(w, r, func(ctx context.Context, port uint16) (net.Conn, error) {
+	err := streaming.PortForward(w, r, func(ctx context.Context, port uint16) (net.Conn, error) {
 		return d.DialContext(ctx, "tcp", net.JoinHostPort(st.IP, strconv.Itoa(int(port))))
 	})
 	if err != nil {
