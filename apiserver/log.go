@@ -1,10 +1,10 @@
 package apiserver
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 
 	"github.com/minik8s/minik8s/api"
@@ -18,11 +18,7 @@ import (
 // previous, timestamps and sinceSeconds passed through.
 func (s *Server) podLog(r *request) error {
 	ctx := r.c.Request().Context()
-	rec, err := s.deps.Store.Get(ctx, r.key())
-	if err != nil {
-		return err
-	}
-	pod, err := decodeStored(rec.Value, rec.ResourceVersion)
+	pod, err := s.storedObject(r)
 	if err != nil {
 		return err
 	}
@@ -41,13 +37,37 @@ func (s *Server) podLog(r *request) error {
 	if nodeName == "" {
 		return badRequest("container %q in pod %q is waiting to start: the pod is not scheduled yet", container, r.ri.Name)
 	}
+	addr, err := s.kubeletAddr(ctx, nodeName, r.ri.Name)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	for _, p := range []string{"follow", "tailLines", "previous", "timestamps", "sinceSeconds", "limitBytes"} {
+		if v := r.query(p); v != "" {
+			q.Set(p, v)
+		}
+	}
+	target := &url.URL{Scheme: "https", Host: addr,
+		Path:     "/containerLogs/" + r.ri.Namespace + "/" + r.ri.Name + "/" + container,
+		RawQuery: q.Encode()}
+	// A client that stops reading a followed log is cut off, as a watch is,
+	// which also closes the kubelet's stream.
+	sw := newStallWriter(r.c.Response(), s.cfg.StallTimeout)
+	defer sw.Done()
+	s.proxyToKubelet(r, sw, target, nodeName)
+	return nil
+}
+
+// kubeletAddr returns the host:port of the kubelet of node nodeName (its
+// InternalIP and kubelet port from the Node's status), where pod runs.
+func (s *Server) kubeletAddr(ctx context.Context, nodeName, pod string) (string, error) {
 	nrec, err := s.deps.Store.Get(ctx, store.Key{Resource: "nodes", Name: nodeName})
 	if err != nil {
-		return newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable, fmt.Sprintf("node %q of pod %q is not known: %v", nodeName, r.ri.Name, err))
+		return "", newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable, fmt.Sprintf("node %q of pod %q is not known: %v", nodeName, pod, err))
 	}
 	node, err := decodeStored(nrec.Value, nrec.ResourceVersion)
 	if err != nil {
-		return err
+		return "", err
 	}
 	host := ""
 	for _, a := range asList(nested(node, "status", "addresses")) {
@@ -57,41 +77,14 @@ func (s *Server) podLog(r *request) error {
 	}
 	port := fieldString(nested(node, "status", "daemonEndpoints", "kubeletEndpoint", "Port"))
 	if s.deps.KubeletTransport == nil {
-		return newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
-			"this API server has no credentials to read logs from kubelets")
+		return "", newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
+			"this API server has no credentials to reach kubelets")
 	}
 	if host == "" || port == "" || port == "0" {
-		return newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
-			fmt.Sprintf("node %q has no kubelet endpoint to read logs from", nodeName))
+		return "", newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
+			fmt.Sprintf("node %q has no kubelet endpoint", nodeName))
 	}
-	q := url.Values{}
-	for _, p := range []string{"follow", "tailLines", "previous", "timestamps", "sinceSeconds", "limitBytes"} {
-		if v := r.query(p); v != "" {
-			q.Set(p, v)
-		}
-	}
-	target := &url.URL{Scheme: "https", Host: net.JoinHostPort(host, port),
-		Path:     "/containerLogs/" + r.ri.Namespace + "/" + r.ri.Name + "/" + container,
-		RawQuery: q.Encode()}
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.Out.URL = target
-			pr.Out.Host = target.Host
-			pr.Out.Header.Del("Authorization")
-		},
-		Transport:     s.deps.KubeletTransport,
-		FlushInterval: -1,
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			_ = writeStatus(r.c, newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
-				"read logs from kubelet on "+nodeName+": "+err.Error()))
-		},
-	}
-	// A client that stops reading a followed log is cut off, as a watch is,
-	// which also closes the kubelet's stream.
-	sw := newStallWriter(r.c.Response(), s.cfg.StallTimeout)
-	defer sw.Done()
-	proxy.ServeHTTP(sw, r.c.Request())
-	return nil
+	return net.JoinHostPort(host, port), nil
 }
 
 // asList returns the maps in a JSON list.

@@ -131,6 +131,14 @@ func (s *Server) serveSubresource(r *request) error {
 		if r.ri.Verb == "get" {
 			return s.podLog(r)
 		}
+	case "exec", "attach":
+		if r.ri.Verb == "create" {
+			return s.podStream(r)
+		}
+	case "portforward":
+		if r.ri.Verb == "create" {
+			return s.podPortForward(r)
+		}
 	}
 	return methodNotAllowed()
 }

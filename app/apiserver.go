@@ -133,6 +133,9 @@ func kubeletTransport(dataDir string) (*http.Transport, error) {
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = ca.ClientTLS(cert)
+	// HTTP/1.1 only: pods/exec upgrades its connection, which HTTP/2 cannot.
+	t.ForceAttemptHTTP2 = false
+	t.TLSClientConfig.NextProtos = []string{"http/1.1"}
 	return t, nil
 }
 

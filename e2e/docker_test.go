@@ -97,6 +97,13 @@ func TestDockerRuntime(t *testing.T) {
 // buildTestImage builds testImage from runtimetest's testapp.
 func buildTestImage(t *testing.T) {
 	t.Helper()
+	buildImage(t, testImage, runtimetest.TestAppDockerfile, map[string]string{"testapp": runtimetest.BuildTestApp(t)})
+}
+
+// buildImage builds tag on the engine from dockerfile and files (see
+// docker.Runtime.BuildImage).
+func buildImage(t *testing.T, tag, dockerfile string, files map[string]string) {
+	t.Helper()
 	cfg := docker.DefaultConfig()
 	cfg.NodeName = "e2e-image-builder" // required, though building uses no node
 	rt, err := docker.New(cfg, zerolog.Nop())
@@ -106,9 +113,8 @@ func buildTestImage(t *testing.T) {
 	defer rt.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := rt.BuildImage(ctx, testImage, runtimetest.TestAppDockerfile,
-		map[string]string{"testapp": runtimetest.BuildTestApp(t)}); err != nil {
-		t.Fatalf("build %s: %v", testImage, err)
+	if err := rt.BuildImage(ctx, tag, dockerfile, files); err != nil {
+		t.Fatalf("build %s: %v", tag, err)
 	}
 }
 

@@ -45,6 +45,15 @@ su postgres -c "psql -tAc 'SHOW max_connections'" | grep -qx 500 || {
   for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 && break; sleep 0.2; done
 }
 
+# busybox-static: a static /bin/busybox the Docker tests copy into images
+# FROM scratch, for a shell and tar inside pods (kubectl exec, kubectl cp).
+if [ ! -x /bin/busybox ]; then
+  log "installing busybox-static"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq busybox-static >/dev/null
+fi
+
 # Docker (this machine kind starts the engine before the session).
 if ! docker info >/dev/null 2>&1; then
   log "docker engine is not answering; the Docker runtime tests will fail"

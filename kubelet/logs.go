@@ -17,10 +17,17 @@ import (
 
 // logHandler serves the kubelet's HTTPS endpoints: GET
 // /containerLogs/{namespace}/{pod}/{container}, which the API server's
-// pods/log proxies to, only to the API server, and /healthz to anyone.
+// pods/log proxies to, and /exec/… and /attach/{namespace}/{pod}/{container}
+// for pods/exec and pods/attach, /portForward/{namespace}/{pod}, only to the API server, and /healthz to anyone.
 func (k *Kubelet) logHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /containerLogs/{namespace}/{pod}/{container}", onlyAPIServer(http.HandlerFunc(k.serveLogs)))
+	mux.Handle("GET /exec/{namespace}/{pod}/{container}", onlyAPIServer(http.HandlerFunc(k.serveExec)))
+	mux.Handle("POST /exec/{namespace}/{pod}/{container}", onlyAPIServer(http.HandlerFunc(k.serveExec)))
+	mux.Handle("GET /attach/{namespace}/{pod}/{container}", onlyAPIServer(http.HandlerFunc(k.serveAttach)))
+	mux.Handle("POST /attach/{namespace}/{pod}/{container}", onlyAPIServer(http.HandlerFunc(k.serveAttach)))
+	mux.Handle("GET /portForward/{namespace}/{pod}", onlyAPIServer(http.HandlerFunc(k.servePortForward)))
+	mux.Handle("POST /portForward/{namespace}/{pod}", onlyAPIServer(http.HandlerFunc(k.servePortForward)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	return mux
 }

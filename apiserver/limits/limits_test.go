@@ -359,6 +359,10 @@ func TestLongRunning(t *testing.T) {
 		{"/api/v1/namespaces/ns/pods/p/log?follow=true", true},
 		{"/api/v1/namespaces/ns/pods/p/log", false},
 		{"/api/v1/namespaces/ns/pods/p/log?follow=false", false},
+		{"/api/v1/namespaces/ns/pods/p/exec?command=sh&stdin=true", true},
+		{"/api/v1/namespaces/ns/pods/p/attach?stdin=true", true},
+		{"/api/v1/namespaces/ns/pods/p/portforward?ports=80", true},
+		{"/api/v1/namespaces/ns/pods/exec", false}, // a pod named exec
 		{"/api/v1/pods", false},
 		{"/", false},
 	}

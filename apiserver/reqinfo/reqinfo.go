@@ -48,6 +48,10 @@ var namespaceSubresources = map[string]bool{"status": true, "finalize": true}
 // streamingSubresources are long-running whatever their parameters.
 var streamingSubresources = map[string]bool{"exec": true, "attach": true, "portforward": true, "proxy": true}
 
+// connectSubresources are the pod subresources that open a stream to a
+// container: whatever the method, their verb is create.
+var connectSubresources = map[string]bool{"exec": true, "attach": true, "portforward": true}
+
 // New parses r.
 func New(r *http.Request) Info {
 	info := Info{Path: r.URL.Path, Verb: strings.ToLower(r.Method)}
@@ -106,6 +110,10 @@ func parse(method, path string, param func(string) bool) (ri Info, ok bool) {
 	switch method {
 	case http.MethodGet, http.MethodHead:
 		switch {
+		case ri.Resource == "pods" && connectSubresources[ri.Subresource]:
+			// A WebSocket exec is a GET, but it runs something: Kubernetes
+			// authorizes it as create, as it does the SPDY POST.
+			ri.Verb = VerbCreate
 		case legacyWatch:
 			ri.Verb = VerbWatch
 		case ri.Name != "":

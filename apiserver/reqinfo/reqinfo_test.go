@@ -37,6 +37,11 @@ func TestNew(t *testing.T) {
 		{"GET", "/api/v1/namespaces/ns/pods/p/log", "get", false, true},
 		{"GET", "/api/v1/namespaces/ns/pods/p/log?follow=false", "get", false, true},
 		{"POST", "/api/v1/namespaces/ns/pods/p/exec", "create", true, true},
+		// A WebSocket exec, attach or port-forward is a GET, authorized as
+		// create, as Kubernetes does.
+		{"GET", "/api/v1/namespaces/ns/pods/p/exec", "create", true, true},
+		{"GET", "/api/v1/namespaces/ns/pods/p/attach", "create", true, true},
+		{"GET", "/api/v1/namespaces/ns/pods/p/portforward", "create", true, true},
 		{"DELETE", "/api/v1/namespaces/ns/pods", "deletecollection", false, true},
 		{"PUT", "/api/v1/namespaces/ns/status", "update", false, true},
 		{"GET", "/api/v1", "get", false, false},

@@ -310,3 +310,43 @@ func imageTag(image string) string {
 	}
 	return ""
 }
+
+// Streamer is an optional capability of a Runtime: running a command in a
+// container with its standard streams attached, for pods/exec. The sim
+// runtime has no processes and does not implement it.
+type Streamer interface {
+	// ExecStream runs cmd in the pod's latest container named container
+	// with the streams of s and returns its exit code once it ends. When
+	// ctx ends first (the caller hung up), the command is killed. It
+	// returns an error wrapping ErrNotFound when there is no such
+	// container and ErrNotRunning when it does not run.
+	ExecStream(ctx context.Context, podUID, container string, cmd []string, s Streams) (int, error)
+}
+
+// Attacher is an optional capability of a Runtime: attaching streams to a
+// container's running process, for pods/attach.
+type Attacher interface {
+	// AttachStream attaches s to the process of the pod's latest
+	// container named container until it exits or ctx ends (which only
+	// detaches). Errors are those of Streamer.ExecStream.
+	AttachStream(ctx context.Context, podUID, container string, s Streams) error
+}
+
+// Streams are the standard streams of an exec. Nil streams are not
+// attached. With TTY, Stderr is unused (a terminal has one output) and
+// Resize delivers the terminal's size changes until it is closed.
+type Streams struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	TTY            bool
+	Resize         <-chan TermSize
+}
+
+// TermSize is a terminal's size in characters.
+type TermSize struct {
+	Width, Height uint16
+}
+
+// ErrNotRunning means the container exists but does not run, so nothing
+// can be executed in it.
+var ErrNotRunning = errors.New("container is not running")
