@@ -26,6 +26,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 
+	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/kubeconfig"
 )
 
@@ -282,24 +283,7 @@ func (s *Server) proxy(target *url.URL, prefix string) http.Handler {
 
 // Run serves until ctx is done, then shuts down; it returns nil then.
 func (s *Server) Run(ctx context.Context) error {
-	s.e.Listener = s.ln
-	errc := make(chan error, 1)
-	go func() { errc <- s.e.Start("") }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	// Watches never end on their own: Shutdown waits for them, so close.
-	if err := s.e.Shutdown(sctx); err != nil {
-		_ = s.e.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpserver.New(httpserver.DefaultConfig(), s.e, s.log).Run(ctx, s.ln, 2*time.Second)
 }
 
 // sign returns id with its MAC: a session cookie.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -159,15 +158,9 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		k.bg.Wait()
 	}()
 	wg.Go(func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Run(ctx, ln, 2*time.Second); err != nil {
 			k.log.Error().Err(err).Msg("log server stopped")
 		}
-	})
-	wg.Go(func() {
-		<-ctx.Done()
-		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer scancel()
-		_ = srv.Shutdown(sctx)
 	})
 	wg.Go(func() { k.heartbeatLoop(ctx) })
 	wg.Go(func() { _ = k.pods.Run(ctx) })

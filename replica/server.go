@@ -18,7 +18,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/authn"
-	"github.com/minik8s/minik8s/internal/logging"
+	"github.com/minik8s/minik8s/internal/httpserver"
 )
 
 // Server is a role's HTTPS port (the scheduler's, the controller
@@ -52,7 +52,6 @@ func NewServer(ln net.Listener, replicas []*Replica, gatherer prometheus.Gathere
 	}
 	s := &Server{ln: tls.NewListener(ln, acc.TLS), replicas: replicas, log: log, e: echo.New()}
 	s.e.HideBanner, s.e.HidePort = true, true
-	s.e.StdLogger = logging.ErrorLog(log) // echo makes it its server's ErrorLog
 	public := func(path string) bool { return path == "/healthz" }
 	s.e.Use(authn.Middleware(acc.Tokens, public), onlyAdmins(public))
 	s.e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
@@ -112,19 +111,5 @@ func (s *Server) act(c echo.Context) error {
 
 // Run serves until ctx is done, then shuts down; it returns nil then.
 func (s *Server) Run(ctx context.Context) error {
-	s.e.Listener = s.ln
-	errc := make(chan error, 1)
-	go func() { errc <- s.e.Start("") }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = s.e.Shutdown(sctx)
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpserver.New(httpserver.DefaultConfig(), s.e, s.log).Run(ctx, s.ln, 5*time.Second)
 }

@@ -20,6 +20,8 @@
 package httpserver
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -189,4 +191,27 @@ func (l *capListener) Accept() (net.Conn, error) {
 		}
 		c.Close()
 	}
+}
+
+// Run serves s on ln until ctx is done, then shuts it down, waiting up to
+// grace for requests in flight and closing what is left then (a watch or
+// a followed log never ends on its own). It returns nil on a clean stop,
+// and Serve's error if serving failed before.
+func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := s.Shutdown(sctx); err != nil {
+		_ = s.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
