@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/controllers/controllerutil/controllertest"
 )
 
 // serve starts a server for cfg on a free port and returns its address.
@@ -66,8 +68,21 @@ func TestConnectionCapEvictsIdle(t *testing.T) {
 	const limit = 4
 	addr, s := serve(t, Config{MaxConnections: limit}, zerolog.Nop())
 	var idle []net.Conn
-	for range limit {
+	for i := range limit {
 		idle = append(idle, keepAlive(t, addr))
+		// The client has its response before the server marks the
+		// connection idle: wait for that, so that idle[0] is the oldest.
+		controllertest.Eventually(t, 10*time.Second, "the connection is idle", func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			n := 0
+			for _, st := range s.conns {
+				if st.state == http.StateIdle {
+					n++
+				}
+			}
+			return n == i+1
+		})
 	}
 	// A new client is served although every slot was taken by idle ones…
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr + "/")
