@@ -7,7 +7,10 @@ import (
 
 // stallWriter is the http.ResponseWriter of a long-running stream (a
 // watch, a followed log): each Write and Flush must finish within timeout,
-// or it fails and the connection is closed. A client that stops reading
+// or it fails and the connection is closed. The deadline is cleared once a
+// write is done: a stream may stay quiet for as long as it likes (over
+// HTTP/2 an expired deadline resets the stream even when nothing is being
+// written). A client that stops reading
 // thus ends its stream within timeout, and the handler, its goroutines and
 // whatever was queued for the client are freed, instead of waiting for the
 // TCP connection to die. net/http's Server.WriteTimeout cannot do this: it
@@ -29,16 +32,27 @@ func newStallWriter(w http.ResponseWriter, timeout time.Duration) *stallWriter {
 // deadline (ErrNotSupported, as httptest's) write without one.
 func (w *stallWriter) arm() { _ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout)) }
 
+// disarm clears the deadline once a write is done.
+func (w *stallWriter) disarm() { _ = w.rc.SetWriteDeadline(time.Time{}) }
+
 func (w *stallWriter) Write(p []byte) (int, error) {
 	w.arm()
-	return w.ResponseWriter.Write(p)
+	n, err := w.ResponseWriter.Write(p)
+	if err == nil {
+		w.disarm()
+	}
+	return n, err
 }
 
 // FlushError flushes what is buffered to the client; http.ResponseController
 // and httputil.ReverseProxy prefer it to Flush.
 func (w *stallWriter) FlushError() error {
 	w.arm()
-	return w.rc.Flush()
+	err := w.rc.Flush()
+	if err == nil {
+		w.disarm()
+	}
+	return err
 }
 
 func (w *stallWriter) Flush() { _ = w.FlushError() }
@@ -47,4 +61,4 @@ func (w *stallWriter) Flush() { _ = w.FlushError() }
 func (w *stallWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Done clears the write deadline.
-func (w *stallWriter) Done() { _ = w.rc.SetWriteDeadline(time.Time{}) }
+func (w *stallWriter) Done() { w.disarm() }

@@ -1,6 +1,7 @@
 package apiserver_test
 
 import (
+	"bufio"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -319,5 +320,52 @@ func TestStalledWatcherIsFreed(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > n*size/2 {
 		t.Fatalf("heap grew by %d MiB after the stalled watch ended; %d MiB were written", grown>>20, n*size>>20)
+	}
+}
+
+// TestQuietWatchOutlivesStallTimeout: a watch over HTTP/2, as the
+// components' clients speak it, that gets no event for longer than the
+// stall timeout stays open and still delivers the next event. Over HTTP/2
+// an expired write deadline resets the stream even when nothing is being
+// written, so the deadline must not outlive a finished write.
+func TestQuietWatchOutlivesStallTimeout(t *testing.T) {
+	const stall = 500 * time.Millisecond
+	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
+		c.APIServer.StallTimeout = stall
+	}})
+	tr := s.HTTP.Transport.(*http.Transport).Clone()
+	tr.ForceAttemptHTTP2 = true
+	client := &http.Client{Transport: tr}
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/namespaces/default/configmaps?watch=true", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("watch served over %s, want HTTP/2", resp.Proto)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	expect(t, s.Do(t, "POST", "/api/v1/namespaces/default/configmaps", `{"metadata":{"name":"first"}}`), http.StatusCreated)
+	if l, ok := <-lines; !ok || !strings.Contains(l, `"first"`) {
+		t.Fatalf("first event %q (open %v)", l, ok)
+	}
+	time.Sleep(4 * stall) // quiet for longer than the stall timeout
+	expect(t, s.Do(t, "POST", "/api/v1/namespaces/default/configmaps", `{"metadata":{"name":"second"}}`), http.StatusCreated)
+	select {
+	case l, ok := <-lines:
+		if !ok || !strings.Contains(l, `"second"`) {
+			t.Fatalf("after a quiet spell: event %q, stream open %v; want the second ConfigMap", l, ok)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event after a quiet spell")
 	}
 }
