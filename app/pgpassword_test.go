@@ -22,7 +22,7 @@ func TestStorePasswordFromPGPASSWORD(t *testing.T) {
 	}
 	pw, ok := u.User.Password()
 	if !ok {
-		t.Skip("MINIK8S_TEST_POSTGRES has no password to move to PGPASSWORD")
+		t.Fatalf("MINIK8S_TEST_POSTGRES has no password to move to PGPASSWORD: give the test database a password (make test does)")
 	}
 	u.User = url.User(u.User.Username())
 	for _, tt := range []struct {
