@@ -1,6 +1,9 @@
 package api
 
-// This file holds the apps/v1 kinds (ReplicaSet, Deployment) and
+import "encoding/json"
+
+// This file holds the apps/v1 kinds (ReplicaSet, Deployment, DaemonSet,
+// StatefulSet, ControllerRevision) and
 // autoscaling/v1 Scale, the body of their scale subresource.
 
 // ReplicaSet keeps a number of identical pods running (apps/v1).
@@ -210,4 +213,203 @@ type ScaleStatus struct {
 	Replicas int32 `json:"replicas" protobuf:"varint,1,opt,name=replicas"`
 	// Selector is the label selector of the pods, in string form.
 	Selector string `json:"selector,omitempty" protobuf:"bytes,2,opt,name=selector"`
+}
+
+// DaemonSet runs one pod on each (selected) node (apps/v1).
+type DaemonSet struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
+	// Spec is the desired state.
+	Spec DaemonSetSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
+	// Status is the observed state, written by the controller.
+	Status DaemonSetStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
+}
+
+// DaemonSetSpec is the desired state of a DaemonSet.
+type DaemonSetSpec struct {
+	// Selector selects the daemon pods; it must match the template's
+	// labels and is immutable.
+	Selector *LabelSelector `json:"selector" protobuf:"bytes,1,opt,name=selector"`
+	// Template is the pod run on each node.
+	Template PodTemplateSpec `json:"template" protobuf:"bytes,2,opt,name=template"`
+	// UpdateStrategy replaces old daemon pods.
+	UpdateStrategy DaemonSetUpdateStrategy `json:"updateStrategy,omitempty" protobuf:"bytes,3,opt,name=updateStrategy"`
+	// MinReadySeconds a pod must be ready to count as available.
+	MinReadySeconds int32 `json:"minReadySeconds,omitempty" protobuf:"varint,4,opt,name=minReadySeconds"`
+	// RevisionHistoryLimit is the number of old revisions kept (default 10).
+	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty" protobuf:"varint,6,opt,name=revisionHistoryLimit"`
+}
+
+// DaemonSetUpdateStrategy is how a DaemonSet replaces pods: RollingUpdate
+// (default) or OnDelete.
+type DaemonSetUpdateStrategy struct {
+	// Type: RollingUpdate or OnDelete.
+	Type string `json:"type,omitempty" protobuf:"bytes,1,opt,name=type"`
+	// RollingUpdate parameters; only with type RollingUpdate.
+	RollingUpdate *RollingUpdateDaemonSet `json:"rollingUpdate,omitempty" protobuf:"bytes,2,opt,name=rollingUpdate"`
+}
+
+// RollingUpdateDaemonSet bounds a DaemonSet's rolling update.
+type RollingUpdateDaemonSet struct {
+	// MaxUnavailable daemon pods during the update (default 1).
+	MaxUnavailable *IntOrString `json:"maxUnavailable,omitempty" protobuf:"bytes,1,opt,name=maxUnavailable"`
+	// MaxSurge daemon pods during the update (default 0).
+	MaxSurge *IntOrString `json:"maxSurge,omitempty" protobuf:"bytes,2,opt,name=maxSurge"`
+}
+
+// DaemonSetStatus is the observed state of a DaemonSet.
+type DaemonSetStatus struct {
+	// CurrentNumberScheduled is the number of nodes running a daemon pod
+	// that should.
+	CurrentNumberScheduled int32 `json:"currentNumberScheduled" protobuf:"varint,1,opt,name=currentNumberScheduled"`
+	// NumberMisscheduled is the number of nodes running a daemon pod that
+	// should not.
+	NumberMisscheduled int32 `json:"numberMisscheduled" protobuf:"varint,2,opt,name=numberMisscheduled"`
+	// DesiredNumberScheduled is the number of nodes that should run one.
+	DesiredNumberScheduled int32 `json:"desiredNumberScheduled" protobuf:"varint,3,opt,name=desiredNumberScheduled"`
+	// NumberReady is the number of nodes whose daemon pod is ready.
+	NumberReady int32 `json:"numberReady" protobuf:"varint,4,opt,name=numberReady"`
+	// ObservedGeneration is the generation the status describes.
+	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,5,opt,name=observedGeneration"`
+	// UpdatedNumberScheduled is the number of nodes running the current template.
+	UpdatedNumberScheduled int32 `json:"updatedNumberScheduled,omitempty" protobuf:"varint,6,opt,name=updatedNumberScheduled"`
+	// NumberAvailable is the number of nodes whose daemon pod is available.
+	NumberAvailable int32 `json:"numberAvailable,omitempty" protobuf:"varint,7,opt,name=numberAvailable"`
+	// NumberUnavailable is the number of nodes whose daemon pod is not.
+	NumberUnavailable int32 `json:"numberUnavailable,omitempty" protobuf:"varint,8,opt,name=numberUnavailable"`
+	// CollisionCount avoids revision name collisions.
+	CollisionCount *int32 `json:"collisionCount,omitempty" protobuf:"varint,9,opt,name=collisionCount"`
+	// Conditions are the DaemonSet's current state.
+	Conditions []DaemonSetCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type" protobuf:"bytes,10,rep,name=conditions"`
+}
+
+// DaemonSetCondition is one aspect of a DaemonSet's state.
+type DaemonSetCondition struct {
+	// Type of the condition.
+	Type string `json:"type" protobuf:"bytes,1,opt,name=type"`
+	// Status: True, False or Unknown.
+	Status ConditionStatus `json:"status" protobuf:"bytes,2,opt,name=status"`
+	// LastTransitionTime is when Status last changed.
+	LastTransitionTime Time `json:"lastTransitionTime,omitempty" protobuf:"bytes,3,opt,name=lastTransitionTime"`
+	// Reason is a brief CamelCase reason for the last transition.
+	Reason string `json:"reason,omitempty" protobuf:"bytes,4,opt,name=reason"`
+	// Message is a human-readable explanation.
+	Message string `json:"message,omitempty" protobuf:"bytes,5,opt,name=message"`
+}
+
+// StatefulSet runs pods with stable names and storage (apps/v1).
+type StatefulSet struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
+	// Spec is the desired state.
+	Spec StatefulSetSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
+	// Status is the observed state, written by the controller.
+	Status StatefulSetStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
+}
+
+// StatefulSetSpec is the desired state of a StatefulSet.
+type StatefulSetSpec struct {
+	// Replicas is the desired number of pods (default 1).
+	Replicas *int32 `json:"replicas,omitempty" protobuf:"varint,1,opt,name=replicas"`
+	// Selector selects the pods; it must match the template's labels.
+	Selector *LabelSelector `json:"selector" protobuf:"bytes,2,opt,name=selector"`
+	// Template is the pod of each ordinal.
+	Template PodTemplateSpec `json:"template" protobuf:"bytes,3,opt,name=template"`
+	// VolumeClaimTemplates are the claims each pod gets.
+	VolumeClaimTemplates []PersistentVolumeClaim `json:"volumeClaimTemplates,omitempty" protobuf:"bytes,4,rep,name=volumeClaimTemplates"`
+	// ServiceName is the headless Service that names the pods.
+	ServiceName string `json:"serviceName,omitempty" protobuf:"bytes,5,opt,name=serviceName"`
+	// PodManagementPolicy: OrderedReady (default) or Parallel.
+	PodManagementPolicy string `json:"podManagementPolicy,omitempty" protobuf:"bytes,6,opt,name=podManagementPolicy"`
+	// UpdateStrategy replaces pods: RollingUpdate (default) or OnDelete.
+	UpdateStrategy StatefulSetUpdateStrategy `json:"updateStrategy,omitempty" protobuf:"bytes,7,opt,name=updateStrategy"`
+	// RevisionHistoryLimit is the number of old revisions kept (default 10).
+	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty" protobuf:"varint,8,opt,name=revisionHistoryLimit"`
+	// MinReadySeconds a pod must be ready to count as available.
+	MinReadySeconds int32 `json:"minReadySeconds,omitempty" protobuf:"varint,9,opt,name=minReadySeconds"`
+	// PersistentVolumeClaimRetentionPolicy: what happens to the claims on
+	// delete and scale down (default Retain for both).
+	PersistentVolumeClaimRetentionPolicy *StatefulSetPersistentVolumeClaimRetentionPolicy `json:"persistentVolumeClaimRetentionPolicy,omitempty" protobuf:"bytes,10,opt,name=persistentVolumeClaimRetentionPolicy"`
+	// Ordinals sets the first ordinal.
+	Ordinals *StatefulSetOrdinals `json:"ordinals,omitempty" protobuf:"bytes,11,opt,name=ordinals"`
+}
+
+// StatefulSetUpdateStrategy is how a StatefulSet replaces pods.
+type StatefulSetUpdateStrategy struct {
+	// Type: RollingUpdate or OnDelete.
+	Type string `json:"type,omitempty" protobuf:"bytes,1,opt,name=type"`
+	// RollingUpdate parameters; only with type RollingUpdate.
+	RollingUpdate *RollingUpdateStatefulSetStrategy `json:"rollingUpdate,omitempty" protobuf:"bytes,2,opt,name=rollingUpdate"`
+}
+
+// RollingUpdateStatefulSetStrategy bounds a StatefulSet's rolling update.
+type RollingUpdateStatefulSetStrategy struct {
+	// Partition: ordinals below it keep the old revision (default 0).
+	Partition *int32 `json:"partition,omitempty" protobuf:"varint,1,opt,name=partition"`
+	// MaxUnavailable pods during the update.
+	MaxUnavailable *IntOrString `json:"maxUnavailable,omitempty" protobuf:"varint,2,opt,name=maxUnavailable"`
+}
+
+// StatefulSetPersistentVolumeClaimRetentionPolicy says whether claims are
+// deleted (Delete) or kept (Retain).
+type StatefulSetPersistentVolumeClaimRetentionPolicy struct {
+	// WhenDeleted: when the StatefulSet is deleted.
+	WhenDeleted string `json:"whenDeleted,omitempty" protobuf:"bytes,1,opt,name=whenDeleted"`
+	// WhenScaled: when the StatefulSet is scaled down.
+	WhenScaled string `json:"whenScaled,omitempty" protobuf:"bytes,2,opt,name=whenScaled"`
+}
+
+// StatefulSetOrdinals sets the numbering of a StatefulSet's pods.
+type StatefulSetOrdinals struct {
+	// Start is the first ordinal (default 0).
+	Start int32 `json:"start" protobuf:"varint,1,opt,name=start"`
+}
+
+// StatefulSetStatus is the observed state of a StatefulSet.
+type StatefulSetStatus struct {
+	// ObservedGeneration is the generation the status describes.
+	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,1,opt,name=observedGeneration"`
+	// Replicas is the number of pods.
+	Replicas int32 `json:"replicas" protobuf:"varint,2,opt,name=replicas"`
+	// ReadyReplicas is the number of ready pods.
+	ReadyReplicas int32 `json:"readyReplicas,omitempty" protobuf:"varint,3,opt,name=readyReplicas"`
+	// CurrentReplicas is the number of pods of CurrentRevision.
+	CurrentReplicas int32 `json:"currentReplicas,omitempty" protobuf:"varint,4,opt,name=currentReplicas"`
+	// UpdatedReplicas is the number of pods of UpdateRevision.
+	UpdatedReplicas int32 `json:"updatedReplicas,omitempty" protobuf:"varint,5,opt,name=updatedReplicas"`
+	// CurrentRevision is the revision of the pods below the partition.
+	CurrentRevision string `json:"currentRevision,omitempty" protobuf:"bytes,6,opt,name=currentRevision"`
+	// UpdateRevision is the revision being rolled out.
+	UpdateRevision string `json:"updateRevision,omitempty" protobuf:"bytes,7,opt,name=updateRevision"`
+	// CollisionCount avoids revision name collisions.
+	CollisionCount *int32 `json:"collisionCount,omitempty" protobuf:"varint,9,opt,name=collisionCount"`
+	// Conditions are the StatefulSet's current state.
+	Conditions []StatefulSetCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type" protobuf:"bytes,10,rep,name=conditions"`
+	// AvailableReplicas is the number of pods ready for MinReadySeconds.
+	AvailableReplicas int32 `json:"availableReplicas,omitempty" protobuf:"varint,11,opt,name=availableReplicas"`
+}
+
+// StatefulSetCondition is one aspect of a StatefulSet's state.
+type StatefulSetCondition struct {
+	// Type of the condition.
+	Type string `json:"type" protobuf:"bytes,1,opt,name=type"`
+	// Status: True, False or Unknown.
+	Status ConditionStatus `json:"status" protobuf:"bytes,2,opt,name=status"`
+	// LastTransitionTime is when Status last changed.
+	LastTransitionTime Time `json:"lastTransitionTime,omitempty" protobuf:"bytes,3,opt,name=lastTransitionTime"`
+	// Reason is a brief CamelCase reason for the last transition.
+	Reason string `json:"reason,omitempty" protobuf:"bytes,4,opt,name=reason"`
+	// Message is a human-readable explanation.
+	Message string `json:"message,omitempty" protobuf:"bytes,5,opt,name=message"`
+}
+
+// ControllerRevision is an immutable snapshot of a DaemonSet's or
+// StatefulSet's template (apps/v1).
+type ControllerRevision struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
+	// Data is the serialized state; it is immutable.
+	Data json.RawMessage `json:"data,omitempty" protobuf:"bytes,2,opt,name=data"`
+	// Revision is the revision number; it is required.
+	Revision int64 `json:"revision" protobuf:"varint,3,opt,name=revision"`
 }

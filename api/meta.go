@@ -230,3 +230,20 @@ func ReasonForCode(code int) StatusReason {
 	}
 	return ""
 }
+
+// Condition is meta/v1's condition, the one newer kinds use
+// (PodDisruptionBudget's status).
+type Condition struct {
+	// Type of the condition, CamelCase.
+	Type string `json:"type" protobuf:"bytes,1,opt,name=type"`
+	// Status: True, False or Unknown.
+	Status ConditionStatus `json:"status" protobuf:"bytes,2,opt,name=status"`
+	// ObservedGeneration is the generation the condition describes.
+	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,3,opt,name=observedGeneration"`
+	// LastTransitionTime is when Status last changed.
+	LastTransitionTime Time `json:"lastTransitionTime" protobuf:"bytes,4,opt,name=lastTransitionTime"`
+	// Reason is a brief CamelCase reason for the last transition.
+	Reason string `json:"reason" protobuf:"bytes,5,opt,name=reason"`
+	// Message is a human-readable explanation.
+	Message string `json:"message" protobuf:"bytes,6,opt,name=message"`
+}

@@ -1,6 +1,7 @@
 package api
 
-// This file holds the core/v1 kinds that limit what a namespace uses:
+// This file holds the policy kinds: PodDisruptionBudget and Eviction
+// (policy/v1), and the core/v1 kinds that limit what a namespace uses:
 // ResourceQuota and LimitRange. minik8s stores and validates them; it does
 // not enforce them yet.
 
@@ -77,4 +78,71 @@ type LimitRangeItem struct {
 	DefaultRequest ResourceList `json:"defaultRequest,omitempty" protobuf:"bytes,5,rep,name=defaultRequest"`
 	// MaxLimitRequestRatio is the most a limit may exceed its request, as a ratio.
 	MaxLimitRequestRatio ResourceList `json:"maxLimitRequestRatio,omitempty" protobuf:"bytes,6,rep,name=maxLimitRequestRatio"`
+}
+
+// PodDisruptionBudget bounds how many of a set of pods voluntary
+// disruptions (evictions, as kubectl drain makes) may take down at once
+// (policy/v1).
+type PodDisruptionBudget struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
+	// Spec is the budget.
+	Spec PodDisruptionBudgetSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
+	// Status is the observed state, written by the disruption controller
+	// and by evictions.
+	Status PodDisruptionBudgetStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
+}
+
+// PodDisruptionBudgetSpec is a budget: at most one of MinAvailable and
+// MaxUnavailable.
+type PodDisruptionBudgetSpec struct {
+	// MinAvailable pods that must remain after an eviction: a number or a
+	// percentage.
+	MinAvailable *IntOrString `json:"minAvailable,omitempty" protobuf:"bytes,1,opt,name=minAvailable"`
+	// Selector selects the pods of the budget; an empty selector selects
+	// every pod of the namespace, a missing one none.
+	Selector *LabelSelector `json:"selector,omitempty" patchStrategy:"replace" protobuf:"bytes,2,opt,name=selector"`
+	// MaxUnavailable pods after an eviction: a number or a percentage.
+	MaxUnavailable *IntOrString `json:"maxUnavailable,omitempty" protobuf:"bytes,3,opt,name=maxUnavailable"`
+	// UnhealthyPodEvictionPolicy: IfHealthyBudget (default) or AlwaysAllow.
+	UnhealthyPodEvictionPolicy *string `json:"unhealthyPodEvictionPolicy,omitempty" protobuf:"bytes,4,opt,name=unhealthyPodEvictionPolicy"`
+}
+
+// PodDisruptionBudgetStatus is the observed state of a budget.
+type PodDisruptionBudgetStatus struct {
+	// ObservedGeneration is the generation the status describes.
+	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,1,opt,name=observedGeneration"`
+	// DisruptedPods are pods the API server evicted that the controller
+	// has not yet seen go, with the time of the eviction.
+	DisruptedPods map[string]Time `json:"disruptedPods,omitempty" protobuf:"bytes,2,rep,name=disruptedPods"`
+	// DisruptionsAllowed is the number of evictions allowed now.
+	DisruptionsAllowed int32 `json:"disruptionsAllowed" protobuf:"varint,3,opt,name=disruptionsAllowed"`
+	// CurrentHealthy is the number of healthy (ready) pods.
+	CurrentHealthy int32 `json:"currentHealthy" protobuf:"varint,4,opt,name=currentHealthy"`
+	// DesiredHealthy is the least number of healthy pods.
+	DesiredHealthy int32 `json:"desiredHealthy" protobuf:"varint,5,opt,name=desiredHealthy"`
+	// ExpectedPods is the number of pods the budget counts.
+	ExpectedPods int32 `json:"expectedPods" protobuf:"varint,6,opt,name=expectedPods"`
+	// Conditions: DisruptionAllowed.
+	Conditions []Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type" protobuf:"bytes,7,rep,name=conditions"`
+}
+
+// The PodDisruptionBudget condition and its reasons.
+const (
+	DisruptionAllowedCondition = "DisruptionAllowed"
+	// SufficientPodsReason: disruptions are allowed.
+	SufficientPodsReason = "SufficientPods"
+	// InsufficientPodsReason: the budget allows none.
+	InsufficientPodsReason = "InsufficientPods"
+	// SyncFailedReason: the controller could not compute the budget.
+	SyncFailedReason = "SyncFailed"
+)
+
+// Eviction is the body of a POST to pods/{name}/eviction: delete the pod
+// unless that breaks a PodDisruptionBudget (policy/v1).
+type Eviction struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
+	// DeleteOptions for the pod's deletion.
+	DeleteOptions *DeleteOptions `json:"deleteOptions,omitempty" protobuf:"bytes,2,opt,name=deleteOptions"`
 }

@@ -36,6 +36,7 @@ var metaTypes = map[string]bool{
 	"LabelSelector": true, "LabelSelectorRequirement": true,
 	"Status": true, "StatusDetails": true, "StatusCause": true,
 	"DeleteOptions": true, "Preconditions": true,
+	"Condition": true,
 }
 
 // defName is the Kubernetes definition name of a named api struct type:
