@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -34,13 +35,17 @@ func (s *Server) create(r *request) error {
 	} else {
 		delete(meta, "namespace")
 	}
-	r.res.PrepareForCreate(o)
 	initMeta(o, time.Now(), uuid.NewString())
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
+	sent := o
 	for attempt := 0; ; attempt++ {
+		// The kind prepares the object once its uid and name are known (a
+		// Job's generated selector and labels name both).
 		if generate {
-			meta["name"] = nestedString(o, "metadata", "generateName") + randomSuffix(5)
+			o = registry.DeepCopy(sent).(object)
+			metaOf(o)["name"] = nestedString(o, "metadata", "generateName") + randomSuffix(5)
 		}
+		r.res.PrepareForCreate(o)
 		name := nestedString(o, "metadata", "name")
 		r.ri.Name = name
 		value, err := encodeStored(o)

@@ -19,7 +19,7 @@ func ValidateReplicaSet(newObj, oldObj *api.ReplicaSet) field.ErrorList {
 		errs = append(errs, ValidateNonnegativeField(int64(*s.Replicas), spec.Child("replicas"))...)
 	}
 	errs = append(errs, ValidateNonnegativeField(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))...)
-	errs = append(errs, validateSelectorAndTemplate(s.Selector, &s.Template, spec)...)
+	errs = append(errs, validateSelectorAndTemplate(s.Selector, &s.Template, spec, "deployment")...)
 	errs = append(errs, validateReplicaSetStatus(&newObj.Status, field.NewPath("status"))...)
 	if oldObj != nil {
 		errs = append(errs, ValidateImmutableField(s.Selector, oldObj.Spec.Selector, spec.Child("selector"))...)
@@ -36,7 +36,7 @@ func ValidateDeployment(newObj, oldObj *api.Deployment) field.ErrorList {
 	if s.Replicas != nil {
 		errs = append(errs, ValidateNonnegativeField(int64(*s.Replicas), spec.Child("replicas"))...)
 	}
-	errs = append(errs, validateSelectorAndTemplate(s.Selector, &s.Template, spec)...)
+	errs = append(errs, validateSelectorAndTemplate(s.Selector, &s.Template, spec, "deployment")...)
 	errs = append(errs, validateStrategy(&s.Strategy, spec.Child("strategy"))...)
 	errs = append(errs, ValidateNonnegativeField(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))...)
 	if s.RevisionHistoryLimit != nil {
@@ -62,14 +62,18 @@ func ValidateScale(newObj, oldObj *api.Scale) field.ErrorList {
 	return append(errs, ValidateNonnegativeField(int64(newObj.Spec.Replicas), field.NewPath("spec", "replicas"))...)
 }
 
-func validateSelectorAndTemplate(sel *api.LabelSelector, t *api.PodTemplateSpec, spec *field.Path) field.ErrorList {
+// validateSelectorAndTemplate checks a workload's selector (set, not
+// empty, matching the template's labels) and its template (a pod that
+// restarts Always); kind names the workload in the message about an empty
+// selector, as Kubernetes words it.
+func validateSelectorAndTemplate(sel *api.LabelSelector, t *api.PodTemplateSpec, spec *field.Path, kind string) field.ErrorList {
 	var errs field.ErrorList
 	if sel == nil {
 		errs = append(errs, field.Required(spec.Child("selector"), ""))
 	} else {
 		errs = append(errs, ValidateLabelSelector(sel, spec.Child("selector"))...)
 		if len(sel.MatchLabels)+len(sel.MatchExpressions) == 0 {
-			errs = append(errs, field.Invalid(spec.Child("selector"), sel, "empty selector is invalid for deployment"))
+			errs = append(errs, field.Invalid(spec.Child("selector"), sel, "empty selector is invalid for "+kind))
 		}
 	}
 	tp := spec.Child("template")
