@@ -258,6 +258,8 @@ func subresourceOf(r *registry.Resource, sub string) (subresource, bool) {
 		return subresource{sub, gvk{"autoscaling", "v1", "Scale"}, []string{"get", "patch", "update"}}, true
 	case "binding":
 		return subresource{sub, gvk{"", "v1", "Binding"}, []string{"create"}}, true
+	case "eviction":
+		return subresource{sub, gvk{"policy", "v1", "Eviction"}, []string{"create"}}, true
 	case "log":
 		return subresource{sub, self, []string{"get"}}, true
 	}

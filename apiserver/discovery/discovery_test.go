@@ -85,7 +85,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 			}
 			want := []string{"configmaps", "events", "limitranges", "namespaces", "namespaces/status", "nodes", "nodes/status",
 				"persistentvolumeclaims", "persistentvolumeclaims/status", "persistentvolumes", "persistentvolumes/status",
-				"pods", "pods/binding", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts"}
+				"pods", "pods/binding", "pods/eviction", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts"}
 			if !slices.Equal(names, want) {
 				t.Errorf("resources %v, want %v", names, want)
 			}
@@ -134,7 +134,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 		}},
 		{"/apis", aggregated, mimeAggregated, func(t *testing.T, doc map[string]any) {
 			items := at(t, doc, "items").([]any)
-			if len(items) != 5 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[4], "metadata", "name") != "storage.k8s.io" {
+			if len(items) != 9 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[8], "metadata", "name") != "storage.k8s.io" {
 				t.Fatalf("items %v", items)
 			}
 			res := at(t, items[0], "versions").([]any)[0].(map[string]any)["resources"]

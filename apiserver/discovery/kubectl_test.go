@@ -182,9 +182,19 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"resourcequotas quota v1 true ResourceQuota",
 		"secrets v1 true Secret",
 		"serviceaccounts sa v1 true ServiceAccount",
+		"controllerrevisions apps/v1 true ControllerRevision",
+		"daemonsets ds apps/v1 true DaemonSet",
 		"deployments deploy apps/v1 true Deployment",
 		"replicasets rs apps/v1 true ReplicaSet",
+		"statefulsets sts apps/v1 true StatefulSet",
+		"horizontalpodautoscalers hpa autoscaling/v2 true HorizontalPodAutoscaler",
+		"cronjobs cj batch/v1 true CronJob",
+		"jobs batch/v1 true Job",
 		"leases coordination.k8s.io/v1 true Lease",
+		"ingressclasses networking.k8s.io/v1 false IngressClass",
+		"ingresses ing networking.k8s.io/v1 true Ingress",
+		"networkpolicies netpol networking.k8s.io/v1 true NetworkPolicy",
+		"poddisruptionbudgets pdb policy/v1 true PodDisruptionBudget",
 		"clusterrolebindings rbac.authorization.k8s.io/v1 false ClusterRoleBinding",
 		"clusterroles rbac.authorization.k8s.io/v1 false ClusterRole",
 		"rolebindings rbac.authorization.k8s.io/v1 true RoleBinding",
@@ -196,12 +206,13 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		t.Errorf("kubectl api-resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got = lines(kubectl(t, ts, "api-versions"))
-	want = []string{"apps/v1", "coordination.k8s.io/v1", "rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
+	want = []string{"apps/v1", "autoscaling/v2", "batch/v1", "coordination.k8s.io/v1", "networking.k8s.io/v1", "policy/v1",
+		"rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)
 	}
 	if out := kubectl(t, ts, "api-resources", "--categories", "all", "-o", "name"); strings.Join(lines(out), ",") !=
-		"pods,deployments.apps,replicasets.apps" {
+		"pods,daemonsets.apps,deployments.apps,replicasets.apps,statefulsets.apps,horizontalpodautoscalers.autoscaling,cronjobs.batch,jobs.batch" {
 		t.Errorf("kubectl api-resources --categories all: %q", out)
 	}
 }

@@ -217,8 +217,9 @@ var (
 // subresourceTypes are the Go types of the kinds that subresources return
 // other than their resource's own.
 var subresourceTypes = map[string]reflect.Type{
-	"Scale":   reflect.TypeFor[api.Scale](),
-	"Binding": reflect.TypeFor[api.Binding](),
+	"Scale":    reflect.TypeFor[api.Scale](),
+	"Binding":  reflect.TypeFor[api.Binding](),
+	"Eviction": reflect.TypeFor[api.Eviction](),
 }
 
 // addPaths adds the operations of every resource of gv to paths, and the
