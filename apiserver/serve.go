@@ -118,6 +118,10 @@ func (s *Server) serveSubresource(r *request) error {
 		if r.ri.Verb == "create" {
 			return s.bind(r)
 		}
+	case "eviction":
+		if r.ri.Verb == "create" {
+			return s.evict(r)
+		}
 	case "scale":
 		switch r.ri.Verb {
 		case "get":
