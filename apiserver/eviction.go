@@ -84,7 +84,7 @@ func canIgnoreBudget(p *api.Pod) bool {
 }
 
 // takeDisruption finds the budget of pod and, if it allows a disruption,
-// records the pod's in it (unless dryRun).
+// records the pod's in it (a dry run only checks).
 func (s *Server) takeDisruption(ctx context.Context, pod *api.Pod, dryRun bool) error {
 	pdbs, ok := registry.ByKind("PodDisruptionBudget")
 	if !ok {
@@ -125,6 +125,9 @@ func (s *Server) takeDisruption(ctx context.Context, pod *api.Pod, dryRun bool) 
 			return nil
 		}
 	}
+	if dryRun {
+		return checkDisruption(pdbs, pdb)
+	}
 	key := store.Key{Resource: pdbs.StoreName(), Namespace: pdb.Namespace, Name: pdb.Name}
 	_, err = s.guaranteedUpdate(ctx, key, func(cur object, _ []byte) (object, []byte, error) {
 		pdb, err := registry.As[api.PodDisruptionBudget](cur)
@@ -133,9 +136,6 @@ func (s *Server) takeDisruption(ctx context.Context, pod *api.Pod, dryRun bool) 
 		}
 		if err := checkDisruption(pdbs, pdb); err != nil {
 			return nil, nil, err
-		}
-		if dryRun {
-			return cur, nil, nil // no write: guaranteedUpdate sees no change
 		}
 		allowed := pdb.Status.DisruptionsAllowed - 1
 		setNested(cur, allowed, "status", "disruptionsAllowed")

@@ -16,6 +16,9 @@ type (
 	LeaseClient      = ResourceClient[api.Lease, *api.Lease]
 	DeploymentClient = ScalableClient[api.Deployment, *api.Deployment]
 	ReplicaSetClient = ScalableClient[api.ReplicaSet, *api.ReplicaSet]
+
+	StatefulSetClient         = ScalableClient[api.StatefulSet, *api.StatefulSet]
+	PodDisruptionBudgetClient = ResourceClient[api.PodDisruptionBudget, *api.PodDisruptionBudget]
 )
 
 // PodClient is the pods client, with the binding subresource.
@@ -56,6 +59,16 @@ func (c *Client) Deployments(ns string) *DeploymentClient {
 // ReplicaSets returns the client of replica sets in ns.
 func (c *Client) ReplicaSets(ns string) *ReplicaSetClient {
 	return &ReplicaSetClient{Resource[api.ReplicaSet](c, ReplicaSets, ns)}
+}
+
+// StatefulSets returns the client of stateful sets in ns.
+func (c *Client) StatefulSets(ns string) *StatefulSetClient {
+	return &StatefulSetClient{Resource[api.StatefulSet](c, StatefulSets, ns)}
+}
+
+// PodDisruptionBudgets returns the client of disruption budgets in ns.
+func (c *Client) PodDisruptionBudgets(ns string) *PodDisruptionBudgetClient {
+	return Resource[api.PodDisruptionBudget](c, PodDisruptionBudgets, ns)
 }
 
 // Bind assigns a pod to b.Target's node (POST pods/{b.Name}/binding). The

@@ -30,6 +30,9 @@ var (
 	Deployments = GVR{Group: "apps", Version: "v1", Resource: "deployments", Namespaced: true}
 	ReplicaSets = GVR{Group: "apps", Version: "v1", Resource: "replicasets", Namespaced: true}
 	Leases      = GVR{Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespaced: true}
+
+	StatefulSets         = GVR{Group: "apps", Version: "v1", Resource: "statefulsets", Namespaced: true}
+	PodDisruptionBudgets = GVR{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.

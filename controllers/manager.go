@@ -13,6 +13,7 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/controllers/deployment"
+	"github.com/minik8s/minik8s/controllers/disruption"
 	"github.com/minik8s/minik8s/controllers/gc"
 	"github.com/minik8s/minik8s/controllers/namespace"
 	"github.com/minik8s/minik8s/controllers/nodelifecycle"
@@ -92,6 +93,10 @@ func (c Config) nodeLifecycle() nodelifecycle.Config {
 // handled at once.
 const nodeLifecycleWorkers = 4
 
+// disruptionWorkers is how many budgets are computed at once (one, as in
+// kube-controller-manager).
+const disruptionWorkers = 1
+
 // listPageSize is the page size of the informers' lists.
 const listPageSize = 500
 
@@ -136,12 +141,15 @@ func (m *Manager) Run(ctx context.Context) error {
 	leases := informer.New(client.ListWatch(c.Leases(nodelifecycle.NodeLeaseNamespace), client.ListOptions{Limit: listPageSize}),
 		cfg.ResyncPeriod).WithLogger(logInf("leases"))
 	nss := informer.New(client.ListWatch(c.Namespaces(), client.ListOptions{}), cfg.ResyncPeriod).WithLogger(logInf("namespaces"))
+	pdbs := informer.New(client.ListWatch(c.PodDisruptionBudgets(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.PodDisruptionBudget]()...).WithLogger(logInf("poddisruptionbudgets"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
 			m.log.With().Str("events", source).Logger())
 	}
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
+	pdbEvents := recorder("controllermanager")
 	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
 
 	rsc, err := replicaset.New(cfg.ReplicaSet, replicaset.Deps{Client: c, Pods: pods, ReplicaSets: rss, Events: rsEvents}, logFor("replicaset"))
@@ -164,16 +172,22 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	pdbc, err := disruption.New(disruption.Deps{Client: c, Pods: pods, PDBs: pdbs, ReplicaSets: rss, Deployments: deploys, Events: pdbEvents},
+		logFor("disruption"))
+	if err != nil {
+		return err
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
-		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run,
-		rsEvents.Run, deployEvents.Run, nodeEvents.Run,
+		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run,
+		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run,
 		func(ctx context.Context) error { return rsc.Run(ctx, cfg.ConcurrentReplicaSetSyncs) },
 		func(ctx context.Context) error { return dc.Run(ctx, cfg.ConcurrentDeploymentSyncs) },
 		func(ctx context.Context) error { return nlc.Run(ctx, nodeLifecycleWorkers) },
 		func(ctx context.Context) error { return gcc.Run(ctx, cfg.ConcurrentGCSyncs) },
 		func(ctx context.Context) error { return nsc.Run(ctx, cfg.ConcurrentNamespaceSyncs) },
+		func(ctx context.Context) error { return pdbc.Run(ctx, disruptionWorkers) },
 	} {
 		g.Go(func() error { return run(ctx) })
 	}
