@@ -196,3 +196,163 @@ spec:
 	k.match("delete", k.ok("delete", "job", "j", "manual-run"), `job.batch "j" deleted`, `job.batch "manual-run" deleted`)
 	k.match("delete cronjob", k.ok("delete", "cj", "cj", "hourly"), `cronjob.batch "cj" deleted`)
 }
+
+// TestKubectlApps drives DaemonSets, StatefulSets (with kubectl scale),
+// ControllerRevisions and HorizontalPodAutoscalers with the real kubectl.
+func TestKubectlApps(t *testing.T) {
+	k := newKubectlRun(t)
+	k.match("explain", k.ok("explain", "statefulset.spec"), `serviceName`, `volumeClaimTemplates`, `podManagementPolicy`)
+	k.match("explain", k.ok("explain", "hpa.spec"), `scaleTargetRef\s+<CrossVersionObjectReference> -required-`, `maxReplicas\s+<integer> -required-`)
+	k.match("apply", k.ok("apply", "-f", k.file("apps.yaml", `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      nodeSelector: {disk: ssd, zone: a}
+      containers: [{name: agent, image: busybox}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: postgres}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: db}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}
+  maxReplicas: 5
+`)), `daemonset.apps/agent created`, `statefulset.apps/db created`, `horizontalpodautoscaler.autoscaling/db created`)
+
+	k.match("get ds", k.ok("get", "ds", "-o", "wide"),
+		`(?m)^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$`,
+		`(?m)^agent\s+0\s+0\s+0\s+0\s+0\s+disk=ssd,zone=a\s+\S+\s+agent\s+busybox\s+app=agent$`)
+	k.match("ds defaults", k.ok("get", "ds", "agent", "-o", "jsonpath={.spec.updateStrategy.type} {.spec.updateStrategy.rollingUpdate.maxUnavailable} {.spec.revisionHistoryLimit}"),
+		`^RollingUpdate 1 10$`)
+	k.match("describe ds", k.ok("describe", "ds", "agent"), `Name:\s+agent`, `Selector:\s+app=agent`, `Node-Selector:\s+disk=ssd,zone=a`)
+	k.editor("edit-ds", `s/^  minReadySeconds: .*$//; s/^  revisionHistoryLimit: 10$/  revisionHistoryLimit: 3/`)
+	k.match("edit ds", k.ok("edit", "ds", "agent"), `daemonset.apps/agent edited`)
+	k.invalid("ds selector", []string{"patch", "ds", "agent", "-p", `{"spec":{"selector":{"matchLabels":{"app":"other"}}}}`},
+		`spec.selector: Invalid value: .*field is immutable`)
+
+	k.match("get sts", k.ok("get", "sts", "-o", "wide"), `(?m)^NAME\s+READY\s+AGE\s+CONTAINERS\s+IMAGES$`, `(?m)^db\s+0/2\s+\S+\s+db\s+postgres$`)
+	k.match("sts defaults", k.ok("get", "sts", "db", "-o", "jsonpath={.spec.podManagementPolicy} {.spec.updateStrategy.rollingUpdate.partition} {.spec.persistentVolumeClaimRetentionPolicy.whenDeleted}"),
+		`^OrderedReady 0 Retain$`)
+	k.match("scale sts", k.ok("scale", "sts", "db", "--replicas=3"), `statefulset.apps/db scaled`)
+	k.match("scaled sts", k.ok("get", "sts", "db"), `(?m)^db\s+0/3\s+`)
+	k.match("describe sts", k.ok("describe", "sts", "db"), `Name:\s+db`, `Replicas:\s+3 desired`, `Volume Claims:`)
+	k.invalid("sts forbidden update", []string{"patch", "sts", "db", "-p", `{"spec":{"serviceName":"other"}}`},
+		`spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`)
+
+	var ds struct{ Metadata struct{ UID string } }
+	k.json(&ds, "ds", "agent")
+	k.match("create revision", k.ok("create", "-f", k.file("rev.yaml", `apiVersion: apps/v1
+kind: ControllerRevision
+metadata:
+  name: agent-1
+  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: `+ds.Metadata.UID+`, controller: true}]
+data: {spec: {template: {}}}
+revision: 1
+`)), `controllerrevision.apps/agent-1 created`)
+	k.match("get revision", k.ok("get", "controllerrevisions"), `(?m)^NAME\s+CONTROLLER\s+REVISION\s+AGE$`, `(?m)^agent-1\s+daemonset.apps/agent\s+1\s+`)
+	k.invalid("revision data", []string{"patch", "controllerrevision", "agent-1", "--type=merge", "-p", `{"data":{"spec":{"x":1}}}`},
+		`data: Invalid value: .*field is immutable`)
+
+	k.match("get hpa", k.ok("get", "hpa"), `(?m)^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE$`,
+		`(?m)^db\s+StatefulSet/db\s+cpu: <unknown>/80%\s+1\s+5\s+0\s+`)
+	k.match("describe hpa", k.ok("describe", "hpa", "db"), `Name:\s+db`, `Reference:\s+StatefulSet/db`, `Min replicas:\s+1`, `Max replicas:\s+5`)
+	k.invalid("hpa bounds", []string{"patch", "hpa", "db", "-p", `{"spec":{"minReplicas":6}}`},
+		"spec.maxReplicas: Invalid value: 5: must be greater than or equal to `minReplicas`")
+
+	k.match("get all", k.ok("get", "all"), `(?m)^daemonset.apps/agent\s+0`, `(?m)^statefulset.apps/db\s+0/3`,
+		`(?m)^horizontalpodautoscaler.autoscaling/db\s+StatefulSet/db`)
+	k.match("delete", k.ok("delete", "ds/agent", "sts/db", "hpa/db", "controllerrevision/agent-1"),
+		`daemonset.apps "agent" deleted`, `statefulset.apps "db" deleted`, `horizontalpodautoscaler.autoscaling "db" deleted`)
+}
+
+// TestKubectlPolicyAndNetworking drives PodDisruptionBudgets, Ingresses,
+// IngressClasses and NetworkPolicies with the real kubectl.
+func TestKubectlPolicyAndNetworking(t *testing.T) {
+	k := newKubectlRun(t)
+	k.match("explain", k.ok("explain", "pdb.spec"), `minAvailable`, `maxUnavailable`, `unhealthyPodEvictionPolicy`)
+	k.match("explain", k.ok("explain", "ingress.spec.rules"), `host\s+<string>`, `http\s+<HTTPIngressRuleValue>`)
+
+	k.match("create pdb", k.ok("create", "pdb", "web", "--selector=app=web", "--max-unavailable=1"), `poddisruptionbudget.policy/web created`)
+	k.match("create pdb", k.ok("create", "poddisruptionbudget", "db", "--selector=app=db", "--min-available=50%"), `poddisruptionbudget.policy/db created`)
+	k.match("get pdb", k.ok("get", "pdb"), `(?m)^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE$`,
+		`(?m)^db\s+50%\s+N/A\s+0\s+`, `(?m)^web\s+N/A\s+1\s+0\s+`)
+	k.match("describe pdb", k.ok("describe", "pdb", "web"), `Name:\s+web`, `Max unavailable:\s+1`, `Selector:\s+app=web`)
+	k.invalid("pdb both", []string{"patch", "pdb", "web", "-p", `{"spec":{"minAvailable":1}}`},
+		`spec: Invalid value: .*minAvailable and maxUnavailable cannot be both set`)
+	k.invalid("pdb percent", []string{"create", "pdb", "bad", "--selector=a=b", "--min-available=120%"},
+		`spec.minAvailable: Invalid value: "120%": must not be greater than 100%`)
+	k.editor("edit-pdb", `s/^  maxUnavailable: 1$/  maxUnavailable: 2/`)
+	k.match("edit pdb", k.ok("edit", "pdb", "web"), `poddisruptionbudget.policy/web edited`)
+
+	k.match("create ingress", k.ok("create", "ingress", "web", "--rule=foo.com/bar*=svc:8080", "--rule=bar.com/=other:http,tls=cert"),
+		`ingress.networking.k8s.io/web created`)
+	k.match("get ingress", k.ok("get", "ing"), `(?m)^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE$`, `(?m)^web\s+<none>\s+foo.com,bar.com\s+80, 443\s+`)
+	k.match("ingress path", k.ok("get", "ing", "web", "-o", "jsonpath={.spec.rules[0].http.paths[0].pathType} {.spec.rules[0].http.paths[0].path}"),
+		`^Prefix /bar$`)
+	k.match("describe ingress", k.ok("describe", "ing", "web"), `Name:\s+web`, `foo.com`, `/bar\s+svc:8080`)
+	k.invalid("ingress path type", []string{"apply", "-f", k.file("ing.yaml", `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: bad}
+spec:
+  rules:
+  - host: 10.0.0.1
+    http:
+      paths:
+      - path: nope
+        pathType: Exact
+        backend: {service: {name: svc}}
+`)}, `spec.rules\[0\].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address`,
+		`spec.rules\[0\].http.paths\[0\].path: Invalid value: "nope": must be an absolute path`,
+		`spec.rules\[0\].http.paths\[0\].backend.service.port: Required value: port name or number is required`)
+	k.editor("edit-ing", `s/^  - host: foo.com$/  - host: baz.com/`)
+	k.match("edit ingress", k.ok("edit", "ing", "web"), `ingress.networking.k8s.io/web edited`)
+
+	k.match("apply", k.ok("apply", "-f", k.file("net.yaml", `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec:
+  controller: k8s.io/ingress-nginx
+  parameters: {apiGroup: k8s.example.com, kind: IngressParameters, name: external-lb}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: 5432}]
+`)), `ingressclass.networking.k8s.io/nginx created`, `networkpolicy.networking.k8s.io/db created`)
+	k.match("get ingressclass", k.ok("get", "ingressclass"), `(?m)^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE$`,
+		`(?m)^nginx\s+k8s.io/ingress-nginx\s+IngressParameters.k8s.example.com/external-lb\s+`)
+	k.invalid("ingressclass controller", []string{"patch", "ingressclass", "nginx", "-p", `{"spec":{"controller":"example.com/other"}}`},
+		`spec.controller: Invalid value: "example.com/other": field is immutable`)
+	k.match("get netpol", k.ok("get", "netpol"), `(?m)^NAME\s+POD-SELECTOR\s+AGE$`, `(?m)^db\s+app=db\s+`)
+	k.match("netpol defaults", k.ok("get", "netpol", "db", "-o", "jsonpath={.spec.policyTypes} {.spec.ingress[0].ports[0].protocol}"), `^\["Ingress"\] TCP$`)
+	k.match("describe netpol", k.ok("describe", "netpol", "db"), `Name:\s+db`, `PodSelector:\s+app=db`)
+	k.invalid("netpol peer", []string{"patch", "netpol", "db", "--type=json", "-p",
+		`[{"op":"add","path":"/spec/ingress/0/from/0/ipBlock","value":{"cidr":"10.0.0.0/8"}}]`},
+		`spec.ingress\[0\].from\[0\]: Forbidden: may not specify more than 1 peer type`)
+	k.match("delete", k.ok("delete", "pdb/web", "pdb/db", "ing/web", "ingressclass/nginx", "netpol/db"),
+		`poddisruptionbudget.policy "web" deleted`, `ingress.networking.k8s.io "web" deleted`, `networkpolicy.networking.k8s.io "db" deleted`)
+}
