@@ -380,8 +380,8 @@ func TestKubectlCordonAndDrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The API server serves no pods/eviction, so kubectl deletes instead.
-	if !strings.Contains(out, "pod/web-rs-x deleted") || !strings.Contains(out, "node/n1 drained") {
+	// The API server serves pods/eviction, so kubectl evicts.
+	if !strings.Contains(out, "pod/web-rs-x evicted") || !strings.Contains(out, "node/n1 drained") {
 		t.Errorf("kubectl drain output:\n%s", out)
 	}
 	if _, err := e.c.Pods("default").Get(ctx, owned.Name); !client.IsNotFound(err) {
