@@ -275,7 +275,7 @@ func testCordonAndDrain(t *testing.T, c *cluster) {
 
 	// Pods of a Deployment need no more than --ignore-daemonsets.
 	r = c.kubectlRun("", "drain", node, "--ignore-daemonsets", "--timeout=60s")
-	if r.code != 0 || !strings.Contains(r.stdout, "node/"+node+" drained") || !regexp.MustCompile(`(?m)^pod/web-\S+ deleted$`).MatchString(r.stdout) {
+	if r.code != 0 || !strings.Contains(r.stdout, "node/"+node+" drained") || !regexp.MustCompile(`(?m)^pod/web-\S+ evicted$`).MatchString(r.stdout) {
 		t.Fatalf("drain --ignore-daemonsets: %v", r)
 	}
 	rows := c.waitRunning(5, "-l", "app=web")
