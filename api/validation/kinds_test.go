@@ -192,7 +192,9 @@ func TestValidateHorizontalPodAutoscaler(t *testing.T) {
 		{"type without source", func(h *api.HorizontalPodAutoscaler) { h.Spec.Metrics[0].Type = api.PodsMetricSourceType },
 			[]string{"spec.metrics[0]: Forbidden"}},
 		{"unknown type", func(h *api.HorizontalPodAutoscaler) { h.Spec.Metrics[0].Type = "Magic" }, []string{"spec.metrics[0].type: NotSupported"}},
-		{"zero utilization", func(h *api.HorizontalPodAutoscaler) { h.Spec.Metrics[0].Resource.Target.AverageUtilization = ptr(int32(0)) },
+		{"zero utilization", func(h *api.HorizontalPodAutoscaler) {
+			h.Spec.Metrics[0].Resource.Target.AverageUtilization = ptr(int32(0))
+		},
 			[]string{"spec.metrics[0].resource.target.averageUtilization: Invalid"}},
 		{"behavior", func(h *api.HorizontalPodAutoscaler) {
 			h.Spec.Behavior = &api.HorizontalPodAutoscalerBehavior{ScaleUp: &api.HPAScalingRules{
