@@ -48,7 +48,9 @@ var podDisruptionBudgets = &Resource{
 		"PodDisruptionBudgetStatus.desiredHealthy":           "minimum desired number of healthy pods",
 		"PodDisruptionBudgetStatus.expectedPods":             "total number of pods counted by this disruption budget",
 		"PodDisruptionBudgetStatus.observedGeneration":       "Most recent generation observed when updating this PDB status.",
-		"PodDisruptionBudgetStatus.conditions":               "Conditions contain conditions for PDB. The disruption controller sets the DisruptionAllowed condition.",
+		"Eviction":                             "Eviction evicts a pod from its node subject to certain policies and safety constraints. This is a subresource of Pod. A request to cause such an eviction is created by POSTing to .../pods/<pod name>/eviction.",
+		"Eviction.deleteOptions":               "DeleteOptions may be provided",
+		"PodDisruptionBudgetStatus.conditions": "Conditions contain conditions for PDB. The disruption controller sets the DisruptionAllowed condition.",
 	},
 }
 
