@@ -231,11 +231,14 @@ function renderNode(name) {
   }
   const alloc = n.status?.allocatable || {};
   const bar = (r) => { const a = parseQty(alloc[r]); return a ? Math.min(100, (100 * req[r]) / a) : 0; };
-  const ready = cond(n, "Ready"), cordoned = !!n.spec.unschedulable;
+  const ready = cond(n, "Ready"), cordoned = !!n.spec.unschedulable, ag = agents.get(name) || {};
   box.className = "node" + (ready ? "" : " notready") + (cordoned ? " cordoned" : "");
   setHTML(box, `<div><span class="name">${esc(name)}</span> ${ready ? "Ready" : "NotReady"}${cordoned ? ", SchedulingDisabled" : ""}
     <button class="small" data-act="${cordoned ? "uncordon" : "cordon"}">${cordoned ? "uncordon" : "cordon"}</button>
-    <button class="small" data-act="drain">drain</button></div>
+    <button class="small" data-act="drain">drain</button>
+    <button class="small" data-act="agent" data-action="${ag.stopped ? "start" : "stop"}">${ag.stopped ? "start" : "stop"} agent</button>
+    <button class="small" data-act="agent" data-action="${ag.frozen ? "unfreeze" : "freeze"}">${ag.frozen ? "unfreeze" : "freeze"} agent</button></div>
+    ${ag.stopped || ag.frozen ? `<div class="meta agent">node agent ${ag.stopped ? "stopped" : "frozen"}: no heartbeats</div>` : ""}
     <div class="meta">cpu ${req.cpu.toFixed(2)} / ${esc(alloc.cpu)} requested</div><div class="bar"><i style="width:${bar("cpu")}%"></i></div>
     <div class="meta">memory ${(req.memory / 2 ** 20).toFixed(0)}Mi / ${(parseQty(alloc.memory) / 2 ** 20).toFixed(0)}Mi requested</div><div class="bar"><i style="width:${bar("memory")}%"></i></div>
     ${(n.spec.taints || []).map((t) => `<span class="taint">${esc(t.key)}${t.value ? "=" + esc(t.value) : ""}:${esc(t.effect)}</span>`).join(" ")}
@@ -343,6 +346,7 @@ function renderWire() {
 
 const leaseHistory = new Map(); // lease key → [{holder, at}]
 let replicaState = {}; // role → [status]
+const agents = new Map(); // node → its agent's state, as the last control answered
 const roleOfLease = { "kube-scheduler": "scheduler", "kube-controller-manager": "controller-manager" };
 
 function noteLease(type, l, old) {
@@ -498,6 +502,18 @@ document.addEventListener("click", async (ev) => {
   if (act === "delete-pod") {
     const [ns, name] = selected.slice(4).split("/");
     await api("DELETE", `/api/v1/namespaces/${ns}/pods/${name}`);
+  }
+  if (act === "agent") {
+    // The node's kubelet, through the dashboard (node agent controls are
+    // not API requests: a stopped agent cannot answer the API server).
+    const path = `/nodeagents/${encodeURIComponent(node)}/${t.dataset.action}`;
+    const res = await fetch(path, { method: "POST" });
+    const text = await res.text();
+    const li = document.createElement("li");
+    li.innerHTML = `POST ${esc(path)} (node agent) → <b class="code${String(res.status)[0]}">${res.status}</b> ${esc(text.slice(0, 200))}`;
+    li.dataset.status = res.status;
+    $("#requests").prepend(li);
+    if (res.ok) { agents.set(node, JSON.parse(text)); dirty.add("node:" + node); schedule(); }
   }
   if (act === "replica") {
     const r = t.closest("[data-role]");
