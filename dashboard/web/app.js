@@ -427,11 +427,22 @@ async function scrape() {
     .sort((a, b) => b.rps - a.rps || b.total - a.total);
   $("#pressure tbody").innerHTML = rows.map((e) =>
     `<tr><td>${esc(e.verb)}</td><td>${esc(e.resource)}</td><td>${e.rps.toFixed(1)}</td><td>${e.r409.toFixed(1)}</td><td>${e.r429.toFixed(1)}</td><td>${e.c409}</td><td>${e.c429}</td></tr>`).join("");
+  // By user: the limiter's per-user series (their user label is bounded).
+  const users = {};
+  const user = (s) => (users[s.labels.user] ||= { total: 0, c429: 0, seats: 0 });
+  for (const s of samples.minik8s_user_dispatched_requests_total || []) user(s).total += s.v;
+  for (const s of samples.minik8s_user_rejected_requests_total || []) user(s).c429 += s.v;
+  for (const s of samples.minik8s_user_executing_requests || []) user(s).seats += s.v;
+  const urate = (u, f) => (dt && lastScrape.users?.[u] ? Math.max(0, (users[u][f] - lastScrape.users[u][f]) / dt) : 0);
+  $("#pressure-users tbody").innerHTML = Object.entries(users)
+    .map(([u, e]) => ({ u, ...e, rps: urate(u, "total"), r429: urate(u, "c429") }))
+    .sort((a, b) => b.rps - a.rps || b.total - a.total)
+    .map((e) => `<tr data-user="${esc(e.u)}"><td>${esc(e.u)}</td><td>${e.rps.toFixed(1)}</td><td>${e.r429.toFixed(1)}</td><td>${e.seats}</td><td>${e.c429}</td></tr>`).join("");
   const g = (n) => (samples[n] || []).reduce((a, s) => a + s.v, 0);
   const rejected = (samples.apiserver_rejected_requests_total || []).map((s) => `${esc(s.labels.reason)} ${s.v}`).join(", ");
   $("#gauges").innerHTML = `<span>store revision <b>${g("minik8s_store_revision")}</b></span><span>watchers open <b>${g("apiserver_registered_watchers")}</b></span>
     <span>long-running requests <b>${g("apiserver_longrunning_requests")}</b></span><span>rejected: ${rejected || "none"}</span>`;
-  lastScrape = { at: now, by };
+  lastScrape = { at: now, by, users };
 }
 
 // ---- actions ---------------------------------------------------------------

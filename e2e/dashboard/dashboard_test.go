@@ -172,6 +172,9 @@ spec:
 		b.tab(t, "pressure")
 		b.waitJS(t, 10*time.Second, "store revision and a row for pods",
 			`document.querySelector("#gauges").textContent.includes("store revision") && [...document.querySelectorAll("#pressure td")].some((td) => td.textContent === "pods")`)
+		// The dashboard acts as admin; the components under their own names.
+		b.waitJS(t, 10*time.Second, "rows for admin and the scheduler by user",
+			`document.querySelector('#pressure-users tr[data-user="admin"]') && document.querySelector('#pressure-users tr[data-user="system:kube-scheduler"]')`)
 	})
 
 	t.Run("conflict demo shows one 200 and one 409", func(t *testing.T) {
