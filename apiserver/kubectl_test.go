@@ -163,3 +163,99 @@ func TestKubectlFieldSelectors(t *testing.T) {
 		}
 	}
 }
+
+// TestKubectlChunks: kubectl get --chunk-size pages with limit and
+// continue (its -v=6 log shows each request), and prints one table of every
+// object; -o name and -A page alike.
+func TestKubectlChunks(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	var manifests []string
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		manifests = append(manifests, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: "+name+"\nspec:\n  containers:\n  - name: c\n    image: x\n")
+	}
+	if out, err := s.Kubectl(t, strings.Join(manifests, "---\n"), "create", "-f", "-"); err != nil {
+		t.Fatal(out)
+	}
+	out, err := s.Kubectl(t, "", "get", "pods", "--chunk-size=2", "-v=6")
+	if err != nil {
+		t.Fatal(out)
+	}
+	if n := len(regexp.MustCompile(`GET https://\S+/pods\?limit=2 200`).FindAllString(out, -1)); n != 1 {
+		t.Errorf("kubectl sent %d first pages, want 1:\n%s", n, out)
+	}
+	if n := len(regexp.MustCompile(`GET https://\S+/pods\?continue=\S+&limit=2 200`).FindAllString(out, -1)); n != 2 {
+		t.Errorf("kubectl followed %d continue tokens, want 2:\n%s", n, out)
+	}
+	var rows []string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && (f[0] == "NAME" || len(f[0]) == 1) {
+			rows = append(rows, f[0])
+		}
+	}
+	if strings.Join(rows, " ") != "NAME a b c d e" {
+		t.Errorf("kubectl printed %q, want one header and a to e:\n%s", rows, out)
+	}
+	for _, args := range [][]string{{"get", "pods", "--chunk-size=1", "-o", "name"}, {"get", "pods", "-A", "--chunk-size=3", "-o", "name"}} {
+		out, err := s.Kubectl(t, "", args...)
+		if err != nil || out != "pod/a\npod/b\npod/c\npod/d\npod/e\n" {
+			t.Errorf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// TestKubectlList: kubectl create -f and apply -f of a kind: List. kubectl
+// validates a List against OpenAPI v2, which it asks for as protobuf only;
+// an item that does not fit the schema is refused before anything is sent.
+func TestKubectlList(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	list := func(data string) string {
+		return `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: settings
+  data:
+    mode: "` + data + `"
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: web
+  spec:
+    replicas: 1
+    selector:
+      matchLabels: {app: web}
+    template:
+      metadata:
+        labels: {app: web}
+      spec:
+        containers:
+        - name: c
+          image: nginx:1.27
+`
+	}
+	for _, step := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{list("a"), []string{"create", "-f", "-", "--save-config"}, "configmap/settings created\ndeployment.apps/web created\n"},
+		{list("b"), []string{"apply", "-f", "-"}, "configmap/settings configured\ndeployment.apps/web unchanged\n"},
+		{list("b"), []string{"apply", "-f", "-"}, "configmap/settings unchanged\ndeployment.apps/web unchanged\n"},
+		{"", []string{"get", "configmap", "settings", "-o", "jsonpath={.data.mode}"}, "b"},
+	} {
+		out, err := s.Kubectl(t, step.stdin, step.args...)
+		if err != nil || out != step.want {
+			t.Fatalf("kubectl %s: %v\n%s\nwant:\n%s", strings.Join(step.args, " "), err, out, step.want)
+		}
+	}
+	bad := strings.Replace(list("c"), "replicas: 1", "replicas: one", 1)
+	out, err := s.Kubectl(t, bad, "apply", "-f", "-")
+	if err == nil || !strings.Contains(out, "error validating data") || !strings.Contains(out, "replicas") {
+		t.Errorf("apply of a List with a bad item: %v\n%s", err, out)
+	}
+	if out, _ := s.Kubectl(t, "", "get", "configmap", "settings", "-o", "jsonpath={.data.mode}"); out != "b" {
+		t.Errorf("the refused List changed settings: mode %q", out)
+	}
+}

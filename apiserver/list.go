@@ -2,17 +2,17 @@ package apiserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/minik8s/minik8s/store"
 )
 
-// list serves a collection GET: every object under the request's
-// namespace (all of them for a cluster-wide list) that passes the
-// selectors, at one store revision that resourceVersion and
-// resourceVersionMatch allow (see listAt).
+// list serves a collection GET: the objects under the request's namespace
+// (all of them for a cluster-wide list) that pass the selectors, at one
+// store revision that resourceVersion and resourceVersionMatch allow, a
+// page at a time with limit and continue (see listPage).
 func (s *Server) list(r *request) error {
 	o, err := parseListOptions(r, false)
 	if err != nil {
@@ -24,45 +24,40 @@ func (s *Server) list(r *request) error {
 	}
 	ctx, cancel := o.withTimeout(r.c.Request().Context())
 	defer cancel()
-	recs, rev, err := s.listAt(ctx, store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}, o)
+	p := store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}
+	l, err := s.listPage(ctx, p, r.res.Namespaced, o, f)
 	if err != nil {
 		return err
 	}
-	rv := strconv.FormatInt(rev, 10)
 	if wantsTable(r.c) {
-		items := make([]map[string]any, 0, len(recs))
-		for _, rec := range recs {
+		items := make([]map[string]any, 0, len(l.recs))
+		for _, rec := range l.recs {
 			o, err := decodeStored(rec.Value, rec.ResourceVersion)
 			if err != nil {
 				return err
 			}
-			if f.matches(o) {
-				items = append(items, o)
-			}
+			items = append(items, o)
 		}
-		return writeJSON(r.c, http.StatusOK, r.res.Table(items, r.query("includeObject"), rv, time.Now()))
+		t := r.res.Table(items, r.query("includeObject"), l.meta.ResourceVersion, time.Now())
+		t["metadata"] = l.meta
+		return writeJSON(r.c, http.StatusOK, t)
 	}
 	// Build the list by splicing stored JSON: no object is decoded unless a
-	// selector needs it.
+	// selector needed it.
+	meta, err := json.Marshal(l.meta)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"apiVersion":"` + r.res.GroupVersion() + `","items":[`)
-	n := 0
-	for _, rec := range recs {
-		if f.needsObject() {
-			o, err := decodeStored(rec.Value, rec.ResourceVersion)
-			if err != nil {
-				return err
-			}
-			if !f.matches(o) {
-				continue
-			}
-		}
-		if n > 0 {
+	for i, rec := range l.recs {
+		if i > 0 {
 			buf.WriteByte(',')
 		}
 		buf.Write(withRV(rec.Value, rec.ResourceVersion))
-		n++
 	}
-	buf.WriteString(`],"kind":"` + r.res.Kind + `List","metadata":{"resourceVersion":"` + rv + `"}}`)
+	buf.WriteString(`],"kind":"` + r.res.Kind + `List","metadata":`)
+	buf.Write(meta)
+	buf.WriteString(`}`)
 	return r.c.JSONBlob(http.StatusOK, buf.Bytes())
 }

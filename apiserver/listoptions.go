@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -35,7 +36,8 @@ type listOptions struct {
 	resourceVersion string        // as sent; "" and "0" both mean any revision
 	rv              int64         // resourceVersion as a revision
 	match           string        // resourceVersionMatch
-	limit           int64         // accepted; lists are not paged (a server may ignore limit)
+	limit           int64         // page size of a list; <= 0: no limit
+	cont            string        // continue token
 	timeout         time.Duration // timeoutSeconds; 0: none
 	bookmarks       bool          // allowWatchBookmarks
 	initialEvents   *bool         // sendInitialEvents
@@ -46,7 +48,7 @@ type listOptions struct {
 // Invalid on ListOptions.meta.k8s.io, each worded as Kubernetes words it.
 func parseListOptions(r *request, watch bool) (listOptions, error) {
 	q := r.c.QueryParams()
-	o := listOptions{resourceVersion: q.Get("resourceVersion"), match: q.Get("resourceVersionMatch")}
+	o := listOptions{resourceVersion: q.Get("resourceVersion"), match: q.Get("resourceVersionMatch"), cont: q.Get("continue")}
 	var err error
 	if o.rv, err = parseResourceVersion(o.resourceVersion); err != nil {
 		return o, err
@@ -70,7 +72,7 @@ func parseListOptions(r *request, watch bool) (listOptions, error) {
 		b := reqinfo.Bool(v)
 		o.initialEvents = &b
 	}
-	if errs := o.validate(watch, q.Get("continue")); len(errs) > 0 {
+	if errs := o.validate(watch, o.cont); len(errs) > 0 {
 		return o, invalidObject("meta.k8s.io", "ListOptions", "", errs)
 	}
 	return o, nil
@@ -165,27 +167,122 @@ func (s *Server) waitRevision(ctx context.Context, rev int64) error {
 	return nil
 }
 
-// listAt lists p at a revision the options allow: the latest for
-// resourceVersion "" or "0"; with another resourceVersion, the latest if it
-// is not older (waiting for it if needed), and with resourceVersionMatch
-// Exact that revision only. The store keeps only the latest state, so an
-// Exact revision older than it is 410 Expired, as Kubernetes answers for a
-// revision its store has compacted.
-func (s *Server) listAt(ctx context.Context, p store.Prefix, o listOptions) ([]*store.Record, int64, error) {
-	for waited := false; ; waited = true {
-		recs, rev, err := s.deps.Store.List(ctx, p, store.ListOptions{})
+// maxListChunk bounds how many objects a list with a limit and selectors
+// reads from the store at once while it looks for limit matches, as the
+// Kubernetes etcd store doubles its reads up to 10,000.
+const maxListChunk = 10000
+
+// listResult is one response to a list: the matching records and the
+// list's metadata (resourceVersion, continue, remainingItemCount).
+type listResult struct {
+	recs []*store.Record
+	meta api.ListMeta
+}
+
+// listPage lists p at a revision the options allow, up to limit objects
+// that pass f, resuming after a continue token's key:
+//
+//   - continue: at the token's revision (the newest for -1); a
+//     resourceVersion other than "" or "0" beside it is a 400.
+//   - resourceVersion "" or "0": the newest. Kubernetes may serve "0"
+//     from its cache and ignore limit; here limit is honoured.
+//   - resourceVersion N with resourceVersionMatch Exact, or with a limit and
+//     no match (the legacy rule): exactly N, while the change log reaches
+//     back to it (410 Expired once compacted).
+//   - otherwise N is a floor: the newest, once the store has reached N.
+//
+// A revision the store has not reached yet is waited for, then a 504 "Too
+// large resource version". Every page of one list shows the same revision;
+// a token whose revision was compacted is a 410 whose own token resumes at
+// the newest, as Kubernetes answers.
+func (s *Server) listPage(ctx context.Context, p store.Prefix, namespaced bool, o listOptions, f *filter) (*listResult, error) {
+	var (
+		rev   int64 // exact revision; 0: the newest
+		floor int64 // the newest, but not older than this
+		after store.Key
+	)
+	switch {
+	case o.cont != "":
+		var err error
+		if after, rev, err = decodeContinue(p, namespaced, o.cont); err != nil {
+			return nil, err
+		}
+		if o.resourceVersion != "" && o.resourceVersion != "0" {
+			return nil, badRequest("specifying resource version is not allowed when using continue")
+		}
+		if rev < 0 {
+			rev = 0
+		}
+	case o.rv == 0:
+	case o.match == matchExact || o.match == "" && o.limit > 0:
+		rev = o.rv
+	default:
+		floor = o.rv
+	}
+
+	limit := max(o.limit, 0)
+	chunk := int(min(limit, maxListChunk))
+	res := &listResult{}
+	for waited := false; ; {
+		pg, err := s.deps.Store.ListPage(ctx, p, store.PageOptions{Revision: rev, After: after, Limit: chunk})
 		switch {
+		case errors.Is(err, store.ErrFutureRevision) && !waited:
+			waited = true
+			if err := s.waitRevision(ctx, rev); err != nil {
+				return nil, err
+			}
+			continue
+		case errors.Is(err, store.ErrFutureRevision):
+			cur, _ := s.deps.Store.Revision(ctx)
+			return nil, tooLargeResourceVersion(rev, cur)
+		case errors.Is(err, store.ErrCompacted) && o.cont != "":
+			return nil, continueExpired(p, after)
+		case errors.Is(err, store.ErrCompacted):
+			return nil, newStatus(http.StatusGone, api.StatusReasonExpired, listTooOld)
 		case err != nil:
-			return nil, 0, err
-		case rev == o.rv || o.rv == 0 || rev > o.rv && o.match != matchExact:
-			return recs, rev, nil
-		case rev > o.rv:
-			return nil, 0, newStatus(http.StatusGone, api.StatusReasonExpired, "The resourceVersion for the provided list is too old.")
-		case waited:
-			return nil, 0, tooLargeResourceVersion(o.rv, rev)
+			return nil, err
 		}
-		if err := s.waitRevision(ctx, o.rv); err != nil {
-			return nil, 0, err
+		if pg.Revision < floor {
+			if waited {
+				return nil, tooLargeResourceVersion(floor, pg.Revision)
+			}
+			waited = true
+			if err := s.waitRevision(ctx, floor); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		// The first read fixes the revision of the rest.
+		rev = pg.Revision
+		res.meta.ResourceVersion = strconv.FormatInt(rev, 10)
+		for i, rec := range pg.Records {
+			if f.needsObject() {
+				obj, err := decodeStored(rec.Value, rec.ResourceVersion)
+				if err != nil {
+					return nil, err
+				}
+				if !f.matches(obj) {
+					continue
+				}
+			}
+			res.recs = append(res.recs, rec)
+			if limit == 0 || int64(len(res.recs)) < limit {
+				continue
+			}
+			if rest := int64(len(pg.Records) - 1 - i); rest > 0 || pg.More {
+				res.meta.Continue = encodeContinue(p, rec.Key, rev)
+				if !f.needsObject() {
+					// Counted only without selectors, as in Kubernetes.
+					n := rest + pg.Remaining
+					res.meta.RemainingItemCount = &n
+				}
+			}
+			return res, nil
+		}
+		if !pg.More {
+			return res, nil
+		}
+		after = pg.Records[len(pg.Records)-1].Key
+		chunk = min(chunk*2, maxListChunk)
 	}
 }

@@ -148,6 +148,14 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		return nil, PickedRuntime{}, fmt.Errorf("kubelet log server: %w", err)
 	}
 	deps := kubelet.Deps{Client: c, TLS: ca.ServerTLS(serving)}
+	// The node agent controls (stop, freeze) take the admin token, as the
+	// scheduler's and controller manager's ports do; a kubelet without the
+	// cluster's token file (on another machine) serves none.
+	if tokens, err := authn.Load(cfg.TokenFile()); err == nil {
+		deps.AdminTokens = tokens
+	} else {
+		klog.Info().Err(err).Msg("node agent controls off: no token file")
+	}
 	cluster := ""
 	if rt == RuntimeDocker {
 		if cluster, err = clusterID(cfg.ClientKubeconfig()); err != nil {

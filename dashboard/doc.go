@@ -15,6 +15,9 @@
 //     in one response (a browser opens only six connections to a host);
 //   - /replicas/{role}/... proxied to a role's replica endpoints (the
 //     scheduler's, the controller manager's), when the role's port is on;
+//   - /nodeagents/{node}/{action} proxied to the node agent controls of
+//     the kubelet the Node names (on loopback only), to stop, start,
+//     freeze or unfreeze that node's agent;
 //   - /dashboard/config   what the page needs to know (the replica roles).
 //
 // Protection. The server listens on loopback unless told otherwise, and

@@ -10,8 +10,10 @@ import (
 	"crypto/x509"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -19,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -157,6 +160,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/watch", s.watchMux, auth)
 	e.Any("/replicas/:role", s.replica, auth)
 	e.Any("/replicas/:role/*", s.replica, auth)
+	e.POST("/nodeagents/:node/:action", s.nodeAgent, auth)
 	return e
 }
 
@@ -246,6 +250,62 @@ func (s *Server) replica(c echo.Context) error {
 		return c.String(http.StatusNotFound, "no replica endpoint for "+c.Param("role")+" (start it with its port on)\n")
 	}
 	s.proxy(u.JoinPath("replicas"), "/replicas/"+c.Param("role")).ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// nodeAgent forwards a node agent control (stop, start, freeze,
+// unfreeze) to the kubelet that runs the node, found where the Node says
+// its kubelet listens (its InternalIP and daemonEndpoints), with the
+// admin token, as a replica control goes to a role's port. Only a loopback
+// address is used, and the kubelet's certificate must come from the
+// cluster CA, so the token goes to no one else.
+func (s *Server) nodeAgent(c echo.Context) error {
+	node := c.Param("node")
+	req, err := http.NewRequestWithContext(c.Request().Context(), http.MethodGet,
+		s.api.JoinPath("api/v1/nodes", node).String(), nil)
+	if err != nil {
+		return err
+	}
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	resp, err := s.rt.RoundTrip(req)
+	if err != nil {
+		return c.String(http.StatusBadGateway, "dashboard: "+err.Error()+"\n")
+	}
+	defer resp.Body.Close()
+	var n struct {
+		Status struct {
+			Addresses []struct {
+				Type    string `json:"type"`
+				Address string `json:"address"`
+			} `json:"addresses"`
+			DaemonEndpoints struct {
+				KubeletEndpoint struct {
+					Port int `json:"Port"`
+				} `json:"kubeletEndpoint"`
+			} `json:"daemonEndpoints"`
+		} `json:"status"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return c.Blob(resp.StatusCode, "application/json", body)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&n); err != nil {
+		return c.String(http.StatusBadGateway, "dashboard: read node: "+err.Error()+"\n")
+	}
+	var ip net.IP
+	for _, a := range n.Status.Addresses {
+		if a.Type == "InternalIP" {
+			ip = net.ParseIP(a.Address)
+		}
+	}
+	port := n.Status.DaemonEndpoints.KubeletEndpoint.Port
+	if ip == nil || !ip.IsLoopback() || port == 0 {
+		return c.String(http.StatusNotFound, "node "+node+" has no node agent on this machine to control\n")
+	}
+	target := &url.URL{Scheme: "https", Host: net.JoinHostPort(ip.String(), strconv.Itoa(port))}
+	s.proxy(target, "").ServeHTTP(c.Response(), c.Request())
 	return nil
 }
 

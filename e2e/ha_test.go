@@ -518,7 +518,6 @@ spec:
 }
 
 // haPods is n bare pods app-0… labelled app, as one multi-document YAML.
-// (Not a kind: List: kubectl validates a List against /openapi/v2.)
 func haPods(app string, n int) string {
 	var b strings.Builder
 	for i := range n {

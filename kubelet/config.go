@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"time"
 
 	"github.com/minik8s/minik8s/api"
@@ -136,4 +137,8 @@ type Deps struct {
 	// server, with a client certificate named pki.KubeletClientCN, may
 	// read logs.
 	TLS *tls.Config
+	// AdminTokens, if set, authenticates the node agent controls
+	// (agent.go) on the same port: admins (replica.AdminGroup) may stop
+	// and freeze each node's agent. Nil turns them off.
+	AdminTokens *authn.Tokens
 }

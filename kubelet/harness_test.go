@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/internal/testenv"
@@ -42,6 +43,9 @@ type harness struct {
 	// kill kills a running container as `docker kill` would.
 	kill func(t *testing.T, pod *api.Pod, container string)
 
+	// adminTokens, if set, turns the node agent controls on.
+	adminTokens *authn.Tokens
+
 	k      *kubelet.Kubelet
 	cancel context.CancelFunc
 	done   chan error
@@ -69,7 +73,7 @@ func (h *harness) start() {
 	rec := events.New(events.ClientSink(h.c), events.Config{Source: "kubelet", Host: h.node}, zerolog.Nop())
 	k, err := kubelet.New(cfg, kubelet.Deps{Client: h.c, TLS: h.tls(), Nodes: []kubelet.Node{{
 		Name: h.node, Runtime: h.rt, Simulated: h.simulated, Events: rec,
-	}}}, zerolog.Nop())
+	}}, AdminTokens: h.adminTokens}, zerolog.Nop())
 	if err != nil {
 		h.t.Fatal(err)
 	}

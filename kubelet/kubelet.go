@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/kubelet/runtime"
+	"github.com/minik8s/minik8s/replica"
 	"github.com/minik8s/minik8s/workqueue"
 )
 
@@ -42,6 +44,7 @@ type Kubelet struct {
 	now    func() time.Time
 	bootID string
 	tls    *tls.Config
+	agents http.Handler // node agent controls; nil: off
 
 	port         atomic.Int32 // the log server's port, once listening
 	failingNodes atomic.Int32 // nodes whose last heartbeat failed
@@ -72,6 +75,8 @@ type node struct {
 	notifies   bool
 	nextRelist time.Time
 	seen       map[string]string // pod UID → fingerprint of its runtime state
+
+	agent agent // stop and freeze controls (agent.go)
 }
 
 // New validates cfg and deps and builds a kubelet; it starts nothing.
@@ -100,6 +105,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 			return nil, fmt.Errorf("new kubelet: node %q given twice", n.Name)
 		}
 		nd := &node{Node: n, seen: map[string]string{}}
+		nd.agent.hold = replica.NewHold()
 		_, nd.notifies = n.Runtime.(runtime.Notifier)
 		k.nodes[n.Name] = nd
 		k.order = append(k.order, nd)
@@ -121,6 +127,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 		RateLimiter: workqueue.NewExponential[string](100*time.Millisecond, 30*time.Second),
 	})
 	k.status = newStatusManager(deps.Client, k.currentUID, log)
+	k.agents = k.agentHandler(deps.AdminTokens)
 	k.probes = newProber(k.queue.Add, log)
 	return k, nil
 }
@@ -255,7 +262,7 @@ func (k *Kubelet) relistLoop(ctx context.Context) {
 	for {
 		now := k.now()
 		for _, n := range k.order {
-			if now.Before(n.nextRelist) {
+			if now.Before(n.nextRelist) || n.agent.paused() {
 				continue
 			}
 			period := k.cfg.RelistPeriod

@@ -29,6 +29,10 @@ func (k *Kubelet) logHandler() http.Handler {
 	mux.Handle("GET /portForward/{namespace}/{pod}", onlyAPIServer(http.HandlerFunc(k.servePortForward)))
 	mux.Handle("POST /portForward/{namespace}/{pod}", onlyAPIServer(http.HandlerFunc(k.servePortForward)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
+	if k.agents != nil {
+		mux.Handle("/nodeagents", k.agents)
+		mux.Handle("/nodeagents/", k.agents)
+	}
 	return mux
 }
 

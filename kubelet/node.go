@@ -82,6 +82,10 @@ func (k *Kubelet) heartbeatLoop(ctx context.Context) {
 // heartbeat registers the node if needed, renews its Lease and, when due,
 // writes its status.
 func (k *Kubelet) heartbeat(ctx context.Context, n *node) {
+	// A stopped agent sends nothing; a frozen one hangs here (agent.go).
+	if n.agent.stopped.Load() || n.agent.hold.Wait(ctx) != nil {
+		return
+	}
 	now := k.now()
 	err := func() error {
 		if !n.registered {

@@ -82,6 +82,9 @@ func (k *Kubelet) syncPod(ctx context.Context, uid string) (time.Duration, error
 	if w == nil || w.terminating.Load() {
 		return 0, nil // unknown, or terminate queues it when done
 	}
+	if w.node.agent.paused() {
+		return pausedRetry, nil // the node's agent is stopped or frozen
+	}
 	rt := w.node.Runtime
 	if pod == nil {
 		if err := rt.RemovePod(ctx, uid); err != nil {

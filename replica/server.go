@@ -53,7 +53,7 @@ func NewServer(ln net.Listener, replicas []*Replica, gatherer prometheus.Gathere
 	s := &Server{ln: tls.NewListener(ln, acc.TLS), replicas: replicas, log: log, e: echo.New()}
 	s.e.HideBanner, s.e.HidePort = true, true
 	public := func(path string) bool { return path == "/healthz" }
-	s.e.Use(authn.Middleware(acc.Tokens, public), onlyAdmins(public))
+	s.e.Use(authn.Middleware(acc.Tokens, public), OnlyAdmins(public))
 	s.e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
 	s.e.GET("/replicas", func(c echo.Context) error {
@@ -67,9 +67,10 @@ func NewServer(ln net.Listener, replicas []*Replica, gatherer prometheus.Gathere
 	return s, nil
 }
 
-// onlyAdmins answers 403 to an authenticated user outside AdminGroup,
-// except on public paths.
-func onlyAdmins(public func(string) bool) echo.MiddlewareFunc {
+// OnlyAdmins answers 403 to an authenticated user outside AdminGroup,
+// except on public paths. After authn.Middleware, it is how every control
+// port (a role's, a kubelet's node agent controls) lets admins only in.
+func OnlyAdmins(public func(string) bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			u, ok := authn.UserFrom(c.Request().Context())

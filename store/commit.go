@@ -184,8 +184,9 @@ func (s *SQLStore) fail(batch []*request, err error) {
 type inOrder struct {
 	results    []result // one per request
 	changes    []Change
-	start, end int64 // the revisions the transaction began and ended at
-	missed     bool  // some write failed for its own reason
+	prevs      []prev // one per change
+	start, end int64  // the revisions the transaction began and ended at
+	missed     bool   // some write failed for its own reason
 }
 
 // commitInOrder applies batch in one transaction that takes the revision
@@ -215,11 +216,12 @@ func (s *SQLStore) commitInOrder(ctx context.Context, batch []*request) (*inOrde
 				o.results[i] = result{err: err}
 				continue
 			}
-			ch, err := b.apply(req, rev+1)
+			ch, pv, err := b.apply(req, rev+1)
 			switch {
 			case err == nil:
 				rev++
 				o.changes = append(o.changes, ch)
+				o.prevs = append(o.prevs, pv)
 				out := ch.Record
 				o.results[i] = result{rec: &out}
 			case isOutcome(err):
@@ -233,7 +235,7 @@ func (s *SQLStore) commitInOrder(ctx context.Context, batch []*request) (*inOrde
 		if len(o.changes) == 0 {
 			return nil
 		}
-		if err := insertChanges(tx, o.changes); err != nil {
+		if err := insertChanges(tx, o.changes, o.prevs); err != nil {
 			return err
 		}
 		if err := tx.Exec(`UPDATE revision SET current_rev = ? WHERE id = 1`, rev).Error; err != nil {
@@ -271,10 +273,18 @@ type applier struct {
 	known map[Key]keyState
 }
 
+// prev is what a change replaced, for the change log: the revision of the
+// object before it (0 for a create) and, for an update, its value.
+type prev struct {
+	rev   int64
+	value []byte
+}
+
 // apply applies req at revision rev and returns the change it made.
-func (b *applier) apply(req *request, rev int64) (Change, error) {
+func (b *applier) apply(req *request, rev int64) (Change, prev, error) {
 	var (
 		rec *Record
+		pv  prev
 		typ EventType
 		err error
 	)
@@ -283,16 +293,16 @@ func (b *applier) apply(req *request, rev int64) (Change, error) {
 		rec, err = b.create(&req.rec, rev)
 		typ = Added
 	case opUpdate:
-		rec, err = b.update(&req.rec, req.expectRV, rev)
+		rec, pv, err = b.update(&req.rec, req.expectRV, rev)
 		typ = Modified
 	default:
-		rec, err = b.delete(req.rec.Key, req.expectRV, rev)
+		rec, pv, err = b.delete(req.rec.Key, req.expectRV, rev)
 		typ = Deleted
 	}
 	if err != nil {
-		return Change{}, err
+		return Change{}, prev{}, err
 	}
-	return Change{Revision: rev, Type: typ, Record: *rec}, nil
+	return Change{Revision: rev, Type: typ, Record: *rec}, pv, nil
 }
 
 func (b *applier) create(r *Record, rev int64) (*Record, error) {
@@ -315,45 +325,62 @@ func (b *applier) create(r *Record, rev int64) (*Record, error) {
 	return &out, nil
 }
 
-func (b *applier) update(r *Record, expectRV, rev int64) (*Record, error) {
+// update reads the object first, for its value before the write (the
+// change log keeps it), then writes it if the revision is still expectRV.
+func (b *applier) update(r *Record, expectRV, rev int64) (*Record, prev, error) {
 	if st, ok := b.known[r.Key]; ok {
 		switch {
 		case !st.exists:
-			return nil, ErrNotFound
+			return nil, prev{}, ErrNotFound
 		case st.rv != 0 && st.rv != expectRV:
-			return nil, ErrConflict
+			return nil, prev{}, ErrConflict
 		}
 	}
-	var uids []string
-	err := queryRows(b.tx, func(r *sql.Rows) error {
-		var uid string
-		err := r.Scan(&uid)
-		uids = append(uids, uid)
-		return err
-	}, `UPDATE objects SET resource_version = ?, value = ?
-		WHERE resource = ? AND namespace = ? AND name = ? AND resource_version = ?
-		RETURNING uid`,
-		rev, nonNil(r.Value), r.Resource, r.Namespace, r.Name, expectRV)
-	if err != nil {
-		return nil, fmt.Errorf("update object: %w", err)
+	type row struct {
+		uid   string
+		rv    int64
+		value []byte
 	}
-	if len(uids) == 0 {
-		return nil, b.miss(r.Key)
+	var old []row
+	if err := queryRows(b.tx, func(r *sql.Rows) error {
+		var o row
+		err := r.Scan(&o.uid, &o.rv, &o.value)
+		old = append(old, o)
+		return err
+	}, `SELECT uid, resource_version, value FROM objects WHERE resource = ? AND namespace = ? AND name = ?`,
+		r.Resource, r.Namespace, r.Name); err != nil {
+		return nil, prev{}, fmt.Errorf("read object: %w", err)
+	}
+	switch {
+	case len(old) == 0:
+		b.known[r.Key] = keyState{exists: false}
+		return nil, prev{}, ErrNotFound
+	case old[0].rv != expectRV:
+		b.known[r.Key] = keyState{exists: true, rv: old[0].rv}
+		return nil, prev{}, ErrConflict
+	}
+	// The committer holds the revision lock, so the row cannot have moved
+	// since the read.
+	err := b.tx.Exec(`UPDATE objects SET resource_version = ?, value = ?
+		WHERE resource = ? AND namespace = ? AND name = ? AND resource_version = ?`,
+		rev, nonNil(r.Value), r.Resource, r.Namespace, r.Name, expectRV).Error
+	if err != nil {
+		return nil, prev{}, fmt.Errorf("update object: %w", err)
 	}
 	b.known[r.Key] = keyState{exists: true, rv: rev}
 	out := *r
-	out.UID = uids[0]
+	out.UID = old[0].uid
 	out.ResourceVersion = rev
-	return &out, nil
+	return &out, prev{rev: expectRV, value: old[0].value}, nil
 }
 
-func (b *applier) delete(k Key, expectRV, rev int64) (*Record, error) {
+func (b *applier) delete(k Key, expectRV, rev int64) (*Record, prev, error) {
 	if st, ok := b.known[k]; ok {
 		switch {
 		case !st.exists:
-			return nil, ErrNotFound
+			return nil, prev{}, ErrNotFound
 		case expectRV != 0 && st.rv != 0 && st.rv != expectRV:
-			return nil, ErrConflict
+			return nil, prev{}, ErrConflict
 		}
 	}
 	q := `DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?`
@@ -364,22 +391,23 @@ func (b *applier) delete(k Key, expectRV, rev int64) (*Record, error) {
 	}
 	type row struct {
 		uid   string
+		rv    int64
 		value []byte
 	}
 	var gone []row
 	if err := queryRows(b.tx, func(r *sql.Rows) error {
 		var g row
-		err := r.Scan(&g.uid, &g.value)
+		err := r.Scan(&g.uid, &g.rv, &g.value)
 		gone = append(gone, g)
 		return err
-	}, q+` RETURNING uid, value`, args...); err != nil {
-		return nil, fmt.Errorf("delete object: %w", err)
+	}, q+` RETURNING uid, resource_version, value`, args...); err != nil {
+		return nil, prev{}, fmt.Errorf("delete object: %w", err)
 	}
 	if len(gone) == 0 {
-		return nil, b.miss(k)
+		return nil, prev{}, b.miss(k)
 	}
 	b.known[k] = keyState{exists: false}
-	return &Record{Key: k, UID: gone[0].uid, ResourceVersion: rev, Value: gone[0].value}, nil
+	return &Record{Key: k, UID: gone[0].uid, ResourceVersion: rev, Value: gone[0].value}, prev{rev: gone[0].rv}, nil
 }
 
 // miss tells why a conditional write touched no row: ErrNotFound or
@@ -423,19 +451,20 @@ func queryRows(tx *gorm.DB, scan func(*sql.Rows) error, query string, args ...an
 	return rows.Err()
 }
 
-// insertChanges writes a batch's changes to the change log in one
-// statement.
-func insertChanges(tx *gorm.DB, changes []Change) error {
-	const cols = 7
+// insertChanges writes a batch's changes, with what each replaced, to the
+// change log in one statement.
+func insertChanges(tx *gorm.DB, changes []Change, prevs []prev) error {
+	const cols = 9
 	var q strings.Builder
-	q.WriteString(`INSERT INTO changes (revision, type, resource, namespace, name, uid, value) VALUES `)
+	q.WriteString(`INSERT INTO changes (revision, type, resource, namespace, name, uid, value, prev_revision, prev_value) VALUES `)
 	args := make([]any, 0, cols*len(changes))
 	for i, c := range changes {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, c.Revision, string(c.Type), c.Resource, c.Namespace, c.Name, c.UID, nonNil(c.Value))
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, c.Revision, string(c.Type), c.Resource, c.Namespace, c.Name, c.UID, nonNil(c.Value),
+			prevs[i].rev, prevs[i].value)
 	}
 	if err := tx.Exec(q.String(), args...).Error; err != nil {
 		return fmt.Errorf("insert changes: %w", err)

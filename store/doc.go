@@ -26,7 +26,9 @@
 //   - The change log (revision, type, object) is written in the same
 //     transaction as the objects. Changes replays it in revision order, with
 //     no gap; Compact trims it, after which older revisions give
-//     ErrCompacted.
+//     ErrCompacted. Each change also keeps the revision and value it
+//     replaced, so ListPage can read a page of a list as it was at any
+//     revision the log still reaches back to (history.go).
 //   - The OnCommit hook (SetOnCommit) sees every committed change exactly
 //     once, in revision order, before the writers get their replies.
 //

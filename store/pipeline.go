@@ -39,26 +39,31 @@ const (
 	INSERT INTO changes (revision, type, resource, namespace, name, uid, value)
 	SELECT resource_version, 'ADDED', resource, namespace, name, uid, value FROM o`
 
-	pgUpdate = `WITH o AS (
+	// The update's value before the write goes to the change log: both
+	// parts of the statement see the table as it was before it.
+	pgUpdate = `WITH old AS (
+		SELECT value FROM objects
+		WHERE resource = $3 AND namespace = $4 AND name = $5 AND resource_version = $6),
+	o AS (
 		UPDATE objects SET resource_version = $1, value = $2
 		WHERE resource = $3 AND namespace = $4 AND name = $5 AND resource_version = $6
-		RETURNING resource, namespace, name, uid, value)
-	INSERT INTO changes (revision, type, resource, namespace, name, uid, value)
-	SELECT $1, 'MODIFIED', resource, namespace, name, uid, value FROM o
+		RETURNING resource, namespace, name, uid)
+	INSERT INTO changes (revision, type, resource, namespace, name, uid, value, prev_revision, prev_value)
+	SELECT $1, 'MODIFIED', o.resource, o.namespace, o.name, o.uid, $2, $6, old.value FROM o, old
 	RETURNING uid`
 
 	pgDelete = `WITH o AS (
 		DELETE FROM objects WHERE resource = $2 AND namespace = $3 AND name = $4
-		RETURNING resource, namespace, name, uid, value)
-	INSERT INTO changes (revision, type, resource, namespace, name, uid, value)
-	SELECT $1, 'DELETED', resource, namespace, name, uid, value FROM o
+		RETURNING resource, namespace, name, uid, value, resource_version)
+	INSERT INTO changes (revision, type, resource, namespace, name, uid, value, prev_revision)
+	SELECT $1, 'DELETED', resource, namespace, name, uid, value, resource_version FROM o
 	RETURNING uid, value`
 
 	pgDeleteAt = `WITH o AS (
 		DELETE FROM objects WHERE resource = $2 AND namespace = $3 AND name = $4 AND resource_version = $5
-		RETURNING resource, namespace, name, uid, value)
-	INSERT INTO changes (revision, type, resource, namespace, name, uid, value)
-	SELECT $1, 'DELETED', resource, namespace, name, uid, value FROM o
+		RETURNING resource, namespace, name, uid, value, resource_version)
+	INSERT INTO changes (revision, type, resource, namespace, name, uid, value, prev_revision)
+	SELECT $1, 'DELETED', resource, namespace, name, uid, value, resource_version FROM o
 	RETURNING uid, value`
 )
 

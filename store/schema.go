@@ -20,7 +20,11 @@ type object struct {
 func (object) TableName() string { return "objects" }
 
 // change is one row of the change log. The record's resource version is the
-// change's revision, so it is not stored twice.
+// change's revision, so it is not stored twice. PrevRevision (0 for ADDED)
+// is the revision of the object the change replaced, and PrevValue, for
+// MODIFIED only, its value (a DELETED change's value is already the object
+// it removed): with them a list can be read as of an older revision
+// (history.go).
 type change struct {
 	Revision  int64  `gorm:"column:revision;primaryKey;autoIncrement:false"`
 	Type      string `gorm:"column:type;not null"`
@@ -29,6 +33,10 @@ type change struct {
 	Name      string `gorm:"column:name;not null"`
 	UID       string `gorm:"column:uid;not null"`
 	Value     []byte `gorm:"column:value;not null"`
+	// Rows written before these columns existed have PrevRevision 0, which
+	// history.go reads as "unknown": such a change is treated as compacted.
+	PrevRevision int64  `gorm:"column:prev_revision;not null;default:0"`
+	PrevValue    []byte `gorm:"column:prev_value"`
 }
 
 func (change) TableName() string { return "changes" }
@@ -66,6 +74,16 @@ func migrate(db *gorm.DB) error {
 func migrateTables(db *gorm.DB) error {
 	if err := db.AutoMigrate(&object{}, &change{}, &counter{}); err != nil {
 		return fmt.Errorf("migrate tables: %w", err)
+	}
+	if db.Dialector.Name() == "postgres" {
+		// Lists page in byte order (etcd's key order, which continue tokens
+		// follow): an index in that order lets a page read only its rows
+		// whatever the database's collation.
+		err := db.Exec(`CREATE INDEX IF NOT EXISTS objects_key_bytes
+			ON objects (resource, namespace COLLATE "C", name COLLATE "C")`).Error
+		if err != nil {
+			return fmt.Errorf("create index: %w", err)
+		}
 	}
 	err := db.Exec(`INSERT INTO revision (id, current_rev, compacted_rev) VALUES (1, 0, 0) ON CONFLICT DO NOTHING`).Error
 	if err != nil {

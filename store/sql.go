@@ -78,6 +78,9 @@ type SQLStore struct {
 	lockRevision string
 	// pipelining: try batches on the pipelined fast path (Postgres).
 	pipelining bool
+	// collate makes a comparison or an ordering of keys byte order
+	// (Postgres would otherwise use the database's collation).
+	collate string
 
 	// The committer's own state: the revision its last batch ended at,
 	// which the fast path guesses is still current, and whether to try the
@@ -125,6 +128,7 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error
 	if kind == "postgres" {
 		s.lockRevision = `SELECT current_rev FROM revision WHERE id = 1 FOR UPDATE`
 		s.pipelining = true
+		s.collate = ` COLLATE "C"`
 	} else {
 		s.lockRevision = `UPDATE revision SET current_rev = current_rev WHERE id = 1 RETURNING current_rev`
 	}
@@ -270,48 +274,75 @@ func (s *SQLStore) Get(ctx context.Context, k Key) (*Record, error) {
 }
 
 // List returns the objects under p, sorted by namespace then name (byte
-// order), and the revision they were read at. Objects and revision come from
-// one statement, hence one snapshot: the outer join on the one-row revision
-// table yields the revision even when no object matches.
+// order), and the revision they were read at (one statement, hence one
+// snapshot).
 func (s *SQLStore) List(ctx context.Context, p Prefix, _ ListOptions) ([]*Record, int64, error) {
-	q := `SELECT r.current_rev, o.namespace, o.name, o.uid, o.resource_version, o.value
-		FROM revision r LEFT JOIN objects o ON o.resource = ?`
+	recs, rev, _, err := s.readObjects(ctx, p, Key{}, 0, false)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list objects: %w", err)
+	}
+	return recs, rev, nil
+}
+
+// readObjects reads, in one statement and hence one snapshot, the newest
+// revision, the objects under p whose key follows after (all of them with
+// the zero Key), the first limit of them in key order (all if limit is 0),
+// and, if count, how many follow after whatever the limit. The outer join
+// on the one-row revision table yields the revision even when no object
+// matches. The records come back sorted by namespace then name, in byte
+// order.
+func (s *SQLStore) readObjects(ctx context.Context, p Prefix, after Key, limit int, count bool) (recs []*Record, rev, total int64, err error) {
+	c := s.collate
+	where := `o.resource = ?`
 	args := []any{p.Resource}
 	if p.Namespace != "" {
-		q += ` AND o.namespace = ?`
+		where += ` AND o.namespace = ?`
 		args = append(args, p.Namespace)
 	}
-	q += ` WHERE r.id = 1`
+	if after.Name != "" {
+		where += ` AND (o.namespace` + c + ` > ? OR (o.namespace = ? AND o.name` + c + ` > ?))`
+		args = append(args, after.Namespace, after.Namespace, after.Name)
+	}
+	var qargs []any
+	countCol := `0`
+	if count {
+		countCol = `(SELECT COUNT(*) FROM objects o WHERE ` + where + `)`
+		qargs = append(qargs, args...)
+	}
+	sub := `SELECT o.namespace, o.name, o.uid, o.resource_version, o.value FROM objects o WHERE ` + where
+	qargs = append(qargs, args...)
+	if limit > 0 {
+		sub += ` ORDER BY o.namespace` + c + `, o.name` + c + ` LIMIT ?`
+		qargs = append(qargs, limit)
+	}
+	q := `SELECT r.current_rev, ` + countCol + `, x.namespace, x.name, x.uid, x.resource_version, x.value
+		FROM revision r LEFT JOIN (` + sub + `) x ON 1 = 1 WHERE r.id = 1`
 
 	release, err := s.readSlot(ctx)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list objects: %w", err)
+		return nil, 0, 0, err
 	}
 	defer release()
-	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	rows, err := s.db.WithContext(ctx).Raw(q, qargs...).Rows()
 	if err != nil {
-		return nil, 0, fmt.Errorf("list objects: %w", err)
+		return nil, 0, 0, err
 	}
 	defer rows.Close()
-	var (
-		rev  int64
-		seen bool
-		out  []*Record
-	)
+	seen := false
 	for rows.Next() {
 		var (
 			ns, name, uid sql.NullString
 			rv            sql.NullInt64
 			value         []byte
 		)
-		if err := rows.Scan(&rev, &ns, &name, &uid, &rv, &value); err != nil {
-			return nil, 0, fmt.Errorf("list objects: %w", err)
+		if err := rows.Scan(&rev, &total, &ns, &name, &uid, &rv, &value); err != nil {
+			return nil, 0, 0, err
 		}
 		seen = true
 		if !name.Valid { // the outer join found no object
 			continue
 		}
-		out = append(out, &Record{
+		recs = append(recs, &Record{
 			Key:             Key{Resource: p.Resource, Namespace: ns.String, Name: name.String},
 			UID:             uid.String,
 			ResourceVersion: rv.Int64,
@@ -319,17 +350,21 @@ func (s *SQLStore) List(ctx context.Context, p Prefix, _ ListOptions) ([]*Record
 		})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list objects: %w", err)
+		return nil, 0, 0, err
 	}
 	if !seen {
-		return nil, 0, errors.New("list objects: revision row missing")
+		return nil, 0, 0, errors.New("revision row missing")
 	}
-	// Sorted here rather than in SQL: Postgres would sort by its collation,
-	// and clients expect the byte order etcd keys have.
-	slices.SortFunc(out, func(a, b *Record) int {
-		return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
-	})
-	return out, rev, nil
+	// Sorted here as well: Postgres would sort by its collation without
+	// COLLATE "C", and clients expect the byte order etcd keys have.
+	slices.SortFunc(recs, func(a, b *Record) int { return compareKeys(a.Key, b.Key) })
+	return recs, rev, total, nil
+}
+
+// compareKeys orders keys as lists are sorted: by namespace, then name, in
+// byte order.
+func compareKeys(a, b Key) int {
+	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
 }
 
 // Changes returns up to limit changes (all if limit <= 0) with revision >

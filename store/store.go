@@ -16,6 +16,9 @@ var (
 	ErrConflict = errors.New("store: resource version conflict")
 	// ErrCompacted: the change log no longer holds the revisions asked for.
 	ErrCompacted = errors.New("store: revision compacted")
+	// ErrFutureRevision: a list asked for a revision the store has not
+	// reached.
+	ErrFutureRevision = errors.New("store: revision not reached")
 )
 
 // Key names one object. Resource is the plural resource name, qualified by
@@ -63,6 +66,30 @@ type Change struct {
 // ListOptions narrows a List. The zero value lists everything.
 type ListOptions struct{}
 
+// PageOptions selects one page of a list. The zero value is every object
+// at the newest revision, as List.
+type PageOptions struct {
+	// Revision reads the objects as they were at that revision (0: the
+	// newest): ErrCompacted if the change log no longer reaches back to it,
+	// ErrFutureRevision if the store has not reached it.
+	Revision int64
+	// After starts the page after this key (its Namespace and Name) in the
+	// list's order; the zero Key starts at the first object.
+	After Key
+	// Limit bounds the page (0: no bound).
+	Limit int
+}
+
+// Page is one page of a list.
+type Page struct {
+	Records  []*Record // sorted by namespace and name, as List
+	Revision int64     // the revision the page shows
+	// More says objects follow the page's last record; Remaining counts
+	// them (set only with a Limit).
+	More      bool
+	Remaining int64
+}
+
 // Store is what the API server needs of the object store. Every write takes
 // the next revision of the one revision counter; revisions are gapless and
 // become visible in order. Implementations are safe for concurrent use.
@@ -72,6 +99,10 @@ type Store interface {
 	// List returns the objects under p, sorted by namespace and name, and the
 	// store revision they were all read at (one consistent snapshot).
 	List(ctx context.Context, p Prefix, opt ListOptions) ([]*Record, int64, error)
+	// ListPage returns a page of the objects under p as they were at one
+	// revision: pages read at the same Revision, each After the last key of
+	// the one before, make one consistent list.
+	ListPage(ctx context.Context, p Prefix, opt PageOptions) (*Page, error)
 	// Create writes a new object; ErrAlreadyExists if the key is taken. The
 	// returned record carries the new revision.
 	Create(ctx context.Context, r *Record) (*Record, error)

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	openapi_v2 "github.com/google/gnostic-models/openapiv2"
+	"google.golang.org/protobuf/proto"
 )
 
 // get fetches path from ts with an Accept header and decodes the JSON body.
@@ -194,12 +197,54 @@ func TestWantsAggregated(t *testing.T) {
 	}
 }
 
+// TestOpenAPIV2Protobuf: a client that names protobuf first (kubectl names
+// only protobuf) gets the same document in gnostic's protobuf form, with
+// the Content-Type kube-apiserver gives it; one that accepts neither form
+// gets 406.
+func TestOpenAPIV2Protobuf(t *testing.T) {
+	ts := newTestServer(t)
+	for _, accept := range []string{mimeProtobufV2, mimeProtobufV2Answer + ", application/json"} {
+		resp, err := ts.Client().Do(mustRequest(t, ts.URL+"/openapi/v2", accept))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != mimeProtobufV2Answer {
+			t.Fatalf("Accept %s: %d %s", accept, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		var doc openapi_v2.Document
+		if err := proto.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("Accept %s: %v", accept, err)
+		}
+		found := false
+		for _, d := range doc.GetDefinitions().GetAdditionalProperties() {
+			if d.Name == defCore+"Pod" {
+				found = true
+			}
+		}
+		if doc.Swagger != "2.0" || !found {
+			t.Errorf("Accept %s: swagger %q, Pod defined: %v", accept, doc.Swagger, found)
+		}
+	}
+	if resp, _ := get(t, ts, "/openapi/v2", "application/yaml"); resp.StatusCode != http.StatusNotAcceptable {
+		t.Errorf("yaml: %d, want 406", resp.StatusCode)
+	}
+}
+
+func mustRequest(t *testing.T, url, accept string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", accept)
+	return req
+}
+
 func TestOpenAPIV2(t *testing.T) {
 	ts := newTestServer(t)
-	if resp, _ := get(t, ts, "/openapi/v2", mimeProtobufV2); resp.StatusCode != http.StatusNotAcceptable {
-		t.Errorf("protobuf only: %d, want 406", resp.StatusCode)
-	}
-	resp, doc := get(t, ts, "/openapi/v2", mimeProtobufV2+",application/json")
+	resp, doc := get(t, ts, "/openapi/v2", "application/json,"+mimeProtobufV2)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}

@@ -12,8 +12,9 @@
 //     document (one request instead of one per group version), and
 //     anything else with the plain APIVersions/APIGroupList as
 //     application/json.
-//   - /openapi/v2 is Swagger 2.0 JSON. A client that accepts only
-//     protobuf gets 406 Not Acceptable (protobuf is not served).
+//   - /openapi/v2 is Swagger 2.0, as JSON or, to a client that names it
+//     first in Accept (kubectl, to validate a kind: List), as gnostic's
+//     protobuf openapi_v2.Document; anything else is 406 Not Acceptable.
 //   - /openapi/v3 lists one OpenAPI 3.0 document per group version, each
 //     at a URL carrying the hash of its content; a document requested with
 //     the current hash may be cached forever, an old hash is redirected.

@@ -9,16 +9,25 @@ import (
 	"reflect"
 	"strings"
 
+	openapi_v2 "github.com/google/gnostic-models/openapiv2"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/registry"
 )
 
-// Media types kubectl sends for OpenAPI documents.
-const mimeProtobufV2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+// Media types of OpenAPI v2 as protobuf: the one kubectl asks for, and the
+// one the answer carries, as kube-apiserver's (Go's mime package refuses
+// the '@' of the first, which kube-apiserver also accepts in Accept).
+const (
+	mimeProtobufV2       = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+	mimeProtobufV2Answer = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+)
 
 // openAPI holds the encoded OpenAPI documents.
 type openAPI struct {
 	v2      []byte
+	v2Proto []byte // v2 as gnostic's openapi_v2.Document in protobuf
 	v3Index []byte
 	v3      map[string]v3Doc // "api/v1", "apis/apps/v1" → document
 }
@@ -54,6 +63,16 @@ func newOpenAPI(gvs []groupVersion) (*openAPI, error) {
 		return nil, fmt.Errorf("encode openapi v2: %w", err)
 	}
 	oa.v2 = v2
+	// kubectl asks for v2 as protobuf only (to validate a kind: List, for
+	// one): gnostic, the library kubectl decodes it with, converts the
+	// JSON document to its protobuf form.
+	doc, err := openapi_v2.ParseDocument(v2)
+	if err != nil {
+		return nil, fmt.Errorf("convert openapi v2 to protobuf: %w", err)
+	}
+	if oa.v2Proto, err = proto.Marshal(doc); err != nil {
+		return nil, fmt.Errorf("encode openapi v2 as protobuf: %w", err)
+	}
 
 	index := map[string]any{}
 	for _, gv := range gvs {
@@ -84,16 +103,37 @@ func newOpenAPI(gvs []groupVersion) (*openAPI, error) {
 	return oa, nil
 }
 
-// serveV2 writes the Swagger 2.0 document, or 406 to a client that accepts
-// only protobuf (kubectl then does without it).
+// serveV2 writes the Swagger 2.0 document as JSON or, to a client that
+// names protobuf before JSON in Accept (kubectl names only protobuf), as
+// protobuf; 406 to a client that accepts neither.
 func (oa *openAPI) serveV2(w http.ResponseWriter, r *http.Request) {
-	if !acceptsJSON(r.Header.Get("Accept")) {
+	accept := r.Header.Get("Accept")
+	switch {
+	case prefersProtobufV2(accept):
+		w.Header().Set("Content-Type", mimeProtobufV2Answer)
+		_, _ = w.Write(oa.v2Proto)
+	case acceptsJSON(accept):
+		w.Header().Set("Content-Type", mimeJSON)
+		_, _ = w.Write(oa.v2)
+	default:
 		writeStatus(w, http.StatusNotAcceptable, api.StatusReasonNotAcceptable,
-			"only application/json is served for /openapi/v2, not "+mimeProtobufV2)
-		return
+			"only application/json and "+mimeProtobufV2+" are served for /openapi/v2")
 	}
-	w.Header().Set("Content-Type", mimeJSON)
-	_, _ = w.Write(oa.v2)
+}
+
+// prefersProtobufV2 reports whether accept names the protobuf form of
+// OpenAPI v2 before any JSON type.
+func prefersProtobufV2(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch strings.TrimSpace(mt) {
+		case mimeProtobufV2, mimeProtobufV2Answer:
+			return true
+		case mimeJSON, "application/*", "*/*":
+			return false
+		}
+	}
+	return false
 }
 
 // serveV3 writes the index at /openapi/v3 or one group version's document

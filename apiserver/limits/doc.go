@@ -34,6 +34,11 @@
 //     Long-running requests (see LongRunning) are not counted: a watch may
 //     stay open for hours.
 //
+// Per user, minik8s_user_dispatched_requests_total, _rejected_requests_total
+// (429s by reason) and minik8s_user_executing_requests (seats held) count
+// the same requests (users.go); their user label names the first
+// MaxUserLabels users seen and "other" for the rest, so it stays bounded.
+//
 // The handler gets a body fully buffered, with ContentLength set, so it
 // never sees a short read.
 //

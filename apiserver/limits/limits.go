@@ -111,6 +111,7 @@ type Limiter struct {
 
 	levels map[string]*level // the control plane's, by name
 	flow   *flowMetrics
+	users  *userMetrics
 }
 
 type bucket struct {
@@ -148,6 +149,7 @@ func New(cfg Config, reg prometheus.Registerer, log zerolog.Logger) (*Limiter, e
 		l.rejected.WithLabelValues(r) // export zeros, so rate() works from the start
 	}
 	l.flow = newFlowMetrics()
+	l.users = newUserMetrics()
 	l.levels = make(map[string]*level)
 	for _, name := range Levels {
 		n := cfg.PriorityLevels.seats(name)
@@ -165,7 +167,8 @@ func New(cfg Config, reg prometheus.Registerer, log zerolog.Logger) (*Limiter, e
 		l.flow.seats.WithLabelValues(name).Set(float64(n))
 	}
 	if reg != nil {
-		for _, c := range append([]prometheus.Collector{l.rejected, l.inFlight}, l.flow.collectors()...) {
+		cs := append([]prometheus.Collector{l.rejected, l.inFlight}, l.flow.collectors()...)
+		for _, c := range append(cs, l.users.collectors()...) {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register limits metrics: %w", err)
 			}
@@ -185,6 +188,7 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 			info := reqinfo.Of(req)
 			u, authenticated := authn.UserFrom(req.Context())
 			lvName, flow := Classify(u, authenticated, info)
+			user := l.users.label(u.Name)
 			h := c.Response().Header()
 			h.Set("X-Kubernetes-PF-PriorityLevel-UID", uid(lvName))
 			h.Set("X-Kubernetes-PF-FlowSchema-UID", uid(flow))
@@ -193,6 +197,7 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 			if lvName == LevelGlobalDefault && l.cfg.QPS > 0 {
 				if wait, ok := l.take(bucketKey(req), l.now()); !ok {
 					l.flow.rejected.WithLabelValues(lvName, flow, ReasonRateLimit).Inc()
+					l.users.rejected.WithLabelValues(user, ReasonRateLimit).Inc()
 					return l.tooMany(c, wait, ReasonRateLimit,
 						"Too many requests: rate limit exceeded, please try again later.")
 				}
@@ -215,6 +220,7 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 				}
 			}
 			l.flow.dispatched.WithLabelValues(lvName, flow).Inc()
+			l.users.dispatched.WithLabelValues(user).Inc()
 			if long || lvName == LevelExempt {
 				return next(c)
 			}
@@ -222,6 +228,7 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 				release, ok := lv.acquire(req.Context(), l.cfg.PriorityLevels.QueueWait, l.flow.inQueue.WithLabelValues(lvName, flow).Add)
 				if !ok {
 					l.flow.rejected.WithLabelValues(lvName, flow, "time-out").Inc()
+					l.users.rejected.WithLabelValues(user, "time-out").Inc()
 					return l.tooMany(c, 1, ReasonMaxInFlight, "Too many requests, please try again later.")
 				}
 				defer release()
@@ -234,6 +241,7 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 					if n.Add(1) > int64(limit) {
 						n.Add(-1)
 						l.flow.rejected.WithLabelValues(lvName, flow, "concurrency-limit").Inc()
+						l.users.rejected.WithLabelValues(user, "concurrency-limit").Inc()
 						return l.tooMany(c, 1, ReasonMaxInFlight, "Too many requests, please try again later.")
 					}
 					defer n.Add(-1)
@@ -245,6 +253,9 @@ func (l *Limiter) Middleware() echo.MiddlewareFunc {
 			g := l.flow.executing.WithLabelValues(lvName, flow)
 			g.Inc()
 			defer g.Dec()
+			ug := l.users.executing.WithLabelValues(user)
+			ug.Inc()
+			defer ug.Dec()
 			return next(c)
 		}
 	}

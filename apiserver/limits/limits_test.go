@@ -2,6 +2,7 @@ package limits
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -413,5 +414,59 @@ func TestNewTwiceOnOneRegistryFails(t *testing.T) {
 	}
 	if _, err := New(DefaultConfig(), reg, zerolog.Nop()); err == nil {
 		t.Fatal("second New on one registry succeeded")
+	}
+}
+
+// TestPerUserSeries: requests let through, 429s and seats held are counted
+// by user, and the user label is bounded: past MaxUserLabels users,
+// everyone is "other".
+func TestPerUserSeries(t *testing.T) {
+	f := newFixture(t, Config{QPS: 0.5, Burst: 1, MaxInFlight: 1})
+	const (
+		dispatched = "minik8s_user_dispatched_requests_total"
+		rejected   = "minik8s_user_rejected_requests_total"
+		executing  = "minik8s_user_executing_requests"
+	)
+	f.get("/api/v1/pods", "alice")
+	wantStatus(t, f.get("/api/v1/pods", "alice"), http.StatusTooManyRequests, "TooManyRequests", 2)
+	if d, r := f.metric(dispatched, "user", "alice"), f.metric(rejected, "user", "alice"); d != 1 || r != 1 {
+		t.Errorf("alice: %v let through, %v rejected; want 1 and 1", d, r)
+	}
+
+	done := make(chan struct{})
+	go func() { defer close(done); f.get("/block", "bob") }()
+	<-f.arrived
+	if got := f.metric(executing, "user", "bob"); got != 1 {
+		t.Errorf("bob's seats while blocked: %v, want 1", got)
+	}
+	wantStatus(t, f.get("/api/v1/pods", "carol"), http.StatusTooManyRequests, "TooManyRequests", 1)
+	close(f.block)
+	<-done
+	if got := f.metric(executing, "user", "bob"); got != 0 {
+		t.Errorf("bob's seats after: %v, want 0", got)
+	}
+	if got := f.metric(rejected, "user", "carol"); got != 1 {
+		t.Errorf("carol's 429s at the in-flight cap: %v, want 1", got)
+	}
+	f.get("/api/v1/pods", "")
+	if got := f.metric(dispatched, "user", AnonymousUser); got != 1 {
+		t.Errorf("anonymous: %v let through, want 1", got)
+	}
+
+	// 4 users so far; MaxUserLabels+5 more: the last 9 are "other".
+	for i := range MaxUserLabels + 5 {
+		f.get("/api/v1/pods", fmt.Sprintf("user-%d", i))
+	}
+	if got := f.metric(dispatched, "user", OtherUser); got != 9 {
+		t.Errorf("other: %v let through, want 9", got)
+	}
+	mfs, err := f.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == dispatched && len(mf.GetMetric()) != MaxUserLabels+1 {
+			t.Errorf("%d user series, want %d and other", len(mf.GetMetric()), MaxUserLabels)
+		}
 	}
 }

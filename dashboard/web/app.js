@@ -231,11 +231,14 @@ function renderNode(name) {
   }
   const alloc = n.status?.allocatable || {};
   const bar = (r) => { const a = parseQty(alloc[r]); return a ? Math.min(100, (100 * req[r]) / a) : 0; };
-  const ready = cond(n, "Ready"), cordoned = !!n.spec.unschedulable;
+  const ready = cond(n, "Ready"), cordoned = !!n.spec.unschedulable, ag = agents.get(name) || {};
   box.className = "node" + (ready ? "" : " notready") + (cordoned ? " cordoned" : "");
   setHTML(box, `<div><span class="name">${esc(name)}</span> ${ready ? "Ready" : "NotReady"}${cordoned ? ", SchedulingDisabled" : ""}
     <button class="small" data-act="${cordoned ? "uncordon" : "cordon"}">${cordoned ? "uncordon" : "cordon"}</button>
-    <button class="small" data-act="drain">drain</button></div>
+    <button class="small" data-act="drain">drain</button>
+    <button class="small" data-act="agent" data-action="${ag.stopped ? "start" : "stop"}">${ag.stopped ? "start" : "stop"} agent</button>
+    <button class="small" data-act="agent" data-action="${ag.frozen ? "unfreeze" : "freeze"}">${ag.frozen ? "unfreeze" : "freeze"} agent</button></div>
+    ${ag.stopped || ag.frozen ? `<div class="meta agent">node agent ${ag.stopped ? "stopped" : "frozen"}: no heartbeats</div>` : ""}
     <div class="meta">cpu ${req.cpu.toFixed(2)} / ${esc(alloc.cpu)} requested</div><div class="bar"><i style="width:${bar("cpu")}%"></i></div>
     <div class="meta">memory ${(req.memory / 2 ** 20).toFixed(0)}Mi / ${(parseQty(alloc.memory) / 2 ** 20).toFixed(0)}Mi requested</div><div class="bar"><i style="width:${bar("memory")}%"></i></div>
     ${(n.spec.taints || []).map((t) => `<span class="taint">${esc(t.key)}${t.value ? "=" + esc(t.value) : ""}:${esc(t.effect)}</span>`).join(" ")}
@@ -343,6 +346,7 @@ function renderWire() {
 
 const leaseHistory = new Map(); // lease key → [{holder, at}]
 let replicaState = {}; // role → [status]
+const agents = new Map(); // node → its agent's state, as the last control answered
 const roleOfLease = { "kube-scheduler": "scheduler", "kube-controller-manager": "controller-manager" };
 
 function noteLease(type, l, old) {
@@ -423,11 +427,22 @@ async function scrape() {
     .sort((a, b) => b.rps - a.rps || b.total - a.total);
   $("#pressure tbody").innerHTML = rows.map((e) =>
     `<tr><td>${esc(e.verb)}</td><td>${esc(e.resource)}</td><td>${e.rps.toFixed(1)}</td><td>${e.r409.toFixed(1)}</td><td>${e.r429.toFixed(1)}</td><td>${e.c409}</td><td>${e.c429}</td></tr>`).join("");
+  // By user: the limiter's per-user series (their user label is bounded).
+  const users = {};
+  const user = (s) => (users[s.labels.user] ||= { total: 0, c429: 0, seats: 0 });
+  for (const s of samples.minik8s_user_dispatched_requests_total || []) user(s).total += s.v;
+  for (const s of samples.minik8s_user_rejected_requests_total || []) user(s).c429 += s.v;
+  for (const s of samples.minik8s_user_executing_requests || []) user(s).seats += s.v;
+  const urate = (u, f) => (dt && lastScrape.users?.[u] ? Math.max(0, (users[u][f] - lastScrape.users[u][f]) / dt) : 0);
+  $("#pressure-users tbody").innerHTML = Object.entries(users)
+    .map(([u, e]) => ({ u, ...e, rps: urate(u, "total"), r429: urate(u, "c429") }))
+    .sort((a, b) => b.rps - a.rps || b.total - a.total)
+    .map((e) => `<tr data-user="${esc(e.u)}"><td>${esc(e.u)}</td><td>${e.rps.toFixed(1)}</td><td>${e.r429.toFixed(1)}</td><td>${e.seats}</td><td>${e.c429}</td></tr>`).join("");
   const g = (n) => (samples[n] || []).reduce((a, s) => a + s.v, 0);
   const rejected = (samples.apiserver_rejected_requests_total || []).map((s) => `${esc(s.labels.reason)} ${s.v}`).join(", ");
   $("#gauges").innerHTML = `<span>store revision <b>${g("minik8s_store_revision")}</b></span><span>watchers open <b>${g("apiserver_registered_watchers")}</b></span>
     <span>long-running requests <b>${g("apiserver_longrunning_requests")}</b></span><span>rejected: ${rejected || "none"}</span>`;
-  lastScrape = { at: now, by };
+  lastScrape = { at: now, by, users };
 }
 
 // ---- actions ---------------------------------------------------------------
@@ -498,6 +513,18 @@ document.addEventListener("click", async (ev) => {
   if (act === "delete-pod") {
     const [ns, name] = selected.slice(4).split("/");
     await api("DELETE", `/api/v1/namespaces/${ns}/pods/${name}`);
+  }
+  if (act === "agent") {
+    // The node's kubelet, through the dashboard (node agent controls are
+    // not API requests: a stopped agent cannot answer the API server).
+    const path = `/nodeagents/${encodeURIComponent(node)}/${t.dataset.action}`;
+    const res = await fetch(path, { method: "POST" });
+    const text = await res.text();
+    const li = document.createElement("li");
+    li.innerHTML = `POST ${esc(path)} (node agent) → <b class="code${String(res.status)[0]}">${res.status}</b> ${esc(text.slice(0, 200))}`;
+    li.dataset.status = res.status;
+    $("#requests").prepend(li);
+    if (res.ok) { agents.set(node, JSON.parse(text)); dirty.add("node:" + node); schedule(); }
   }
   if (act === "replica") {
     const r = t.closest("[data-role]");

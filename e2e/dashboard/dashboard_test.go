@@ -12,12 +12,18 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// clusterConfig is the cluster's config file: free ports and short
-// leases, so that a failover takes seconds.
+// clusterConfig is the cluster's config file: free ports, short leases
+// and node heartbeats, so that a failover and a node going NotReady take
+// seconds.
 const clusterConfig = `apiserver:
   listen: 127.0.0.1:0
 kubelet:
   port: 0
+  nodeLeaseRenewInterval: 1s
+  nodeStatusUpdateInterval: 2s
+controllerManager:
+  nodeMonitorPeriod: 1s
+  nodeMonitorGracePeriod: 6s
 leaderElection:
   leaseDuration: 6s
   renewDeadline: 4s
@@ -119,10 +125,56 @@ func TestDashboard(t *testing.T) {
 		})
 	})
 
+	t.Run("a stopped node agent: NotReady, its pod evicted, then back", func(t *testing.T) {
+		node := eval[string](t, b, `document.querySelector("#nodes .node").dataset.node`)
+		box := `[data-node="` + node + `"]`
+		// A pod on that node that tolerates its being unreachable for 1s
+		// only (pods get 300s by default).
+		c.kubectlIn(t, `apiVersion: v1
+kind: Pod
+metadata:
+  name: fragile
+spec:
+  nodeName: `+node+`
+  tolerations:
+  - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 1}
+  containers:
+  - {name: c, image: nginx}
+`, "apply", "-f", "-")
+		b.waitJS(t, 15*time.Second, "fragile running on "+node, `document.querySelector('`+box+` .chip.Running[data-pod="default/fragile"]')`)
+
+		b.press(t, box+` button[data-act="agent"][data-action="stop"]`)
+		b.waitJS(t, 10*time.Second, "stop answered 200", `document.querySelector('#requests li[data-status="200"]').textContent.includes("/nodeagents/`+node+`/stop")`)
+		b.waitJS(t, 60*time.Second, node+" NotReady on the page", `document.querySelector('`+box+`.notready button[data-action="start"]')`)
+		waitFor(t, 60*time.Second, "fragile evicted", func() bool {
+			return c.kubectl(t, "get", "pod", "fragile", "-o", "jsonpath={.metadata.deletionTimestamp}", "--ignore-not-found") != "" ||
+				c.kubectl(t, "get", "pod", "fragile", "-o", "name", "--ignore-not-found") == ""
+		})
+		if taints := c.kubectl(t, "get", "node", node, "-o", "jsonpath={.spec.taints[*].key}"); !strings.Contains(taints, "node.kubernetes.io/unreachable") {
+			t.Errorf("taints of %s: %q, want node.kubernetes.io/unreachable", node, taints)
+		}
+		b.screenshot(t, "node-agent-stopped")
+
+		b.press(t, box+` button[data-act="agent"][data-action="start"]`)
+		b.waitJS(t, 60*time.Second, node+" Ready again", `document.querySelector('`+box+`:not(.notready) button[data-action="stop"]')`)
+		waitFor(t, 60*time.Second, "fragile gone once its agent is back", func() bool {
+			return c.kubectl(t, "get", "pod", "fragile", "-o", "name", "--ignore-not-found") == ""
+		})
+
+		// Freeze and unfreeze answer with the agent's state.
+		b.press(t, box+` button[data-act="agent"][data-action="freeze"]`)
+		b.waitJS(t, 10*time.Second, "box offers unfreeze", `document.querySelector('`+box+` button[data-action="unfreeze"]')`)
+		b.press(t, box+` button[data-act="agent"][data-action="unfreeze"]`)
+		b.waitJS(t, 10*time.Second, "box offers freeze", `document.querySelector('`+box+` button[data-action="freeze"]')`)
+	})
+
 	t.Run("pressure shows requests per resource from /metrics", func(t *testing.T) {
 		b.tab(t, "pressure")
 		b.waitJS(t, 10*time.Second, "store revision and a row for pods",
 			`document.querySelector("#gauges").textContent.includes("store revision") && [...document.querySelectorAll("#pressure td")].some((td) => td.textContent === "pods")`)
+		// The dashboard acts as admin; the components under their own names.
+		b.waitJS(t, 10*time.Second, "rows for admin and the scheduler by user",
+			`document.querySelector('#pressure-users tr[data-user="admin"]') && document.querySelector('#pressure-users tr[data-user="system:kube-scheduler"]')`)
 	})
 
 	t.Run("conflict demo shows one 200 and one 409", func(t *testing.T) {

@@ -138,7 +138,14 @@ func tail(b []byte, n int) []byte {
 // kubectl runs kubectl against c and returns its output.
 func (c *cluster) kubectl(t *testing.T, args ...string) string {
 	t.Helper()
+	return c.kubectlIn(t, "", args...)
+}
+
+// kubectlIn runs kubectl against c with stdin and returns its output.
+func (c *cluster) kubectlIn(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command("kubectl", args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.kubeconfig)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

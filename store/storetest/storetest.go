@@ -97,6 +97,8 @@ var suite = []test{
 	{"CancelledContext", testCancelled},
 	{"List", testList},
 	{"ListSnapshot", testListSnapshot},
+	{"ListPage", testListPage},
+	{"ListPageChurn", testListPageChurn},
 	{"OCCIncrements", testOCC},
 	{"CreateRace", testCreateRace},
 	{"GaplessRevisions", testGapless},
