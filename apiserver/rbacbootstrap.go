@@ -33,7 +33,7 @@ func (s *Server) runAuthorizer(ctx context.Context) {
 				return
 			case <-kick:
 			}
-			if err := s.writeAggregatedRules(ctx); err != nil && ctx.Err() == nil {
+			if err := s.writeAggregatedRules(ctx, s.authz.rbac); err != nil && ctx.Err() == nil {
 				s.log.Warn().Err(err).Msg("fill in aggregated cluster roles")
 				select { // try again later
 				case kick <- struct{}{}:
@@ -55,13 +55,25 @@ func (s *Server) runAuthorizer(ctx context.Context) {
 	<-done
 }
 
-// writeAggregatedRules stores the computed rules of every aggregated
-// ClusterRole whose stored rules differ.
-func (s *Server) writeAggregatedRules(ctx context.Context) error {
+// writeAggregatedRules stores the rules rbac computed for every
+// aggregated ClusterRole whose stored rules differ. With rbac nil, it
+// computes them from the stored ClusterRoles (at start, so that the
+// defaults are filled in before the server listens).
+func (s *Server) writeAggregatedRules(ctx context.Context, rbac *authz.RBAC) error {
 	res, _ := registry.ByKind("ClusterRole")
 	recs, _, err := s.deps.Store.List(ctx, store.Prefix{Resource: res.StoreName()}, store.ListOptions{})
 	if err != nil {
 		return err
+	}
+	if rbac == nil {
+		rbac = authz.NewRBAC()
+		objs := make([]any, 0, len(recs))
+		for _, rec := range recs {
+			if o := decodeRBAC(authz.KindClusterRole, rec.Value); o != nil {
+				objs = append(objs, o)
+			}
+		}
+		rbac.Replace(objs)
 	}
 	var errs []error
 	for _, rec := range recs {
@@ -69,7 +81,7 @@ func (s *Server) writeAggregatedRules(ctx context.Context) error {
 		if api.Unmarshal(rec.Value, &cr) != nil || cr.AggregationRule == nil {
 			continue
 		}
-		rules, ok := s.authz.rbac.AggregatedRulesOf(cr.Name)
+		rules, ok := rbac.AggregatedRulesOf(cr.Name)
 		if !ok || reflect.DeepEqual(nonNil(cr.Rules), nonNil(rules)) {
 			continue
 		}
@@ -163,7 +175,7 @@ func (s *Server) bootstrapRBAC(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.writeAggregatedRules(ctx, nil)
 }
 
 // errRecreate asks reconcileDefault to delete the object and create the
