@@ -3,9 +3,9 @@ package apiserver_test
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 

@@ -41,7 +41,9 @@ func rule(verbs, groups, resources []string, names ...string) api.PolicyRule {
 	return api.PolicyRule{Verbs: verbs, APIGroups: groups, Resources: resources, ResourceNames: names}
 }
 
-func sa(ns, name string) api.Subject { return api.Subject{Kind: "ServiceAccount", Namespace: ns, Name: name} }
+func sa(ns, name string) api.Subject {
+	return api.Subject{Kind: "ServiceAccount", Namespace: ns, Name: name}
+}
 
 func l(s ...string) []string { return s }
 
