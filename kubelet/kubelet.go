@@ -99,6 +99,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 		if k.nodes[n.Name] != nil {
 			return nil, fmt.Errorf("new kubelet: node %q given twice", n.Name)
 		}
+		if n.Client == nil {
+			n.Client = deps.Client
+		}
 		nd := &node{Node: n, seen: map[string]string{}}
 		_, nd.notifies = n.Runtime.(runtime.Notifier)
 		k.nodes[n.Name] = nd
