@@ -3,6 +3,7 @@ package registry
 import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
+	"github.com/minik8s/minik8s/api/validation"
 )
 
 // The authorization.k8s.io/v1 reviews: questions to the authorizer. A
@@ -49,7 +50,16 @@ var (
 		Group: api.AuthorizationGroup, Version: "v1", Kind: "SelfSubjectRulesReview", Name: "selfsubjectrulesreviews", Singular: "selfsubjectrulesreview",
 		Verbs: []string{"create"}, Ephemeral: true,
 		Schema: GoType[api.SelfSubjectRulesReview](),
-		Docs:   map[string]string{"SelfSubjectRulesReview": "SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace."},
+		Strategy: Strategy{Validate: Typed(func(r, _ *api.SelfSubjectRulesReview) field.ErrorList {
+			var errs field.ErrorList
+			if ns := r.Spec.Namespace; ns != "" {
+				for _, msg := range validation.IsDNS1123Label(ns) {
+					errs = append(errs, field.Invalid(field.NewPath("spec", "namespace"), ns, msg))
+				}
+			}
+			return errs
+		})},
+		Docs: map[string]string{"SelfSubjectRulesReview": "SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace."},
 	}
 )
 
