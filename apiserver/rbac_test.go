@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/internal/testenv"
@@ -464,4 +465,65 @@ func wantStatus(t *testing.T, r *testenv.Response, code int, message string) {
 // regexpLine reports whether a line of out matches re.
 func regexpLine(out, re string) bool {
 	return regexp.MustCompile("(?m)" + re).MatchString(out)
+}
+
+// TestAggregation: a ClusterRole labelled for view adds its rules to view,
+// edit and admin (nested), in the stored objects and in what their
+// holders may do; removing the label takes them away.
+func TestAggregation(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	tokens := rbacTokens(t, s)
+	apply(t, s, rbacFixture+`
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: widgets-view
+  labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}
+rules: [{apiGroups: [example.com], resources: [widgets], verbs: [get, list]}]
+`)
+	has := func(role string) bool {
+		var cr struct {
+			Rules []struct {
+				Resources []string `json:"resources"`
+			} `json:"rules"`
+		}
+		s.Do(t, "GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/"+role, nil).JSON(t, &cr)
+		for _, r := range cr.Rules {
+			if count(r.Resources, "widgets") > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	aliceMay := func() bool { // alice edits dev
+		r := s.Do(t, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+			`{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"verb":"list","group":"example.com","resource":"widgets","namespace":"dev"}}}`,
+			"Authorization", "Bearer "+tokens["alice"])
+		expect(t, r, http.StatusCreated)
+		var out struct {
+			Status struct {
+				Allowed bool `json:"allowed"`
+			} `json:"status"`
+		}
+		r.JSON(t, &out)
+		return out.Status.Allowed
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 10s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("view, edit and admin gather widgets", func() bool { return has("view") && has("edit") && has("admin") })
+	waitFor("alice (edit) may list widgets", aliceMay)
+	r := s.Do(t, "PATCH", "/apis/rbac.authorization.k8s.io/v1/clusterroles/widgets-view",
+		`{"metadata":{"labels":{"rbac.authorization.k8s.io/aggregate-to-view":null}}}`, "Content-Type", "application/merge-patch+json")
+	expect(t, r, http.StatusOK)
+	waitFor("view, edit and admin lose widgets", func() bool { return !has("view") && !has("edit") && !has("admin") })
+	waitFor("alice may no longer list widgets", func() bool { return !aliceMay() })
 }
