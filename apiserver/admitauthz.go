@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/apiserver/authz"
 )
 
@@ -22,7 +23,7 @@ func (s *Server) admitAuthz(r *request, obj, old any) error {
 	}
 	ctx := r.c.Request().Context()
 	u := requestUser(ctx)
-	if u.InGroup("system:masters") {
+	if u.InGroup(authn.MastersGroup) {
 		return nil
 	}
 	switch o := obj.(type) {

@@ -19,5 +19,10 @@
 //   - Denials carry Kubernetes' wording (ForbiddenMessage); RulesFor,
 //     Covers and the escalation checks (ConfirmNoEscalation) are the ones
 //     the RBAC registry uses.
+//   - The API server wires them (apiserver/authorize.go): every request is
+//     authorised after authentication and impersonation, before anything
+//     is read; escalation prevention and NodeRestriction run on writes
+//     (apiserver/admitauthz.go); the default roles are reconciled on start
+//     (apiserver/rbacbootstrap.go).
 //   - All methods are safe for concurrent use.
 package authz
