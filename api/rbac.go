@@ -1,7 +1,7 @@
 package api
 
-// This file holds the rbac.authorization.k8s.io/v1 kinds. minik8s stores
-// and validates them; it does not authorize requests with them yet.
+// This file holds the rbac.authorization.k8s.io/v1 kinds, which the API
+// server's RBAC authorizer (apiserver/authz) enforces.
 
 // Role is a namespaced set of permissions.
 type Role struct {

@@ -17,6 +17,9 @@ import (
 // missing. Several API servers may race here; the store lets exactly one
 // create each.
 func (s *Server) bootstrap(ctx context.Context) error {
+	if err := s.bootstrapRBAC(ctx); err != nil {
+		return err
+	}
 	for _, res := range registry.All() {
 		for _, b := range res.Bootstrap {
 			o := deepCopy(b).(map[string]any)

@@ -20,6 +20,12 @@ func (s *Server) create(r *request) error {
 		return err
 	}
 	meta := metaOf(o)
+	if r.res.Ephemeral {
+		if r.res.Namespaced {
+			meta["namespace"] = r.ri.Namespace
+		}
+		return s.review(r, o)
+	}
 	if r.res.Namespaced {
 		ns := r.ri.Namespace
 		if bodyNS := nestedString(o, "metadata", "namespace"); bodyNS != "" && bodyNS != ns {

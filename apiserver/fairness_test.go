@@ -82,9 +82,9 @@ func TestLeaseRenewalsUnderListFlood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const lease = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/fairness-test"
+	const lease = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler"
 	code, b, err := call(ctx, s, token, "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases",
-		`{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"fairness-test"},"spec":{"holderIdentity":"me","leaseDurationSeconds":15}}`)
+		`{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"kube-scheduler"},"spec":{"holderIdentity":"me","leaseDurationSeconds":15}}`)
 	if err != nil || code != http.StatusCreated {
 		t.Fatalf("create lease as %s: %d %s %v", authn.SchedulerUser, code, b, err)
 	}

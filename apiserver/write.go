@@ -232,7 +232,7 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 	if errs := r.res.Validate(typed, oldTyped); len(errs) > 0 {
 		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
 	}
-	return nil
+	return s.admitAuthz(r, typed, oldTyped)
 }
 
 // toTyped decodes an object's JSON into the resource's Go type.

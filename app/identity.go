@@ -23,36 +23,64 @@ import (
 // that people's cannot starve (see limits' priority levels).
 func (c *Config) ComponentKubeconfig(user string, groups ...string) (string, error) {
 	base := c.ClientKubeconfig()
-	if _, err := os.Stat(c.TokenFile()); errors.Is(err, fs.ErrNotExist) {
-		return base, nil
+	cred, ok, err := c.componentCredential(user, groups)
+	if err != nil || !ok {
+		return base, err
 	}
-	kc, err := kubeconfig.Load(base)
-	if err != nil {
-		return "", err
-	}
-	r, err := kc.Resolve()
-	if err != nil {
-		return "", err
-	}
-	// A kubeconfig whose token the token file does not hold belongs to
-	// another cluster: use it as it is.
-	toks, err := authn.Load(c.TokenFile())
-	if err != nil {
-		return "", err
-	}
-	if _, ok := toks.Authenticate(r.Token); !ok {
-		return base, nil
-	}
-	token, err := authn.EnsureUser(c.TokenFile(), user, groups)
-	if err != nil {
-		return "", fmt.Errorf("credential of %s: %w", user, err)
-	}
-	own := kubeconfig.New(r.Cluster.Server, token, "minik8s")
-	own.Clusters[0].Cluster = r.Cluster
+	own := kubeconfig.New(cred.server.Cluster.Server, cred.token, "minik8s")
+	own.Clusters[0].Cluster = cred.server.Cluster
 	name := strings.NewReplacer("system:", "", ":", "-").Replace(user)
 	path := filepath.Join(c.DataDir, "components", name+".kubeconfig")
 	if err := own.Save(path); err != nil {
 		return "", err
 	}
 	return path, nil
+}
+
+// ComponentToken returns the token of user (in groups) from the token file
+// of DataDir, adding one on the user's first start, when
+// ComponentKubeconfig would give the user a kubeconfig of its own; ok is
+// false when it would not (no token file here, or a kubeconfig of another
+// cluster). A kubelet running several nodes authenticates each with its
+// token (client.WithToken), so that each node is its own
+// system:node:<name>.
+func (c *Config) ComponentToken(user string, groups ...string) (token string, ok bool, err error) {
+	cred, ok, err := c.componentCredential(user, groups)
+	return cred.token, ok, err
+}
+
+type componentCred struct {
+	server kubeconfig.Resolved
+	token  string
+}
+
+// componentCredential ensures user's token in the token file, if the
+// client kubeconfig's token is one of that file's (see
+// ComponentKubeconfig).
+func (c *Config) componentCredential(user string, groups []string) (componentCred, bool, error) {
+	if _, err := os.Stat(c.TokenFile()); errors.Is(err, fs.ErrNotExist) {
+		return componentCred{}, false, nil
+	}
+	kc, err := kubeconfig.Load(c.ClientKubeconfig())
+	if err != nil {
+		return componentCred{}, false, err
+	}
+	r, err := kc.Resolve()
+	if err != nil {
+		return componentCred{}, false, err
+	}
+	// A kubeconfig whose token the token file does not hold belongs to
+	// another cluster: use it as it is.
+	toks, err := authn.Load(c.TokenFile())
+	if err != nil {
+		return componentCred{}, false, err
+	}
+	if _, ok := toks.Authenticate(r.Token); !ok {
+		return componentCred{}, false, nil
+	}
+	token, err := authn.EnsureUser(c.TokenFile(), user, groups)
+	if err != nil {
+		return componentCred{}, false, fmt.Errorf("credential of %s: %w", user, err)
+	}
+	return componentCred{server: r, token: token}, true, nil
 }

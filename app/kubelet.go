@@ -108,9 +108,18 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 			base = "minik8s-node"
 		}
 	}
-	// One client for the process's nodes: it acts as the node of base
-	// (the nodes are base-1, base-2… when there are several).
-	kcPath, err := cfg.ComponentKubeconfig(authn.NodeUser(base), authn.NodesGroup)
+	nodeName := func(i int) string {
+		if nodes > 1 {
+			return base + "-" + strconv.Itoa(i+1)
+		}
+		return base
+	}
+	// One client for the process's nodes, one connection pool and one
+	// request budget; each node authenticates as itself
+	// (system:node:<name>, client.WithToken), as the Node authorizer
+	// requires. The shared pod watch runs as the first node (a node may
+	// watch every pod).
+	kcPath, err := cfg.ComponentKubeconfig(authn.NodeUser(nodeName(0)), authn.NodesGroup)
 	if err != nil {
 		return nil, PickedRuntime{}, err
 	}
@@ -118,13 +127,20 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 	if err != nil {
 		return nil, PickedRuntime{}, fmt.Errorf("build API client: %w", err)
 	}
+	nodeClient := func(name string) (*client.Client, error) {
+		tok, ok, err := cfg.ComponentToken(authn.NodeUser(name), authn.NodesGroup)
+		if err != nil || !ok {
+			return c, err
+		}
+		return c.WithToken(tok), nil
+	}
 	klog := log.With().Str("component", "kubelet").Logger()
 	var (
 		fns     []func(context.Context) error
 		closers []func() error
 		shared  *events.Recorder
 	)
-	recorder := func(host string) kubelet.EventRecorder {
+	recorder := func(host string, nc *client.Client) kubelet.EventRecorder {
 		if nodes > perNodeRecorders {
 			if shared == nil {
 				shared = events.New(events.ClientSink(c), events.Config{Source: "kubelet"}, klog)
@@ -132,7 +148,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 			}
 			return shared
 		}
-		r := events.New(events.ClientSink(c), events.Config{Source: "kubelet", Host: host, Workers: 1}, klog)
+		r := events.New(events.ClientSink(nc), events.Config{Source: "kubelet", Host: host, Workers: 1}, klog)
 		fns = append(fns, r.Run)
 		return r
 	}
@@ -143,7 +159,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 	if err != nil {
 		return nil, PickedRuntime{}, fmt.Errorf("kubelet log server: %w", err)
 	}
-	serving, err := ca.ServingCert("system:node:"+base, pki.DefaultHosts(kc.Address))
+	serving, err := ca.ServingCert(authn.NodeUser(base), pki.DefaultHosts(kc.Address))
 	if err != nil {
 		return nil, PickedRuntime{}, fmt.Errorf("kubelet log server: %w", err)
 	}
@@ -164,11 +180,15 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 	}
 	var dockerRT *docker.Runtime // any of the nodes' Docker runtimes, to build images
 	for i := range nodes {
-		name := base
-		if nodes > 1 {
-			name = base + "-" + strconv.Itoa(i+1)
+		name := nodeName(i)
+		nc, err := nodeClient(name)
+		if err != nil {
+			for _, cl := range closers {
+				_ = cl()
+			}
+			return nil, PickedRuntime{}, err
 		}
-		n := kubelet.Node{Name: name, Events: recorder(name), Labels: map[string]string{LabelRuntime: rt}}
+		n := kubelet.Node{Name: name, Client: nc, Events: recorder(name, nc), Labels: map[string]string{LabelRuntime: rt}}
 		switch rt {
 		case RuntimeDocker:
 			dc := kc.Docker

@@ -306,3 +306,13 @@ func newTransport() *http.Transport {
 	tr.MaxIdleConnsPerHost = 256
 	return tr
 }
+
+// WithToken returns a client that is c but authenticates with token: it
+// shares c's connections and rate limit, so that one process acting for
+// many identities (a kubelet running many nodes, each its own
+// system:node:<name>) keeps one connection pool and one request budget.
+func (c *Client) WithToken(token string) *Client {
+	cp := *c
+	cp.token = token
+	return &cp
+}

@@ -120,6 +120,11 @@ type Node struct {
 	// pod's AnnotationProbeFail says otherwise: simulated pods have no
 	// processes to probe.
 	Simulated bool
+	// Client is the node's own API client, which carries its own
+	// credential (system:node:<name>, as the Node authorizer requires): it
+	// writes the node's Node, Lease, pod statuses and pod deletions. nil:
+	// Deps.Client.
+	Client *client.Client
 	// Labels are added to the Node's well-known labels.
 	Labels map[string]string
 	// Events records the node's events about pods; nil records none.
@@ -128,7 +133,9 @@ type Node struct {
 
 // Deps are what a Kubelet talks to.
 type Deps struct {
-	// Client reaches the API server.
+	// Client reaches the API server; it watches the pods of every node
+	// (a node may list and watch pods) and records the events of nodes
+	// without a Client of their own.
 	Client *client.Client
 	// Nodes are the nodes to run, at least one, with distinct names.
 	Nodes []Node

@@ -22,5 +22,7 @@ func NewStatusWriter(c *client.Client, backoff time.Duration, current func(ns, n
 	return &StatusWriter{m}
 }
 
-func (w *StatusWriter) Set(uid, ns, name string, status []byte) { w.m.set(uid, ns, name, status) }
-func (w *StatusWriter) Run(ctx context.Context)                 { w.m.run(ctx, 1) }
+func (w *StatusWriter) Set(uid, ns, name string, status []byte) {
+	w.m.set(w.m.c, uid, ns, name, status)
+}
+func (w *StatusWriter) Run(ctx context.Context) { w.m.run(ctx, 1) }

@@ -104,6 +104,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 		if k.nodes[n.Name] != nil {
 			return nil, fmt.Errorf("new kubelet: node %q given twice", n.Name)
 		}
+		if n.Client == nil {
+			n.Client = deps.Client
+		}
 		nd := &node{Node: n, seen: map[string]string{}}
 		nd.agent.hold = replica.NewHold()
 		_, nd.notifies = n.Runtime.(runtime.Notifier)

@@ -133,7 +133,7 @@ func (k *Kubelet) nodeLog() *zerolog.Event {
 // register creates the Node, or adopts an existing one, and writes its
 // status.
 func (k *Kubelet) register(ctx context.Context, n *node, now time.Time) error {
-	nodes := k.c.Nodes()
+	nodes := n.Client.Nodes()
 	obj := &api.Node{ObjectMeta: api.ObjectMeta{Name: n.Name, Labels: k.nodeLabels(n)}}
 	created, err := nodes.Create(ctx, obj)
 	switch {
@@ -185,7 +185,7 @@ func (k *Kubelet) updateNodeStatus(ctx context.Context, n *node, now time.Time) 
 		n.readySince = api.NewTime(now)
 	}
 	patch := mustJSON(map[string]any{"status": k.nodeStatus(n, now)})
-	_, err := k.c.Nodes().Patch(ctx, n.Name, client.MergePatchType, patch, "status")
+	_, err := n.Client.Nodes().Patch(ctx, n.Name, client.MergePatchType, patch, "status")
 	if client.IsNotFound(err) {
 		n.registered = false
 		k.nodeLog().Str(logKeyNode, n.Name).Msg("node was deleted; registering it again")
@@ -243,7 +243,7 @@ func (k *Kubelet) nodeStatus(n *node, now time.Time) api.NodeStatus {
 // Lease it last wrote, so a renewal is one write; a conflict or a missing
 // Lease makes it read (or create) the Lease first.
 func (k *Kubelet) renewLease(ctx context.Context, n *node, now time.Time) error {
-	leases := k.c.Leases(NodeLeaseNamespace)
+	leases := n.Client.Leases(NodeLeaseNamespace)
 	renew := api.MicroTime{Time: now.UTC().Truncate(time.Microsecond)}
 	if n.lease != nil {
 		l := *n.lease
@@ -282,7 +282,7 @@ func (k *Kubelet) renewLease(ctx context.Context, n *node, now time.Time) error 
 			RenewTime:            &renew,
 		},
 	}
-	if node, err := k.c.Nodes().Get(ctx, n.Name); err == nil {
+	if node, err := n.Client.Nodes().Get(ctx, n.Name); err == nil {
 		// As the Kubernetes kubelet: the Node owns its Lease, so deleting
 		// the Node deletes the Lease.
 		l.OwnerReferences = []api.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}}

@@ -35,6 +35,7 @@ type statusManager struct {
 }
 
 type statusUpdate struct {
+	c        *client.Client // the client of the pod's node
 	ns, name string
 	body     []byte // the status as JSON
 }
@@ -55,10 +56,10 @@ func newStatusManager(c *client.Client, current func(ns, name string) string, lo
 }
 
 // set queues the status (JSON) of the pod uid, ns/name, replacing one
-// still queued.
-func (m *statusManager) set(uid, ns, name string, body []byte) {
+// still queued; c (the client of the pod's node) will write it.
+func (m *statusManager) set(c *client.Client, uid, ns, name string, body []byte) {
 	m.mu.Lock()
-	m.pending[uid] = statusUpdate{ns: ns, name: name, body: body}
+	m.pending[uid] = statusUpdate{c: c, ns: ns, name: name, body: body}
 	m.mu.Unlock()
 	m.queue.Add(uid)
 }
@@ -193,7 +194,7 @@ func (m *statusManager) write(ctx context.Context, uid string) error {
 	}
 	patch := make([]byte, 0, len(u.body)+12)
 	patch = append(append(append(patch, `{"status":`...), u.body...), '}')
-	_, err := m.c.Pods(u.ns).Patch(ctx, u.name, client.MergePatchType, patch, "status")
+	_, err := u.c.Pods(u.ns).Patch(ctx, u.name, client.MergePatchType, patch, "status")
 	if err == nil || client.IsNotFound(err) {
 		return nil
 	}

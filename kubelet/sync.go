@@ -162,7 +162,7 @@ func (k *Kubelet) setStatus(w *podWorker, pod *api.Pod, st api.PodStatus) {
 		return
 	}
 	w.last, w.lastBody, w.lastRV = &st, body, pod.ResourceVersion
-	k.status.set(w.uid, pod.Namespace, pod.Name, body)
+	k.status.set(w.node.Client, w.uid, pod.Namespace, pod.Name, body)
 }
 
 func mustJSON(v any) []byte {
@@ -451,7 +451,7 @@ func (k *Kubelet) terminate(ctx context.Context, w *podWorker, pod *api.Pod) err
 	}
 	zero := int64(0)
 	uid := pod.UID
-	err = k.c.Pods(pod.Namespace).Delete(ctx, pod.Name, api.DeleteOptions{GracePeriodSeconds: &zero,
+	err = w.node.Client.Pods(pod.Namespace).Delete(ctx, pod.Name, api.DeleteOptions{GracePeriodSeconds: &zero,
 		Preconditions: &api.Preconditions{UID: &uid}})
 	if err != nil && !client.IsNotFound(err) && !client.IsConflict(err) {
 		return fmt.Errorf("delete pod: %w", err)

@@ -207,10 +207,10 @@ func (t *Tokens) Authenticate(token string) (User, bool) {
 	if u, ok := t.current().authenticate(token); ok {
 		return u, true
 	}
-	if t.reload() {
-		return t.current().authenticate(token)
-	}
-	return User{}, false
+	// Look again even if this call did not reload: a concurrent request
+	// may have just loaded the lines this token is on.
+	t.reload()
+	return t.current().authenticate(token)
 }
 
 func (t *Tokens) authenticate(token string) (User, bool) {

@@ -137,7 +137,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 		}},
 		{"/apis", aggregated, mimeAggregated, func(t *testing.T, doc map[string]any) {
 			items := at(t, doc, "items").([]any)
-			if len(items) != 9 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[8], "metadata", "name") != "storage.k8s.io" {
+			if len(items) != 10 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[9], "metadata", "name") != "storage.k8s.io" {
 				t.Fatalf("items %v", items)
 			}
 			res := at(t, items[0], "versions").([]any)[0].(map[string]any)["resources"]

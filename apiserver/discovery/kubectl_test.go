@@ -187,6 +187,10 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"deployments deploy apps/v1 true Deployment",
 		"replicasets rs apps/v1 true ReplicaSet",
 		"statefulsets sts apps/v1 true StatefulSet",
+		"localsubjectaccessreviews authorization.k8s.io/v1 true LocalSubjectAccessReview",
+		"selfsubjectaccessreviews authorization.k8s.io/v1 false SelfSubjectAccessReview",
+		"selfsubjectrulesreviews authorization.k8s.io/v1 false SelfSubjectRulesReview",
+		"subjectaccessreviews authorization.k8s.io/v1 false SubjectAccessReview",
 		"horizontalpodautoscalers hpa autoscaling/v2 true HorizontalPodAutoscaler",
 		"cronjobs cj batch/v1 true CronJob",
 		"jobs batch/v1 true Job",
@@ -206,7 +210,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		t.Errorf("kubectl api-resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got = lines(kubectl(t, ts, "api-versions"))
-	want = []string{"apps/v1", "autoscaling/v2", "batch/v1", "coordination.k8s.io/v1", "networking.k8s.io/v1", "policy/v1",
+	want = []string{"apps/v1", "authorization.k8s.io/v1", "autoscaling/v2", "batch/v1", "coordination.k8s.io/v1", "networking.k8s.io/v1", "policy/v1",
 		"rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)

@@ -6,9 +6,8 @@ import (
 	"github.com/minik8s/minik8s/api/validation"
 )
 
-// clusterRoles: rbac.authorization.k8s.io/v1 ClusterRole, stored and
-// validated (not yet used to authorize requests; aggregation is not
-// computed).
+// clusterRoles: rbac.authorization.k8s.io/v1 ClusterRole, enforced by
+// apiserver/authz, which also fills in the rules of aggregated ones.
 var clusterRoles = &Resource{
 	Group: api.RBACGroup, Version: "v1", Kind: "ClusterRole", Name: "clusterroles", Singular: "clusterrole",
 	Schema: GoType[api.ClusterRole](),
@@ -28,7 +27,7 @@ var clusterRoles = &Resource{
 	})},
 	Columns: createdAtColumns,
 	Docs: map[string]string{
-		"ClusterRole": "ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding (stored by minik8s, not yet enforced).",
+		"ClusterRole": "ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.",
 	},
 }
 

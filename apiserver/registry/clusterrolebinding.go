@@ -7,8 +7,8 @@ import (
 )
 
 // clusterRoleBindings: rbac.authorization.k8s.io/v1 ClusterRoleBinding,
-// stored and validated (not yet used to authorize requests). It grants a
-// ClusterRole; its roleRef cannot change.
+// enforced by apiserver/authz. It grants a ClusterRole; its roleRef cannot
+// change.
 var clusterRoleBindings = &Resource{
 	Group: api.RBACGroup, Version: "v1", Kind: "ClusterRoleBinding", Name: "clusterrolebindings", Singular: "clusterrolebinding",
 	Schema: GoType[api.ClusterRoleBinding](),
@@ -23,7 +23,7 @@ var clusterRoleBindings = &Resource{
 	})},
 	Columns: bindingColumns,
 	Docs: map[string]string{
-		"ClusterRoleBinding": "ClusterRoleBinding references a ClusterRole, but does not contain it. It adds who information via Subjects (stored by minik8s, not yet enforced).",
+		"ClusterRoleBinding": "ClusterRoleBinding references a ClusterRole, but does not contain it. It adds who information via Subjects.",
 	},
 }
 

@@ -40,6 +40,9 @@ type Resource struct {
 	// Verbs are the Kubernetes verbs served for the kind; nil means all of
 	// them (AllVerbs).
 	Verbs []string
+	// Ephemeral kinds are answered on create and never stored (the
+	// authorization.k8s.io reviews): the API server fills in their status.
+	Ephemeral bool
 
 	// Schema is the shape of the kind's objects.
 	Schema Schema

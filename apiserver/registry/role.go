@@ -9,8 +9,7 @@ import (
 	"github.com/minik8s/minik8s/api/validation"
 )
 
-// roles: rbac.authorization.k8s.io/v1 Role, stored and validated (not yet
-// used to authorize requests).
+// roles: rbac.authorization.k8s.io/v1 Role, enforced by apiserver/authz.
 var roles = &Resource{
 	Group: api.RBACGroup, Version: "v1", Kind: "Role", Name: "roles", Singular: "role", Namespaced: true,
 	Schema:     GoType[api.Role](),
@@ -21,7 +20,7 @@ var roles = &Resource{
 	})},
 	Columns: createdAtColumns,
 	Docs: map[string]string{
-		"Role":       "Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding (stored by minik8s, not yet enforced).",
+		"Role":       "Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.",
 		"Role.rules": "Rules holds all the PolicyRules for this Role.",
 		"PolicyRule": "PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.",
 	},

@@ -10,9 +10,8 @@ import (
 	"github.com/minik8s/minik8s/api/validation"
 )
 
-// roleBindings: rbac.authorization.k8s.io/v1 RoleBinding, stored and
-// validated (not yet used to authorize requests). Its roleRef cannot
-// change.
+// roleBindings: rbac.authorization.k8s.io/v1 RoleBinding, enforced by
+// apiserver/authz. Its roleRef cannot change.
 var roleBindings = &Resource{
 	Group: api.RBACGroup, Version: "v1", Kind: "RoleBinding", Name: "rolebindings", Singular: "rolebinding", Namespaced: true,
 	Schema: GoType[api.RoleBinding](),
@@ -27,7 +26,7 @@ var roleBindings = &Resource{
 	})},
 	Columns: bindingColumns,
 	Docs: map[string]string{
-		"RoleBinding": "RoleBinding references a role, but does not contain it. It adds who information via Subjects and namespace information by which namespace it exists in (stored by minik8s, not yet enforced).",
+		"RoleBinding": "RoleBinding references a role, but does not contain it. It adds who information via Subjects and namespace information by which namespace it exists in.",
 		"RoleRef":     "RoleRef contains information that points to the role being used.",
 		"Subject":     "Subject contains a reference to the object or user identities a role binding applies to: a User, a Group or a ServiceAccount.",
 	},
