@@ -23,6 +23,7 @@ var selectableZero = map[string]map[string]string{
 		"reason": "", "reportingComponent": "", "source": "", "type": ""},
 	"ReplicaSet": {"status.replicas": "0"},
 	"Secret":     {"type": ""},
+	"Service":    {"spec.clusterIP": "", "spec.type": ""},
 }
 
 func testFilter(t *testing.T, res *registry.Resource, selector string) *filter {

@@ -85,7 +85,8 @@ func TestDiscoveryDocuments(t *testing.T) {
 			}
 			want := []string{"configmaps", "events", "limitranges", "namespaces", "namespaces/status", "nodes", "nodes/status",
 				"persistentvolumeclaims", "persistentvolumeclaims/status", "persistentvolumes", "persistentvolumes/status",
-				"pods", "pods/binding", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts"}
+				"pods", "pods/binding", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts",
+				"services", "services/status"}
 			if !slices.Equal(names, want) {
 				t.Errorf("resources %v, want %v", names, want)
 			}

@@ -182,6 +182,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"resourcequotas quota v1 true ResourceQuota",
 		"secrets v1 true Secret",
 		"serviceaccounts sa v1 true ServiceAccount",
+		"services svc v1 true Service",
 		"deployments deploy apps/v1 true Deployment",
 		"replicasets rs apps/v1 true ReplicaSet",
 		"leases coordination.k8s.io/v1 true Lease",
@@ -201,7 +202,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)
 	}
 	if out := kubectl(t, ts, "api-resources", "--categories", "all", "-o", "name"); strings.Join(lines(out), ",") !=
-		"pods,deployments.apps,replicasets.apps" {
+		"pods,services,deployments.apps,replicasets.apps" {
 		t.Errorf("kubectl api-resources --categories all: %q", out)
 	}
 }

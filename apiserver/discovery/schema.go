@@ -35,7 +35,7 @@ var metaTypes = map[string]bool{
 	"ObjectMeta": true, "ListMeta": true, "OwnerReference": true,
 	"LabelSelector": true, "LabelSelectorRequirement": true,
 	"Status": true, "StatusDetails": true, "StatusCause": true,
-	"DeleteOptions": true, "Preconditions": true,
+	"DeleteOptions": true, "Preconditions": true, "Condition": true,
 }
 
 // defName is the Kubernetes definition name of a named api struct type:
