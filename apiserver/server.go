@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -22,6 +23,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
+	"github.com/minik8s/minik8s/apiserver/servicealloc"
 	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/store"
 )
@@ -54,6 +56,13 @@ type Config struct {
 	// StallTimeout bounds each write of a long-running stream (watch,
 	// followed log): a client that reads nothing for that long is cut off.
 	StallTimeout time.Duration `yaml:"stallTimeout"`
+	// ServiceClusterIPRange is the CIDR Services' cluster IPs come from
+	// (kube-apiserver's --service-cluster-ip-range); the kubernetes
+	// Service gets its first address.
+	ServiceClusterIPRange string `yaml:"serviceClusterIPRange"`
+	// ServiceNodePortRange is the range node ports come from, FROM-TO
+	// (kube-apiserver's --service-node-port-range).
+	ServiceNodePortRange string `yaml:"serviceNodePortRange"`
 }
 
 // DefaultConfig returns the defaults documented in config.yaml.
@@ -68,6 +77,9 @@ func DefaultConfig() Config {
 		CompactInterval:  time.Minute,
 		ShutdownTimeout:  2 * time.Second,
 		StallTimeout:     10 * time.Second,
+
+		ServiceClusterIPRange: servicealloc.DefaultClusterIPRange,
+		ServiceNodePortRange:  servicealloc.DefaultNodePortRange,
 	}
 }
 
@@ -115,6 +127,9 @@ type Server struct {
 	e    *echo.Echo
 	disc *discovery.Handlers
 
+	svcAlloc   *servicealloc.Allocator
+	allocators map[string]allocator // by store resource
+
 	mu   sync.Mutex
 	addr string
 	up   chan struct{}
@@ -143,6 +158,16 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()
 	}
+	if cfg.ServiceClusterIPRange == "" {
+		cfg.ServiceClusterIPRange = servicealloc.DefaultClusterIPRange
+	}
+	if cfg.ServiceNodePortRange == "" {
+		cfg.ServiceNodePortRange = servicealloc.DefaultNodePortRange
+	}
+	svcAlloc, err := servicealloc.New(deps.Store, cfg.ServiceClusterIPRange, cfg.ServiceNodePortRange)
+	if err != nil {
+		return nil, fmt.Errorf("apiserver: %w", err)
+	}
 	h := hub.New(deps.Store, deps.Bus, log.With().Str("component", "watch-hub").Logger(),
 		hub.WithRingBytes(cfg.WatchCacheBytes), hub.WithWatcherBytes(cfg.WatchQueueBytes))
 	s := &Server{
@@ -151,6 +176,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 		log:  log,
 		hub:  h,
 		up:   make(chan struct{}),
+
+		svcAlloc:   svcAlloc,
+		allocators: map[string]allocator{servicealloc.ServicesResource: svcAlloc},
 	}
 	disc, err := discovery.New(registry.All())
 	if err != nil {
@@ -182,15 +210,16 @@ func (s *Server) Addr(ctx context.Context) (string, error) {
 // Run serves until ctx is done, then shuts down gracefully. It returns nil
 // on a clean stop.
 func (s *Server) Run(ctx context.Context) error {
-	if err := s.bootstrap(ctx); err != nil {
-		return err
-	}
 	ln := s.deps.Listener
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", s.cfg.Listen); err != nil {
 			return err
 		}
+	}
+	if err := s.bootstrap(ctx, ln.Addr()); err != nil {
+		ln.Close()
+		return err
 	}
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
@@ -213,6 +242,11 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		s.ns.run(ctx, s.deps.Store, s.hub)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.runRepair(ctx)
 	}()
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)

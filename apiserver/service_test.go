@@ -1,0 +1,352 @@
+package apiserver_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/internal/testenv"
+)
+
+const svcs = "/api/v1/namespaces/default/services"
+
+func getService(t *testing.T, s *testenv.APIServer, name string) api.Service {
+	t.Helper()
+	r := s.Do(t, "GET", svcs+"/"+name, nil)
+	expect(t, r, http.StatusOK)
+	var svc api.Service
+	r.JSON(t, &svc)
+	return svc
+}
+
+func createService(t *testing.T, s *testenv.APIServer, body string) api.Service {
+	t.Helper()
+	r := s.Do(t, "POST", svcs, body)
+	expect(t, r, http.StatusCreated)
+	var svc api.Service
+	r.JSON(t, &svc)
+	return svc
+}
+
+// statusMessage is the message of a Status body.
+func statusMessage(t *testing.T, r *testenv.Response) string {
+	t.Helper()
+	var st api.Status
+	r.JSON(t, &st)
+	return st.Message
+}
+
+func TestServiceDefaultsAndKubernetesService(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	k := getService(t, s, "kubernetes")
+	if k.Spec.ClusterIP != "10.96.0.1" || len(k.Spec.Ports) != 1 || k.Spec.Ports[0].Port != 443 || k.Spec.Ports[0].Name != "https" {
+		t.Errorf("kubernetes service: %+v", k.Spec)
+	}
+
+	svc := createService(t, s, `{"metadata":{"name":"web"},"spec":{"selector":{"app":"web"},"ports":[{"port":80}]}}`)
+	sp := svc.Spec
+	ip, err := netip.ParseAddr(sp.ClusterIP)
+	if err != nil || !netip.MustParsePrefix("10.96.0.0/12").Contains(ip) || ip.String() == "10.96.0.1" {
+		t.Errorf("clusterIP %q not allocated from the range", sp.ClusterIP)
+	}
+	if len(sp.ClusterIPs) != 1 || sp.ClusterIPs[0] != sp.ClusterIP {
+		t.Errorf("clusterIPs %v do not mirror clusterIP %s", sp.ClusterIPs, sp.ClusterIP)
+	}
+	if sp.Type != "ClusterIP" || sp.SessionAffinity != "None" || sp.Ports[0].Protocol != "TCP" ||
+		sp.Ports[0].TargetPort != api.FromInt(80) || sp.Ports[0].NodePort != 0 {
+		t.Errorf("defaults: %+v", sp)
+	}
+	if len(sp.IPFamilies) != 1 || sp.IPFamilies[0] != "IPv4" || sp.IPFamilyPolicy == nil || *sp.IPFamilyPolicy != "SingleStack" {
+		t.Errorf("ip families: %v %v", sp.IPFamilies, sp.IPFamilyPolicy)
+	}
+	if sp.InternalTrafficPolicy == nil || *sp.InternalTrafficPolicy != "Cluster" || sp.ExternalTrafficPolicy != "" {
+		t.Errorf("traffic policies: %v %q", sp.InternalTrafficPolicy, sp.ExternalTrafficPolicy)
+	}
+
+	np := createService(t, s, `{"metadata":{"name":"np"},"spec":{"type":"NodePort","sessionAffinity":"ClientIP","ports":[{"name":"http","port":80,"targetPort":"http"},{"name":"dns","port":53,"protocol":"UDP"}]}}`)
+	for _, p := range np.Spec.Ports {
+		if p.NodePort < 30000 || p.NodePort > 32767 {
+			t.Errorf("port %s: nodePort %d outside 30000-32767", p.Name, p.NodePort)
+		}
+	}
+	if np.Spec.Ports[0].TargetPort != api.FromString("http") || np.Spec.ExternalTrafficPolicy != "Cluster" {
+		t.Errorf("NodePort defaults: %+v", np.Spec)
+	}
+	if c := np.Spec.SessionAffinityConfig; c == nil || c.ClientIP == nil || *c.ClientIP.TimeoutSeconds != 10800 {
+		t.Errorf("ClientIP affinity timeout not defaulted: %+v", c)
+	}
+
+	lb := createService(t, s, `{"metadata":{"name":"lb"},"spec":{"type":"LoadBalancer","ports":[{"port":443}]}}`)
+	if lb.Spec.Ports[0].NodePort == 0 || len(lb.Status.LoadBalancer.Ingress) != 0 {
+		t.Errorf("LoadBalancer: %+v %+v", lb.Spec, lb.Status)
+	}
+	// A client cannot fill the load balancer's status on create.
+	lb2 := createService(t, s, `{"metadata":{"name":"lb2"},"spec":{"type":"LoadBalancer","ports":[{"port":443}]},"status":{"loadBalancer":{"ingress":[{"ip":"1.2.3.4"}]}}}`)
+	if len(lb2.Status.LoadBalancer.Ingress) != 0 {
+		t.Errorf("status kept on create: %+v", lb2.Status)
+	}
+
+	headless := createService(t, s, `{"metadata":{"name":"db"},"spec":{"clusterIP":"None","selector":{"app":"db"}}}`)
+	if headless.Spec.ClusterIP != "None" || len(headless.Spec.ClusterIPs) != 1 || headless.Spec.ClusterIPs[0] != "None" {
+		t.Errorf("headless: %+v", headless.Spec)
+	}
+	ext := createService(t, s, `{"metadata":{"name":"ext"},"spec":{"type":"ExternalName","externalName":"example.com"}}`)
+	if ext.Spec.ClusterIP != "" || len(ext.Spec.IPFamilies) != 0 || ext.Spec.IPFamilyPolicy != nil {
+		t.Errorf("ExternalName got an IP: %+v", ext.Spec)
+	}
+
+	// Table columns as kubectl prints them.
+	r := s.Do(t, "GET", svcs, nil, "Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+	expect(t, r, http.StatusOK)
+	var table struct {
+		Rows []struct{ Cells []any } `json:"rows"`
+	}
+	r.JSON(t, &table)
+	rows := map[string][]any{}
+	for _, row := range table.Rows {
+		rows[row.Cells[0].(string)] = row.Cells
+	}
+	npPorts := fmt.Sprintf("80:%d/TCP,53:%d/UDP", np.Spec.Ports[0].NodePort, np.Spec.Ports[1].NodePort)
+	for name, want := range map[string][]any{
+		"kubernetes": {"kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP"},
+		"np":         {"np", "NodePort", np.Spec.ClusterIP, "<none>", npPorts},
+		"lb":         {"lb", "LoadBalancer", lb.Spec.ClusterIP, "<pending>", fmt.Sprintf("443:%d/TCP", lb.Spec.Ports[0].NodePort)},
+		"db":         {"db", "ClusterIP", "None", "<none>", "<none>"},
+		"ext":        {"ext", "ExternalName", "<none>", "example.com", "<none>"},
+	} {
+		got := rows[name]
+		if len(got) < 7 || fmt.Sprint(got[:5]) != fmt.Sprint(want) {
+			t.Errorf("row %s: %v, want %v", name, got, want)
+		}
+	}
+	if got := rows["web"][6]; got != "app=web" {
+		t.Errorf("selector column %v", got)
+	}
+}
+
+func TestServiceValidation(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	for _, tc := range []struct{ name, body, msg string }{
+		{"no ports", `{"metadata":{"name":"a"},"spec":{}}`, `spec.ports: Required value`},
+		{"bad name", `{"metadata":{"name":"1a"},"spec":{"ports":[{"port":80}]}}`, `metadata.name: Invalid value: "1a": a DNS-1035 label`},
+		{"unnamed ports", `{"metadata":{"name":"a"},"spec":{"ports":[{"port":80},{"port":81}]}}`, `spec.ports[0].name: Required value`},
+		{"port range", `{"metadata":{"name":"a"},"spec":{"ports":[{"port":70000}]}}`, `spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive`},
+		{"protocol", `{"metadata":{"name":"a"},"spec":{"ports":[{"port":80,"protocol":"HTTP"}]}}`, `spec.ports[0].protocol: Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"`},
+		{"target port name", `{"metadata":{"name":"a"},"spec":{"ports":[{"port":80,"targetPort":"Web_1"}]}}`, `spec.ports[0].targetPort: Invalid value: "Web_1"`},
+		{"duplicate port", `{"metadata":{"name":"a"},"spec":{"ports":[{"name":"a","port":80},{"name":"b","port":80}]}}`, `spec.ports[1]: Duplicate value: {"port":80,"protocol":"TCP"}`},
+		{"type", `{"metadata":{"name":"a"},"spec":{"type":"Magic","ports":[{"port":80}]}}`, `spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"`},
+		{"node port on ClusterIP", `{"metadata":{"name":"a"},"spec":{"ports":[{"port":80,"nodePort":30001}]}}`, "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"},
+		{"affinity", `{"metadata":{"name":"a"},"spec":{"sessionAffinity":"Sticky","ports":[{"port":80}]}}`, `spec.sessionAffinity: Unsupported value: "Sticky": supported values: "ClientIP", "None"`},
+		{"bad cluster IP", `{"metadata":{"name":"a"},"spec":{"clusterIP":"10.96.0.300","ports":[{"port":80}]}}`, `spec.clusterIPs[0]: Invalid value: "10.96.0.300": must be a valid IP address`},
+		{"clusterIPs mismatch", `{"metadata":{"name":"a"},"spec":{"clusterIP":"10.96.0.20","clusterIPs":["10.96.0.21"],"ports":[{"port":80}]}}`, "spec.clusterIPs[0]: Invalid value: \"10.96.0.21\": must match `clusterIP` when set"},
+		{"external policy on ClusterIP", `{"metadata":{"name":"a"},"spec":{"externalTrafficPolicy":"Local","ports":[{"port":80}]}}`, `spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services`},
+		{"external name missing", `{"metadata":{"name":"a"},"spec":{"type":"ExternalName"}}`, `spec.externalName: Required value`},
+		{"headless NodePort", `{"metadata":{"name":"a"},"spec":{"type":"NodePort","clusterIP":"None","ports":[{"port":80}]}}`, `may not be set to 'None' for NodePort services`},
+		{"dual stack", `{"metadata":{"name":"a"},"spec":{"ipFamilyPolicy":"RequireDualStack","ports":[{"port":80}]}}`, `spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services`},
+		{"IPv6", `{"metadata":{"name":"a"},"spec":{"ipFamilies":["IPv6"],"ports":[{"port":80}]}}`, `spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster`},
+		{"out of range IP", `{"metadata":{"name":"a"},"spec":{"clusterIP":"10.0.0.10","ports":[{"port":80}]}}`,
+			`spec.clusterIPs: Invalid value: ["10.0.0.10"]: failed to allocate IP 10.0.0.10: the provided IP (10.0.0.10) is not in the valid range. The range of valid IPs is 10.96.0.0/12`},
+		{"out of range node port", `{"metadata":{"name":"a"},"spec":{"type":"NodePort","ports":[{"port":80,"nodePort":8080}]}}`,
+			`spec.ports[0].nodePort: Invalid value: 8080: provided port is not in the valid range. The range of valid ports is 30000-32767`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.Do(t, "POST", svcs, tc.body)
+			expect(t, r, http.StatusUnprocessableEntity)
+			if msg := statusMessage(t, r); !strings.Contains(msg, tc.msg) {
+				t.Errorf("message %q, want it to contain %q", msg, tc.msg)
+			}
+		})
+	}
+}
+
+func TestServiceAllocationReleaseAndTypeChanges(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	createService(t, s, `{"metadata":{"name":"a"},"spec":{"type":"NodePort","clusterIP":"10.96.0.10","ports":[{"port":80,"nodePort":30080}]}}`)
+
+	// Taken IP and taken port: 422 with Kubernetes' wording.
+	r := s.Do(t, "POST", svcs, `{"metadata":{"name":"b"},"spec":{"clusterIP":"10.96.0.10","ports":[{"port":80}]}}`)
+	expect(t, r, http.StatusUnprocessableEntity)
+	if want := `Service "b" is invalid: spec.clusterIPs: Invalid value: ["10.96.0.10"]: failed to allocate IP 10.96.0.10: provided IP is already allocated`; statusMessage(t, r) != want {
+		t.Errorf("taken IP: %q, want %q", statusMessage(t, r), want)
+	}
+	// The IP is free, the port taken: the failed create releases the IP.
+	r = s.Do(t, "POST", svcs, `{"metadata":{"name":"b"},"spec":{"type":"NodePort","clusterIP":"10.96.0.11","ports":[{"port":80,"nodePort":30080}]}}`)
+	expect(t, r, http.StatusUnprocessableEntity)
+	if want := `Service "b" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated`; statusMessage(t, r) != want {
+		t.Errorf("taken port: %q, want %q", statusMessage(t, r), want)
+	}
+	createService(t, s, `{"metadata":{"name":"c"},"spec":{"clusterIP":"10.96.0.11","ports":[{"port":80}]}}`)
+
+	// A dry run says the same and claims nothing.
+	r = s.Do(t, "POST", svcs+"?dryRun=All", `{"metadata":{"name":"d"},"spec":{"clusterIP":"10.96.0.10","ports":[{"port":80}]}}`)
+	expect(t, r, http.StatusUnprocessableEntity)
+	r = s.Do(t, "POST", svcs+"?dryRun=All", `{"metadata":{"name":"d"},"spec":{"clusterIP":"10.96.0.12","ports":[{"port":80}]}}`)
+	expect(t, r, http.StatusCreated)
+	createService(t, s, `{"metadata":{"name":"d"},"spec":{"clusterIP":"10.96.0.12","ports":[{"port":80}]}}`)
+
+	// The cluster IP is immutable.
+	a := getService(t, s, "a")
+	a.Spec.ClusterIP, a.Spec.ClusterIPs = "10.96.0.13", []string{"10.96.0.13"}
+	r = s.Do(t, "PUT", svcs+"/a", a)
+	expect(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(statusMessage(t, r), `spec.clusterIP: Invalid value: "10.96.0.13": field is immutable`) {
+		t.Errorf("changed cluster IP: %s", statusMessage(t, r))
+	}
+	// A replace that leaves the allocated values out keeps them.
+	r = s.Do(t, "PUT", svcs+"/a", `{"metadata":{"name":"a"},"spec":{"type":"NodePort","ports":[{"port":80}]}}`)
+	expect(t, r, http.StatusOK)
+	if a := getService(t, s, "a"); a.Spec.ClusterIP != "10.96.0.10" || a.Spec.Ports[0].NodePort != 30080 {
+		t.Errorf("replace without allocated values: %+v", a.Spec)
+	}
+
+	// NodePort → ClusterIP releases the node port; another service takes it.
+	r = s.Do(t, "PATCH", svcs+"/a", `{"spec":{"type":"ClusterIP"}}`, "Content-Type", "application/merge-patch+json")
+	expect(t, r, http.StatusOK)
+	if a := getService(t, s, "a"); a.Spec.Ports[0].NodePort != 0 || a.Spec.ExternalTrafficPolicy != "" {
+		t.Errorf("NodePort → ClusterIP kept %+v", a.Spec)
+	}
+	createService(t, s, `{"metadata":{"name":"e"},"spec":{"type":"NodePort","ports":[{"port":80,"nodePort":30080}]}}`)
+	// ClusterIP → NodePort allocates a port.
+	r = s.Do(t, "PATCH", svcs+"/c", `{"spec":{"type":"NodePort"}}`, "Content-Type", "application/merge-patch+json")
+	expect(t, r, http.StatusOK)
+	if c := getService(t, s, "c"); c.Spec.Ports[0].NodePort < 30000 || c.Spec.ExternalTrafficPolicy != "Cluster" {
+		t.Errorf("ClusterIP → NodePort: %+v", c.Spec)
+	}
+	// → ExternalName releases the IP; back to ClusterIP allocates a new one.
+	r = s.Do(t, "PATCH", svcs+"/d", `{"spec":{"type":"ExternalName","externalName":"db.example.com"}}`, "Content-Type", "application/merge-patch+json")
+	expect(t, r, http.StatusOK)
+	if d := getService(t, s, "d"); d.Spec.ClusterIP != "" || len(d.Spec.ClusterIPs) != 0 {
+		t.Errorf("ExternalName kept its IP: %+v", d.Spec)
+	}
+	createService(t, s, `{"metadata":{"name":"f"},"spec":{"clusterIP":"10.96.0.12","ports":[{"port":80}]}}`)
+	r = s.Do(t, "PATCH", svcs+"/d", `{"spec":{"type":"ClusterIP","externalName":null}}`, "Content-Type", "application/merge-patch+json")
+	expect(t, r, http.StatusOK)
+	if d := getService(t, s, "d"); d.Spec.ClusterIP == "" || d.Spec.ClusterIP == "10.96.0.12" {
+		t.Errorf("ExternalName → ClusterIP: %+v", d.Spec)
+	}
+
+	// Delete releases both.
+	expect(t, s.Do(t, "DELETE", svcs+"/e", nil), http.StatusOK)
+	expect(t, s.Do(t, "DELETE", svcs+"/f", nil), http.StatusOK)
+	createService(t, s, `{"metadata":{"name":"g"},"spec":{"type":"NodePort","clusterIP":"10.96.0.12","ports":[{"port":80,"nodePort":30080}]}}`)
+}
+
+// TestServiceAllocationAcrossAPIServers creates services in parallel on
+// two API servers sharing Postgres: no IP or port is handed out twice,
+// and of two creates asking for one IP exactly one wins.
+func TestServiceAllocationAcrossAPIServers(t *testing.T) {
+	pg := testenv.Postgres(t)
+	dir := t.TempDir()
+	small := func(c *app.Config) { c.APIServer.ServiceNodePortRange = "30000-30199" }
+	servers := []*testenv.APIServer{
+		testenv.StartAPIServer(t, testenv.Options{Store: pg, DataDir: dir, Configure: small}),
+		testenv.StartAPIServer(t, testenv.Options{Store: pg, DataDir: dir, Configure: small}),
+	}
+	const n = 120
+	type result struct {
+		code int
+		svc  api.Service
+		body string
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"metadata":{"name":"s%d"},"spec":{"type":"NodePort","ports":[{"port":80}]}}`, i)
+			if i%10 == 0 { // every tenth asks for the same address
+				body = fmt.Sprintf(`{"metadata":{"name":"s%d"},"spec":{"clusterIP":"10.96.5.5","ports":[{"port":80}]}}`, i)
+			}
+			code, b, err := postResult(servers[i%2], svcs, body)
+			if err != nil {
+				b = []byte(err.Error())
+			}
+			results[i] = result{code: code, body: string(b)}
+			if code == http.StatusCreated {
+				_ = json.Unmarshal(b, &results[i].svc)
+			}
+		}()
+	}
+	wg.Wait()
+	ips, ports := map[string]string{}, map[int32]string{}
+	sameIPWins := 0
+	for i, r := range results {
+		if i%10 == 0 {
+			switch r.code {
+			case http.StatusCreated:
+				sameIPWins++
+			case http.StatusUnprocessableEntity:
+				if !strings.Contains(r.body, "provided IP is already allocated") {
+					t.Errorf("s%d: %s", i, r.body)
+				}
+			default:
+				t.Errorf("s%d: %d %s", i, r.code, r.body)
+			}
+		} else if r.code != http.StatusCreated {
+			t.Errorf("s%d: %d %s", i, r.code, r.body)
+			continue
+		}
+		if r.code != http.StatusCreated {
+			continue
+		}
+		name := r.svc.Name
+		if other, dup := ips[r.svc.Spec.ClusterIP]; dup {
+			t.Errorf("%s and %s both got %s", name, other, r.svc.Spec.ClusterIP)
+		}
+		ips[r.svc.Spec.ClusterIP] = name
+		for _, p := range r.svc.Spec.Ports {
+			if p.NodePort == 0 {
+				continue
+			}
+			if other, dup := ports[p.NodePort]; dup {
+				t.Errorf("%s and %s both got node port %d", name, other, p.NodePort)
+			}
+			ports[p.NodePort] = name
+		}
+	}
+	if sameIPWins != 1 {
+		t.Errorf("%d creates got 10.96.5.5, want exactly 1", sameIPWins)
+	}
+	// What the store holds agrees: list through the other server.
+	var list api.List[api.Service]
+	r := servers[1].Do(t, "GET", svcs, nil)
+	expect(t, r, http.StatusOK)
+	r.JSON(t, &list)
+	seen := map[string]bool{}
+	for _, svc := range list.Items {
+		if seen[svc.Spec.ClusterIP] {
+			t.Errorf("two stored services have %s", svc.Spec.ClusterIP)
+		}
+		seen[svc.Spec.ClusterIP] = true
+	}
+	if want := n - n/10 + 2; len(list.Items) != want { // the NodePorts, one winner, kubernetes
+		t.Errorf("%d services stored, want %d", len(list.Items), want)
+	}
+}
+
+// postResult sends a JSON POST with the admin token and returns the
+// status code and body; unlike Do, it is safe in any goroutine.
+func postResult(s *testenv.APIServer, path, body string) (int, []byte, error) {
+	req, err := http.NewRequest("POST", s.URL+path, bytes.NewReader([]byte(body)))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.HTTP.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
