@@ -221,6 +221,11 @@ func (s *Server) Run(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	epIP, epPort := apiServerEndpoint(ln.Addr())
+	if err := s.reconcileKubernetesEndpoints(ctx, epIP, epPort, true); err != nil {
+		ln.Close()
+		return fmt.Errorf("add this API server to the kubernetes endpoints: %w", err)
+	}
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
 	s.mu.Unlock()
@@ -269,6 +274,9 @@ func (s *Server) Run(ctx context.Context) error {
 	<-ctx.Done()
 	sctx, scancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer scancel()
+	if err := s.reconcileKubernetesEndpoints(sctx, epIP, epPort, false); err != nil {
+		s.log.Warn().Err(err).Msg("could not remove this API server from the kubernetes endpoints")
+	}
 	// Requests in flight were cancelled with ctx; connections a client
 	// opened but never used count as busy for seconds, so close whatever
 	// is left when the timeout ends.

@@ -350,3 +350,96 @@ func postResult(s *testenv.APIServer, path, body string) (int, []byte, error) {
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, b, err
 }
+
+// TestKubernetesEndpoints: the kubernetes Service's Endpoints and
+// EndpointSlice name every API server sharing the store, and a server
+// that stops cleanly leaves them.
+func TestKubernetesEndpoints(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + dir + "/shared.db"
+	a := testenv.StartAPIServer(t, testenv.Options{Store: db, DataDir: dir})
+	b := testenv.StartAPIServer(t, testenv.Options{Store: db, DataDir: dir})
+	port := func(s *testenv.APIServer) int32 {
+		u := s.URL[strings.LastIndex(s.URL, ":")+1:]
+		var p int32
+		fmt.Sscan(u, &p)
+		return p
+	}
+	var ep api.Endpoints
+	r := a.Do(t, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", nil)
+	expect(t, r, http.StatusOK)
+	r.JSON(t, &ep)
+	got := map[int32]string{}
+	for _, ss := range ep.Subsets {
+		if len(ss.Addresses) == 1 && len(ss.Ports) == 1 && ss.Ports[0].Name == "https" {
+			got[ss.Ports[0].Port] = ss.Addresses[0].IP
+		}
+	}
+	if len(got) != 2 || got[port(a)] != "127.0.0.1" || got[port(b)] != "127.0.0.1" {
+		t.Errorf("endpoints %+v, want 127.0.0.1 on ports %d and %d", ep.Subsets, port(a), port(b))
+	}
+	var slices api.List[api.EndpointSlice]
+	r = a.Do(t, "GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dkubernetes", nil)
+	expect(t, r, http.StatusOK)
+	r.JSON(t, &slices)
+	if len(slices.Items) != 2 || slices.Items[0].Name != "kubernetes" {
+		t.Fatalf("slices %+v", slices.Items)
+	}
+	if e := slices.Items[0].Endpoints; len(e) != 1 || e[0].Addresses[0] != "127.0.0.1" || !*e[0].Conditions.Ready ||
+		*slices.Items[0].Ports[0].Port != port(a) {
+		t.Errorf("kubernetes slice %+v", slices.Items[0])
+	}
+	b.Stop()
+	r = a.Do(t, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", nil)
+	r.JSON(t, &ep)
+	if len(ep.Subsets) != 1 || ep.Subsets[0].Ports[0].Port != port(a) {
+		t.Errorf("after B stopped: %+v", ep.Subsets)
+	}
+}
+
+func TestEndpointsValidationAndColumns(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	const eps = "/api/v1/namespaces/default/endpoints"
+	const slices = "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+	for _, tc := range []struct{ path, body, msg string }{
+		{eps, `{"metadata":{"name":"x"},"subsets":[{"ports":[{"port":80,"protocol":"TCP"}]}]}`, "subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`"},
+		{eps, `{"metadata":{"name":"x"},"subsets":[{"addresses":[{"ip":"10.1.2.300"}],"ports":[{"port":80,"protocol":"TCP"}]}]}`, `subsets[0].addresses[0].ip: Invalid value: "10.1.2.300": must be a valid IP address`},
+		{eps, `{"metadata":{"name":"x"},"subsets":[{"addresses":[{"ip":"10.1.2.3"}],"ports":[{"port":80,"protocol":"TCP"},{"port":81,"protocol":"TCP"}]}]}`, `subsets[0].ports[0].name: Required value`},
+		{slices, `{"metadata":{"name":"x"},"addressType":"IPv5","endpoints":[],"ports":[]}`, `addressType: Unsupported value: "IPv5"`},
+		{slices, `{"metadata":{"name":"x"},"addressType":"IPv4","endpoints":[{"addresses":["fd00::1"]}],"ports":[]}`, `endpoints[0].addresses[0]: Invalid value: "fd00::1": must be a valid IPv4 address`},
+		{slices, `{"metadata":{"name":"x"},"addressType":"IPv4","endpoints":[{"addresses":[]}],"ports":[]}`, `endpoints[0].addresses: Required value: must contain at least 1 address`},
+	} {
+		r := s.Do(t, "POST", tc.path, tc.body)
+		expect(t, r, http.StatusUnprocessableEntity)
+		if msg := statusMessage(t, r); !strings.Contains(msg, tc.msg) {
+			t.Errorf("%s: %q, want %q", tc.body, msg, tc.msg)
+		}
+	}
+	expect(t, s.Do(t, "POST", eps, `{"metadata":{"name":"web"},"subsets":[{"addresses":[{"ip":"10.1.0.1"},{"ip":"10.1.0.2"},{"ip":"10.1.0.3"}],"notReadyAddresses":[{"ip":"10.1.0.9"}],"ports":[{"name":"a","port":80,"protocol":"TCP"},{"name":"b","port":81,"protocol":"TCP"}]}]}`), http.StatusCreated)
+	expect(t, s.Do(t, "POST", slices, `{"metadata":{"name":"web-abc","labels":{"kubernetes.io/service-name":"web"}},"addressType":"IPv4","endpoints":[{"addresses":["10.1.0.1"]},{"addresses":["10.1.0.2"]}],"ports":[{"name":"a","port":80,"protocol":"TCP"}]}`), http.StatusCreated)
+	table := func(path string) map[string][]any {
+		r := s.Do(t, "GET", path, nil, "Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+		expect(t, r, http.StatusOK)
+		var tab struct {
+			Rows []struct{ Cells []any } `json:"rows"`
+		}
+		r.JSON(t, &tab)
+		rows := map[string][]any{}
+		for _, row := range tab.Rows {
+			rows[row.Cells[0].(string)] = row.Cells
+		}
+		return rows
+	}
+	if got := table(eps)["web"]; fmt.Sprint(got[1]) != "10.1.0.1:80,10.1.0.2:80,10.1.0.3:80 + 3 more..." {
+		t.Errorf("endpoints row %v", got)
+	}
+	if got := table(slices)["web-abc"]; fmt.Sprint(got[1:4]) != "[IPv4 80 10.1.0.1,10.1.0.2]" {
+		t.Errorf("endpointslice row %v", got)
+	}
+	// addressType is immutable.
+	r := s.Do(t, "PATCH", slices+"/web-abc", `{"addressType":"FQDN"}`, "Content-Type", "application/merge-patch+json")
+	expect(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(statusMessage(t, r), "addressType: Invalid value: \"FQDN\": field is immutable") {
+		t.Errorf("addressType change: %s", statusMessage(t, r))
+	}
+}

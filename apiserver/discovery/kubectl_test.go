@@ -172,6 +172,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 	want := []string{
 		"NAME SHORTNAMES APIVERSION NAMESPACED KIND",
 		"configmaps cm v1 true ConfigMap",
+		"endpoints ep v1 true Endpoints",
 		"events ev v1 true Event",
 		"limitranges limits v1 true LimitRange",
 		"namespaces ns v1 false Namespace",
@@ -186,6 +187,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"deployments deploy apps/v1 true Deployment",
 		"replicasets rs apps/v1 true ReplicaSet",
 		"leases coordination.k8s.io/v1 true Lease",
+		"endpointslices discovery.k8s.io/v1 true EndpointSlice",
 		"clusterrolebindings rbac.authorization.k8s.io/v1 false ClusterRoleBinding",
 		"clusterroles rbac.authorization.k8s.io/v1 false ClusterRole",
 		"rolebindings rbac.authorization.k8s.io/v1 true RoleBinding",
@@ -197,7 +199,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		t.Errorf("kubectl api-resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got = lines(kubectl(t, ts, "api-versions"))
-	want = []string{"apps/v1", "coordination.k8s.io/v1", "rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
+	want = []string{"apps/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)
 	}
