@@ -10,12 +10,15 @@ import (
 
 // Typed clients of the kinds minik8s serves.
 type (
-	NodeClient       = ResourceClient[api.Node, *api.Node]
-	NamespaceClient  = ResourceClient[api.Namespace, *api.Namespace]
-	EventClient      = ResourceClient[api.Event, *api.Event]
-	LeaseClient      = ResourceClient[api.Lease, *api.Lease]
-	DeploymentClient = ScalableClient[api.Deployment, *api.Deployment]
-	ReplicaSetClient = ScalableClient[api.ReplicaSet, *api.ReplicaSet]
+	NodeClient          = ResourceClient[api.Node, *api.Node]
+	NamespaceClient     = ResourceClient[api.Namespace, *api.Namespace]
+	EventClient         = ResourceClient[api.Event, *api.Event]
+	LeaseClient         = ResourceClient[api.Lease, *api.Lease]
+	DeploymentClient    = ScalableClient[api.Deployment, *api.Deployment]
+	ReplicaSetClient    = ScalableClient[api.ReplicaSet, *api.ReplicaSet]
+	ServiceClient       = ResourceClient[api.Service, *api.Service]
+	EndpointsClient     = ResourceClient[api.Endpoints, *api.Endpoints]
+	EndpointSliceClient = ResourceClient[api.EndpointSlice, *api.EndpointSlice]
 )
 
 // PodClient is the pods client, with the binding subresource.
@@ -56,6 +59,19 @@ func (c *Client) Deployments(ns string) *DeploymentClient {
 // ReplicaSets returns the client of replica sets in ns.
 func (c *Client) ReplicaSets(ns string) *ReplicaSetClient {
 	return &ReplicaSetClient{Resource[api.ReplicaSet](c, ReplicaSets, ns)}
+}
+
+// Services returns the client of services in ns.
+func (c *Client) Services(ns string) *ServiceClient { return Resource[api.Service](c, Services, ns) }
+
+// Endpoints returns the client of core/v1 Endpoints in ns.
+func (c *Client) Endpoints(ns string) *EndpointsClient {
+	return Resource[api.Endpoints](c, Endpoints, ns)
+}
+
+// EndpointSlices returns the client of EndpointSlices in ns.
+func (c *Client) EndpointSlices(ns string) *EndpointSliceClient {
+	return Resource[api.EndpointSlice](c, EndpointSlices, ns)
 }
 
 // Bind assigns a pod to b.Target's node (POST pods/{b.Name}/binding). The

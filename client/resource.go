@@ -23,13 +23,16 @@ type GVR struct {
 
 // The resources minik8s serves.
 var (
-	Pods        = GVR{Version: "v1", Resource: "pods", Namespaced: true}
-	Nodes       = GVR{Version: "v1", Resource: "nodes"}
-	Namespaces  = GVR{Version: "v1", Resource: "namespaces"}
-	Events      = GVR{Version: "v1", Resource: "events", Namespaced: true}
-	Deployments = GVR{Group: "apps", Version: "v1", Resource: "deployments", Namespaced: true}
-	ReplicaSets = GVR{Group: "apps", Version: "v1", Resource: "replicasets", Namespaced: true}
-	Leases      = GVR{Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespaced: true}
+	Pods           = GVR{Version: "v1", Resource: "pods", Namespaced: true}
+	Nodes          = GVR{Version: "v1", Resource: "nodes"}
+	Namespaces     = GVR{Version: "v1", Resource: "namespaces"}
+	Events         = GVR{Version: "v1", Resource: "events", Namespaced: true}
+	Deployments    = GVR{Group: "apps", Version: "v1", Resource: "deployments", Namespaced: true}
+	ReplicaSets    = GVR{Group: "apps", Version: "v1", Resource: "replicasets", Namespaced: true}
+	Leases         = GVR{Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespaced: true}
+	Services       = GVR{Version: "v1", Resource: "services", Namespaced: true}
+	Endpoints      = GVR{Version: "v1", Resource: "endpoints", Namespaced: true}
+	EndpointSlices = GVR{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.
