@@ -34,6 +34,15 @@ const repairGrace = 2 * time.Minute
 // repairInterval is how often each API server repairs the claims.
 const repairInterval = 3 * time.Minute
 
+// allocatingResource returns the declaration of a store resource that
+// has an allocator.
+func (s *Server) allocatingResource(storeName string) (*registry.Resource, bool) {
+	if s.allocators[storeName] == nil {
+		return nil, false
+	}
+	return registry.ByStoreName(storeName)
+}
+
 // allocate runs the resource's allocator, if it has one, on the next
 // version of an object (cur: the stored one, nil on create). Field errors
 // are the kind's 422. The returned undo (never nil) releases what was

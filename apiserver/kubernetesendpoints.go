@@ -7,6 +7,7 @@ import (
 	"net"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,14 +17,25 @@ import (
 	"github.com/minik8s/minik8s/store"
 )
 
-// The kubernetes Service's endpoints name the API servers, as
-// kube-apiserver's endpoint reconciler keeps them: each API server adds
-// its address when it starts and removes it when it stops cleanly. The
-// Endpoints object groups the addresses by port (API servers on one host
-// listen on different ports); there is one EndpointSlice per port,
-// "kubernetes" for the Service's target port and "kubernetes-<port>" for
-// any other. An API server that dies without stopping stays listed until
-// it starts again or someone edits it out.
+// The kubernetes Service's endpoints name the live API servers, as
+// kube-apiserver's lease endpoint reconciler keeps them. Each API server
+// holds a Lease in kube-system (kube-apiserver-<ip>-<port>, labelled
+// apiserver.kubernetes.io/identity=kube-apiserver, holder "ip:port"),
+// renewed every apiServerLeaseRenew, and after each renewal rewrites the
+// endpoints from the Leases that have not expired: the Endpoints object
+// groups the addresses by port (API servers on one host listen on
+// different ports), and there is one EndpointSlice per port, "kubernetes"
+// for the Service's target port and "kubernetes-<port>" for any other. A
+// server that stops cleanly deletes its Lease and leaves at once; one that
+// dies leaves once its Lease has expired and another server renews.
+
+// The API servers' Leases.
+const (
+	apiServerLeaseDuration = 15 * time.Second
+	apiServerLeaseRenew    = 5 * time.Second
+	apiServerLeaseLabel    = "apiserver.kubernetes.io/identity"
+	leaseNamespace         = "kube-system"
+)
 
 // apiServerEndpoint is the address clients reach this server at: the
 // listen address, or the loopback address when it listens on all.
@@ -35,111 +47,196 @@ func apiServerEndpoint(addr net.Addr) (ip string, port int) {
 	return "127.0.0.1", port
 }
 
-// reconcileKubernetesEndpoints adds (or, with add false, removes) ip:port
-// in the kubernetes Service's Endpoints and EndpointSlices.
-func (s *Server) reconcileKubernetesEndpoints(ctx context.Context, ip string, port int, add bool) error {
-	epRes, _ := registry.ByStoreName("endpoints")
-	key := store.Key{Resource: epRes.StoreName(), Namespace: kubernetesService.Namespace, Name: kubernetesService.Name}
-	err := s.upsert(ctx, epRes, key, func(cur object) object {
-		var ep api.Endpoints
+// apiServerLeaseKey is the store key of the Lease of the API server at
+// ip:port.
+func apiServerLeaseKey(ip string, port int) store.Key {
+	res, _ := registry.ByKind("Lease")
+	name := "kube-apiserver-" + strings.NewReplacer(":", "-", "%", "-").Replace(ip) + "-" + strconv.Itoa(port)
+	return store.Key{Resource: res.StoreName(), Namespace: leaseNamespace, Name: name}
+}
+
+// renewAPIServerLease writes this server's Lease with a fresh renew time.
+func (s *Server) renewAPIServerLease(ctx context.Context, ip string, port int) error {
+	res, _ := registry.ByKind("Lease")
+	key := apiServerLeaseKey(ip, port)
+	holder := net.JoinHostPort(ip, strconv.Itoa(port))
+	return s.upsert(ctx, res, key, func(cur object) object {
+		now := api.NowMicro()
+		dur := int32(apiServerLeaseDuration / time.Second)
+		l := api.Lease{Spec: api.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &dur, RenewTime: &now, AcquireTime: &now}}
 		if cur != nil {
-			if b, err := json.Marshal(cur); err == nil {
-				_ = json.Unmarshal(b, &ep)
+			if prev, err := registry.As[api.Lease](cur); err == nil && prev.Spec.AcquireTime != nil {
+				l.Spec.AcquireTime = prev.Spec.AcquireTime
 			}
 		}
-		ep.Subsets = editSubsets(ep.Subsets, ip, int32(port), add)
-		return toObject(ep, cur, key.Name, nil)
+		return toObject(l, cur, key, map[string]any{apiServerLeaseLabel: "kube-apiserver"})
+	})
+}
+
+// liveAPIServers are the ip:port of the API servers whose Leases have not
+// expired at now, by port.
+func (s *Server) liveAPIServers(ctx context.Context, now time.Time) (map[int32][]string, error) {
+	res, _ := registry.ByKind("Lease")
+	recs, _, err := s.deps.Store.List(ctx, store.Prefix{Resource: res.StoreName(), Namespace: leaseNamespace}, store.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	live := map[int32][]string{}
+	for _, rec := range recs {
+		var l api.Lease
+		if err := json.Unmarshal(rec.Value, &l); err != nil || l.Labels[apiServerLeaseLabel] != "kube-apiserver" {
+			continue
+		}
+		sp := l.Spec
+		if sp.HolderIdentity == nil || sp.RenewTime == nil || sp.LeaseDurationSeconds == nil ||
+			now.After(sp.RenewTime.Add(time.Duration(*sp.LeaseDurationSeconds)*time.Second)) {
+			continue
+		}
+		host, p, err := net.SplitHostPort(*sp.HolderIdentity)
+		port, perr := strconv.Atoi(p)
+		if err != nil || perr != nil || net.ParseIP(host) == nil {
+			continue
+		}
+		live[int32(port)] = append(live[int32(port)], host)
+	}
+	for _, ips := range live {
+		sort.Strings(ips)
+	}
+	return live, nil
+}
+
+// runAPIServerLease renews this server's Lease and rewrites the kubernetes
+// endpoints every apiServerLeaseRenew until ctx ends; then it deletes the
+// Lease and rewrites them once more without this server.
+func (s *Server) runAPIServerLease(ctx context.Context, ip string, port int) {
+	t := time.NewTicker(apiServerLeaseRenew)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+			defer cancel()
+			if _, err := s.deps.Store.Delete(sctx, apiServerLeaseKey(ip, port), 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+				s.log.Warn().Err(err).Msg("could not delete this API server's lease")
+			}
+			if err := s.syncKubernetesEndpoints(sctx); err != nil {
+				s.log.Warn().Err(err).Msg("could not remove this API server from the kubernetes endpoints")
+			}
+			return
+		case <-t.C:
+		}
+		err := s.renewAPIServerLease(ctx, ip, port)
+		if err == nil {
+			err = s.syncKubernetesEndpoints(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn().Err(err).Msg("could not renew this API server's lease and endpoints")
+		}
+	}
+}
+
+// syncKubernetesEndpoints rewrites the kubernetes Service's Endpoints and
+// EndpointSlices from the live API servers' Leases.
+func (s *Server) syncKubernetesEndpoints(ctx context.Context) error {
+	live, err := s.liveAPIServers(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	ports := make([]int32, 0, len(live))
+	for p := range live {
+		ports = append(ports, p)
+	}
+	sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
+
+	epRes, _ := registry.ByStoreName("endpoints")
+	key := store.Key{Resource: epRes.StoreName(), Namespace: kubernetesService.Namespace, Name: kubernetesService.Name}
+	var subsets []api.EndpointSubset
+	for _, p := range ports {
+		ss := api.EndpointSubset{Ports: []api.EndpointPort{{Name: "https", Port: p, Protocol: api.ProtocolTCP}}}
+		for _, ip := range live[p] {
+			ss.Addresses = append(ss.Addresses, api.EndpointAddress{IP: ip})
+		}
+		subsets = append(subsets, ss)
+	}
+	err = s.upsert(ctx, epRes, key, func(cur object) object {
+		return toObject(api.Endpoints{Subsets: subsets}, cur, key, nil)
 	})
 	if err != nil {
 		return err
 	}
-	sliceRes, _ := registry.ByStoreName("endpointslices.discovery.k8s.io")
-	name := kubernetesService.Name
-	if rec, err := s.deps.Store.Get(ctx, kubernetesService); err == nil {
-		var svc api.Service
-		if json.Unmarshal(rec.Value, &svc) == nil && len(svc.Spec.Ports) > 0 && svc.Spec.Ports[0].TargetPort.IntVal != int32(port) {
-			name += "-" + strconv.Itoa(port)
-		}
-	}
-	key = store.Key{Resource: sliceRes.StoreName(), Namespace: kubernetesService.Namespace, Name: name}
-	return s.upsert(ctx, sliceRes, key, func(cur object) object {
-		var es api.EndpointSlice
-		if cur != nil {
-			if b, err := json.Marshal(cur); err == nil {
-				_ = json.Unmarshal(b, &es)
-			}
-		}
-		es.AddressType = "IPv4"
-		if net.ParseIP(ip).To4() == nil {
-			es.AddressType = "IPv6"
-		}
-		var eps []api.Endpoint
-		for _, e := range es.Endpoints {
-			if len(e.Addresses) == 1 && e.Addresses[0] == ip {
-				continue
-			}
-			eps = append(eps, e)
-		}
-		if add {
-			yes := true
-			eps = append(eps, api.Endpoint{Addresses: []string{ip}, Conditions: api.EndpointConditions{Ready: &yes}})
-		}
-		sort.Slice(eps, func(i, j int) bool { return eps[i].Addresses[0] < eps[j].Addresses[0] })
-		es.Endpoints = eps
-		if es.Endpoints == nil {
-			es.Endpoints = []api.Endpoint{}
-		}
-		portName, proto, p := "https", api.ProtocolTCP, int32(port)
-		es.Ports = []api.EndpointSlicePort{{Name: &portName, Protocol: &proto, Port: &p}}
-		return toObject(es, cur, name, map[string]any{
-			api.LabelServiceName: kubernetesService.Name,
-			api.LabelManagedBy:   "endpointslice-controller.k8s.io",
-		})
-	})
-}
 
-// editSubsets adds or removes ip in the subset of port.
-func editSubsets(subsets []api.EndpointSubset, ip string, port int32, add bool) []api.EndpointSubset {
-	var out []api.EndpointSubset
-	found := false
-	for _, ss := range subsets {
-		isPort := len(ss.Ports) == 1 && ss.Ports[0].Port == port
-		var addrs []api.EndpointAddress
-		for _, a := range ss.Addresses {
-			if !(isPort && a.IP == ip) {
-				addrs = append(addrs, a)
+	sliceRes, _ := registry.ByStoreName("endpointslices.discovery.k8s.io")
+	target := int32(0)
+	if rec, err := s.deps.Store.Get(ctx, kubernetesService); err == nil {
+		if svc, err := registry.As[api.Service](json.RawMessage(rec.Value)); err == nil && len(svc.Spec.Ports) > 0 {
+			target = svc.Spec.Ports[0].TargetPort.IntVal
+		}
+	}
+	sliceName := func(p int32) string {
+		if p == target {
+			return kubernetesService.Name
+		}
+		return kubernetesService.Name + "-" + strconv.Itoa(int(p))
+	}
+	want := map[string]int32{kubernetesService.Name: target}
+	for _, p := range ports {
+		want[sliceName(p)] = p
+	}
+	for name, p := range want {
+		k := store.Key{Resource: sliceRes.StoreName(), Namespace: kubernetesService.Namespace, Name: name}
+		err := s.upsert(ctx, sliceRes, k, func(cur object) object {
+			es := api.EndpointSlice{AddressType: "IPv4", Endpoints: []api.Endpoint{}, Ports: []api.EndpointSlicePort{}}
+			for _, ip := range live[p] {
+				if net.ParseIP(ip).To4() == nil {
+					es.AddressType = "IPv6"
+				}
+				yes := true
+				es.Endpoints = append(es.Endpoints, api.Endpoint{Addresses: []string{ip}, Conditions: api.EndpointConditions{Ready: &yes}})
+			}
+			if p != 0 {
+				portName, proto, port := "https", api.ProtocolTCP, p
+				es.Ports = []api.EndpointSlicePort{{Name: &portName, Protocol: &proto, Port: &port}}
+			}
+			return toObject(es, cur, k, map[string]any{
+				api.LabelServiceName: kubernetesService.Name,
+				api.LabelManagedBy:   "endpointslice-controller.k8s.io",
+			})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Slices of ports no live server listens on go.
+	recs, _, err := s.deps.Store.List(ctx, store.Prefix{Resource: sliceRes.StoreName(), Namespace: kubernetesService.Namespace}, store.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if _, keep := want[rec.Name]; keep || !strings.HasPrefix(rec.Name, kubernetesService.Name+"-") {
+			continue
+		}
+		var es api.EndpointSlice
+		if json.Unmarshal(rec.Value, &es) == nil && es.Labels[api.LabelServiceName] == kubernetesService.Name &&
+			es.Labels[api.LabelManagedBy] == "endpointslice-controller.k8s.io" {
+			if _, err := s.deps.Store.Delete(ctx, rec.Key, rec.ResourceVersion); err != nil &&
+				!errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+				return err
 			}
 		}
-		if isPort && add {
-			addrs = append(addrs, api.EndpointAddress{IP: ip})
-			found = true
-		}
-		sort.Slice(addrs, func(i, j int) bool { return addrs[i].IP < addrs[j].IP })
-		ss.Addresses = addrs
-		if len(ss.Addresses) > 0 || len(ss.NotReadyAddresses) > 0 {
-			out = append(out, ss)
-		}
 	}
-	if add && !found {
-		out = append(out, api.EndpointSubset{
-			Addresses: []api.EndpointAddress{{IP: ip}},
-			Ports:     []api.EndpointPort{{Name: "https", Port: port, Protocol: api.ProtocolTCP}},
-		})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Ports[0].Port < out[j].Ports[0].Port })
-	return out
+	return nil
 }
 
 // toObject turns a typed object into the pipeline's representation,
-// keeping cur's metadata (or, when cur is nil, naming it in the kubernetes
-// Service's namespace with labels).
-func toObject(v any, cur object, name string, labels map[string]any) object {
+// keeping cur's metadata (or, when cur is nil, naming it key, with
+// labels).
+func toObject(v any, cur object, key store.Key, labels map[string]any) object {
 	b, _ := json.Marshal(v)
 	o, _ := decodeObject(b)
 	if cur != nil {
 		o["metadata"] = deepCopy(cur["metadata"])
 	} else {
-		meta := map[string]any{"name": name, "namespace": kubernetesService.Namespace}
+		meta := map[string]any{"name": key.Name, "namespace": key.Namespace}
 		if labels != nil {
 			meta["labels"] = labels
 		}

@@ -222,7 +222,11 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	epIP, epPort := apiServerEndpoint(ln.Addr())
-	if err := s.reconcileKubernetesEndpoints(ctx, epIP, epPort, true); err != nil {
+	if err := s.renewAPIServerLease(ctx, epIP, epPort); err != nil {
+		ln.Close()
+		return fmt.Errorf("write this API server's lease: %w", err)
+	}
+	if err := s.syncKubernetesEndpoints(ctx); err != nil {
 		ln.Close()
 		return fmt.Errorf("add this API server to the kubernetes endpoints: %w", err)
 	}
@@ -253,6 +257,11 @@ func (s *Server) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.runRepair(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.runAPIServerLease(ctx, epIP, epPort)
+	}()
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)
 		go func() {
@@ -274,9 +283,6 @@ func (s *Server) Run(ctx context.Context) error {
 	<-ctx.Done()
 	sctx, scancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer scancel()
-	if err := s.reconcileKubernetesEndpoints(sctx, epIP, epPort, false); err != nil {
-		s.log.Warn().Err(err).Msg("could not remove this API server from the kubernetes endpoints")
-	}
 	// Requests in flight were cancelled with ctx; connections a client
 	// opened but never used count as busy for seconds, so close whatever
 	// is left when the timeout ends.

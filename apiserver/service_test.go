@@ -7,12 +7,15 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/controllers/controllerutil/controllertest"
 	"github.com/minik8s/minik8s/internal/testenv"
 )
 
@@ -395,6 +398,30 @@ func TestKubernetesEndpoints(t *testing.T) {
 	if len(ep.Subsets) != 1 || ep.Subsets[0].Ports[0].Port != port(a) {
 		t.Errorf("after B stopped: %+v", ep.Subsets)
 	}
+
+	// A server that dies leaves no goodbye: its Lease expires, and the
+	// next renewal of a live server drops it. Stand-in: the Lease of a
+	// server at 127.0.0.2:7443, renewed now for 8 seconds (longer than the 5 s between renewals).
+	ports := func() string {
+		r := a.Do(t, "GET", "/api/v1/namespaces/default/endpoints/kubernetes", nil)
+		var ep api.Endpoints
+		r.JSON(t, &ep)
+		var out []string
+		for _, ss := range ep.Subsets {
+			out = append(out, fmt.Sprintf("%s:%d ", ss.Addresses[0].IP, ss.Ports[0].Port))
+		}
+		sort.Strings(out)
+		return strings.Join(out, "")
+	}
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	expect(t, a.Do(t, "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases", fmt.Sprintf(
+		`{"metadata":{"name":"kube-apiserver-dead","labels":{"apiserver.kubernetes.io/identity":"kube-apiserver"}},"spec":{"holderIdentity":"127.0.0.2:7443","leaseDurationSeconds":8,"renewTime":%q}}`, now)),
+		http.StatusCreated)
+	withDead := fmt.Sprintf("127.0.0.1:%d 127.0.0.2:7443 ", port(a))
+	controllertest.Eventually(t, 30*time.Second, "the dead server's lease listed", func() bool { return ports() == withDead })
+	controllertest.Eventually(t, 30*time.Second, "the dead server's expired lease dropped", func() bool {
+		return ports() == fmt.Sprintf("127.0.0.1:%d ", port(a))
+	})
 }
 
 func TestEndpointsValidationAndColumns(t *testing.T) {

@@ -290,7 +290,7 @@ func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mut
 		}
 		undo := func() {}
 		wctx := ctx
-		if res, ok := registry.ByStoreName(key.Resource); ok && s.allocators[key.Resource] != nil {
+		if res, ok := s.allocatingResource(key.Resource); ok {
 			if undo, err = s.allocate(ctx, res, next, cur, false); err != nil {
 				return nil, err
 			}
