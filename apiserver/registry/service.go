@@ -177,7 +177,7 @@ func keepAllocated(next, cur Object) {
 			}
 		}
 	}
-	if needsNodePorts(spec) && needsNodePorts(curSpec) {
+	if ServiceNeedsNodePorts(spec) && ServiceNeedsNodePorts(curSpec) {
 		curPorts := map[string]any{} // "port/protocol" → nodePort
 		for _, p := range list(curSpec, "ports") {
 			p, _ := p.(map[string]any)
@@ -210,10 +210,10 @@ func portKey(p map[string]any) string {
 	return strconv.FormatInt(n, 10) + "/" + proto
 }
 
-// needsNodePorts reports whether a service spec of its type gets node
-// ports: NodePort, and LoadBalancer unless allocateLoadBalancerNodePorts
-// is false.
-func needsNodePorts(spec map[string]any) bool {
+// ServiceNeedsNodePorts reports whether a Service spec (decoded JSON) of
+// its type gets node ports: NodePort, and LoadBalancer unless
+// allocateLoadBalancerNodePorts is false.
+func ServiceNeedsNodePorts(spec map[string]any) bool {
 	switch spec["type"] {
 	case string(api.ServiceTypeNodePort):
 		return true
@@ -242,7 +242,7 @@ func dropTypeDependentFields(next, cur Object) {
 			}
 		}
 	}
-	if !needsNodePorts(spec) && needsNodePorts(curSpec) {
+	if !ServiceNeedsNodePorts(spec) && ServiceNeedsNodePorts(curSpec) {
 		curPorts := map[string]any{}
 		for _, p := range list(curSpec, "ports") {
 			p, _ := p.(map[string]any)

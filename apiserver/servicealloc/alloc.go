@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/api/field"
+	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -400,9 +401,9 @@ func (a *Allocator) Allocate(ctx context.Context, next, cur map[string]any, dryR
 	}
 
 	// Node ports.
-	if needsNodePorts(spec) {
+	if registry.ServiceNeedsNodePorts(spec) {
 		held := map[int]bool{}
-		if curSpec != nil && needsNodePorts(curSpec) {
+		if curSpec != nil && registry.ServiceNeedsNodePorts(curSpec) {
 			for _, p := range nodePorts(curSpec) {
 				held[p] = true
 			}
@@ -498,9 +499,9 @@ func (a *Allocator) Release(ctx context.Context, cur, next map[string]any) error
 	if ip := clusterIP(curSpec); ip != "" && (nextSpec == nil || clusterIP(nextSpec) != ip) {
 		errs = append(errs, a.release(ctx, IPResource, ip, owner))
 	}
-	if needsNodePorts(curSpec) {
+	if registry.ServiceNeedsNodePorts(curSpec) {
 		keep := map[int]bool{}
-		if nextSpec != nil && needsNodePorts(nextSpec) {
+		if nextSpec != nil && registry.ServiceNeedsNodePorts(nextSpec) {
 			for _, p := range nodePorts(nextSpec) {
 				keep[p] = true
 			}
@@ -540,19 +541,6 @@ func nodePorts(spec map[string]any) []int {
 		}
 	}
 	return out
-}
-
-// needsNodePorts mirrors the registry's rule: NodePort, and LoadBalancer
-// unless allocateLoadBalancerNodePorts is false.
-func needsNodePorts(spec map[string]any) bool {
-	switch spec["type"] {
-	case "NodePort":
-		return true
-	case "LoadBalancer":
-		b, ok := spec["allocateLoadBalancerNodePorts"].(bool)
-		return !ok || b
-	}
-	return false
 }
 
 func ownerOf(o map[string]any) Owner {
@@ -619,7 +607,7 @@ func (a *Allocator) Repair(ctx context.Context, grace time.Duration) (RepairResu
 		if ip := clusterIP(spec); ip != "" {
 			want[store.Key{Resource: IPResource, Name: ip}] = owner
 		}
-		if needsNodePorts(spec) {
+		if registry.ServiceNeedsNodePorts(spec) {
 			for _, p := range nodePorts(spec) {
 				want[store.Key{Resource: NodePortResource, Name: strconv.Itoa(p)}] = owner
 			}
