@@ -477,16 +477,18 @@ func TestEndpointsValidationAndColumns(t *testing.T) {
 // ConfigMap create, which allocates nothing.
 func BenchmarkServiceCreate(b *testing.B) {
 	s := testenv.StartAPIServer(b, testenv.Options{})
+	run := 0 // names differ between runs (-count, b.N probes) on the one server
 	for _, tc := range []struct{ name, path, body string }{
-		{"configmap", "/api/v1/namespaces/default/configmaps", `{"metadata":{"name":"c%d"},"data":{"a":"b"}}`},
-		{"clusterip", svcs, `{"metadata":{"name":"c%d"},"spec":{"ports":[{"port":80}]}}`},
-		{"nodeport", svcs, `{"metadata":{"name":"n%d"},"spec":{"type":"NodePort","ports":[{"port":80}]}}`},
+		{"configmap", "/api/v1/namespaces/default/configmaps", `{"metadata":{"name":"c%d-%d"},"data":{"a":"b"}}`},
+		{"clusterip", svcs, `{"metadata":{"name":"c%d-%d"},"spec":{"ports":[{"port":80}]}}`},
+		{"nodeport", svcs, `{"metadata":{"name":"n%d-%d"},"spec":{"type":"NodePort","ports":[{"port":80}]}}`},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
+			run++
 			i := 0
 			for b.Loop() {
-				if r := s.Do(b, "POST", tc.path, fmt.Sprintf(tc.body, i)); r.Code != http.StatusCreated {
+				if r := s.Do(b, "POST", tc.path, fmt.Sprintf(tc.body, run, i)); r.Code != http.StatusCreated {
 					b.Fatalf("create: %d %s", r.Code, r.Body)
 				}
 				i++
