@@ -98,6 +98,29 @@ func TestKubectlServices(t *testing.T) {
 		`(?m)^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE$`, `(?m)^kubernetes\s+IPv4\s+\d+\s+127\.0\.0\.1\s+`)
 	mustMatch("explain", kubectl("explain", "service.spec.clusterIP"), `allocated from the service range`)
 
+	// apply, twice and changed: the allocated values stay.
+	manifest := "apiVersion: v1\nkind: Service\nmetadata:\n  name: applied\nspec:\n  type: NodePort\n  selector:\n    app: web\n  ports:\n  - name: http\n    port: 80\n    targetPort: http\n"
+	file := filepath.Join(dir, "svc.yaml")
+	for _, m := range []string{manifest, manifest, manifest + "  - name: metrics\n    port: 9090\n"} {
+		if err := os.WriteFile(file, []byte(m), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		mustMatch("apply", kubectl("apply", "-f", file), `service/applied (created|unchanged|configured)`)
+	}
+	applied := kubectl("get", "svc", "applied", "-o", "jsonpath={.spec.clusterIP} {.spec.ports[0].nodePort} {.spec.ports[1].nodePort}")
+	if f := regexp.MustCompile(`^10\.\d+\.\d+\.\d+ 3\d{4} 3\d{4}$`); !f.MatchString(applied) {
+		t.Fatalf("applied service: %q", applied)
+	}
+	// replace with what get -o yaml gave keeps everything.
+	yaml := kubectl("get", "svc", "applied", "-o", "yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustMatch("replace", kubectl("replace", "-f", file), `service/applied replaced`)
+	if again := kubectl("get", "svc", "applied", "-o", "jsonpath={.spec.clusterIP} {.spec.ports[0].nodePort} {.spec.ports[1].nodePort}"); again != applied {
+		t.Errorf("replace changed %q to %q", applied, again)
+	}
+
 	// delete releases the IP: another service takes it.
 	mustMatch("delete svc", kubectl("delete", "svc", "web"), `service "web" deleted`)
 	mustMatch("IP free again", kubectl("create", "service", "clusterip", "web2", "--tcp=80", "--clusterip="+ip), `service/web2 created`)
