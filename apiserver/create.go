@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"net/http"
@@ -44,10 +45,16 @@ func (s *Server) create(r *request) error {
 	initMeta(o, time.Now(), uuid.NewString())
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
 	sent := o
+	dryRun := r.query("dryRun") == "All"
+	var undo func() // releases what the kind's allocator claimed
 	for attempt := 0; ; attempt++ {
 		// The kind prepares the object once its uid and name are known (a
 		// Job's generated selector and labels name both).
 		if generate {
+			if undo != nil { // a retry under a new name claims afresh
+				undo()
+				undo = nil
+			}
 			o = registry.DeepCopy(sent).(object)
 			metaOf(o)["name"] = nestedString(o, "metadata", "generateName") + randomSuffix(5)
 		}
@@ -61,10 +68,19 @@ func (s *Server) create(r *request) error {
 		if err := s.validate(r, o, value, nil); err != nil {
 			return err
 		}
-		if r.query("dryRun") == "All" {
+		if undo == nil {
+			if undo, err = s.allocate(ctx, r.res, o, nil, dryRun); err != nil {
+				return err
+			}
+			if value, err = encodeStored(o); err != nil {
+				undo()
+				return err
+			}
+		}
+		if dryRun {
 			return writeJSON(r.c, http.StatusCreated, o)
 		}
-		rec, err := s.deps.Store.Create(ctx, &store.Record{
+		rec, err := s.createAllocated(ctx, r, &store.Record{
 			Key:   store.Key{Resource: r.res.StoreName(), Namespace: r.ri.Namespace, Name: name},
 			UID:   nestedString(o, "metadata", "uid"),
 			Value: value,
@@ -73,10 +89,23 @@ func (s *Server) create(r *request) error {
 			continue
 		}
 		if err != nil {
+			undo()
 			return err
 		}
 		return s.writeObject(r, http.StatusCreated, rec)
 	}
+}
+
+// createAllocated writes a new object; for a kind with an allocator, the
+// write must land within allocatedWriteTimeout of its claims (see
+// repairGrace).
+func (s *Server) createAllocated(ctx context.Context, r *request, rec *store.Record) (*store.Record, error) {
+	if s.allocators[r.res.StoreName()] != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, allocatedWriteTimeout)
+		defer cancel()
+	}
+	return s.deps.Store.Create(ctx, rec)
 }
 
 // randomSuffix is n characters of the alphabet Kubernetes uses for

@@ -96,6 +96,9 @@ func (s *Server) deleteObject(ctx context.Context, r *request, key store.Key, op
 		if !pending {
 			rec, err = s.deps.Store.Delete(ctx, key, cur.ResourceVersion)
 			done = true
+			if err == nil {
+				s.release(ctx, key.Resource, o, nil)
+			}
 		} else if next == nil {
 			return cur, false, nil // already marked; nothing changes
 		} else {

@@ -24,6 +24,7 @@ var selectableZero = map[string]map[string]string{
 	"ReplicaSet": {"status.replicas": "0"},
 	"Secret":     {"type": ""},
 	"Job":        {"status.successful": "0"},
+	"Service":    {"spec.clusterIP": "", "spec.type": ""},
 }
 
 func testFilter(t *testing.T, res *registry.Resource, selector string) *filter {

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -22,6 +23,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
+	"github.com/minik8s/minik8s/apiserver/servicealloc"
 	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/store"
 )
@@ -58,6 +60,13 @@ type Config struct {
 	// default) or "AlwaysAllow" (every authenticated request is allowed:
 	// for comparing figures).
 	AuthorizationMode string `yaml:"authorizationMode"`
+	// ServiceClusterIPRange is the CIDR Services' cluster IPs come from
+	// (kube-apiserver's --service-cluster-ip-range); the kubernetes
+	// Service gets its first address.
+	ServiceClusterIPRange string `yaml:"serviceClusterIPRange"`
+	// ServiceNodePortRange is the range node ports come from, FROM-TO
+	// (kube-apiserver's --service-node-port-range).
+	ServiceNodePortRange string `yaml:"serviceNodePortRange"`
 }
 
 // DefaultConfig returns the defaults documented in config.yaml.
@@ -73,7 +82,9 @@ func DefaultConfig() Config {
 		ShutdownTimeout:  2 * time.Second,
 		StallTimeout:     10 * time.Second,
 
-		AuthorizationMode: AuthorizationNodeRBAC,
+		AuthorizationMode:     AuthorizationNodeRBAC,
+		ServiceClusterIPRange: servicealloc.DefaultClusterIPRange,
+		ServiceNodePortRange:  servicealloc.DefaultNodePortRange,
 	}
 }
 
@@ -124,6 +135,9 @@ type Server struct {
 	// Node authorizer's graph.
 	authz *authorizer
 
+	svcAlloc   *servicealloc.Allocator
+	allocators map[string]allocator // by store resource
+
 	mu   sync.Mutex
 	addr string
 	up   chan struct{}
@@ -152,6 +166,16 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()
 	}
+	if cfg.ServiceClusterIPRange == "" {
+		cfg.ServiceClusterIPRange = servicealloc.DefaultClusterIPRange
+	}
+	if cfg.ServiceNodePortRange == "" {
+		cfg.ServiceNodePortRange = servicealloc.DefaultNodePortRange
+	}
+	svcAlloc, err := servicealloc.New(deps.Store, cfg.ServiceClusterIPRange, cfg.ServiceNodePortRange)
+	if err != nil {
+		return nil, fmt.Errorf("apiserver: %w", err)
+	}
 	h := hub.New(deps.Store, deps.Bus, log.With().Str("component", "watch-hub").Logger(),
 		hub.WithRingBytes(cfg.WatchCacheBytes), hub.WithWatcherBytes(cfg.WatchQueueBytes))
 	s := &Server{
@@ -160,6 +184,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 		log:  log,
 		hub:  h,
 		up:   make(chan struct{}),
+
+		svcAlloc:   svcAlloc,
+		allocators: map[string]allocator{servicealloc.ServicesResource: svcAlloc},
 	}
 	disc, err := discovery.New(registry.All())
 	if err != nil {
@@ -195,15 +222,25 @@ func (s *Server) Addr(ctx context.Context) (string, error) {
 // Run serves until ctx is done, then shuts down gracefully. It returns nil
 // on a clean stop.
 func (s *Server) Run(ctx context.Context) error {
-	if err := s.bootstrap(ctx); err != nil {
-		return err
-	}
 	ln := s.deps.Listener
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", s.cfg.Listen); err != nil {
 			return err
 		}
+	}
+	if err := s.bootstrap(ctx, ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
+	epIP, epPort := apiServerEndpoint(ln.Addr())
+	if err := s.renewAPIServerLease(ctx, epIP, epPort); err != nil {
+		ln.Close()
+		return fmt.Errorf("write this API server's lease: %w", err)
+	}
+	if err := s.syncKubernetesEndpoints(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("add this API server to the kubernetes endpoints: %w", err)
 	}
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
@@ -231,6 +268,16 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		s.runAuthorizer(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.runRepair(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.runAPIServerLease(ctx, epIP, epPort)
 	}()
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)

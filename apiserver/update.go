@@ -41,5 +41,8 @@ func (s *Server) dryRunUpdate(r *request, mutate mutation) error {
 	if err != nil {
 		return err
 	}
+	if _, err := s.allocate(r.c.Request().Context(), r.res, next, cur, true); err != nil {
+		return err
+	}
 	return writeJSON(r.c, http.StatusOK, next)
 }

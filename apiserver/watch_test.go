@@ -23,19 +23,12 @@ import (
 // post creates an object without failing the test from a goroutine that is
 // not the test's: it returns the error instead.
 func post(s *testenv.APIServer, path, body string) error {
-	req, err := http.NewRequest("POST", s.URL+path, strings.NewReader(body))
+	code, b, err := postResult(s, path, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+s.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.HTTP.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("POST %s: %d", path, resp.StatusCode)
+	if code != http.StatusCreated {
+		return fmt.Errorf("POST %s: %d %s", path, code, b)
 	}
 	return nil
 }

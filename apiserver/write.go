@@ -288,21 +288,38 @@ func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mut
 		if err != nil {
 			return nil, err
 		}
+		undo := func() {}
+		wctx := ctx
+		if res, ok := s.allocatingResource(key.Resource); ok {
+			if undo, err = s.allocate(ctx, res, next, cur, false); err != nil {
+				return nil, err
+			}
+			value = nil // allocation may have filled in fields
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithTimeout(ctx, allocatedWriteTimeout)
+			defer cancel()
+		}
 		if value == nil {
 			if value, err = encodeStored(next); err != nil {
+				undo()
 				return nil, err
 			}
 		}
 		if string(value) == string(rec.Value) {
+			undo()
 			return rec, nil
 		}
-		out, err := s.deps.Store.Update(ctx, &store.Record{Key: key, UID: rec.UID, Value: value}, rec.ResourceVersion)
+		out, err := s.deps.Store.Update(wctx, &store.Record{Key: key, UID: rec.UID, Value: value}, rec.ResourceVersion)
+		if err != nil {
+			undo()
+		}
 		if errors.Is(err, store.ErrConflict) && i < maxUpdateRetries {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
+		s.release(ctx, key.Resource, cur, next)
 		return s.finishIfDone(ctx, next, out)
 	}
 }
@@ -330,6 +347,9 @@ func (s *Server) finishIfDone(ctx context.Context, o object, rec *store.Record) 
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
 		// Someone else finished it or changed it; either way it is theirs.
 		return rec, nil
+	}
+	if err == nil {
+		s.release(ctx, rec.Key.Resource, o, nil)
 	}
 	return del, err
 }

@@ -19,6 +19,9 @@ type (
 
 	StatefulSetClient         = ScalableClient[api.StatefulSet, *api.StatefulSet]
 	PodDisruptionBudgetClient = ResourceClient[api.PodDisruptionBudget, *api.PodDisruptionBudget]
+	ServiceClient             = ResourceClient[api.Service, *api.Service]
+	EndpointsClient           = ResourceClient[api.Endpoints, *api.Endpoints]
+	EndpointSliceClient       = ResourceClient[api.EndpointSlice, *api.EndpointSlice]
 )
 
 // PodClient is the pods client, with the binding subresource.
@@ -69,6 +72,19 @@ func (c *Client) StatefulSets(ns string) *StatefulSetClient {
 // PodDisruptionBudgets returns the client of disruption budgets in ns.
 func (c *Client) PodDisruptionBudgets(ns string) *PodDisruptionBudgetClient {
 	return Resource[api.PodDisruptionBudget](c, PodDisruptionBudgets, ns)
+}
+
+// Services returns the client of services in ns.
+func (c *Client) Services(ns string) *ServiceClient { return Resource[api.Service](c, Services, ns) }
+
+// Endpoints returns the client of core/v1 Endpoints in ns.
+func (c *Client) Endpoints(ns string) *EndpointsClient {
+	return Resource[api.Endpoints](c, Endpoints, ns)
+}
+
+// EndpointSlices returns the client of EndpointSlices in ns.
+func (c *Client) EndpointSlices(ns string) *EndpointSliceClient {
+	return Resource[api.EndpointSlice](c, EndpointSlices, ns)
 }
 
 // Bind assigns a pod to b.Target's node (POST pods/{b.Name}/binding). The

@@ -33,6 +33,9 @@ var (
 
 	StatefulSets         = GVR{Group: "apps", Version: "v1", Resource: "statefulsets", Namespaced: true}
 	PodDisruptionBudgets = GVR{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets", Namespaced: true}
+	Services             = GVR{Version: "v1", Resource: "services", Namespaced: true}
+	Endpoints            = GVR{Version: "v1", Resource: "endpoints", Namespaced: true}
+	EndpointSlices       = GVR{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.

@@ -14,6 +14,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/controllers/deployment"
 	"github.com/minik8s/minik8s/controllers/disruption"
+	"github.com/minik8s/minik8s/controllers/endpoints"
 	"github.com/minik8s/minik8s/controllers/gc"
 	"github.com/minik8s/minik8s/controllers/namespace"
 	"github.com/minik8s/minik8s/controllers/nodelifecycle"
@@ -30,6 +31,10 @@ type Config struct {
 	ConcurrentDeploymentSyncs int `yaml:"concurrentDeploymentSyncs"`
 	ConcurrentGCSyncs         int `yaml:"concurrentGCSyncs"`
 	ConcurrentNamespaceSyncs  int `yaml:"concurrentNamespaceSyncs"`
+	// ConcurrentEndpointSyncs and ConcurrentServiceEndpointSyncs are the
+	// workers of the Endpoints and EndpointSlice controllers.
+	ConcurrentEndpointSyncs        int `yaml:"concurrentEndpointSyncs"`
+	ConcurrentServiceEndpointSyncs int `yaml:"concurrentServiceEndpointSyncs"`
 	// NodeMonitorPeriod is how often node heartbeats are checked, and
 	// NodeMonitorGracePeriod how long a node may be silent before it is
 	// marked Unknown and tainted unreachable.
@@ -49,14 +54,16 @@ type Config struct {
 func DefaultConfig() Config {
 	nl := nodelifecycle.DefaultConfig()
 	return Config{
-		ConcurrentReplicaSetSyncs: 5,
-		ConcurrentDeploymentSyncs: 5,
-		ConcurrentGCSyncs:         20,
-		ConcurrentNamespaceSyncs:  10,
-		NodeMonitorPeriod:         nl.MonitorPeriod,
-		NodeMonitorGracePeriod:    nl.GracePeriod,
-		ResyncPeriod:              10 * time.Minute,
-		ReplicaSet:                replicaset.DefaultConfig(),
+		ConcurrentReplicaSetSyncs:      5,
+		ConcurrentDeploymentSyncs:      5,
+		ConcurrentGCSyncs:              20,
+		ConcurrentNamespaceSyncs:       10,
+		ConcurrentEndpointSyncs:        5,
+		ConcurrentServiceEndpointSyncs: 5,
+		NodeMonitorPeriod:              nl.MonitorPeriod,
+		NodeMonitorGracePeriod:         nl.GracePeriod,
+		ResyncPeriod:                   10 * time.Minute,
+		ReplicaSet:                     replicaset.DefaultConfig(),
 	}
 }
 
@@ -64,10 +71,12 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	for name, n := range map[string]int{
-		"concurrentReplicaSetSyncs": c.ConcurrentReplicaSetSyncs,
-		"concurrentDeploymentSyncs": c.ConcurrentDeploymentSyncs,
-		"concurrentGCSyncs":         c.ConcurrentGCSyncs,
-		"concurrentNamespaceSyncs":  c.ConcurrentNamespaceSyncs,
+		"concurrentReplicaSetSyncs":      c.ConcurrentReplicaSetSyncs,
+		"concurrentDeploymentSyncs":      c.ConcurrentDeploymentSyncs,
+		"concurrentGCSyncs":              c.ConcurrentGCSyncs,
+		"concurrentNamespaceSyncs":       c.ConcurrentNamespaceSyncs,
+		"concurrentEndpointSyncs":        c.ConcurrentEndpointSyncs,
+		"concurrentServiceEndpointSyncs": c.ConcurrentServiceEndpointSyncs,
 	} {
 		if n < 1 {
 			errs = append(errs, fmt.Errorf("%s %d must be at least 1", name, n))
@@ -143,6 +152,12 @@ func (m *Manager) Run(ctx context.Context) error {
 	nss := informer.New(client.ListWatch(c.Namespaces(), client.ListOptions{}), cfg.ResyncPeriod).WithLogger(logInf("namespaces"))
 	pdbs := informer.New(client.ListWatch(c.PodDisruptionBudgets(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.PodDisruptionBudget]()...).WithLogger(logInf("poddisruptionbudgets"))
+	svcs := informer.New(client.ListWatch(c.Services(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.Service]()...).WithLogger(logInf("services"))
+	eps := informer.New(client.ListWatch(c.Endpoints(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.Endpoints]()...).WithLogger(logInf("endpoints"))
+	slices := informer.New(client.ListWatch(c.EndpointSlices(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.EndpointSlice]()...).WithLogger(logInf("endpointslices"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
@@ -178,9 +193,21 @@ func (m *Manager) Run(ctx context.Context) error {
 		return err
 	}
 
+	epc, err := endpoints.NewEndpoints(endpoints.EndpointsDeps{Client: c, Pods: pods, Services: svcs, Endpoints: eps}, logFor("endpoints"))
+	if err != nil {
+		return err
+	}
+	esc, err := endpoints.NewSlices(endpoints.SlicesDeps{Client: c, Pods: pods, Services: svcs, EndpointSlices: slices}, logFor("endpointslice"))
+	if err != nil {
+		return err
+	}
+
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
 		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run,
+		svcs.Run, eps.Run, slices.Run,
+		func(ctx context.Context) error { return epc.Run(ctx, cfg.ConcurrentEndpointSyncs) },
+		func(ctx context.Context) error { return esc.Run(ctx, cfg.ConcurrentServiceEndpointSyncs) },
 		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run,
 		func(ctx context.Context) error { return rsc.Run(ctx, cfg.ConcurrentReplicaSetSyncs) },
 		func(ctx context.Context) error { return dc.Run(ctx, cfg.ConcurrentDeploymentSyncs) },

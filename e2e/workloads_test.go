@@ -24,6 +24,7 @@ func TestWorkloads(t *testing.T) {
 		{"SelectorsAndMetadata", testSelectorsAndMetadata},
 		{"ScaleAndRollout", testScaleAndRollout},
 		{"DescribeAndEvents", testDescribeAndEvents},
+		{"ExposeAndEndpoints", testExposeAndEndpoints},
 		{"CordonAndDrain", testCordonAndDrain},
 		{"DeleteDeployment", testDeleteDeployment},
 		{"DeleteNamespace", testDeleteNamespace},
@@ -327,4 +328,39 @@ func testDeleteNamespace(t *testing.T, c *cluster) {
 			t.Errorf("%s left in the deleted namespace: %v", kind, r)
 		}
 	}
+}
+
+// testExposeAndEndpoints exposes a Deployment and follows its Endpoints
+// and EndpointSlices as it scales: the controller manager publishes the
+// ready pods' IPs.
+func testExposeAndEndpoints(t *testing.T, c *cluster) {
+	c.kubectl("create", "deployment", "svcweb", "--image=nginx:1.27", "--replicas=3", "--port=8080")
+	if out := c.kubectl("expose", "deployment", "svcweb", "--port=80", "--target-port=8080"); !strings.Contains(out, "service/svcweb exposed") {
+		t.Fatalf("expose: %q", out)
+	}
+	c.waitRunning(3, "-l", "app=svcweb")
+	endpoints := func(want int) {
+		t.Helper()
+		eventually(t, testTimeout, fmt.Sprintf("%d endpoints", want), func() string {
+			eps := c.kubectl("get", "endpoints", "svcweb", "-o", "jsonpath={.subsets[*].addresses[*].ip}")
+			ready := c.kubectl("get", "endpointslices", "-l", "kubernetes.io/service-name=svcweb",
+				"-o", "jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].addresses[0]}")
+			if len(strings.Fields(eps)) != want || len(strings.Fields(ready)) != want {
+				return fmt.Sprintf("endpoints %q, ready slice endpoints %q", eps, ready)
+			}
+			return ""
+		})
+	}
+	endpoints(3)
+	out := c.kubectl("get", "endpointslices", "-l", "kubernetes.io/service-name=svcweb")
+	if !regexp.MustCompile(`(?m)^svcweb-\w+\s+IPv4\s+8080\s+\S+`).MatchString(out) {
+		t.Errorf("get endpointslices:\n%s", out)
+	}
+	c.kubectl("scale", "deployment", "svcweb", "--replicas=1")
+	endpoints(1)
+	c.kubectl("delete", "service", "svcweb")
+	eventually(t, testTimeout, "the service's slices gone", func() string {
+		return strings.TrimSpace(c.kubectl("get", "endpointslices", "-l", "kubernetes.io/service-name=svcweb", "-o", "name"))
+	})
+	c.kubectl("delete", "deployment", "svcweb")
 }

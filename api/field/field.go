@@ -3,6 +3,7 @@
 package field
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -111,9 +112,16 @@ func (e *Error) ErrorBody() string {
 	return s
 }
 
+// quote renders a bad value as Kubernetes does: strings quoted, lists
+// and maps as JSON (["10.96.0.10"]), anything else as Go prints it.
 func quote(v any) string {
-	if s, ok := v.(string); ok {
-		return fmt.Sprintf("%q", s)
+	switch t := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", t)
+	case []string, []any, map[string]any, map[string]string:
+		if b, err := json.Marshal(t); err == nil {
+			return string(b)
+		}
 	}
 	return fmt.Sprintf("%v", v)
 }

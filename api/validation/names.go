@@ -11,6 +11,8 @@ import (
 const (
 	dns1123LabelFmt        = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 	dns1123LabelErrMsg     = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
+	dns1035LabelFmt        = "[a-z]([-a-z0-9]*[a-z0-9])?"
+	dns1035LabelErrMsg     = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
 	dns1123SubdomainFmt    = dns1123LabelFmt + "(\\." + dns1123LabelFmt + ")*"
 	dns1123SubdomainErrMsg = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
 	qualifiedNameFmt       = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
@@ -37,6 +39,7 @@ const (
 
 var (
 	dns1123LabelRe     = regexp.MustCompile("^" + dns1123LabelFmt + "$")
+	dns1035LabelRe     = regexp.MustCompile("^" + dns1035LabelFmt + "$")
 	dns1123SubdomainRe = regexp.MustCompile("^" + dns1123SubdomainFmt + "$")
 	qualifiedNameRe    = regexp.MustCompile("^" + qualifiedNameFmt + "$")
 	labelValueRe       = regexp.MustCompile("^" + labelValueFmt + "$")
@@ -74,6 +77,19 @@ func IsDNS1123Label(value string) []string {
 	}
 	if !dns1123LabelRe.MatchString(value) {
 		errs = append(errs, regexError(dns1123LabelErrMsg, dns1123LabelFmt, "my-name", "123-abc"))
+	}
+	return errs
+}
+
+// IsDNS1035Label returns what is wrong with value as a DNS-1035 label, a
+// DNS-1123 label that starts with a letter (nil if nothing).
+func IsDNS1035Label(value string) []string {
+	var errs []string
+	if len(value) > DNS1123LabelMaxLength {
+		errs = append(errs, maxLenError(DNS1123LabelMaxLength))
+	}
+	if !dns1035LabelRe.MatchString(value) {
+		errs = append(errs, regexError(dns1035LabelErrMsg, dns1035LabelFmt, "my-name", "abc-123"))
 	}
 	return errs
 }
@@ -208,6 +224,14 @@ func NameIsDNSLabel(name string, prefix bool) []string {
 		name = maskTrailingDash(name)
 	}
 	return IsDNS1123Label(name)
+}
+
+// NameIsDNS1035Label is the NameFunc of services.
+func NameIsDNS1035Label(name string, prefix bool) []string {
+	if prefix {
+		name = maskTrailingDash(name)
+	}
+	return IsDNS1035Label(name)
 }
 
 func maskTrailingDash(name string) string {

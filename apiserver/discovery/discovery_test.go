@@ -86,9 +86,10 @@ func TestDiscoveryDocuments(t *testing.T) {
 			for _, r := range at(t, doc, "resources").([]any) {
 				names = append(names, r.(map[string]any)["name"].(string))
 			}
-			want := []string{"configmaps", "events", "limitranges", "namespaces", "namespaces/status", "nodes", "nodes/status",
+			want := []string{"configmaps", "endpoints", "events", "limitranges", "namespaces", "namespaces/status", "nodes", "nodes/status",
 				"persistentvolumeclaims", "persistentvolumeclaims/status", "persistentvolumes", "persistentvolumes/status",
-				"pods", "pods/binding", "pods/eviction", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts"}
+				"pods", "pods/binding", "pods/eviction", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts",
+				"services", "services/status"}
 			if !slices.Equal(names, want) {
 				t.Errorf("resources %v, want %v", names, want)
 			}
@@ -137,7 +138,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 		}},
 		{"/apis", aggregated, mimeAggregated, func(t *testing.T, doc map[string]any) {
 			items := at(t, doc, "items").([]any)
-			if len(items) != 10 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[9], "metadata", "name") != "storage.k8s.io" {
+			if len(items) != 11 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[10], "metadata", "name") != "storage.k8s.io" {
 				t.Fatalf("items %v", items)
 			}
 			res := at(t, items[0], "versions").([]any)[0].(map[string]any)["resources"]

@@ -172,6 +172,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 	want := []string{
 		"NAME SHORTNAMES APIVERSION NAMESPACED KIND",
 		"configmaps cm v1 true ConfigMap",
+		"endpoints ep v1 true Endpoints",
 		"events ev v1 true Event",
 		"limitranges limits v1 true LimitRange",
 		"namespaces ns v1 false Namespace",
@@ -182,6 +183,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"resourcequotas quota v1 true ResourceQuota",
 		"secrets v1 true Secret",
 		"serviceaccounts sa v1 true ServiceAccount",
+		"services svc v1 true Service",
 		"controllerrevisions apps/v1 true ControllerRevision",
 		"daemonsets ds apps/v1 true DaemonSet",
 		"deployments deploy apps/v1 true Deployment",
@@ -195,6 +197,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"cronjobs cj batch/v1 true CronJob",
 		"jobs batch/v1 true Job",
 		"leases coordination.k8s.io/v1 true Lease",
+		"endpointslices discovery.k8s.io/v1 true EndpointSlice",
 		"ingressclasses networking.k8s.io/v1 false IngressClass",
 		"ingresses ing networking.k8s.io/v1 true Ingress",
 		"networkpolicies netpol networking.k8s.io/v1 true NetworkPolicy",
@@ -210,13 +213,13 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		t.Errorf("kubectl api-resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got = lines(kubectl(t, ts, "api-versions"))
-	want = []string{"apps/v1", "authorization.k8s.io/v1", "autoscaling/v2", "batch/v1", "coordination.k8s.io/v1", "networking.k8s.io/v1", "policy/v1",
+	want = []string{"apps/v1", "authorization.k8s.io/v1", "autoscaling/v2", "batch/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "networking.k8s.io/v1", "policy/v1",
 		"rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)
 	}
 	if out := kubectl(t, ts, "api-resources", "--categories", "all", "-o", "name"); strings.Join(lines(out), ",") !=
-		"pods,daemonsets.apps,deployments.apps,replicasets.apps,statefulsets.apps,horizontalpodautoscalers.autoscaling,cronjobs.batch,jobs.batch" {
+		"pods,services,daemonsets.apps,deployments.apps,replicasets.apps,statefulsets.apps,horizontalpodautoscalers.autoscaling,cronjobs.batch,jobs.batch" {
 		t.Errorf("kubectl api-resources --categories all: %q", out)
 	}
 }

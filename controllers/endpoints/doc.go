@@ -1,0 +1,35 @@
+// Package endpoints holds the Endpoints and EndpointSlice controllers: for
+// every Service with a selector they publish the pods it selects, as
+// Kubernetes' EndpointsController and EndpointSliceController do.
+//
+// Contract (both controllers):
+//
+//   - They are keyed by Service. A Service is looked at again whenever it
+//     changes, a pod it selects (or selected) comes, goes or changes IP,
+//     readiness, deletion state, node or hostname, or what they wrote
+//     changes; every resync looks at all again (level-triggered).
+//   - A pod is an endpoint once it has an IP and until it has finished. Its
+//     conditions: serving = its Ready condition; terminating = it is being
+//     deleted; ready = serving and not terminating (or the Service's
+//     publishNotReadyAddresses). A named targetPort is resolved per pod
+//     from its containers' ports (name and protocol); a pod without that
+//     port is left out of that port.
+//   - Services without a selector are left alone: their Endpoints and
+//     EndpointSlices are written by hand. When a Service goes, the
+//     Endpoints of its name and the slices this controller manages for it
+//     are deleted.
+//   - Endpoints: one object named after the Service, addresses grouped in
+//     subsets by the ports they serve; not-ready ones in
+//     notReadyAddresses. Terminating pods are left out (unless
+//     publishNotReadyAddresses). Written only when it differs.
+//   - EndpointSlices: labelled kubernetes.io/service-name and
+//     endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io,
+//     owned by the Service; one family per address type and per set of
+//     resolved ports; at most MaxEndpointsPerSlice endpoints each. An
+//     endpoint stays in the slice it is in while it lasts (updated in
+//     place), new ones fill free room before new slices are made, and
+//     slices left empty are deleted; a Service with no endpoints keeps one
+//     empty placeholder slice. Nothing is written when nothing changed.
+//   - A write that loses a race (409) or fails is retried with backoff
+//     from a fresh cache.
+package endpoints

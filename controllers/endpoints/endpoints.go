@@ -1,0 +1,237 @@
+package endpoints
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/controllers/controllerutil"
+	"github.com/minik8s/minik8s/informer"
+)
+
+// LabelHeadless marks the Endpoints and slices of a headless Service.
+const LabelHeadless = "service.kubernetes.io/headless"
+
+// EndpointsDeps are what the Endpoints controller works with. The
+// informers are shared and run by the caller; they need
+// controllerutil.Indexers.
+type EndpointsDeps struct {
+	Client    *client.Client
+	Pods      *informer.Informer[*api.Pod]
+	Services  *informer.Informer[*api.Service]
+	Endpoints *informer.Informer[*api.Endpoints]
+}
+
+// endpointsWriter is every call the Endpoints controller makes to the API
+// server; the client in production, a recording fake in tests.
+type endpointsWriter interface {
+	Create(ctx context.Context, ep *api.Endpoints) (*api.Endpoints, error)
+	Update(ctx context.Context, ep *api.Endpoints) (*api.Endpoints, error)
+	Delete(ctx context.Context, namespace, name string) error
+}
+
+type clientEndpoints struct{ c *client.Client }
+
+func (w clientEndpoints) Create(ctx context.Context, ep *api.Endpoints) (*api.Endpoints, error) {
+	return w.c.Endpoints(ep.Namespace).Create(ctx, ep)
+}
+
+func (w clientEndpoints) Update(ctx context.Context, ep *api.Endpoints) (*api.Endpoints, error) {
+	return w.c.Endpoints(ep.Namespace).Update(ctx, ep)
+}
+
+func (w clientEndpoints) Delete(ctx context.Context, namespace, name string) error {
+	return w.c.Endpoints(namespace).Delete(ctx, name, api.DeleteOptions{})
+}
+
+// EndpointsController keeps the core/v1 Endpoints of every Service with a
+// selector; see the package doc.
+type EndpointsController struct {
+	serviceQueue
+	eps *informer.Informer[*api.Endpoints]
+	w   endpointsWriter
+}
+
+// NewEndpoints validates deps and returns the controller; it starts
+// nothing.
+func NewEndpoints(deps EndpointsDeps, log zerolog.Logger) (*EndpointsController, error) {
+	if deps.Client == nil || deps.Pods == nil || deps.Services == nil || deps.Endpoints == nil {
+		return nil, errors.New("endpoints controller: client and pod, service and endpoints informers are required")
+	}
+	return &EndpointsController{
+		serviceQueue: serviceQueue{name: "endpoints", log: log, pods: deps.Pods, svcs: deps.Services},
+		eps:          deps.Endpoints,
+		w:            clientEndpoints{deps.Client},
+	}, nil
+}
+
+// Run waits for the caches, then reconciles with workers until ctx ends;
+// it returns nil once they have stopped. It may be called again after it
+// returns, not concurrently.
+func (c *EndpointsController) Run(ctx context.Context, workers int) error {
+	return c.run(ctx, workers, []func() bool{c.eps.HasSynced}, func() {
+		// An Endpoints object changed or deleted by someone else is put
+		// back.
+		enqueue := func(ep *api.Endpoints) { c.add(informer.KeyOf(ep)) }
+		c.eps.AddHandler(informer.HandlerFuncs[*api.Endpoints]{
+			UpdateFunc: func(old, cur *api.Endpoints) {
+				if old.ResourceVersion != cur.ResourceVersion {
+					enqueue(cur)
+				}
+			},
+			DeleteFunc: enqueue,
+		})
+	}, c.sync)
+}
+
+// sync reconciles the Endpoints of the Service key.
+func (c *EndpointsController) sync(ctx context.Context, key informer.Key) (time.Duration, error) {
+	svc, ok := c.svcs.Get(key)
+	if !ok {
+		if _, had := c.eps.Get(key); !had {
+			return 0, nil
+		}
+		err := c.w.Delete(ctx, key.Namespace, key.Name)
+		if client.IsNotFound(err) {
+			err = nil
+		}
+		return 0, err
+	}
+	if svc.Spec.Selector == nil {
+		return 0, nil // managed by hand
+	}
+	want := &api.Endpoints{
+		TypeMeta:   api.TypeMeta{APIVersion: "v1", Kind: "Endpoints"},
+		ObjectMeta: api.ObjectMeta{Namespace: svc.Namespace, Name: svc.Name, Labels: endpointsLabels(svc)},
+		Subsets:    desiredSubsets(svc, controllerutil.ServicePods(c.pods, svc)),
+	}
+	cur, exists := c.eps.Get(key)
+	if !exists {
+		_, err := c.w.Create(ctx, want)
+		if client.IsAlreadyExists(err) {
+			return 0, fmt.Errorf("endpoints %s exist but are not in the cache yet: %w", key, err)
+		}
+		return 0, err
+	}
+	if reflect.DeepEqual(cur.Subsets, want.Subsets) && mapsEqual(cur.Labels, want.Labels) {
+		return 0, nil
+	}
+	next := api.DeepCopy(cur)
+	next.Subsets, next.Labels = want.Subsets, want.Labels
+	_, err := c.w.Update(ctx, next)
+	return 0, err
+}
+
+// endpointsLabels are the Service's labels, with the headless label for a
+// headless Service.
+func endpointsLabels(svc *api.Service) map[string]string {
+	out := map[string]string{}
+	for k, v := range svc.Labels {
+		out[k] = v
+	}
+	if svc.Spec.ClusterIP == api.ClusterIPNone {
+		out[LabelHeadless] = ""
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// desiredSubsets are the subsets of the pods' addresses: grouped by the
+// ports they serve, sorted, ready ones in addresses and the others in
+// notReadyAddresses.
+func desiredSubsets(svc *api.Service, pods []*api.Pod) []api.EndpointSubset {
+	type group struct {
+		ports           []api.EndpointPort
+		ready, notReady []api.EndpointAddress
+	}
+	groups := map[string]*group{}
+	for _, pod := range pods {
+		st, ok := controllerutil.PodEndpoint(svc, pod)
+		if !ok || (st.Terminating && !svc.Spec.PublishNotReadyAddresses) {
+			continue
+		}
+		addr := endpointAddress(svc, pod)
+		var ports []api.EndpointPort
+		for i := range svc.Spec.Ports {
+			sp := &svc.Spec.Ports[i]
+			port, err := controllerutil.PodPort(pod, sp)
+			if err != nil {
+				continue
+			}
+			ports = append(ports, api.EndpointPort{Name: sp.Name, Port: port, Protocol: sp.Protocol, AppProtocol: sp.AppProtocol})
+		}
+		if len(svc.Spec.Ports) > 0 && len(ports) == 0 {
+			continue // serves none of the service's ports
+		}
+		k := portsKey(ports)
+		g := groups[k]
+		if g == nil {
+			g = &group{ports: ports}
+			groups[k] = g
+		}
+		if st.Ready {
+			g.ready = append(g.ready, addr)
+		} else {
+			g.notReady = append(g.notReady, addr)
+		}
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []api.EndpointSubset
+	for _, k := range keys {
+		g := groups[k]
+		sortAddresses(g.ready)
+		sortAddresses(g.notReady)
+		out = append(out, api.EndpointSubset{Addresses: g.ready, NotReadyAddresses: g.notReady, Ports: g.ports})
+	}
+	return out
+}
+
+// endpointAddress is the pod as an address of svc.
+func endpointAddress(svc *api.Service, pod *api.Pod) api.EndpointAddress {
+	a := api.EndpointAddress{IP: pod.Status.PodIP, TargetRef: podRef(pod)}
+	if pod.Spec.NodeName != "" {
+		n := pod.Spec.NodeName
+		a.NodeName = &n
+	}
+	if pod.Spec.Hostname != "" && pod.Spec.Subdomain == svc.Name {
+		a.Hostname = pod.Spec.Hostname
+	}
+	return a
+}
+
+func podRef(pod *api.Pod) *api.ObjectReference {
+	return &api.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID}
+}
+
+func sortAddresses(a []api.EndpointAddress) {
+	sort.Slice(a, func(i, j int) bool {
+		if a[i].IP != a[j].IP {
+			return a[i].IP < a[j].IP
+		}
+		return a[i].TargetRef.Name < a[j].TargetRef.Name
+	})
+}
+
+// portsKey identifies a set of resolved ports.
+func portsKey(ports []api.EndpointPort) string {
+	parts := make([]string, len(ports))
+	for i, p := range ports {
+		parts[i] = p.Name + "/" + string(p.Protocol) + "/" + strconv.Itoa(int(p.Port))
+	}
+	return strings.Join(parts, ",")
+}
