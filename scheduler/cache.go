@@ -5,6 +5,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/labels"
 )
 
 // cache is the scheduler's own view of the cluster, fed by the node and pod
@@ -20,6 +21,11 @@ type cache struct {
 	order []*NodeInfo // the known nodes (Node != nil), for iteration
 	pods  map[informer.Key]*cachedPod
 	start int // where the next cycle starts in order (sampling fairness)
+
+	groups     map[string]*podGroup // pods by namespace and labels; see podGroup
+	antiGroups int                  // groups with required anti-affinity terms
+	nsLabels   map[string]labels.Labels
+	epoch      uint64 // marks nodes within one attempt
 }
 
 // cachedPod is a pod counted on a node.
@@ -30,7 +36,10 @@ type cachedPod struct {
 }
 
 func newCache() *cache {
-	return &cache{nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod)}
+	return &cache{
+		nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod),
+		groups: make(map[string]*podGroup), nsLabels: make(map[string]labels.Labels),
+	}
 }
 
 // setNode adds or replaces a node.
@@ -124,6 +133,7 @@ func (c *cache) addLocked(cp *cachedPod) {
 		c.nodes[cp.node] = n
 	}
 	n.addPod(cp.info)
+	c.addToGroup(cp.info, n)
 	c.pods[cp.info.Key] = cp
 }
 
@@ -135,8 +145,30 @@ func (c *cache) removeLocked(k informer.Key) {
 	delete(c.pods, k)
 	if n := c.nodes[cp.node]; n != nil {
 		n.removePod(cp.info)
+		c.removeFromGroup(cp.info, n)
 		c.dropIfEmptyLocked(cp.node, n)
 	}
+}
+
+// setNamespace records a namespace's labels (for namespaceSelector).
+func (c *cache) setNamespace(ns *api.Namespace) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nsLabels[ns.Name] = ns.Labels
+}
+
+// removeNamespace forgets a namespace's labels.
+func (c *cache) removeNamespace(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.nsLabels, name)
+}
+
+// prepareLocked computes what the filters and scores of one attempt need
+// from the whole cluster (kube-scheduler's PreFilter); the caller holds mu.
+func (c *cache) prepareLocked(pi *PodInfo) {
+	c.prepareInterPod(pi)
+	c.prepareSpread(pi)
 }
 
 // nodeCount is the number of known nodes.

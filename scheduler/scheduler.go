@@ -54,7 +54,11 @@ type Deps struct {
 	Registerer prometheus.Registerer
 	// Filters and Scorers replace DefaultFilters and DefaultScorers if set.
 	Filters [][]Filter
-	Scorers []Scorer
+	Scorers []Weighted
+	// Namespaces, if set, lists and watches namespaces, whose labels
+	// namespaceSelectors of pod affinity terms match; without it such a
+	// selector matches only namespaces it finds no labels for as empty.
+	Namespaces informer.ListWatch[*api.Namespace]
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -72,7 +76,8 @@ type Scheduler struct {
 	queue   *Queue
 	m       metrics
 	filters [][]Filter
-	scorers []Scorer
+	scorers []Weighted
+	nss     *informer.Informer[*api.Namespace]
 
 	// Buffers of the scheduling loop, which is one goroutine.
 	feasible []*NodeInfo
@@ -104,7 +109,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 		s.filters = DefaultFilters()
 	}
 	if s.scorers == nil {
-		s.scorers = DefaultScorers()
+		s.scorers = cfg.Scoring.Scorers()
 	}
 	s.scores = make([][]int64, len(s.scorers))
 	s.queue = NewQueue(cfg, s.now)
@@ -120,6 +125,14 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 		UpdateFunc: func(_, p *api.Pod) { s.onPodAdd(p) },
 		DeleteFunc: s.onPodDelete,
 	})
+	if deps.Namespaces != nil {
+		s.nss = informer.New(deps.Namespaces, 0).WithLogger(log.With().Str("informer", "namespaces").Logger())
+		s.nss.AddHandler(informer.HandlerFuncs[*api.Namespace]{
+			AddFunc:    s.cache.setNamespace,
+			UpdateFunc: func(_, ns *api.Namespace) { s.cache.setNamespace(ns) },
+			DeleteFunc: func(ns *api.Namespace) { s.cache.removeNamespace(ns.Name) },
+		})
+	}
 	s.nodes.AddHandler(informer.HandlerFuncs[*api.Node]{
 		AddFunc: func(n *api.Node) {
 			s.cache.setNode(n)
@@ -140,7 +153,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 func (s *Scheduler) Queue() *Queue { return s.queue }
 
 // HasSynced reports whether both informers have listed.
-func (s *Scheduler) HasSynced() bool { return s.pods.HasSynced() && s.nodes.HasSynced() }
+func (s *Scheduler) HasSynced() bool {
+	return s.pods.HasSynced() && s.nodes.HasSynced() && (s.nss == nil || s.nss.HasSynced())
+}
 
 // Run runs the informers that feed the cache and the queue, and the
 // queue's backoff timer, until ctx is done; it returns nil then. A standby
@@ -149,6 +164,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.pods.Run(ctx) })
 	wg.Go(func() { _ = s.nodes.Run(ctx) })
+	if s.nss != nil {
+		wg.Go(func() { _ = s.nss.Run(ctx) })
+	}
 	wg.Go(func() {
 		// Backoffs are honoured to within a second, or within the initial
 		// backoff if that is shorter.
@@ -231,30 +249,23 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 		s.queue.Done(qp)
 		return true
 	}
+	log := s.log.With().Str(logKeyPod, informer.KeyOf(pod).String()).Logger()
+	if len(pod.Spec.SchedulingGates) > 0 {
+		// Gated: not tried until the gates are gone (an update requeues it).
+		s.queue.Done(qp)
+		return s.setConditionOnce(ctx, pod, api.PodReasonSchedulingGated, MessageSchedulingGated, async, log)
+	}
 	pi := NewPodInfo(pod)
 	start := s.now()
 	node, fitErr := s.place(pi)
 	s.m.attempt.Observe(s.now().Sub(start).Seconds())
-	log := s.log.With().Str(logKeyPod, pi.Key.String()).Logger()
 	if fitErr != nil {
 		s.m.unschedulable.Inc()
 		msg := fitErr.Error()
 		log.Debug().Int("attempts", qp.Attempts).Msg(msg)
 		s.deps.Events.Eventf(podRef(pod), api.EventTypeWarning, EventFailedScheduling, "%s", msg)
 		s.queue.Requeue(qp, true)
-		if cur := api.GetPodCondition(&pod.Status, api.PodScheduled); cur == nil ||
-			cur.Status != api.ConditionFalse || cur.Reason != api.PodReasonUnschedulable || cur.Message != msg {
-			cond := api.PodCondition{
-				Type: api.PodScheduled, Status: api.ConditionFalse,
-				Reason: api.PodReasonUnschedulable, Message: msg,
-				LastTransitionTime: api.NewTime(s.now()),
-			}
-			if cur != nil && cur.Status == api.ConditionFalse {
-				cond.LastTransitionTime = cur.LastTransitionTime
-			}
-			return async(func() { s.setCondition(ctx, pod, cond, log) })
-		}
-		return true
+		return s.setConditionOnce(ctx, pod, api.PodReasonUnschedulable, msg, async, log)
 	}
 	log.Trace().Str(logKeyNode, node).Msg("assumed")
 	if !async(func() { s.bind(ctx, qp, pod, node, log) }) {
@@ -263,6 +274,28 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 		return false
 	}
 	return true
+}
+
+// MessageSchedulingGated is the PodScheduled condition's message on a pod
+// with scheduling gates, as Kubernetes words it.
+const MessageSchedulingGated = "Scheduling is blocked due to non-empty scheduling gates"
+
+// setConditionOnce sets PodScheduled=False with reason and msg on pod in
+// the background, unless the pod has that condition already.
+func (s *Scheduler) setConditionOnce(ctx context.Context, pod *api.Pod, reason, msg string, async func(func()) bool, log zerolog.Logger) bool {
+	cur := api.GetPodCondition(&pod.Status, api.PodScheduled)
+	if cur != nil && cur.Status == api.ConditionFalse && cur.Reason == reason && cur.Message == msg {
+		return true
+	}
+	cond := api.PodCondition{
+		Type: api.PodScheduled, Status: api.ConditionFalse,
+		Reason: reason, Message: msg,
+		LastTransitionTime: api.NewTime(s.now()),
+	}
+	if cur != nil && cur.Status == api.ConditionFalse {
+		cond.LastTransitionTime = cur.LastTransitionTime
+	}
+	return async(func() { s.setCondition(ctx, pod, cond, log) })
 }
 
 func (s *Scheduler) setCondition(ctx context.Context, pod *api.Pod, c api.PodCondition, log zerolog.Logger) {
@@ -319,6 +352,7 @@ func (s *Scheduler) place(pi *PodInfo) (string, error) {
 	if all == 0 {
 		return "", &FitError{}
 	}
+	c.prepareLocked(pi)
 	want := s.cfg.numFeasibleNodesToFind(all)
 	feasible := s.feasible[:0]
 	var reasons map[string]int
@@ -371,11 +405,14 @@ func (s *Scheduler) pick(feasible []*NodeInfo, pi *PodInfo) *NodeInfo {
 		return feasible[0]
 	}
 	for j, sc := range s.scorers {
+		if ps, ok := sc.Scorer.(PreScorer); ok {
+			ps.PreScore(feasible, pi)
+		}
 		scores := slices.Grow(s.scores[j][:0], len(feasible))[:len(feasible)]
 		for i, n := range feasible {
 			scores[i] = sc.Score(n, pi)
 		}
-		if norm, ok := sc.(Normalizer); ok {
+		if norm, ok := sc.Scorer.(Normalizer); ok {
 			norm.Normalize(scores)
 		}
 		s.scores[j] = scores
@@ -385,8 +422,8 @@ func (s *Scheduler) pick(feasible []*NodeInfo, pi *PodInfo) *NodeInfo {
 	ties := 0
 	for i, n := range feasible {
 		var total int64
-		for j := range s.scorers {
-			total += s.scores[j][i]
+		for j, sc := range s.scorers {
+			total += sc.Weight * s.scores[j][i]
 		}
 		switch {
 		case total > top:
