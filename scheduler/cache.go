@@ -25,7 +25,8 @@ type cache struct {
 	groups     map[string]*podGroup // pods by namespace and labels; see podGroup
 	antiGroups int                  // groups with required anti-affinity terms
 	nsLabels   map[string]labels.Labels
-	epoch      uint64 // marks nodes within one attempt
+	epoch      uint64         // marks nodes within one attempt
+	keyNodes   map[string]int // label key → known nodes with it
 }
 
 // cachedPod is a pod counted on a node.
@@ -39,6 +40,7 @@ func newCache() *cache {
 	return &cache{
 		nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod),
 		groups: make(map[string]*podGroup), nsLabels: make(map[string]labels.Labels),
+		keyNodes: make(map[string]int),
 	}
 }
 
@@ -52,9 +54,21 @@ func (c *cache) setNode(node *api.Node) {
 		c.nodes[node.Name] = n
 	}
 	known := n.Node != nil
+	if known {
+		c.countKeys(n.Node, -1)
+	}
+	c.countKeys(node, 1)
 	n.setNode(node)
 	if !known {
 		c.order = append(c.order, n)
+	}
+}
+
+func (c *cache) countKeys(node *api.Node, d int) {
+	for k := range node.Labels {
+		if c.keyNodes[k] += d; c.keyNodes[k] <= 0 {
+			delete(c.keyNodes, k)
+		}
 	}
 }
 
@@ -67,6 +81,7 @@ func (c *cache) removeNode(name string) {
 	if n == nil || n.Node == nil {
 		return
 	}
+	c.countKeys(n.Node, -1)
 	n.setNode(nil)
 	for i, o := range c.order {
 		if o == n {

@@ -281,6 +281,11 @@ func (InterPodAffinityScore) Score(n *NodeInfo, p *PodInfo) int64 {
 	return s
 }
 
+// Skip implements Skipper: no preferred terms.
+func (InterPodAffinityScore) Skip(p *PodInfo) bool {
+	return p.interPod == nil || p.interPod.preferred == nil
+}
+
 // Normalize implements Normalizer: MaxScore × (s − min) / (max − min).
 func (InterPodAffinityScore) Normalize(scores []int64) {
 	if len(scores) == 0 {

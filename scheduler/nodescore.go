@@ -22,6 +22,12 @@ func (NodeAffinityScore) Score(n *NodeInfo, p *PodInfo) int64 {
 	return s
 }
 
+// Skip implements Skipper: a pod without preferred terms.
+func (NodeAffinityScore) Skip(p *PodInfo) bool {
+	a := p.Pod.Spec.Affinity
+	return a == nil || a.NodeAffinity == nil || len(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution) == 0
+}
+
 // Normalize implements Normalizer.
 func (NodeAffinityScore) Normalize(scores []int64) { normalize(scores, false) }
 

@@ -405,6 +405,10 @@ func (s *Scheduler) pick(feasible []*NodeInfo, pi *PodInfo) *NodeInfo {
 		return feasible[0]
 	}
 	for j, sc := range s.scorers {
+		if sk, ok := sc.Scorer.(Skipper); ok && sk.Skip(pi) {
+			s.scores[j] = s.scores[j][:0]
+			continue
+		}
 		if ps, ok := sc.Scorer.(PreScorer); ok {
 			ps.PreScore(feasible, pi)
 		}
@@ -423,7 +427,9 @@ func (s *Scheduler) pick(feasible []*NodeInfo, pi *PodInfo) *NodeInfo {
 	for i, n := range feasible {
 		var total int64
 		for j, sc := range s.scorers {
-			total += sc.Weight * s.scores[j][i]
+			if len(s.scores[j]) > 0 {
+				total += sc.Weight * s.scores[j][i]
+			}
 		}
 		switch {
 		case total > top:

@@ -25,6 +25,13 @@ type PreScorer interface {
 	PreScore(feasible []*NodeInfo, p *PodInfo)
 }
 
+// Skipper is a Scorer that can tell, before scoring, that it would give
+// every node the same score for p (it then is not run: it cannot change
+// the ranking).
+type Skipper interface {
+	Skip(p *PodInfo) bool
+}
+
 // Weighted is a Scorer with its plugin's name and weight: the scheduler
 // sums weight × normalised score over its scorers.
 type Weighted struct {

@@ -28,7 +28,6 @@ func TestScores(t *testing.T) {
 		{"balanced, equal fractions", BalancedAllocation{}, NewNodeInfo(node("n", "4", "4Gi", 10)), pod("p", "1", "1Gi"), 100},
 		{"balanced, cpu 100% memory 0%+", BalancedAllocation{}, NewNodeInfo(node("n", "1", "100Gi", 10)), pod("p", "1", "1Mi"), 50},
 		{"balanced, 50% vs 10%", BalancedAllocation{}, NewNodeInfo(node("n", "10", "10Gi", 10)), pod("p", "5", "1Gi"), 80},
-
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.scorer.Score(tc.node, NewPodInfo(tc.pod)); got != tc.want {

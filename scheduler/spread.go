@@ -120,6 +120,9 @@ func (c *cache) prepareSpread(pi *PodInfo) {
 	st.requireAll = len(p.Spec.TopologySpreadConstraints) > 0
 	if len(p.Spec.TopologySpreadConstraints) == 0 && pi.Owner != "" {
 		for _, tc := range DefaultSpreadConstraints {
+			if c.keyNodes[tc.TopologyKey] == 0 {
+				continue // no node has the key: no domain to spread over
+			}
 			sc, _ := newSpreadConstraint(tc, p)
 			sc.owner, sc.selfMatch = pi.Owner, 1
 			st.soft = append(st.soft, sc)
@@ -146,7 +149,12 @@ func (c *cache) prepareSpread(pi *PodInfo) {
 // countSpread registers the domains of the eligible nodes and counts the
 // matching pods of the pod's namespace in them.
 func (c *cache) countSpread(pi *PodInfo, cs []spreadConstraint, requireAll bool) {
-	if len(cs) == 0 {
+	nodeLoop := false
+	for i := range cs {
+		// A default constraint by hostname reads each node's own count.
+		nodeLoop = nodeLoop || cs[i].owner == "" || cs[i].key != LabelHostname
+	}
+	if !nodeLoop {
 		return
 	}
 	c.epoch++
@@ -157,12 +165,12 @@ func (c *cache) countSpread(pi *PodInfo, cs []spreadConstraint, requireAll bool)
 		n.epoch = c.epoch
 		for i := range cs {
 			sc := &cs[i]
+			if sc.owner != "" && sc.key == LabelHostname {
+				continue // Score reads the node's own count
+			}
 			v, ok := n.Node.Labels[sc.key]
 			if !ok || !sc.includes(n, pi) {
 				continue
-			}
-			if sc.owner != "" && sc.key == LabelHostname {
-				continue // Score reads the node's own count
 			}
 			if _, seen := sc.counts[v]; !seen {
 				sc.counts[v] = 0
@@ -255,6 +263,11 @@ func (PodTopologySpreadScore) PreScore(feasible []*NodeInfo, p *PodInfo) {
 		}
 		sc.weight = math.Log(float64(size + 2))
 	}
+}
+
+// Skip implements Skipper: no soft constraints.
+func (PodTopologySpreadScore) Skip(p *PodInfo) bool {
+	return p.spread == nil || len(p.spread.soft) == 0
 }
 
 // Score implements Scorer; -1 marks a node to ignore.
