@@ -86,6 +86,7 @@ func DefaultConfig() Config {
 		InitialBackoff:       time.Second,
 		MaxBackoff:           10 * time.Second,
 		UnschedulableTimeout: 30 * time.Second,
+		Scoring:              ScoringConfig{Strategy: ScoringLeastAllocated, Shape: []ShapePoint{}, Weights: map[string]int64{}},
 	}
 }
 

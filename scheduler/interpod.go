@@ -220,28 +220,18 @@ func (c *cache) addPreferred(st *interPodState, t *affinityTerm, p *api.Pod, sig
 	}
 }
 
-// InterPodAffinity keeps a pod out of the domains of existing pods whose
-// required anti-affinity matches it, out of domains where its own required
-// anti-affinity terms match pods, and in domains where each of its
-// required affinity terms matches a pod (or anywhere, if no pod matches
-// any term and the pod matches them all itself: the first of its group).
-// A node without a term's topology label satisfies no affinity term. It
-// reads the state prepared for the attempt.
+// InterPodAffinity keeps a pod in domains where each of its required
+// affinity terms matches a pod (or anywhere, if no pod matches any term
+// and the pod matches them all itself: the first of its group), out of
+// domains where its own required anti-affinity terms match pods, and out
+// of the domains of existing pods whose required anti-affinity matches it,
+// checked and reported in that order, as kube-scheduler does. A node
+// without a term's topology label satisfies no affinity term. It reads
+// the state prepared for the attempt.
 func InterPodAffinity(n *NodeInfo, p *PodInfo) (bool, string) {
 	st := p.interPod
 	if st == nil {
 		return true, ""
-	}
-	for k, v := range n.Node.Labels {
-		if st.existing[topoPair{k, v}] > 0 {
-			return false, ReasonExistingAntiAffinityRules
-		}
-	}
-	for i := range st.anti {
-		t := &st.anti[i]
-		if v, ok := n.Node.Labels[t.key]; ok && st.antiCounts[topoPair{t.key, v}] > 0 {
-			return false, ReasonAntiAffinityRules
-		}
 	}
 	exist := true
 	for i := range st.affinity {
@@ -256,6 +246,17 @@ func InterPodAffinity(n *NodeInfo, p *PodInfo) (bool, string) {
 	}
 	if !exist && !(len(st.affCounts) == 0 && st.selfMatch) {
 		return false, ReasonAffinityRules
+	}
+	for i := range st.anti {
+		t := &st.anti[i]
+		if v, ok := n.Node.Labels[t.key]; ok && st.antiCounts[topoPair{t.key, v}] > 0 {
+			return false, ReasonAntiAffinityRules
+		}
+	}
+	for k, v := range n.Node.Labels {
+		if st.existing[topoPair{k, v}] > 0 {
+			return false, ReasonExistingAntiAffinityRules
+		}
 	}
 	return true, ""
 }

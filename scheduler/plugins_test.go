@@ -143,7 +143,7 @@ func TestInterPodAffinityFilter(t *testing.T) {
 		{"existing pod's anti-affinity does not touch a pod it does not match",
 			[]*api.Pod{pod("a", "", "", onNode("n1"), podAntiAffinity(affTerm("zone", sel("service", "securityscan"))))},
 			pod("p", "", "", podLabels("service", "web")), []string{"", "", ""}},
-		{"existing anti-affinity is checked before the pod's own affinity",
+		{"affinity satisfied, existing anti-affinity still refuses",
 			[]*api.Pod{pod("a", "", "", sec, onNode("n1"), podAntiAffinity(affTerm("region", sel("service", "securityscan"))))},
 			pod("p", "", "", sec, podAffinity(affTerm("region", sel("service", "securityscan")))),
 			[]string{ReasonExistingAntiAffinityRules, ReasonExistingAntiAffinityRules, ReasonAffinityRules}},
@@ -156,7 +156,7 @@ func TestInterPodAffinityFilter(t *testing.T) {
 			[]*api.Pod{pod("a", "", "", podLabels("tenant", "x"), onNode("n1")), pod("b", "", "", podLabels("tenant", "y"), onNode("n2"))},
 			pod("p", "", "", podLabels("tenant", "x"), podAntiAffinity(api.PodAffinityTerm{
 				LabelSelector: &api.LabelSelector{MatchExpressions: []api.LabelSelectorRequirement{{Key: "tenant", Operator: api.LabelSelectorOpExists}}},
-				TopologyKey: LabelHostname, MismatchLabelKeys: []string{"tenant"}})),
+				TopologyKey:   LabelHostname, MismatchLabelKeys: []string{"tenant"}})),
 			[]string{"", ReasonAntiAffinityRules, ""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -59,6 +59,8 @@ type Deps struct {
 	// namespaceSelectors of pod affinity terms match; without it such a
 	// selector matches only namespaces it finds no labels for as empty.
 	Namespaces informer.ListWatch[*api.Namespace]
+	// Decisions publishes decisions; required when Config.Decisions is on.
+	Decisions DecisionWriter
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -83,6 +85,7 @@ type Scheduler struct {
 	feasible []*NodeInfo
 	scores   [][]int64
 	reasons  []string
+	decision *Decision // this attempt's, when Config.Decisions is on
 }
 
 // New validates cfg and deps and builds a scheduler; it starts nothing.
@@ -92,6 +95,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 	}
 	if deps.Pods == nil || deps.Nodes == nil || deps.Binder == nil || deps.Status == nil || deps.Events == nil {
 		return nil, errors.New("new scheduler: Pods, Nodes, Binder, Status and Events are required")
+	}
+	if cfg.Decisions && deps.Decisions == nil {
+		return nil, errors.New("new scheduler: Config.Decisions needs Deps.Decisions")
 	}
 	s := &Scheduler{
 		cfg:     cfg,
@@ -259,6 +265,19 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 	start := s.now()
 	node, fitErr := s.place(pi)
 	s.m.attempt.Observe(s.now().Sub(start).Seconds())
+	if d := s.decision; d != nil {
+		s.decision = nil
+		if fitErr != nil {
+			d.Message = fitErr.Error()
+		}
+		if !async(func() { s.publishDecision(ctx, pod, d, log) }) {
+			if fitErr == nil {
+				s.cache.forget(pi.Key, node)
+				s.queue.Requeue(qp, false)
+			}
+			return false
+		}
+	}
 	if fitErr != nil {
 		s.m.unschedulable.Inc()
 		msg := fitErr.Error()
@@ -296,6 +315,14 @@ func (s *Scheduler) setConditionOnce(ctx context.Context, pod *api.Pod, reason, 
 		cond.LastTransitionTime = cur.LastTransitionTime
 	}
 	return async(func() { s.setCondition(ctx, pod, cond, log) })
+}
+
+// publishDecision writes d on pod; failures are only logged (the
+// decision is for people).
+func (s *Scheduler) publishDecision(ctx context.Context, pod *api.Pod, d *Decision, log zerolog.Logger) {
+	if err := s.deps.Decisions.PublishDecision(ctx, pod, d); err != nil && ctx.Err() == nil {
+		log.Debug().Err(err).Msg("publish decision")
+	}
 }
 
 func (s *Scheduler) setCondition(ctx context.Context, pod *api.Pod, c api.PodCondition, log zerolog.Logger) {
@@ -348,6 +375,9 @@ func (s *Scheduler) place(pi *PodInfo) (string, error) {
 	c := s.cache
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if s.cfg.Decisions {
+		s.decision = &Decision{}
+	}
 	all := len(c.order)
 	if all == 0 {
 		return "", &FitError{}
@@ -359,7 +389,9 @@ func (s *Scheduler) place(pi *PodInfo) (string, error) {
 	i := 0
 	for ; i < all && len(feasible) < want; i++ {
 		n := c.order[(c.start+i)%all]
-		if rs := s.runFilters(n, pi); len(rs) > 0 {
+		rs := s.runFilters(n, pi)
+		s.decision.recordFilter(n, rs)
+		if len(rs) > 0 {
 			if reasons == nil {
 				reasons = make(map[string]int)
 			}
@@ -376,6 +408,9 @@ func (s *Scheduler) place(pi *PodInfo) (string, error) {
 		return "", &FitError{NumNodes: all, Reasons: reasons}
 	}
 	best := s.pick(feasible, pi)
+	if d := s.decision; d != nil {
+		d.Selected = best.Node.Name
+	}
 	c.assumeLocked(pi, best.Node.Name)
 	return best.Node.Name, nil
 }
@@ -421,6 +456,7 @@ func (s *Scheduler) pick(feasible []*NodeInfo, pi *PodInfo) *NodeInfo {
 		}
 		s.scores[j] = scores
 	}
+	s.decision.recordScores(feasible, s.scorers, s.scores)
 	var best *NodeInfo
 	var top int64 = -1
 	ties := 0

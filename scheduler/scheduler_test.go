@@ -47,6 +47,20 @@ type fakeAPI struct {
 	bindErr    func(pod *api.Pod, node string) error
 	conditions map[string]api.PodCondition
 	events     []string // "type reason pod: message"
+	decisions  map[string]*Decision
+}
+
+func (f *fakeAPI) PublishDecision(_ context.Context, p *api.Pod, d *Decision) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.decisions[p.Name] = d
+	return nil
+}
+
+func (f *fakeAPI) decision(name string) *Decision {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.decisions[name]
 }
 
 func (f *fakeAPI) Bind(_ context.Context, p *api.Pod, node string) error {
@@ -104,15 +118,18 @@ type harness struct {
 	nodes *fakeLW[*api.Node]
 }
 
-func startScheduler(t *testing.T, nodes []*api.Node, pods []*api.Pod) *harness {
+func startScheduler(t *testing.T, nodes []*api.Node, pods []*api.Pod, mods ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{pods: newFakeLW(pods...), nodes: newFakeLW(nodes...)}
-	h.api = &fakeAPI{pods: h.pods, binds: map[string]string{}, conditions: map[string]api.PodCondition{}}
+	h.api = &fakeAPI{pods: h.pods, binds: map[string]string{}, conditions: map[string]api.PodCondition{}, decisions: map[string]*Decision{}}
 	cfg := DefaultConfig()
 	cfg.InitialBackoff, cfg.MaxBackoff = 10*time.Millisecond, 50*time.Millisecond
+	for _, m := range mods {
+		m(&cfg)
+	}
 	s, err := New(cfg, Deps{
 		Pods: h.pods, Nodes: h.nodes,
-		Binder: h.api, Status: h.api, Events: h.api,
+		Binder: h.api, Status: h.api, Events: h.api, Decisions: h.api,
 	}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
