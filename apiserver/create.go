@@ -35,6 +35,11 @@ func (s *Server) create(r *request) error {
 		delete(meta, "namespace")
 	}
 	r.res.PrepareForCreate(o)
+	if r.res.Group == "" && r.res.Kind == "Pod" {
+		if err := s.admitPriority(ctx, r.res, o); err != nil {
+			return err
+		}
+	}
 	initMeta(o, time.Now(), uuid.NewString())
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
 	for attempt := 0; ; attempt++ {

@@ -112,6 +112,7 @@ type Server struct {
 	log  zerolog.Logger
 	hub  *hub.Hub
 	ns   nsCache
+	pc   pcCache
 	e    *echo.Echo
 	disc *discovery.Handlers
 
@@ -213,6 +214,11 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		s.ns.run(ctx, s.deps.Store, s.hub)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.pc.run(ctx, s.deps.Store, s.hub)
 	}()
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)
