@@ -114,6 +114,8 @@ type NodeInfo struct {
 	ready  bool
 	owners map[string]int // controller UID → pods counted here
 	epoch  uint64         // the cache's epoch when an attempt last marked it
+	// spreadMask: bit i set if constraint i of that attempt counts the node
+	spreadMask uint64
 }
 
 // Name is the node's name ("" if the node is unknown).

@@ -90,6 +90,11 @@ type interPodState struct {
 	// existing counts, per domain, the existing pods whose required
 	// anti-affinity terms match the pod (the symmetric rule).
 	existing map[topoPair]int
+	// existingHost and antiHost are the groups that the hostname terms
+	// match (existing pods' anti-affinity, the pod's own anti-affinity):
+	// a node is refused if it holds a pod of one, a lookup by node rather
+	// than a count per domain.
+	existingHost, antiHost []*podGroup
 	// preferred sums, per domain, the weights of the pod's preferred terms
 	// (anti-affinity negative) times the matching pods there.
 	preferred map[topoPair]int64
@@ -114,6 +119,10 @@ func (c *cache) prepareInterPod(pi *PodInfo) {
 			for i := range g.anti {
 				t := &g.anti[i]
 				if !t.matches(p.Namespace, p.Labels, c.nsLabels) {
+					continue
+				}
+				if t.key == LabelHostname {
+					st.existingHost = append(st.existingHost, g)
 					continue
 				}
 				for n, cnt := range g.nodes {
@@ -150,6 +159,20 @@ func (c *cache) prepareInterPod(pi *PodInfo) {
 		}
 	}
 	st.affCounts = c.countTerms(st.affinity)
+	var antiOther []affinityTerm
+	for i := range st.anti {
+		t := &st.anti[i]
+		if t.key != LabelHostname {
+			antiOther = append(antiOther, *t)
+			continue
+		}
+		for _, g := range c.groups {
+			if t.matches(g.ns, g.labels, c.nsLabels) {
+				st.antiHost = append(st.antiHost, g)
+			}
+		}
+	}
+	st.anti = antiOther
 	st.antiCounts = c.countTerms(st.anti)
 	st.selfMatch = true
 	for i := range st.affinity {
@@ -247,15 +270,27 @@ func InterPodAffinity(n *NodeInfo, p *PodInfo) (bool, string) {
 	if !exist && !(len(st.affCounts) == 0 && st.selfMatch) {
 		return false, ReasonAffinityRules
 	}
+	for _, g := range st.antiHost {
+		if g.nodes[n] > 0 {
+			return false, ReasonAntiAffinityRules
+		}
+	}
 	for i := range st.anti {
 		t := &st.anti[i]
 		if v, ok := n.Node.Labels[t.key]; ok && st.antiCounts[topoPair{t.key, v}] > 0 {
 			return false, ReasonAntiAffinityRules
 		}
 	}
-	for k, v := range n.Node.Labels {
-		if st.existing[topoPair{k, v}] > 0 {
+	for _, g := range st.existingHost {
+		if g.nodes[n] > 0 {
 			return false, ReasonExistingAntiAffinityRules
+		}
+	}
+	if len(st.existing) > 0 {
+		for k, v := range n.Node.Labels {
+			if st.existing[topoPair{k, v}] > 0 {
+				return false, ReasonExistingAntiAffinityRules
+			}
 		}
 	}
 	return true, ""

@@ -22,6 +22,9 @@ var DefaultSpreadConstraints = []api.TopologySpreadConstraint{
 	{MaxSkew: 5, TopologyKey: LabelZone, WhenUnsatisfiable: api.ScheduleAnyway},
 }
 
+// maxSpreadConstraints is the most constraints of a pod that are honoured.
+const maxSpreadConstraints = 32
+
 // spreadConstraint is a constraint made ready for one attempt.
 type spreadConstraint struct {
 	maxSkew       int64
@@ -106,7 +109,10 @@ func (c *cache) prepareSpread(pi *PodInfo) {
 	p := pi.Pod
 	pi.spread = nil
 	var st spreadState
-	for _, tc := range p.Spec.TopologySpreadConstraints {
+	for j, tc := range p.Spec.TopologySpreadConstraints {
+		if j == maxSpreadConstraints {
+			break // nodes mark the constraints they count for in 64 bits
+		}
 		sc, ok := newSpreadConstraint(tc, p)
 		if !ok {
 			continue
@@ -162,7 +168,7 @@ func (c *cache) countSpread(pi *PodInfo, cs []spreadConstraint, requireAll bool)
 		if requireAll && !hasKeys(n, cs) {
 			continue
 		}
-		n.epoch = c.epoch
+		n.epoch, n.spreadMask = c.epoch, 0
 		for i := range cs {
 			sc := &cs[i]
 			if sc.owner != "" && sc.key == LabelHostname {
@@ -172,6 +178,7 @@ func (c *cache) countSpread(pi *PodInfo, cs []spreadConstraint, requireAll bool)
 			if !ok || !sc.includes(n, pi) {
 				continue
 			}
+			n.spreadMask |= 1 << i
 			if _, seen := sc.counts[v]; !seen {
 				sc.counts[v] = 0
 			}
@@ -190,14 +197,10 @@ func (c *cache) countSpread(pi *PodInfo, cs []spreadConstraint, requireAll bool)
 				continue
 			}
 			for n, cnt := range g.nodes {
-				if n.Node == nil || n.epoch != c.epoch {
+				if n.Node == nil || n.epoch != c.epoch || n.spreadMask&(1<<i) == 0 {
 					continue
 				}
-				if v, ok := n.Node.Labels[sc.key]; ok && sc.includes(n, pi) {
-					if _, reg := sc.counts[v]; reg {
-						sc.counts[v] += cnt
-					}
-				}
+				sc.counts[n.Node.Labels[sc.key]] += cnt
 			}
 		}
 	}
