@@ -149,6 +149,7 @@ func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Contex
 				Namespaces: client.ListWatch(c.Namespaces(), client.ListOptions{Limit: 500}),
 				Binder:     w,
 				Decisions:  w,
+				Preempter:  w,
 				Status:     w,
 				Events:     rec,
 				Gate:       r.Gate,

@@ -34,6 +34,9 @@ type cachedPod struct {
 	info    *PodInfo
 	node    string
 	assumed bool // placed by us; not yet seen bound through the informer
+	// nominated: a preempting pod's reservation on the node it evicts
+	// pods from, so that other pods do not take the room it makes.
+	nominated bool
 }
 
 func newCache() *cache {
@@ -121,6 +124,21 @@ func (c *cache) removePod(k informer.Key) {
 func (c *cache) assumeLocked(pi *PodInfo, node string) {
 	c.removeLocked(pi.Key)
 	c.addLocked(&cachedPod{info: pi, node: node, assumed: true})
+}
+
+// nominateLocked reserves pi's room on node while its victims go; the
+// caller holds mu.
+func (c *cache) nominateLocked(pi *PodInfo, node string) {
+	c.removeLocked(pi.Key)
+	c.addLocked(&cachedPod{info: pi, node: node, nominated: true})
+}
+
+// dropNominationLocked removes pi's reservation, if any, before its own
+// attempt; the caller holds mu.
+func (c *cache) dropNominationLocked(pi *PodInfo) {
+	if cp := c.pods[pi.Key]; cp != nil && cp.nominated {
+		c.removeLocked(pi.Key)
+	}
 }
 
 // forget drops an assumption that did not turn into a binding. It leaves

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/minik8s/minik8s/api"
@@ -37,7 +38,7 @@ func TestSchedulerAntiAffinityLeavesFourthReplicaPending(t *testing.T) {
 		if _, bound := binds[name]; bound {
 			t.Fatalf("bound pod %s has condition %+v", name, c)
 		}
-		if want := "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."; c.Message != want {
+		if want := "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."; c.Message != want {
 			t.Fatalf("message = %q, want %q", c.Message, want)
 		}
 	}
@@ -127,5 +128,43 @@ func TestSchedulerPublishesDecisions(t *testing.T) {
 	}
 	if byName["big"].Total <= byName["mid"].Total {
 		t.Fatalf("big total %d <= mid total %d", byName["big"].Total, byName["mid"].Total)
+	}
+}
+
+// A high-priority pod on a full cluster evicts the fewest, lowest-priority
+// pods, on the node where that costs least, and is bound there once they
+// are gone; a pod with preemptionPolicy Never evicts nothing.
+func TestSchedulerPreemption(t *testing.T) {
+	nodes := []*api.Node{node("n0", "2", "8Gi", 110), node("n1", "2", "8Gi", 110)}
+	pods := []*api.Pod{
+		// n0: two pods of priority 10; n1: one of priority 5 and one of 100.
+		pod("low-a", "1", "1Gi", onNode("n0"), withPriority(10)),
+		pod("low-b", "1", "1Gi", onNode("n0"), withPriority(10)),
+		pod("lowest", "1", "1Gi", onNode("n1"), withPriority(5)),
+		pod("high-old", "1", "1Gi", onNode("n1"), withPriority(100)),
+	}
+	never := string(api.PreemptNever)
+	h := startScheduler(t, nodes, append(pods, pod("polite", "1", "1Gi", withPriority(1000), func(p *api.Pod) {
+		p.Spec.PreemptionPolicy = &never
+	})))
+	waitFor(t, "polite's condition", func() bool { _, c, _ := h.api.snapshot(); return c["polite"].Reason != "" })
+	_, conds, _ := h.api.snapshot()
+	if want := "0/2 nodes are available: 2 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never."; conds["polite"].Message != want {
+		t.Fatalf("polite: %q, want %q", conds["polite"].Message, want)
+	}
+
+	// One cpu is needed: evicting "lowest" on n1 (one victim of priority 5)
+	// beats evicting one of n0's (priority 10).
+	h.pods.send(client.Added, pod("urgent", "1", "1Gi", withPriority(1000)))
+	waitFor(t, "urgent bound", func() bool { b, _, _ := h.api.snapshot(); return b["urgent"] != "" })
+	binds, _, events := h.api.snapshot()
+	h.api.mu.Lock()
+	evicted, nominated := slices.Clone(h.api.evicted), h.api.nominated["urgent"]
+	h.api.mu.Unlock()
+	if !slices.Equal(evicted, []string{"lowest"}) || nominated != "n1" || binds["urgent"] != "n1" {
+		t.Fatalf("evicted %v, nominated %q, bound %q; want [lowest], n1, n1", evicted, nominated, binds["urgent"])
+	}
+	if !slices.Contains(events, "Normal Preempted lowest: Preempted by pod uid-urgent on node n1") {
+		t.Fatalf("events %q lack the Preempted event", events)
 	}
 }

@@ -61,6 +61,9 @@ type Deps struct {
 	Namespaces informer.ListWatch[*api.Namespace]
 	// Decisions publishes decisions; required when Config.Decisions is on.
 	Decisions DecisionWriter
+	// Preempter, if set, lets a pod that fits nowhere evict pods of lower
+	// priority (kube-scheduler's DefaultPreemption); nil: no preemption.
+	Preempter Preempter
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -279,6 +282,19 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 		}
 	}
 	if fitErr != nil {
+		var pr *preemption
+		if fe, ok := fitErr.(*FitError); ok && fe.NumNodes > 0 && s.deps.Preempter != nil {
+			s.cache.mu.Lock()
+			pr, fe.PostFilter = s.preemptLocked(pi)
+			if pr != nil {
+				s.cache.nominateLocked(pi, pr.node)
+			}
+			s.cache.mu.Unlock()
+		}
+		if pr != nil && !async(func() { s.carryOut(ctx, pod, pr, log) }) {
+			s.queue.Requeue(qp, false)
+			return false
+		}
 		s.m.unschedulable.Inc()
 		msg := fitErr.Error()
 		log.Debug().Int("attempts", qp.Attempts).Msg(msg)
@@ -382,6 +398,7 @@ func (s *Scheduler) place(pi *PodInfo) (string, error) {
 	if all == 0 {
 		return "", &FitError{}
 	}
+	c.dropNominationLocked(pi)
 	c.prepareLocked(pi)
 	want := s.cfg.numFeasibleNodesToFind(all)
 	feasible := s.feasible[:0]
@@ -489,6 +506,8 @@ type FitError struct {
 	// Reasons counts nodes by the reason they were rejected for; one node
 	// may count under several reasons.
 	Reasons map[string]int
+	// PostFilter is what preemption adds ("preemption: …"), if anything.
+	PostFilter string
 }
 
 func (e *FitError) Error() string {
@@ -500,7 +519,11 @@ func (e *FitError) Error() string {
 		parts = append(parts, fmt.Sprintf("%d %s", n, r))
 	}
 	slices.Sort(parts)
-	return fmt.Sprintf("0/%d nodes are available: %s.", e.NumNodes, strings.Join(parts, ", "))
+	msg := fmt.Sprintf("0/%d nodes are available: %s.", e.NumNodes, strings.Join(parts, ", "))
+	if e.PostFilter != "" {
+		msg += " " + e.PostFilter
+	}
+	return msg
 }
 
 // onPodAdd handles an added or updated pod: a bound pod is counted on its
