@@ -268,6 +268,15 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 	start := s.now()
 	node, fitErr := s.place(pi)
 	s.m.attempt.Observe(s.now().Sub(start).Seconds())
+	var pr *preemption
+	if fe, ok := fitErr.(*FitError); ok && fe.NumNodes > 0 && s.deps.Preempter != nil {
+		s.cache.mu.Lock()
+		pr, fe.PostFilter = s.preemptLocked(pi)
+		if pr != nil {
+			s.cache.nominateLocked(pi, pr.node)
+		}
+		s.cache.mu.Unlock()
+	}
 	if d := s.decision; d != nil {
 		s.decision = nil
 		if fitErr != nil {
@@ -282,15 +291,6 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 		}
 	}
 	if fitErr != nil {
-		var pr *preemption
-		if fe, ok := fitErr.(*FitError); ok && fe.NumNodes > 0 && s.deps.Preempter != nil {
-			s.cache.mu.Lock()
-			pr, fe.PostFilter = s.preemptLocked(pi)
-			if pr != nil {
-				s.cache.nominateLocked(pi, pr.node)
-			}
-			s.cache.mu.Unlock()
-		}
 		if pr != nil && !async(func() { s.carryOut(ctx, pod, pr, log) }) {
 			s.queue.Requeue(qp, false)
 			return false

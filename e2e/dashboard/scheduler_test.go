@@ -52,7 +52,7 @@ func TestSchedulerDecisions(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "the decision annotation", func() bool {
 		raw := c.kubectl(t, "get", "pod", pending, "-o", `jsonpath={.metadata.annotations.scheduler\.minik8s\.io/decision}`)
-		return raw != "" && json.Unmarshal([]byte(raw), &d) == nil && strings.HasPrefix(want, d.Message)
+		return raw != "" && json.Unmarshal([]byte(raw), &d) == nil && d.Message == want
 	})
 	if d.Selected != "" || len(d.Nodes) != 3 {
 		t.Fatalf("decision of %s: %+v, want no node picked and 3 nodes", pending, d)
