@@ -35,7 +35,7 @@ func (s *Server) create(r *request) error {
 		delete(meta, "namespace")
 	}
 	r.res.PrepareForCreate(o)
-	if r.res.Group == "" && r.res.Kind == "Pod" {
+	if isPods(r.res) {
 		if err := s.admitPriority(ctx, r.res, o); err != nil {
 			return err
 		}

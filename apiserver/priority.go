@@ -65,6 +65,27 @@ func (s *Server) admitPriority(ctx context.Context, res *registry.Resource, o ob
 	return nil
 }
 
+// keepPriority is the same plugin on a write of an existing pod: a body
+// without spec.priority or spec.preemptionPolicy keeps the pod's (a client
+// replacing the pod with its original manifest must not look as if it
+// changed them; validation refuses real changes).
+func keepPriority(next, cur object) {
+	spec, _ := next["spec"].(map[string]any)
+	curSpec, _ := cur["spec"].(map[string]any)
+	if spec == nil || curSpec == nil {
+		return
+	}
+	for _, f := range []string{"priority", "preemptionPolicy"} {
+		if spec[f] == nil && curSpec[f] != nil {
+			spec[f] = curSpec[f]
+		}
+	}
+}
+
+// isPods reports whether res is core/v1 pods, the kind admitPriority and
+// keepPriority apply to.
+func isPods(res *registry.Resource) bool { return res.Group == "" && res.Kind == "Pod" }
+
 func toInt64(v any) (int64, bool) {
 	switch n := v.(type) {
 	case interface{ Int64() (int64, error) }:

@@ -52,7 +52,16 @@ func TestPodPriorityAdmission(t *testing.T) {
 	refused("unknown", `"priorityClassName":"nope",`, `pods "unknown" is forbidden: no PriorityClass with name nope was found`)
 
 	expect(t, s.Do(t, "POST", classes, `{"apiVersion":"scheduling.k8s.io/v1","kind":"PriorityClass","metadata":{"name":"batch"},"value":10,"preemptionPolicy":"Never"}`), http.StatusCreated)
-	check(create("batch", `"priorityClassName":"batch",`), "batch", 10, "Never")
+	batch := create("batch", `"priorityClassName":"batch",`)
+	check(batch, "batch", 10, "Never")
+	// A write that leaves priority and preemptionPolicy out keeps them.
+	delete(batch.Spec, "priority")
+	delete(batch.Spec, "preemptionPolicy")
+	r := s.Do(t, "PUT", pods+"/batch", batch)
+	expect(t, r, http.StatusOK)
+	var replaced obj
+	r.JSON(t, &replaced)
+	check(replaced, "batch", 10, "Never")
 	refused("batch-2", `"priorityClassName":"batch","priority":11,`,
 		`pods "batch-2" is forbidden: the integer value of priority (11) must not be provided in pod spec; priority admission controller computed 10 from the given PriorityClass name`)
 	refused("batch-3", `"priorityClassName":"batch","preemptionPolicy":"PreemptLowerPriority",`,

@@ -18,6 +18,7 @@ func TestScheduling(t *testing.T) {
 		run  func(*testing.T, *cluster)
 	}{
 		{"SpreadOverZones", testSpreadOverZones},
+		{"SchedulingGates", testSchedulingGates},
 		{"Preemption", testPreemption},
 	} {
 		if !t.Run(step.name, func(t *testing.T) { step.run(t, c.on(t)) }) {
@@ -150,4 +151,39 @@ func testPreemption(t *testing.T, c *cluster) {
 	c.kubectl("delete", "pod", "vip", "--wait=false")
 	c.kubectl("delete", "deployment", "filler", "--wait=false")
 	c.kubectl("delete", "priorityclass", "batch", "web-tier")
+}
+
+const gatedPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: gated
+spec:
+  schedulingGates:
+  - name: example.com/quota-check
+  containers:
+  - name: app
+    image: registry.k8s.io/pause:3.10
+`
+
+// testSchedulingGates creates a pod with a scheduling gate: kubectl shows
+// it SchedulingGated, with the condition Kubernetes sets, until the gate
+// is removed; then it runs.
+func testSchedulingGates(t *testing.T, c *cluster) {
+	c.kubectlStdin(gatedPod, "apply", "-f", "-")
+	eventually(t, testTimeout, "gated pod SchedulingGated", func() string {
+		rows := c.getPods("--field-selector", "metadata.name=gated")
+		cond := c.kubectl("get", "pod", "gated", "-o", `jsonpath={.status.conditions[?(@.type=="PodScheduled")].reason}: {.status.conditions[?(@.type=="PodScheduled")].message}`)
+		if len(rows) != 1 || rows[0].status != "SchedulingGated" ||
+			cond != "SchedulingGated: Scheduling is blocked due to non-empty scheduling gates" {
+			return fmt.Sprintf("rows %v, condition %q", rows, cond)
+		}
+		return ""
+	})
+	if r := c.kubectlRun("", "patch", "pod", "gated", "--type=json", "-p", `[{"op":"add","path":"/spec/schedulingGates/-","value":{"name":"more"}}]`); r.code == 0 ||
+		!strings.Contains(r.stderr, "only deletion is allowed, but found new scheduling gate 'more'") {
+		t.Errorf("adding a gate: %v", r)
+	}
+	c.kubectl("patch", "pod", "gated", "--type=json", "-p", `[{"op":"remove","path":"/spec/schedulingGates"}]`)
+	c.waitRunning(1, "--field-selector", "metadata.name=gated")
+	c.kubectl("delete", "pod", "gated", "--wait=false")
 }
