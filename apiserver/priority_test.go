@@ -3,8 +3,8 @@ package apiserver_test
 import (
 	"fmt"
 	"net/http"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/minik8s/minik8s/internal/testenv"
 )
