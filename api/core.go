@@ -102,7 +102,60 @@ type PodSpec struct {
 	PreemptionPolicy *string `json:"preemptionPolicy,omitempty" protobuf:"bytes,31,opt,name=preemptionPolicy"`
 	// EnableServiceLinks injects service environment variables (default true).
 	EnableServiceLinks *bool `json:"enableServiceLinks,omitempty" protobuf:"varint,30,opt,name=enableServiceLinks"`
+	// TopologySpreadConstraints say how the pod's group spreads over
+	// topology domains.
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty" patchStrategy:"merge" patchMergeKey:"topologyKey" protobuf:"bytes,33,rep,name=topologySpreadConstraints"`
+	// SchedulingGates keep the pod from being scheduled while any remains.
+	SchedulingGates []PodSchedulingGate `json:"schedulingGates,omitempty" patchStrategy:"merge" patchMergeKey:"name" protobuf:"bytes,38,rep,name=schedulingGates"`
 }
+
+// PodSchedulingGate is one gate on a pod's scheduling.
+type PodSchedulingGate struct {
+	// Name of the gate.
+	Name string `json:"name" protobuf:"bytes,1,opt,name=name"`
+}
+
+// TopologySpreadConstraint says how pods matching a selector spread over
+// the domains of a topology key.
+type TopologySpreadConstraint struct {
+	// MaxSkew is the most the count of matching pods in a domain may
+	// exceed the global minimum.
+	MaxSkew int32 `json:"maxSkew" protobuf:"varint,1,opt,name=maxSkew"`
+	// TopologyKey is the node label whose values are the domains.
+	TopologyKey string `json:"topologyKey" protobuf:"bytes,2,opt,name=topologyKey"`
+	// WhenUnsatisfiable: DoNotSchedule (a filter) or ScheduleAnyway (a score).
+	WhenUnsatisfiable UnsatisfiableConstraintAction `json:"whenUnsatisfiable" protobuf:"bytes,3,opt,name=whenUnsatisfiable"`
+	// LabelSelector selects the pods counted.
+	LabelSelector *LabelSelector `json:"labelSelector,omitempty" protobuf:"bytes,4,opt,name=labelSelector"`
+	// MinDomains is the number of domains below which the global minimum
+	// counts as 0 (DoNotSchedule only).
+	MinDomains *int32 `json:"minDomains,omitempty" protobuf:"varint,5,opt,name=minDomains"`
+	// NodeAffinityPolicy: Honor (default) counts only nodes the pod's node
+	// affinity and selector admit; Ignore counts all.
+	NodeAffinityPolicy *NodeInclusionPolicy `json:"nodeAffinityPolicy,omitempty" protobuf:"bytes,6,opt,name=nodeAffinityPolicy"`
+	// NodeTaintsPolicy: Honor counts only nodes whose taints the pod
+	// tolerates; Ignore (default) counts all.
+	NodeTaintsPolicy *NodeInclusionPolicy `json:"nodeTaintsPolicy,omitempty" protobuf:"bytes,7,opt,name=nodeTaintsPolicy"`
+	// MatchLabelKeys add the incoming pod's values of these labels to the
+	// selector.
+	MatchLabelKeys []string `json:"matchLabelKeys,omitempty" protobuf:"bytes,8,rep,name=matchLabelKeys"`
+}
+
+// UnsatisfiableConstraintAction is what to do with a pod that would break
+// a spread constraint.
+type UnsatisfiableConstraintAction string
+
+// NodeInclusionPolicy says whether nodes are counted in spreading.
+type NodeInclusionPolicy string
+
+// Spread actions and node inclusion policies.
+const (
+	DoNotSchedule  UnsatisfiableConstraintAction = "DoNotSchedule"
+	ScheduleAnyway UnsatisfiableConstraintAction = "ScheduleAnyway"
+
+	NodeInclusionPolicyIgnore NodeInclusionPolicy = "Ignore"
+	NodeInclusionPolicyHonor  NodeInclusionPolicy = "Honor"
+)
 
 // PodDNSConfig holds a pod's DNS settings.
 type PodDNSConfig struct {
@@ -548,6 +601,10 @@ type PodAffinityTerm struct {
 	TopologyKey string `json:"topologyKey" protobuf:"bytes,3,opt,name=topologyKey"`
 	// NamespaceSelector selects namespaces to look in.
 	NamespaceSelector *LabelSelector `json:"namespaceSelector,omitempty" protobuf:"bytes,4,opt,name=namespaceSelector"`
+	// MatchLabelKeys add `key in (incoming pod's value)` to LabelSelector.
+	MatchLabelKeys []string `json:"matchLabelKeys,omitempty" protobuf:"bytes,5,rep,name=matchLabelKeys"`
+	// MismatchLabelKeys add `key notin (incoming pod's value)`.
+	MismatchLabelKeys []string `json:"mismatchLabelKeys,omitempty" protobuf:"bytes,6,rep,name=mismatchLabelKeys"`
 }
 
 // WeightedPodAffinityTerm is a pod affinity term with a weight.

@@ -42,6 +42,11 @@ func (s *Server) create(r *request) error {
 	} else {
 		delete(meta, "namespace")
 	}
+	if isPods(r.res) {
+		if err := s.admitPriority(ctx, r.res, o); err != nil {
+			return err
+		}
+	}
 	initMeta(o, time.Now(), uuid.NewString())
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
 	sent := o

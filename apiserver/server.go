@@ -129,6 +129,7 @@ type Server struct {
 	log  zerolog.Logger
 	hub  *hub.Hub
 	ns   nsCache
+	pc   pcCache
 	e    *echo.Echo
 	disc *discovery.Handlers
 	// authz authorizes every request and holds the RBAC objects and the
@@ -278,6 +279,11 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		s.runAPIServerLease(ctx, epIP, epPort)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.pc.run(ctx, s.deps.Store, s.hub)
 	}()
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)

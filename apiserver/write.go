@@ -404,6 +404,9 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 		}
 	}
 	r.res.PrepareForUpdate(next, cur)
+	if isPods(r.res) {
+		keepPriority(next, cur)
+	}
 	if !jsonEqual(next["spec"], cur["spec"]) {
 		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
 		meta["generation"] = json.Number(strconv.FormatInt(g+1, 10))

@@ -44,7 +44,28 @@ type KubeletConfig struct {
 	// which all its nodes share.
 	KubeAPIQPS   float32 `yaml:"kubeAPIQPS"`
 	KubeAPIBurst int     `yaml:"kubeAPIBurst"`
+	// Zones spreads the process's nodes over this many zones, round robin:
+	// node i gets topology.kubernetes.io/zone=<Region><a+i mod Zones> and
+	// topology.kubernetes.io/region=<Region>. 0: no topology labels.
+	Zones int `yaml:"zones"`
+	// Region is the region of those zones.
+	Region string `yaml:"region"`
 }
+
+// topologyLabels adds node i's zone and region labels to l.
+func (kc KubeletConfig) topologyLabels(i int, l map[string]string) {
+	if kc.Zones < 1 {
+		return
+	}
+	l[LabelZone] = kc.Region + string(rune('a'+i%kc.Zones))
+	l[LabelRegion] = kc.Region
+}
+
+// Well-known topology labels of nodes.
+const (
+	LabelZone   = "topology.kubernetes.io/zone"
+	LabelRegion = "topology.kubernetes.io/region"
+)
 
 // DefaultKubeletConfig returns the kubelet's defaults: runtime auto, the
 // kubelet package's defaults, and a client allowed 1000 requests per
@@ -57,6 +78,7 @@ func DefaultKubeletConfig() KubeletConfig {
 		Sim:          sim.DefaultConfig(),
 		KubeAPIQPS:   1000,
 		KubeAPIBurst: 2000,
+		Region:       "region-1",
 	}
 }
 
@@ -66,6 +88,12 @@ func (c KubeletConfig) Validate() error {
 	case RuntimeAuto, RuntimeDocker, RuntimeSim:
 	default:
 		return fmt.Errorf("--runtime %q must be docker, sim or auto", c.Runtime)
+	}
+	if c.Zones < 0 || c.Zones > 26 {
+		return fmt.Errorf("--zones %d must be 0 (none) to 26", c.Zones)
+	}
+	if c.Zones > 0 && c.Region == "" {
+		return errors.New("kubelet.region must not be empty when zones are set")
 	}
 	return c.Config.Validate()
 }
@@ -189,6 +217,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 			return nil, PickedRuntime{}, err
 		}
 		n := kubelet.Node{Name: name, Client: nc, Events: recorder(name, nc), Labels: map[string]string{LabelRuntime: rt}}
+		kc.topologyLabels(i, n.Labels)
 		switch rt {
 		case RuntimeDocker:
 			dc := kc.Docker

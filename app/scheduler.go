@@ -146,7 +146,10 @@ func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Contex
 			s, err := scheduler.New(sc.Config, scheduler.Deps{
 				Pods:       client.ListWatch(c.Pods(""), client.ListOptions{Limit: 500}),
 				Nodes:      client.ListWatch(c.Nodes(), client.ListOptions{Limit: 500}),
+				Namespaces: client.ListWatch(c.Namespaces(), client.ListOptions{Limit: 500}),
 				Binder:     w,
+				Decisions:  w,
+				Preempter:  w,
 				Status:     w,
 				Events:     rec,
 				Gate:       r.Gate,

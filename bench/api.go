@@ -20,6 +20,29 @@ func PodJSON(ns, name string) []byte {
 		`"resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}`, name, ns)
 }
 
+// AntiAffinityPodJSON is pod i of deployments Deployments' pods (the pods
+// of Deployment i mod deployments, labelled app=dep-N): a small pod with
+// required pod anti-affinity by hostname against its own Deployment's pods.
+func AntiAffinityPodJSON(ns string, i, deployments int) []byte {
+	app := fmt.Sprintf("dep-%d", i%deployments)
+	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"pod-%d","namespace":%q,"labels":{"app":%q}},`+
+		`"spec":{"affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[`+
+		`{"labelSelector":{"matchLabels":{"app":%q}},"topologyKey":"kubernetes.io/hostname"}]}},`+
+		`"containers":[{"name":"app","image":"registry.k8s.io/pause:3.10",`+
+		`"resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}`, i, ns, app, app)
+}
+
+// SpreadPodJSON is AntiAffinityPodJSON's pod with a zone topology spread
+// constraint (maxSkew 1, DoNotSchedule) over its Deployment's pods instead.
+func SpreadPodJSON(ns string, i, deployments int) []byte {
+	app := fmt.Sprintf("dep-%d", i%deployments)
+	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"pod-%d","namespace":%q,"labels":{"app":%q}},`+
+		`"spec":{"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"topology.kubernetes.io/zone",`+
+		`"whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app":%q}}}],`+
+		`"containers":[{"name":"app","image":"registry.k8s.io/pause:3.10",`+
+		`"resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}`, i, ns, app, app)
+}
+
 func podsPath(ns string) string { return "/api/v1/namespaces/" + ns + "/pods" }
 
 // CreateNamespace creates namespace ns through s.

@@ -24,6 +24,16 @@ func NodeJSON(name string, maxPods int) []byte {
 		`"message":"bench node","lastHeartbeatTime":%q,"lastTransitionTime":%q}]}}`, name, name, res, res, now, now)
 }
 
+// NodeInZoneJSON is NodeJSON with the node in zone (label
+// topology.kubernetes.io/zone).
+func NodeInZoneJSON(name string, maxPods int, zone string) []byte {
+	res := fmt.Sprintf(`{"cpu":"32","memory":"128Gi","pods":"%d"}`, maxPods)
+	now := time.Now().UTC().Format(time.RFC3339)
+	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Node","metadata":{"name":%q,"labels":{"kubernetes.io/hostname":%q,"kubernetes.io/os":"linux","topology.kubernetes.io/zone":%q}},`+
+		`"status":{"capacity":%s,"allocatable":%s,"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady",`+
+		`"message":"bench node","lastHeartbeatTime":%q,"lastTransitionTime":%q}]}}`, name, name, zone, res, res, now, now)
+}
+
 // DeploymentJSON is a Deployment of replicas small pods labelled app=name.
 func DeploymentJSON(ns, name string, replicas int) []byte {
 	return fmt.Appendf(nil, `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":%q,"namespace":%q},`+

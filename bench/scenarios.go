@@ -18,9 +18,11 @@ const (
 	pgbenchRatioTarget   = 0.60 // Postgres creates/s over pgbench -N TPS…
 	pgbenchRatioAtClient = 8    // …at this many clients
 	schedRateTarget      = 2000 // pods bound per second
-	allRunningSQLite     = 1500 * time.Millisecond
-	allRunningPostgres   = 2500 * time.Millisecond
-	allPeakRSSTarget     = 150 << 20
+	// pods bound per second with anti-affinity or spreading
+	schedConstrainedTarget = 1000
+	allRunningSQLite       = 1500 * time.Millisecond
+	allRunningPostgres     = 2500 * time.Millisecond
+	allPeakRSSTarget       = 150 << 20
 )
 
 // Scenarios is the registry, in the order a full run goes through it.
@@ -47,13 +49,27 @@ func Scenarios() []Scenario {
 		{
 			Name: "scheduler-sqlite",
 			Help: "scheduling throughput: apiserver and scheduler processes on SQLite, Node objects without kubelets, pods created as fast as possible",
-			Run:  func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, false) },
+			Run:  func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, false, schedPlain) },
+		},
+		{
+			Name: "scheduler-anti-affinity",
+			Help: "scheduler-sqlite with pods of 10 Deployments, each with required pod anti-affinity by hostname against its own replicas",
+			Run: func(ctx context.Context, env *Env) error {
+				return schedulerScenario(ctx, env, false, schedAntiAffinity)
+			},
+		},
+		{
+			Name: "scheduler-spread",
+			Help: "scheduler-sqlite with nodes over 10 zones and pods of 10 Deployments, each spread over zones (maxSkew 1, DoNotSchedule)",
+			Run: func(ctx context.Context, env *Env) error {
+				return schedulerScenario(ctx, env, false, schedSpread)
+			},
 		},
 		{
 			Name:  "scheduler-postgres",
 			Help:  "the scheduler-sqlite figures on a fresh Postgres database",
 			Needs: []Need{NeedPostgres},
-			Run:   func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, true) },
+			Run:   func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, true, schedPlain) },
 		},
 		{
 			Name: "deploy-bound",
@@ -242,9 +258,35 @@ func watchAcrossServers(ctx context.Context, env *Env) error {
 // as fast as SchedClients clients can. The figure is pods bound per second
 // from just before the first create is sent to the last binding seen by a
 // watch, so it is bounded by the creates as much as by the scheduler.
-func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
+// schedPods is the kind of pods schedulerScenario creates.
+type schedPods int
+
+const (
+	schedPlain        schedPods = iota // PodJSON
+	schedAntiAffinity                  // AntiAffinityPodJSON
+	schedSpread                        // SpreadPodJSON, on nodes in zones
+)
+
+// Zones the nodes of scheduler-spread are in, and Deployments whose pods
+// the constrained scenarios create.
+const (
+	benchZones       = 10
+	benchDeployments = 10
+)
+
+func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind schedPods) error {
 	p := env.Params
 	label, opt := "SQLite", ServerOptions{}
+	target := float64(schedRateTarget)
+	podJSON := func(ns string, i int) []byte { return PodJSON(ns, "pod-"+strconv.Itoa(i)) }
+	switch kind {
+	case schedAntiAffinity:
+		label, target = "SQLite anti-affinity", schedConstrainedTarget
+		podJSON = func(ns string, i int) []byte { return AntiAffinityPodJSON(ns, i, benchDeployments) }
+	case schedSpread:
+		label, target = "SQLite zone spread", schedConstrainedTarget
+		podJSON = func(ns string, i int) []byte { return SpreadPodJSON(ns, i, benchDeployments) }
+	}
 	if onPostgres {
 		label = "Postgres"
 		var err error
@@ -257,6 +299,9 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
 		return err
 	}
 	if _, err := createObjects(ctx, srv, "/api/v1/nodes", p.SchedNodes, 8, p.RunTimeout, func(i int) []byte {
+		if kind == schedSpread {
+			return NodeInZoneJSON("node-"+strconv.Itoa(i), 110, fmt.Sprintf("zone-%d", i%benchZones))
+		}
 		return NodeJSON("node-"+strconv.Itoa(i), 110)
 	}); err != nil {
 		return fmt.Errorf("create nodes: %w", err)
@@ -292,7 +337,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
 	env.profile(ctx, srv, "apiserver")
 	start := time.Now()
 	cs, err := createObjects(ctx, srv, podsPath(ns), p.SchedPods, p.SchedClients, p.RunTimeout, func(i int) []byte {
-		return PodJSON(ns, "pod-"+strconv.Itoa(i))
+		return podJSON(ns, i)
 	})
 	if err != nil {
 		return fmt.Errorf("create pods: %w", err)
@@ -315,7 +360,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool) error {
 	}
 	env.Report(
 		Check(fmt.Sprintf("%s scheduling throughput, %d nodes × %d pods, first create to last bound", label, p.SchedNodes, p.SchedPods),
-			measured, fmt.Sprintf("≥ %d pods/s", schedRateTarget), !timedOut && rate >= schedRateTarget),
+			measured, fmt.Sprintf("≥ %.0f pods/s", target), !timedOut && rate >= target),
 		Info(fmt.Sprintf("%s pod creates/s meanwhile, %s", label, clients(p.SchedClients)), perSecond(cs.Rate())+cs.cut()),
 	)
 	srss, err := sched.PeakRSS()

@@ -31,6 +31,8 @@ func allCommand() *cli.Command {
 			&cli.StringFlag{Name: "runtime", Value: d.Kubelet.Runtime, Usage: "container runtime of the nodes: docker, sim, or auto (Docker when its engine answers); config kubelet.runtime", EnvVars: []string{"MINIK8S_RUNTIME"}},
 			&cli.IntFlag{Name: "scheduler-replicas", Value: d.Scheduler.Replicas, Usage: "scheduler replicas (one leads); config scheduler.replicas", EnvVars: []string{"MINIK8S_SCHEDULER_REPLICAS"}},
 			&cli.IntFlag{Name: "controller-manager-replicas", Value: d.ControllerManager.Replicas, Usage: "controller manager replicas (one leads); config controllerManager.replicas", EnvVars: []string{"MINIK8S_CONTROLLER_MANAGER_REPLICAS"}},
+			&cli.IntFlag{Name: "zones", Value: d.Kubelet.Zones, Usage: "spread the nodes over N zones (topology.kubernetes.io/zone and region labels; 0: none); config kubelet.zones", EnvVars: []string{"MINIK8S_ZONES"}},
+			&cli.BoolFlag{Name: "scheduler-decisions", Usage: "publish each scheduling decision on its pod (annotation scheduler.minik8s.io/decision); config scheduler.decisions", EnvVars: []string{"MINIK8S_SCHEDULER_DECISIONS"}},
 			&cli.IntFlag{Name: "scheduler-port", Value: 0, Usage: "port of the scheduler's /healthz, /metrics and /replicas (0: off; config scheduler.port is for `minik8s scheduler`)", EnvVars: []string{"MINIK8S_SCHEDULER_PORT"}},
 			&cli.IntFlag{Name: "controller-manager-port", Value: 0, Usage: "port of the controller manager's /healthz, /metrics and /replicas (0: off; config controllerManager.port is for `minik8s controller-manager`)", EnvVars: []string{"MINIK8S_CONTROLLER_MANAGER_PORT"}},
 		),
@@ -65,9 +67,13 @@ func allConfig(c *cli.Context) (cfg app.Config, nodes int, err error) {
 	if c.IsSet("runtime") {
 		cfg.Kubelet.Runtime = c.String("runtime")
 	}
+	if c.IsSet("scheduler-decisions") {
+		cfg.Scheduler.Decisions = c.Bool("scheduler-decisions")
+	}
 	for name, dst := range map[string]*int{
 		"scheduler-replicas":          &cfg.Scheduler.Replicas,
 		"controller-manager-replicas": &cfg.ControllerManager.Replicas,
+		"zones":                       &cfg.Kubelet.Zones,
 	} {
 		if c.IsSet(name) {
 			*dst = c.Int(name)

@@ -25,6 +25,8 @@ func kubeletCommand() *cli.Command {
 		&cli.DurationFlag{Name: "sim-start-delay", Value: d.Sim.StartDelay, Usage: "how long a simulated container takes to start (plus up to --sim-start-jitter)"},
 		&cli.DurationFlag{Name: "sim-start-jitter", Value: d.Sim.StartJitter, Usage: "random extra start delay of simulated containers"},
 		&cli.StringFlag{Name: "docker-host", Usage: "Docker engine address", DefaultText: "$DOCKER_HOST or unix:///var/run/docker.sock"},
+		&cli.IntFlag{Name: "zones", Value: d.Zones, Usage: "spread the nodes over N zones (labels topology.kubernetes.io/zone and region; 0: none)"},
+		&cli.StringFlag{Name: "region", Value: d.Region, Usage: "region of the zones (--zones)"},
 	}
 	flags = append(flags, clientFlags(d.KubeAPIQPS, d.KubeAPIBurst)...)
 	return &cli.Command{
@@ -53,6 +55,10 @@ func runKubelet(c *cli.Context) error {
 	str("sim-cpu", &kc.Sim.CPU)
 	str("sim-memory", &kc.Sim.Memory)
 	str("docker-host", &kc.Docker.Host)
+	str("region", &kc.Region)
+	if c.IsSet("zones") {
+		kc.Zones = c.Int("zones")
+	}
 	if c.IsSet("port") {
 		kc.Port = c.Int("port")
 	}

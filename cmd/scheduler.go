@@ -14,6 +14,7 @@ func schedulerCommand() *cli.Command {
 	flags := []cli.Flag{
 		&cli.IntFlag{Name: "replicas", Value: d.Replicas, Usage: "independent scheduler replicas in this process (only the leader schedules)"},
 		&cli.IntFlag{Name: "port", Value: d.Port, Usage: "port on 127.0.0.1 for /healthz, /metrics and /replicas (0: off)"},
+		&cli.BoolFlag{Name: "decisions", Usage: "publish each scheduling decision on its pod (annotation scheduler.minik8s.io/decision)"},
 		redisFlag(),
 	}
 	flags = append(flags, clientFlags(d.KubeAPIQPS, d.KubeAPIBurst)...)
@@ -55,6 +56,9 @@ func applySchedulerFlags(c *cli.Context, cfg *app.Config) error {
 	}
 	if c.IsSet("port") {
 		cfg.Scheduler.Port = c.Int("port")
+	}
+	if c.IsSet("decisions") {
+		cfg.Scheduler.Decisions = c.Bool("decisions")
 	}
 	return cfg.Validate()
 }

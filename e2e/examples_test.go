@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -59,6 +60,56 @@ var exampleChecks = map[string]func(t *testing.T, c *cluster, file string){
 			t.Errorf("on-ssd runs on %s, want %s (the node labelled disktype=ssd)", rows[0].node, node)
 		}
 		c.kubectl("delete", "-f", file, "--wait=false")
+	},
+	"anti-affinity-deployment.yaml": func(t *testing.T, c *cluster, file string) {
+		// One replica per node; the rest Pending with kube-scheduler's
+		// message.
+		n := len(exampleNodes(t, c))
+		c.kubectl("apply", "-f", file)
+		eventually(t, testTimeout, fmt.Sprintf("%d replicas bound, one per node, and %d Pending", n, 4-n), func() string {
+			out := c.kubectl("get", "pods", "-l", "app=spread-out", "-o",
+				`jsonpath={range .items[*]}{.spec.nodeName}|{.status.conditions[?(@.type=="PodScheduled")].message}{"\n"}{end}`)
+			nodes, pending := map[string]bool{}, 0
+			for _, l := range lines(out) {
+				node, msg, _ := strings.Cut(l, "|")
+				switch {
+				case node != "":
+					nodes[node] = true
+				case strings.Contains(msg, fmt.Sprintf("%d node(s) didn't match pod anti-affinity rules", n)):
+					pending++
+				}
+			}
+			if len(nodes) != n || pending != 4-n {
+				return out
+			}
+			return ""
+		})
+		c.kubectl("delete", "-f", file, "--wait=false")
+	},
+	"zone-spread-deployment.yaml": func(t *testing.T, c *cluster, file string) {
+		// The cluster has no --zones here: put each node in its own zone.
+		nodes := exampleNodes(t, c)
+		for i, n := range nodes {
+			c.kubectl("label", "node", n, fmt.Sprintf("topology.kubernetes.io/zone=zone-%d", i))
+		}
+		defer func() {
+			for _, n := range nodes {
+				c.kubectl("label", "node", n, "topology.kubernetes.io/zone-")
+			}
+		}()
+		c.kubectl("apply", "-f", file)
+		perNode := map[string]int{}
+		for _, r := range c.waitRunning(6, "-l", "app=zonal") {
+			perNode[r.node]++
+		}
+		lo, hi := 6, 0
+		for _, n := range nodes {
+			lo, hi = min(lo, perNode[n]), max(hi, perNode[n])
+		}
+		if hi-lo > 1 {
+			t.Errorf("replicas per zone %v, want within 1", perNode)
+		}
+		c.kubectl("delete", "-f", file)
 	},
 	"toleration-pod.yaml": func(t *testing.T, c *cluster, file string) {
 		nodes := exampleNodes(t, c)

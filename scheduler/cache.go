@@ -5,6 +5,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/labels"
 )
 
 // cache is the scheduler's own view of the cluster, fed by the node and pod
@@ -20,6 +21,12 @@ type cache struct {
 	order []*NodeInfo // the known nodes (Node != nil), for iteration
 	pods  map[informer.Key]*cachedPod
 	start int // where the next cycle starts in order (sampling fairness)
+
+	groups     map[string]*podGroup // pods by namespace and labels; see podGroup
+	antiGroups int                  // groups with required anti-affinity terms
+	nsLabels   map[string]labels.Labels
+	epoch      uint64         // marks nodes within one attempt
+	keyNodes   map[string]int // label key → known nodes with it
 }
 
 // cachedPod is a pod counted on a node.
@@ -27,10 +34,17 @@ type cachedPod struct {
 	info    *PodInfo
 	node    string
 	assumed bool // placed by us; not yet seen bound through the informer
+	// nominated: a preempting pod's reservation on the node it evicts
+	// pods from, so that other pods do not take the room it makes.
+	nominated bool
 }
 
 func newCache() *cache {
-	return &cache{nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod)}
+	return &cache{
+		nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod),
+		groups: make(map[string]*podGroup), nsLabels: make(map[string]labels.Labels),
+		keyNodes: make(map[string]int),
+	}
 }
 
 // setNode adds or replaces a node.
@@ -43,9 +57,21 @@ func (c *cache) setNode(node *api.Node) {
 		c.nodes[node.Name] = n
 	}
 	known := n.Node != nil
+	if known {
+		c.countKeys(n.Node, -1)
+	}
+	c.countKeys(node, 1)
 	n.setNode(node)
 	if !known {
 		c.order = append(c.order, n)
+	}
+}
+
+func (c *cache) countKeys(node *api.Node, d int) {
+	for k := range node.Labels {
+		if c.keyNodes[k] += d; c.keyNodes[k] <= 0 {
+			delete(c.keyNodes, k)
+		}
 	}
 }
 
@@ -58,6 +84,7 @@ func (c *cache) removeNode(name string) {
 	if n == nil || n.Node == nil {
 		return
 	}
+	c.countKeys(n.Node, -1)
 	n.setNode(nil)
 	for i, o := range c.order {
 		if o == n {
@@ -99,6 +126,21 @@ func (c *cache) assumeLocked(pi *PodInfo, node string) {
 	c.addLocked(&cachedPod{info: pi, node: node, assumed: true})
 }
 
+// nominateLocked reserves pi's room on node while its victims go; the
+// caller holds mu.
+func (c *cache) nominateLocked(pi *PodInfo, node string) {
+	c.removeLocked(pi.Key)
+	c.addLocked(&cachedPod{info: pi, node: node, nominated: true})
+}
+
+// dropNominationLocked removes pi's reservation, if any, before its own
+// attempt; the caller holds mu.
+func (c *cache) dropNominationLocked(pi *PodInfo) {
+	if cp := c.pods[pi.Key]; cp != nil && cp.nominated {
+		c.removeLocked(pi.Key)
+	}
+}
+
 // forget drops an assumption that did not turn into a binding. It leaves
 // the pod alone if the informer has meanwhile shown it bound.
 func (c *cache) forget(k informer.Key, node string) {
@@ -124,6 +166,7 @@ func (c *cache) addLocked(cp *cachedPod) {
 		c.nodes[cp.node] = n
 	}
 	n.addPod(cp.info)
+	c.addToGroup(cp.info, n)
 	c.pods[cp.info.Key] = cp
 }
 
@@ -135,8 +178,30 @@ func (c *cache) removeLocked(k informer.Key) {
 	delete(c.pods, k)
 	if n := c.nodes[cp.node]; n != nil {
 		n.removePod(cp.info)
+		c.removeFromGroup(cp.info, n)
 		c.dropIfEmptyLocked(cp.node, n)
 	}
+}
+
+// setNamespace records a namespace's labels (for namespaceSelector).
+func (c *cache) setNamespace(ns *api.Namespace) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nsLabels[ns.Name] = ns.Labels
+}
+
+// removeNamespace forgets a namespace's labels.
+func (c *cache) removeNamespace(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.nsLabels, name)
+}
+
+// prepareLocked computes what the filters and scores of one attempt need
+// from the whole cluster (kube-scheduler's PreFilter); the caller holds mu.
+func (c *cache) prepareLocked(pi *PodInfo) {
+	c.prepareInterPod(pi)
+	c.prepareSpread(pi)
 }
 
 // nodeCount is the number of known nodes.

@@ -28,6 +28,52 @@ type Config struct {
 	// UnschedulableTimeout is how long a pod that fits nowhere stays parked
 	// when nothing in the cluster changes before it is tried again.
 	UnschedulableTimeout time.Duration `yaml:"unschedulableTimeout"`
+	// Scoring chooses the resource scoring strategy and plugin weights.
+	Scoring ScoringConfig `yaml:"scoring"`
+	// Decisions publishes, on each pod it places or fails to place, what
+	// every filter said of every node and every score plugin's scores, as
+	// the annotation scheduler.minik8s.io/decision. Off, it costs nothing.
+	Decisions bool `yaml:"decisions"`
+}
+
+// ScoringConfig is kube-scheduler's NodeResourcesFit scoring strategy and
+// its plugin weights.
+type ScoringConfig struct {
+	// Strategy: LeastAllocated (default), MostAllocated or
+	// RequestedToCapacityRatio.
+	Strategy string `yaml:"strategy"`
+	// Shape is RequestedToCapacityRatio's function, utilisation (0-100) to
+	// score (0-10), utilisations increasing.
+	Shape []ShapePoint `yaml:"shape"`
+	// Weights override the plugins' default weights by name (0: off).
+	Weights map[string]int64 `yaml:"weights"`
+}
+
+// Validate reports a strategy, shape or plugin it does not know.
+func (c ScoringConfig) Validate() error {
+	switch c.Strategy {
+	case "", ScoringLeastAllocated, ScoringMostAllocated, ScoringRequestedToCapacityRatio:
+	default:
+		return fmt.Errorf("scoring.strategy %q must be LeastAllocated, MostAllocated or RequestedToCapacityRatio", c.Strategy)
+	}
+	for i, p := range c.Shape {
+		if p.Utilization < 0 || p.Utilization > 100 || p.Score < 0 || p.Score > 10 {
+			return fmt.Errorf("scoring.shape[%d]: utilization must be 0-100 and score 0-10", i)
+		}
+		if i > 0 && p.Utilization <= c.Shape[i-1].Utilization {
+			return fmt.Errorf("scoring.shape[%d]: utilizations must increase", i)
+		}
+	}
+	known := DefaultWeights()
+	for k, v := range c.Weights {
+		if _, ok := known[k]; !ok {
+			return fmt.Errorf("scoring.weights: unknown plugin %q", k)
+		}
+		if v < 0 || v > 100 {
+			return fmt.Errorf("scoring.weights.%s %d must be 0 to 100", k, v)
+		}
+	}
+	return nil
 }
 
 // DefaultConfig returns the defaults: kube-scheduler's backoffs (1s to 10s),
@@ -40,6 +86,7 @@ func DefaultConfig() Config {
 		InitialBackoff:       time.Second,
 		MaxBackoff:           10 * time.Second,
 		UnschedulableTimeout: 30 * time.Second,
+		Scoring:              ScoringConfig{Strategy: ScoringLeastAllocated, Shape: []ShapePoint{}, Weights: map[string]int64{}},
 	}
 }
 
@@ -60,6 +107,9 @@ func (c Config) Validate() error {
 	}
 	if c.UnschedulableTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("unschedulableTimeout %s must be positive", c.UnschedulableTimeout))
+	}
+	if err := c.Scoring.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("scheduler config: %w", err)

@@ -8,11 +8,21 @@
 //   - It serves pods whose spec.schedulerName is Config.SchedulerName
 //     ("default-scheduler" by default, also when the pod names none), that
 //     have no spec.nodeName, are not being deleted and have not finished.
-//   - A scheduling attempt runs the filters (DefaultFilters) on the nodes,
+//   - A scheduling attempt first computes what inter-pod affinity and
+//     topology spreading need from the whole cluster (kube-scheduler's
+//     PreFilter), then runs the filters (DefaultFilters) on the nodes,
 //     starting where the previous attempt stopped and stopping once it has
 //     found Config.numFeasibleNodesToFind feasible ones, scores those
-//     (DefaultScorers, summed) and picks the best, breaking ties at random.
-//     The cost of an attempt is O(nodes); it reads only the cache.
+//     (Config.Scoring: kube-scheduler's plugins and default weights,
+//     summed) and picks the best, breaking ties at random. Pods are
+//     counted in groups of equal namespace and labels (a ReplicaSet's
+//     replicas are one), so the cost of an attempt is O(nodes + groups),
+//     not O(pods); it reads only the cache.
+//   - A pod with spec.schedulingGates is not tried; it gets PodScheduled=
+//     False, reason SchedulingGated, until an update removes its gates.
+//   - With Config.Decisions, each attempt's Decision (every node's filter
+//     verdict, every plugin's weighted score, the node picked) is written
+//     on the pod as the annotation scheduler.minik8s.io/decision.
 //   - Assume, then bind: the pod is counted on its node in the cache at
 //     once, so the next attempt sees the resources taken, and the Binding is
 //     POSTed in the background, up to Config.ParallelBinds at a time. If the

@@ -41,6 +41,8 @@ func DefaultFilters() [][]Filter {
 		{FilterFunc(TaintToleration)},
 		{FilterFunc(NodeAffinity)},
 		{FilterFunc(FitPods), FilterFunc(FitCPU), FilterFunc(FitMemory)},
+		{FilterFunc(PodTopologySpread)},
+		{FilterFunc(InterPodAffinity)},
 	}
 }
 

@@ -46,6 +46,10 @@ type PodInfo struct {
 	NonZero Resources
 	// Owner is the UID of the pod's controller ("" if it has none).
 	Owner string
+
+	group    string         // its podGroup's key, once counted in the cache
+	interPod *interPodState // this attempt's inter-pod affinity state
+	spread   *spreadState   // this attempt's topology spreading state
 }
 
 // NewPodInfo computes the PodInfo of p, which it does not modify.
@@ -109,6 +113,9 @@ type NodeInfo struct {
 
 	ready  bool
 	owners map[string]int // controller UID → pods counted here
+	epoch  uint64         // the cache's epoch when an attempt last marked it
+	// spreadMask: bit i set if constraint i of that attempt counts the node
+	spreadMask uint64
 }
 
 // Name is the node's name ("" if the node is unknown).

@@ -54,7 +54,16 @@ type Deps struct {
 	Registerer prometheus.Registerer
 	// Filters and Scorers replace DefaultFilters and DefaultScorers if set.
 	Filters [][]Filter
-	Scorers []Scorer
+	Scorers []Weighted
+	// Namespaces, if set, lists and watches namespaces, whose labels
+	// namespaceSelectors of pod affinity terms match; without it such a
+	// selector matches only namespaces it finds no labels for as empty.
+	Namespaces informer.ListWatch[*api.Namespace]
+	// Decisions publishes decisions; required when Config.Decisions is on.
+	Decisions DecisionWriter
+	// Preempter, if set, lets a pod that fits nowhere evict pods of lower
+	// priority (kube-scheduler's DefaultPreemption); nil: no preemption.
+	Preempter Preempter
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -72,12 +81,14 @@ type Scheduler struct {
 	queue   *Queue
 	m       metrics
 	filters [][]Filter
-	scorers []Scorer
+	scorers []Weighted
+	nss     *informer.Informer[*api.Namespace]
 
 	// Buffers of the scheduling loop, which is one goroutine.
 	feasible []*NodeInfo
 	scores   [][]int64
 	reasons  []string
+	decision *Decision // this attempt's, when Config.Decisions is on
 }
 
 // New validates cfg and deps and builds a scheduler; it starts nothing.
@@ -87,6 +98,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 	}
 	if deps.Pods == nil || deps.Nodes == nil || deps.Binder == nil || deps.Status == nil || deps.Events == nil {
 		return nil, errors.New("new scheduler: Pods, Nodes, Binder, Status and Events are required")
+	}
+	if cfg.Decisions && deps.Decisions == nil {
+		return nil, errors.New("new scheduler: Config.Decisions needs Deps.Decisions")
 	}
 	s := &Scheduler{
 		cfg:     cfg,
@@ -104,7 +118,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 		s.filters = DefaultFilters()
 	}
 	if s.scorers == nil {
-		s.scorers = DefaultScorers()
+		s.scorers = cfg.Scoring.Scorers()
 	}
 	s.scores = make([][]int64, len(s.scorers))
 	s.queue = NewQueue(cfg, s.now)
@@ -120,6 +134,14 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 		UpdateFunc: func(_, p *api.Pod) { s.onPodAdd(p) },
 		DeleteFunc: s.onPodDelete,
 	})
+	if deps.Namespaces != nil {
+		s.nss = informer.New(deps.Namespaces, 0).WithLogger(log.With().Str("informer", "namespaces").Logger())
+		s.nss.AddHandler(informer.HandlerFuncs[*api.Namespace]{
+			AddFunc:    s.cache.setNamespace,
+			UpdateFunc: func(_, ns *api.Namespace) { s.cache.setNamespace(ns) },
+			DeleteFunc: func(ns *api.Namespace) { s.cache.removeNamespace(ns.Name) },
+		})
+	}
 	s.nodes.AddHandler(informer.HandlerFuncs[*api.Node]{
 		AddFunc: func(n *api.Node) {
 			s.cache.setNode(n)
@@ -140,7 +162,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 func (s *Scheduler) Queue() *Queue { return s.queue }
 
 // HasSynced reports whether both informers have listed.
-func (s *Scheduler) HasSynced() bool { return s.pods.HasSynced() && s.nodes.HasSynced() }
+func (s *Scheduler) HasSynced() bool {
+	return s.pods.HasSynced() && s.nodes.HasSynced() && (s.nss == nil || s.nss.HasSynced())
+}
 
 // Run runs the informers that feed the cache and the queue, and the
 // queue's backoff timer, until ctx is done; it returns nil then. A standby
@@ -149,6 +173,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.pods.Run(ctx) })
 	wg.Go(func() { _ = s.nodes.Run(ctx) })
+	if s.nss != nil {
+		wg.Go(func() { _ = s.nss.Run(ctx) })
+	}
 	wg.Go(func() {
 		// Backoffs are honoured to within a second, or within the initial
 		// backoff if that is shorter.
@@ -231,30 +258,49 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 		s.queue.Done(qp)
 		return true
 	}
+	log := s.log.With().Str(logKeyPod, informer.KeyOf(pod).String()).Logger()
+	if len(pod.Spec.SchedulingGates) > 0 {
+		// Gated: not tried until the gates are gone (an update requeues it).
+		s.queue.Done(qp)
+		return s.setConditionOnce(ctx, pod, api.PodReasonSchedulingGated, MessageSchedulingGated, async, log)
+	}
 	pi := NewPodInfo(pod)
 	start := s.now()
 	node, fitErr := s.place(pi)
 	s.m.attempt.Observe(s.now().Sub(start).Seconds())
-	log := s.log.With().Str(logKeyPod, pi.Key.String()).Logger()
+	var pr *preemption
+	if fe, ok := fitErr.(*FitError); ok && fe.NumNodes > 0 && s.deps.Preempter != nil {
+		s.cache.mu.Lock()
+		pr, fe.PostFilter = s.preemptLocked(pi)
+		if pr != nil {
+			s.cache.nominateLocked(pi, pr.node)
+		}
+		s.cache.mu.Unlock()
+	}
+	if d := s.decision; d != nil {
+		s.decision = nil
+		if fitErr != nil {
+			d.Message = fitErr.Error()
+		}
+		if !async(func() { s.publishDecision(ctx, pod, d, log) }) {
+			if fitErr == nil {
+				s.cache.forget(pi.Key, node)
+				s.queue.Requeue(qp, false)
+			}
+			return false
+		}
+	}
 	if fitErr != nil {
+		if pr != nil && !async(func() { s.carryOut(ctx, pod, pr, log) }) {
+			s.queue.Requeue(qp, false)
+			return false
+		}
 		s.m.unschedulable.Inc()
 		msg := fitErr.Error()
 		log.Debug().Int("attempts", qp.Attempts).Msg(msg)
 		s.deps.Events.Eventf(podRef(pod), api.EventTypeWarning, EventFailedScheduling, "%s", msg)
 		s.queue.Requeue(qp, true)
-		if cur := api.GetPodCondition(&pod.Status, api.PodScheduled); cur == nil ||
-			cur.Status != api.ConditionFalse || cur.Reason != api.PodReasonUnschedulable || cur.Message != msg {
-			cond := api.PodCondition{
-				Type: api.PodScheduled, Status: api.ConditionFalse,
-				Reason: api.PodReasonUnschedulable, Message: msg,
-				LastTransitionTime: api.NewTime(s.now()),
-			}
-			if cur != nil && cur.Status == api.ConditionFalse {
-				cond.LastTransitionTime = cur.LastTransitionTime
-			}
-			return async(func() { s.setCondition(ctx, pod, cond, log) })
-		}
-		return true
+		return s.setConditionOnce(ctx, pod, api.PodReasonUnschedulable, msg, async, log)
 	}
 	log.Trace().Str(logKeyNode, node).Msg("assumed")
 	if !async(func() { s.bind(ctx, qp, pod, node, log) }) {
@@ -263,6 +309,36 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 		return false
 	}
 	return true
+}
+
+// MessageSchedulingGated is the PodScheduled condition's message on a pod
+// with scheduling gates, as Kubernetes words it.
+const MessageSchedulingGated = "Scheduling is blocked due to non-empty scheduling gates"
+
+// setConditionOnce sets PodScheduled=False with reason and msg on pod in
+// the background, unless the pod has that condition already.
+func (s *Scheduler) setConditionOnce(ctx context.Context, pod *api.Pod, reason, msg string, async func(func()) bool, log zerolog.Logger) bool {
+	cur := api.GetPodCondition(&pod.Status, api.PodScheduled)
+	if cur != nil && cur.Status == api.ConditionFalse && cur.Reason == reason && cur.Message == msg {
+		return true
+	}
+	cond := api.PodCondition{
+		Type: api.PodScheduled, Status: api.ConditionFalse,
+		Reason: reason, Message: msg,
+		LastTransitionTime: api.NewTime(s.now()),
+	}
+	if cur != nil && cur.Status == api.ConditionFalse {
+		cond.LastTransitionTime = cur.LastTransitionTime
+	}
+	return async(func() { s.setCondition(ctx, pod, cond, log) })
+}
+
+// publishDecision writes d on pod; failures are only logged (the
+// decision is for people).
+func (s *Scheduler) publishDecision(ctx context.Context, pod *api.Pod, d *Decision, log zerolog.Logger) {
+	if err := s.deps.Decisions.PublishDecision(ctx, pod, d); err != nil && ctx.Err() == nil {
+		log.Debug().Err(err).Msg("publish decision")
+	}
 }
 
 func (s *Scheduler) setCondition(ctx context.Context, pod *api.Pod, c api.PodCondition, log zerolog.Logger) {
@@ -315,17 +391,24 @@ func (s *Scheduler) place(pi *PodInfo) (string, error) {
 	c := s.cache
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if s.cfg.Decisions {
+		s.decision = &Decision{}
+	}
 	all := len(c.order)
 	if all == 0 {
 		return "", &FitError{}
 	}
+	c.dropNominationLocked(pi)
+	c.prepareLocked(pi)
 	want := s.cfg.numFeasibleNodesToFind(all)
 	feasible := s.feasible[:0]
 	var reasons map[string]int
 	i := 0
 	for ; i < all && len(feasible) < want; i++ {
 		n := c.order[(c.start+i)%all]
-		if rs := s.runFilters(n, pi); len(rs) > 0 {
+		rs := s.runFilters(n, pi)
+		s.decision.recordFilter(n, rs)
+		if len(rs) > 0 {
 			if reasons == nil {
 				reasons = make(map[string]int)
 			}
@@ -342,6 +425,9 @@ func (s *Scheduler) place(pi *PodInfo) (string, error) {
 		return "", &FitError{NumNodes: all, Reasons: reasons}
 	}
 	best := s.pick(feasible, pi)
+	if d := s.decision; d != nil {
+		d.Selected = best.Node.Name
+	}
 	c.assumeLocked(pi, best.Node.Name)
 	return best.Node.Name, nil
 }
@@ -371,22 +457,32 @@ func (s *Scheduler) pick(feasible []*NodeInfo, pi *PodInfo) *NodeInfo {
 		return feasible[0]
 	}
 	for j, sc := range s.scorers {
+		if sk, ok := sc.Scorer.(Skipper); ok && sk.Skip(pi) {
+			s.scores[j] = s.scores[j][:0]
+			continue
+		}
+		if ps, ok := sc.Scorer.(PreScorer); ok {
+			ps.PreScore(feasible, pi)
+		}
 		scores := slices.Grow(s.scores[j][:0], len(feasible))[:len(feasible)]
 		for i, n := range feasible {
 			scores[i] = sc.Score(n, pi)
 		}
-		if norm, ok := sc.(Normalizer); ok {
+		if norm, ok := sc.Scorer.(Normalizer); ok {
 			norm.Normalize(scores)
 		}
 		s.scores[j] = scores
 	}
+	s.decision.recordScores(feasible, s.scorers, s.scores)
 	var best *NodeInfo
 	var top int64 = -1
 	ties := 0
 	for i, n := range feasible {
 		var total int64
-		for j := range s.scorers {
-			total += s.scores[j][i]
+		for j, sc := range s.scorers {
+			if len(s.scores[j]) > 0 {
+				total += sc.Weight * s.scores[j][i]
+			}
 		}
 		switch {
 		case total > top:
@@ -410,6 +506,8 @@ type FitError struct {
 	// Reasons counts nodes by the reason they were rejected for; one node
 	// may count under several reasons.
 	Reasons map[string]int
+	// PostFilter is what preemption adds ("preemption: …"), if anything.
+	PostFilter string
 }
 
 func (e *FitError) Error() string {
@@ -421,7 +519,11 @@ func (e *FitError) Error() string {
 		parts = append(parts, fmt.Sprintf("%d %s", n, r))
 	}
 	slices.Sort(parts)
-	return fmt.Sprintf("0/%d nodes are available: %s.", e.NumNodes, strings.Join(parts, ", "))
+	msg := fmt.Sprintf("0/%d nodes are available: %s.", e.NumNodes, strings.Join(parts, ", "))
+	if e.PostFilter != "" {
+		msg += " " + e.PostFilter
+	}
+	return msg
 }
 
 // onPodAdd handles an added or updated pod: a bound pod is counted on its

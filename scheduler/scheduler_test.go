@@ -47,6 +47,39 @@ type fakeAPI struct {
 	bindErr    func(pod *api.Pod, node string) error
 	conditions map[string]api.PodCondition
 	events     []string // "type reason pod: message"
+	decisions  map[string]*Decision
+	evicted    []string          // pods evicted, in order
+	nominated  map[string]string // pod → node
+}
+
+// Evict records the eviction; the pod then goes away at once (as if its
+// grace period were over).
+func (f *fakeAPI) Evict(_ context.Context, p *api.Pod) error {
+	f.mu.Lock()
+	f.evicted = append(f.evicted, p.Name)
+	f.mu.Unlock()
+	f.pods.send(client.Deleted, p)
+	return nil
+}
+
+func (f *fakeAPI) Nominate(_ context.Context, p *api.Pod, node string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nominated[p.Name] = node
+	return nil
+}
+
+func (f *fakeAPI) PublishDecision(_ context.Context, p *api.Pod, d *Decision) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.decisions[p.Name] = d
+	return nil
+}
+
+func (f *fakeAPI) decision(name string) *Decision {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.decisions[name]
 }
 
 func (f *fakeAPI) Bind(_ context.Context, p *api.Pod, node string) error {
@@ -104,15 +137,18 @@ type harness struct {
 	nodes *fakeLW[*api.Node]
 }
 
-func startScheduler(t *testing.T, nodes []*api.Node, pods []*api.Pod) *harness {
+func startScheduler(t *testing.T, nodes []*api.Node, pods []*api.Pod, mods ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{pods: newFakeLW(pods...), nodes: newFakeLW(nodes...)}
-	h.api = &fakeAPI{pods: h.pods, binds: map[string]string{}, conditions: map[string]api.PodCondition{}}
+	h.api = &fakeAPI{pods: h.pods, binds: map[string]string{}, conditions: map[string]api.PodCondition{}, decisions: map[string]*Decision{}, nominated: map[string]string{}}
 	cfg := DefaultConfig()
 	cfg.InitialBackoff, cfg.MaxBackoff = 10*time.Millisecond, 50*time.Millisecond
+	for _, m := range mods {
+		m(&cfg)
+	}
 	s, err := New(cfg, Deps{
 		Pods: h.pods, Nodes: h.nodes,
-		Binder: h.api, Status: h.api, Events: h.api,
+		Binder: h.api, Status: h.api, Events: h.api, Decisions: h.api, Preempter: h.api,
 	}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +200,7 @@ func TestSchedulerFillsNodesThenWaitsForANewOne(t *testing.T) {
 			left = p.Name
 		}
 	}
-	msg := "0/3 nodes are available: 3 Insufficient cpu."
+	msg := "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
 	c := conds[left]
 	if c.Type != api.PodScheduled || c.Status != api.ConditionFalse || c.Reason != api.PodReasonUnschedulable || c.Message != msg {
 		t.Fatalf("condition of %s = %+v", left, c)

@@ -1,5 +1,7 @@
 package scheduler
 
+import "math"
+
 // MaxScore is the highest score a Scorer gives a node.
 const MaxScore = 100
 
@@ -17,9 +19,163 @@ type Normalizer interface {
 	Normalize(scores []int64)
 }
 
-// DefaultScorers are the scheduler's scores, equally weighted.
-func DefaultScorers() []Scorer {
-	return []Scorer{LeastAllocated{}, BalancedAllocation{}, SpreadByOwner{}}
+// PreScorer is a Scorer that needs to see every feasible node of an
+// attempt before scoring any of them.
+type PreScorer interface {
+	PreScore(feasible []*NodeInfo, p *PodInfo)
+}
+
+// Skipper is a Scorer that can tell, before scoring, that it would give
+// every node the same score for p (it then is not run: it cannot change
+// the ranking).
+type Skipper interface {
+	Skip(p *PodInfo) bool
+}
+
+// Weighted is a Scorer with its plugin's name and weight: the scheduler
+// sums weight × normalised score over its scorers.
+type Weighted struct {
+	Name   string
+	Weight int64
+	Scorer
+}
+
+// Score plugin names, as kube-scheduler's.
+const (
+	PluginNodeResourcesFit          = "NodeResourcesFit"
+	PluginBalancedAllocation        = "NodeResourcesBalancedAllocation"
+	PluginTaintToleration           = "TaintToleration"
+	PluginNodeAffinity              = "NodeAffinity"
+	PluginInterPodAffinity          = "InterPodAffinity"
+	PluginPodTopologySpread         = "PodTopologySpread"
+	ScoringLeastAllocated           = "LeastAllocated"
+	ScoringMostAllocated            = "MostAllocated"
+	ScoringRequestedToCapacityRatio = "RequestedToCapacityRatio"
+)
+
+// DefaultWeights are kube-scheduler's default plugin weights.
+func DefaultWeights() map[string]int64 {
+	return map[string]int64{
+		PluginNodeResourcesFit: 1, PluginBalancedAllocation: 1, PluginTaintToleration: 3,
+		PluginNodeAffinity: 2, PluginInterPodAffinity: 2, PluginPodTopologySpread: 2,
+	}
+}
+
+// DefaultScorers are the scheduler's scores with kube-scheduler's default
+// weights and the LeastAllocated strategy.
+func DefaultScorers() []Weighted {
+	return ScoringConfig{}.Scorers()
+}
+
+// Scorers are the scorers the config describes: every plugin, with the
+// configured weight (kube-scheduler's default for those not named; 0
+// turns a plugin off) and resource strategy.
+func (c ScoringConfig) Scorers() []Weighted {
+	w := DefaultWeights()
+	for k, v := range c.Weights {
+		w[k] = v
+	}
+	var fit Scorer = LeastAllocated{}
+	switch c.Strategy {
+	case ScoringMostAllocated:
+		fit = MostAllocated{}
+	case ScoringRequestedToCapacityRatio:
+		fit = RequestedToCapacityRatio{Shape: c.Shape}
+	}
+	all := []Weighted{
+		{PluginNodeResourcesFit, 0, fit},
+		{PluginBalancedAllocation, 0, BalancedAllocation{}},
+		{PluginTaintToleration, 0, TaintTolerationScore{}},
+		{PluginNodeAffinity, 0, NodeAffinityScore{}},
+		{PluginInterPodAffinity, 0, InterPodAffinityScore{}},
+		{PluginPodTopologySpread, 0, PodTopologySpreadScore{}},
+	}
+	out := all[:0]
+	for _, s := range all {
+		if s.Weight = w[s.Name]; s.Weight > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// MostAllocated prefers nodes with the least cpu and memory left after
+// the pod is placed (bin packing): the mean of requested/allocatable ×
+// MaxScore, requests beyond allocatable counting as allocatable.
+type MostAllocated struct{}
+
+// Score implements Scorer.
+func (MostAllocated) Score(n *NodeInfo, p *PodInfo) int64 {
+	cpu := mostAllocated(n.NonZeroRequested.MilliCPU+p.NonZero.MilliCPU, n.Allocatable.MilliCPU)
+	mem := mostAllocated(n.NonZeroRequested.Memory+p.NonZero.Memory, n.Allocatable.Memory)
+	return (cpu + mem) / 2
+}
+
+func mostAllocated(requested, allocatable int64) int64 {
+	if allocatable <= 0 {
+		return 0
+	}
+	return min(requested, allocatable) * MaxScore / allocatable
+}
+
+// ShapePoint is a point of RequestedToCapacityRatio's scoring function:
+// utilisation in percent (0-100) to a score of 0-10.
+type ShapePoint struct {
+	Utilization int64 `yaml:"utilization"`
+	Score       int64 `yaml:"score"`
+}
+
+// RequestedToCapacityRatio scores each resource's utilisation after the
+// pod is placed with a piecewise linear function (Shape, scaled ×10 to
+// 0-MaxScore) and averages the resources that score above 0, rounding.
+// An empty Shape is {0: 0, 100: 10}, i.e. MostAllocated.
+type RequestedToCapacityRatio struct {
+	Shape []ShapePoint
+}
+
+// Score implements Scorer.
+func (r RequestedToCapacityRatio) Score(n *NodeInfo, p *PodInfo) int64 {
+	shape := r.Shape
+	if len(shape) == 0 {
+		shape = []ShapePoint{{0, 0}, {100, 10}}
+	}
+	f := func(u int64) int64 {
+		for i, pt := range shape {
+			if u <= pt.Utilization {
+				if i == 0 {
+					return pt.Score * MaxScore / 10
+				}
+				prev := shape[i-1]
+				s := prev.Score*MaxScore/10 + (pt.Score-prev.Score)*MaxScore/10*(u-prev.Utilization)/(pt.Utilization-prev.Utilization)
+				return s
+			}
+		}
+		return shape[len(shape)-1].Score * MaxScore / 10
+	}
+	var sum, weights int64
+	for _, rs := range [][2]int64{
+		{n.NonZeroRequested.MilliCPU + p.NonZero.MilliCPU, n.Allocatable.MilliCPU},
+		{n.NonZeroRequested.Memory + p.NonZero.Memory, n.Allocatable.Memory},
+	} {
+		req, alloc := rs[0], rs[1]
+		if alloc == 0 {
+			continue
+		}
+		var s int64
+		if req > alloc {
+			s = f(100)
+		} else {
+			s = f(req * 100 / alloc)
+		}
+		if s > 0 {
+			sum += s
+			weights++
+		}
+	}
+	if weights == 0 {
+		return 0
+	}
+	return int64(math.Round(float64(sum) / float64(weights)))
 }
 
 // LeastAllocated prefers nodes with the most cpu and memory left after the
@@ -63,33 +219,4 @@ func fraction(requested, allocatable int64) float64 {
 		return 1
 	}
 	return min(float64(requested)/float64(allocatable), 1)
-}
-
-// SpreadByOwner prefers nodes running fewer pods of the pod's controller
-// (the same ReplicaSet, say), so that replicas spread across nodes: after
-// normalisation a node with none gets MaxScore and the node with the most
-// gets 0. A pod without a controller scores MaxScore everywhere.
-type SpreadByOwner struct{}
-
-// Score implements Scorer: the raw count of the owner's pods on n.
-func (SpreadByOwner) Score(n *NodeInfo, p *PodInfo) int64 {
-	if p.Owner == "" {
-		return 0
-	}
-	return int64(n.OwnerCount(p.Owner))
-}
-
-// Normalize implements Normalizer: MaxScore × (max − count) / max.
-func (SpreadByOwner) Normalize(scores []int64) {
-	var top int64
-	for _, s := range scores {
-		top = max(top, s)
-	}
-	for i, s := range scores {
-		if top == 0 {
-			scores[i] = MaxScore
-		} else {
-			scores[i] = MaxScore * (top - s) / top
-		}
-	}
 }

@@ -28,11 +28,6 @@ func TestScores(t *testing.T) {
 		{"balanced, equal fractions", BalancedAllocation{}, NewNodeInfo(node("n", "4", "4Gi", 10)), pod("p", "1", "1Gi"), 100},
 		{"balanced, cpu 100% memory 0%+", BalancedAllocation{}, NewNodeInfo(node("n", "1", "100Gi", 10)), pod("p", "1", "1Mi"), 50},
 		{"balanced, 50% vs 10%", BalancedAllocation{}, NewNodeInfo(node("n", "10", "10Gi", 10)), pod("p", "5", "1Gi"), 80},
-
-		{"spread raw count", SpreadByOwner{}, NewNodeInfo(node("n", "1", "1Gi", 10),
-			pod("a", "", "", onNode("n"), ownedBy("rs1")), pod("b", "", "", onNode("n"), ownedBy("rs1")), pod("c", "", "", onNode("n"), ownedBy("rs2"))),
-			pod("p", "", "", ownedBy("rs1")), 2},
-		{"spread without owner", SpreadByOwner{}, NewNodeInfo(node("n", "1", "1Gi", 10), pod("a", "", "", onNode("n"), ownedBy("rs1"))), pod("p", "", ""), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.scorer.Score(tc.node, NewPodInfo(tc.pod)); got != tc.want {
@@ -42,18 +37,29 @@ func TestScores(t *testing.T) {
 	}
 }
 
-func TestSpreadNormalize(t *testing.T) {
+// TestNormalize checks each plugin's normalisation against
+// kube-scheduler's NormalizeScore.
+func TestNormalize(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
+		norm     Normalizer
 		in, want []int64
 	}{
-		{"none anywhere", []int64{0, 0, 0}, []int64{100, 100, 100}},
-		{"fewest wins", []int64{0, 1, 2, 4}, []int64{100, 75, 50, 0}},
-		{"all equal", []int64{3, 3}, []int64{0, 0}},
+		{"spread: none anywhere", PodTopologySpreadScore{}, []int64{0, 0, 0}, []int64{100, 100, 100}},
+		{"spread: fewest wins", PodTopologySpreadScore{}, []int64{0, 1, 2, 4}, []int64{100, 75, 50, 0}},
+		{"spread: all equal", PodTopologySpreadScore{}, []int64{3, 3}, []int64{100, 100}},
+		{"spread: min is added back", PodTopologySpreadScore{}, []int64{2, 4, 6}, []int64{100, 66, 33}},
+		{"spread: ignored node", PodTopologySpreadScore{}, []int64{-1, 2, 4}, []int64{0, 100, 50}},
+		{"interpod: min to max", InterPodAffinityScore{}, []int64{-10, 0, 10}, []int64{0, 50, 100}},
+		{"interpod: all equal", InterPodAffinityScore{}, []int64{5, 5}, []int64{0, 0}},
+		{"node affinity: by max", NodeAffinityScore{}, []int64{0, 3, 6}, []int64{0, 50, 100}},
+		{"node affinity: none", NodeAffinityScore{}, []int64{0, 0}, []int64{0, 0}},
+		{"taints: reversed", TaintTolerationScore{}, []int64{0, 1, 2}, []int64{100, 50, 0}},
+		{"taints: none", TaintTolerationScore{}, []int64{0, 0}, []int64{100, 100}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := slices.Clone(tc.in)
-			SpreadByOwner{}.Normalize(got)
+			tc.norm.Normalize(got)
 			if !slices.Equal(got, tc.want) {
 				t.Fatalf("Normalize(%v) = %v, want %v", tc.in, got, tc.want)
 			}

@@ -2,6 +2,7 @@ package validation
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"path"
 	"reflect"
@@ -107,6 +108,51 @@ func ValidatePodSpec(s *api.PodSpec, p *field.Path) field.ErrorList {
 	errs = append(errs, validateTolerations(s.Tolerations, p.Child("tolerations"))...)
 	if s.Affinity != nil && s.Affinity.NodeAffinity != nil {
 		errs = append(errs, validateNodeAffinity(s.Affinity.NodeAffinity, p.Child("affinity", "nodeAffinity"))...)
+	}
+	errs = append(errs, validateSpreadConstraints(s.TopologySpreadConstraints, p.Child("topologySpreadConstraints"))...)
+	for i, g := range s.SchedulingGates {
+		if g.Name == "" {
+			errs = append(errs, field.Required(p.Child("schedulingGates").Index(i).Child("name"), ""))
+		}
+	}
+	return errs
+}
+
+// validateSpreadConstraints checks topology spread constraints as
+// Kubernetes' validateTopologySpreadConstraints does (the rules the
+// scheduler relies on).
+func validateSpreadConstraints(cs []api.TopologySpreadConstraint, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i, c := range cs {
+		cp := p.Index(i)
+		if c.MaxSkew <= 0 {
+			errs = append(errs, field.Invalid(cp.Child("maxSkew"), c.MaxSkew, "must be greater than zero"))
+		}
+		if c.TopologyKey == "" {
+			errs = append(errs, field.Required(cp.Child("topologyKey"), "can not be empty"))
+		}
+		errs = append(errs, validateEnum(string(c.WhenUnsatisfiable), []string{string(api.DoNotSchedule), string(api.ScheduleAnyway)}, cp.Child("whenUnsatisfiable"))...)
+		if pair := c.TopologyKey + "/" + string(c.WhenUnsatisfiable); seen[pair] {
+			errs = append(errs, field.Duplicate(cp, fmt.Sprintf("{%v, %v}", c.TopologyKey, c.WhenUnsatisfiable)))
+		} else {
+			seen[pair] = true
+		}
+		if c.MinDomains != nil {
+			if *c.MinDomains <= 0 {
+				errs = append(errs, field.Invalid(cp.Child("minDomains"), *c.MinDomains, "must be greater than 0"))
+			} else if c.WhenUnsatisfiable != api.DoNotSchedule {
+				errs = append(errs, field.Invalid(cp.Child("minDomains"), *c.MinDomains, "can only use minDomains if whenUnsatisfiable=DoNotSchedule, not "+string(c.WhenUnsatisfiable)))
+			}
+		}
+		for _, pol := range []struct {
+			name string
+			v    *api.NodeInclusionPolicy
+		}{{"nodeAffinityPolicy", c.NodeAffinityPolicy}, {"nodeTaintsPolicy", c.NodeTaintsPolicy}} {
+			if pol.v != nil {
+				errs = append(errs, validateEnum(string(*pol.v), []string{string(api.NodeInclusionPolicyHonor), string(api.NodeInclusionPolicyIgnore)}, cp.Child(pol.name))...)
+			}
+		}
 	}
 	return errs
 }
@@ -676,6 +722,14 @@ func validatePodSpecUpdate(s, old *api.PodSpec, p *field.Path) field.ErrorList {
 	}
 	m.ActiveDeadlineSeconds = old.ActiveDeadlineSeconds
 	m.Tolerations = old.Tolerations
+	// Scheduling gates may only be removed.
+	gp := p.Child("schedulingGates")
+	for i, g := range s.SchedulingGates {
+		if !slices.Contains(old.SchedulingGates, g) {
+			errs = append(errs, field.Forbidden(gp.Index(i), fmt.Sprintf("only deletion is allowed, but found new scheduling gate '%s'", g.Name)))
+		}
+	}
+	m.SchedulingGates = old.SchedulingGates
 	if g, og := m.TerminationGracePeriodSeconds, old.TerminationGracePeriodSeconds; g != nil && *g == 1 && og != nil && *og < 0 {
 		m.TerminationGracePeriodSeconds = og
 	}

@@ -85,6 +85,17 @@ func TestValidatePod(t *testing.T) {
 		{"bad name", func(p *api.Pod) { p.Name = "Web_1" }, []string{"metadata.name: Invalid"}},
 		{"no name", func(p *api.Pod) { p.Name = "" }, []string{"metadata.name: Required"}},
 		{"generateName", func(p *api.Pod) { p.Name, p.GenerateName = "", "web-" }, nil},
+		{"spread constraints", func(p *api.Pod) {
+			one := int32(1)
+			p.Spec.TopologySpreadConstraints = []api.TopologySpreadConstraint{
+				{MaxSkew: 1, TopologyKey: "zone", WhenUnsatisfiable: api.DoNotSchedule, MinDomains: &one},
+				{MaxSkew: 0, TopologyKey: "", WhenUnsatisfiable: "Sometimes"},
+				{MaxSkew: 1, TopologyKey: "zone", WhenUnsatisfiable: api.DoNotSchedule},
+				{MaxSkew: 1, TopologyKey: "host", WhenUnsatisfiable: api.ScheduleAnyway, MinDomains: &one},
+			}
+		}, []string{"spec.topologySpreadConstraints[1].maxSkew: Invalid", "spec.topologySpreadConstraints[1].topologyKey: Required",
+			"spec.topologySpreadConstraints[1].whenUnsatisfiable: NotSupported", "spec.topologySpreadConstraints[2]: Duplicate",
+			"spec.topologySpreadConstraints[3].minDomains: Invalid"}},
 		{"no namespace", func(p *api.Pod) { p.Namespace = "" }, []string{"metadata.namespace: Required"}},
 		{"bad labels", func(p *api.Pod) { p.Labels = map[string]string{"a/b/c": "x", "ok": "-bad"} }, []string{"metadata.labels: Invalid", "metadata.labels: Invalid"}},
 		{"annotation keys are checked in lower case", func(p *api.Pod) { p.Annotations = map[string]string{"Example.COM/Key": "any value !"} }, nil},
@@ -239,6 +250,10 @@ func TestValidatePodUpdate(t *testing.T) {
 		{"deadline removed", func(p *api.Pod) { p.Spec.ActiveDeadlineSeconds = nil }, []string{"spec.activeDeadlineSeconds: Invalid"}},
 		{"port changed", func(p *api.Pod) { p.Spec.Containers[0].Ports[0].ContainerPort = 81 }, []string{"spec: Forbidden"}},
 		{"node name set", func(p *api.Pod) { p.Spec.NodeName = "n1" }, []string{"spec: Forbidden"}},
+		{"scheduling gate removed", func(p *api.Pod) { p.Spec.SchedulingGates = p.Spec.SchedulingGates[1:] }, nil},
+		{"scheduling gate added", func(p *api.Pod) {
+			p.Spec.SchedulingGates = append(p.Spec.SchedulingGates, api.PodSchedulingGate{Name: "c"})
+		}, []string{"spec.schedulingGates[2]: Forbidden"}},
 		{"container added", func(p *api.Pod) {
 			p.Spec.Containers = append(p.Spec.Containers, validContainer("b"))
 			p.Spec.Containers[1].Ports = nil
@@ -249,6 +264,7 @@ func TestValidatePodUpdate(t *testing.T) {
 			old := validPod()
 			old.Spec.ActiveDeadlineSeconds = ptr(int64(60))
 			old.Spec.Tolerations = []api.Toleration{{Key: "a", Operator: api.TolerationOpExists}}
+			old.Spec.SchedulingGates = []api.PodSchedulingGate{{Name: "a"}, {Name: "b"}}
 			p := api.DeepCopy(old)
 			tt.mutate(p)
 			errs := ValidatePod(p, old)

@@ -169,6 +169,7 @@ function render() {
   if (view === "workloads" && dirty.has("workloads")) renderWorkloads();
   if (view === "wire" && dirty.has("wire")) renderWire();
   if (view === "leaders" && dirty.has("leaders")) renderLeaders();
+  if (view === "scheduler" && dirty.has("scheduler")) renderScheduler();
   if (dirty.has("selection")) renderSelection();
   for (const d of [...dirty]) if (!d.startsWith("node:") || view === "cluster") dirty.delete(d);
   stats.frames++;
@@ -192,6 +193,7 @@ function indexPod(type, pod, old) {
     dirty.add("node:" + n);
   } else lastFailedScheduling.delete(k);
   dirty.add("workloads");
+  if (decisionOf(pod) || decisionOf(old || {})) dirty.add("scheduler");
   if (selected === "pod:" + k) dirty.add("selection");
 }
 
@@ -445,6 +447,37 @@ async function scrape() {
   lastScrape = { at: now, by, users };
 }
 
+// ---- scheduler view ----------------------------------------------------------
+// The scheduler publishes each decision on its pod (scheduler/decision.go):
+// {selected, message, nodes: [{name, filter, scores: {plugin: weighted}, total}]}.
+
+const DECISION = "scheduler.minik8s.io/decision";
+const decisionOf = (p) => p.metadata?.annotations?.[DECISION];
+let decisionPod = ""; // the pod shown: picked in the list, or the last pod clicked
+
+function renderScheduler() {
+  const sel = $("#decision-pod");
+  const keys = [...stores.pods.values()].filter(decisionOf).map(key).sort();
+  const want = keys.includes(decisionPod) ? decisionPod : keys[0] || "";
+  setHTML(sel, keys.length ? keys.map((k) => `<option${k === want ? " selected" : ""}>${esc(k)}</option>`).join("")
+    : "<option value=''>no pod carries a decision yet</option>");
+  const p = stores.pods.get(want);
+  let d;
+  try { d = p && JSON.parse(decisionOf(p)); } catch { d = null; }
+  if (!d) { $("#decision").innerHTML = ""; return; }
+  // kube-scheduler's plugin order, then any other.
+  const order = ["NodeResourcesFit", "NodeResourcesBalancedAllocation", "TaintToleration", "NodeAffinity", "InterPodAffinity", "PodTopologySpread"];
+  const rank = (pl) => (order.includes(pl) ? order.indexOf(pl) : order.length);
+  const plugins = [...new Set(d.nodes.flatMap((n) => Object.keys(n.scores || {})))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const short = { NodeResourcesFit: "Fit", NodeResourcesBalancedAllocation: "Balanced", TaintToleration: "Taints", NodeAffinity: "NodeAff", InterPodAffinity: "PodAff", PodTopologySpread: "Spread" };
+  const head = `<tr><th>node</th><th>filters</th>${plugins.map((pl) => `<th title="${esc(pl)}">${esc(short[pl] || pl)}</th>`).join("")}<th>total</th></tr>`;
+  const rows = d.nodes.map((n) => `<tr data-node="${esc(n.name)}" class="${n.name === d.selected ? "picked" : n.filter ? "refused" : ""}">
+    <td>${esc(n.name)}${n.name === d.selected ? " ← picked" : ""}</td><td>${esc(n.filter || "passed")}</td>
+    ${plugins.map((pl) => `<td>${n.scores ? n.scores[pl] : ""}</td>`).join("")}<td>${n.scores ? n.total : ""}</td></tr>`).join("");
+  $("#decision").innerHTML = `<p>${d.selected ? `picked <b>${esc(d.selected)}</b>` : `<b>no node fits</b>: ${esc(d.message || "")}`}
+    (${d.nodes.length} nodes looked at)</p><table id="decision-table"><thead>${head}</thead><tbody>${rows}</tbody></table>`;
+}
+
 // ---- actions ---------------------------------------------------------------
 
 let selected = "";
@@ -494,14 +527,14 @@ document.addEventListener("click", async (ev) => {
     document.querySelectorAll("#tabs button").forEach((b) => b.classList.toggle("on", b === t));
     view = t.dataset.view;
     document.querySelectorAll(".view").forEach((v) => (v.hidden = v.id !== "view-" + view));
-    dirty.add({ cluster: "cluster", workloads: "workloads", wire: "wire", leaders: "leaders", pressure: "pressure" }[view]);
+    dirty.add({ cluster: "cluster", workloads: "workloads", wire: "wire", leaders: "leaders", scheduler: "scheduler", pressure: "pressure" }[view]);
     if (view === "cluster") dirty.add("pending");
     if (view === "pressure") scrape();
     if (view === "leaders") refreshReplicas();
     schedule();
     return;
   }
-  if (t.matches(".chip")) { selected = "pod:" + t.dataset.pod; dirty.add("selection"); schedule(); return; }
+  if (t.matches(".chip")) { selected = "pod:" + t.dataset.pod; decisionPod = t.dataset.pod; dirty.add("selection"); dirty.add("scheduler"); schedule(); return; }
   if (t.matches("#conflict")) return makeConflict();
   if (t.matches("#wire-pause")) { wirePaused = !wirePaused; t.textContent = wirePaused ? "resume" : "pause"; dirty.add("wire"); schedule(); return; }
   const act = t.dataset.act;
@@ -537,6 +570,7 @@ document.addEventListener("click", async (ev) => {
   }
 });
 $("#wire-kind").addEventListener("change", () => { dirty.add("wire"); schedule(); });
+$("#decision-pod").addEventListener("change", (e) => { decisionPod = e.target.value; dirty.add("scheduler"); schedule(); });
 $("#wire-name").addEventListener("input", () => { dirty.add("wire"); schedule(); });
 
 // ---- start -------------------------------------------------------------
