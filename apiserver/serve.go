@@ -80,6 +80,9 @@ func (s *Server) dispatch(r *request) error {
 		if r.ri.Name != "" {
 			return methodNotAllowed()
 		}
+		if r.res.Virtual {
+			return s.createVirtual(r)
+		}
 		return s.create(r)
 	case "update":
 		if r.ri.Name == "" {
@@ -138,6 +141,10 @@ func (s *Server) serveSubresource(r *request) error {
 	case "portforward":
 		if r.ri.Verb == "create" {
 			return s.podPortForward(r)
+		}
+	case "token":
+		if r.ri.Verb == "create" {
+			return s.createToken(r)
 		}
 	}
 	return methodNotAllowed()

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
+	"github.com/minik8s/minik8s/apiserver/satoken"
 	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/store"
 )
@@ -51,6 +53,10 @@ type Config struct {
 	CompactInterval time.Duration `yaml:"compactInterval"`
 	// ShutdownTimeout bounds the graceful shutdown of the HTTP server.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	// ServiceAccountIssuer is the iss of the service account tokens the
+	// server issues, and the audience they are for ("": satoken's
+	// DefaultIssuer).
+	ServiceAccountIssuer string `yaml:"serviceAccountIssuer"`
 	// StallTimeout bounds each write of a long-running stream (watch,
 	// followed log): a client that reads nothing for that long is cut off.
 	StallTimeout time.Duration `yaml:"stallTimeout"`
@@ -100,6 +106,12 @@ type Deps struct {
 	Listener net.Listener
 	// Ready reports extra readiness checks (e.g. Redis) for /readyz.
 	Ready func(ctx context.Context) error
+	// ClientCAs verifies client certificates (CN the user, O the groups);
+	// nil accepts none.
+	ClientCAs *x509.CertPool
+	// Issuer issues and verifies ServiceAccount tokens; nil: no
+	// TokenRequest and no service account tokens.
+	Issuer *satoken.Issuer
 	// KubeletTransport reaches the node agents' log servers over HTTPS,
 	// with the API server's client certificate; nil: pods/log answers 503.
 	KubeletTransport http.RoundTripper
@@ -291,7 +303,11 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.Use(reqinfo.Middleware())
 	e.Use(m.Middleware(requestClass))
 	e.Use(s.recoverPanics())
-	e.Use(authn.Middleware(s.deps.Tokens, publicPath))
+	authenticator := &authn.Authenticator{Tokens: s.deps.Tokens, ClientCAs: s.deps.ClientCAs}
+	if s.deps.Issuer != nil {
+		authenticator.ServiceAccounts = s
+	}
+	e.Use(authenticator.Middleware(authn.PublicPath))
 	e.Use(lim.Middleware())
 	e.Use(storePriority)
 
@@ -305,6 +321,12 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
 	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)))
 	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)))
+	if iss := s.deps.Issuer; iss != nil {
+		e.GET(authn.OIDCDiscoveryPath, func(c echo.Context) error { return c.JSONBlob(http.StatusOK, iss.Discovery()) })
+		e.GET(authn.OIDCJWKSPath, func(c echo.Context) error {
+			return c.Blob(http.StatusOK, "application/jwk-set+json", iss.JWKS())
+		})
+	}
 	s.disc.Register(e)
 	e.Any("/api/*", s.serveAPI)
 	e.Any("/apis/*", s.serveAPI)
@@ -338,15 +360,6 @@ func storePriority(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
-}
-
-// publicPath lists the endpoints served without a token.
-func publicPath(p string) bool {
-	switch p {
-	case "/healthz", "/livez", "/readyz", "/version":
-		return true
-	}
-	return false
 }
 
 // requestClass classifies a request for metrics: its Kubernetes verb and

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
+	"sigs.k8s.io/yaml"
 
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/dashboard"
@@ -42,10 +43,32 @@ func App() *cli.App {
 			resetCommand(),
 			{
 				Name:  "kubeconfig",
-				Usage: "print the admin kubeconfig of the cluster in --data-dir",
+				Usage: "print the admin kubeconfig of the cluster in --data-dir, or with --user one for a new credential",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "user", Usage: "mint a client certificate for this user (signed by the cluster CA) and print a kubeconfig for it"},
+					&cli.StringSliceFlag{Name: "group", Usage: "a group of --user (repeat for several)"},
+				},
 				Action: func(c *cli.Context) error {
+					if c.Args().Present() {
+						return fmt.Errorf("kubeconfig takes no arguments, got %q", c.Args().First())
+					}
 					cfg, err := loadConfig(c)
 					if err != nil {
+						return err
+					}
+					if c.IsSet("user") || c.IsSet("group") {
+						if !c.IsSet("user") {
+							return errors.New("--group needs --user")
+						}
+						kc, err := cfg.UserKubeconfig(c.String("user"), c.StringSlice("group"))
+						if err != nil {
+							return err
+						}
+						b, err := yaml.Marshal(kc)
+						if err != nil {
+							return err
+						}
+						_, err = c.App.Writer.Write(b)
 						return err
 					}
 					b, err := os.ReadFile(cfg.KubeconfigPath())

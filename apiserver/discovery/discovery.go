@@ -260,6 +260,8 @@ func subresourceOf(r *registry.Resource, sub string) (subresource, bool) {
 		return subresource{sub, gvk{"", "v1", "Binding"}, []string{"create"}}, true
 	case "log":
 		return subresource{sub, self, []string{"get"}}, true
+	case "token":
+		return subresource{sub, gvk{"authentication.k8s.io", "v1", "TokenRequest"}, []string{"create"}}, true
 	}
 	return subresource{}, false
 }

@@ -40,6 +40,10 @@ type Resource struct {
 	// Verbs are the Kubernetes verbs served for the kind; nil means all of
 	// them (AllVerbs).
 	Verbs []string
+	// Virtual kinds are never stored: a create is answered from the
+	// request alone (SelfSubjectReview), by the API server's handler for
+	// the kind.
+	Virtual bool
 
 	// Schema is the shape of the kind's objects.
 	Schema Schema

@@ -8,12 +8,13 @@ import (
 	"github.com/minik8s/minik8s/api/validation"
 )
 
-// serviceAccounts: core/v1 ServiceAccount, the identity of pods. It is
-// stored and validated; tokens are not issued.
+// serviceAccounts: core/v1 ServiceAccount, the identity of pods. The
+// token subresource (TokenRequest) issues its tokens.
 var serviceAccounts = &Resource{
 	Version: "v1", Kind: "ServiceAccount", Name: "serviceaccounts", Singular: "serviceaccount", Namespaced: true,
-	ShortNames: []string{"sa"},
-	Schema:     GoType[api.ServiceAccount](),
+	ShortNames:   []string{"sa"},
+	Subresources: []string{"token"},
+	Schema:       GoType[api.ServiceAccount](),
 	Strategy: Strategy{Validate: Typed(func(sa, _ *api.ServiceAccount) field.ErrorList {
 		return validation.ValidateObjectMeta(&sa.ObjectMeta, true, validation.NameIsDNSSubdomain, field.NewPath("metadata"))
 	})},
