@@ -85,12 +85,13 @@ func TestDiscoveryDocuments(t *testing.T) {
 			}
 			want := []string{"configmaps", "events", "limitranges", "namespaces", "namespaces/status", "nodes", "nodes/status",
 				"persistentvolumeclaims", "persistentvolumeclaims/status", "persistentvolumes", "persistentvolumes/status",
-				"pods", "pods/binding", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts"}
+				"pods", "pods/binding", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts", "serviceaccounts/token"}
 			if !slices.Equal(names, want) {
 				t.Errorf("resources %v, want %v", names, want)
 			}
 			for sub, verbs := range map[string][]string{
 				"pods/status": {"get", "patch", "update"}, "pods/binding": {"create"}, "pods/log": {"get"},
+				"serviceaccounts/token": {"create"},
 				"namespaces": {"create", "delete", "get", "list", "patch", "update", "watch"},
 			} {
 				if got := toStrings(at(t, doc, "resources", "name="+sub, "verbs")); !slices.Equal(got, verbs) {
@@ -134,7 +135,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 		}},
 		{"/apis", aggregated, mimeAggregated, func(t *testing.T, doc map[string]any) {
 			items := at(t, doc, "items").([]any)
-			if len(items) != 5 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[4], "metadata", "name") != "storage.k8s.io" {
+			if len(items) != 6 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[5], "metadata", "name") != "storage.k8s.io" {
 				t.Fatalf("items %v", items)
 			}
 			res := at(t, items[0], "versions").([]any)[0].(map[string]any)["resources"]
