@@ -66,9 +66,9 @@ type Context struct {
 
 // Resolved is the current context with its cluster and user looked up.
 type Resolved struct {
-	Context   string
-	Cluster   Cluster
-	Token     string
+	Context string
+	Cluster Cluster
+	Token   string
 	// ClientCert and ClientKey are the user's client certificate and key
 	// (PEM), nil when it has none.
 	ClientCert, ClientKey []byte

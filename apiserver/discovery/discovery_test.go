@@ -92,7 +92,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 			for sub, verbs := range map[string][]string{
 				"pods/status": {"get", "patch", "update"}, "pods/binding": {"create"}, "pods/log": {"get"},
 				"serviceaccounts/token": {"create"},
-				"namespaces": {"create", "delete", "get", "list", "patch", "update", "watch"},
+				"namespaces":            {"create", "delete", "get", "list", "patch", "update", "watch"},
 			} {
 				if got := toStrings(at(t, doc, "resources", "name="+sub, "verbs")); !slices.Equal(got, verbs) {
 					t.Errorf("%s verbs %v, want %v", sub, got, verbs)
