@@ -1,13 +1,14 @@
 package apiserver
 
 import (
-	"crypto/rand"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/admission"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -28,18 +29,26 @@ func (s *Server) create(r *request) error {
 			return badRequest("a namespace is required to create a %s", r.res.Kind)
 		}
 		meta["namespace"] = ns
-		if err := s.checkNamespace(ctx, ns); err != nil {
-			return err
-		}
 	} else {
 		delete(meta, "namespace")
 	}
-	r.res.PrepareForCreate(o)
+	// Defaults, then mutating admission, then what the kind sets on a new
+	// object (a pod's QoS class is computed from what LimitRanger set).
+	if d := r.res.Strategy.Default; d != nil {
+		d(o)
+	}
+	attrs := s.attributes(r, admission.Create, o, nil)
+	if err := s.admission.Admit(ctx, attrs); err != nil {
+		return err
+	}
+	if p := r.res.Strategy.PrepareForCreate; p != nil {
+		p(o)
+	}
 	initMeta(o, time.Now(), uuid.NewString())
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
 	for attempt := 0; ; attempt++ {
 		if generate {
-			meta["name"] = nestedString(o, "metadata", "generateName") + randomSuffix(5)
+			meta["name"] = nestedString(o, "metadata", "generateName") + api.RandomSuffix(5)
 		}
 		name := nestedString(o, "metadata", "name")
 		r.ri.Name = name
@@ -49,6 +58,12 @@ func (s *Server) create(r *request) error {
 		}
 		if err := s.validate(r, o, value, nil); err != nil {
 			return err
+		}
+		if attempt == 0 {
+			// Once: ResourceQuota charges the object.
+			if err := s.admission.Validate(ctx, attrs); err != nil {
+				return err
+			}
 		}
 		if r.query("dryRun") == "All" {
 			return writeJSON(r.c, http.StatusCreated, o)
@@ -66,16 +81,4 @@ func (s *Server) create(r *request) error {
 		}
 		return s.writeObject(r, http.StatusCreated, rec)
 	}
-}
-
-// randomSuffix is n characters of the alphabet Kubernetes uses for
-// generated names (no vowels, no look-alikes).
-func randomSuffix(n int) string {
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/admission"
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/apiserver/discovery"
 	"github.com/minik8s/minik8s/apiserver/hub"
@@ -123,7 +124,9 @@ type Server struct {
 	deps Deps
 	log  zerolog.Logger
 	hub  *hub.Hub
-	ns   nsCache
+	// The objects admission reads, cached from the watch hub.
+	namespaces, limitRanges, quotas *admission.Cache
+	admission                       admission.Chain
 	e    *echo.Echo
 	disc *discovery.Handlers
 
@@ -164,6 +167,10 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 		hub:  h,
 		up:   make(chan struct{}),
 	}
+	s.namespaces = admission.NewCache("namespaces", deps.Store)
+	s.limitRanges = admission.NewCache("limitranges", deps.Store)
+	s.quotas = admission.NewCache("resourcequotas", deps.Store)
+	s.admission = s.admissionChain()
 	disc, err := discovery.New(registry.All())
 	if err != nil {
 		return nil, err
@@ -221,11 +228,13 @@ func (s *Server) Run(ctx context.Context) error {
 			cancel()
 		}
 	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s.ns.run(ctx, s.deps.Store, s.hub)
-	}()
+	for _, c := range []*admission.Cache{s.namespaces, s.limitRanges, s.quotas} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Run(ctx, s.hub)
+		}()
+	}
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)
 		go func() {
