@@ -127,8 +127,8 @@ type Server struct {
 	// The objects admission reads, cached from the watch hub.
 	namespaces, limitRanges, quotas *admission.Cache
 	admission                       admission.Chain
-	e    *echo.Echo
-	disc *discovery.Handlers
+	e                               *echo.Echo
+	disc                            *discovery.Handlers
 
 	mu   sync.Mutex
 	addr string
