@@ -30,6 +30,10 @@ var (
 	Deployments = GVR{Group: "apps", Version: "v1", Resource: "deployments", Namespaced: true}
 	ReplicaSets = GVR{Group: "apps", Version: "v1", Resource: "replicasets", Namespaced: true}
 	Leases      = GVR{Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespaced: true}
+	// ServiceAccounts, ConfigMaps and ResourceQuotas: core/v1.
+	ServiceAccounts = GVR{Version: "v1", Resource: "serviceaccounts", Namespaced: true}
+	ConfigMaps      = GVR{Version: "v1", Resource: "configmaps", Namespaced: true}
+	ResourceQuotas  = GVR{Version: "v1", Resource: "resourcequotas", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.

@@ -17,6 +17,8 @@ import (
 	"github.com/minik8s/minik8s/controllers/namespace"
 	"github.com/minik8s/minik8s/controllers/nodelifecycle"
 	"github.com/minik8s/minik8s/controllers/replicaset"
+	"github.com/minik8s/minik8s/controllers/resourcequota"
+	"github.com/minik8s/minik8s/controllers/serviceaccount"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/informer"
 )
@@ -92,6 +94,15 @@ func (c Config) nodeLifecycle() nodelifecycle.Config {
 // handled at once.
 const nodeLifecycleWorkers = 4
 
+// serviceAccountWorkers is how many namespaces the service account
+// controller handles at once (kube-controller-manager's
+// --concurrent-serviceaccount-token-syncs default).
+const serviceAccountWorkers = 5
+
+// resourceQuotaWorkers is how many quotas are recomputed at once
+// (--concurrent-resource-quota-syncs).
+const resourceQuotaWorkers = 5
+
 // listPageSize is the page size of the informers' lists.
 const listPageSize = 500
 
@@ -102,7 +113,16 @@ type Manager struct {
 	client   *client.Client
 	identity string
 	host     string
+	rootCA   []byte
 	log      zerolog.Logger
+}
+
+// WithRootCA makes the manager publish pem, the cluster CA, in every
+// namespace's kube-root-ca.crt ConfigMap (without it, namespaces get their
+// default ServiceAccount only). It returns m.
+func (m *Manager) WithRootCA(pem []byte) *Manager {
+	m.rootCA = pem
+	return m
 }
 
 // NewManager validates cfg and returns a manager that talks to the API
@@ -136,6 +156,12 @@ func (m *Manager) Run(ctx context.Context) error {
 	leases := informer.New(client.ListWatch(c.Leases(nodelifecycle.NodeLeaseNamespace), client.ListOptions{Limit: listPageSize}),
 		cfg.ResyncPeriod).WithLogger(logInf("leases"))
 	nss := informer.New(client.ListWatch(c.Namespaces(), client.ListOptions{}), cfg.ResyncPeriod).WithLogger(logInf("namespaces"))
+	sas := informer.New(client.ListWatch(client.Resource[api.ServiceAccount](c, client.ServiceAccounts, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("serviceaccounts"))
+	quotas := informer.New(client.ListWatch(client.Resource[api.ResourceQuota](c, client.ResourceQuotas, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod, controllerutil.Indexers[*api.ResourceQuota]()...).WithLogger(logInf("resourcequotas"))
+	rootCAs := informer.New(client.ListWatch(client.Resource[api.ConfigMap](c, client.ConfigMaps, ""),
+		client.ListOptions{Limit: listPageSize, FieldSelector: "metadata.name=" + serviceaccount.RootCAName}), cfg.ResyncPeriod).WithLogger(logInf("configmaps"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
@@ -164,16 +190,28 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sac, err := serviceaccount.New(serviceaccount.Deps{Client: c, Namespaces: nss, ServiceAccounts: sas, ConfigMaps: rootCAs, RootCA: m.rootCA},
+		logFor("serviceaccount"))
+	if err != nil {
+		return err
+	}
+
+	rqc, err := resourcequota.New(resourcequota.Deps{Client: c, Quotas: quotas, Pods: pods}, logFor("resourcequota"))
+	if err != nil {
+		return err
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
-		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run,
+		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, sas.Run, rootCAs.Run, quotas.Run,
 		rsEvents.Run, deployEvents.Run, nodeEvents.Run,
 		func(ctx context.Context) error { return rsc.Run(ctx, cfg.ConcurrentReplicaSetSyncs) },
 		func(ctx context.Context) error { return dc.Run(ctx, cfg.ConcurrentDeploymentSyncs) },
 		func(ctx context.Context) error { return nlc.Run(ctx, nodeLifecycleWorkers) },
 		func(ctx context.Context) error { return gcc.Run(ctx, cfg.ConcurrentGCSyncs) },
 		func(ctx context.Context) error { return nsc.Run(ctx, cfg.ConcurrentNamespaceSyncs) },
+		func(ctx context.Context) error { return sac.Run(ctx, serviceAccountWorkers) },
+		func(ctx context.Context) error { return rqc.Run(ctx, resourceQuotaWorkers) },
 	} {
 		g.Go(func() error { return run(ctx) })
 	}
