@@ -17,6 +17,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/admission"
+	"github.com/minik8s/minik8s/apiserver/audit"
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/apiserver/discovery"
 	"github.com/minik8s/minik8s/apiserver/hub"
@@ -54,6 +55,8 @@ type Config struct {
 	CompactInterval time.Duration `yaml:"compactInterval"`
 	// ShutdownTimeout bounds the graceful shutdown of the HTTP server.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	// Audit turns the audit log on (off by default).
+	Audit audit.Config `yaml:"audit"`
 	// ServiceAccountIssuer is the iss of the service account tokens the
 	// server issues, and the audience they are for ("": satoken's
 	// DefaultIssuer).
@@ -75,6 +78,7 @@ func DefaultConfig() Config {
 		CompactInterval:  time.Minute,
 		ShutdownTimeout:  2 * time.Second,
 		StallTimeout:     10 * time.Second,
+		Audit:            audit.Config{BufferSize: audit.DefaultBufferSize},
 	}
 }
 
@@ -127,6 +131,7 @@ type Server struct {
 	// The objects admission reads, cached from the watch hub.
 	namespaces, limitRanges, quotas *admission.Cache
 	admission                       admission.Chain
+	audit                           *audit.Logger // nil: off
 	e                               *echo.Echo
 	disc                            *discovery.Handlers
 
@@ -171,6 +176,10 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	s.limitRanges = admission.NewCache("limitranges", deps.Store)
 	s.quotas = admission.NewCache("resourcequotas", deps.Store)
 	s.admission = s.admissionChain()
+	var err error
+	if s.audit, err = audit.New(cfg.Audit, deps.Metrics, log.With().Str("component", "audit").Logger()); err != nil {
+		return nil, err
+	}
 	disc, err := discovery.New(registry.All())
 	if err != nil {
 		return nil, err
@@ -233,6 +242,13 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			c.Run(ctx, s.hub)
+		}()
+	}
+	if s.audit != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.audit.Run(ctx)
 		}()
 	}
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
@@ -317,6 +333,9 @@ func (s *Server) routes() (*echo.Echo, error) {
 		authenticator.ServiceAccounts = s
 	}
 	e.Use(authenticator.Middleware(authn.PublicPath))
+	if s.audit != nil {
+		e.Use(s.audit.Middleware())
+	}
 	e.Use(lim.Middleware())
 	e.Use(storePriority)
 

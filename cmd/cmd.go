@@ -129,6 +129,8 @@ func serverFlags() []cli.Flag {
 		&cli.StringFlag{Name: "store", Usage: "database: empty for SQLite in the data dir, or postgres://USER:PASS@HOST:PORT/DB (a password here shows in ps: prefer MINIK8S_STORE, --store-file or PGPASSWORD)", EnvVars: []string{"MINIK8S_STORE"}},
 		&cli.StringFlag{Name: "store-file", Usage: "file whose content is the --store URL", EnvVars: []string{"MINIK8S_STORE_FILE"}},
 		&cli.StringFlag{Name: "redis", Usage: "watch fan-out: empty for in-process, or redis://HOST:PORT/DB to share changes between API servers", EnvVars: []string{"MINIK8S_REDIS"}},
+		&cli.StringFlag{Name: "audit-log", Usage: "append an audit log (audit.k8s.io/v1 events, JSON lines) to this file; off when empty", EnvVars: []string{"MINIK8S_AUDIT_LOG"}},
+		&cli.StringFlag{Name: "audit-policy", Usage: "audit policy file (Kubernetes' Policy format); default: every request at Metadata", EnvVars: []string{"MINIK8S_AUDIT_POLICY"}},
 	}
 }
 
@@ -158,6 +160,8 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 	set("listen", &cfg.APIServer.Listen)
 	set("store", &cfg.Store)
 	set("redis", &cfg.Redis)
+	set("audit-log", &cfg.APIServer.Audit.Path)
+	set("audit-policy", &cfg.APIServer.Audit.PolicyFile)
 	if path, ok := lookup(c, "store-file"); ok && path != "" {
 		if _, both := lookup(c, "store"); both {
 			return cfg, errors.New("--store and --store-file (or MINIK8S_STORE and MINIK8S_STORE_FILE) are both set: pass one")
