@@ -16,7 +16,7 @@ func (s *Server) admissionChain() admission.Chain {
 	return admission.Chain{
 		admission.NamespaceLifecycle{Namespaces: s.namespaces},
 		admission.LimitRanger{LimitRanges: s.limitRanges},
-		admission.ServiceAccount{Store: s.deps.Store},
+		admission.ServiceAccount{Accounts: s.serviceAccounts},
 		admission.ResourceQuota{Quotas: s.quotas, Store: s.deps.Store, Update: s.updateStored},
 	}
 }

@@ -129,11 +129,11 @@ type Server struct {
 	log  zerolog.Logger
 	hub  *hub.Hub
 	// The objects admission reads, cached from the watch hub.
-	namespaces, limitRanges, quotas *admission.Cache
-	admission                       admission.Chain
-	audit                           *audit.Logger // nil: off
-	e                               *echo.Echo
-	disc                            *discovery.Handlers
+	namespaces, limitRanges, quotas, serviceAccounts *admission.Cache
+	admission                                        admission.Chain
+	audit                                            *audit.Logger // nil: off
+	e                                                *echo.Echo
+	disc                                             *discovery.Handlers
 
 	mu   sync.Mutex
 	addr string
@@ -175,6 +175,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	s.namespaces = admission.NewCache("namespaces", deps.Store)
 	s.limitRanges = admission.NewCache("limitranges", deps.Store)
 	s.quotas = admission.NewCache("resourcequotas", deps.Store)
+	s.serviceAccounts = admission.NewCache("serviceaccounts", deps.Store)
 	s.admission = s.admissionChain()
 	var err error
 	if s.audit, err = audit.New(cfg.Audit, deps.Metrics, log.With().Str("component", "audit").Logger()); err != nil {
@@ -237,7 +238,7 @@ func (s *Server) Run(ctx context.Context) error {
 			cancel()
 		}
 	}()
-	for _, c := range []*admission.Cache{s.namespaces, s.limitRanges, s.quotas} {
+	for _, c := range []*admission.Cache{s.namespaces, s.limitRanges, s.quotas, s.serviceAccounts} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -166,7 +166,16 @@ func (s *Server) AuthenticateToken(ctx context.Context, token string) (authn.Use
 	}
 	k := c.Kubernetes
 	check := func(resource, name, uid string) error {
-		rec, err := s.deps.Store.Get(ctx, store.Key{Resource: resource, Namespace: k.Namespace, Name: name})
+		var rec *store.Record
+		var err error
+		if resource == "serviceaccounts" {
+			// The cache, as Kubernetes reads an informer: a deleted
+			// account may authenticate for the milliseconds until the
+			// cache hears of it.
+			rec, err = s.serviceAccounts.Get(ctx, k.Namespace, name)
+		} else {
+			rec, err = s.deps.Store.Get(ctx, store.Key{Resource: resource, Namespace: k.Namespace, Name: name})
+		}
 		if err != nil {
 			return fmt.Errorf("%s %s/%s: %w", resource, k.Namespace, name, err)
 		}

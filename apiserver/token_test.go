@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/internal/testenv"
@@ -100,7 +101,13 @@ func TestServiceAccountTokens(t *testing.T) {
 	}
 	kubectl("delete", "serviceaccount", "robot")
 	kubectl("create", "serviceaccount", "robot")
-	resp = doAs(t, s, token, "GET", "/api/v1/namespaces/default/pods", "")
+	// The API server reads service accounts from a cache fed by the watch
+	// hub, which may be a moment behind the delete, as an informer is.
+	deadline := time.Now().Add(5 * time.Second)
+	for resp = doAs(t, s, token, "GET", "/api/v1/namespaces/default/pods", ""); resp.Code == 200 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		resp = doAs(t, s, token, "GET", "/api/v1/namespaces/default/pods", "")
+	}
 	var st api.Status
 	_ = json.Unmarshal(resp.Body, &st)
 	if resp.Code != 401 || st.Reason != api.StatusReasonUnauthorized {

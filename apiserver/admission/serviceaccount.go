@@ -34,7 +34,8 @@ const tokenExpirationSeconds = 3607
 // ca.crt and the namespace) mounted read-only at TokenMountPath in every
 // container that mounts nothing there.
 type ServiceAccount struct {
-	Store store.Store
+	// Accounts caches the service accounts (a miss reads the store).
+	Accounts *Cache
 	// Wait bounds how long a pod waits for its namespace's "default"
 	// service account, which the controller manager creates just after the
 	// namespace (0: one second).
@@ -86,7 +87,7 @@ func (p ServiceAccount) lookup(ctx context.Context, ns, name string) (*api.Servi
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		rec, err := p.Store.Get(ctx, store.Key{Resource: "serviceaccounts", Namespace: ns, Name: name})
+		rec, err := p.Accounts.Get(ctx, ns, name)
 		if err == nil {
 			var sa api.ServiceAccount
 			if err := api.Unmarshal(rec.Value, &sa); err != nil {
