@@ -200,6 +200,79 @@ type VolumeSource struct {
 	ConfigMap *ConfigMapVolumeSource `json:"configMap,omitempty" protobuf:"bytes,19,opt,name=configMap"`
 	// Secret projects a Secret's keys as files.
 	Secret *SecretVolumeSource `json:"secret,omitempty" protobuf:"bytes,6,opt,name=secret"`
+	// Projected puts several sources in one directory; ServiceAccount
+	// admission mounts the pod's API token this way.
+	Projected *ProjectedVolumeSource `json:"projected,omitempty" protobuf:"bytes,26,opt,name=projected"`
+}
+
+// ProjectedVolumeSource projects several sources into one directory.
+type ProjectedVolumeSource struct {
+	// Sources are the projections.
+	Sources []VolumeProjection `json:"sources" protobuf:"bytes,1,rep,name=sources"`
+	// DefaultMode is the files' permission bits (default 0644).
+	DefaultMode *int32 `json:"defaultMode,omitempty" protobuf:"varint,2,opt,name=defaultMode"`
+}
+
+// VolumeProjection is one source of a projected volume; exactly one field
+// is set.
+type VolumeProjection struct {
+	// Secret projects a Secret's keys.
+	Secret *SecretProjection `json:"secret,omitempty" protobuf:"bytes,1,opt,name=secret"`
+	// DownwardAPI projects fields of the pod.
+	DownwardAPI *DownwardAPIProjection `json:"downwardAPI,omitempty" protobuf:"bytes,2,opt,name=downwardAPI"`
+	// ConfigMap projects a ConfigMap's keys.
+	ConfigMap *ConfigMapProjection `json:"configMap,omitempty" protobuf:"bytes,3,opt,name=configMap"`
+	// ServiceAccountToken projects a token of the pod's service account,
+	// bound to the pod.
+	ServiceAccountToken *ServiceAccountTokenProjection `json:"serviceAccountToken,omitempty" protobuf:"bytes,4,opt,name=serviceAccountToken"`
+}
+
+// SecretProjection projects a Secret's keys.
+type SecretProjection struct {
+	// LocalObjectReference names the Secret.
+	LocalObjectReference `json:",inline" protobuf:"bytes,1,opt,name=localObjectReference"`
+	// Items selects keys and their file paths (default: every key).
+	Items []KeyToPath `json:"items,omitempty" protobuf:"bytes,2,rep,name=items"`
+	// Optional allows the Secret or its keys to be missing.
+	Optional *bool `json:"optional,omitempty" protobuf:"varint,4,opt,name=optional"`
+}
+
+// ConfigMapProjection projects a ConfigMap's keys.
+type ConfigMapProjection struct {
+	// LocalObjectReference names the ConfigMap.
+	LocalObjectReference `json:",inline" protobuf:"bytes,1,opt,name=localObjectReference"`
+	// Items selects keys and their file paths (default: every key).
+	Items []KeyToPath `json:"items,omitempty" protobuf:"bytes,2,rep,name=items"`
+	// Optional allows the ConfigMap or its keys to be missing.
+	Optional *bool `json:"optional,omitempty" protobuf:"varint,4,opt,name=optional"`
+}
+
+// DownwardAPIProjection projects fields of the pod as files.
+type DownwardAPIProjection struct {
+	// Items are the files.
+	Items []DownwardAPIVolumeFile `json:"items,omitempty" protobuf:"bytes,1,rep,name=items"`
+}
+
+// DownwardAPIVolumeFile is one file of a downward API projection.
+type DownwardAPIVolumeFile struct {
+	// Path of the file, relative to the mount point.
+	Path string `json:"path" protobuf:"bytes,1,opt,name=path"`
+	// FieldRef selects a field of the pod (metadata.name, metadata.namespace, ...).
+	FieldRef *ObjectFieldSelector `json:"fieldRef,omitempty" protobuf:"bytes,2,opt,name=fieldRef"`
+	// Mode is the file's permission bits.
+	Mode *int32 `json:"mode,omitempty" protobuf:"varint,4,opt,name=mode"`
+}
+
+// ServiceAccountTokenProjection projects a token of the pod's service
+// account, bound to the pod, which the kubelet requests and renews.
+type ServiceAccountTokenProjection struct {
+	// Audience of the token (default: the API server's).
+	Audience string `json:"audience,omitempty" protobuf:"bytes,1,opt,name=audience"`
+	// ExpirationSeconds is the token's lifetime (default one hour, at
+	// least ten minutes).
+	ExpirationSeconds *int64 `json:"expirationSeconds,omitempty" protobuf:"varint,2,opt,name=expirationSeconds"`
+	// Path of the file, relative to the mount point.
+	Path string `json:"path" protobuf:"bytes,3,opt,name=path"`
 }
 
 // SecretVolumeSource projects a Secret's data as files.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -174,4 +175,17 @@ func NodeReadyCondition(n *Node) *NodeCondition { return GetNodeCondition(&n.Sta
 func IsNodeReady(n *Node) bool {
 	c := NodeReadyCondition(n)
 	return c != nil && c.Status == ConditionTrue
+}
+
+// RandomSuffix is n random characters of the alphabet Kubernetes uses for
+// generated names (no vowels, no look-alikes): generateName's suffix, a
+// kube-api-access volume's.
+func RandomSuffix(n int) string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }

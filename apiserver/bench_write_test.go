@@ -23,7 +23,7 @@ func BenchmarkPodWrites(b *testing.B) {
 	const pods = "/api/v1/namespaces/default/pods"
 	create := func(b *testing.B, name string) {
 		body := fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"labels":{"app":"web"}},`+
-			`"spec":{"containers":[{"name":"c","image":"nginx:1.27","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]}}`, name)
+			`"spec":{"serviceAccountName":"default","automountServiceAccountToken":false,"containers":[{"name":"c","image":"nginx:1.27","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]}}`, name)
 		if r := s.Do(b, "POST", pods, body); r.Code != http.StatusCreated {
 			b.Fatalf("create %s: %d %s", name, r.Code, r.Body)
 		}
@@ -71,7 +71,7 @@ func BenchmarkPodWrites(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			body := fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"update","labels":{"app":"web","n":"%d"}},`+
-				`"spec":{"containers":[{"name":"c","image":"nginx:1.27","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]}}`, i)
+				`"spec":{"serviceAccountName":"default","automountServiceAccountToken":false,"containers":[{"name":"c","image":"nginx:1.27","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]}}`, i)
 			if r := s.Do(b, "PUT", pods+"/update", body); r.Code != http.StatusOK {
 				b.Fatalf("update: %d %s", r.Code, r.Body)
 			}

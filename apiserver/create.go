@@ -2,13 +2,14 @@ package apiserver
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/admission"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
 )
@@ -36,9 +37,6 @@ func (s *Server) create(r *request) error {
 			return badRequest("a namespace is required to create a %s", r.res.Kind)
 		}
 		meta["namespace"] = ns
-		if err := s.checkNamespace(ctx, ns); err != nil {
-			return err
-		}
 	} else {
 		delete(meta, "namespace")
 	}
@@ -47,23 +45,33 @@ func (s *Server) create(r *request) error {
 			return err
 		}
 	}
+	// Defaults, then mutating admission, then (below) what the kind sets
+	// on a new object (a pod's QoS class is computed from what LimitRanger
+	// set; a Job's selector names its uid and name).
+	if d := r.res.Strategy.Default; d != nil {
+		d(o)
+	}
+	attrs := s.attributes(r, admission.Create, o, nil)
+	if err := s.admission.Admit(ctx, attrs); err != nil {
+		return err
+	}
 	initMeta(o, time.Now(), uuid.NewString())
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
 	sent := o
 	dryRun := r.query("dryRun") == "All"
 	var undo func() // releases what the kind's allocator claimed
 	for attempt := 0; ; attempt++ {
-		// The kind prepares the object once its uid and name are known (a
-		// Job's generated selector and labels name both).
 		if generate {
 			if undo != nil { // a retry under a new name claims afresh
 				undo()
 				undo = nil
 			}
 			o = registry.DeepCopy(sent).(object)
-			metaOf(o)["name"] = nestedString(o, "metadata", "generateName") + randomSuffix(5)
+			metaOf(o)["name"] = nestedString(o, "metadata", "generateName") + api.RandomSuffix(5)
 		}
-		r.res.PrepareForCreate(o)
+		if p := r.res.Strategy.PrepareForCreate; p != nil {
+			p(o)
+		}
 		name := nestedString(o, "metadata", "name")
 		r.ri.Name = name
 		value, err := encodeStored(o)
@@ -79,6 +87,15 @@ func (s *Server) create(r *request) error {
 			}
 			if value, err = encodeStored(o); err != nil {
 				undo()
+				return err
+			}
+		}
+		if attempt == 0 {
+			// Once: ResourceQuota charges the object.
+			if err := s.admission.Validate(ctx, attrs); err != nil {
+				if undo != nil {
+					undo()
+				}
 				return err
 			}
 		}
@@ -111,16 +128,4 @@ func (s *Server) createAllocated(ctx context.Context, r *request, rec *store.Rec
 		defer cancel()
 	}
 	return s.deps.Store.Create(ctx, rec)
-}
-
-// randomSuffix is n characters of the alphabet Kubernetes uses for
-// generated names (no vowels, no look-alikes).
-func randomSuffix(n int) string {
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }

@@ -12,6 +12,13 @@
 //     only), creationTimestamp and deletionTimestamp are set only here.
 //   - for kinds with a status subresource, status is written only through
 //     /status, and /status writes change nothing else.
+//   - Every create and update passes the admission chain (package
+//     admission): mutating plugins after the kind's defaults, validating
+//     ones after its validation; dry runs too, without side effects.
+//   - serviceaccounts/token issues ServiceAccount tokens (package satoken)
+//     and the server authenticates them (AuthenticateToken) only while
+//     their service account, and the pod or secret they are bound to,
+//     exist with the uids they name.
 //   - Watches deliver every change after the requested revision, in order,
 //     with no gap and no duplicate, or end with 410 Gone (Expired).
 //   - Stored values are canonical JSON produced here with

@@ -11,6 +11,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
+	"github.com/minik8s/minik8s/apiserver/admission"
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
@@ -106,9 +107,12 @@ func qualified(res *registry.Resource) string { return res.StoreName() }
 // by errors.Is, Status errors as they are, the rest as 500.
 func toStatus(err error, res *registry.Resource, name string) *statusError {
 	var se *statusError
+	var ae *admission.StatusError
 	switch {
 	case errors.As(err, &se):
 		return se
+	case errors.As(err, &ae):
+		return &statusError{s: ae.Status}
 	case res != nil && errors.Is(err, store.ErrNotFound):
 		return notFound(res, name)
 	case res != nil && errors.Is(err, store.ErrAlreadyExists):

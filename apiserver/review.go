@@ -8,8 +8,8 @@ import (
 	"github.com/minik8s/minik8s/apiserver/authz"
 )
 
-// review answers a create of an authorization.k8s.io review (an
-// Ephemeral kind): it asks the authorizer and returns the object with its
+// review answers a create of an authorization.k8s.io review or a
+// SelfSubjectReview (Ephemeral kinds): it asks the authorizer and returns the object with its
 // status filled in, storing nothing.
 func (s *Server) review(r *request, o object) error {
 	value, err := encodeStored(o)
@@ -49,6 +49,13 @@ func (s *Server) review(r *request, o object) error {
 		out = t
 	case *api.SelfSubjectAccessReview:
 		t.Status = ask(requestUser(ctx), t.Spec.ResourceAttributes, t.Spec.NonResourceAttributes)
+		out = t
+	case *api.SelfSubjectReview:
+		// kubectl auth whoami: the request's user (the impersonated one
+		// when impersonating).
+		u := requestUser(ctx)
+		t.CreationTimestamp = api.Now()
+		t.Status.UserInfo = api.UserInfo{Username: u.Name, UID: u.UID, Groups: u.Groups, Extra: u.Extra}
 		out = t
 	case *api.SelfSubjectRulesReview:
 		t.Status = s.rulesReview(requestUser(ctx), t.Spec.Namespace)

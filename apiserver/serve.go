@@ -143,6 +143,10 @@ func (s *Server) serveSubresource(r *request) error {
 		if r.ri.Verb == "create" {
 			return s.podPortForward(r)
 		}
+	case "token":
+		if r.ri.Verb == "create" {
+			return s.createToken(r)
+		}
 	}
 	return methodNotAllowed()
 }

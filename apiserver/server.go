@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +17,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/admission"
+	"github.com/minik8s/minik8s/apiserver/audit"
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/apiserver/discovery"
 	"github.com/minik8s/minik8s/apiserver/hub"
@@ -23,6 +26,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
+	"github.com/minik8s/minik8s/apiserver/satoken"
 	"github.com/minik8s/minik8s/apiserver/servicealloc"
 	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/store"
@@ -53,6 +57,12 @@ type Config struct {
 	CompactInterval time.Duration `yaml:"compactInterval"`
 	// ShutdownTimeout bounds the graceful shutdown of the HTTP server.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	// Audit turns the audit log on (off by default).
+	Audit audit.Config `yaml:"audit"`
+	// ServiceAccountIssuer is the iss of the service account tokens the
+	// server issues, and the audience they are for ("": satoken's
+	// DefaultIssuer).
+	ServiceAccountIssuer string `yaml:"serviceAccountIssuer"`
 	// StallTimeout bounds each write of a long-running stream (watch,
 	// followed log): a client that reads nothing for that long is cut off.
 	StallTimeout time.Duration `yaml:"stallTimeout"`
@@ -81,6 +91,7 @@ func DefaultConfig() Config {
 		CompactInterval:  time.Minute,
 		ShutdownTimeout:  2 * time.Second,
 		StallTimeout:     10 * time.Second,
+		Audit:            audit.Config{BufferSize: audit.DefaultBufferSize},
 
 		AuthorizationMode:     AuthorizationNodeRBAC,
 		ServiceClusterIPRange: servicealloc.DefaultClusterIPRange,
@@ -117,6 +128,12 @@ type Deps struct {
 	Listener net.Listener
 	// Ready reports extra readiness checks (e.g. Redis) for /readyz.
 	Ready func(ctx context.Context) error
+	// ClientCAs verifies client certificates (CN the user, O the groups);
+	// nil accepts none.
+	ClientCAs *x509.CertPool
+	// Issuer issues and verifies ServiceAccount tokens; nil: no
+	// TokenRequest and no service account tokens.
+	Issuer *satoken.Issuer
 	// KubeletTransport reaches the node agents' log servers over HTTPS,
 	// with the API server's client certificate; nil: pods/log answers 503.
 	KubeletTransport http.RoundTripper
@@ -128,10 +145,13 @@ type Server struct {
 	deps Deps
 	log  zerolog.Logger
 	hub  *hub.Hub
-	ns   nsCache
-	pc   pcCache
-	e    *echo.Echo
-	disc *discovery.Handlers
+	// The objects admission reads, cached from the watch hub.
+	namespaces, limitRanges, quotas, serviceAccounts *admission.Cache
+	admission                                        admission.Chain
+	audit                                            *audit.Logger // nil: off
+	e                                                *echo.Echo
+	disc                                             *discovery.Handlers
+	pc                                               pcCache
 	// authz authorizes every request and holds the RBAC objects and the
 	// Node authorizer's graph.
 	authz *authorizer
@@ -188,6 +208,14 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 
 		svcAlloc:   svcAlloc,
 		allocators: map[string]allocator{servicealloc.ServicesResource: svcAlloc},
+	}
+	s.namespaces = admission.NewCache("namespaces", deps.Store)
+	s.limitRanges = admission.NewCache("limitranges", deps.Store)
+	s.quotas = admission.NewCache("resourcequotas", deps.Store)
+	s.serviceAccounts = admission.NewCache("serviceaccounts", deps.Store)
+	s.admission = s.admissionChain()
+	if s.audit, err = audit.New(cfg.Audit, deps.Metrics, log.With().Str("component", "audit").Logger()); err != nil {
+		return nil, err
 	}
 	disc, err := discovery.New(registry.All())
 	if err != nil {
@@ -263,11 +291,6 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.ns.run(ctx, s.deps.Store, s.hub)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
 		s.runAuthorizer(ctx)
 	}()
 	wg.Add(1)
@@ -285,6 +308,20 @@ func (s *Server) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.pc.run(ctx, s.deps.Store, s.hub)
 	}()
+	for _, c := range []*admission.Cache{s.namespaces, s.limitRanges, s.quotas, s.serviceAccounts} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Run(ctx, s.hub)
+		}()
+	}
+	if s.audit != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.audit.Run(ctx)
+		}()
+	}
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)
 		go func() {
@@ -362,7 +399,14 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.Use(reqinfo.Middleware())
 	e.Use(m.Middleware(requestClass))
 	e.Use(s.recoverPanics())
-	e.Use(authn.Middleware(s.deps.Tokens, publicPath))
+	authenticator := &authn.Authenticator{Tokens: s.deps.Tokens, ClientCAs: s.deps.ClientCAs}
+	if s.deps.Issuer != nil {
+		authenticator.ServiceAccounts = s
+	}
+	e.Use(authenticator.Middleware(authn.PublicPath))
+	if s.audit != nil {
+		e.Use(s.audit.Middleware())
+	}
 	e.Use(s.impersonation())
 	e.Use(lim.Middleware())
 	e.Use(s.authorization())
@@ -378,6 +422,12 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
 	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)))
 	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)))
+	if iss := s.deps.Issuer; iss != nil {
+		e.GET(authn.OIDCDiscoveryPath, func(c echo.Context) error { return c.JSONBlob(http.StatusOK, iss.Discovery()) })
+		e.GET(authn.OIDCJWKSPath, func(c echo.Context) error {
+			return c.Blob(http.StatusOK, "application/jwk-set+json", iss.JWKS())
+		})
+	}
 	s.disc.Register(e)
 	e.Any("/api/*", s.serveAPI)
 	e.Any("/apis/*", s.serveAPI)
@@ -411,15 +461,6 @@ func storePriority(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
-}
-
-// publicPath lists the endpoints served without a token.
-func publicPath(p string) bool {
-	switch p {
-	case "/healthz", "/livez", "/readyz", "/version":
-		return true
-	}
-	return false
 }
 
 // requestClass classifies a request for metrics: its Kubernetes verb and

@@ -16,6 +16,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
+	"github.com/minik8s/minik8s/apiserver/admission"
 	"github.com/minik8s/minik8s/apiserver/protobuf"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
@@ -244,27 +245,6 @@ func toTyped(r *request, b []byte) (any, error) {
 	return typed, nil
 }
 
-// checkNamespace requires the namespace of a new object to exist and not
-// to be terminating.
-func (s *Server) checkNamespace(ctx context.Context, ns string) error {
-	known, terminating := s.ns.lookup(ns)
-	if !known {
-		rec, err := s.deps.Store.Get(ctx, store.Key{Resource: "namespaces", Name: ns})
-		if errors.Is(err, store.ErrNotFound) {
-			return newStatus(http.StatusNotFound, api.StatusReasonNotFound, fmt.Sprintf("namespaces %q not found", ns))
-		}
-		if err != nil {
-			return err
-		}
-		terminating = isTerminating(rec.Value)
-	}
-	if terminating {
-		return newStatus(http.StatusForbidden, api.StatusReasonForbidden,
-			fmt.Sprintf("unable to create new content in namespace %s because it is being terminated", ns))
-	}
-	return nil
-}
-
 // guaranteedUpdate re-reads the object and applies mutate until the write
 // wins: a write that loses a race to another writer (store.ErrConflict) is
 // retried against the fresh object, while mutate's own errors, including
@@ -407,11 +387,23 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 	if isPods(r.res) {
 		keepPriority(next, cur)
 	}
+	ctx := r.c.Request().Context()
+	attrs := s.attributes(r, admission.Update, next, cur)
+	if err := s.admission.Admit(ctx, attrs); err != nil {
+		return nil, nil, err
+	}
 	if !jsonEqual(next["spec"], cur["spec"]) {
 		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
 		meta["generation"] = json.Number(strconv.FormatInt(g+1, 10))
 	}
-	return s.validated(r, next, curValue)
+	next, value, err := s.validated(r, next, curValue)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.admission.Validate(ctx, attrs); err != nil {
+		return nil, nil, err
+	}
+	return next, value, nil
 }
 
 // validated encodes next as it will be stored and validates it against

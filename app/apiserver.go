@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/apiserver/hub"
 	"github.com/minik8s/minik8s/apiserver/redisbus"
+	"github.com/minik8s/minik8s/apiserver/satoken"
 	"github.com/minik8s/minik8s/kubeconfig"
 	"github.com/minik8s/minik8s/pki"
 	"github.com/minik8s/minik8s/store"
@@ -93,8 +95,27 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 		ln.Close()
 		return fail(fmt.Errorf("set up TLS in %s: %w", cfg.DataDir, err))
 	}
+	ca, err := pki.LoadCA(cfg.DataDir)
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	// Ask for a client certificate and verify it in authentication, not in
+	// the handshake, so that a foreign or expired one is a 401 Status (or
+	// the request's token decides) rather than a failed handshake.
+	tlsCfg.ClientAuth = tls.RequestClientCert
 	a.URL = "https://" + clientAddr(ln.Addr().(*net.TCPAddr))
 	ln = tls.NewListener(ln, tlsCfg)
+	saKey, err := satoken.EnsureKey(filepath.Join(cfg.DataDir, satoken.KeyFile))
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	issuer, err := satoken.New(saKey, cfg.APIServer.ServiceAccountIssuer, nil)
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
 	a.Kubeconfig = cfg.KubeconfigPath()
 	kc := kubeconfig.New(a.URL, token, "minik8s")
 	kc.Clusters[0].Cluster.CertificateAuthorityData = caPEM
@@ -108,7 +129,7 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 		return fail(err)
 	}
 	srv, err := apiserver.New(cfg.APIServer, apiserver.Deps{
-		Store: st, Bus: bus, Tokens: tokens, Listener: ln,
+		Store: st, Bus: bus, Tokens: tokens, Listener: ln, ClientCAs: ca.Pool(), Issuer: issuer,
 		Metrics: prometheus.NewRegistry(), KubeletTransport: kubelets,
 	}, log.With().Str("component", "apiserver").Logger())
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers"
+	"github.com/minik8s/minik8s/kubeconfig"
 	"github.com/minik8s/minik8s/replica"
 )
 
@@ -88,6 +89,15 @@ func NewControllerManagers(cfg Config, n int, log zerolog.Logger) ([]func(contex
 			m, err := controllers.NewManager(cm.Config, c, identity, host, log)
 			if err != nil {
 				return nil, nil, nil, err
+			}
+			// The CA the kubeconfig trusts the API server by is what pods
+			// get in kube-root-ca.crt.
+			kc, err := kubeconfig.Load(kcPath)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if r, err := kc.Resolve(); err == nil && len(r.Cluster.CertificateAuthorityData) > 0 {
+				m.WithRootCA(r.Cluster.CertificateAuthorityData)
 			}
 			lc, err := client.FromKubeconfig(kcPath, cm.KubeAPIQPS, cm.KubeAPIBurst)
 			if err != nil {

@@ -16,7 +16,7 @@ import (
 var dataDirFiles = []string{
 	"minik8s.db", "minik8s.db-wal", "minik8s.db-shm",
 	"ca.crt", "ca.key", "apiserver.crt", "apiserver.key",
-	"kubeconfig", "tokens.csv",
+	"kubeconfig", "tokens.csv", "sa.key",
 }
 
 // prepareDataDir makes dir with mode 0700 unless it exists. An existing

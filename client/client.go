@@ -131,6 +131,16 @@ func FromKubeconfigWrapped(path string, qps float32, burst int, wrap func(http.R
 		}
 		tr.TLSClientConfig = tc
 	}
+	if len(r.ClientCert) > 0 {
+		pair, err := tls.X509KeyPair(r.ClientCert, r.ClientKey)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate of context %q: %w", r.Context, err)
+		}
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.Certificates = []tls.Certificate{pair}
+	}
 	var rt http.RoundTripper = tr
 	if wrap != nil {
 		rt = wrap(tr)

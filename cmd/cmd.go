@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
+	"sigs.k8s.io/yaml"
 
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/dashboard"
@@ -42,10 +43,32 @@ func App() *cli.App {
 			resetCommand(),
 			{
 				Name:  "kubeconfig",
-				Usage: "print the admin kubeconfig of the cluster in --data-dir",
+				Usage: "print the admin kubeconfig of the cluster in --data-dir, or with --user one for a new credential",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "user", Usage: "mint a client certificate for this user (signed by the cluster CA) and print a kubeconfig for it"},
+					&cli.StringSliceFlag{Name: "group", Usage: "a group of --user (repeat for several)"},
+				},
 				Action: func(c *cli.Context) error {
+					if c.Args().Present() {
+						return fmt.Errorf("kubeconfig takes no arguments, got %q", c.Args().First())
+					}
 					cfg, err := loadConfig(c)
 					if err != nil {
+						return err
+					}
+					if c.IsSet("user") || c.IsSet("group") {
+						if !c.IsSet("user") {
+							return errors.New("--group needs --user")
+						}
+						kc, err := cfg.UserKubeconfig(c.String("user"), c.StringSlice("group"))
+						if err != nil {
+							return err
+						}
+						b, err := yaml.Marshal(kc)
+						if err != nil {
+							return err
+						}
+						_, err = c.App.Writer.Write(b)
 						return err
 					}
 					b, err := os.ReadFile(cfg.KubeconfigPath())
@@ -106,6 +129,8 @@ func serverFlags() []cli.Flag {
 		&cli.StringFlag{Name: "store", Usage: "database: empty for SQLite in the data dir, or postgres://USER:PASS@HOST:PORT/DB (a password here shows in ps: prefer MINIK8S_STORE, --store-file or PGPASSWORD)", EnvVars: []string{"MINIK8S_STORE"}},
 		&cli.StringFlag{Name: "store-file", Usage: "file whose content is the --store URL", EnvVars: []string{"MINIK8S_STORE_FILE"}},
 		&cli.StringFlag{Name: "redis", Usage: "watch fan-out: empty for in-process, or redis://HOST:PORT/DB to share changes between API servers", EnvVars: []string{"MINIK8S_REDIS"}},
+		&cli.StringFlag{Name: "audit-log", Usage: "append an audit log (audit.k8s.io/v1 events, JSON lines) to this file; off when empty", EnvVars: []string{"MINIK8S_AUDIT_LOG"}},
+		&cli.StringFlag{Name: "audit-policy", Usage: "audit policy file (Kubernetes' Policy format); default: every request at Metadata", EnvVars: []string{"MINIK8S_AUDIT_POLICY"}},
 	}
 }
 
@@ -135,6 +160,8 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 	set("listen", &cfg.APIServer.Listen)
 	set("store", &cfg.Store)
 	set("redis", &cfg.Redis)
+	set("audit-log", &cfg.APIServer.Audit.Path)
+	set("audit-policy", &cfg.APIServer.Audit.PolicyFile)
 	if path, ok := lookup(c, "store-file"); ok && path != "" {
 		if _, both := lookup(c, "store"); both {
 			return cfg, errors.New("--store and --store-file (or MINIK8S_STORE and MINIK8S_STORE_FILE) are both set: pass one")

@@ -2,12 +2,16 @@ package cmd
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/kubeconfig"
+	"github.com/minik8s/minik8s/pki"
 )
 
 // Global flags work before and after the command, and after wins.
@@ -70,5 +74,57 @@ func TestLogColoursOnlyOnATerminal(t *testing.T) {
 		if !strings.Contains(out, "hello") || strings.Contains(out, "\x1b[") {
 			t.Errorf("log to a %s = %q, want plain text", name, out)
 		}
+	}
+}
+
+// `minik8s kubeconfig --user` prints a kubeconfig with a client
+// certificate; bad input is one line naming what is wrong.
+func TestKubeconfigUser(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := pki.Ensure(pki.In(dir), []string{"127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := kubeconfig.New("https://127.0.0.1:6443", "admin-token", "minik8s").Save(filepath.Join(dir, "kubeconfig")); err != nil {
+		t.Fatal(err)
+	}
+	a := App()
+	var out bytes.Buffer
+	a.Writer = &out
+	if err := a.Run([]string{"minik8s", "kubeconfig", "--data-dir", dir, "--user", "alice", "--group", "dev", "--group", "ops"}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "alice")
+	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kc, err := kubeconfig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := kc.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := pem.Decode(r.ClientCert)
+	if p == nil || r.Token != "" || r.Cluster.Server != "https://127.0.0.1:6443" {
+		t.Fatalf("kubeconfig %+v", r)
+	}
+	cert, err := x509.ParseCertificate(p.Bytes)
+	if err != nil || cert.Subject.CommonName != "alice" || strings.Join(cert.Subject.Organization, ",") != "dev,ops" {
+		t.Fatalf("certificate %v %v", cert.Subject, err)
+	}
+	for _, args := range [][]string{
+		{"--user", ""},
+		{"--group", "dev"},
+		{"--user", "bob", "--group", ""},
+		{"--user", "bob", "extra"},
+	} {
+		err := App().Run(append([]string{"minik8s", "kubeconfig", "--data-dir", dir}, args...))
+		if err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: err = %v, want one line", args, err)
+		}
+	}
+	if err := App().Run([]string{"minik8s", "kubeconfig", "--data-dir", t.TempDir(), "--user", "bob"}); err == nil {
+		t.Error("a data dir without a cluster minted a credential")
 	}
 }

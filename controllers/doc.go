@@ -1,13 +1,16 @@
 // Package controllers runs the controller manager's controllers — the
 // ReplicaSet and Deployment controllers, the node lifecycle controller
 // (with its taint-based eviction), the garbage collector, the namespace
-// controller and the disruption controller — from one set of shared informers, as
+// controller, the disruption controller, the service account controller
+// (default accounts and kube-root-ca.crt) and the resource quota
+// controller — from one set of shared informers, as
 // kube-controller-manager does.
 //
 // Contract:
 //
 //   - Manager.Run builds fresh informers (pods, replica sets, deployments,
-//     nodes, node leases, namespaces, disruption budgets; each created with
+//     nodes, node leases, namespaces, disruption budgets, service accounts,
+//     kube-root-ca.crt ConfigMaps, resource quotas; each created with
 //     controllerutil.Indexers where a controller needs them, pods also by
 //     node), an event recorder per controller (sources
 //     replicaset-controller, deployment-controller, node-controller,

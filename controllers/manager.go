@@ -19,6 +19,8 @@ import (
 	"github.com/minik8s/minik8s/controllers/namespace"
 	"github.com/minik8s/minik8s/controllers/nodelifecycle"
 	"github.com/minik8s/minik8s/controllers/replicaset"
+	"github.com/minik8s/minik8s/controllers/resourcequota"
+	"github.com/minik8s/minik8s/controllers/serviceaccount"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/informer"
 )
@@ -106,6 +108,15 @@ const nodeLifecycleWorkers = 4
 // kube-controller-manager).
 const disruptionWorkers = 1
 
+// serviceAccountWorkers is how many namespaces the service account
+// controller handles at once (kube-controller-manager's
+// --concurrent-serviceaccount-token-syncs default).
+const serviceAccountWorkers = 5
+
+// resourceQuotaWorkers is how many quotas are recomputed at once
+// (--concurrent-resource-quota-syncs).
+const resourceQuotaWorkers = 5
+
 // listPageSize is the page size of the informers' lists.
 const listPageSize = 500
 
@@ -116,7 +127,16 @@ type Manager struct {
 	client   *client.Client
 	identity string
 	host     string
+	rootCA   []byte
 	log      zerolog.Logger
+}
+
+// WithRootCA makes the manager publish pem, the cluster CA, in every
+// namespace's kube-root-ca.crt ConfigMap (without it, namespaces get their
+// default ServiceAccount only). It returns m.
+func (m *Manager) WithRootCA(pem []byte) *Manager {
+	m.rootCA = pem
+	return m
 }
 
 // NewManager validates cfg and returns a manager that talks to the API
@@ -158,6 +178,12 @@ func (m *Manager) Run(ctx context.Context) error {
 		controllerutil.Indexers[*api.Endpoints]()...).WithLogger(logInf("endpoints"))
 	slices := informer.New(client.ListWatch(c.EndpointSlices(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.EndpointSlice]()...).WithLogger(logInf("endpointslices"))
+	sas := informer.New(client.ListWatch(client.Resource[api.ServiceAccount](c, client.ServiceAccounts, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("serviceaccounts"))
+	quotas := informer.New(client.ListWatch(client.Resource[api.ResourceQuota](c, client.ResourceQuotas, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod, controllerutil.Indexers[*api.ResourceQuota]()...).WithLogger(logInf("resourcequotas"))
+	rootCAs := informer.New(client.ListWatch(client.Resource[api.ConfigMap](c, client.ConfigMaps, ""),
+		client.ListOptions{Limit: listPageSize, FieldSelector: "metadata.name=" + serviceaccount.RootCAName}), cfg.ResyncPeriod).WithLogger(logInf("configmaps"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
@@ -192,6 +218,11 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sac, err := serviceaccount.New(serviceaccount.Deps{Client: c, Namespaces: nss, ServiceAccounts: sas, ConfigMaps: rootCAs, RootCA: m.rootCA},
+		logFor("serviceaccount"))
+	if err != nil {
+		return err
+	}
 
 	epc, err := endpoints.NewEndpoints(endpoints.EndpointsDeps{Client: c, Pods: pods, Services: svcs, Endpoints: eps}, logFor("endpoints"))
 	if err != nil {
@@ -201,10 +232,14 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	rqc, err := resourcequota.New(resourcequota.Deps{Client: c, Quotas: quotas, Pods: pods}, logFor("resourcequota"))
+	if err != nil {
+		return err
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
-		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run,
+		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, sas.Run, rootCAs.Run, quotas.Run,
 		svcs.Run, eps.Run, slices.Run,
 		func(ctx context.Context) error { return epc.Run(ctx, cfg.ConcurrentEndpointSyncs) },
 		func(ctx context.Context) error { return esc.Run(ctx, cfg.ConcurrentServiceEndpointSyncs) },
@@ -215,6 +250,8 @@ func (m *Manager) Run(ctx context.Context) error {
 		func(ctx context.Context) error { return gcc.Run(ctx, cfg.ConcurrentGCSyncs) },
 		func(ctx context.Context) error { return nsc.Run(ctx, cfg.ConcurrentNamespaceSyncs) },
 		func(ctx context.Context) error { return pdbc.Run(ctx, disruptionWorkers) },
+		func(ctx context.Context) error { return sac.Run(ctx, serviceAccountWorkers) },
+		func(ctx context.Context) error { return rqc.Run(ctx, resourceQuotaWorkers) },
 	} {
 		g.Go(func() error { return run(ctx) })
 	}

@@ -42,10 +42,13 @@ type NamedUser struct {
 	User AuthInfo `json:"user"`
 }
 
-// AuthInfo is a credential. Token wins over TokenFile.
+// AuthInfo is a credential: a bearer token (Token wins over TokenFile),
+// or a client certificate and its key (PEM; base64 in the YAML).
 type AuthInfo struct {
-	Token     string `json:"token,omitempty"`
-	TokenFile string `json:"tokenFile,omitempty"`
+	Token                 string `json:"token,omitempty"`
+	TokenFile             string `json:"tokenFile,omitempty"`
+	ClientCertificateData []byte `json:"client-certificate-data,omitempty"`
+	ClientKeyData         []byte `json:"client-key-data,omitempty"`
 }
 
 // NamedContext is one entry of contexts.
@@ -63,10 +66,13 @@ type Context struct {
 
 // Resolved is the current context with its cluster and user looked up.
 type Resolved struct {
-	Context   string
-	Cluster   Cluster
-	Token     string
-	Namespace string // "default" when the context names none
+	Context string
+	Cluster Cluster
+	Token   string
+	// ClientCert and ClientKey are the user's client certificate and key
+	// (PEM), nil when it has none.
+	ClientCert, ClientKey []byte
+	Namespace             string // "default" when the context names none
 }
 
 // DefaultPath is where kubectl looks: the first entry of $KUBECONFIG, or
@@ -125,6 +131,7 @@ func (c *Config) Resolve() (Resolved, error) {
 			return Resolved{}, fmt.Errorf("resolve kubeconfig: user %q of context %q not found", ctx.User, c.CurrentContext)
 		}
 		r.Token = u.Token
+		r.ClientCert, r.ClientKey = u.ClientCertificateData, u.ClientKeyData
 		if r.Token == "" && u.TokenFile != "" {
 			b, err := os.ReadFile(u.TokenFile)
 			if err != nil {

@@ -223,6 +223,21 @@ func (ca *CA) ClientCert(cn string, groups ...string) (tls.Certificate, error) {
 	})
 }
 
+// ClientCertPEM is ClientCert as PEM blocks, for a kubeconfig's
+// client-certificate-data and client-key-data.
+func (ca *CA) ClientCertPEM(cn string, groups ...string) (certPEM, keyPEM []byte, err error) {
+	pair, err := ca.ClientCert(cn, groups...)
+	if err != nil {
+		return nil, nil, err
+	}
+	kder, err := x509.MarshalECPrivateKey(pair.PrivateKey.(*ecdsa.PrivateKey))
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pair.Certificate[0]}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), nil
+}
+
 func (ca *CA) pair(tmpl *x509.Certificate) (tls.Certificate, error) {
 	der, key, err := issue(ca.cert, ca.key, tmpl)
 	if err != nil {

@@ -36,6 +36,13 @@ func PodSpec(spec map[string]any) {
 	setIfAbsent(spec, "securityContext", map[string]any{})
 	setIfZero(spec, "schedulerName", api.DefaultSchedulerName)
 	setIfAbsent(spec, "enableServiceLinks", true)
+	// serviceAccount is the deprecated name of serviceAccountName: each
+	// fills in the other, as Kubernetes' conversion does on every decode.
+	if sa, _ := spec["serviceAccountName"].(string); sa != "" {
+		setIfZero(spec, "serviceAccount", sa)
+	} else if sa, _ := spec["serviceAccount"].(string); sa != "" {
+		spec["serviceAccountName"] = sa
+	}
 	hostNetwork, _ := spec["hostNetwork"].(bool)
 	for _, list := range []string{"initContainers", "containers"} {
 		for _, c := range objects(spec, list) {
@@ -97,7 +104,7 @@ func probe(p map[string]any) {
 }
 
 func volume(v map[string]any) {
-	for _, src := range []string{"configMap", "secret"} {
+	for _, src := range []string{"configMap", "secret", "projected"} {
 		setIfAbsent(child(v, src), "defaultMode", num(0o644))
 	}
 	if h := child(v, "hostPath"); h != nil {

@@ -244,8 +244,60 @@ func validateVolumeSource(s *api.VolumeSource, p *field.Path) field.ErrorList {
 		}
 		errs = append(errs, validateKeyToPaths(s.Secret.Items, p.Child("secret", "items"))...)
 	}
+	if s.Projected != nil && more("projected") {
+		errs = append(errs, validateProjections(s.Projected.Sources, p.Child("projected", "sources"))...)
+	}
 	if n == 0 {
 		errs = append(errs, field.Required(p, "must specify a volume type"))
+	}
+	return errs
+}
+
+// validateProjections checks the sources of a projected volume: one
+// source each, with what it needs.
+func validateProjections(sources []api.VolumeProjection, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, src := range sources {
+		ip := p.Index(i)
+		n := 0
+		if src.Secret != nil {
+			n++
+			if src.Secret.Name == "" {
+				errs = append(errs, field.Required(ip.Child("secret", "name"), ""))
+			}
+			errs = append(errs, validateKeyToPaths(src.Secret.Items, ip.Child("secret", "items"))...)
+		}
+		if src.ConfigMap != nil {
+			n++
+			if src.ConfigMap.Name == "" {
+				errs = append(errs, field.Required(ip.Child("configMap", "name"), ""))
+			}
+			errs = append(errs, validateKeyToPaths(src.ConfigMap.Items, ip.Child("configMap", "items"))...)
+		}
+		if src.DownwardAPI != nil {
+			n++
+			for j, it := range src.DownwardAPI.Items {
+				jp := ip.Child("downwardAPI", "items").Index(j)
+				if it.Path == "" {
+					errs = append(errs, field.Required(jp.Child("path"), ""))
+				}
+				if it.FieldRef == nil || it.FieldRef.FieldPath == "" {
+					errs = append(errs, field.Required(jp.Child("fieldRef"), "must specify fieldRef"))
+				}
+			}
+		}
+		if t := src.ServiceAccountToken; t != nil {
+			n++
+			if t.Path == "" {
+				errs = append(errs, field.Required(ip.Child("serviceAccountToken", "path"), ""))
+			}
+			if e := t.ExpirationSeconds; e != nil && *e < 600 {
+				errs = append(errs, field.Invalid(ip.Child("serviceAccountToken", "expirationSeconds"), *e, "may not specify a duration less than 10 minutes"))
+			}
+		}
+		if n != 1 {
+			errs = append(errs, field.Forbidden(ip, "may not specify more than 1 volume type per source"))
+		}
 	}
 	return errs
 }

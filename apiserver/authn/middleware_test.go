@@ -41,9 +41,9 @@ func TestMiddleware(t *testing.T) {
 		wantCode         int
 		wantBody         string
 	}{
-		{"valid token", "/api/v1/pods", "Bearer good", 200, "alice dev,ops"},
-		{"scheme is case-insensitive", "/api/v1/pods", "bearer good", 200, "alice dev,ops"},
-		{"valid token on public path", "/healthz", "Bearer good", 200, "alice dev,ops"},
+		{"valid token", "/api/v1/pods", "Bearer good", 200, "alice dev,ops,system:authenticated"},
+		{"scheme is case-insensitive", "/api/v1/pods", "bearer good", 200, "alice dev,ops,system:authenticated"},
+		{"valid token on public path", "/healthz", "Bearer good", 200, "alice dev,ops,system:authenticated"},
 		{"no token", "/api/v1/pods", "", 401, ""},
 		{"wrong token", "/api/v1/pods", "Bearer bad", 401, ""},
 		{"token prefix", "/api/v1/pods", "Bearer goo", 401, ""},
@@ -55,6 +55,8 @@ func TestMiddleware(t *testing.T) {
 		{"public readyz", "/readyz", "", 200, "anonymous"},
 		{"public version", "/version", "", 200, "anonymous"},
 		{"openapi is not public", "/openapi/v2", "", 401, ""},
+		{"issuer discovery", "/.well-known/openid-configuration", "", 200, "anonymous"},
+		{"issuer keys", "/openid/v1/jwks", "", 200, "anonymous"},
 		{"healthz subpath is not public", "/healthz/etcd", "", 401, ""},
 		{"wrong token on public path", "/version", "Bearer bad", 401, ""},
 	}

@@ -46,6 +46,10 @@ type User struct {
 	Name   string
 	UID    string
 	Groups []string
+	// Extra holds what else the authenticator knows (a service account
+	// token's pod, as authentication.kubernetes.io/pod-name), shown by
+	// SelfSubjectReview.
+	Extra map[string][]string
 }
 
 // InGroup reports whether u is a member of group.

@@ -262,6 +262,8 @@ func subresourceOf(r *registry.Resource, sub string) (subresource, bool) {
 		return subresource{sub, gvk{"policy", "v1", "Eviction"}, []string{"create"}}, true
 	case "log":
 		return subresource{sub, self, []string{"get"}}, true
+	case "token":
+		return subresource{sub, gvk{"authentication.k8s.io", "v1", "TokenRequest"}, []string{"create"}}, true
 	}
 	return subresource{}, false
 }

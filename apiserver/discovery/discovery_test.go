@@ -88,14 +88,15 @@ func TestDiscoveryDocuments(t *testing.T) {
 			}
 			want := []string{"configmaps", "endpoints", "events", "limitranges", "namespaces", "namespaces/status", "nodes", "nodes/status",
 				"persistentvolumeclaims", "persistentvolumeclaims/status", "persistentvolumes", "persistentvolumes/status",
-				"pods", "pods/binding", "pods/eviction", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts",
+				"pods", "pods/binding", "pods/eviction", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts", "serviceaccounts/token",
 				"services", "services/status"}
 			if !slices.Equal(names, want) {
 				t.Errorf("resources %v, want %v", names, want)
 			}
 			for sub, verbs := range map[string][]string{
 				"pods/status": {"get", "patch", "update"}, "pods/binding": {"create"}, "pods/log": {"get"},
-				"namespaces": {"create", "delete", "get", "list", "patch", "update", "watch"},
+				"serviceaccounts/token": {"create"},
+				"namespaces":            {"create", "delete", "get", "list", "patch", "update", "watch"},
 			} {
 				if got := toStrings(at(t, doc, "resources", "name="+sub, "verbs")); !slices.Equal(got, verbs) {
 					t.Errorf("%s verbs %v, want %v", sub, got, verbs)
@@ -138,7 +139,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 		}},
 		{"/apis", aggregated, mimeAggregated, func(t *testing.T, doc map[string]any) {
 			items := at(t, doc, "items").([]any)
-			if len(items) != 11 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[10], "metadata", "name") != "storage.k8s.io" {
+			if len(items) != 12 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[11], "metadata", "name") != "storage.k8s.io" {
 				t.Fatalf("items %v", items)
 			}
 			res := at(t, items[0], "versions").([]any)[0].(map[string]any)["resources"]

@@ -41,7 +41,8 @@ type Resource struct {
 	// them (AllVerbs).
 	Verbs []string
 	// Ephemeral kinds are answered on create and never stored (the
-	// authorization.k8s.io reviews): the API server fills in their status.
+	// authorization.k8s.io reviews, SelfSubjectReview): the API server
+	// fills in their status.
 	Ephemeral bool
 
 	// Schema is the shape of the kind's objects.

@@ -8,12 +8,17 @@ import (
 	"github.com/minik8s/minik8s/api/validation"
 )
 
-// serviceAccounts: core/v1 ServiceAccount, the identity of pods. It is
-// stored and validated; tokens are not issued.
+// serviceAccounts: core/v1 ServiceAccount, the identity of pods. The
+// token subresource (TokenRequest) issues its tokens. The system
+// namespaces' "default" accounts are bootstrapped with them, so that pods
+// can be created there before the controller manager (whose service
+// account controller gives every other namespace its own) has started.
 var serviceAccounts = &Resource{
 	Version: "v1", Kind: "ServiceAccount", Name: "serviceaccounts", Singular: "serviceaccount", Namespaced: true,
-	ShortNames: []string{"sa"},
-	Schema:     GoType[api.ServiceAccount](),
+	ShortNames:   []string{"sa"},
+	Subresources: []string{"token"},
+	Bootstrap:    defaultServiceAccounts("default", "kube-system", "kube-public", "kube-node-lease"),
+	Schema:       GoType[api.ServiceAccount](),
 	Strategy: Strategy{Validate: Typed(func(sa, _ *api.ServiceAccount) field.ErrorList {
 		return validation.ValidateObjectMeta(&sa.ObjectMeta, true, validation.NameIsDNSSubdomain, field.NewPath("metadata"))
 	})},
@@ -30,3 +35,12 @@ var serviceAccounts = &Resource{
 }
 
 func init() { register(serviceAccounts) }
+
+// defaultServiceAccounts are the "default" service accounts of namespaces.
+func defaultServiceAccounts(namespaces ...string) []Object {
+	out := make([]Object, len(namespaces))
+	for i, ns := range namespaces {
+		out[i] = Object{"metadata": map[string]any{"name": "default", "namespace": ns}}
+	}
+	return out
+}

@@ -46,6 +46,12 @@ func fill(t *testing.T, c *client.Client, ns string) *api.Pod {
 		Spec:       api.PodSpec{Containers: []api.Container{{Name: "c", Image: "nginx"}}},
 	}
 	zero := int32(0)
+	// What the service account controller, not run here, gives a new
+	// namespace, and what its pods need.
+	sa := &api.ServiceAccount{ObjectMeta: api.ObjectMeta{Name: "default"}}
+	if _, err := client.Resource[api.ServiceAccount](c, client.ServiceAccounts, ns).Create(ctx, sa); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.Deployments(ns).Create(ctx, &api.Deployment{ObjectMeta: api.ObjectMeta{Name: "web"},
 		Spec: api.DeploymentSpec{Replicas: &zero, Selector: sel, Template: tpl}}); err != nil {
 		t.Fatal(err)
