@@ -114,12 +114,14 @@ func TestClientCertificates(t *testing.T) {
 }
 
 // TestAnonymous: without credentials only the health, version and issuer
-// discovery paths answer; everything else is 401.
+// discovery paths pass authentication (everything else is 401); RBAC then
+// lets anonymous callers read health and version only (the issuer
+// discovery role is bound to ServiceAccounts, as in Kubernetes).
 func TestAnonymous(t *testing.T) {
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	for path, want := range map[string]int{
 		"/healthz": 200, "/livez": 200, "/readyz": 200, "/version": 200,
-		"/.well-known/openid-configuration": 200, "/openid/v1/jwks": 200,
+		"/.well-known/openid-configuration": 403, "/openid/v1/jwks": 403,
 		"/api": 401, "/apis": 401, "/api/v1/namespaces": 401, "/openapi/v2": 401, "/metrics": 401,
 	} {
 		resp, err := s.HTTP.Get(s.URL + path)
@@ -166,6 +168,10 @@ func TestUserKubeconfig(t *testing.T) {
 	}
 	if u := review.Status.UserInfo; u.Username != "student-1" || !slices.Equal(u.Groups, []string{"students", "workshop", "system:authenticated"}) {
 		t.Fatalf("whoami = %+v", u)
+	}
+	// Certificates carry groups: RBAC grants the students' group view.
+	if _, err := s.Kubectl(t, "", "create", "clusterrolebinding", "students-view", "--clusterrole=view", "--group=students"); err != nil {
+		t.Fatal(err)
 	}
 	if out, err := student.Kubectl(t, "", "get", "ns", "default", "-o", "name"); err != nil || strings.TrimSpace(out) != "namespace/default" {
 		t.Fatalf("get ns as the student: %v %s", err, out)

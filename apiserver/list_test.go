@@ -67,6 +67,8 @@ func createPod(t *testing.T, s *testenv.APIServer, ns, name, app string) meta {
 func createNamespace(t *testing.T, s *testenv.APIServer, name string) {
 	t.Helper()
 	expect(t, s.Do(t, "POST", "/api/v1/namespaces", `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"`+name+`"}}`), http.StatusCreated)
+	// What the service account controller would add: pods need it.
+	expect(t, s.Do(t, "POST", "/api/v1/namespaces/"+name+"/serviceaccounts", `{"metadata":{"name":"default"}}`), http.StatusCreated)
 }
 
 func ptr(n int64) *int64 { return &n }

@@ -29,6 +29,10 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: prod}
 ---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: prod}
+---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata: {name: alice-edit, namespace: dev}

@@ -28,6 +28,7 @@ func TestServiceAccountTokens(t *testing.T) {
 		return strings.TrimSpace(out)
 	}
 	kubectl("create", "serviceaccount", "robot")
+	kubectl("create", "rolebinding", "robot-view", "--clusterrole=view", "--serviceaccount=default:robot")
 	token := kubectl("create", "token", "robot", "--duration", "10m")
 	u, code := whoami(t, s, s.HTTP, token)
 	if code != http.StatusCreated || u.Username != "system:serviceaccount:default:robot" ||
@@ -36,6 +37,13 @@ func TestServiceAccountTokens(t *testing.T) {
 	}
 	if resp := doAs(t, s, token, "GET", "/api/v1/namespaces/default/serviceaccounts/robot", ""); resp.Code != 200 {
 		t.Fatalf("get with the token = %d %s", resp.Code, resp.Body)
+	}
+	// ServiceAccounts may read the issuer's discovery document and keys
+	// (system:service-account-issuer-discovery).
+	for _, path := range []string{"/.well-known/openid-configuration", "/openid/v1/jwks"} {
+		if resp := doAs(t, s, token, "GET", path, ""); resp.Code != 200 {
+			t.Fatalf("GET %s with the token = %d %s", path, resp.Code, resp.Body)
+		}
 	}
 
 	// Bound to a pod: valid while that pod exists, with its name in extra.
