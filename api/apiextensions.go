@@ -12,9 +12,9 @@ const APIExtensionsGroup = "apiextensions.k8s.io"
 // CRD condition types and the finalizer that holds a deleted CRD until its
 // objects are gone, as Kubernetes names them.
 const (
-	CRDEstablished    = "Established"
-	CRDNamesAccepted  = "NamesAccepted"
-	CRDTerminating    = "Terminating"
+	CRDEstablished      = "Established"
+	CRDNamesAccepted    = "NamesAccepted"
+	CRDTerminating      = "Terminating"
 	CRDCleanupFinalizer = "customresourcecleanup.apiextensions.k8s.io"
 )
 

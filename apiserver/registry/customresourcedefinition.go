@@ -31,7 +31,7 @@ var customResourceDefinitions = &Resource{
 		PrepareForUpdate: KeepStatus,
 		Validate:         Typed(validateCRD),
 	},
-	Columns: createdAtColumns,
+	Columns:    createdAtColumns,
 	GroupTypes: []string{"JSONSchemaProps", "SelectableField"},
 	Docs: map[string]string{
 		"CustomResourceDefinition":      "CustomResourceDefinition represents a resource that should be exposed on the API server.  Its name MUST be in the format <.spec.name>.<.spec.group>.",
