@@ -50,6 +50,11 @@ func (s *Server) create(r *request) error {
 		if err := s.validate(r, o, value, nil); err != nil {
 			return err
 		}
+		if !r.res.StoredAsServed() {
+			if value, err = encodeForStore(r.res, o); err != nil {
+				return err
+			}
+		}
 		if r.query("dryRun") == "All" {
 			return writeJSON(r.c, http.StatusCreated, o)
 		}

@@ -101,7 +101,7 @@ func customResource(crd *api.CustomResourceDefinition, v *api.CustomResourceDefi
 		r.Scale = paths
 		r.Subresources = append(r.Subresources, "scale")
 	}
-	r.Strategy = customStrategy(st.Values, status)
+	r.Strategy = customStrategy(st.Values, status, r.Namespaced)
 	for _, f := range v.SelectableFields {
 		path, err := simplePath(f.JSONPath)
 		if err != nil {
@@ -124,7 +124,7 @@ func customResource(crd *api.CustomResourceDefinition, v *api.CustomResourceDefi
 // Kubernetes' customResourceStrategy: with the status subresource, create
 // drops the status sent and writes of the object keep it; generation
 // counts every change but of metadata (and of status, with /status).
-func customStrategy(values Values, status bool) Strategy {
+func customStrategy(values Values, status, namespaced bool) Strategy {
 	s := Strategy{
 		Validate: func(obj, _ any) field.ErrorList {
 			o := obj.(Object)
@@ -133,7 +133,7 @@ func customStrategy(values Values, status bool) Strategy {
 			if err != nil {
 				return field.ErrorList{field.Invalid(field.NewPath("metadata"), "", err.Error())}
 			}
-			errs = append(errs, validation.ValidateObjectMeta(meta, false, validation.NameIsDNSSubdomain, field.NewPath("metadata"))...)
+			errs = append(errs, validation.ValidateObjectMeta(meta, namespaced, validation.NameIsDNSSubdomain, field.NewPath("metadata"))...)
 			if values != nil {
 				errs = append(errs, values.Validate(o)...)
 			}

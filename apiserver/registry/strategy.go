@@ -94,6 +94,15 @@ func (r *Resource) PrepareForStatusUpdate(sent, cur Object) Object {
 	return next
 }
 
+// GenerationChanged reports whether a write of the object changes what
+// metadata.generation counts: spec, unless the kind says otherwise.
+func (r *Resource) GenerationChanged(next, cur Object) bool {
+	if r.Strategy.GenerationChanged != nil {
+		return r.Strategy.GenerationChanged(next, cur)
+	}
+	return !jsonEqual(next["spec"], cur["spec"])
+}
+
 // Validate checks the typed object against the typed old one (nil on
 // create).
 func (r *Resource) Validate(obj, old any) field.ErrorList {
