@@ -327,4 +327,3 @@ func coerceEmbedded(p *field.Path, x any, s *Schema, isRoot, drop bool) ([]strin
 	}
 	return unknown, nil
 }
-
