@@ -89,7 +89,8 @@ func TestCRDKubectl(t *testing.T) {
 	if strings.Contains(out, "bogus: dropped") {
 		t.Fatalf("unknown field not pruned:\n%s", out)
 	}
-	want(out, `apiVersion: stable.example.com/v1\n`, `cronSpec: 0 3 \* \* \*`, `generation: 1`)
+	want(out, `apiVersion: stable.example.com/v1\n`, `cronSpec: 0 3 \* \* \*`, `generation: 1`,
+		`replicas: 1\n`) // the schema's default
 
 	// Printer columns, short name, category, selectors.
 	want(ok("", "get", "ct"), `NAME\s+SPEC\s+REPLICAS\s+AGE`, `nightly\s+0 3 \* \* \*\s+`)
@@ -135,9 +136,12 @@ func TestCRDKubectl(t *testing.T) {
 	// kubectl explain reads the OpenAPI v3 document.
 	want(ok("", "explain", "crontab.spec"), `cronSpec\s+<string>`, `The schedule, in cron format.`)
 
-	// Bad objects: a bad name is a 422.
-	bad := strings.Replace(strings.Replace(crontab, "nightly", "Bad_Name", 1), "  bogus: dropped\n", "", 1)
+	// Bad objects: a bad name, a value of the wrong type are 422s.
+	good := strings.Replace(crontab, "  bogus: dropped\n", "", 1)
+	bad := strings.Replace(good, "nightly", "Bad_Name", 1)
 	want(fails(bad, "apply", "-f", "-"), `is invalid: metadata.name: Invalid value: "Bad_Name"`)
+	bad = strings.Replace(good, "nightly", "weekly", 1) + "  replicas: three\n"
+	want(fails(bad, "create", "-f", "-"), `The CronTab "weekly" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`)
 
 	// Deleting the CRD deletes its objects first, then stops serving it.
 	// (kubectl delete waits until the CRD is gone.)

@@ -11,6 +11,7 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 var rawMessageType = reflect.TypeOf(json.RawMessage{})
@@ -50,94 +51,47 @@ const (
 // type its New returns; for custom resources, the structural schema.
 func schemaFor(s registry.Schema) fieldSchema {
 	if s.Structural != nil {
-		return structSchema{m: s.Structural.OpenAPI, root: true}
+		return viewSchema{s.Structural.Schema.FieldView()}
 	}
 	return goSchemaOf(s.Go)
 }
 
 var objectMetaSchema = goSchemaOf(reflect.TypeFor[api.ObjectMeta]())
 
-// structSchema is a node of a custom resource's structural schema
-// (decoded openAPIV3Schema), read as Kubernetes prunes by it: an object's
-// properties are its fields, additionalProperties the values of a map,
-// items a list's elements; x-kubernetes-preserve-unknown-fields keeps
-// the fields it does not declare, and int-or-string values are not looked
-// into. The root, and every x-kubernetes-embedded-resource, also has
-// apiVersion, kind and metadata (an ObjectMeta).
-type structSchema struct {
-	m        map[string]any
-	root     bool
-	embedded bool
-}
+// viewSchema is a custom resource's structural schema as the walk sees it
+// (package structural's FieldView, which agrees with its pruning); the
+// metadata of a resource is walked as ObjectMeta.
+type viewSchema struct{ v structural.FieldView }
 
-// anyValue is a value not looked into.
-var anyValue = structSchema{m: map[string]any{"x-kubernetes-preserve-unknown-fields": true}}
-
-func (s structSchema) Shape() shape {
-	if s.root || s.embedded {
+func (s viewSchema) Shape() shape {
+	switch s.v.Shape() {
+	case structural.ShapeObject:
 		return shapeObject
-	}
-	if b, _ := s.m["x-kubernetes-int-or-string"].(bool); b {
-		return shapeAny
-	}
-	_, hasProps := s.m["properties"].(map[string]any)
-	switch typ, _ := s.m["type"].(string); {
-	case typ == "array":
-		if _, ok := s.m["items"].(map[string]any); ok {
-			return shapeList
-		}
-		return shapeAny
-	case typ == "object" || hasProps:
-		if hasProps {
-			return shapeObject
-		}
-		if s.preserves() {
-			return shapeAny
-		}
-		if _, ok := s.m["additionalProperties"].(map[string]any); ok {
-			return shapeMap
-		}
-		if b, ok := s.m["additionalProperties"].(bool); ok && b {
-			return shapeAny
-		}
-		return shapeObject // no field declared: every field is unknown
+	case structural.ShapeList:
+		return shapeList
+	case structural.ShapeMap:
+		return shapeMap
 	}
 	return shapeAny
 }
 
-func (s structSchema) preserves() bool {
-	b, _ := s.m["x-kubernetes-preserve-unknown-fields"].(bool)
-	return b
+func (s viewSchema) Field(name string) (fieldSchema, bool) {
+	f, ok := s.v.Field(name)
+	if !ok {
+		return nil, false
+	}
+	if f.ObjectMeta() {
+		return objectMetaSchema, true
+	}
+	return viewSchema{f}, true
 }
 
-func (s structSchema) Field(name string) (fieldSchema, bool) {
-	if s.root || s.embedded {
-		switch name {
-		case "apiVersion", "kind":
-			return anyValue, true
-		case "metadata":
-			return objectMetaSchema, true
-		}
+func (s viewSchema) Elem() fieldSchema {
+	e := s.v.Elem()
+	if e.ObjectMeta() {
+		return objectMetaSchema
 	}
-	props, _ := s.m["properties"].(map[string]any)
-	if p, ok := props[name].(map[string]any); ok {
-		emb, _ := p["x-kubernetes-embedded-resource"].(bool)
-		return structSchema{m: p, embedded: emb}, true
-	}
-	if s.preserves() {
-		return anyValue, true
-	}
-	return nil, false
-}
-
-func (s structSchema) Elem() fieldSchema {
-	key := "additionalProperties"
-	if t, _ := s.m["type"].(string); t == "array" {
-		key = "items"
-	}
-	e, _ := s.m[key].(map[string]any)
-	emb, _ := e["x-kubernetes-embedded-resource"].(bool)
-	return structSchema{m: e, embedded: emb}
+	return viewSchema{e}
 }
 
 // goSchema is the schema of a Go type of package api, read from its JSON

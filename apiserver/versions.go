@@ -20,7 +20,7 @@ func rewritesOnRead(res *registry.Resource) bool {
 		return true
 	}
 	st := res.Schema.Structural
-	return st != nil && st.Values != nil
+	return st != nil && st.Defaults
 }
 
 // fromStorage turns a decoded stored object into res's version, in place.
@@ -31,8 +31,8 @@ func fromStorage(res *registry.Resource, o object) error {
 	if err := res.ConvertTo(o); err != nil {
 		return err
 	}
-	if st := res.Schema.Structural; st != nil && st.Values != nil {
-		st.Values.Default(o)
+	if st := res.Schema.Structural; st != nil && st.Defaults {
+		st.Schema.ApplyDefaults(o)
 	}
 	return nil
 }

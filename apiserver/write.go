@@ -394,7 +394,8 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 	r.res.PrepareForUpdate(next, cur)
 	if r.res.GenerationChanged(next, cur) {
 		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
-		meta["generation"] = json.Number(strconv.FormatInt(g+1, 10))
+		// metaOf again: the kind's hooks may have replaced the map.
+		metaOf(next)["generation"] = json.Number(strconv.FormatInt(g+1, 10))
 	}
 	return s.validated(r, next, curValue)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 // Definition name prefixes, as Kubernetes names its OpenAPI definitions.
@@ -281,88 +282,27 @@ func (g *schemaGen) schema(t reflect.Type) (map[string]any, error) {
 }
 
 // defineKind adds the definition of a served kind's objects and returns
-// its name: from its Go type, or from a custom resource's structural
-// schema.
+// its name: from its Go type, or, for a custom resource, the definitions
+// package structural renders from its schema.
 func (g *schemaGen) defineKind(r *registry.Resource) (string, error) {
 	st := r.Schema.Structural
 	if st == nil {
 		return g.define(r.Schema.Go)
 	}
-	meta, err := g.define(reflect.TypeFor[api.ObjectMeta]())
-	if err != nil {
+	if _, err := g.define(reflect.TypeFor[api.ObjectMeta]()); err != nil {
 		return "", err
 	}
-	// Kubernetes names a custom kind's definition by its group reversed:
-	// stable.example.com/v1 CronTab is com.example.stable.v1.CronTab.
-	parts := strings.Split(r.Group, ".")
-	slices.Reverse(parts)
-	name := strings.Join(parts, ".") + "." + r.Version + "." + r.Kind
-	s := g.structural(st.OpenAPI)
-	props, _ := s["properties"].(map[string]any)
-	if props == nil {
-		props = map[string]any{}
-		s["properties"] = props
+	o := structural.OpenAPIOptions{Group: r.Group, Version: r.Version, Kind: r.Kind, ListKind: st.ListKind, Plural: r.Name}
+	for f := range r.Fields {
+		o.SelectableFields = append(o.SelectableFields, "."+f)
 	}
-	props["apiVersion"] = map[string]any{"type": "string", "description": g.fieldDescription(r.Kind, "apiVersion")}
-	props["kind"] = map[string]any{"type": "string", "description": g.fieldDescription(r.Kind, "kind")}
-	ref := g.ref(meta)
+	slices.Sort(o.SelectableFields)
+	defs := structural.OpenAPIV2Definitions(st.Schema, o)
 	if g.v3 {
-		ref = map[string]any{"allOf": []any{ref}}
+		defs = structural.OpenAPIV3Definitions(st.Schema, o)
 	}
-	ref["description"] = g.fieldDescription(r.Kind, "metadata")
-	props["metadata"] = ref
-	s["type"] = "object"
-	g.defs[name] = s
-	return name, nil
-}
-
-// structural copies a structural schema for an OpenAPI document. Swagger
-// 2.0 has no nullable, anyOf, oneOf or not, and no int-or-string type:
-// they are left out of the v2 form, as Kubernetes does.
-func (g *schemaGen) structural(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		switch k {
-		case "properties", "patternProperties", "definitions":
-			ps, _ := v.(map[string]any)
-			c := make(map[string]any, len(ps))
-			for name, p := range ps {
-				if pm, ok := p.(map[string]any); ok {
-					c[name] = g.structural(pm)
-				}
-			}
-			out[k] = c
-			continue
-		case "items", "additionalProperties", "not":
-			if pm, ok := v.(map[string]any); ok {
-				if k == "not" && !g.v3 {
-					continue
-				}
-				out[k] = g.structural(pm)
-				continue
-			}
-		case "allOf", "anyOf", "oneOf":
-			if !g.v3 && k != "allOf" {
-				continue
-			}
-			l, _ := v.([]any)
-			c := make([]any, 0, len(l))
-			for _, e := range l {
-				if pm, ok := e.(map[string]any); ok {
-					c = append(c, g.structural(pm))
-				}
-			}
-			out[k] = c
-			continue
-		case "nullable":
-			if !g.v3 {
-				continue
-			}
-		}
-		out[k] = registry.DeepCopy(v)
+	for name, d := range defs {
+		g.defs[name] = d
 	}
-	if b, _ := m["x-kubernetes-int-or-string"].(bool); b && !g.v3 {
-		delete(out, "type")
-	}
-	return out
+	return structural.ModelName(r.Group, r.Version, r.Kind), nil
 }

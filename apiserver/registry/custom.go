@@ -12,19 +12,39 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/api/validation"
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 // CompileSchema checks that a CRD version's openAPIV3Schema (decoded
-// JSON) is structural and compiles it for defaulting and validation; p
-// names the schema in the CRD, for the errors. It is the one place that
-// calls package apiserver/structural.
-//
-// That package is being written on another branch; until it is merged,
-// every schema is accepted as declared and compiles to nil Values: custom
-// resources are then pruned by their schema's shape (the API server's
-// unknown-field walk), but neither defaulted nor validated by value.
-func CompileSchema(m map[string]any, p *field.Path) (Values, field.ErrorList) {
-	return nil, nil
+// JSON) is structural and parses it (package structural); p names the
+// schema in the CRD, for the errors, and status says whether the version
+// serves /status (which restricts the schema's root).
+func CompileSchema(m map[string]any, p *field.Path, status bool) (*structural.Schema, field.ErrorList) {
+	s, errs, err := structural.New(m, p, structural.Options{StatusSubresource: status})
+	if err != nil {
+		// A keyword of the wrong JSON type.
+		return nil, field.ErrorList{field.Invalid(p, "", err.Error())}
+	}
+	return s, errs
+}
+
+// hasDefaults reports whether s declares a default anywhere.
+func hasDefaults(s *structural.Schema) bool {
+	if s == nil {
+		return false
+	}
+	if s.HasDefault {
+		return true
+	}
+	for _, p := range s.Properties {
+		if hasDefaults(p) {
+			return true
+		}
+	}
+	if s.AdditionalProperties != nil && hasDefaults(s.AdditionalProperties.Schema) {
+		return true
+	}
+	return hasDefaults(s.Items)
 }
 
 // CustomResources builds the declarations a CRD makes: one per served
@@ -73,20 +93,23 @@ func customResource(crd *api.CustomResourceDefinition, v *api.CustomResourceDefi
 	if r.Singular == "" {
 		r.Singular = strings.ToLower(names.Kind)
 	}
-	st := &Structural{OpenAPI: map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}}
-	if v.Schema != nil && v.Schema.OpenAPIV3Schema != nil {
-		m, err := schemaMap(v.Schema.OpenAPIV3Schema)
-		if err != nil {
-			return nil, err
-		}
-		values, errs := CompileSchema(m, field.NewPath("spec", "versions").Key(v.Name).Child("schema", "openAPIV3Schema"))
-		if len(errs) > 0 {
-			return nil, errs.ToAggregate()
-		}
-		st = &Structural{OpenAPI: m, Values: values}
-	}
-	r.Schema = Schema{Structural: st}
 	status := v.Subresources != nil && v.Subresources.Status != nil
+	if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+		return nil, fmt.Errorf("no schema")
+	}
+	m, err := schemaMap(v.Schema.OpenAPIV3Schema)
+	if err != nil {
+		return nil, err
+	}
+	schema, errs := CompileSchema(m, field.NewPath("spec", "versions").Key(v.Name).Child("schema", "openAPIV3Schema"), status)
+	if len(errs) > 0 {
+		return nil, errs.ToAggregate()
+	}
+	listKind := names.ListKind
+	if listKind == "" {
+		listKind = names.Kind + "List"
+	}
+	r.Schema = Schema{Structural: &Structural{Schema: schema, Defaults: hasDefaults(schema), ListKind: listKind}}
 	if status {
 		r.Subresources = append(r.Subresources, "status")
 	}
@@ -101,7 +124,7 @@ func customResource(crd *api.CustomResourceDefinition, v *api.CustomResourceDefi
 		r.Scale = paths
 		r.Subresources = append(r.Subresources, "scale")
 	}
-	r.Strategy = customStrategy(st.Values, status, r.Namespaced)
+	r.Strategy = customStrategy(schema, status, r.Namespaced)
 	for _, f := range v.SelectableFields {
 		path, err := simplePath(f.JSONPath)
 		if err != nil {
@@ -124,7 +147,7 @@ func customResource(crd *api.CustomResourceDefinition, v *api.CustomResourceDefi
 // Kubernetes' customResourceStrategy: with the status subresource, create
 // drops the status sent and writes of the object keep it; generation
 // counts every change but of metadata (and of status, with /status).
-func customStrategy(values Values, status, namespaced bool) Strategy {
+func customStrategy(schema *structural.Schema, status, namespaced bool) Strategy {
 	s := Strategy{
 		Validate: func(obj, _ any) field.ErrorList {
 			o := obj.(Object)
@@ -134,9 +157,7 @@ func customStrategy(values Values, status, namespaced bool) Strategy {
 				return field.ErrorList{field.Invalid(field.NewPath("metadata"), "", err.Error())}
 			}
 			errs = append(errs, validation.ValidateObjectMeta(meta, namespaced, validation.NameIsDNSSubdomain, field.NewPath("metadata"))...)
-			if values != nil {
-				errs = append(errs, values.Validate(o)...)
-			}
+			errs = append(errs, schema.Validate(o)...)
 			return errs
 		},
 		GenerationChanged: func(next, cur Object) bool {
@@ -156,9 +177,10 @@ func customStrategy(values Values, status, namespaced bool) Strategy {
 			return false
 		},
 	}
-	if values != nil {
-		s.Default = values.Default
-	}
+	// What decoding a body does beyond the pruning the pipeline did
+	// already: nulls, embedded resources' metadata, defaults. Metadata
+	// that does not decode is left for validation to report.
+	s.Default = func(o Object) { _, _ = schema.Decode(o, structural.DecodeOptions{}) }
 	if status {
 		s.PrepareForCreate = ResetStatus
 		s.PrepareForUpdate = KeepStatus

@@ -226,7 +226,7 @@ func validateCRDVersion(v *api.CustomResourceDefinitionVersion, vp *field.Path) 
 	} else if m, err := schemaMap(v.Schema.OpenAPIV3Schema); err != nil {
 		errs = append(errs, field.Invalid(sp, "", err.Error()))
 	} else {
-		_, serrs := CompileSchema(m, sp)
+		_, serrs := CompileSchema(m, sp, v.Subresources != nil && v.Subresources.Status != nil)
 		errs = append(errs, serrs...)
 	}
 	if sub := v.Subresources; sub != nil && sub.Scale != nil {

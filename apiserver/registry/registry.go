@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/minik8s/minik8s/api/field"
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 // Resource declares one served kind.
@@ -108,25 +108,14 @@ type Schema struct {
 
 // Structural is the schema of one version of a custom resource.
 type Structural struct {
-	// OpenAPI is the version's openAPIV3Schema as the CRD declares it
-	// (decoded JSON): the shape that pruning walks and OpenAPI serves.
-	OpenAPI map[string]any
-	// Values defaults and validates objects by the schema's value
-	// constraints (package apiserver/structural); nil checks nothing
-	// beyond the shape.
-	Values Values
-}
-
-// Values is what the pipeline needs of a compiled structural schema. The
-// objects are whole custom resources (apiVersion, kind, metadata and the
-// schema's fields), decoded JSON.
-type Values interface {
-	// Default sets the schema's defaults in o.
-	Default(o map[string]any)
-	// Validate checks o against the schema's value constraints (types,
-	// required, enum, pattern, bounds, formats, ...), with Kubernetes'
-	// field paths and messages.
-	Validate(o map[string]any) field.ErrorList
+	// Schema is the version's openAPIV3Schema, parsed and checked: what
+	// pruning, defaulting, validation and OpenAPI use.
+	Schema *structural.Schema
+	// Defaults reports whether the schema declares any default, so that
+	// objects read from the store need them applied.
+	Defaults bool
+	// ListKind is the kind of the resource's lists.
+	ListKind string
 }
 
 // GoType is the schema of kinds whose objects are a T of package api.
