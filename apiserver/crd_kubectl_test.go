@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minik8s/minik8s/internal/testenv"
 	"github.com/minik8s/minik8s/internal/testsvc"
@@ -150,4 +151,133 @@ func TestCRDKubectl(t *testing.T) {
 	want(fails("", "get", "crd", "crontabs.stable.example.com"), `NotFound`)
 	applyCronTabCRD(t, ok)
 	want(ok("", "get", "ct"), `No resources found`)
+}
+
+// TestCRDBadInput: CRDs that Kubernetes refuses are refused with its
+// messages, and a CRD whose names are taken is stored but not served, its
+// conditions saying why.
+func TestCRDBadInput(t *testing.T) {
+	testsvc.Slow(t, "the real kubectl")
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	ok, fails, want := kubectlRunner(t, s)
+	crd := func(name, group, kind, versions string) string {
+		return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ` + name + `
+spec:
+  group: ` + group + `
+  scope: Namespaced
+  names: {plural: widgets, kind: ` + kind + `}
+  versions:
+` + versions
+	}
+	const schema = `    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+`
+	const v1 = "  - name: v1\n    served: true\n    storage: true\n" + schema
+	for _, tc := range []struct {
+		name, manifest, want string
+	}{
+		{"name", crd("gadgets.example.com", "example.com", "Widget", v1),
+			`metadata.name: Invalid value: "gadgets.example.com": must be spec.names.plural\+"."\+spec.group`},
+		{"group", crd("widgets.example", "example", "Widget", v1),
+			`spec.group: Invalid value: "example": should be a domain with at least one dot`},
+		{"no schema", crd("widgets.example.com", "example.com", "Widget", "  - name: v1\n    served: true\n    storage: true\n"),
+			`spec.versions\[0\].schema.openAPIV3Schema: Required value: schemas are required`},
+		{"two storage versions", crd("widgets.example.com", "example.com", "Widget", v1+strings.Replace(v1, "name: v1", "name: v2", 1)),
+			`spec.versions: Invalid value: .*must have exactly one version marked as storage version`},
+		{"not structural", crd("widgets.example.com", "example.com", "Widget", strings.Replace(v1, "size: {type: integer}", "size: {minimum: 1}", 1)),
+			`spec.versions\[0\].schema.openAPIV3Schema.properties\[spec\].properties\[size\].type: Required value: must not be empty for specified object fields`},
+		{"scope", strings.Replace(crd("widgets.example.com", "example.com", "Widget", v1), "Namespaced", "Galaxy", 1),
+			`spec.scope: Unsupported value: "Galaxy": supported values: "Cluster", "Namespaced"`},
+		{"conversion webhook", strings.Replace(crd("widgets.example.com", "example.com", "Widget", v1), "  scope:", "  conversion: {strategy: Webhook}\n  scope:", 1),
+			`spec.conversion.strategy: Unsupported value: "Webhook": supported values: "None"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want(fails(tc.manifest, "apply", "-f", "-"), `CustomResourceDefinition "[a-z.]+" is invalid`, tc.want)
+		})
+	}
+
+	// A second CRD of the group whose kind is taken: stored, not served.
+	ok(crd("widgets.example.com", "example.com", "Widget", v1), "apply", "-f", "-")
+	ok("", "wait", "--for=condition=Established", "--timeout=10s", "crd/widgets.example.com")
+	second := strings.Replace(crd("gizmos.example.com", "example.com", "Widget", v1), "plural: widgets", "plural: gizmos", 1)
+	ok(second, "apply", "-f", "-")
+	ok("", "wait", "--for=condition=NamesAccepted=False", "--timeout=10s", "crd/gizmos.example.com")
+	want(ok("", "get", "crd", "gizmos.example.com", "-o", "yaml"),
+		`message: '"widget" is already in use'\n\s+reason: NameConflict\n\s+status: "False"\n\s+type: NamesAccepted`,
+		`reason: NotAccepted\n\s+status: "False"\n\s+type: Established`)
+	want(fails("", "get", "--raw", "/apis/example.com/v1/gizmos"), `NotFound`)
+
+	// Custom resources have no protobuf form and no strategic merge patch.
+	ok("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 2}\n", "create", "-f", "-")
+	r := s.Do(t, "POST", "/apis/example.com/v1/namespaces/default/widgets", "\x6b\x38\x73\x00", "Content-Type", "application/vnd.kubernetes.protobuf")
+	if r.Code != 415 || !strings.Contains(string(r.Body), `"reason":"UnsupportedMediaType"`) {
+		t.Fatalf("protobuf body: %d %s", r.Code, r.Body)
+	}
+	r = s.Do(t, "PATCH", "/apis/example.com/v1/namespaces/default/widgets/w", `{"spec":{"size":3}}`, "Content-Type", "application/strategic-merge-patch+json")
+	if r.Code != 415 {
+		t.Fatalf("strategic merge patch: %d %s", r.Code, r.Body)
+	}
+	// Invalid values are 422 with the schema's messages.
+	r = s.Do(t, "PATCH", "/apis/example.com/v1/namespaces/default/widgets/w", `{"spec":{"size":"big"}}`, "Content-Type", "application/merge-patch+json")
+	if r.Code != 422 || !strings.Contains(string(r.Body), `spec.size in body must be of type integer`) {
+		t.Fatalf("invalid value: %d %s", r.Code, r.Body)
+	}
+}
+
+// TestCRDTwoAPIServers: a CRD created through one API server is served by
+// another sharing its Postgres (and Redis), which learns of it through the
+// watch of CRDs; deleting it through the second stops both serving it.
+func TestCRDTwoAPIServers(t *testing.T) {
+	testsvc.Slow(t, "two API servers and the real kubectl")
+	pg, redis := testenv.Postgres(t), testenv.Redis(t)
+	dir := t.TempDir() // shared tokens and CA, as in the HA recipe
+	a := testenv.StartAPIServer(t, testenv.Options{Store: pg, Redis: redis, DataDir: dir})
+	b := testenv.StartAPIServer(t, testenv.Options{Store: pg, Redis: redis, DataDir: dir})
+	okA, _, want := kubectlRunner(t, a)
+	okB, failsB, _ := kubectlRunner(t, b)
+	onA := func(args ...string) []string { return append([]string{"--server", a.URL}, args...) }
+	onB := func(args ...string) []string { return append([]string{"--server", b.URL}, args...) }
+
+	crd, err := filepath.Abs(filepath.Join("testdata", "crontab-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	okA("", onA("apply", "-f", crd)...)
+	const crontabs = "/apis/stable.example.com/v1/namespaces/default/crontabs"
+	deadline := time.Now().Add(10 * time.Second)
+	for b.Do(t, "GET", crontabs, nil).Code != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("B does not serve the CRD A created after 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("B served the CRD %v after A was asked to create it", time.Since(start))
+	okB("", onB("wait", "--for=condition=Established", "--timeout=10s", "crd/crontabs.stable.example.com")...)
+
+	ct := strings.Replace(crontab, "  bogus: dropped\n", "", 1)
+	want(okB(ct, onB("create", "-f", "-")...), `crontab.stable.example.com/nightly created`)
+	want(okA("", onA("get", "ct", "nightly", "-o", "yaml")...), `cronSpec: 0 3`, `replicas: 1`)
+	want(okA("", onA("explain", "crontab.spec.cronSpec")...), `The schedule, in cron format.`)
+
+	// Deleting through B deletes the object (A and B both do the CRD's
+	// cleanup, which is idempotent) and then the CRD.
+	want(okB("", onB("delete", "crd", "crontabs.stable.example.com")...), `deleted`)
+	deadline = time.Now().Add(10 * time.Second)
+	for a.Do(t, "GET", crontabs, nil).Code != 404 {
+		if time.Now().After(deadline) {
+			t.Fatal("A still serves the CRD deleted through B after 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	want(failsB("", onB("get", "crd", "crontabs.stable.example.com")...), `NotFound`)
 }
