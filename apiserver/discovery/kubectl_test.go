@@ -182,6 +182,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"resourcequotas quota v1 true ResourceQuota",
 		"secrets v1 true Secret",
 		"serviceaccounts sa v1 true ServiceAccount",
+		"customresourcedefinitions crd,crds apiextensions.k8s.io/v1 false CustomResourceDefinition",
 		"deployments deploy apps/v1 true Deployment",
 		"replicasets rs apps/v1 true ReplicaSet",
 		"leases coordination.k8s.io/v1 true Lease",
@@ -196,7 +197,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		t.Errorf("kubectl api-resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got = lines(kubectl(t, ts, "api-versions"))
-	want = []string{"apps/v1", "coordination.k8s.io/v1", "rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
+	want = []string{"apiextensions.k8s.io/v1", "apps/v1", "coordination.k8s.io/v1", "rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)
 	}
