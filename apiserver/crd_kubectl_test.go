@@ -133,8 +133,9 @@ func TestCRDKubectl(t *testing.T) {
 	// The other served version: the same object, another apiVersion.
 	want(ok("", "get", "crontabs.v1beta1.stable.example.com", "nightly", "-o", "yaml"),
 		`apiVersion: stable.example.com/v1beta1\n`, `image: backup:3`)
+	want(ok("", "get", "crontabs.v1beta1.stable.example.com", "nightly"), `Warning: stable.example.com/v1beta1 CronTab is deprecated`)
 	want(ok("", "get", "--raw", "/apis/stable.example.com/v1beta1/namespaces/default/crontabs?watch=1&timeoutSeconds=1"),
-		`^\{"type":"ADDED","object":\{"apiVersion":"stable.example.com/v1beta1"`)
+		`(?m)^\{"type":"ADDED","object":\{"apiVersion":"stable.example.com/v1beta1"`)
 	// Written at v1beta1, stored (and served at v1) as v1.
 	want(ok("apiVersion: stable.example.com/v1beta1\nkind: CronTab\nmetadata: {name: beta}\nspec: {cronSpec: '* * * * *'}\n", "create", "-f", "-"), `created`)
 	want(ok("", "get", "ct", "beta", "-o", "yaml"), `apiVersion: stable.example.com/v1\n`, `replicas: 1\n`)

@@ -55,6 +55,9 @@ func (s *Server) serveAPI(c echo.Context) error {
 			"the server could not find the requested resource"))
 	}
 	r := &request{c: c, ri: ri, res: res}
+	if res.Deprecation != "" {
+		addWarning(c, res.Deprecation)
+	}
 	err := checkPathSegments(r)
 	if err == nil {
 		err = s.dispatch(r)

@@ -93,6 +93,12 @@ func customResource(crd *api.CustomResourceDefinition, v *api.CustomResourceDefi
 	if r.Singular == "" {
 		r.Singular = strings.ToLower(names.Kind)
 	}
+	if v.Deprecated {
+		r.Deprecation = crd.Spec.Group + "/" + v.Name + " " + names.Kind + " is deprecated"
+		if v.DeprecationWarning != nil {
+			r.Deprecation = *v.DeprecationWarning
+		}
+	}
 	status := v.Subresources != nil && v.Subresources.Status != nil
 	if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
 		return nil, fmt.Errorf("no schema")

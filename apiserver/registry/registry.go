@@ -76,6 +76,9 @@ type Resource struct {
 	// this Resource's version, in place (ConvertTo then sets apiVersion).
 	// nil is Kubernetes' conversion "None": only apiVersion changes.
 	Convert func(o Object, from string) error
+	// Deprecation, if set, is the warning every request for this version
+	// gets (a CRD version marked deprecated).
+	Deprecation string
 	// Terminating reports whether the kind is going away (its CRD is
 	// being deleted): its objects may be read and deleted, not created.
 	Terminating func() bool
