@@ -32,7 +32,7 @@ func TestOpenAPI(t *testing.T) {
 	}
 	k3, k2 := v3["com.example.stable.v1.CronTab"], v2["com.example.stable.v1.CronTab"]
 	checks := []struct {
-		name     string
+		name      string
 		got, want any
 	}{
 		{"v3 metadata ref", get(k3, "properties", "metadata", "allOf"), []any{map[string]any{"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}}},
