@@ -35,6 +35,7 @@ func (s *Server) create(r *request) error {
 		delete(meta, "namespace")
 	}
 	r.res.PrepareForCreate(o)
+	meta = metaOf(o) // the kind's hooks may have replaced the map
 	initMeta(o, time.Now(), uuid.NewString())
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
 	for attempt := 0; ; attempt++ {
@@ -49,6 +50,11 @@ func (s *Server) create(r *request) error {
 		}
 		if err := s.validate(r, o, value, nil); err != nil {
 			return err
+		}
+		if !r.res.StoredAsServed() {
+			if value, err = encodeForStore(r.res, o); err != nil {
+				return err
+			}
 		}
 		if r.query("dryRun") == "All" {
 			return writeJSON(r.c, http.StatusCreated, o)

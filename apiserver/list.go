@@ -32,7 +32,7 @@ func (s *Server) list(r *request) error {
 	if wantsTable(r.c) {
 		items := make([]map[string]any, 0, len(recs))
 		for _, rec := range recs {
-			o, err := decodeStored(rec.Value, rec.ResourceVersion)
+			o, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
 			if err != nil {
 				return err
 			}
@@ -49,7 +49,7 @@ func (s *Server) list(r *request) error {
 	n := 0
 	for _, rec := range recs {
 		if f.needsObject() {
-			o, err := decodeStored(rec.Value, rec.ResourceVersion)
+			o, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
 			if err != nil {
 				return err
 			}
@@ -60,7 +60,15 @@ func (s *Server) list(r *request) error {
 		if n > 0 {
 			buf.WriteByte(',')
 		}
-		buf.Write(withRV(rec.Value, rec.ResourceVersion))
+		if !rewritesOnRead(r.res) {
+			buf.Write(withRV(rec.Value, rec.ResourceVersion))
+		} else {
+			body, err := servedJSON(r.res, rec.Value, rec.ResourceVersion)
+			if err != nil {
+				return err
+			}
+			buf.Write(body)
+		}
 		n++
 	}
 	buf.WriteString(`],"kind":"` + r.res.Kind + `List","metadata":{"resourceVersion":"` + rv + `"}}`)

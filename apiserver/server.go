@@ -20,7 +20,6 @@ import (
 	"github.com/minik8s/minik8s/apiserver/hub"
 	"github.com/minik8s/minik8s/apiserver/limits"
 	"github.com/minik8s/minik8s/apiserver/metrics"
-	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
 	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/store"
@@ -113,7 +112,7 @@ type Server struct {
 	hub  *hub.Hub
 	ns   nsCache
 	e    *echo.Echo
-	disc *discovery.Handlers
+	crds *crds
 
 	mu   sync.Mutex
 	addr string
@@ -152,11 +151,11 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 		hub:  h,
 		up:   make(chan struct{}),
 	}
-	disc, err := discovery.New(registry.All())
+	crds, err := newCRDs(log.With().Str("component", "crds").Logger())
 	if err != nil {
 		return nil, err
 	}
-	s.disc = disc
+	s.crds = crds
 	if s.e, err = s.routes(); err != nil {
 		return nil, err
 	}
@@ -213,6 +212,11 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		s.ns.run(ctx, s.deps.Store, s.hub)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.crds.run(ctx, s)
 	}()
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)
@@ -305,7 +309,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
 	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)))
 	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)))
-	s.disc.Register(e)
+	discovery.RegisterCurrent(e, s.crds.discovery)
 	e.Any("/api/*", s.serveAPI)
 	e.Any("/apis/*", s.serveAPI)
 	return e, nil

@@ -57,6 +57,11 @@ func (s *Server) decodeBody(r *request) (object, error) {
 	var o object
 	switch format {
 	case protobuf.MediaType:
+		if !r.res.Schema.Typed() {
+			// Custom resources have no protobuf form, as in Kubernetes.
+			return nil, newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
+				"the body of the request was in an unknown format - accepted media types include: "+mediaJSON+", "+mediaYAML)
+		}
 		o, err = protobuf.Decode(b, r.res.Schema.Go)
 	case mediaYAML:
 		if b, err = yaml.YAMLToJSON(b); err == nil {
@@ -216,8 +221,10 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 	if err := checkObjectSize(value); err != nil {
 		return err
 	}
-	if errs := quantityErrors(o, r.res.Schema.Go, nil); len(errs) > 0 {
-		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
+	if r.res.Schema.Typed() {
+		if errs := quantityErrors(o, r.res.Schema.Go, nil); len(errs) > 0 {
+			return invalid(r.res, nestedString(o, "metadata", "name"), errs)
+		}
 	}
 	typed, err := toTyped(r, value)
 	if err != nil {
@@ -265,22 +272,23 @@ func (s *Server) checkNamespace(ctx context.Context, ns string) error {
 	return nil
 }
 
-// guaranteedUpdate re-reads the object and applies mutate until the write
+// guaranteedUpdate re-reads the object of res and applies mutate until the write
 // wins: a write that loses a race to another writer (store.ErrConflict) is
 // retried against the fresh object, while mutate's own errors, including
 // a failed resourceVersion precondition, end it. A mutation that changes
 // nothing is not written (no new revision), as in Kubernetes.
 //
-// mutate gets the current object, decoded and as stored, and returns the
-// next one and, if it has it already, its stored encoding (nil: encode it
-// here).
-func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mutation) (*store.Record, error) {
+// mutate gets the current object, decoded (at res's version) and as
+// stored, and returns the next one and, if it has it already, its stored
+// encoding (nil: encode it here; it is encoded here anyway when res's
+// objects are stored at another version).
+func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, key store.Key, mutate mutation) (*store.Record, error) {
 	for i := 0; ; i++ {
 		rec, err := s.deps.Store.Get(ctx, key)
 		if err != nil {
 			return nil, err
 		}
-		cur, err := decodeStored(rec.Value, rec.ResourceVersion)
+		cur, err := decodeServed(res, rec.Value, rec.ResourceVersion)
 		if err != nil {
 			return nil, err
 		}
@@ -288,8 +296,8 @@ func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mut
 		if err != nil {
 			return nil, err
 		}
-		if value == nil {
-			if value, err = encodeStored(next); err != nil {
+		if value == nil || !res.StoredAsServed() {
+			if value, err = encodeForStore(res, next); err != nil {
 				return nil, err
 			}
 		}
@@ -384,9 +392,10 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 		}
 	}
 	r.res.PrepareForUpdate(next, cur)
-	if !jsonEqual(next["spec"], cur["spec"]) {
+	if r.res.GenerationChanged(next, cur) {
 		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
-		meta["generation"] = json.Number(strconv.FormatInt(g+1, 10))
+		// metaOf again: the kind's hooks may have replaced the map.
+		metaOf(next)["generation"] = json.Number(strconv.FormatInt(g+1, 10))
 	}
 	return s.validated(r, next, curValue)
 }

@@ -245,3 +245,23 @@ func IsConfigMapKey(value string) []string {
 	}
 	return errs
 }
+
+const (
+	dns1035LabelFmt    = "[a-z]([-a-z0-9]*[a-z0-9])?"
+	dns1035LabelErrMsg = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
+)
+
+var dns1035LabelRe = regexp.MustCompile("^" + dns1035LabelFmt + "$")
+
+// IsDNS1035Label returns what is wrong with value as a DNS-1035 label
+// (nil if nothing).
+func IsDNS1035Label(value string) []string {
+	var errs []string
+	if len(value) > DNS1123LabelMaxLength {
+		errs = append(errs, maxLenError(DNS1123LabelMaxLength))
+	}
+	if !dns1035LabelRe.MatchString(value) {
+		errs = append(errs, regexError(dns1035LabelErrMsg, dns1035LabelFmt, "my-name", "abc-123"))
+	}
+	return errs
+}

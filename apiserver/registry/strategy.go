@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -48,6 +49,9 @@ type Strategy struct {
 	// PrepareForDelete adjusts an object that is being marked for deletion
 	// (a namespace becomes Terminating).
 	PrepareForDelete func(o Object)
+	// GenerationChanged reports whether a write of the object changes
+	// what metadata.generation counts; nil means a change of spec.
+	GenerationChanged func(next, cur Object) bool
 	// GracePeriod is the grace a delete gives the object, given the
 	// request's (nil when it names none); nil means none (0) for every
 	// object.
@@ -88,6 +92,15 @@ func (r *Resource) PrepareForStatusUpdate(sent, cur Object) Object {
 		r.Strategy.PrepareForStatusUpdate(next, cur)
 	}
 	return next
+}
+
+// GenerationChanged reports whether a write of the object changes what
+// metadata.generation counts: spec, unless the kind says otherwise.
+func (r *Resource) GenerationChanged(next, cur Object) bool {
+	if r.Strategy.GenerationChanged != nil {
+		return r.Strategy.GenerationChanged(next, cur)
+	}
+	return !jsonEqual(next["spec"], cur["spec"])
 }
 
 // Validate checks the typed object against the typed old one (nil on
@@ -156,8 +169,18 @@ func As[T any](o any) (*T, error) {
 	return v, nil
 }
 
-// DecodeAs reads JSON into a new object of the schema's Go type.
+// DecodeAs reads JSON into a new object of the schema's Go type; a custom
+// resource's typed form is its Object.
 func (s Schema) DecodeAs(b []byte) (any, error) {
+	if s.Go == nil {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber() // as the pipeline decodes objects
+		var o Object
+		if err := d.Decode(&o); err != nil {
+			return nil, fmt.Errorf("decode object: %w", err)
+		}
+		return o, nil
+	}
 	v := s.New()
 	if err := api.Unmarshal(b, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", s.Go.Name(), err)
