@@ -36,7 +36,7 @@ func TestStructuralUnknownFields(t *testing.T) {
 			"template":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","nope":1},"spec":{"x":1},"status":{}}}}`), &o)
 		return o
 	}
-	walked := unknownFields(obj(), structuralSchemaOf(s.FieldView()), "", true)
+	walked := unknownFields(obj(), viewSchema{s.FieldView()}, "", true)
 	want := []string{"metadata.bogus", "spec.extra", "spec.items[0].age", "spec.labels.a.w", "spec.template.metadata.nope", "spec.template.spec.x", "spec.template.status", "top"}
 	if !reflect.DeepEqual(walked, want) {
 		t.Errorf("walk: got %q, want %q", walked, want)
