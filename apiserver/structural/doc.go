@@ -20,8 +20,10 @@
 //     its steps.
 //   - Validate is the custom resource strategy's validation (OpenAPI value
 //     validation with kube-openapi's messages, embedded resources,
-//     x-kubernetes-list-type set/map uniqueness); ValidateStatus is that
-//     of a /status write. x-kubernetes-validations (CEL) rules are not
+//     x-kubernetes-list-type set/map uniqueness); ValidateUpdate adds
+//     Kubernetes' validation ratcheting (errors in unchanged parts are not
+//     reported); ValidateStatus and ValidateStatusUpdate are those of a
+//     /status write. x-kubernetes-validations (CEL) rules are not
 //     evaluated.
 //   - OpenAPIV2Definitions and OpenAPIV3Definitions are the definitions
 //     kube-apiserver publishes for a version of the CRD, and FieldView the

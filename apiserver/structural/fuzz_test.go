@@ -52,6 +52,11 @@ func FuzzSchema(f *testing.F) {
 		}
 		_ = messages(s.Validate(obj))
 		_ = messages(s.ValidateStatus(obj))
+		if old, ok := fuzzDecode(schemaJSON).(map[string]any); ok {
+			_ = messages(s.ValidateUpdate(obj, old))
+			_ = messages(s.ValidateUpdate(obj, obj))
+			_ = messages(s.ValidateStatusUpdate(obj, old))
+		}
 		for _, drop := range []bool{false, true} {
 			o := deepCopyJSON(obj).(map[string]any)
 			if _, err := s.Decode(o, DecodeOptions{DropInvalidMetadata: drop}); err != nil {

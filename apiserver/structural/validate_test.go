@@ -289,3 +289,49 @@ func TestValidateStatus(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestValidateUpdate: ratcheting keeps errors of unchanged parts to
+// themselves, as Kubernetes' CRDValidationRatcheting does.
+func TestValidateUpdate(t *testing.T) {
+	s := mustSchema(t, `{"type":"object","properties":{"spec":{"type":"object","properties":{
+		"a":{"type":"string","maxLength":2},"b":{"type":"integer","maximum":5},
+		"l":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["k"],"items":{"type":"object","required":["k"],"properties":{"k":{"type":"string"},"v":{"type":"integer","minimum":0}}}},
+		"free":{"type":"object","minProperties":3,"x-kubernetes-preserve-unknown-fields":true,"properties":{"n":{"type":"integer","minimum":0}}}}}}}`)
+	old := decodeMap(t, `{"spec":{"a":"toolong","b":9,"l":[{"k":"x","v":-1},{"k":"y","v":1}],"free":{"n":-1,"other":1}}}`)
+	tests := []struct {
+		name, obj string
+		want      []string
+	}{
+		{"unchanged", `{"spec":{"a":"toolong","b":9,"l":[{"k":"x","v":-1},{"k":"y","v":1}],"free":{"n":-1,"other":1}}}`,
+			// free has a field its schema does not declare: Kubernetes
+			// cannot correlate it, so free's own error stays (n's goes).
+			[]string{`spec.free: Invalid value: 2: spec.free in body should have at least 3 properties`}},
+		{"other field changed", `{"spec":{"a":"toolong","b":10,"l":[{"k":"y","v":2},{"k":"x","v":-1}],"free":{"n":-1,"other":1}}}`,
+			[]string{
+				`spec.b: Invalid value: 10: spec.b in body should be less than or equal to 5`,
+				`spec.free: Invalid value: 2: spec.free in body should have at least 3 properties`,
+			}},
+		{"changed to another bad value", `{"spec":{"a":"toolon","b":9,"l":[{"k":"x","v":-2}],"free":{"n":-1,"other":1}}}`,
+			[]string{
+				`spec.a: Too long: may not be more than 2 bytes`,
+				`spec.free: Invalid value: 2: spec.free in body should have at least 3 properties`,
+				`spec.l[0].v: Invalid value: -2: spec.l[0].v in body should be greater than or equal to 0`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := messages(s.ValidateUpdate(decodeMap(t, tt.obj), old))
+			if !equalStrings(got, sorted(tt.want)) {
+				t.Errorf("\n got: %s\nwant: %s", strings.Join(got, "\n      "), strings.Join(sorted(tt.want), "\n      "))
+			}
+		})
+	}
+	// Duplicates in a map list are reported only if the old list had none.
+	dup := decodeMap(t, `{"spec":{"l":[{"k":"x"},{"k":"x"}]}}`)
+	if got := messages(s.ValidateUpdate(dup, dup)); len(got) != 0 {
+		t.Errorf("duplicates kept from the old object: %q", got)
+	}
+	if got := messages(s.ValidateUpdate(dup, decodeMap(t, `{"spec":{}}`))); !equalStrings(got, []string{`spec.l[1]: Duplicate value: {"k":"x"}`}) {
+		t.Errorf("new duplicates: %q", got)
+	}
+}
