@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -145,10 +146,11 @@ func lease(ctx context.Context, ns string) (string, time.Time, error) {
 	return ptr.Deref(l.Spec.HolderIdentity, ""), renew, nil
 }
 
-// TestOperator runs the Widget operator against minik8s: two replicas
-// elect a leader with a Lease, the leader installs nothing twice and
-// reconciles Widgets into Deployments with status written through
-// /status, and when it stops the other replica takes over.
+// TestOperator runs the Widget operator against minik8s: each replica
+// installs the CRD (the second finds it there), the two elect a leader
+// with a Lease, the leader reconciles Widgets into Deployments with status
+// written through /status, and when it stops the other replica takes
+// over.
 func TestOperator(t *testing.T) {
 	ns := cluster.NewNamespace(t)
 	ctx := t.Context()
@@ -216,15 +218,20 @@ func TestOperator(t *testing.T) {
 	// The status went through /status: the writes did not bump the
 	// generation, and a write of the Widget itself leaves status alone.
 	var cur Widget
-	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "w1"}, &cur); err != nil {
-		t.Fatal(err)
-	}
-	if cur.Generation != 1 {
-		t.Errorf("generation after status writes: %d, want 1", cur.Generation)
-	}
-	cur.Status.ReadyReplicas = 42
-	cur.Labels = map[string]string{"touched": "yes"}
-	if err := c.Update(ctx, &cur); err != nil {
+	// The operator may write the status between a read and a write here:
+	// a 409 then, and the test reads again, as any client would.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "w1"}, &cur); err != nil {
+			return err
+		}
+		if cur.Generation != 1 {
+			t.Errorf("generation after status writes: %d, want 1", cur.Generation)
+		}
+		cur.Status.ReadyReplicas = 42
+		cur.Labels = map[string]string{"touched": "yes"}
+		return c.Update(ctx, &cur)
+	})
+	if err != nil {
 		t.Fatalf("update widget: %v", err)
 	}
 	if cur.Status.ReadyReplicas != 1 || cur.Generation != 1 {
@@ -233,16 +240,19 @@ func TestOperator(t *testing.T) {
 
 	// Scaling through /scale (as kubectl scale does) reaches the
 	// Deployment.
-	scale := &autoscalingv1.Scale{}
-	if err := c.SubResource("scale").Get(ctx, &cur, scale); err != nil {
-		t.Fatalf("get scale: %v", err)
-	}
-	if scale.Spec.Replicas != 1 || scale.Status.Replicas != 1 {
-		t.Errorf("scale: spec %d, status %d; want 1 and 1", scale.Spec.Replicas, scale.Status.Replicas)
-	}
-	scale.Spec.Replicas = 3
-	if err := c.SubResource("scale").Update(ctx, &cur, client.WithSubResourceBody(scale)); err != nil {
-		t.Fatalf("update scale: %v", err)
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		scale := &autoscalingv1.Scale{}
+		if err := c.SubResource("scale").Get(ctx, &cur, scale); err != nil {
+			return err
+		}
+		if scale.Spec.Replicas != 1 || scale.Status.Replicas != 1 {
+			t.Errorf("scale: spec %d, status %d; want 1 and 1", scale.Spec.Replicas, scale.Status.Replicas)
+		}
+		scale.Spec.Replicas = 3
+		return c.SubResource("scale").Update(ctx, &cur, client.WithSubResourceBody(scale))
+	})
+	if err != nil {
+		t.Fatalf("scale widget: %v", err)
 	}
 	waitDeployment(t, c, ns, "w1", 3, "minik8s/hello:1")
 	waitStatus(t, c, ns, "w1", 3)
