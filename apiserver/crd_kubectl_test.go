@@ -133,6 +133,12 @@ func TestCRDKubectl(t *testing.T) {
 	// The other served version: the same object, another apiVersion.
 	want(ok("", "get", "crontabs.v1beta1.stable.example.com", "nightly", "-o", "yaml"),
 		`apiVersion: stable.example.com/v1beta1\n`, `image: backup:3`)
+	want(ok("", "get", "--raw", "/apis/stable.example.com/v1beta1/namespaces/default/crontabs?watch=1&timeoutSeconds=1"),
+		`^\{"type":"ADDED","object":\{"apiVersion":"stable.example.com/v1beta1"`)
+	// Written at v1beta1, stored (and served at v1) as v1.
+	want(ok("apiVersion: stable.example.com/v1beta1\nkind: CronTab\nmetadata: {name: beta}\nspec: {cronSpec: '* * * * *'}\n", "create", "-f", "-"), `created`)
+	want(ok("", "get", "ct", "beta", "-o", "yaml"), `apiVersion: stable.example.com/v1\n`, `replicas: 1\n`)
+	ok("", "delete", "ct", "beta")
 
 	// kubectl explain reads the OpenAPI v3 document.
 	want(ok("", "explain", "crontab.spec"), `cronSpec\s+<string>`, `The schedule, in cron format.`)
@@ -144,9 +150,27 @@ func TestCRDKubectl(t *testing.T) {
 	bad = strings.Replace(good, "nightly", "weekly", 1) + "  replicas: three\n"
 	want(fails(bad, "create", "-f", "-"), `The CronTab "weekly" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`)
 
-	// Deleting the CRD deletes its objects first, then stops serving it.
-	// (kubectl delete waits until the CRD is gone.)
-	want(ok("", "delete", "crd", "crontabs.stable.example.com"), `deleted`)
+	// Deleting the CRD deletes its objects first, then stops serving it:
+	// an object with a finalizer holds the CRD Terminating, and no new
+	// object may be created meanwhile.
+	ok("", "patch", "ct", "nightly", "--type=merge", "-p", `{"metadata":{"finalizers":["example.com/hold"]}}`)
+	want(ok("", "delete", "crd", "crontabs.stable.example.com", "--wait=false"), `deleted`)
+	ok("", "wait", "--for=condition=Terminating", "--timeout=10s", "crd/crontabs.stable.example.com")
+	want(ok("", "get", "crd", "crontabs.stable.example.com", "-o", "yaml"), `reason: InstanceDeletionInProgress`, `deletionTimestamp:`)
+	want(ok("", "get", "ct", "nightly", "-o", "yaml"), `deletionTimestamp:`)
+	want(fails(strings.Replace(good, "nightly", "late", 1), "create", "-f", "-"), `create is not supported on resources of kind "crontabs.stable.example.com"`)
+	want(ok("", "describe", "crd", "crontabs.stable.example.com"), `Terminating`)
+	ok("", "patch", "ct", "nightly", "--type=merge", "-p", `{"metadata":{"finalizers":null}}`)
+	ok("", "wait", "--for=delete", "--timeout=10s", "crd/crontabs.stable.example.com")
+	// The API server stops serving the kind once its watch delivers the
+	// CRD's deletion, a moment after kubectl saw it.
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Do(t, "GET", "/apis/stable.example.com/v1/crontabs", nil).Code != 404 {
+		if time.Now().After(deadline) {
+			t.Fatal("crontabs still served 10s after their CRD was deleted")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	want(fails("", "get", "ct"), `the server doesn't have a resource type "ct"|the server could not find the requested resource`)
 	want(fails("", "get", "crd", "crontabs.stable.example.com"), `NotFound`)
 	applyCronTabCRD(t, ok)

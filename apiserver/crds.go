@@ -141,12 +141,14 @@ func (c *crds) watch(ctx context.Context, st store.Store, h *hub.Hub) error {
 	}
 	defer w.Stop()
 	all := map[string]*api.CustomResourceDefinition{}
+	var names []string
 	for _, r := range recs {
 		if crd := c.decode(r.Value); crd != nil {
 			all[r.Name] = crd
+			names = append(names, r.Name)
 		}
 	}
-	c.rebuild(all)
+	c.rebuild(all, names)
 	for ch := range w.Events() {
 		c.mu.RLock()
 		next := make(map[string]*api.CustomResourceDefinition, len(c.byName)+1)
@@ -154,21 +156,22 @@ func (c *crds) watch(ctx context.Context, st store.Store, h *hub.Hub) error {
 			next[k] = v
 		}
 		c.mu.RUnlock()
-		if ch.Type == store.Deleted {
-			delete(next, ch.Name)
-		} else if crd := c.decode(ch.Value); crd != nil {
-			next[ch.Name] = crd
-		}
-		// Take every change queued behind this one before rebuilding.
-		for len(w.Events()) > 0 {
-			ch := <-w.Events()
+		apply := func(ch *store.Change) {
 			if ch.Type == store.Deleted {
 				delete(next, ch.Name)
 			} else if crd := c.decode(ch.Value); crd != nil {
 				next[ch.Name] = crd
 			}
 		}
-		c.rebuild(next)
+		apply(&ch)
+		changed := []string{ch.Name}
+		// Take every change queued behind this one before rebuilding.
+		for len(w.Events()) > 0 {
+			ch := <-w.Events()
+			apply(&ch)
+			changed = append(changed, ch.Name)
+		}
+		c.rebuild(next, changed)
 	}
 	return w.Err()
 }
@@ -184,8 +187,9 @@ func (c *crds) decode(value []byte) *api.CustomResourceDefinition {
 
 // rebuild decides which CRDs' names are accepted, builds their
 // declarations and the discovery documents, and swaps them in; then it
-// queues every CRD whose status or cleanup may need work.
-func (c *crds) rebuild(all map[string]*api.CustomResourceDefinition) {
+// queues the CRDs whose status or cleanup may need work: those that
+// changed, and those whose acceptance did.
+func (c *crds) rebuild(all map[string]*api.CustomResourceDefinition, changed []string) {
 	state := acceptNames(all)
 	served := map[string]*registry.Resource{}
 	resources := slices.Clone(registry.All())
@@ -214,13 +218,20 @@ func (c *crds) rebuild(all map[string]*api.CustomResourceDefinition) {
 		c.log.Warn().Err(err).Msg("build discovery documents with custom resources")
 	}
 	c.mu.Lock()
+	old := c.state
 	c.byName, c.served, c.state = all, served, state
 	if disc != nil {
 		c.disc = disc
 	}
 	c.mu.Unlock()
-	if c.queue != nil {
-		for name := range all {
+	if c.queue == nil {
+		return
+	}
+	for _, name := range changed {
+		c.queue.Add(name)
+	}
+	for name, st := range state {
+		if old[name] != st {
 			c.queue.Add(name)
 		}
 	}

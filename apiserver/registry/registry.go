@@ -263,11 +263,12 @@ func Lookup(group, version, name string) (*Resource, bool) {
 	return nil, false
 }
 
-// ByStoreName finds a resource by its name in the store (StoreName).
+// ByStoreName finds a resource by its name in the store (StoreName): the
+// declaration of the version its objects are stored at.
 func ByStoreName(name string) (*Resource, bool) {
 	for _, r := range all {
 		if r.StoreName() == name {
-			return r, true
+			return r.StorageResource(), true
 		}
 	}
 	return nil, false
