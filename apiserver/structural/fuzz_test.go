@@ -24,6 +24,8 @@ func FuzzSchema(f *testing.F) {
 			`{"e":{"apiVersion":5,"metadata":{"labels":"x","ownerReferences":[{"bogus":1}]},"spec":{"a":null}}}`},
 		{`{"type":"object","properties":{"s":{"type":"string","format":"date-time","pattern":"^2","maxLength":5,"enum":["a",1]}},"allOf":[{"properties":{"s":{"minLength":1}}}],"not":{"required":["x"]}}`,
 			`{"s":"2024-01-01T00:00:00Z","x":[]}`},
+		{`{"type":"object","x-kubernetes-validations":[{"rule":"self.a.size() < 3 || oldSelf.a == self.a","messageExpression":"'a: ' + self.a"}],"properties":{"a":{"type":"string"}}}`,
+			`{"a":"abcd"}`},
 		{`{"type":5}`, `[]`},
 		{`{"properties":{"a":{"items":[{}]}},"$ref":"#"}`, `null`},
 	}

@@ -31,7 +31,7 @@ func (s *Schema) Validate(obj map[string]any) field.ErrorList {
 	errs := s.ValidateValue(nil, obj)
 	errs = append(errs, validateEmbedded(nil, obj, s, true)...)
 	errs = append(errs, listSetsAndMaps(nil, s, obj)...)
-	return errs
+	return append(errs, celErrors(s, errs, obj, nil, false)...)
 }
 
 // ValidateUpdate is Validate for an update of old to obj, with
@@ -50,7 +50,7 @@ func (s *Schema) ValidateUpdate(obj, old map[string]any) field.ErrorList {
 	if len(listSetsAndMaps(nil, s, old)) == 0 {
 		errs = append(errs, listSetsAndMaps(nil, s, obj)...)
 	}
-	return errs
+	return append(errs, celErrors(s, errs, obj, old, true)...)
 }
 
 // ValidateStatusUpdate is ValidateStatus with ratcheting against the old
