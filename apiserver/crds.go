@@ -47,6 +47,12 @@ type crds struct {
 	// state is each CRD's computed acceptance.
 	state map[string]crdState
 	disc  *discovery.Handlers
+	// resources are every served kind, for the next documents; docsDirty
+	// tells docsLoop to build them. pending are the CRDs to sync once
+	// they are: a CRD is Established only when discovery lists its kind.
+	resources []*registry.Resource
+	docsDirty chan struct{}
+	pending   map[string]bool
 
 	queue *workqueue.Queue[string]
 }
@@ -64,6 +70,9 @@ func newCRDs(log zerolog.Logger) (*crds, error) {
 		byName: map[string]*api.CustomResourceDefinition{},
 		served: map[string]*registry.Resource{},
 		state:  map[string]crdState{},
+
+		docsDirty: make(chan struct{}, 1),
+		pending:   map[string]bool{},
 	}
 	d, err := discovery.New(registry.All())
 	if err != nil {
@@ -117,6 +126,11 @@ func (c *crds) run(ctx context.Context, s *Server) {
 			c.queue.Done(name)
 		}
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.docsLoop(ctx)
+	}()
 	for ctx.Err() == nil {
 		if err := c.watch(ctx, s.deps.Store, s.hub); err != nil && ctx.Err() == nil {
 			c.log.Warn().Err(err).Msg("watch CRDs")
@@ -128,6 +142,36 @@ func (c *crds) run(ctx context.Context, s *Server) {
 	}
 	c.queue.ShutDown()
 	wg.Wait()
+}
+
+// docsLoop rebuilds the discovery and OpenAPI documents after every
+// change of the served kinds (changes that come while one is built are
+// taken by the next), then queues the CRDs that changed for syncCRD,
+// until ctx ends.
+func (c *crds) docsLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.docsDirty:
+		}
+		c.mu.Lock()
+		resources, pending := c.resources, c.pending
+		c.pending = map[string]bool{}
+		c.mu.Unlock()
+		disc, err := discovery.New(resources)
+		if err != nil {
+			// A schema OpenAPI cannot render: keep the documents as they were.
+			c.log.Warn().Err(err).Msg("build discovery documents with custom resources")
+		} else {
+			c.mu.Lock()
+			c.disc = disc
+			c.mu.Unlock()
+		}
+		for name := range pending {
+			c.queue.Add(name)
+		}
+	}
 }
 
 func (c *crds) watch(ctx context.Context, st store.Store, h *hub.Hub) error {
@@ -211,29 +255,23 @@ func (c *crds) rebuild(all map[string]*api.CustomResourceDefinition, changed []s
 			resources = append(resources, r)
 		}
 	}
-	disc, err := discovery.New(resources)
-	if err != nil {
-		// A schema OpenAPI cannot render: serve the kinds, keep the
-		// documents as they were.
-		c.log.Warn().Err(err).Msg("build discovery documents with custom resources")
-	}
+	// Serve the kinds at once; the documents, which take longer to build,
+	// follow from docsLoop.
 	c.mu.Lock()
 	old := c.state
-	c.byName, c.served, c.state = all, served, state
-	if disc != nil {
-		c.disc = disc
-	}
-	c.mu.Unlock()
-	if c.queue == nil {
-		return
-	}
+	c.byName, c.served, c.state, c.resources = all, served, state, resources
 	for _, name := range changed {
-		c.queue.Add(name)
+		c.pending[name] = true
 	}
 	for name, st := range state {
 		if old[name] != st {
-			c.queue.Add(name)
+			c.pending[name] = true
 		}
+	}
+	c.mu.Unlock()
+	select {
+	case c.docsDirty <- struct{}{}:
+	default: // a rebuild is pending already; it will read these
 	}
 }
 

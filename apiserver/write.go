@@ -413,14 +413,6 @@ func (s *Server) validated(r *request, next object, curValue []byte) (object, []
 	return next, value, nil
 }
 
-// jsonEqual compares two decoded JSON values by their encoding, so that a
-// default written as an int equals the json.Number read back from the store.
-func jsonEqual(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
-}
-
 // initMeta sets the server-managed metadata of a new object.
 func initMeta(o object, now time.Time, uid string) {
 	meta := metaOf(o)

@@ -165,7 +165,7 @@ func customStrategy(schema *structural.Schema, status, namespaced bool) Strategy
 				if k == "metadata" || status && k == "status" {
 					continue
 				}
-				if !jsonEqual(v, cur[k]) {
+				if !JSONEqual(v, cur[k]) {
 					return true
 				}
 			}
@@ -188,8 +188,10 @@ func customStrategy(schema *structural.Schema, status, namespaced bool) Strategy
 	return s
 }
 
-// jsonEqual compares decoded JSON values by their encoding.
-func jsonEqual(a, b any) bool {
+// JSONEqual compares two decoded JSON values by their encoding, so that a
+// default written as an int equals the json.Number read back from the
+// store.
+func JSONEqual(a, b any) bool {
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)

@@ -100,7 +100,7 @@ func (r *Resource) GenerationChanged(next, cur Object) bool {
 	if r.Strategy.GenerationChanged != nil {
 		return r.Strategy.GenerationChanged(next, cur)
 	}
-	return !jsonEqual(next["spec"], cur["spec"])
+	return !JSONEqual(next["spec"], cur["spec"])
 }
 
 // Validate checks the typed object against the typed old one (nil on
