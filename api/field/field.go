@@ -98,7 +98,10 @@ func (e *Error) ErrorBody() string {
 	case ErrorTypeForbidden:
 		s = "Forbidden"
 	case ErrorTypeDuplicate:
-		s = fmt.Sprintf("Duplicate value: %s", quote(e.BadValue))
+		s = "Duplicate value"
+		if _, omit := e.BadValue.(omitValue); !omit {
+			s += ": " + quote(e.BadValue)
+		}
 	case ErrorTypeNotSupported:
 		s = fmt.Sprintf("Unsupported value: %s", quote(e.BadValue))
 	case ErrorTypeNotFound:
@@ -108,13 +111,23 @@ func (e *Error) ErrorBody() string {
 	case ErrorTypeTooMany:
 		s = fmt.Sprintf("Too many: %s", quote(e.BadValue))
 	default:
-		s = fmt.Sprintf("Invalid value: %s", quote(e.BadValue))
+		s = "Invalid value"
+		if _, omit := e.BadValue.(omitValue); !omit { // (a map cannot be compared)
+			s += ": " + quote(e.BadValue)
+		}
 	}
 	if e.Detail != "" {
 		s += ": " + e.Detail
 	}
 	return s
 }
+
+// omitValue is the BadValue of an error whose value is not shown.
+type omitValue struct{}
+
+// OmitValue as an error's BadValue leaves the value out of the message
+// ("Invalid value: detail"), as Kubernetes does for objects and lists.
+var OmitValue any = omitValue{}
 
 // quote renders a bad value as Kubernetes does: strings quoted, simple
 // values as they are, anything else as JSON.

@@ -20,9 +20,14 @@
 //     its steps.
 //   - Validate is the custom resource strategy's validation (OpenAPI value
 //     validation with kube-openapi's messages, embedded resources,
-//     x-kubernetes-list-type set/map uniqueness); ValidateStatus is that
-//     of a /status write. x-kubernetes-validations (CEL) rules are not
-//     evaluated.
+//     x-kubernetes-list-type set/map uniqueness); ValidateUpdate adds
+//     Kubernetes' validation ratcheting (errors in unchanged parts are not
+//     reported); ValidateStatus and ValidateStatusUpdate are those of a
+//     /status write. x-kubernetes-validations (CEL) rules are compiled by
+//     New and evaluated by Validate and ValidateUpdate (transition rules
+//     on updates), with cel-go: the standard library with strings, sets
+//     and optionals, dynamically typed; Kubernetes' own CEL libraries are
+//     not there.
 //   - OpenAPIV2Definitions and OpenAPIV3Definitions are the definitions
 //     kube-apiserver publishes for a version of the CRD, and FieldView the
 //     schema as apiserver's unknown-field walk sees it.
@@ -33,6 +38,7 @@
 // steps change the object in place.
 //
 // The package uses no Kubernetes module: the rules are written from
-// Kubernetes' behaviour, and Go's regexp is the regular expression engine
-// Kubernetes itself uses for patterns.
+// Kubernetes' behaviour, Go's regexp is the regular expression engine
+// Kubernetes itself uses for patterns, and cel-go the CEL implementation
+// it uses for rules.
 package structural

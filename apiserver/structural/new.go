@@ -32,8 +32,9 @@ type Options struct {
 //
 // A keyword with a value of the wrong JSON type is a *DecodeError (the
 // schema is then nil): Kubernetes answers that with 400 BadRequest.
-// x-kubernetes-validations rules are checked for their form only; they
-// are not compiled or evaluated.
+// x-kubernetes-validations rules are checked for their form and, once
+// the rest of the schema is good, compiled (a rule that does not compile
+// is an error, as in Kubernetes).
 func New(raw map[string]any, fldPath *field.Path, opts Options) (*Schema, field.ErrorList, error) {
 	d := &decoder{seen: map[*Schema]*setKeys{}}
 	dp := opts.DecodePath
@@ -71,6 +72,11 @@ func New(raw map[string]any, fldPath *field.Path, opts Options) (*Schema, field.
 	errs = append(errs, c.openAPISchema(s, fldPath, ssv{allowDefaults: true}, true)...)
 	if len(errs) == 0 && initErr != "" {
 		errs = append(errs, field.Invalid(fldPath, "", initErr))
+	}
+	if len(errs) == 0 {
+		// Rules are compiled once the schema is known to be good, as
+		// Kubernetes does.
+		errs = compileRules(s, fldPath)
 	}
 	return s, errs, nil
 }

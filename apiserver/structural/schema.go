@@ -68,6 +68,7 @@ type Schema struct {
 	Validations []any
 
 	pattern *regexp.Regexp // Pattern compiled; nil if it does not compile
+	rules   []*celRule     // Validations compiled, by New
 }
 
 // AdditionalProperties is additionalProperties: a boolean, or a schema

@@ -31,7 +31,44 @@ func (s *Schema) Validate(obj map[string]any) field.ErrorList {
 	errs := s.ValidateValue(nil, obj)
 	errs = append(errs, validateEmbedded(nil, obj, s, true)...)
 	errs = append(errs, listSetsAndMaps(nil, s, obj)...)
-	return errs
+	return append(errs, celErrors(s, errs, obj, nil, false)...)
+}
+
+// ValidateUpdate is Validate for an update of old to obj, with
+// Kubernetes' validation ratcheting (CRDValidationRatcheting, on by
+// default): errors in a part of the object that the update leaves as it
+// was are not reported, so that objects stored before a schema was
+// tightened can still be updated. Objects correlate field by field and
+// x-kubernetes-list-type map lists by key; other lists as wholes. List
+// set/map uniqueness is checked only if old had no duplicates.
+func (s *Schema) ValidateUpdate(obj, old map[string]any) field.ErrorList {
+	if s == nil {
+		return nil
+	}
+	errs := newValidator(s, "").withOld(canonical(old)).validate(canonical(obj)).fieldErrors(nil)
+	errs = append(errs, validateEmbedded(nil, obj, s, true)...)
+	if len(listSetsAndMaps(nil, s, old)) == 0 {
+		errs = append(errs, listSetsAndMaps(nil, s, obj)...)
+	}
+	return append(errs, celErrors(s, errs, obj, old, true)...)
+}
+
+// ValidateStatusUpdate is ValidateStatus with ratcheting against the old
+// object's status.
+func (s *Schema) ValidateStatusUpdate(obj, old map[string]any) field.ErrorList {
+	if s == nil {
+		return nil
+	}
+	status, ok := obj["status"]
+	ss := s.Properties["status"]
+	if !ok || ss == nil {
+		return nil
+	}
+	v := newValidator(ss, "")
+	if os, ok := old["status"]; ok {
+		v.withOld(canonical(os))
+	}
+	return v.validate(canonical(status)).fieldErrors(field.NewPath("status"))
 }
 
 // ValidateStatus checks the status of an object written through /status:
@@ -177,6 +214,16 @@ type validator struct {
 	// format is the node's format, or "" where Kubernetes strips it (a
 	// format it does not know, or one that does not fit the type).
 	format string
+	// old is the value this one replaces on an update, when it can be
+	// correlated to it (ratcheting: see ValidateUpdate).
+	old        any
+	correlated bool
+}
+
+// withOld returns v correlated to an old value.
+func (v *validator) withOld(old any) *validator {
+	v.old, v.correlated = old, true
+	return v
 }
 
 func newValidator(s *Schema, path string) *validator {
@@ -254,6 +301,9 @@ func (v *validator) validate(d any) *result {
 			r.merge(v.typeCheck(d))
 		}
 		r.merge(v.enum(d))
+		if v.correlated && v.old == nil {
+			return &result{count: r.count}
+		}
 		return r
 	}
 	_, isString := d.(string)
@@ -286,6 +336,11 @@ func (v *validator) validate(d any) *result {
 		step(v.objectCheck(d.(map[string]any)))
 	}
 	r.count++
+	if v.correlated && !r.valid() && equalOld(d, canonical(v.old), v.s) {
+		// Ratcheting: a value the update leaves as it was keeps its
+		// errors to itself.
+		return &result{count: r.count}
+	}
 	return r
 }
 
@@ -351,7 +406,7 @@ func (v *validator) junctors(d any) *result {
 		var best, firstSuccess *result
 		ok := false
 		for _, b := range s.AnyOf {
-			r := newValidator(b, v.path).validate(d)
+			r := v.branch(b).validate(d)
 			if r.valid() {
 				best, ok = nil, true
 				firstSuccess = r
@@ -374,7 +429,7 @@ func (v *validator) junctors(d any) *result {
 		var best, firstSuccess *result
 		validated := 0
 		for _, b := range s.OneOf {
-			r := newValidator(b, v.path).validate(d)
+			r := v.branch(b).validate(d)
 			if r.valid() {
 				validated++
 				best = nil
@@ -401,7 +456,7 @@ func (v *validator) junctors(d any) *result {
 	if len(s.AllOf) > 0 {
 		validated := 0
 		for _, b := range s.AllOf {
-			r := newValidator(b, v.path).validate(d)
+			r := v.branch(b).validate(d)
 			if r.valid() {
 				validated++
 			}
@@ -416,7 +471,7 @@ func (v *validator) junctors(d any) *result {
 		}
 	}
 	if s.Not != nil {
-		if newValidator(s.Not, v.path).validate(d).valid() {
+		if v.branch(s.Not).validate(d).valid() {
 			main.add(verr{code: codePlain, msg: fmt.Sprintf("%q must not validate the schema (not)", v.path)})
 		}
 	}
@@ -633,7 +688,11 @@ func (v *validator) sliceCheck(d []any) *result {
 	r := &result{}
 	if s.Items != nil {
 		for i, e := range d {
-			r.merge(newValidator(s.Items, fmt.Sprintf("%s[%d]", v.path, i)).validate(e))
+			iv := newValidator(s.Items, fmt.Sprintf("%s[%d]", v.path, i))
+			if old, ok := v.oldItem(e); ok {
+				iv.withOld(old)
+			}
+			r.merge(iv.validate(e))
 		}
 	}
 	size := int64(len(d))
@@ -731,7 +790,7 @@ func (v *validator) objectCheck(d map[string]any) *result {
 	} else if a != nil && a.Schema != nil {
 		for _, k := range keys {
 			if _, ok := s.Properties[k]; !ok {
-				r.merge(newValidator(a.Schema, v.path+"."+k).validate(d[k]))
+				r.merge(v.child(a.Schema, v.path+"."+k, k).validate(d[k]))
 			}
 		}
 	}
@@ -741,7 +800,7 @@ func (v *validator) objectCheck(d map[string]any) *result {
 			if v.path != "" {
 				name = v.path + "." + k
 			}
-			r.merge(newValidator(s.Properties[k], name).validate(e))
+			r.merge(v.child(s.Properties[k], name, k).validate(e))
 		}
 	}
 	for _, k := range s.Required {
@@ -843,4 +902,109 @@ func listMapKeys(p *field.Path, s *Schema, l []any) field.ErrorList {
 // sortErrors orders errors by their text, for tests that compare lists.
 func sortErrors(l field.ErrorList) {
 	sort.SliceStable(l, func(i, j int) bool { return l[i].Error() < l[j].Error() })
+}
+
+// branch is the validator of an allOf/anyOf/oneOf/not branch: the same
+// value at the same path, correlated as v is.
+func (v *validator) branch(b *Schema) *validator {
+	n := newValidator(b, v.path)
+	n.old, n.correlated = v.old, v.correlated
+	return n
+}
+
+// child is the validator of field k of v's object, correlated to the old
+// object's field k where both have it (not the root's apiVersion and kind,
+// as in Kubernetes).
+func (v *validator) child(s *Schema, path, k string) *validator {
+	n := newValidator(s, path)
+	if !v.correlated || v.path == "" && (k == "apiVersion" || k == "kind") {
+		return n
+	}
+	if om, ok := v.old.(map[string]any); ok {
+		if old, ok := om[k]; ok {
+			n.withOld(old)
+		}
+	}
+	return n
+}
+
+// oldItem is the old element that element e of v's list replaces: only
+// x-kubernetes-list-type map lists correlate elements (by their keys).
+func (v *validator) oldItem(e any) (any, bool) {
+	if !v.correlated || v.s.ListType != "map" {
+		return nil, false
+	}
+	ol, ok := v.old.([]any)
+	if !ok {
+		return nil, false
+	}
+	return findByKeys(ol, e, v.s.ListMapKeys)
+}
+
+// findByKeys finds the element of l with e's map keys.
+func findByKeys(l []any, e any, keys []string) (any, bool) {
+	em, ok := e.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	for _, o := range l {
+		om, ok := o.(map[string]any)
+		if !ok {
+			continue
+		}
+		same := true
+		for _, k := range keys {
+			ev, eok := em[k]
+			ov, ook := om[k]
+			if eok != ook || !reflect.DeepEqual(canonical(ev), canonical(ov)) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return o, true
+		}
+	}
+	return nil, false
+}
+
+// equalOld is Kubernetes' ratcheting equality of a value and its old
+// value: objects field by field (a field the schema does not declare
+// makes them unequal), map lists element by element by key, other lists
+// and scalars as wholes.
+func equalOld(d, old any, s *Schema) bool {
+	if d == nil || old == nil {
+		return d == nil && old == nil
+	}
+	switch x := d.(type) {
+	case map[string]any:
+		om, ok := old.(map[string]any)
+		if !ok || len(om) != len(x) {
+			return false
+		}
+		for k, e := range x {
+			o, ok := om[k]
+			fs := s.fieldSchema(k)
+			if !ok || fs == nil || !equalOld(e, o, fs) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		ol, ok := old.([]any)
+		if !ok || len(ol) != len(x) {
+			return false
+		}
+		if s == nil || s.ListType != "map" || s.Items == nil {
+			return reflect.DeepEqual(x, ol)
+		}
+		for _, e := range x {
+			o, ok := findByKeys(ol, e, s.ListMapKeys)
+			if !ok || !equalOld(e, canonical(o), s.Items) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(d, old)
 }
