@@ -155,7 +155,7 @@ func customResource(crd *api.CustomResourceDefinition, v *api.CustomResourceDefi
 // counts every change but of metadata (and of status, with /status).
 func customStrategy(schema *structural.Schema, status, namespaced bool) Strategy {
 	s := Strategy{
-		Validate: func(obj, _ any) field.ErrorList {
+		Validate: func(obj, old any) field.ErrorList {
 			o := obj.(Object)
 			var errs field.ErrorList
 			meta, err := As[api.ObjectMeta](o["metadata"])
@@ -163,7 +163,13 @@ func customStrategy(schema *structural.Schema, status, namespaced bool) Strategy
 				return field.ErrorList{field.Invalid(field.NewPath("metadata"), "", err.Error())}
 			}
 			errs = append(errs, validation.ValidateObjectMeta(meta, namespaced, validation.NameIsDNSSubdomain, field.NewPath("metadata"))...)
-			errs = append(errs, schema.Validate(o)...)
+			// On update, with Kubernetes' ratcheting: what the write
+			// leaves as it was is not held against it.
+			if prev, ok := old.(Object); ok {
+				errs = append(errs, schema.ValidateUpdate(o, prev)...)
+			} else {
+				errs = append(errs, schema.Validate(o)...)
+			}
 			return errs
 		},
 		GenerationChanged: func(next, cur Object) bool {
