@@ -123,6 +123,8 @@ func TestCRDKubectl(t *testing.T) {
 	ok("", "patch", "ct", "nightly", "--subresource=status", "--type=merge", "-p", `{"status":{"replicas":2,"selector":"tier=batch"}}`)
 	ok("", "patch", "ct", "nightly", "--type=merge", "-p", `{"status":{"replicas":9}}`)
 	want(ok("", "get", "ct", "nightly", "-o", "jsonpath={.status.replicas}"), `^2$`)
+	want(fails("", "patch", "ct", "nightly", "--subresource=status", "--type=merge", "-p", `{"status":{"replicas":"two"}}`),
+		`The CronTab "nightly" is invalid: status.replicas: Invalid value: "string": .*must be of type integer: "string"`)
 
 	// Scale.
 	want(ok("", "scale", "crontab", "nightly", "--replicas=3"), `scaled`)

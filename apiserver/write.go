@@ -236,7 +236,11 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 			return err
 		}
 	}
-	if errs := r.res.Validate(typed, oldTyped); len(errs) > 0 {
+	validate := r.res.Validate
+	if r.ri.Subresource == "status" {
+		validate = r.res.ValidateStatus
+	}
+	if errs := validate(typed, oldTyped); len(errs) > 0 {
 		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
 	}
 	return nil

@@ -172,6 +172,15 @@ func customStrategy(schema *structural.Schema, status, namespaced bool) Strategy
 			}
 			return errs
 		},
+		// A /status write is held to the status schema alone (metadata
+		// and spec are the current object's), as in Kubernetes.
+		ValidateStatus: func(obj, old any) field.ErrorList {
+			o := obj.(Object)
+			if prev, ok := old.(Object); ok {
+				return schema.ValidateStatusUpdate(o, prev)
+			}
+			return schema.ValidateStatus(o)
+		},
 		GenerationChanged: func(next, cur Object) bool {
 			for k, v := range next {
 				if k == "metadata" || status && k == "status" {

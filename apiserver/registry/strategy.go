@@ -42,6 +42,9 @@ type Strategy struct {
 	// Validate checks the object, as its Go type, on create (old is nil)
 	// and on update; see Typed.
 	Validate func(obj, old any) field.ErrorList
+	// ValidateStatus checks the object of a /status write; nil means
+	// Validate.
+	ValidateStatus func(obj, old any) field.ErrorList
 	// Finalizing reports whether a deleted object still waits for
 	// something beyond metadata.finalizers (a namespace's
 	// spec.finalizers) before it may go.
@@ -110,6 +113,15 @@ func (r *Resource) Validate(obj, old any) field.ErrorList {
 		return nil
 	}
 	return r.Strategy.Validate(obj, old)
+}
+
+// ValidateStatus checks the object of a /status write against the old
+// one.
+func (r *Resource) ValidateStatus(obj, old any) field.ErrorList {
+	if r.Strategy.ValidateStatus == nil {
+		return r.Validate(obj, old)
+	}
+	return r.Strategy.ValidateStatus(obj, old)
 }
 
 // Finalizing reports whether a deleted object waits for more than its
