@@ -1,6 +1,8 @@
 package apiserver_test
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -157,6 +159,22 @@ func TestCRDKubectl(t *testing.T) {
 	// an object with a finalizer holds the CRD Terminating, and no new
 	// object may be created meanwhile.
 	ok("", "patch", "ct", "nightly", "--type=merge", "-p", `{"metadata":{"finalizers":["example.com/hold"]}}`)
+	// A watch of the kind ends once its CRD is gone.
+	req, err := http.NewRequest("GET", s.URL+"/apis/stable.example.com/v1/crontabs?watch=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	resp, err := s.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	watchEnded := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		close(watchEnded)
+	}()
 	want(ok("", "delete", "crd", "crontabs.stable.example.com", "--wait=false"), `deleted`)
 	ok("", "wait", "--for=condition=Terminating", "--timeout=10s", "crd/crontabs.stable.example.com")
 	want(ok("", "get", "crd", "crontabs.stable.example.com", "-o", "yaml"), `reason: InstanceDeletionInProgress`, `deletionTimestamp:`)
@@ -175,6 +193,11 @@ func TestCRDKubectl(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	want(fails("", "get", "ct"), `the server doesn't have a resource type "ct"|the server could not find the requested resource`)
+	select {
+	case <-watchEnded:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a watch of crontabs still open 10s after their CRD was deleted")
+	}
 	want(fails("", "get", "crd", "crontabs.stable.example.com"), `NotFound`)
 	applyCronTabCRD(t, ok)
 	want(ok("", "get", "ct"), `No resources found`)

@@ -47,6 +47,9 @@ type crds struct {
 	// state is each CRD's computed acceptance.
 	state map[string]crdState
 	disc  *discovery.Handlers
+	// removed holds, per served CRD, the channel closed when it stops
+	// being served (registry.Resource.Removed). Only rebuild uses it.
+	removed map[string]chan struct{}
 	// resources are every served kind, for the next documents; docsDirty
 	// tells docsLoop to build them. pending are the CRDs to sync once
 	// they are: a CRD is Established only when discovery lists its kind.
@@ -70,6 +73,8 @@ func newCRDs(log zerolog.Logger) (*crds, error) {
 		byName: map[string]*api.CustomResourceDefinition{},
 		served: map[string]*registry.Resource{},
 		state:  map[string]crdState{},
+
+		removed: map[string]chan struct{}{},
 
 		docsDirty: make(chan struct{}, 1),
 		pending:   map[string]bool{},
@@ -250,9 +255,21 @@ func (c *crds) rebuild(all map[string]*api.CustomResourceDefinition, changed []s
 			state[name] = st
 			continue
 		}
+		ch, ok := c.removed[name]
+		if !ok {
+			ch = make(chan struct{})
+			c.removed[name] = ch
+		}
 		for _, r := range rs {
+			r.Removed = ch
 			served[gvrKey(r.Group, r.Version, r.Name)] = r
 			resources = append(resources, r)
+		}
+	}
+	for name, ch := range c.removed {
+		if st, ok := state[name]; !ok || !st.accepted {
+			close(ch)
+			delete(c.removed, name)
 		}
 	}
 	// Serve the kinds at once; the documents, which take longer to build,

@@ -154,6 +154,10 @@ func (s *Server) watch(r *request) error {
 		case <-ctx.Done():
 			ws.flush()
 			return nil
+		case <-r.res.Removed:
+			// The kind is no longer served (its CRD was deleted).
+			ws.flush()
+			return nil
 		}
 	}
 }

@@ -76,6 +76,9 @@ type Resource struct {
 	// this Resource's version, in place (ConvertTo then sets apiVersion).
 	// nil is Kubernetes' conversion "None": only apiVersion changes.
 	Convert func(o Object, from string) error
+	// Removed, if set, is closed when the kind stops being served (its
+	// CRD is gone): watches of it end then, as in Kubernetes.
+	Removed <-chan struct{}
 	// Deprecation, if set, is the warning every request for this version
 	// gets (a CRD version marked deprecated).
 	Deprecation string
