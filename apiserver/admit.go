@@ -2,9 +2,11 @@ package apiserver
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/minik8s/minik8s/apiserver/admission"
 	"github.com/minik8s/minik8s/apiserver/authn"
+	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -40,7 +42,11 @@ func (s *Server) attributes(r *request, op admission.Operation, o, old object) *
 // updateStored changes a stored object through guaranteedUpdate, for
 // admission plugins (ResourceQuota's status.used).
 func (s *Server) updateStored(ctx context.Context, key store.Key, mutate func(cur map[string]any) error) error {
-	_, err := s.guaranteedUpdate(ctx, key, func(cur object, _ []byte) (object, []byte, error) {
+	res, ok := registry.ByStoreName(key.Resource)
+	if !ok {
+		return fmt.Errorf("updateStored: no resource %q", key.Resource)
+	}
+	_, err := s.guaranteedUpdate(ctx, res, key, func(cur object, _ []byte) (object, []byte, error) {
 		if err := mutate(cur); err != nil {
 			return nil, nil, err
 		}

@@ -27,7 +27,7 @@ func (s *Server) bind(r *request) error {
 	if binding.Name != "" && binding.Name != r.ri.Name {
 		return badRequest("the name of the binding (%s) does not match the pod's (%s)", binding.Name, r.ri.Name)
 	}
-	_, err = s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object, _ []byte) (object, []byte, error) {
+	_, err = s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), func(cur object, _ []byte) (object, []byte, error) {
 		if uid := binding.UID; uid != "" && uid != nestedString(cur, "metadata", "uid") {
 			return nil, nil, conflict(r.res, r.ri.Name, "the UID in the binding does not match the pod's")
 		}

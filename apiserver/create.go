@@ -90,6 +90,12 @@ func (s *Server) create(r *request) error {
 				return err
 			}
 		}
+		if !r.res.StoredAsServed() {
+			if value, err = encodeForStore(r.res, o); err != nil {
+				undo()
+				return err
+			}
+		}
 		if attempt == 0 {
 			// Once: ResourceQuota charges the object.
 			if err := s.admission.Validate(ctx, attrs); err != nil {

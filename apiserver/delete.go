@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
 )
 
@@ -60,7 +61,7 @@ func (s *Server) delete(r *request) error {
 	if err != nil {
 		return err
 	}
-	rec, done, err := s.deleteObject(r.c.Request().Context(), r, r.key(), opts)
+	rec, done, err := s.deleteObject(r.c.Request().Context(), r.res, r.key(), opts)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,11 @@ func (s *Server) delete(r *request) error {
 	if !done {
 		code = http.StatusAccepted
 	}
-	return r.c.JSONBlob(code, withRV(rec.Value, rec.ResourceVersion))
+	body, err := servedJSON(r.res, rec.Value, rec.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	return r.c.JSONBlob(code, body)
 }
 
 // deleteObject deletes one object the Kubernetes way. An object with
@@ -76,7 +81,7 @@ func (s *Server) delete(r *request) error {
 // policy adds) or a bound pod with a grace period is only marked: it gets
 // deletionTimestamp, and goes when its finalizers are removed or its
 // kubelet confirms. done reports whether it is gone.
-func (s *Server) deleteObject(ctx context.Context, r *request, key store.Key, opts api.DeleteOptions) (rec *store.Record, done bool, err error) {
+func (s *Server) deleteObject(ctx context.Context, res *registry.Resource, key store.Key, opts api.DeleteOptions) (rec *store.Record, done bool, err error) {
 	for i := 0; ; i++ {
 		cur, err := s.deps.Store.Get(ctx, key)
 		if err != nil {
@@ -86,10 +91,10 @@ func (s *Server) deleteObject(ctx context.Context, r *request, key store.Key, op
 		if err != nil {
 			return nil, false, err
 		}
-		if err := checkDeletePreconditions(r, key.Name, opts, o); err != nil {
+		if err := checkDeletePreconditions(res, key.Name, opts, o); err != nil {
 			return nil, false, err
 		}
-		next, pending := markForDeletion(r, o, opts, time.Now())
+		next, pending := markForDeletion(res, o, opts, time.Now())
 		if len(opts.DryRun) > 0 {
 			return cur, !pending, nil
 		}
@@ -115,16 +120,16 @@ func (s *Server) deleteObject(ctx context.Context, r *request, key store.Key, op
 	}
 }
 
-func checkDeletePreconditions(r *request, name string, opts api.DeleteOptions, o object) error {
+func checkDeletePreconditions(res *registry.Resource, name string, opts api.DeleteOptions, o object) error {
 	p := opts.Preconditions
 	if p == nil {
 		return nil
 	}
 	if p.UID != nil && *p.UID != nestedString(o, "metadata", "uid") {
-		return conflict(r.res, name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", *p.UID, nestedString(o, "metadata", "uid")))
+		return conflict(res, name, fmt.Sprintf("Precondition failed: UID in precondition: %s, UID in object meta: %s", *p.UID, nestedString(o, "metadata", "uid")))
 	}
 	if p.ResourceVersion != nil && *p.ResourceVersion != nestedString(o, "metadata", "resourceVersion") {
-		return conflict(r.res, name, fmt.Sprintf("Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s", *p.ResourceVersion, nestedString(o, "metadata", "resourceVersion")))
+		return conflict(res, name, fmt.Sprintf("Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s", *p.ResourceVersion, nestedString(o, "metadata", "resourceVersion")))
 	}
 	return nil
 }
@@ -133,7 +138,7 @@ func checkDeletePreconditions(r *request, name string, opts api.DeleteOptions, o
 // object can go now; otherwise next is the object with deletionTimestamp,
 // grace period and finalizers set (nil if it is marked already and this
 // delete changes nothing).
-func markForDeletion(r *request, o object, opts api.DeleteOptions, now time.Time) (next object, pending bool) {
+func markForDeletion(res *registry.Resource, o object, opts api.DeleteOptions, now time.Time) (next object, pending bool) {
 	meta := metaOf(o)
 	finalizers := stringList(meta["finalizers"])
 	policy := api.PropagationBackground
@@ -157,7 +162,7 @@ func markForDeletion(r *request, o object, opts api.DeleteOptions, now time.Time
 			}
 		}
 	}
-	grace := r.res.GracePeriod(o, opts.GracePeriodSeconds)
+	grace := res.GracePeriod(o, opts.GracePeriodSeconds)
 	if marked {
 		old, _ := strconv.ParseInt(fieldString(meta["deletionGracePeriodSeconds"]), 10, 64)
 		if grace >= old && !changed {
@@ -167,7 +172,7 @@ func markForDeletion(r *request, o object, opts api.DeleteOptions, now time.Time
 			return nil, true
 		}
 	}
-	if len(finalizers) == 0 && grace == 0 && !r.res.Finalizing(o) {
+	if len(finalizers) == 0 && grace == 0 && !res.Finalizing(o) {
 		return nil, false
 	}
 	next = deepCopy(o).(map[string]any)
@@ -181,7 +186,7 @@ func markForDeletion(r *request, o object, opts api.DeleteOptions, now time.Time
 		}
 		nm["finalizers"] = fs
 	}
-	r.res.PrepareForDelete(next)
+	res.PrepareForDelete(next)
 	return next, true
 }
 
@@ -209,7 +214,7 @@ func (s *Server) deleteCollection(r *request) error {
 		if !f.matches(o) {
 			continue
 		}
-		if _, _, err := s.deleteObject(ctx, r, rec.Key, opts); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := s.deleteObject(ctx, r.res, rec.Key, opts); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}

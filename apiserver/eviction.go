@@ -66,7 +66,7 @@ func (s *Server) evict(r *request) error {
 			return err
 		}
 	}
-	if _, _, err := s.deleteObject(ctx, r, r.key(), opts); err != nil {
+	if _, _, err := s.deleteObject(ctx, r.res, r.key(), opts); err != nil {
 		return err
 	}
 	return writeJSON(r.c, http.StatusCreated, api.Status{TypeMeta: api.TypeMeta{Kind: "Status", APIVersion: "v1"},
@@ -129,7 +129,7 @@ func (s *Server) takeDisruption(ctx context.Context, pod *api.Pod, dryRun bool) 
 		return checkDisruption(pdbs, pdb)
 	}
 	key := store.Key{Resource: pdbs.StoreName(), Namespace: pdb.Namespace, Name: pdb.Name}
-	_, err = s.guaranteedUpdate(ctx, key, func(cur object, _ []byte) (object, []byte, error) {
+	_, err = s.guaranteedUpdate(ctx, pdbs, key, func(cur object, _ []byte) (object, []byte, error) {
 		pdb, err := registry.As[api.PodDisruptionBudget](cur)
 		if err != nil {
 			return nil, nil, err

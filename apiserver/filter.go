@@ -48,7 +48,7 @@ func newFilter(r *request) (*filter, error) {
 		f.zero = map[string]string{}
 		t := r.res.Schema.Go
 		for _, req := range sel.Requirements() {
-			if path, ok := r.res.Fields[req.Field]; ok {
+			if path, ok := r.res.Fields[req.Field]; ok && t != nil {
 				f.zero[req.Field] = zeroValue(t, path)
 			}
 		}

@@ -249,7 +249,7 @@ func toObject(v any, cur object, key store.Key, labels map[string]any) object {
 // there is none), creating it if missing, retrying lost races.
 func (s *Server) upsert(ctx context.Context, res *registry.Resource, key store.Key, build func(cur object) object) error {
 	for range maxUpdateRetries {
-		_, err := s.guaranteedUpdate(ctx, key, func(cur object, _ []byte) (object, []byte, error) {
+		_, err := s.guaranteedUpdate(ctx, res, key, func(cur object, _ []byte) (object, []byte, error) {
 			next := build(cur)
 			next["apiVersion"], next["kind"] = res.GroupVersion(), res.Kind
 			return next, nil, nil

@@ -32,7 +32,7 @@ func (s *Server) list(r *request) error {
 	if wantsTable(r.c) {
 		items := make([]map[string]any, 0, len(l.recs))
 		for _, rec := range l.recs {
-			o, err := decodeStored(rec.Value, rec.ResourceVersion)
+			o, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
 			if err != nil {
 				return err
 			}
@@ -54,7 +54,15 @@ func (s *Server) list(r *request) error {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		buf.Write(withRV(rec.Value, rec.ResourceVersion))
+		if !rewritesOnRead(r.res) {
+			buf.Write(withRV(rec.Value, rec.ResourceVersion))
+			continue
+		}
+		body, err := servedJSON(r.res, rec.Value, rec.ResourceVersion)
+		if err != nil {
+			return err
+		}
+		buf.Write(body)
 	}
 	buf.WriteString(`],"kind":"` + r.res.Kind + `List","metadata":`)
 	buf.Write(meta)

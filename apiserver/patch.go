@@ -20,6 +20,11 @@ func (s *Server) patch(r *request, statusOnly bool) error {
 	if err != nil {
 		return err
 	}
+	if ctype == patch.StrategicMergePatchType && !r.res.Schema.Typed() {
+		// A strategic merge needs the merge keys of a Go type; Kubernetes
+		// refuses it on custom resources in the same words.
+		return errUntypedPatch
+	}
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -41,7 +46,7 @@ func (s *Server) patch(r *request, statusOnly bool) error {
 	if r.query("dryRun") == "All" {
 		return s.dryRunUpdate(r, mutate)
 	}
-	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), mutate)
+	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), mutate)
 	if err != nil {
 		return err
 	}
@@ -96,6 +101,12 @@ func patchType(r *request) (string, error) {
 var errUnsupportedPatch = newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
 	"the body of the request was in an unknown format - accepted media types include: "+
 		patch.JSONPatchType+", "+patch.MergePatchType+", "+patch.StrategicMergePatchType)
+
+// errUntypedPatch is the answer to a strategic merge patch of a kind
+// without a Go type (a custom resource).
+var errUntypedPatch = newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
+	"the body of the request was in an unknown format - accepted media types include: "+
+		patch.JSONPatchType+", "+patch.MergePatchType)
 
 // applyPatch applies a patch and maps its failures to Status errors.
 func applyPatch(ctype string, cur, body []byte, schema reflect.Type) ([]byte, error) {

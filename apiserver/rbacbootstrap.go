@@ -85,7 +85,7 @@ func (s *Server) writeAggregatedRules(ctx context.Context, rbac *authz.RBAC) err
 		if !ok || reflect.DeepEqual(nonNil(cr.Rules), nonNil(rules)) {
 			continue
 		}
-		_, err := s.guaranteedUpdate(ctx, rec.Key, func(o object, _ []byte) (object, []byte, error) {
+		_, err := s.guaranteedUpdate(ctx, res, rec.Key, func(o object, _ []byte) (object, []byte, error) {
 			o["rules"] = rulesValue(rules)
 			return o, nil, nil
 		})
@@ -213,7 +213,7 @@ func (s *Server) reconcileDefault(ctx context.Context, kind string, meta *api.Ob
 	if err != nil {
 		return fmt.Errorf("bootstrap %s %s: %w", res.Name, k.Name, err)
 	}
-	_, err = s.guaranteedUpdate(ctx, k, func(o object, _ []byte) (object, []byte, error) {
+	_, err = s.guaranteedUpdate(ctx, res, k, func(o object, _ []byte) (object, []byte, error) {
 		md, _ := o["metadata"].(map[string]any)
 		if md == nil {
 			md = map[string]any{}

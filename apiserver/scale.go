@@ -7,49 +7,51 @@ import (
 	"strconv"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/labels"
 	"github.com/minik8s/minik8s/store"
 )
 
-// scaleOf renders an object's autoscaling/v1 Scale.
-func scaleOf(o object) (*api.Scale, error) {
-	var typed struct {
-		Metadata api.ObjectMeta `json:"metadata"`
-		Spec     struct {
-			Replicas *int32             `json:"replicas"`
-			Selector *api.LabelSelector `json:"selector"`
-		} `json:"spec"`
-		Status struct {
-			Replicas int32 `json:"replicas"`
-		} `json:"status"`
-	}
-	b, err := json.Marshal(o)
+// scaleOf renders an object's autoscaling/v1 Scale, read where the
+// resource keeps replicas and selector (registry.Resource.ScaleAt).
+func scaleOf(res *registry.Resource, o object) (*api.Scale, error) {
+	paths := res.ScaleAt()
+	meta, err := registry.As[api.ObjectMeta](o["metadata"])
 	if err != nil {
 		return nil, err
 	}
-	if err := api.Unmarshal(b, &typed); err != nil {
-		return nil, err
-	}
 	sc := &api.Scale{TypeMeta: api.TypeMeta{Kind: "Scale", APIVersion: "autoscaling/v1"}}
-	m := typed.Metadata
-	sc.ObjectMeta = api.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID,
-		ResourceVersion: m.ResourceVersion, CreationTimestamp: m.CreationTimestamp}
-	if typed.Spec.Replicas != nil {
-		sc.Spec.Replicas = *typed.Spec.Replicas
+	sc.ObjectMeta = api.ObjectMeta{Name: meta.Name, Namespace: meta.Namespace, UID: meta.UID,
+		ResourceVersion: meta.ResourceVersion, CreationTimestamp: meta.CreationTimestamp}
+	if n, err := strconv.ParseInt(fieldString(nested(o, paths.SpecReplicas...)), 10, 32); err == nil {
+		sc.Spec.Replicas = int32(n)
 	}
-	sc.Status.Replicas = typed.Status.Replicas
-	if sel, err := labels.FromLabelSelector(typed.Spec.Selector); err == nil && typed.Spec.Selector != nil {
-		sc.Status.Selector = sel.String()
+	if n, err := strconv.ParseInt(fieldString(nested(o, paths.StatusReplicas...)), 10, 32); err == nil {
+		sc.Status.Replicas = int32(n)
+	}
+	if paths.LabelSelector != nil {
+		switch sel := nested(o, paths.LabelSelector...).(type) {
+		case string: // a custom resource's serialized selector
+			sc.Status.Selector = sel
+		case map[string]any:
+			ls, err := registry.As[api.LabelSelector](sel)
+			if err != nil {
+				return nil, err
+			}
+			if parsed, err := labels.FromLabelSelector(ls); err == nil {
+				sc.Status.Selector = parsed.String()
+			}
+		}
 	}
 	return sc, nil
 }
 
 func (s *Server) writeScale(r *request, rec *store.Record) error {
-	o, err := decodeStored(rec.Value, rec.ResourceVersion)
+	o, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
 	if err != nil {
 		return err
 	}
-	sc, err := scaleOf(o)
+	sc, err := scaleOf(r.res, o)
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func (s *Server) patchScale(r *request) error {
 		return err
 	}
 	return s.scaleTo(r, func(cur object) (*api.Scale, error) {
-		sc, err := scaleOf(cur)
+		sc, err := scaleOf(r.res, cur)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +114,7 @@ func (s *Server) patchScale(r *request) error {
 }
 
 func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) error {
-	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object, curValue []byte) (object, []byte, error) {
+	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), func(cur object, curValue []byte) (object, []byte, error) {
 		sc, err := want(cur)
 		if err != nil {
 			return nil, nil, err
@@ -125,7 +127,7 @@ func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) 
 		if sc.ResourceVersion != "" {
 			metaOf(sent)["resourceVersion"] = sc.ResourceVersion
 		}
-		setNested(sent, json.Number(strconv.Itoa(int(sc.Spec.Replicas))), "spec", "replicas")
+		setNested(sent, json.Number(strconv.Itoa(int(sc.Spec.Replicas))), r.res.ScaleAt().SpecReplicas...)
 		return s.prepareUpdate(r, sent, cur, curValue, false)
 	})
 	if err != nil {

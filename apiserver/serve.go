@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -35,13 +36,16 @@ func (s *Server) serveAPI(c echo.Context) error {
 	req := c.Request()
 	ri, ok := infoOf(c)
 	if !ok {
-		if req.Method == http.MethodGet && s.disc.Serve(c) {
+		if req.Method == http.MethodGet && s.crds.discovery().Serve(c) {
 			return nil
 		}
 		return writeStatus(c, newStatus(http.StatusNotFound, api.StatusReasonNotFound,
 			"the server could not find the requested resource"))
 	}
 	res, found := registry.Lookup(ri.Group, ri.Version, ri.Resource)
+	if !found {
+		res, found = s.crds.lookup(ri.Group, ri.Version, ri.Resource)
+	}
 	if !found {
 		return writeStatus(c, newStatus(http.StatusNotFound, api.StatusReasonNotFound,
 			"the server could not find the requested resource"))
@@ -51,6 +55,9 @@ func (s *Server) serveAPI(c echo.Context) error {
 			"the server could not find the requested resource"))
 	}
 	r := &request{c: c, ri: ri, res: res}
+	if res.Deprecation != "" {
+		addWarning(c, res.Deprecation)
+	}
 	err := checkPathSegments(r)
 	if err == nil {
 		err = s.dispatch(r)
@@ -79,6 +86,12 @@ func (s *Server) dispatch(r *request) error {
 	case "create":
 		if r.ri.Name != "" {
 			return methodNotAllowed()
+		}
+		if r.res.IsTerminating() {
+			// Its CRD is being deleted, as in Kubernetes.
+			se := methodNotAllowed()
+			se.s.Message = fmt.Sprintf("create is not supported on resources of kind %q", r.res.StoreName())
+			return se
 		}
 		return s.create(r)
 	case "update":
@@ -199,12 +212,16 @@ func wantsTable(c echo.Context) bool {
 // writeObject writes one stored object, as JSON or as a one-row Table.
 func (s *Server) writeObject(r *request, code int, rec *store.Record) error {
 	if wantsTable(r.c) && r.ri.Subresource == "" {
-		o, err := decodeStored(rec.Value, rec.ResourceVersion)
+		o, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
 		if err != nil {
 			return err
 		}
 		return writeJSON(r.c, code, r.res.Table([]map[string]any{o}, r.query("includeObject"),
 			strconv.FormatInt(rec.ResourceVersion, 10), time.Now()))
 	}
-	return r.c.JSONBlob(code, withRV(rec.Value, rec.ResourceVersion))
+	body, err := servedJSON(r.res, rec.Value, rec.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	return r.c.JSONBlob(code, body)
 }

@@ -24,7 +24,6 @@ import (
 	"github.com/minik8s/minik8s/apiserver/hub"
 	"github.com/minik8s/minik8s/apiserver/limits"
 	"github.com/minik8s/minik8s/apiserver/metrics"
-	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
 	"github.com/minik8s/minik8s/apiserver/satoken"
 	"github.com/minik8s/minik8s/apiserver/servicealloc"
@@ -150,7 +149,7 @@ type Server struct {
 	admission                                        admission.Chain
 	audit                                            *audit.Logger // nil: off
 	e                                                *echo.Echo
-	disc                                             *discovery.Handlers
+	crds                                             *crds
 	pc                                               pcCache
 	// authz authorizes every request and holds the RBAC objects and the
 	// Node authorizer's graph.
@@ -217,7 +216,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	if s.audit, err = audit.New(cfg.Audit, deps.Metrics, log.With().Str("component", "audit").Logger()); err != nil {
 		return nil, err
 	}
-	disc, err := discovery.New(registry.All())
+	crds, err := newCRDs(log.With().Str("component", "crds").Logger())
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +224,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.authz.node.Lookup = s.lookupPodNode
-	s.disc = disc
+	s.crds = crds
 	if s.e, err = s.routes(); err != nil {
 		return nil, err
 	}
@@ -322,6 +321,11 @@ func (s *Server) Run(ctx context.Context) error {
 			_ = s.audit.Run(ctx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.crds.run(ctx, s)
+	}()
 	if c, ok := s.deps.Store.(Compactor); ok && s.cfg.CompactInterval > 0 {
 		wg.Add(1)
 		go func() {
@@ -428,7 +432,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 			return c.Blob(http.StatusOK, "application/jwk-set+json", iss.JWKS())
 		})
 	}
-	s.disc.Register(e)
+	discovery.RegisterCurrent(e, s.crds.discovery)
 	e.Any("/api/*", s.serveAPI)
 	e.Any("/apis/*", s.serveAPI)
 	return e, nil

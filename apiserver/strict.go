@@ -11,6 +11,7 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 var rawMessageType = reflect.TypeOf(json.RawMessage{})
@@ -47,9 +48,50 @@ const (
 )
 
 // schemaFor is the schema source of a resource: for built-in kinds, the Go
-// type its New returns.
+// type its New returns; for custom resources, the structural schema.
 func schemaFor(s registry.Schema) fieldSchema {
+	if s.Structural != nil {
+		return viewSchema{s.Structural.Schema.FieldView()}
+	}
 	return goSchemaOf(s.Go)
+}
+
+var objectMetaSchema = goSchemaOf(reflect.TypeFor[api.ObjectMeta]())
+
+// viewSchema is a custom resource's structural schema as the walk sees it
+// (package structural's FieldView, which agrees with its pruning); the
+// metadata of a resource is walked as ObjectMeta.
+type viewSchema struct{ v structural.FieldView }
+
+func (s viewSchema) Shape() shape {
+	switch s.v.Shape() {
+	case structural.ShapeObject:
+		return shapeObject
+	case structural.ShapeList:
+		return shapeList
+	case structural.ShapeMap:
+		return shapeMap
+	}
+	return shapeAny
+}
+
+func (s viewSchema) Field(name string) (fieldSchema, bool) {
+	f, ok := s.v.Field(name)
+	if !ok {
+		return nil, false
+	}
+	if f.ObjectMeta() {
+		return objectMetaSchema, true
+	}
+	return viewSchema{f}, true
+}
+
+func (s viewSchema) Elem() fieldSchema {
+	e := s.v.Elem()
+	if e.ObjectMeta() {
+		return objectMetaSchema
+	}
+	return viewSchema{e}
 }
 
 // goSchema is the schema of a Go type of package api, read from its JSON

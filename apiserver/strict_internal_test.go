@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 // recursive is a type that contains itself, as JSON schemas do.
@@ -123,7 +125,7 @@ func TestUnknownFieldsWalk(t *testing.T) {
 			if want == "" {
 				want = tt.in
 			}
-			if !jsonEqual(v, mustDecode(t, want)) {
+			if !registry.JSONEqual(v, mustDecode(t, want)) {
 				b, _ := encodeStored(v)
 				t.Fatalf("pruned to %s, want %s", b, want)
 			}
@@ -138,4 +140,42 @@ func mustDecode(t *testing.T, s string) object {
 		t.Fatal(err)
 	}
 	return o
+}
+
+// TestUnknownFieldsStructural walks custom resources by their structural
+// schema: declared properties, preserved unknown fields, maps, lists,
+// embedded resources and the root's metadata (as ObjectMeta); and it
+// agrees with package structural's own pruning.
+func TestUnknownFieldsStructural(t *testing.T) {
+	schema := mustDecode(t, `{"type":"object","properties":{
+		"spec":{"type":"object","properties":{
+			"n":{"type":"integer"},
+			"free":{"type":"object","x-kubernetes-preserve-unknown-fields":true},
+			"m":{"type":"object","additionalProperties":{"type":"object","properties":{"a":{"type":"string"}}}},
+			"l":{"type":"array","items":{"type":"object","properties":{"k":{"type":"string"}}}},
+			"ios":{"x-kubernetes-int-or-string":true},
+			"pod":{"type":"object","x-kubernetes-embedded-resource":true,"properties":{"spec":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}}}}}`)
+	s, errs, err := structural.New(schema, nil, structural.Options{})
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("schema: %v %v", err, errs)
+	}
+	in := `{"apiVersion":"x/v1","kind":"K","metadata":{"name":"a","bogus":1},"top":1,"spec":{"n":1,"x":2,
+		"free":{"any":{"thing":1}},"m":{"k1":{"a":"b","z":1}},"l":[{"k":"v","y":1}],"ios":"50%",
+		"pod":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","w":1},"spec":{"whatever":1},"status":{}}}}`
+	want := []string{"metadata.bogus", "spec.l[0].y", "spec.m.k1.z", "spec.pod.metadata.w", "spec.pod.status", "spec.x", "top"}
+	v := mustDecode(t, in)
+	view := schemaFor(registry.Schema{Structural: &registry.Structural{Schema: s}})
+	if got := unknownFields(v, view, "", true); !slices.Equal(got, want) {
+		t.Fatalf("unknownFields = %q, want %q", got, want)
+	}
+	// What is left is what package structural's decoding keeps.
+	again := mustDecode(t, in)
+	if _, err := s.Decode(again, structural.DecodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !registry.JSONEqual(v, again) {
+		a, _ := encodeStored(v)
+		b, _ := encodeStored(again)
+		t.Fatalf("walk pruned to %s\nstructural to %s", a, b)
+	}
 }

@@ -18,7 +18,7 @@ func (s *Server) update(r *request, statusOnly bool) error {
 			return s.prepareUpdate(r, sent, cur, curValue, statusOnly)
 		})
 	}
-	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.key(), func(cur object, curValue []byte) (object, []byte, error) {
+	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), func(cur object, curValue []byte) (object, []byte, error) {
 		return s.prepareUpdate(r, deepCopy(sent).(map[string]any), cur, curValue, statusOnly)
 	})
 	if err != nil {
@@ -33,7 +33,7 @@ func (s *Server) dryRunUpdate(r *request, mutate mutation) error {
 	if err != nil {
 		return err
 	}
-	cur, err := decodeStored(rec.Value, rec.ResourceVersion)
+	cur, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
 	if err != nil {
 		return err
 	}

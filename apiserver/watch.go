@@ -154,6 +154,10 @@ func (s *Server) watch(r *request) error {
 		case <-ctx.Done():
 			ws.flush()
 			return nil
+		case <-r.res.Removed:
+			// The kind is no longer served (its CRD was deleted).
+			ws.flush()
+			return nil
 		}
 	}
 }
@@ -178,7 +182,7 @@ func (ws *watchStream) send(c store.Change) error {
 	var o object
 	if ws.f.needsObject() || ws.table {
 		var err error
-		if o, err = decodeStored(c.Value, c.ResourceVersion); err != nil {
+		if o, err = decodeServed(ws.r.res, c.Value, c.ResourceVersion); err != nil {
 			return err
 		}
 	}
@@ -211,7 +215,10 @@ func (ws *watchStream) send(c store.Change) error {
 			return err
 		}
 	} else {
-		body = withRV(c.Value, c.ResourceVersion)
+		var err error
+		if body, err = servedJSON(ws.r.res, c.Value, c.ResourceVersion); err != nil {
+			return err
+		}
 	}
 	ws.writeEvent(typ, body)
 	return ws.err

@@ -58,6 +58,11 @@ func (s *Server) decodeBody(r *request) (object, error) {
 	var o object
 	switch format {
 	case protobuf.MediaType:
+		if !r.res.Schema.Typed() {
+			// Custom resources have no protobuf form, as in Kubernetes.
+			return nil, newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
+				"the body of the request was in an unknown format - accepted media types include: "+mediaJSON+", "+mediaYAML)
+		}
 		o, err = protobuf.Decode(b, r.res.Schema.Go)
 	case mediaYAML:
 		if b, err = yaml.YAMLToJSON(b); err == nil {
@@ -217,8 +222,10 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 	if err := checkObjectSize(value); err != nil {
 		return err
 	}
-	if errs := quantityErrors(o, r.res.Schema.Go, nil); len(errs) > 0 {
-		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
+	if r.res.Schema.Typed() {
+		if errs := quantityErrors(o, r.res.Schema.Go, nil); len(errs) > 0 {
+			return invalid(r.res, nestedString(o, "metadata", "name"), errs)
+		}
 	}
 	typed, err := toTyped(r, value)
 	if err != nil {
@@ -230,7 +237,11 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 			return err
 		}
 	}
-	if errs := r.res.Validate(typed, oldTyped); len(errs) > 0 {
+	validate := r.res.Validate
+	if r.ri.Subresource == "status" {
+		validate = r.res.ValidateStatus
+	}
+	if errs := validate(typed, oldTyped); len(errs) > 0 {
 		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
 	}
 	return s.admitAuthz(r, typed, oldTyped)
@@ -245,22 +256,23 @@ func toTyped(r *request, b []byte) (any, error) {
 	return typed, nil
 }
 
-// guaranteedUpdate re-reads the object and applies mutate until the write
+// guaranteedUpdate re-reads the object of res and applies mutate until the write
 // wins: a write that loses a race to another writer (store.ErrConflict) is
 // retried against the fresh object, while mutate's own errors, including
 // a failed resourceVersion precondition, end it. A mutation that changes
 // nothing is not written (no new revision), as in Kubernetes.
 //
-// mutate gets the current object, decoded and as stored, and returns the
-// next one and, if it has it already, its stored encoding (nil: encode it
-// here).
-func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mutation) (*store.Record, error) {
+// mutate gets the current object, decoded (at res's version) and as
+// stored, and returns the next one and, if it has it already, its stored
+// encoding (nil: encode it here; it is encoded here anyway when res's
+// objects are stored at another version).
+func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, key store.Key, mutate mutation) (*store.Record, error) {
 	for i := 0; ; i++ {
 		rec, err := s.deps.Store.Get(ctx, key)
 		if err != nil {
 			return nil, err
 		}
-		cur, err := decodeStored(rec.Value, rec.ResourceVersion)
+		cur, err := decodeServed(res, rec.Value, rec.ResourceVersion)
 		if err != nil {
 			return nil, err
 		}
@@ -270,8 +282,8 @@ func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mut
 		}
 		undo := func() {}
 		wctx := ctx
-		if res, ok := s.allocatingResource(key.Resource); ok {
-			if undo, err = s.allocate(ctx, res, next, cur, false); err != nil {
+		if ares, ok := s.allocatingResource(key.Resource); ok {
+			if undo, err = s.allocate(ctx, ares, next, cur, false); err != nil {
 				return nil, err
 			}
 			value = nil // allocation may have filled in fields
@@ -279,8 +291,8 @@ func (s *Server) guaranteedUpdate(ctx context.Context, key store.Key, mutate mut
 			wctx, cancel = context.WithTimeout(ctx, allocatedWriteTimeout)
 			defer cancel()
 		}
-		if value == nil {
-			if value, err = encodeStored(next); err != nil {
+		if value == nil || !res.StoredAsServed() {
+			if value, err = encodeForStore(res, next); err != nil {
 				undo()
 				return nil, err
 			}
@@ -392,9 +404,10 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 	if err := s.admission.Admit(ctx, attrs); err != nil {
 		return nil, nil, err
 	}
-	if !jsonEqual(next["spec"], cur["spec"]) {
+	if r.res.GenerationChanged(next, cur) {
 		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
-		meta["generation"] = json.Number(strconv.FormatInt(g+1, 10))
+		// metaOf again: the kind's hooks may have replaced the map.
+		metaOf(next)["generation"] = json.Number(strconv.FormatInt(g+1, 10))
 	}
 	next, value, err := s.validated(r, next, curValue)
 	if err != nil {
@@ -417,14 +430,6 @@ func (s *Server) validated(r *request, next object, curValue []byte) (object, []
 		return nil, nil, err
 	}
 	return next, value, nil
-}
-
-// jsonEqual compares two decoded JSON values by their encoding, so that a
-// default written as an int equals the json.Number read back from the store.
-func jsonEqual(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // initMeta sets the server-managed metadata of a new object.

@@ -47,6 +47,12 @@ func Scenarios() []Scenario {
 			Run:   watchAcrossServers,
 		},
 		{
+			Name:  "crd-redis",
+			Help:  "how soon a new CRD's kind is served, on the API server that created it and on a second one sharing Postgres and Redis",
+			Needs: []Need{NeedPostgres, NeedRedis},
+			Run:   crdServed,
+		},
+		{
 			Name: "scheduler-sqlite",
 			Help: "scheduling throughput: apiserver and scheduler processes on SQLite, Node objects without kubelets, pods created as fast as possible",
 			Run:  func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, false, schedPlain) },

@@ -125,6 +125,26 @@ var exampleChecks = map[string]func(t *testing.T, c *cluster, file string){
 		c.waitRunning(1, "--field-selector", "metadata.name=tolerant")
 		c.kubectl("delete", "-f", file, "--wait=false")
 	},
+	"crontab-crd.yaml": func(t *testing.T, c *cluster, file string) {
+		c.kubectl("apply", "-f", file)
+		c.kubectl("wait", "--for=condition=Established", "--timeout=30s", "crd/crontabs.stable.example.com")
+		if out := c.kubectl("explain", "crontab.spec.cronSpec"); !strings.Contains(out, "The schedule, in cron format.") {
+			t.Errorf("explain crontab.spec.cronSpec:\n%s", out)
+		}
+		c.kubectl("delete", "-f", file)
+	},
+	"crontab.yaml": func(t *testing.T, c *cluster, file string) {
+		crd := filepath.Join(filepath.Dir(file), "crontab-crd.yaml")
+		c.kubectl("apply", "-f", crd)
+		c.kubectl("wait", "--for=condition=Established", "--timeout=30s", "crd/crontabs.stable.example.com")
+		c.kubectl("apply", "-f", file)
+		c.kubectl("scale", "ct", "nightly", "--replicas=3")
+		if out := c.kubectl("get", "ct", "--field-selector", "spec.color=blue"); !strings.Contains(out, "nightly") || !strings.Contains(out, "0 3 * * *") {
+			t.Errorf("get ct --field-selector spec.color=blue:\n%s", out)
+		}
+		// Deleting the CRD deletes the CronTab first.
+		c.kubectl("delete", "-f", crd)
+	},
 }
 
 // TestExamples applies every manifest in examples/ with kubectl against

@@ -20,6 +20,8 @@ const (
 	ErrorTypeNotSupported ErrorType = "FieldValueNotSupported"
 	ErrorTypeForbidden    ErrorType = "FieldValueForbidden"
 	ErrorTypeTooLong      ErrorType = "FieldValueTooLong"
+	ErrorTypeTypeInvalid  ErrorType = "FieldValueTypeInvalid"
+	ErrorTypeTooMany      ErrorType = "FieldValueTooMany"
 )
 
 // Path is a field path such as spec.containers[0].image.
@@ -96,15 +98,23 @@ func (e *Error) ErrorBody() string {
 	case ErrorTypeForbidden:
 		s = "Forbidden"
 	case ErrorTypeDuplicate:
-		s = fmt.Sprintf("Duplicate value: %s", quote(e.BadValue))
+		s = "Duplicate value"
+		if _, omit := e.BadValue.(omitValue); !omit {
+			s += ": " + quote(e.BadValue)
+		}
 	case ErrorTypeNotSupported:
 		s = fmt.Sprintf("Unsupported value: %s", quote(e.BadValue))
 	case ErrorTypeNotFound:
 		s = fmt.Sprintf("Not found: %s", quote(e.BadValue))
 	case ErrorTypeTooLong:
 		s = "Too long"
+	case ErrorTypeTooMany:
+		s = fmt.Sprintf("Too many: %s", quote(e.BadValue))
 	default:
-		s = fmt.Sprintf("Invalid value: %s", quote(e.BadValue))
+		s = "Invalid value"
+		if _, omit := e.BadValue.(omitValue); !omit { // (a map cannot be compared)
+			s += ": " + quote(e.BadValue)
+		}
 	}
 	if e.Detail != "" {
 		s += ": " + e.Detail
@@ -112,16 +122,24 @@ func (e *Error) ErrorBody() string {
 	return s
 }
 
-// quote renders a bad value as Kubernetes does: strings quoted, lists
-// and maps as JSON (["10.96.0.10"]), anything else as Go prints it.
+// omitValue is the BadValue of an error whose value is not shown.
+type omitValue struct{}
+
+// OmitValue as an error's BadValue leaves the value out of the message
+// ("Invalid value: detail"), as Kubernetes does for objects and lists.
+var OmitValue any = omitValue{}
+
+// quote renders a bad value as Kubernetes does: strings quoted, simple
+// values as they are, anything else as JSON.
 func quote(v any) string {
-	switch t := v.(type) {
+	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("%q", t)
-	case []string, []any, map[string]any, map[string]string:
-		if b, err := json.Marshal(t); err == nil {
-			return string(b)
-		}
+		return fmt.Sprintf("%q", x)
+	case int, int32, int64, float32, float64, bool, json.Number:
+		return fmt.Sprintf("%v", x)
+	}
+	if b, err := json.Marshal(v); err == nil {
+		return string(b)
 	}
 	return fmt.Sprintf("%v", v)
 }
@@ -162,6 +180,22 @@ func NotSupported(p *Path, v any, valid []string) *Error {
 		d = "supported values: \"" + strings.Join(valid, "\", \"") + "\""
 	}
 	return &Error{Type: ErrorTypeNotSupported, Field: p.String(), BadValue: v, Detail: d}
+}
+
+// TypeInvalid reports a value of the wrong type; Kubernetes words it as
+// Invalid, with its own reason.
+func TypeInvalid(p *Path, v any, detail string) *Error {
+	return &Error{Type: ErrorTypeTypeInvalid, Field: p.String(), BadValue: v, Detail: detail}
+}
+
+// TooMany reports a list or map with more than max entries (it has
+// actual).
+func TooMany(p *Path, actual, max int) *Error {
+	is := "items"
+	if max == 1 {
+		is = "item"
+	}
+	return &Error{Type: ErrorTypeTooMany, Field: p.String(), BadValue: actual, Detail: fmt.Sprintf("must have at most %d %s", max, is)}
 }
 
 // TooLong reports a value longer than maxLength bytes, as Kubernetes

@@ -11,7 +11,7 @@ import (
 )
 
 // standardFinalizers may be used without a domain prefix.
-var standardFinalizers = []string{api.FinalizerKubernetes, api.FinalizerOrphan, api.FinalizerForeground}
+var standardFinalizers = []string{api.FinalizerKubernetes, api.FinalizerOrphan, api.FinalizerForeground, api.CRDCleanupFinalizer}
 
 // ValidateObjectMeta checks the metadata of an object: name (with nameFn)
 // or generateName, namespace (required iff namespaced), labels,

@@ -53,27 +53,40 @@ func New(resources []*registry.Resource) (*Handlers, error) {
 			"platform": runtime.GOOS + "/" + runtime.GOARCH,
 		}
 	)
+	// A group served at several versions (a custom kind's) is one group
+	// with its versions in Kubernetes' priority order, the first preferred.
+	var groupOrder []string
+	byGroup := map[string][]groupVersion{}
 	for _, gv := range gvs {
 		if err := h.add(gv.path(), resourceList(gv)); err != nil {
 			return nil, err
 		}
-		agg := map[string]any{
-			"metadata": map[string]any{"name": gv.group},
-			"versions": []any{map[string]any{
-				"version": gv.version, "resources": aggregatedResources(gv), "freshness": "Current",
-			}},
+		if _, ok := byGroup[gv.group]; !ok {
+			groupOrder = append(groupOrder, gv.group)
 		}
-		if gv.group == "" {
+		byGroup[gv.group] = append(byGroup[gv.group], gv)
+	}
+	for _, name := range groupOrder {
+		versions := byGroup[name]
+		sort.SliceStable(versions, func(i, j int) bool { return versionLess(versions[j].version, versions[i].version) })
+		var aggVersions, plainVersions []any
+		for _, gv := range versions {
+			aggVersions = append(aggVersions, map[string]any{
+				"version": gv.version, "resources": aggregatedResources(gv), "freshness": "Current",
+			})
+			plainVersions = append(plainVersions, map[string]any{"groupVersion": gv.String(), "version": gv.version})
+		}
+		agg := map[string]any{"metadata": map[string]any{"name": name}, "versions": aggVersions}
+		if name == "" {
 			coreAgg = append(coreAgg, agg)
 			continue
 		}
 		groupAggs = append(groupAggs, agg)
-		version := map[string]any{"groupVersion": gv.String(), "version": gv.version}
 		group := map[string]any{
-			"name": gv.group, "versions": []any{version}, "preferredVersion": version,
+			"name": name, "versions": plainVersions, "preferredVersion": plainVersions[0],
 		}
 		groups = append(groups, group)
-		if err := h.add("/apis/"+gv.group, withKind("APIGroup", group)); err != nil {
+		if err := h.add("/apis/"+name, withKind("APIGroup", group)); err != nil {
 			return nil, err
 		}
 	}
@@ -127,8 +140,15 @@ func withKind(kind string, doc map[string]any) map[string]any {
 // The group and group-version documents under /api/ and /apis/ are left
 // to the caller's wildcard routes, which hand them to Serve.
 func (h *Handlers) Register(e *echo.Echo) {
+	RegisterCurrent(e, func() *Handlers { return h })
+}
+
+// RegisterCurrent is Register for documents that change (as
+// CustomResourceDefinitions come and go): each request is served from the
+// Handlers current returns.
+func RegisterCurrent(e *echo.Echo, current func() *Handlers) {
 	serve := func(c echo.Context) error {
-		if !h.Serve(c) {
+		if !current().Serve(c) {
 			return echo.ErrNotFound
 		}
 		return nil
@@ -137,15 +157,15 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.GET("/apis", serve)
 	e.GET("/version", serve)
 	e.GET("/openapi/v2", func(c echo.Context) error {
-		h.openapi.serveV2(c.Response(), c.Request())
+		current().openapi.serveV2(c.Response(), c.Request())
 		return nil
 	})
 	e.GET("/openapi/v3", func(c echo.Context) error {
-		h.openapi.serveV3(c.Response(), c.Request())
+		current().openapi.serveV3(c.Response(), c.Request())
 		return nil
 	})
 	e.GET("/openapi/v3/*", func(c echo.Context) error {
-		h.openapi.serveV3(c.Response(), c.Request())
+		current().openapi.serveV3(c.Response(), c.Request())
 		return nil
 	})
 }
@@ -342,4 +362,40 @@ func aggregatedResources(gv groupVersion) []any {
 		return out[i].(map[string]any)["resource"].(string) < out[j].(map[string]any)["resource"].(string)
 	})
 	return out
+}
+
+// versionLess orders versions as Kubernetes prioritises them: GA before
+// beta before alpha, higher numbers first within each, and versions not
+// of that form last, alphabetically. versionLess(a, b) means b comes
+// first.
+func versionLess(a, b string) bool {
+	ka, kb := versionKey(a), versionKey(b)
+	if ka.rank != kb.rank {
+		return ka.rank < kb.rank
+	}
+	if ka.rank == 0 {
+		return a > b
+	}
+	if ka.major != kb.major {
+		return ka.major < kb.major
+	}
+	return ka.minor < kb.minor
+}
+
+type versionRank struct{ rank, major, minor int }
+
+// versionKey reads v1 (rank 3), v1beta2 (2), v1alpha1 (1); anything else
+// is rank 0.
+func versionKey(v string) versionRank {
+	var major, minor int
+	var kind string
+	if n, _ := fmt.Sscanf(v, "v%d%s", &major, &kind); n == 1 && v == fmt.Sprintf("v%d", major) {
+		return versionRank{3, major, 0}
+	}
+	for rank, word := range map[int]string{2: "beta", 1: "alpha"} {
+		if n, _ := fmt.Sscanf(v, "v%d"+word+"%d", &major, &minor); n == 2 && v == fmt.Sprintf("v%d%s%d", major, word, minor) {
+			return versionRank{rank, major, minor}
+		}
+	}
+	return versionRank{}
 }

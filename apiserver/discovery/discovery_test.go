@@ -139,10 +139,10 @@ func TestDiscoveryDocuments(t *testing.T) {
 		}},
 		{"/apis", aggregated, mimeAggregated, func(t *testing.T, doc map[string]any) {
 			items := at(t, doc, "items").([]any)
-			if len(items) != 12 || at(t, items[0], "metadata", "name") != "apps" || at(t, items[11], "metadata", "name") != "storage.k8s.io" {
+			if len(items) != 13 || at(t, items[0], "metadata", "name") != "apiextensions.k8s.io" || at(t, items[1], "metadata", "name") != "apps" || at(t, items[12], "metadata", "name") != "storage.k8s.io" {
 				t.Fatalf("items %v", items)
 			}
-			res := at(t, items[0], "versions").([]any)[0].(map[string]any)["resources"]
+			res := at(t, items[1], "versions").([]any)[0].(map[string]any)["resources"]
 			kind := at(t, res, "resource=deployments", "subresources", "subresource=scale", "responseKind")
 			if kind.(map[string]any)["group"] != "autoscaling" {
 				t.Errorf("deployments/scale responseKind %v", kind)
@@ -370,15 +370,17 @@ func checkSchemas(t *testing.T, defs map[string]any) {
 					t.Errorf("%s: dangling reference %s", where, ref)
 				}
 			}
-			if props, ok := x["properties"].(map[string]any); ok {
-				for name, p := range props {
-					if d, _ := p.(map[string]any)["description"].(string); d == "" {
-						t.Errorf("%s.%s has no description", where, name)
-					}
+			props, _ := x["properties"].(map[string]any)
+			for name, p := range props {
+				if d, _ := p.(map[string]any)["description"].(string); d == "" {
+					t.Errorf("%s.%s has no description", where, name)
 				}
+				walk(where+"."+name, p) // a property may be named "properties"
 			}
 			for k, e := range x {
-				walk(where+"/"+k, e)
+				if k != "properties" || props == nil {
+					walk(where+"/"+k, e)
+				}
 			}
 		case []any:
 			for _, e := range x {

@@ -278,7 +278,7 @@ func addPaths(g *schemaGen, gv groupVersion, paths map[string]any) error {
 
 	for _, r := range gv.resources {
 		self := gvk{r.Group, r.Version, r.Kind}
-		kind, err := g.define(r.Schema.Go)
+		kind, err := g.defineKind(r)
 		if err != nil {
 			return err
 		}

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 // Definition name prefixes, as Kubernetes names its OpenAPI definitions.
@@ -278,4 +280,30 @@ func (g *schemaGen) schema(t reflect.Type) (map[string]any, error) {
 		return map[string]any{"x-kubernetes-preserve-unknown-fields": true}, nil
 	}
 	return nil, fmt.Errorf("type %v has no OpenAPI form", t)
+}
+
+// defineKind adds the definition of a served kind's objects and returns
+// its name: from its Go type, or, for a custom resource, the definitions
+// package structural renders from its schema.
+func (g *schemaGen) defineKind(r *registry.Resource) (string, error) {
+	st := r.Schema.Structural
+	if st == nil {
+		return g.define(r.Schema.Go)
+	}
+	if _, err := g.define(reflect.TypeFor[api.ObjectMeta]()); err != nil {
+		return "", err
+	}
+	o := structural.OpenAPIOptions{Group: r.Group, Version: r.Version, Kind: r.Kind, ListKind: st.ListKind, Plural: r.Name}
+	for f := range r.Fields {
+		o.SelectableFields = append(o.SelectableFields, "."+f)
+	}
+	slices.Sort(o.SelectableFields)
+	defs := structural.OpenAPIV2Definitions(st.Schema, o)
+	if g.v3 {
+		defs = structural.OpenAPIV3Definitions(st.Schema, o)
+	}
+	for name, d := range defs {
+		g.defs[name] = d
+	}
+	return structural.ModelName(r.Group, r.Version, r.Kind), nil
 }

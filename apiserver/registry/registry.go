@@ -24,6 +24,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 // Resource declares one served kind.
@@ -63,6 +65,31 @@ type Resource struct {
 	// GroupTypes names the Go types of the kind's API group that are not
 	// named after the kind (RollingUpdateDeployment); see OwnsType.
 	GroupTypes []string
+	// Scale says where /scale reads and writes; nil is
+	// DefaultScalePaths.
+	Scale *ScalePaths
+
+	// Storage is the declaration of the version objects of the kind are
+	// stored at, when the kind is served at several versions: each
+	// version is a Resource of its own, all with the same StoreName, and
+	// the pipeline converts objects to Storage's version on the way in and
+	// back to the request's on the way out (see ConvertTo). nil means this
+	// Resource itself.
+	Storage *Resource
+	// Convert converts o, an object of the kind at apiVersion from, to
+	// this Resource's version, in place (ConvertTo then sets apiVersion).
+	// nil is Kubernetes' conversion "None": only apiVersion changes.
+	Convert func(o Object, from string) error
+	// Removed, if set, is closed when the kind stops being served (its
+	// CRD is gone): watches of it end then, as in Kubernetes.
+	Removed <-chan struct{}
+	// Deprecation, if set, is the warning every request for this version
+	// gets (a CRD version marked deprecated).
+	Deprecation string
+	// Terminating reports whether the kind is going away (its CRD is
+	// being deleted): its objects may be read and deleted, not created.
+	Terminating func() bool
+
 	// Docs describes the kind's OpenAPI definitions for kubectl explain:
 	// "ConfigMap" the type, "ConfigMap.data" one of its fields. The
 	// descriptions of the older kinds are in package discovery.
@@ -73,17 +100,32 @@ type Resource struct {
 var AllVerbs = []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // Schema is where the shape of a kind's objects comes from. Built-in kinds
-// have a Go type (GoType[T]()). A CustomResourceDefinition will produce a
-// declaration with a structural schema instead: it will set a second
-// field here, Structural (the version's openAPIV3Schema), and leave Go
-// nil; strict field checks (pruning), defaulting, validation and the
-// OpenAPI definition then come from that schema, while protobuf bodies and
-// strategic merge patches, which need a Go type, are refused with 415 as
-// Kubernetes refuses them for custom resources. Every consumer asks
-// Schema, never the Go type directly, so that is the one place to extend.
+// have a Go type (GoType[T]()). A custom resource, declared by a
+// CustomResourceDefinition, has a structural schema instead (Structural)
+// and no Go type: strict field checks (pruning), defaulting, validation
+// and the OpenAPI definition then come from that schema, while protobuf
+// bodies and strategic merge patches, which need a Go type, are refused
+// with 415 as Kubernetes refuses them for custom resources. Every
+// consumer asks Schema, never the Go type directly.
 type Schema struct {
-	// Go is the kind's Go struct type (not a pointer).
+	// Go is the kind's Go struct type (not a pointer); nil for a custom
+	// resource.
 	Go reflect.Type
+	// Structural is a custom resource version's schema; nil for a
+	// built-in kind.
+	Structural *Structural
+}
+
+// Structural is the schema of one version of a custom resource.
+type Structural struct {
+	// Schema is the version's openAPIV3Schema, parsed and checked: what
+	// pruning, defaulting, validation and OpenAPI use.
+	Schema *structural.Schema
+	// Defaults reports whether the schema declares any default, so that
+	// objects read from the store need them applied.
+	Defaults bool
+	// ListKind is the kind of the resource's lists.
+	ListKind string
 }
 
 // GoType is the schema of kinds whose objects are a T of package api.
@@ -91,6 +133,36 @@ func GoType[T any]() Schema { return Schema{Go: reflect.TypeFor[T]()} }
 
 // New returns a pointer to a new zero object of the schema's Go type.
 func (s Schema) New() any { return reflect.New(s.Go).Interface() }
+
+// Typed reports whether the schema is a Go type, which protobuf bodies and
+// strategic merge patches need.
+func (s Schema) Typed() bool { return s.Go != nil }
+
+// ScalePaths says where the scale subresource reads and writes, as JSON
+// field paths.
+type ScalePaths struct {
+	SpecReplicas   []string
+	StatusReplicas []string
+	// LabelSelector holds the selector: a label selector object
+	// (Deployments' spec.selector) or its serialized form (custom
+	// resources' labelSelectorPath); nil for none.
+	LabelSelector []string
+}
+
+// DefaultScalePaths are the scale paths of the built-in workload kinds.
+var DefaultScalePaths = ScalePaths{
+	SpecReplicas:   []string{"spec", "replicas"},
+	StatusReplicas: []string{"status", "replicas"},
+	LabelSelector:  []string{"spec", "selector"},
+}
+
+// ScaleAt returns where the resource's scale subresource reads and writes.
+func (r *Resource) ScaleAt() ScalePaths {
+	if r.Scale != nil {
+		return *r.Scale
+	}
+	return DefaultScalePaths
+}
 
 // Column is one server-side table column: kubectl get prints NAME, then
 // these (those with Priority > 0 only with -o wide).
@@ -120,6 +192,40 @@ func (r *Resource) StoreName() string {
 	}
 	return r.Name + "." + r.Group
 }
+
+// StorageResource is the declaration of the version the kind's objects
+// are stored at.
+func (r *Resource) StorageResource() *Resource {
+	if r.Storage == nil {
+		return r
+	}
+	return r.Storage
+}
+
+// StoredAsServed reports whether objects are stored at this version, so
+// that stored JSON can be served as it is.
+func (r *Resource) StoredAsServed() bool { return r.Storage == nil || r.Storage == r }
+
+// ConvertTo converts o, an object of the kind at any of its versions, to
+// r's version, in place: apiVersion changes, and r.Convert (if any) does
+// the rest.
+func (r *Resource) ConvertTo(o Object) error {
+	gv := r.GroupVersion()
+	from, _ := o["apiVersion"].(string)
+	if from == gv {
+		return nil
+	}
+	if r.Convert != nil {
+		if err := r.Convert(o, from); err != nil {
+			return err
+		}
+	}
+	o["apiVersion"] = gv
+	return nil
+}
+
+// IsTerminating reports whether the kind is going away.
+func (r *Resource) IsTerminating() bool { return r.Terminating != nil && r.Terminating() }
 
 // HasSubresource reports whether sub is served for the resource.
 func (r *Resource) HasSubresource(sub string) bool { return slices.Contains(r.Subresources, sub) }
@@ -167,11 +273,12 @@ func Lookup(group, version, name string) (*Resource, bool) {
 	return nil, false
 }
 
-// ByStoreName finds a resource by its name in the store (StoreName).
+// ByStoreName finds a resource by its name in the store (StoreName): the
+// declaration of the version its objects are stored at.
 func ByStoreName(name string) (*Resource, bool) {
 	for _, r := range all {
 		if r.StoreName() == name {
-			return r, true
+			return r.StorageResource(), true
 		}
 	}
 	return nil, false

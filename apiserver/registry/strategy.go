@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -41,6 +42,9 @@ type Strategy struct {
 	// Validate checks the object, as its Go type, on create (old is nil)
 	// and on update; see Typed.
 	Validate func(obj, old any) field.ErrorList
+	// ValidateStatus checks the object of a /status write; nil means
+	// Validate.
+	ValidateStatus func(obj, old any) field.ErrorList
 	// Finalizing reports whether a deleted object still waits for
 	// something beyond metadata.finalizers (a namespace's
 	// spec.finalizers) before it may go.
@@ -48,6 +52,9 @@ type Strategy struct {
 	// PrepareForDelete adjusts an object that is being marked for deletion
 	// (a namespace becomes Terminating).
 	PrepareForDelete func(o Object)
+	// GenerationChanged reports whether a write of the object changes
+	// what metadata.generation counts; nil means a change of spec.
+	GenerationChanged func(next, cur Object) bool
 	// GracePeriod is the grace a delete gives the object, given the
 	// request's (nil when it names none); nil means none (0) for every
 	// object.
@@ -90,6 +97,15 @@ func (r *Resource) PrepareForStatusUpdate(sent, cur Object) Object {
 	return next
 }
 
+// GenerationChanged reports whether a write of the object changes what
+// metadata.generation counts: spec, unless the kind says otherwise.
+func (r *Resource) GenerationChanged(next, cur Object) bool {
+	if r.Strategy.GenerationChanged != nil {
+		return r.Strategy.GenerationChanged(next, cur)
+	}
+	return !JSONEqual(next["spec"], cur["spec"])
+}
+
 // Validate checks the typed object against the typed old one (nil on
 // create).
 func (r *Resource) Validate(obj, old any) field.ErrorList {
@@ -97,6 +113,15 @@ func (r *Resource) Validate(obj, old any) field.ErrorList {
 		return nil
 	}
 	return r.Strategy.Validate(obj, old)
+}
+
+// ValidateStatus checks the object of a /status write against the old
+// one.
+func (r *Resource) ValidateStatus(obj, old any) field.ErrorList {
+	if r.Strategy.ValidateStatus == nil {
+		return r.Validate(obj, old)
+	}
+	return r.Strategy.ValidateStatus(obj, old)
 }
 
 // Finalizing reports whether a deleted object waits for more than its
@@ -156,8 +181,18 @@ func As[T any](o any) (*T, error) {
 	return v, nil
 }
 
-// DecodeAs reads JSON into a new object of the schema's Go type.
+// DecodeAs reads JSON into a new object of the schema's Go type; a custom
+// resource's typed form is its Object.
 func (s Schema) DecodeAs(b []byte) (any, error) {
+	if s.Go == nil {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber() // as the pipeline decodes objects
+		var o Object
+		if err := d.Decode(&o); err != nil {
+			return nil, fmt.Errorf("decode object: %w", err)
+		}
+		return o, nil
+	}
 	v := s.New()
 	if err := api.Unmarshal(b, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", s.Go.Name(), err)
