@@ -45,11 +45,23 @@ func SpreadPodJSON(ns string, i, deployments int) []byte {
 
 func podsPath(ns string) string { return "/api/v1/namespaces/" + ns + "/pods" }
 
-// CreateNamespace creates namespace ns through s.
+// CreateNamespace creates namespace ns through s, with the default
+// ServiceAccount its pods need (ServiceAccount admission refuses pods
+// without it). The service account controller adds it too when a
+// controller manager runs; whichever comes first wins.
 func CreateNamespace(ctx context.Context, s *Server, ns string) error {
 	body := fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":%q}}`, ns)
-	_, err := s.Expect(ctx, http.StatusCreated, http.MethodPost, "/api/v1/namespaces", body)
-	return err
+	if _, err := s.Expect(ctx, http.StatusCreated, http.MethodPost, "/api/v1/namespaces", body); err != nil {
+		return err
+	}
+	code, resp, err := s.Do(ctx, http.MethodPost, "/api/v1/namespaces/"+ns+"/serviceaccounts", []byte(`{"metadata":{"name":"default"}}`))
+	if err != nil {
+		return err
+	}
+	if code != http.StatusCreated && code != http.StatusConflict {
+		return fmt.Errorf("create the default ServiceAccount of %s: %d %s", ns, code, resp)
+	}
+	return nil
 }
 
 // warmUp opens about clients keep-alive connections to s (each costs a TLS
