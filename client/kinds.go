@@ -19,6 +19,8 @@ type (
 
 	StatefulSetClient         = ScalableClient[api.StatefulSet, *api.StatefulSet]
 	PodDisruptionBudgetClient = ResourceClient[api.PodDisruptionBudget, *api.PodDisruptionBudget]
+	JobClient                 = ResourceClient[api.Job, *api.Job]
+	CronJobClient             = ResourceClient[api.CronJob, *api.CronJob]
 )
 
 // PodClient is the pods client, with the binding subresource.
@@ -70,6 +72,12 @@ func (c *Client) StatefulSets(ns string) *StatefulSetClient {
 func (c *Client) PodDisruptionBudgets(ns string) *PodDisruptionBudgetClient {
 	return Resource[api.PodDisruptionBudget](c, PodDisruptionBudgets, ns)
 }
+
+// Jobs returns the client of batch/v1 jobs in ns.
+func (c *Client) Jobs(ns string) *JobClient { return Resource[api.Job](c, Jobs, ns) }
+
+// CronJobs returns the client of batch/v1 cron jobs in ns.
+func (c *Client) CronJobs(ns string) *CronJobClient { return Resource[api.CronJob](c, CronJobs, ns) }
 
 // Bind assigns a pod to b.Target's node (POST pods/{b.Name}/binding). The
 // server refuses with 409 if the pod is already bound, so two schedulers

@@ -33,6 +33,8 @@ var (
 
 	StatefulSets         = GVR{Group: "apps", Version: "v1", Resource: "statefulsets", Namespaced: true}
 	PodDisruptionBudgets = GVR{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets", Namespaced: true}
+	Jobs                 = GVR{Group: "batch", Version: "v1", Resource: "jobs", Namespaced: true}
+	CronJobs             = GVR{Group: "batch", Version: "v1", Resource: "cronjobs", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.

@@ -15,6 +15,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/deployment"
 	"github.com/minik8s/minik8s/controllers/disruption"
 	"github.com/minik8s/minik8s/controllers/gc"
+	"github.com/minik8s/minik8s/controllers/job"
 	"github.com/minik8s/minik8s/controllers/namespace"
 	"github.com/minik8s/minik8s/controllers/nodelifecycle"
 	"github.com/minik8s/minik8s/controllers/replicaset"
@@ -30,6 +31,7 @@ type Config struct {
 	ConcurrentDeploymentSyncs int `yaml:"concurrentDeploymentSyncs"`
 	ConcurrentGCSyncs         int `yaml:"concurrentGCSyncs"`
 	ConcurrentNamespaceSyncs  int `yaml:"concurrentNamespaceSyncs"`
+	ConcurrentJobSyncs        int `yaml:"concurrentJobSyncs"`
 	// NodeMonitorPeriod is how often node heartbeats are checked, and
 	// NodeMonitorGracePeriod how long a node may be silent before it is
 	// marked Unknown and tainted unreachable.
@@ -40,6 +42,8 @@ type Config struct {
 	ResyncPeriod time.Duration `yaml:"resyncPeriod"`
 	// ReplicaSet tunes the ReplicaSet controller.
 	ReplicaSet replicaset.Config `yaml:"replicaSet"`
+	// Job tunes the Job controller.
+	Job job.Config `yaml:"job"`
 }
 
 // DefaultConfig returns kube-controller-manager's defaults: 5 ReplicaSet
@@ -53,10 +57,12 @@ func DefaultConfig() Config {
 		ConcurrentDeploymentSyncs: 5,
 		ConcurrentGCSyncs:         20,
 		ConcurrentNamespaceSyncs:  10,
+		ConcurrentJobSyncs:        5,
 		NodeMonitorPeriod:         nl.MonitorPeriod,
 		NodeMonitorGracePeriod:    nl.GracePeriod,
 		ResyncPeriod:              10 * time.Minute,
 		ReplicaSet:                replicaset.DefaultConfig(),
+		Job:                       job.DefaultConfig(),
 	}
 }
 
@@ -68,6 +74,7 @@ func (c Config) Validate() error {
 		"concurrentDeploymentSyncs": c.ConcurrentDeploymentSyncs,
 		"concurrentGCSyncs":         c.ConcurrentGCSyncs,
 		"concurrentNamespaceSyncs":  c.ConcurrentNamespaceSyncs,
+		"concurrentJobSyncs":        c.ConcurrentJobSyncs,
 	} {
 		if n < 1 {
 			errs = append(errs, fmt.Errorf("%s %d must be at least 1", name, n))
@@ -143,13 +150,15 @@ func (m *Manager) Run(ctx context.Context) error {
 	nss := informer.New(client.ListWatch(c.Namespaces(), client.ListOptions{}), cfg.ResyncPeriod).WithLogger(logInf("namespaces"))
 	pdbs := informer.New(client.ListWatch(c.PodDisruptionBudgets(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.PodDisruptionBudget]()...).WithLogger(logInf("poddisruptionbudgets"))
+	jobs := informer.New(client.ListWatch(c.Jobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.Job]()...).WithLogger(logInf("jobs"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
 			m.log.With().Str("events", source).Logger())
 	}
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
-	pdbEvents := recorder("controllermanager")
+	pdbEvents, jobEvents := recorder("controllermanager"), recorder("job-controller")
 	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
 
 	rsc, err := replicaset.New(cfg.ReplicaSet, replicaset.Deps{Client: c, Pods: pods, ReplicaSets: rss, Events: rsEvents}, logFor("replicaset"))
@@ -164,7 +173,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys}, logFor("garbagecollector"))
+	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Jobs: jobs}, logFor("garbagecollector"))
 	if err != nil {
 		return err
 	}
@@ -178,16 +187,22 @@ func (m *Manager) Run(ctx context.Context) error {
 		return err
 	}
 
+	jc, err := job.New(cfg.Job, job.Deps{Client: c, Pods: pods, Jobs: jobs, Events: jobEvents}, logFor("job"))
+	if err != nil {
+		return err
+	}
+
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
-		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run,
-		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run,
+		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run,
+		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run, jobEvents.Run,
 		func(ctx context.Context) error { return rsc.Run(ctx, cfg.ConcurrentReplicaSetSyncs) },
 		func(ctx context.Context) error { return dc.Run(ctx, cfg.ConcurrentDeploymentSyncs) },
 		func(ctx context.Context) error { return nlc.Run(ctx, nodeLifecycleWorkers) },
 		func(ctx context.Context) error { return gcc.Run(ctx, cfg.ConcurrentGCSyncs) },
 		func(ctx context.Context) error { return nsc.Run(ctx, cfg.ConcurrentNamespaceSyncs) },
 		func(ctx context.Context) error { return pdbc.Run(ctx, disruptionWorkers) },
+		func(ctx context.Context) error { return jc.Run(ctx, cfg.ConcurrentJobSyncs) },
 	} {
 		g.Go(func() error { return run(ctx) })
 	}
