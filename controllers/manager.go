@@ -12,6 +12,7 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
+	"github.com/minik8s/minik8s/controllers/cronjob"
 	"github.com/minik8s/minik8s/controllers/deployment"
 	"github.com/minik8s/minik8s/controllers/disruption"
 	"github.com/minik8s/minik8s/controllers/gc"
@@ -32,6 +33,7 @@ type Config struct {
 	ConcurrentGCSyncs         int `yaml:"concurrentGCSyncs"`
 	ConcurrentNamespaceSyncs  int `yaml:"concurrentNamespaceSyncs"`
 	ConcurrentJobSyncs        int `yaml:"concurrentJobSyncs"`
+	ConcurrentCronJobSyncs    int `yaml:"concurrentCronJobSyncs"`
 	// NodeMonitorPeriod is how often node heartbeats are checked, and
 	// NodeMonitorGracePeriod how long a node may be silent before it is
 	// marked Unknown and tainted unreachable.
@@ -58,6 +60,7 @@ func DefaultConfig() Config {
 		ConcurrentGCSyncs:         20,
 		ConcurrentNamespaceSyncs:  10,
 		ConcurrentJobSyncs:        5,
+		ConcurrentCronJobSyncs:    5,
 		NodeMonitorPeriod:         nl.MonitorPeriod,
 		NodeMonitorGracePeriod:    nl.GracePeriod,
 		ResyncPeriod:              10 * time.Minute,
@@ -75,6 +78,7 @@ func (c Config) Validate() error {
 		"concurrentGCSyncs":         c.ConcurrentGCSyncs,
 		"concurrentNamespaceSyncs":  c.ConcurrentNamespaceSyncs,
 		"concurrentJobSyncs":        c.ConcurrentJobSyncs,
+		"concurrentCronJobSyncs":    c.ConcurrentCronJobSyncs,
 	} {
 		if n < 1 {
 			errs = append(errs, fmt.Errorf("%s %d must be at least 1", name, n))
@@ -152,13 +156,15 @@ func (m *Manager) Run(ctx context.Context) error {
 		controllerutil.Indexers[*api.PodDisruptionBudget]()...).WithLogger(logInf("poddisruptionbudgets"))
 	jobs := informer.New(client.ListWatch(c.Jobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.Job]()...).WithLogger(logInf("jobs"))
+	cronJobs := informer.New(client.ListWatch(c.CronJobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.CronJob]()...).WithLogger(logInf("cronjobs"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
 			m.log.With().Str("events", source).Logger())
 	}
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
-	pdbEvents, jobEvents := recorder("controllermanager"), recorder("job-controller")
+	pdbEvents, jobEvents, cronJobEvents := recorder("controllermanager"), recorder("job-controller"), recorder("cronjob-controller")
 	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
 
 	rsc, err := replicaset.New(cfg.ReplicaSet, replicaset.Deps{Client: c, Pods: pods, ReplicaSets: rss, Events: rsEvents}, logFor("replicaset"))
@@ -173,7 +179,8 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Jobs: jobs}, logFor("garbagecollector"))
+	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Jobs: jobs, CronJobs: cronJobs},
+		logFor("garbagecollector"))
 	if err != nil {
 		return err
 	}
@@ -191,11 +198,15 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cjc, err := cronjob.New(cronjob.Deps{Client: c, Jobs: jobs, CronJobs: cronJobs, Events: cronJobEvents}, logFor("cronjob"))
+	if err != nil {
+		return err
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
-		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run,
-		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run, jobEvents.Run,
+		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run, cronJobs.Run,
+		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run, jobEvents.Run, cronJobEvents.Run,
 		func(ctx context.Context) error { return rsc.Run(ctx, cfg.ConcurrentReplicaSetSyncs) },
 		func(ctx context.Context) error { return dc.Run(ctx, cfg.ConcurrentDeploymentSyncs) },
 		func(ctx context.Context) error { return nlc.Run(ctx, nodeLifecycleWorkers) },
@@ -203,6 +214,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		func(ctx context.Context) error { return nsc.Run(ctx, cfg.ConcurrentNamespaceSyncs) },
 		func(ctx context.Context) error { return pdbc.Run(ctx, disruptionWorkers) },
 		func(ctx context.Context) error { return jc.Run(ctx, cfg.ConcurrentJobSyncs) },
+		func(ctx context.Context) error { return cjc.Run(ctx, cfg.ConcurrentCronJobSyncs) },
 	} {
 		g.Go(func() error { return run(ctx) })
 	}

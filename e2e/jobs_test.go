@@ -1,0 +1,154 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// jobManifest is a Job of the simulated runtime whose containers exit
+// after exitAfter with exitCode (the sim.minik8s.io annotations, see
+// kubelet/sim); spec is YAML merged into the Job's spec.
+func jobManifest(name, exitAfter, exitCode, spec string) string {
+	return fmt.Sprintf(`apiVersion: batch/v1
+kind: Job
+metadata: {name: %s}
+spec:
+%s
+  template:
+    metadata:
+      annotations: {sim.minik8s.io/exit-after: %q, sim.minik8s.io/exit-code: %q}
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: busybox}]
+`, name, spec, exitAfter, exitCode)
+}
+
+// TestJobs runs Jobs with kubectl on one cluster of simulated nodes:
+// completions with parallelism, a failing Job, an Indexed Job, suspend and
+// resume. The steps run in order; the first failure stops the rest.
+func TestJobs(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{args: []string{"--runtime", "sim"}})
+	for _, step := range []struct {
+		name string
+		run  func(*testing.T, *cluster)
+	}{
+		{"CompletionsAndParallelism", testJobCompletions},
+		{"BackoffLimit", testJobBackoffLimit},
+		{"Indexed", testJobIndexed},
+		{"SuspendResume", testJobSuspend},
+		{"TTLAndCascade", testJobTTL},
+	} {
+		if !t.Run(step.name, func(t *testing.T) { step.run(t, c.on(t)) }) {
+			t.FailNow()
+		}
+	}
+}
+
+// jsonpath reads one field of an object.
+func (c *cluster) jsonpath(obj, path string) string {
+	c.t.Helper()
+	return c.kubectl("get", obj, "-o", "jsonpath="+path)
+}
+
+func testJobCompletions(t *testing.T, c *cluster) {
+	c.kubectlStdin(jobManifest("pi", "1s", "0", "  completions: 3\n  parallelism: 2"), "create", "-f", "-")
+	// Never more than two pods at once: each sync sees the pods it made.
+	c.kubectl("wait", "--for=condition=complete", "--timeout=60s", "job/pi")
+	if got := c.jsonpath("job/pi", "{.status.succeeded}/{.status.failed}/{.status.active}"); got != "3//" {
+		t.Errorf("succeeded/failed/active %q, want 3//", got)
+	}
+	if got := c.jsonpath("job/pi", "{.status.startTime}"); got == "" {
+		t.Error("no startTime")
+	}
+	if got := c.jsonpath("job/pi", "{.status.completionTime}"); got == "" {
+		t.Error("no completionTime")
+	}
+	conds := c.jsonpath("job/pi", `{range .status.conditions[*]}{.type}={.status}:{.reason};{end}`)
+	if conds != "SuccessCriteriaMet=True:CompletionsReached;Complete=True:CompletionsReached;" {
+		t.Errorf("conditions %q", conds)
+	}
+	pods := c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=pi", "-o",
+		`jsonpath={range .items[*]}{.status.phase} {.metadata.finalizers}{"\n"}{end}`)
+	if ls := lines(pods); len(ls) != 3 || strings.Count(pods, "Succeeded") != 3 || strings.Contains(pods, "job-tracking") {
+		t.Errorf("pods (phase, finalizers):\n%s", pods)
+	}
+	if out := c.kubectl("get", "job", "pi", "--no-headers"); !strings.Contains(out, "Complete") || !strings.Contains(out, "3/3") {
+		t.Errorf("get job: %q", out)
+	}
+}
+
+func testJobBackoffLimit(t *testing.T, c *cluster) {
+	c.kubectlStdin(jobManifest("fail", "100ms", "3", "  backoffLimit: 1"), "create", "-f", "-")
+	// The second pod waits out the 10s back-off after the first failure.
+	c.kubectl("wait", "--for=condition=failed", "--timeout=60s", "job/fail")
+	if got := c.jsonpath("job/fail", `{.status.failed}/{.status.succeeded}`); got != "2/" {
+		t.Errorf("failed/succeeded %q, want 2/", got)
+	}
+	if got := c.jsonpath("job/fail", `{.status.conditions[?(@.type=="Failed")].reason}`); got != "BackoffLimitExceeded" {
+		t.Errorf("Failed reason %q", got)
+	}
+	if got := c.jsonpath("job/fail", `{.status.conditions[?(@.type=="FailureTarget")].message}`); got != "Job has reached the specified backoff limit" {
+		t.Errorf("FailureTarget message %q", got)
+	}
+	if n := len(lines(c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=fail", "--no-headers"))); n != 2 {
+		t.Errorf("%d pods, want 2", n)
+	}
+}
+
+func testJobIndexed(t *testing.T, c *cluster) {
+	c.kubectlStdin(jobManifest("idx", "500ms", "0", "  completions: 3\n  parallelism: 3\n  completionMode: Indexed"), "create", "-f", "-")
+	c.kubectl("wait", "--for=condition=complete", "--timeout=60s", "job/idx")
+	if got := c.jsonpath("job/idx", "{.status.completedIndexes} {.status.succeeded}"); got != "0-2 3" {
+		t.Errorf("completedIndexes and succeeded %q, want \"0-2 3\"", got)
+	}
+	out := c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=idx", "-o",
+		`jsonpath={range .items[*]}{.metadata.annotations.batch\.kubernetes\.io/job-completion-index}={.spec.containers[0].env[?(@.name=="JOB_COMPLETION_INDEX")].value}={.spec.hostname}{"\n"}{end}`)
+	for _, want := range []string{"0=0=idx-0", "1=1=idx-1", "2=2=idx-2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pods lack index %q:\n%s", want, out)
+		}
+	}
+}
+
+func testJobSuspend(t *testing.T, c *cluster) {
+	c.kubectlStdin(jobManifest("later", "2s", "0", "  completions: 2\n  parallelism: 2\n  suspend: true"), "create", "-f", "-")
+	eventually(t, testTimeout, "Suspended condition", func() string {
+		if got := c.jsonpath("job/later", `{.status.conditions[?(@.type=="Suspended")].status}`); got != "True" {
+			return "Suspended is " + got
+		}
+		return ""
+	})
+	if n := len(lines(c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=later", "--no-headers", "--ignore-not-found"))); n != 0 {
+		t.Fatalf("a suspended Job has %d pods", n)
+	}
+	c.kubectl("patch", "job", "later", "--type=merge", "-p", `{"spec":{"suspend":false}}`)
+	c.waitRunning(2, "-l", "batch.kubernetes.io/job-name=later")
+	// Suspend while running: the pods are deleted, and not counted as failed.
+	c.kubectl("patch", "job", "later", "--type=merge", "-p", `{"spec":{"suspend":true}}`)
+	eventually(t, testTimeout, "pods of the suspended Job gone", func() string {
+		if out := c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=later", "--no-headers", "--ignore-not-found"); out != "" {
+			return out
+		}
+		return ""
+	})
+	c.kubectl("patch", "job", "later", "--type=merge", "-p", `{"spec":{"suspend":false}}`)
+	c.kubectl("wait", "--for=condition=complete", "--timeout=60s", "job/later")
+	if got := c.jsonpath("job/later", `{.status.succeeded}/{.status.failed}/{.status.conditions[?(@.type=="Suspended")].reason}`); got != "2//JobResumed" {
+		t.Errorf("succeeded/failed/Suspended reason %q, want 2//JobResumed", got)
+	}
+}
+
+func testJobTTL(t *testing.T, c *cluster) {
+	c.kubectlStdin(jobManifest("brief", "100ms", "0", "  ttlSecondsAfterFinished: 1"), "create", "-f", "-")
+	c.kubectl("wait", "--for=delete", "--timeout=60s", "job/brief")
+	eventually(t, testTimeout, "pods of the expired Job gone", func() string {
+		return c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=brief", "--no-headers", "--ignore-not-found")
+	})
+	// Deleting a Job deletes its pods (owner references and the collector).
+	c.kubectl("delete", "job", "pi", "idx")
+	eventually(t, testTimeout, "pods of deleted Jobs gone", func() string {
+		return c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name in (pi,idx)", "--no-headers", "--ignore-not-found")
+	})
+}
