@@ -1,9 +1,16 @@
 package e2e
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/minik8s/minik8s/internal/testsvc"
+	"github.com/minik8s/minik8s/kubelet/docker"
 )
 
 // jobManifest is a Job of the simulated runtime whose containers exit
@@ -151,4 +158,49 @@ func testJobTTL(t *testing.T, c *cluster) {
 	eventually(t, testTimeout, "pods of deleted Jobs gone", func() string {
 		return c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name in (pi,idx)", "--no-headers", "--ignore-not-found")
 	})
+}
+
+// TestJobOnDocker runs an Indexed Job of real containers: each exits 0
+// after printing its JOB_COMPLETION_INDEX, and the Job completes. It fails
+// when MINIK8S_TEST_DOCKER is unset or no engine answers.
+func TestJobOnDocker(t *testing.T) {
+	testsvc.Require(t, testsvc.Docker)
+	t.Parallel()
+	if !docker.Available(context.Background(), "") {
+		t.Fatal("MINIK8S_TEST_DOCKER is set but no Docker engine answers")
+	}
+	buildTestImage(t)
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	base := "e2e-job-" + hex.EncodeToString(b)
+	nodes := []string{base}
+	t.Cleanup(func() { removeContainers(t, nodes) })
+	c := startCluster(t, clusterOptions{nodeName: base, args: []string{"--runtime", "docker", "--nodes", "1"}})
+	c.kubectlStdin(`apiVersion: batch/v1
+kind: Job
+metadata: {name: print}
+spec:
+  completions: 2
+  parallelism: 2
+  completionMode: Indexed
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: work
+        image: `+testImage+`
+        command: [/testapp, -env=JOB_COMPLETION_INDEX, -listen=, -exit=0, -after=200ms]
+`, "create", "-f", "-")
+	c.kubectl("wait", "--for=condition=complete", "--timeout=60s", "job/print")
+	if got := c.jsonpath("job/print", "{.status.succeeded} {.status.completedIndexes}"); got != "2 0-1" {
+		t.Errorf("succeeded and completedIndexes %q, want \"2 0-1\"", got)
+	}
+	var logs []string
+	for _, p := range lines(c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=print", "-o", "name")) {
+		logs = append(logs, strings.TrimSpace(c.kubectl("logs", p)))
+	}
+	slices.Sort(logs)
+	if strings.Join(logs, ",") != "JOB_COMPLETION_INDEX=0,JOB_COMPLETION_INDEX=1" {
+		t.Errorf("logs of the pods: %q", logs)
+	}
 }
