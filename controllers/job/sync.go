@@ -372,6 +372,7 @@ func (c *Controller) deletePods(ctx context.Context, s *state, pods []*api.Pod, 
 			switch {
 			case err == nil:
 				s.deleted++
+				s.terminating++ // until the informer shows it gone
 				c.events.Eventf(ref, api.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
 				return
 			case client.IsNotFound(err):
