@@ -45,6 +45,7 @@ func TestJobs(t *testing.T) {
 		{"BackoffLimit", testJobBackoffLimit},
 		{"Indexed", testJobIndexed},
 		{"SuspendResume", testJobSuspend},
+		{"PodFailurePolicy", testJobPodFailurePolicy},
 		{"TTLAndCascade", testJobTTL},
 	} {
 		if !t.Run(step.name, func(t *testing.T) { step.run(t, c.on(t)) }) {
@@ -144,6 +145,19 @@ func testJobSuspend(t *testing.T, c *cluster) {
 	c.kubectl("wait", "--for=condition=complete", "--timeout=60s", "job/later")
 	if got := c.jsonpath("job/later", `{.status.succeeded}/{.status.failed}/{.status.conditions[?(@.type=="Suspended")].reason}`); got != "2//JobResumed" {
 		t.Errorf("succeeded/failed/Suspended reason %q, want 2//JobResumed", got)
+	}
+}
+
+func testJobPodFailurePolicy(t *testing.T, c *cluster) {
+	c.kubectlStdin(jobManifest("policy", "100ms", "42", `  backoffLimit: 6
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {operator: In, values: [42]}`), "create", "-f", "-")
+	c.kubectl("wait", "--for=condition=failed", "--timeout=60s", "job/policy")
+	got := c.jsonpath("job/policy", `{.status.failed} {.status.conditions[?(@.type=="Failed")].reason}: {.status.conditions[?(@.type=="Failed")].message}`)
+	if !strings.HasPrefix(got, "1 PodFailurePolicy: Container work for pod default/policy-") || !strings.HasSuffix(got, "failed with exit code 42 matching FailJob rule at index 0") {
+		t.Errorf("failed, reason and message: %q", got)
 	}
 }
 

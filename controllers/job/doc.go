@@ -48,6 +48,14 @@
 //     propagation, as the TTL-after-finished controller does; the garbage
 //     collector deletes its pods (their owner reference names the Job).
 //
-// podFailurePolicy, successPolicy, backoffLimitPerIndex and
+//   - spec.podFailurePolicy: the first rule a failed pod (phase Failed)
+//     matches, by a non-zero container exit code (In / NotIn, optionally
+//     of one container) or a pod condition, decides: FailJob fails the Job
+//     at once (FailureTarget, then Failed, reason PodFailurePolicy, with
+//     Kubernetes' message), Ignore releases the pod without counting it
+//     against backoffLimit, Count (and no match) counts it. FailIndex
+//     counts too: backoffLimitPerIndex is not implemented.
+//
+// successPolicy, backoffLimitPerIndex, maxFailedIndexes and
 // podReplacementPolicy are served but not acted on.
 package job

@@ -86,6 +86,11 @@ type state struct {
 	completed map[int]bool
 	// created and deleted are this sync's pod writes that succeeded.
 	created, deleted int
+	// ignored are failed pods a podFailurePolicy Ignore rule matched:
+	// released without being counted.
+	ignored []*api.Pod
+	// failJob is the message of the FailJob rule a pod matched.
+	failJob string
 }
 
 // podSucceeded and podFailed say how a finished pod counts: a pod being
@@ -133,6 +138,14 @@ func (c *Controller) newState(job *api.Job, pods []*api.Pod, now time.Time) *sta
 				s.completed[ix] = true
 			}
 		case podFailed(p):
+			action, msg := matchPolicy(job, p)
+			if action == actionIgnore {
+				s.ignored = append(s.ignored, p)
+				continue
+			}
+			if action == actionFailJob && s.failJob == "" {
+				s.failJob = msg
+			}
 			unc.Failed = append(unc.Failed, p.UID)
 			newFailures++
 		}
@@ -192,6 +205,8 @@ func (c *Controller) manage(ctx context.Context, s *state, satisfied bool) (time
 	var after time.Duration
 	if !hasTrue(&s.st, api.JobFailureTarget) && !hasTrue(&s.st, api.JobSuccessCriteriaMet) {
 		switch {
+		case s.failJob != "":
+			setCondition(&s.st, api.JobFailureTarget, api.ConditionTrue, reasonPodFailurePolicy, s.failJob, now)
 		case s.failed() > int(backoffLimit(job)):
 			setCondition(&s.st, api.JobFailureTarget, api.ConditionTrue, reasonBackoffLimitExceeded, msgBackoffLimitExceeded, now)
 		case !suspended && deadlineLeft(job, s.st.StartTime, now) <= 0:
@@ -465,7 +480,7 @@ func (c *Controller) flush(ctx context.Context, s *state) error {
 			release = append(release, p)
 		}
 	}
-	if err := c.removeFinalizers(ctx, job, release); err != nil {
+	if err := c.removeFinalizers(ctx, job, append(release, s.ignored...)); err != nil {
 		return err
 	}
 	// Every uncounted pod has lost its finalizer now (or is gone).

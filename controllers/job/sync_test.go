@@ -231,3 +231,36 @@ func TestIndexes(t *testing.T) {
 		t.Fatalf("pod %+v", p.ObjectMeta)
 	}
 }
+
+// TestPodFailurePolicy: FailJob on an exit code fails the Job at once;
+// Ignore on a condition releases the pod without counting it.
+func TestPodFailurePolicy(t *testing.T) {
+	failed := func(job *api.Job, name string, code int32, cond api.PodConditionType) *api.Pod {
+		p := jobPod(job, name, api.PodFailed)
+		p.Status.ContainerStatuses = []api.ContainerStatus{{Name: "main", State: api.ContainerState{Terminated: &api.ContainerStateTerminated{ExitCode: code}}}}
+		if cond != "" {
+			p.Status.Conditions = []api.PodCondition{{Type: cond, Status: api.ConditionTrue}}
+		}
+		return p
+	}
+	job := newJob()
+	job.Spec.BackoffLimit = int32p(6)
+	job.Spec.PodFailurePolicy = &api.PodFailurePolicy{Rules: []api.PodFailurePolicyRule{
+		{Action: actionIgnore, OnPodConditions: []api.PodFailurePolicyOnPodConditionsPattern{{Type: api.DisruptionTarget, Status: api.ConditionTrue}}},
+		{Action: actionFailJob, OnExitCodes: &api.PodFailurePolicyOnExitCodesRequirement{Operator: "In", Values: []int32{42}}},
+	}}
+
+	w, _ := syncOnce(t, job, failed(job, "evicted", 137, api.DisruptionTarget), failed(job, "other", 1, ""))
+	last := w.statuses[len(w.statuses)-1]
+	if last.Failed != 1 || hasTrue(&last, api.JobFailureTarget) || !strings.Contains(strings.Join(w.calls, ";"), "patch evicted") {
+		t.Fatalf("ignore: status %+v, calls %v", last, w.calls)
+	}
+
+	w, _ = syncOnce(t, job, failed(job, "bad", 42, ""))
+	last = w.statuses[len(w.statuses)-1]
+	c := getCondition(&last, api.JobFailed)
+	if c == nil || c.Reason != reasonPodFailurePolicy ||
+		c.Message != "Container main for pod default/bad failed with exit code 42 matching FailJob rule at index 1" {
+		t.Fatalf("FailJob: status %+v", last)
+	}
+}
