@@ -176,10 +176,14 @@ func testJobTTL(t *testing.T, c *cluster) {
 	eventually(t, testTimeout, "pods of the expired Job gone", func() string {
 		return c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=brief", "--no-headers", "--ignore-not-found")
 	})
-	// Deleting a Job deletes its pods (owner references and the collector).
-	c.kubectl("delete", "job", "pi", "idx")
+	// Deleting a Job deletes its pods (owner references and the collector),
+	// finished or running: the tracking finalizer of a running pod whose
+	// Job is gone is removed.
+	c.kubectlStdin(jobManifest("forever", "1h", "0", "  parallelism: 2"), "create", "-f", "-")
+	c.waitRunning(2, "-l", "batch.kubernetes.io/job-name=forever")
+	c.kubectl("delete", "job", "pi", "idx", "forever")
 	eventually(t, testTimeout, "pods of deleted Jobs gone", func() string {
-		return c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name in (pi,idx)", "--no-headers", "--ignore-not-found")
+		return c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name in (pi,idx,forever)", "--no-headers", "--ignore-not-found")
 	})
 }
 
