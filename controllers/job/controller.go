@@ -63,7 +63,13 @@ type Controller struct {
 	now    func() time.Time
 
 	mu       sync.Mutex
-	removing map[string]map[string]struct{} // job key → pod uids whose finalizer removal is in flight
+	// removing maps a job key to the uids of its pods whose finalizer
+	// removal was issued: they are never counted again, even by a sync
+	// that still sees them with it. An entry lives until the pod is
+	// deleted or the Job forgotten (not until an update shows the
+	// finalizer gone: under load a sync was seen reading a pod from
+	// before such an update after the handler for it had run).
+	removing map[string]map[string]struct{}
 	backoff  map[string]backoffRecord       // job key → failures since the last success
 
 	handlers sync.Once
@@ -144,9 +150,6 @@ func (c *Controller) addHandlers() {
 			if j := c.podChanged(cur); j != nil {
 				if cur.DeletionTimestamp != nil {
 					c.exp.DeletionObserved(j.Key(), cur.Key())
-				}
-				if !hasFinalizer(cur) {
-					c.removalObserved(j.Key(), cur.UID)
 				}
 			}
 		},

@@ -14,8 +14,8 @@
 //     manager that dies between any two steps resumes from the status and
 //     the pods, and never counts a pod twice: a pod without the finalizer
 //     is counted only if its uid is still in the uncounted lists.
-//     Pods whose finalizer removal is in flight are skipped until the
-//     informer shows them without it.
+//     Pods whose finalizer removal was issued are skipped until the
+//     informer shows them deleted.
 //   - Pods the controller deletes for a reason that is not the pod's
 //     failure (suspend, parallelism lowered) lose their finalizer first
 //     and are not counted; pods deleted because the Job failed are counted
