@@ -62,7 +62,7 @@ type Controller struct {
 	exp    *controllerutil.Expectations
 	now    func() time.Time
 
-	mu       sync.Mutex
+	mu sync.Mutex
 	// removing maps a job key to the uids of its pods whose finalizer
 	// removal was issued: they are never counted again, even by a sync
 	// that still sees them with it. An entry lives until the pod is
@@ -70,7 +70,7 @@ type Controller struct {
 	// finalizer gone: under load a sync was seen reading a pod from
 	// before such an update after the handler for it had run).
 	removing map[string]map[string]struct{}
-	backoff  map[string]backoffRecord       // job key → failures since the last success
+	backoff  map[string]backoffRecord // job key → failures since the last success
 
 	handlers sync.Once
 	running  atomic.Bool

@@ -16,10 +16,12 @@
 //     is counted only if its uid is still in the uncounted lists.
 //     Pods whose finalizer removal was issued are skipped until the
 //     informer shows them deleted.
+//
 //   - Pods the controller deletes for a reason that is not the pod's
 //     failure (suspend, parallelism lowered) lose their finalizer first
 //     and are not counted; pods deleted because the Job failed are counted
 //     as failed.
+//
 //   - Failure: more failures than spec.backoffLimit (default 6) adds the
 //     FailureTarget condition, reason BackoffLimitExceeded; running longer
 //     than spec.activeDeadlineSeconds since status.startTime adds it with
@@ -31,6 +33,7 @@
 //     or uncounted the terminal condition Failed or Complete (same reason)
 //     is added, with status.completionTime for Complete: what Kubernetes
 //     1.32 writes, so `kubectl wait --for=condition=complete` works.
+//
 //   - Otherwise the controller keeps min(parallelism, completions left)
 //     pods active. Indexed Jobs give each pod an index (label and
 //     annotation batch.kubernetes.io/job-completion-index, env
@@ -40,9 +43,11 @@
 //     capped at 6 minutes (Kubernetes' DefaultJobPodFailureBackOff and
 //     MaxJobPodFailureBackOff), kept in memory: a new leader starts without
 //     it.
+//
 //   - spec.suspend deletes the active pods and sets the Suspended
 //     condition (JobSuspended); resuming sets it False (JobResumed) and
 //     restarts status.startTime, so the deadline counts from the resume.
+//
 //   - spec.ttlSecondsAfterFinished: that long after the Complete or Failed
 //     condition's transition the Job is deleted with foreground
 //     propagation, as the TTL-after-finished controller does; the garbage
