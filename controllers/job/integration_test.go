@@ -191,9 +191,9 @@ func TestRestartNeverCountsTwice(t *testing.T) {
 					t.Errorf("pod %s keeps the tracking finalizer", p.Name)
 				}
 			}
-			// A stopped controller may have created a pod in its last sync
-			// (creation comes before the status flush it died in); what
-			// must hold is the count above. More than one extra is a bug.
+			// About one run in twenty ends with a fifth pod (all Succeeded
+			// and counted right); not yet explained, so it is logged rather
+			// than failed. What this test guards is the count above.
 			switch {
 			case len(all) < 4 || len(all) > 5:
 				t.Errorf("%d pods, want 4 (or 5): %v", len(all), names)
