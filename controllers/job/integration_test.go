@@ -191,8 +191,8 @@ func TestRestartNeverCountsTwice(t *testing.T) {
 					t.Errorf("pod %s keeps the tracking finalizer", p.Name)
 				}
 			}
-			// About one run in twenty ends with a fifth pod (all Succeeded
-			// and counted right); not yet explained, so it is logged rather
+			// About one run in twenty ended with a fifth pod (the Job
+			// counted right: 4 succeeded); not yet explained, so it is logged rather
 			// than failed. What this test guards is the count above.
 			switch {
 			case len(all) < 4 || len(all) > 5:
