@@ -1,7 +1,7 @@
 package api
 
 // This file holds the batch/v1 kinds: Job and CronJob. minik8s serves and
-// validates them; their controllers are still to come.
+// validates them; controllers/job and controllers/cronjob run them.
 
 // Job runs pods until a number of them succeed (batch/v1).
 type Job struct {
@@ -230,3 +230,25 @@ type CronJobStatus struct {
 	// LastSuccessfulTime is when a job last completed.
 	LastSuccessfulTime *Time `json:"lastSuccessfulTime,omitempty" protobuf:"bytes,5,opt,name=lastSuccessfulTime"`
 }
+
+// Job condition types, as batch/v1 names them.
+const (
+	JobComplete           = "Complete"
+	JobFailed             = "Failed"
+	JobSuspended          = "Suspended"
+	JobFailureTarget      = "FailureTarget"
+	JobSuccessCriteriaMet = "SuccessCriteriaMet"
+)
+
+// Pod metadata the Job controller manages.
+const (
+	// JobTrackingFinalizer is on every pod of a Job until the Job
+	// controller has counted it in the Job's status.
+	JobTrackingFinalizer = "batch.kubernetes.io/job-tracking"
+	// JobCompletionIndexAnnotation (also a label) is the completion
+	// index of a pod of an Indexed Job.
+	JobCompletionIndexAnnotation = "batch.kubernetes.io/job-completion-index"
+	// CronJobScheduledTimestampAnnotation is the scheduled time (RFC 3339)
+	// of a Job a CronJob created.
+	CronJobScheduledTimestampAnnotation = "batch.kubernetes.io/cronjob-scheduled-timestamp"
+)

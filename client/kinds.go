@@ -22,6 +22,8 @@ type (
 	ServiceClient             = ResourceClient[api.Service, *api.Service]
 	EndpointsClient           = ResourceClient[api.Endpoints, *api.Endpoints]
 	EndpointSliceClient       = ResourceClient[api.EndpointSlice, *api.EndpointSlice]
+	JobClient                 = ResourceClient[api.Job, *api.Job]
+	CronJobClient             = ResourceClient[api.CronJob, *api.CronJob]
 )
 
 // PodClient is the pods client, with the binding subresource.
@@ -86,6 +88,12 @@ func (c *Client) Endpoints(ns string) *EndpointsClient {
 func (c *Client) EndpointSlices(ns string) *EndpointSliceClient {
 	return Resource[api.EndpointSlice](c, EndpointSlices, ns)
 }
+
+// Jobs returns the client of batch/v1 jobs in ns.
+func (c *Client) Jobs(ns string) *JobClient { return Resource[api.Job](c, Jobs, ns) }
+
+// CronJobs returns the client of batch/v1 cron jobs in ns.
+func (c *Client) CronJobs(ns string) *CronJobClient { return Resource[api.CronJob](c, CronJobs, ns) }
 
 // Bind assigns a pod to b.Target's node (POST pods/{b.Name}/binding). The
 // server refuses with 409 if the pod is already bound, so two schedulers

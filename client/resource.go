@@ -40,6 +40,8 @@ var (
 	ServiceAccounts = GVR{Version: "v1", Resource: "serviceaccounts", Namespaced: true}
 	ConfigMaps      = GVR{Version: "v1", Resource: "configmaps", Namespaced: true}
 	ResourceQuotas  = GVR{Version: "v1", Resource: "resourcequotas", Namespaced: true}
+	Jobs            = GVR{Group: "batch", Version: "v1", Resource: "jobs", Namespaced: true}
+	CronJobs        = GVR{Group: "batch", Version: "v1", Resource: "cronjobs", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.

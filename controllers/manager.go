@@ -12,10 +12,12 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
+	"github.com/minik8s/minik8s/controllers/cronjob"
 	"github.com/minik8s/minik8s/controllers/deployment"
 	"github.com/minik8s/minik8s/controllers/disruption"
 	"github.com/minik8s/minik8s/controllers/endpoints"
 	"github.com/minik8s/minik8s/controllers/gc"
+	"github.com/minik8s/minik8s/controllers/job"
 	"github.com/minik8s/minik8s/controllers/namespace"
 	"github.com/minik8s/minik8s/controllers/nodelifecycle"
 	"github.com/minik8s/minik8s/controllers/replicaset"
@@ -37,6 +39,8 @@ type Config struct {
 	// workers of the Endpoints and EndpointSlice controllers.
 	ConcurrentEndpointSyncs        int `yaml:"concurrentEndpointSyncs"`
 	ConcurrentServiceEndpointSyncs int `yaml:"concurrentServiceEndpointSyncs"`
+	ConcurrentJobSyncs             int `yaml:"concurrentJobSyncs"`
+	ConcurrentCronJobSyncs         int `yaml:"concurrentCronJobSyncs"`
 	// NodeMonitorPeriod is how often node heartbeats are checked, and
 	// NodeMonitorGracePeriod how long a node may be silent before it is
 	// marked Unknown and tainted unreachable.
@@ -47,6 +51,8 @@ type Config struct {
 	ResyncPeriod time.Duration `yaml:"resyncPeriod"`
 	// ReplicaSet tunes the ReplicaSet controller.
 	ReplicaSet replicaset.Config `yaml:"replicaSet"`
+	// Job tunes the Job controller.
+	Job job.Config `yaml:"job"`
 }
 
 // DefaultConfig returns kube-controller-manager's defaults: 5 ReplicaSet
@@ -66,6 +72,9 @@ func DefaultConfig() Config {
 		NodeMonitorGracePeriod:         nl.GracePeriod,
 		ResyncPeriod:                   10 * time.Minute,
 		ReplicaSet:                     replicaset.DefaultConfig(),
+		ConcurrentJobSyncs:             5,
+		ConcurrentCronJobSyncs:         5,
+		Job:                            job.DefaultConfig(),
 	}
 }
 
@@ -79,6 +88,8 @@ func (c Config) Validate() error {
 		"concurrentNamespaceSyncs":       c.ConcurrentNamespaceSyncs,
 		"concurrentEndpointSyncs":        c.ConcurrentEndpointSyncs,
 		"concurrentServiceEndpointSyncs": c.ConcurrentServiceEndpointSyncs,
+		"concurrentJobSyncs":             c.ConcurrentJobSyncs,
+		"concurrentCronJobSyncs":         c.ConcurrentCronJobSyncs,
 	} {
 		if n < 1 {
 			errs = append(errs, fmt.Errorf("%s %d must be at least 1", name, n))
@@ -184,13 +195,17 @@ func (m *Manager) Run(ctx context.Context) error {
 		cfg.ResyncPeriod, controllerutil.Indexers[*api.ResourceQuota]()...).WithLogger(logInf("resourcequotas"))
 	rootCAs := informer.New(client.ListWatch(client.Resource[api.ConfigMap](c, client.ConfigMaps, ""),
 		client.ListOptions{Limit: listPageSize, FieldSelector: "metadata.name=" + serviceaccount.RootCAName}), cfg.ResyncPeriod).WithLogger(logInf("configmaps"))
+	jobs := informer.New(client.ListWatch(c.Jobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.Job]()...).WithLogger(logInf("jobs"))
+	cronJobs := informer.New(client.ListWatch(c.CronJobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.CronJob]()...).WithLogger(logInf("cronjobs"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
 			m.log.With().Str("events", source).Logger())
 	}
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
-	pdbEvents := recorder("controllermanager")
+	pdbEvents, jobEvents, cronJobEvents := recorder("controllermanager"), recorder("job-controller"), recorder("cronjob-controller")
 	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
 
 	rsc, err := replicaset.New(cfg.ReplicaSet, replicaset.Deps{Client: c, Pods: pods, ReplicaSets: rss, Events: rsEvents}, logFor("replicaset"))
@@ -205,7 +220,8 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys}, logFor("garbagecollector"))
+	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Jobs: jobs, CronJobs: cronJobs},
+		logFor("garbagecollector"))
 	if err != nil {
 		return err
 	}
@@ -237,13 +253,22 @@ func (m *Manager) Run(ctx context.Context) error {
 		return err
 	}
 
+	jc, err := job.New(cfg.Job, job.Deps{Client: c, Pods: pods, Jobs: jobs, Events: jobEvents}, logFor("job"))
+	if err != nil {
+		return err
+	}
+	cjc, err := cronjob.New(cronjob.Deps{Client: c, Jobs: jobs, CronJobs: cronJobs, Events: cronJobEvents}, logFor("cronjob"))
+	if err != nil {
+		return err
+	}
+
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
-		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, sas.Run, rootCAs.Run, quotas.Run,
+		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run, cronJobs.Run, sas.Run, rootCAs.Run, quotas.Run,
 		svcs.Run, eps.Run, slices.Run,
 		func(ctx context.Context) error { return epc.Run(ctx, cfg.ConcurrentEndpointSyncs) },
 		func(ctx context.Context) error { return esc.Run(ctx, cfg.ConcurrentServiceEndpointSyncs) },
-		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run,
+		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run, jobEvents.Run, cronJobEvents.Run,
 		func(ctx context.Context) error { return rsc.Run(ctx, cfg.ConcurrentReplicaSetSyncs) },
 		func(ctx context.Context) error { return dc.Run(ctx, cfg.ConcurrentDeploymentSyncs) },
 		func(ctx context.Context) error { return nlc.Run(ctx, nodeLifecycleWorkers) },
@@ -252,6 +277,8 @@ func (m *Manager) Run(ctx context.Context) error {
 		func(ctx context.Context) error { return pdbc.Run(ctx, disruptionWorkers) },
 		func(ctx context.Context) error { return sac.Run(ctx, serviceAccountWorkers) },
 		func(ctx context.Context) error { return rqc.Run(ctx, resourceQuotaWorkers) },
+		func(ctx context.Context) error { return jc.Run(ctx, cfg.ConcurrentJobSyncs) },
+		func(ctx context.Context) error { return cjc.Run(ctx, cfg.ConcurrentCronJobSyncs) },
 	} {
 		g.Go(func() error { return run(ctx) })
 	}

@@ -334,10 +334,16 @@ func (s *Scheduler) setConditionOnce(ctx context.Context, pod *api.Pod, reason, 
 }
 
 // publishDecision writes d on pod; failures are only logged (the
-// decision is for people).
+// decision is for people): a pod that is gone quietly, anything else (a
+// 403 says the scheduler's role lacks patch on pods) as a warning.
 func (s *Scheduler) publishDecision(ctx context.Context, pod *api.Pod, d *Decision, log zerolog.Logger) {
-	if err := s.deps.Decisions.PublishDecision(ctx, pod, d); err != nil && ctx.Err() == nil {
+	err := s.deps.Decisions.PublishDecision(ctx, pod, d)
+	switch {
+	case err == nil, ctx.Err() != nil:
+	case client.IsNotFound(err):
 		log.Debug().Err(err).Msg("publish decision")
+	default:
+		log.Warn().Err(err).Msg("publish decision")
 	}
 }
 

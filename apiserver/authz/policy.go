@@ -244,7 +244,9 @@ func DefaultClusterRoles() []*api.ClusterRole {
 			rule(v("create"), g(groupCoordination), "leases"),
 			named(rule(v("get", "update"), g(groupCoordination), "leases"), "kube-scheduler"),
 			rule(verbsRead, g(groupCore), "nodes"),
-			rule(v("delete", "get", "list", "watch"), g(groupCore), "pods"),
+			// patch: minik8s's scheduler publishes its decisions as a pod
+			// annotation (scheduler.decisions).
+			rule(v("delete", "get", "list", "watch", "patch"), g(groupCore), "pods"),
 			rule(v("create"), g(groupCore), "bindings", "pods/binding"),
 			rule(v("patch", "update"), g(groupCore), "pods/status"),
 			rule(verbsRead, g(groupCore), "replicationcontrollers", "services"),

@@ -24,6 +24,10 @@ type Deps struct {
 	Pods        *informer.Informer[*api.Pod]
 	ReplicaSets *informer.Informer[*api.ReplicaSet]
 	Deployments *informer.Informer[*api.Deployment]
+	// Jobs and CronJobs are optional: without them, Jobs as owners or
+	// dependents are not collected.
+	Jobs     *informer.Informer[*api.Job]
+	CronJobs *informer.Informer[*api.CronJob]
 }
 
 // Collector is the garbage collector; see the package doc.
@@ -58,6 +62,12 @@ func New(deps Deps, log zerolog.Logger) (*Collector, error) {
 	deps.Pods.AddHandler(handler[*api.Pod](c, podKind))
 	deps.ReplicaSets.AddHandler(handler[*api.ReplicaSet](c, replicaSetKind))
 	deps.Deployments.AddHandler(handler[*api.Deployment](c, deploymentKind))
+	if deps.Jobs != nil {
+		deps.Jobs.AddHandler(handler[*api.Job](c, jobKind))
+	}
+	if deps.CronJobs != nil {
+		deps.CronJobs.AddHandler(handler[*api.CronJob](c, cronJobKind))
+	}
 	return c, nil
 }
 
@@ -89,7 +99,14 @@ func handler[T api.Object](c *Collector, gk groupKind) informer.Handler[T] {
 // Run may be called once: build a new one for each term of leadership.
 func (c *Collector) Run(ctx context.Context, workers int) error {
 	defer c.queue.ShutDown()
-	if !informer.WaitForCacheSync(ctx, c.deps.Pods.HasSynced, c.deps.ReplicaSets.HasSynced, c.deps.Deployments.HasSynced) {
+	synced := []func() bool{c.deps.Pods.HasSynced, c.deps.ReplicaSets.HasSynced, c.deps.Deployments.HasSynced}
+	if c.deps.Jobs != nil {
+		synced = append(synced, c.deps.Jobs.HasSynced)
+	}
+	if c.deps.CronJobs != nil {
+		synced = append(synced, c.deps.CronJobs.HasSynced)
+	}
+	if !informer.WaitForCacheSync(ctx, synced...) {
 		return nil
 	}
 	c.log.Info().Int("workers", workers).Msg("garbage collector started")
@@ -292,6 +309,20 @@ func (c *Collector) cachedUID(gk groupKind, ns, name string) (string, bool) {
 		}
 	case deploymentKind:
 		if o, ok := c.deps.Deployments.Get(k); ok {
+			m = &o.ObjectMeta
+		}
+	case jobKind:
+		if c.deps.Jobs == nil {
+			break
+		}
+		if o, ok := c.deps.Jobs.Get(k); ok {
+			m = &o.ObjectMeta
+		}
+	case cronJobKind:
+		if c.deps.CronJobs == nil {
+			break
+		}
+		if o, ok := c.deps.CronJobs.Get(k); ok {
 			m = &o.ObjectMeta
 		}
 	}

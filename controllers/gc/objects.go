@@ -14,6 +14,8 @@ var (
 	podKind        = groupKind{Kind: "Pod"}
 	replicaSetKind = groupKind{Group: "apps", Kind: "ReplicaSet"}
 	deploymentKind = groupKind{Group: "apps", Kind: "Deployment"}
+	jobKind        = groupKind{Group: "batch", Kind: "Job"}
+	cronJobKind    = groupKind{Group: "batch", Kind: "CronJob"}
 )
 
 // objects reads and writes the metadata of one kind, whatever its Go type.
@@ -67,6 +69,8 @@ func clientsFor(c *client.Client) map[groupKind]objects {
 		podKind:        typed[api.Pod, *api.Pod]{c, client.Pods},
 		replicaSetKind: typed[api.ReplicaSet, *api.ReplicaSet]{c, client.ReplicaSets},
 		deploymentKind: typed[api.Deployment, *api.Deployment]{c, client.Deployments},
+		jobKind:        typed[api.Job, *api.Job]{c, client.Jobs},
+		cronJobKind:    typed[api.CronJob, *api.CronJob]{c, client.CronJobs},
 	}
 }
 
