@@ -297,6 +297,60 @@ function renderWorkloads() {
   }
   for (const el of [...box.children]) if (!keep.has(el)) el.remove();
   $("#no-deployments").hidden = ds.length > 0;
+  renderServices();
+  const n = (v) => v || 0, since = (t) => (t ? new Date(t).toLocaleTimeString() : "–");
+  const trueConds = (o) => (o.status?.conditions || []).filter((c) => c.status === "True")
+    .map((c) => `<span title="${esc(c.reason)}: ${esc(c.message)}">${esc(c.type)}</span>`).join(" ") || "–";
+  const pods = (o) => `<span class="chips">${owned(o.metadata.uid, stores.pods).map(chip).join("")}</span>`;
+  // What each controller wrote in status; nothing here computes it.
+  fill("jobs", "jobs", (j) => `<tr data-job="${esc(key(j))}" data-succeeded="${n(j.status?.succeeded)}">
+    <td>${esc(key(j))}</td><td>${n(j.status?.succeeded)}/${j.spec.completions ?? 1}</td><td>${j.spec.parallelism ?? 1}</td>
+    <td>${n(j.status?.active)}</td><td>${n(j.status?.succeeded)}</td><td>${n(j.status?.failed)}</td><td>${trueConds(j)}</td><td>${pods(j)}</td></tr>`);
+  fill("cronjobs", "cronjobs", (c) => `<tr data-cronjob="${esc(key(c))}" data-active="${(c.status?.active || []).length}">
+    <td>${esc(key(c))}</td><td>${esc(c.spec.schedule)}${c.spec.suspend ? " (suspended)" : ""}</td>
+    <td>${since(c.status?.lastScheduleTime)}</td><td>${since(c.status?.lastSuccessfulTime)}</td>
+    <td>${(c.status?.active || []).map((r) => esc(r.name)).join(" ") || "–"}</td></tr>`);
+  const sets = [...sorted("statefulsets").map((s) => ["StatefulSet", s, s.spec.replicas ?? 1, n(s.status?.readyReplicas)]),
+    ...sorted("daemonsets").map((d) => ["DaemonSet", d, n(d.status?.desiredNumberScheduled), n(d.status?.numberReady)])];
+  $("#sets").hidden = !sets.length;
+  setHTML($("#sets tbody"), sets.map(([kind, o, desired, ready]) => `<tr data-${kind.toLowerCase()}="${esc(key(o))}" data-desired="${desired}" data-ready="${ready}">
+    <td>${kind}</td><td>${esc(key(o))}</td><td>${desired}</td><td>${ready}</td><td>${pods(o)}</td></tr>`).join(""));
+  fill("pdbs", "pdbs", (b) => `<tr data-pdb="${esc(key(b))}" data-allowed="${n(b.status?.disruptionsAllowed)}">
+    <td>${esc(key(b))}</td><td>${b.spec.minAvailable != null ? "minAvailable " + esc(b.spec.minAvailable) : "maxUnavailable " + esc(b.spec.maxUnavailable ?? "–")}</td>
+    <td>${n(b.status?.disruptionsAllowed)}</td><td>${n(b.status?.currentHealthy)}/${n(b.status?.desiredHealthy)}</td><td>${n(b.status?.expectedPods)}</td></tr>`);
+}
+
+const sorted = (name) => [...(stores[name]?.values() || [])].sort((a, b) => key(a).localeCompare(key(b)));
+
+// fill writes one row per object of stores[name] into table #id, and hides
+// the table while there are none.
+function fill(id, name, row) {
+  const objs = sorted(name);
+  $("#" + id).hidden = !objs.length;
+  setHTML($(`#${id} tbody`), objs.map(row).join(""));
+}
+
+// renderServices shows each Service with its endpoints, as the endpoints
+// controller publishes them in EndpointSlices (label
+// kubernetes.io/service-name). An endpoint whose ready condition is unset
+// counts as ready, as Kubernetes says consumers should read it; one pod in
+// two slices (IPv4 and IPv6) counts once.
+function renderServices() {
+  const eps = new Map(); // namespace/service → Map(endpoint → ready)
+  for (const sl of stores.endpointslices?.values() || []) {
+    const svc = sl.metadata.labels?.["kubernetes.io/service-name"];
+    if (!svc) continue;
+    const k = sl.metadata.namespace + "/" + svc;
+    if (!eps.has(k)) eps.set(k, new Map());
+    for (const e of sl.endpoints || []) eps.get(k).set(e.targetRef?.uid || e.addresses?.[0], e.conditions?.ready !== false);
+  }
+  fill("services", "services", (s) => {
+    const states = [...(eps.get(key(s))?.values() || [])], ready = states.filter(Boolean).length;
+    const ports = (s.spec.ports || []).map((p) => `${p.port}${p.nodePort ? ":" + p.nodePort : ""}/${p.protocol || "TCP"}→${p.targetPort ?? p.port}`).join(" ");
+    return `<tr data-service="${esc(key(s))}" data-ready="${ready}" data-notready="${states.length - ready}">
+      <td>${esc(key(s))}</td><td>${esc(s.spec.type || "ClusterIP")}</td><td>${esc(s.spec.clusterIP || "–")}</td><td>${esc(ports)}</td>
+      <td class="ready">${ready}</td><td${states.length > ready ? ' class="notready"' : ""}>${states.length - ready}</td></tr>`;
+  });
 }
 
 // ---- the wire -----------------------------------------------------------
@@ -590,6 +644,11 @@ function onEvent(kind, extra) {
   informer("pods", "Pod", "/api/v1/pods", onEvent("Pod", indexPod));
   informer("deployments", "Deployment", "/apis/apps/v1/deployments", onEvent("Deployment", () => dirty.add("workloads")));
   informer("replicasets", "ReplicaSet", "/apis/apps/v1/replicasets", onEvent("ReplicaSet", () => dirty.add("workloads")));
+  for (const [name, kind, path] of [["services", "Service", "/api/v1/services"], ["endpointslices", "EndpointSlice", "/apis/discovery.k8s.io/v1/endpointslices"],
+    ["jobs", "Job", "/apis/batch/v1/jobs"], ["cronjobs", "CronJob", "/apis/batch/v1/cronjobs"],
+    ["statefulsets", "StatefulSet", "/apis/apps/v1/statefulsets"], ["daemonsets", "DaemonSet", "/apis/apps/v1/daemonsets"],
+    ["pdbs", "PodDisruptionBudget", "/apis/policy/v1/poddisruptionbudgets"]])
+    informer(name, kind, path, onEvent(kind, () => dirty.add("workloads")));
   informer("leases", "Lease", "/apis/coordination.k8s.io/v1/leases", onEvent("Lease", noteLease));
   informer("events", "Event", "/api/v1/events", onEvent("Event", (type, e) => {
     if (e.reason === "FailedScheduling" && e.involvedObject?.kind === "Pod") {

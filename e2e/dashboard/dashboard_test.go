@@ -112,6 +112,66 @@ func TestDashboard(t *testing.T) {
 		b.screenshot(t, "cluster")
 	})
 
+	t.Run("workloads: a Service's endpoints follow scaling, a PDB, a Job, a CronJob, sets", func(t *testing.T) {
+		b.tab(t, "workloads")
+		c.kubectl(t, "expose", "deployment", "web", "--port=80", "--target-port=8080")
+		b.waitJS(t, 15*time.Second, "service web with six ready endpoints",
+			`document.querySelector('[data-service="default/web"][data-ready="6"][data-notready="0"]')`)
+		// kubectl scale returns once the Deployment is written; from there
+		// the ReplicaSet controller deletes four pods and the endpoints
+		// controller rewrites the slice, which the page watches.
+		c.kubectl(t, "scale", "deployment", "web", "--replicas=2")
+		scaled := time.Now()
+		b.waitJS(t, 15*time.Second, "service web down to two ready endpoints",
+			`document.querySelector('[data-service="default/web"][data-ready="2"]')`)
+		t.Logf("ready endpoints on the page %s after kubectl scale returned", time.Since(scaled).Round(time.Millisecond))
+		want := c.kubectl(t, "get", "endpointslices", "-l", "kubernetes.io/service-name=web",
+			"-o", `jsonpath={range .items[*].endpoints[?(@.conditions.ready==true)]}x{end}`)
+		b.waitJS(t, 15*time.Second, "page agrees with the EndpointSlices", `document.querySelector('[data-service="default/web"][data-ready="`+fmt.Sprint(len(want))+`"][data-notready="0"]')`)
+		if got := eval[string](t, b, `document.querySelector('[data-service="default/web"]').textContent`); !strings.Contains(got, "ClusterIP") || !strings.Contains(got, "80/TCP→8080") {
+			t.Errorf("service row %q lacks its type or ports", got)
+		}
+
+		// The disruption controller computes allowed disruptions: two
+		// healthy pods, one must stay.
+		c.kubectl(t, "create", "poddisruptionbudget", "web", "--selector=app=web", "--min-available=1")
+		b.waitJS(t, 15*time.Second, "pdb web allows one disruption", `document.querySelector('[data-pdb="default/web"][data-allowed="1"]')`)
+		if got := c.kubectl(t, "get", "pdb", "web", "-o", "jsonpath={.status.disruptionsAllowed}"); got != "1" {
+			t.Errorf("status.disruptionsAllowed %q, want 1 as the page shows", got)
+		}
+
+		c.kubectl(t, "create", "job", "once", "--image=busybox", "--", "true")
+		c.kubectl(t, "create", "cronjob", "tick", "--image=busybox", "--schedule=*/5 * * * *", "--", "true")
+		c.kubectlIn(t, `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c, image: nginx}]}
+`, "apply", "-f", "-")
+		b.waitJS(t, 15*time.Second, "job, cronjob, statefulset and daemonset rows",
+			`document.querySelector('[data-job="default/once"]') && document.querySelector('[data-cronjob="default/tick"]') &&
+			 document.querySelector('[data-statefulset="default/db"][data-desired="2"]') && document.querySelector('[data-daemonset="default/agent"]')`)
+		if got := eval[string](t, b, `document.querySelector('[data-cronjob="default/tick"]').textContent`); !strings.Contains(got, "*/5 * * * *") {
+			t.Errorf("cronjob row %q lacks its schedule", got)
+		}
+		b.screenshot(t, "workloads")
+		b.tab(t, "cluster")
+	})
+
 	t.Run("cordon and uncordon from a node box", func(t *testing.T) {
 		node := eval[string](t, b, `document.querySelector("#nodes .node").dataset.node`)
 		b.press(t, `[data-node="`+node+`"] button[data-act="cordon"]`)
