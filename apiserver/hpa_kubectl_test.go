@@ -43,6 +43,18 @@ func TestKubectlHPAVersions(t *testing.T) {
 		t.Fatalf("v2 object: %+v", v2)
 	}
 
+	// Lists and watches at v1 carry v1 objects.
+	k.match("list at v1", k.ok("get", "--raw", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers"),
+		`^\{"apiVersion":"autoscaling/v1","items":\[\{"apiVersion":"autoscaling/v1"`, `"kind":"HorizontalPodAutoscalerList"`,
+		`"targetCPUUtilizationPercentage":80`)
+	watch := k.ok("get", "--raw", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers?watch=1&timeoutSeconds=1")
+	k.match("watch at v1", watch, `"type":"ADDED","object":\{"apiVersion":"autoscaling/v1"`, `"targetCPUUtilizationPercentage":80`)
+	if strings.Contains(watch, `"metrics"`) {
+		t.Fatalf("watch at v1 has v2 fields: %s", watch)
+	}
+	k.match("openapi v1", k.ok("get", "--raw", "/openapi/v3/apis/autoscaling/v1"),
+		`"io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec":\{`, `"targetCPUUtilizationPercentage":\{`)
+
 	// A metric and a behavior only v2 can say survive an update at v1
 	// (carried in annotations), as on Kubernetes.
 	k.ok("patch", "horizontalpodautoscalers.v2.autoscaling", "web", "--type=merge", "-p",
