@@ -50,12 +50,21 @@ var hpaV1 = &Resource{
 		Default:          hpaAsV2(horizontalPodAutoscalers.Strategy.Default),
 		PrepareForCreate: ResetStatus,
 		PrepareForUpdate: func(next, cur Object) {
-			c := DeepCopy(cur).(Object)
-			if ConvertTyped(c, api.HPAFromV1) != nil {
+			c, ok := hpaV2Of(cur)
+			if !ok {
 				KeepStatus(next, cur)
 				return
 			}
 			hpaAsV2(func(n Object) { KeepStatus(n, c) })(next)
+		},
+		// What v1 keeps in annotations (behavior, other metrics) is spec.
+		GenerationChanged: func(next, cur Object) bool {
+			n, ok1 := hpaV2Of(next)
+			c, ok2 := hpaV2Of(cur)
+			if !ok1 || !ok2 {
+				return !JSONEqual(next["spec"], cur["spec"])
+			}
+			return !JSONEqual(n["spec"], c["spec"])
 		},
 		Validate: Typed(func(o, old *api.HorizontalPodAutoscalerV1) field.ErrorList {
 			return validation.ValidateHorizontalPodAutoscaler(api.HPAFromV1(o), nil)
@@ -64,8 +73,8 @@ var hpaV1 = &Resource{
 	Storage: horizontalPodAutoscalers,
 	Convert: func(o Object, from string) error { return ConvertTyped(o, api.HPAToV1) },
 	Columns: hpaColumns(func(o map[string]any) string {
-		c := DeepCopy(o).(Object)
-		if ConvertTyped(c, api.HPAFromV1) != nil {
+		c, ok := hpaV2Of(o)
+		if !ok {
 			return "<unknown>"
 		}
 		return hpaTargets(c)
@@ -90,8 +99,8 @@ var hpaV1 = &Resource{
 // later, with the error the client gets).
 func hpaAsV2(f func(Object)) func(Object) {
 	return func(o Object) {
-		v2 := DeepCopy(o).(Object)
-		if ConvertTyped(v2, api.HPAFromV1) != nil {
+		v2, ok := hpaV2Of(o)
+		if !ok {
 			return
 		}
 		f(v2)
@@ -100,6 +109,13 @@ func hpaAsV2(f func(Object)) func(Object) {
 			maps.Copy(o, v2)
 		}
 	}
+}
+
+// hpaV2Of is a v2 copy of the v1 object o; false if o is not a valid v1
+// autoscaler.
+func hpaV2Of(o Object) (Object, bool) {
+	c := DeepCopy(o).(Object)
+	return c, ConvertTyped(c, api.HPAFromV1) == nil
 }
 
 // hpaColumns are kubectl's columns for autoscalers, at either version:
