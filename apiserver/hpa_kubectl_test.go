@@ -85,6 +85,11 @@ func TestKubectlHPAVersions(t *testing.T) {
 		t.Fatalf("v2 after an update at v1: %+v", after)
 	}
 
+	// A /status write at v1: the CPU reading becomes v2's current metric.
+	k.ok("patch", "horizontalpodautoscalers.v1.autoscaling", "web", "--subresource=status", "--type=merge", "-p",
+		`{"status":{"currentReplicas":2,"desiredReplicas":2,"currentCPUUtilizationPercentage":40}}`)
+	k.match("get hpa after a v1 status write", k.ok("get", "hpa", "web"), `(?m)^web\s+Deployment/web\s+cpu: 40%/80%, memory: <unknown>/100Mi\s+2\s+7\s+2\s+`)
+
 	// Validation at v1 is v2's, on the converted object.
 	k.invalid("v1 bounds", []string{"patch", "horizontalpodautoscalers.v1.autoscaling", "web", "--type=merge", "-p", `{"spec":{"minReplicas":9}}`},
 		`spec.maxReplicas`)
