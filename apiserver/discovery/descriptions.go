@@ -2,11 +2,12 @@ package discovery
 
 import "strings"
 
-// typeDescription is the description of the definition def: the owning
-// kind's Docs, this package's table, or a sentence naming its group.
-func (g *schemaGen) typeDescription(def string) string {
+// typeDescription is the description of the definition def, of Go type
+// goName: the owning kind's Docs, this package's table, or a sentence
+// naming its group. Docs are keyed by the name in the definition.
+func (g *schemaGen) typeDescription(def, goName string) string {
 	name := shortName(def)
-	r := g.owner(name)
+	r := g.owner(goName)
 	if r != nil {
 		if d, ok := r.Docs[name]; ok {
 			return d
@@ -28,9 +29,10 @@ func (g *schemaGen) typeDescription(def string) string {
 }
 
 // fieldDescription is the description of field (its JSON name) of the
-// type named typ.
+// Go type named typ.
 func (g *schemaGen) fieldDescription(typ, field string) string {
 	if r := g.owner(typ); r != nil {
+		typ = strings.TrimSuffix(typ, r.TypeSuffix())
 		if d, ok := r.Docs[typ+"."+field]; ok {
 			return d
 		}

@@ -64,7 +64,7 @@ func (g *schemaGen) defName(t reflect.Type) string {
 		return defAutoscaling + n
 	}
 	if r := g.owner(n); r != nil {
-		return defPrefix(r.Group, r.Version) + n
+		return defPrefix(r.Group, r.Version) + strings.TrimSuffix(n, r.TypeSuffix())
 	}
 	return defCore + n
 }
@@ -84,7 +84,11 @@ func defPrefix(group, version string) string {
 func (g *schemaGen) owner(typeName string) *registry.Resource {
 	var best *registry.Resource
 	for _, r := range g.resources {
-		if r.OwnsType(typeName) && (best == nil || len(r.Kind) > len(best.Kind)) {
+		if !r.OwnsType(typeName) || best != nil && len(r.Kind) < len(best.Kind) {
+			continue
+		}
+		// Of one kind's versions, the one whose types carry its suffix.
+		if best == nil || len(r.Kind) > len(best.Kind) || len(r.TypeSuffix()) > len(best.TypeSuffix()) {
 			best = r
 		}
 	}
@@ -131,11 +135,11 @@ func (g *schemaGen) define(t reflect.Type) (string, error) {
 		return "", fmt.Errorf("describe %v: not a struct of package api", t)
 	}
 	// Reserve the name first: types may refer to themselves.
-	s := map[string]any{"type": "object", "description": g.typeDescription(name)}
+	s := map[string]any{"type": "object", "description": g.typeDescription(name, t.Name())}
 	g.defs[name] = s
 	props := map[string]any{}
 	var required []string
-	if err := g.addFields(t, shortName(name), props, &required); err != nil {
+	if err := g.addFields(t, t.Name(), props, &required); err != nil {
 		return "", err
 	}
 	s["properties"] = props

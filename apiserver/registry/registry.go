@@ -297,7 +297,26 @@ func ByKind(kind string) (*Resource, bool) {
 // OwnsType reports whether the Go type named typeName belongs to the
 // kind's API group: its own type and those named after it
 // (DeploymentSpec) and its GroupTypes, as Kubernetes names its OpenAPI definitions.
+//
+// A kind served at an older version as well has Go types for it named
+// with the version as suffix (HorizontalPodAutoscalerV1,
+// HorizontalPodAutoscalerSpecV1): that version's declaration owns those,
+// and TypeSuffix is what its definition names leave out.
 func (r *Resource) OwnsType(typeName string) bool {
+	if suffix := r.TypeSuffix(); suffix != "" {
+		base, ok := strings.CutSuffix(typeName, suffix)
+		return ok && (strings.HasPrefix(base, r.Kind) || slices.Contains(r.GroupTypes, base))
+	}
 	return r.Schema.Go != nil && strings.HasPrefix(typeName, r.Schema.Go.Name()) ||
 		slices.Contains(r.GroupTypes, typeName)
+}
+
+// TypeSuffix is the version suffix of the kind's Go type names ("V1" for
+// HorizontalPodAutoscalerV1), "" for the usual kind named after its Go
+// type.
+func (r *Resource) TypeSuffix() string {
+	if r.Schema.Go == nil {
+		return ""
+	}
+	return strings.TrimPrefix(r.Schema.Go.Name(), r.Kind)
 }

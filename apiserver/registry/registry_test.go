@@ -14,12 +14,21 @@ func TestDeclarations(t *testing.T) {
 			if r.Kind == "" || r.Name == "" || r.Singular == "" || r.Version == "" {
 				t.Fatalf("incomplete names: %+v", r)
 			}
-			if seen[r.StoreName()] || seen[r.Kind] {
+			// A kind served at several versions is declared once per
+			// version, each (but the storage version) stored at another.
+			if r.StoredAsServed() && (seen[r.StoreName()] || seen[r.Kind]) {
 				t.Fatalf("declared twice")
 			}
-			seen[r.StoreName()], seen[r.Kind] = true, true
-			if r.Schema.Go == nil || r.Schema.Go.Name() != r.Kind {
-				t.Fatalf("schema %v is not the Go type %s", r.Schema.Go, r.Kind)
+			if !r.StoredAsServed() {
+				st := r.StorageResource()
+				if st.Kind != r.Kind || st.StoreName() != r.StoreName() || !st.StoredAsServed() || r.Convert == nil || st.Convert == nil {
+					t.Fatalf("stored as %s %s, or without conversions both ways", st.GroupVersion(), st.Kind)
+				}
+			} else {
+				seen[r.StoreName()], seen[r.Kind] = true, true
+			}
+			if r.Schema.Go == nil || r.Schema.Go.Name() != r.Kind+r.TypeSuffix() || r.TypeSuffix() != "" && r.StoredAsServed() {
+				t.Fatalf("schema %v is not the Go type %s (or %s<Version> of a version not stored)", r.Schema.Go, r.Kind, r.Kind)
 			}
 			if r.HasSubresource("status") && r.Strategy.PrepareForUpdate == nil {
 				t.Error("a kind with /status must say what writes of the object do to status (PrepareForUpdate: KeepStatus)")

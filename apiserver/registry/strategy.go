@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
@@ -179,6 +180,30 @@ func As[T any](o any) (*T, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// ConvertTyped converts o in place through Go types: it reads o as a
+// From, and replaces its content with f's result, as the pipeline
+// represents objects. Built-in kinds served at several versions convert
+// with it (Resource.Convert), using their api package conversions.
+func ConvertTyped[From, To any](o Object, f func(*From) *To) error {
+	in, err := As[From](o)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(f(in))
+	if err != nil {
+		return err
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber() // as the pipeline decodes objects
+	var out Object
+	if err := d.Decode(&out); err != nil {
+		return err
+	}
+	clear(o)
+	maps.Copy(o, out)
+	return nil
 }
 
 // DecodeAs reads JSON into a new object of the schema's Go type; a custom
