@@ -148,6 +148,7 @@ func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Contex
 				Nodes:                client.ListWatch(c.Nodes(), client.ListOptions{Limit: 500}),
 				Namespaces:           client.ListWatch(c.Namespaces(), client.ListOptions{Limit: 500}),
 				PodDisruptionBudgets: client.ListWatch(c.PodDisruptionBudgets(""), client.ListOptions{Limit: 500}),
+				Services:             client.ListWatch(c.Services(""), client.ListOptions{Limit: 500}),
 				Binder:               w,
 				Decisions:            w,
 				Preempter:            w,

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"maps"
 	"sync"
 
 	"github.com/minik8s/minik8s/api"
@@ -25,8 +26,11 @@ type cache struct {
 	groups     map[string]*podGroup // pods by namespace and labels; see podGroup
 	antiGroups int                  // groups with required anti-affinity terms
 	nsLabels   map[string]labels.Labels
-	epoch      uint64         // marks nodes within one attempt
-	keyNodes   map[string]int // label key → known nodes with it
+	// services: the non-empty selectors of Services by namespace and name,
+	// for the default spreading of pods without a controller.
+	services map[string]map[string]map[string]string
+	epoch    uint64         // marks nodes within one attempt
+	keyNodes map[string]int // label key → known nodes with it
 }
 
 // cachedPod is a pod counted on a node.
@@ -43,7 +47,7 @@ func newCache() *cache {
 	return &cache{
 		nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod),
 		groups: make(map[string]*podGroup), nsLabels: make(map[string]labels.Labels),
-		keyNodes: make(map[string]int),
+		keyNodes: make(map[string]int), services: make(map[string]map[string]map[string]string),
 	}
 }
 
@@ -195,6 +199,55 @@ func (c *cache) removeNamespace(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.nsLabels, name)
+}
+
+// setService records a Service's selector (for default spreading).
+func (c *cache) setService(svc *api.Service) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(svc.Spec.Selector) == 0 {
+		c.removeServiceLocked(svc.Namespace, svc.Name)
+		return
+	}
+	byName := c.services[svc.Namespace]
+	if byName == nil {
+		byName = make(map[string]map[string]string)
+		c.services[svc.Namespace] = byName
+	}
+	byName[svc.Name] = svc.Spec.Selector
+}
+
+// removeService forgets a Service.
+func (c *cache) removeService(svc *api.Service) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.removeServiceLocked(svc.Namespace, svc.Name)
+}
+
+func (c *cache) removeServiceLocked(ns, name string) {
+	if byName := c.services[ns]; byName != nil {
+		delete(byName, name)
+		if len(byName) == 0 {
+			delete(c.services, ns)
+		}
+	}
+}
+
+// serviceSelectorLocked merges the selectors of the Services of p's
+// namespace that select p (kube-scheduler's DefaultSelector over
+// Services); nil if none does.
+func (c *cache) serviceSelectorLocked(p *api.Pod) map[string]string {
+	var merged map[string]string
+	for _, sel := range c.services[p.Namespace] {
+		if !labels.SelectorFromSet(sel).Matches(p.Labels) {
+			continue
+		}
+		if merged == nil {
+			merged = make(map[string]string, len(sel))
+		}
+		maps.Copy(merged, sel)
+	}
+	return merged
 }
 
 // prepareLocked computes what the filters and scores of one attempt need
