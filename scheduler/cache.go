@@ -29,8 +29,10 @@ type cache struct {
 	// services: the non-empty selectors of Services by namespace and name,
 	// for the default spreading of pods without a controller.
 	services map[string]map[string]map[string]string
-	epoch    uint64         // marks nodes within one attempt
-	keyNodes map[string]int // label key → known nodes with it
+	// imageNodes: image name → known nodes reporting it (ImageLocality).
+	imageNodes map[string]int
+	epoch      uint64         // marks nodes within one attempt
+	keyNodes   map[string]int // label key → known nodes with it
 }
 
 // cachedPod is a pod counted on a node.
@@ -48,6 +50,7 @@ func newCache() *cache {
 		nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod),
 		groups: make(map[string]*podGroup), nsLabels: make(map[string]labels.Labels),
 		keyNodes: make(map[string]int), services: make(map[string]map[string]map[string]string),
+		imageNodes: make(map[string]int),
 	}
 }
 
@@ -63,9 +66,11 @@ func (c *cache) setNode(node *api.Node) {
 	known := n.Node != nil
 	if known {
 		c.countKeys(n.Node, -1)
+		c.countImages(n, -1)
 	}
 	c.countKeys(node, 1)
 	n.setNode(node)
+	c.countImages(n, 1)
 	if !known {
 		c.order = append(c.order, n)
 	}
@@ -75,6 +80,14 @@ func (c *cache) countKeys(node *api.Node, d int) {
 	for k := range node.Labels {
 		if c.keyNodes[k] += d; c.keyNodes[k] <= 0 {
 			delete(c.keyNodes, k)
+		}
+	}
+}
+
+func (c *cache) countImages(n *NodeInfo, d int) {
+	for name := range n.images {
+		if c.imageNodes[name] += d; c.imageNodes[name] <= 0 {
+			delete(c.imageNodes, name)
 		}
 	}
 }
@@ -89,6 +102,7 @@ func (c *cache) removeNode(name string) {
 		return
 	}
 	c.countKeys(n.Node, -1)
+	c.countImages(n, -1)
 	n.setNode(nil)
 	for i, o := range c.order {
 		if o == n {
@@ -255,6 +269,7 @@ func (c *cache) serviceSelectorLocked(p *api.Pod) map[string]string {
 func (c *cache) prepareLocked(pi *PodInfo) {
 	c.prepareInterPod(pi)
 	c.prepareSpread(pi)
+	c.prepareImages(pi)
 }
 
 // nodeCount is the number of known nodes.
