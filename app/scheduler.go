@@ -144,17 +144,19 @@ func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Contex
 			}, log.With().Str("events", "recorder").Logger())
 			w := scheduler.NewAPIWriter(c)
 			s, err := scheduler.New(sc.Config, scheduler.Deps{
-				Pods:       client.ListWatch(c.Pods(""), client.ListOptions{Limit: 500}),
-				Nodes:      client.ListWatch(c.Nodes(), client.ListOptions{Limit: 500}),
-				Namespaces: client.ListWatch(c.Namespaces(), client.ListOptions{Limit: 500}),
-				Binder:     w,
-				Decisions:  w,
-				Preempter:  w,
-				Status:     w,
-				Events:     rec,
-				Gate:       r.Gate,
-				Identity:   identity,
-				Registerer: reg,
+				Pods:                 client.ListWatch(c.Pods(""), client.ListOptions{Limit: 500}),
+				Nodes:                client.ListWatch(c.Nodes(), client.ListOptions{Limit: 500}),
+				Namespaces:           client.ListWatch(c.Namespaces(), client.ListOptions{Limit: 500}),
+				PodDisruptionBudgets: client.ListWatch(c.PodDisruptionBudgets(""), client.ListOptions{Limit: 500}),
+				Services:             client.ListWatch(c.Services(""), client.ListOptions{Limit: 500}),
+				Binder:               w,
+				Decisions:            w,
+				Preempter:            w,
+				Status:               w,
+				Events:               rec,
+				Gate:                 r.Gate,
+				Identity:             identity,
+				Registerer:           reg,
 			}, log)
 			if err != nil {
 				return nil, nil, nil, err

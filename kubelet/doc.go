@@ -15,8 +15,10 @@
 //   - Each node's Lease in kube-node-lease (holder the node's name,
 //     NodeLeaseDurationSeconds) is renewed every NodeLeaseRenewInterval,
 //     and its status, with a Ready=True condition (reason KubeletReady)
-//     and a fresh heartbeat time, written every NodeStatusUpdateInterval.
-//     The nodes' turns are spread over the interval. Failures are retried
+//     and a fresh heartbeat time, written every NodeStatusUpdateInterval;
+//     on a runtime that lists images (Docker) the status carries
+//     status.images, listed at each such write (the 50 largest, as the
+//     kubelet reports them). The nodes' turns are spread over the interval. Failures are retried
 //     at the next turn; a Node deleted meanwhile is registered again.
 //
 // Pods:

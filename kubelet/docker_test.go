@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,5 +141,38 @@ func TestDockerExecProbe(t *testing.T) {
 	time.Sleep(2500 * time.Millisecond) // a few probe periods
 	if p = h.waitPod("exec-fail", "Running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning }); api.IsPodReady(p) {
 		t.Fatalf("pod whose exec probe fails is Ready: %s", describeStatus(p))
+	}
+}
+
+// A Docker node reports the engine's images in status.images, with their
+// sizes: the test image the harness built among them.
+func TestDockerNodeReportsImages(t *testing.T) {
+	h := newDockerHarness(t, testNode("kli"))
+	h.start()
+	defer h.stop()
+	want := runtimetest.TestAppImage
+	if !strings.Contains(want[strings.LastIndex(want, "/")+1:], ":") {
+		want += ":latest"
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		n, err := h.c.Nodes().Get(context.Background(), h.node)
+		if err == nil {
+			for _, img := range n.Status.Images {
+				if slices.Contains(img.Names, want) {
+					if img.SizeBytes <= 0 {
+						t.Fatalf("image %v has size %d", img.Names, img.SizeBytes)
+					}
+					if len(n.Status.Images) > 50 {
+						t.Fatalf("%d images reported, want at most 50", len(n.Status.Images))
+					}
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s: %s not in status.images within %s (err %v)", h.node, want, waitTimeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

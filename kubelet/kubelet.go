@@ -70,6 +70,7 @@ type node struct {
 	lastOK     time.Time // last successful heartbeat of any kind
 	readySince api.Time
 	failing    bool
+	images     []api.ContainerImage // last listed, for status.images
 
 	// Relist state, owned by the relist loop.
 	notifies   bool

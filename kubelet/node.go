@@ -1,9 +1,11 @@
 package kubelet
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	goruntime "runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/kubelet/runtime"
 )
 
 // Node identity the kubelet reports.
@@ -184,6 +187,7 @@ func (k *Kubelet) updateNodeStatus(ctx context.Context, n *node, now time.Time) 
 		// becomes ready again now.
 		n.readySince = api.NewTime(now)
 	}
+	k.listImages(ctx, n)
 	patch := mustJSON(map[string]any{"status": k.nodeStatus(n, now)})
 	_, err := n.Client.Nodes().Patch(ctx, n.Name, client.MergePatchType, patch, "status")
 	if client.IsNotFound(err) {
@@ -196,6 +200,38 @@ func (k *Kubelet) updateNodeStatus(ctx context.Context, n *node, now time.Time) 
 	}
 	n.lastStatus = now
 	return nil
+}
+
+// Limits of status.images, as the kubelet's: the largest images, and a
+// few names of each.
+const (
+	maxNodeStatusImages = 50
+	maxNamesPerImage    = 5
+)
+
+// listImages refreshes n.images from its runtime, if that lists images (a
+// local call to the engine, once per status update); on error the last
+// list stays.
+func (k *Kubelet) listImages(ctx context.Context, n *node) {
+	l, ok := n.Runtime.(runtime.ImageLister)
+	if !ok {
+		return
+	}
+	imgs, err := l.ListImages(ctx)
+	if err != nil {
+		k.log.Warn().Err(err).Str(logKeyNode, n.Name).Msg("list images")
+		return
+	}
+	slices.SortStableFunc(imgs, func(a, b api.ContainerImage) int { return cmp.Compare(b.SizeBytes, a.SizeBytes) })
+	if len(imgs) > maxNodeStatusImages {
+		imgs = imgs[:maxNodeStatusImages]
+	}
+	for i := range imgs {
+		if len(imgs[i].Names) > maxNamesPerImage {
+			imgs[i].Names = imgs[i].Names[:maxNamesPerImage]
+		}
+	}
+	n.images = imgs
 }
 
 // nodeStatus is the status the kubelet reports for n.
@@ -223,6 +259,7 @@ func (k *Kubelet) nodeStatus(n *node, now time.Time) api.NodeStatus {
 			{Type: api.NodeInternalIP, Address: k.cfg.Address},
 			{Type: api.NodeHostName, Address: n.Name},
 		},
+		Images:          n.images,
 		DaemonEndpoints: api.NodeDaemonEndpoints{KubeletEndpoint: api.DaemonEndpoint{Port: int32(k.Port())}},
 		NodeInfo: api.NodeSystemInfo{
 			MachineID:               n.Name,

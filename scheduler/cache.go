@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"maps"
 	"sync"
 
 	"github.com/minik8s/minik8s/api"
@@ -25,6 +26,11 @@ type cache struct {
 	groups     map[string]*podGroup // pods by namespace and labels; see podGroup
 	antiGroups int                  // groups with required anti-affinity terms
 	nsLabels   map[string]labels.Labels
+	// services: the non-empty selectors of Services by namespace and name,
+	// for the default spreading of pods without a controller.
+	services map[string]map[string]map[string]string
+	// imageNodes: image name → known nodes reporting it (ImageLocality).
+	imageNodes map[string]int
 	epoch      uint64         // marks nodes within one attempt
 	keyNodes   map[string]int // label key → known nodes with it
 }
@@ -43,7 +49,8 @@ func newCache() *cache {
 	return &cache{
 		nodes: make(map[string]*NodeInfo), pods: make(map[informer.Key]*cachedPod),
 		groups: make(map[string]*podGroup), nsLabels: make(map[string]labels.Labels),
-		keyNodes: make(map[string]int),
+		keyNodes: make(map[string]int), services: make(map[string]map[string]map[string]string),
+		imageNodes: make(map[string]int),
 	}
 }
 
@@ -59,9 +66,11 @@ func (c *cache) setNode(node *api.Node) {
 	known := n.Node != nil
 	if known {
 		c.countKeys(n.Node, -1)
+		c.countImages(n, -1)
 	}
 	c.countKeys(node, 1)
 	n.setNode(node)
+	c.countImages(n, 1)
 	if !known {
 		c.order = append(c.order, n)
 	}
@@ -71,6 +80,14 @@ func (c *cache) countKeys(node *api.Node, d int) {
 	for k := range node.Labels {
 		if c.keyNodes[k] += d; c.keyNodes[k] <= 0 {
 			delete(c.keyNodes, k)
+		}
+	}
+}
+
+func (c *cache) countImages(n *NodeInfo, d int) {
+	for name := range n.images {
+		if c.imageNodes[name] += d; c.imageNodes[name] <= 0 {
+			delete(c.imageNodes, name)
 		}
 	}
 }
@@ -85,6 +102,7 @@ func (c *cache) removeNode(name string) {
 		return
 	}
 	c.countKeys(n.Node, -1)
+	c.countImages(n, -1)
 	n.setNode(nil)
 	for i, o := range c.order {
 		if o == n {
@@ -197,11 +215,61 @@ func (c *cache) removeNamespace(name string) {
 	delete(c.nsLabels, name)
 }
 
+// setService records a Service's selector (for default spreading).
+func (c *cache) setService(svc *api.Service) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(svc.Spec.Selector) == 0 {
+		c.removeServiceLocked(svc.Namespace, svc.Name)
+		return
+	}
+	byName := c.services[svc.Namespace]
+	if byName == nil {
+		byName = make(map[string]map[string]string)
+		c.services[svc.Namespace] = byName
+	}
+	byName[svc.Name] = svc.Spec.Selector
+}
+
+// removeService forgets a Service.
+func (c *cache) removeService(svc *api.Service) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.removeServiceLocked(svc.Namespace, svc.Name)
+}
+
+func (c *cache) removeServiceLocked(ns, name string) {
+	if byName := c.services[ns]; byName != nil {
+		delete(byName, name)
+		if len(byName) == 0 {
+			delete(c.services, ns)
+		}
+	}
+}
+
+// serviceSelectorLocked merges the selectors of the Services of p's
+// namespace that select p (kube-scheduler's DefaultSelector over
+// Services); nil if none does.
+func (c *cache) serviceSelectorLocked(p *api.Pod) map[string]string {
+	var merged map[string]string
+	for _, sel := range c.services[p.Namespace] {
+		if !labels.SelectorFromSet(sel).Matches(p.Labels) {
+			continue
+		}
+		if merged == nil {
+			merged = make(map[string]string, len(sel))
+		}
+		maps.Copy(merged, sel)
+	}
+	return merged
+}
+
 // prepareLocked computes what the filters and scores of one attempt need
 // from the whole cluster (kube-scheduler's PreFilter); the caller holds mu.
 func (c *cache) prepareLocked(pi *PodInfo) {
 	c.prepareInterPod(pi)
 	c.prepareSpread(pi)
+	c.prepareImages(pi)
 }
 
 // nodeCount is the number of known nodes.

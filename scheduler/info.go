@@ -50,6 +50,7 @@ type PodInfo struct {
 	group    string         // its podGroup's key, once counted in the cache
 	interPod *interPodState // this attempt's inter-pod affinity state
 	spread   *spreadState   // this attempt's topology spreading state
+	images   *imageState    // this attempt's ImageLocality state
 }
 
 // NewPodInfo computes the PodInfo of p, which it does not modify.
@@ -112,8 +113,9 @@ type NodeInfo struct {
 	NonZeroRequested Resources
 
 	ready  bool
-	owners map[string]int // controller UID → pods counted here
-	epoch  uint64         // the cache's epoch when an attempt last marked it
+	images map[string]int64 // image name (tagged) → size, from status.images
+	owners map[string]int   // controller UID → pods counted here
+	epoch  uint64           // the cache's epoch when an attempt last marked it
 	// spreadMask: bit i set if constraint i of that attempt counts the node
 	spreadMask uint64
 }
@@ -145,9 +147,18 @@ func NewNodeInfo(node *api.Node, pods ...*api.Pod) *NodeInfo {
 
 func (n *NodeInfo) setNode(node *api.Node) {
 	n.Node = node
+	n.images = nil
 	if node == nil {
 		n.Allocatable, n.ready = Resources{}, false
 		return
+	}
+	for _, img := range node.Status.Images {
+		for _, name := range img.Names {
+			if n.images == nil {
+				n.images = make(map[string]int64)
+			}
+			n.images[normalizedImageName(name)] = img.SizeBytes
+		}
 	}
 	a := node.Status.Allocatable
 	n.Allocatable = Resources{

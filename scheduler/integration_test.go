@@ -46,16 +46,21 @@ func requestingPod(name, cpu, mem string) *api.Pod {
 	}
 }
 
-// startScheduler runs a scheduler (no election) against the server.
-func startScheduler(t *testing.T, c *client.Client) {
+// startScheduler runs a scheduler (no election) against the server; mods
+// add to its deps.
+func startScheduler(t *testing.T, c *client.Client, mods ...func(*scheduler.Deps)) {
 	t.Helper()
 	rec := events.New(events.ClientSink(c), events.Config{Source: api.DefaultSchedulerName}, zerolog.Nop())
 	w := scheduler.NewAPIWriter(c)
-	s, err := scheduler.New(scheduler.DefaultConfig(), scheduler.Deps{
+	deps := scheduler.Deps{
 		Pods:   client.ListWatch(c.Pods(""), client.ListOptions{}),
 		Nodes:  client.ListWatch(c.Nodes(), client.ListOptions{}),
 		Binder: w, Status: w, Events: rec,
-	}, zerolog.Nop())
+	}
+	for _, m := range mods {
+		m(&deps)
+	}
+	s, err := scheduler.New(scheduler.DefaultConfig(), deps, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,4 +235,71 @@ func podNode(pods []*api.Pod, name string) string {
 		}
 	}
 	return ""
+}
+
+// Preemption through an API server spares the pod a PodDisruptionBudget
+// protects: a critical pod evicts n0's two unprotected pods rather than
+// n1's single one, which a budget without room covers (no disruption
+// controller runs, so its status allows none).
+func TestPreemptionRespectsBudgetWithAPIServer(t *testing.T) {
+	srv := testenv.StartAPIServer(t, testenv.Options{})
+	c, err := client.FromKubeconfig(srv.Kubeconfig, -1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const ns = "kube-system"
+	for _, n := range []string{"n0", "n1"} {
+		if _, err := c.Nodes().Create(ctx, fakeNode(n, "1", "8Gi", 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bound := func(name, cpu, node string, labels map[string]string) {
+		p := requestingPod(name, cpu, "100Mi")
+		p.Namespace, p.Labels, p.Spec.NodeName = ns, labels, node
+		if _, err := c.Pods(ns).Create(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bound("plain-a", "500m", "n0", nil)
+	bound("plain-b", "500m", "n0", nil)
+	bound("web", "1", "n1", map[string]string{"app": "web"})
+	one := api.FromInt(1)
+	if _, err := c.PodDisruptionBudgets(ns).Create(ctx, &api.PodDisruptionBudget{
+		ObjectMeta: api.ObjectMeta{Name: "web", Namespace: ns},
+		Spec:       api.PodDisruptionBudgetSpec{MinAvailable: &one, Selector: &api.LabelSelector{MatchLabels: map[string]string{"app": "web"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	startScheduler(t, c, func(d *scheduler.Deps) {
+		w := scheduler.NewAPIWriter(c)
+		d.Preempter = w
+		d.PodDisruptionBudgets = client.ListWatch(c.PodDisruptionBudgets(""), client.ListOptions{})
+	})
+	urgent := requestingPod("urgent", "1", "100Mi")
+	urgent.Namespace, urgent.Spec.PriorityClassName = ns, "system-cluster-critical"
+	if _, err := c.Pods(ns).Create(ctx, urgent); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 30*time.Second, "urgent nominated", func() (bool, error) {
+		p, err := c.Pods(ns).Get(ctx, "urgent")
+		return err == nil && p.Status.NominatedNodeName != "", err
+	})
+	p, err := c.Pods(ns).Get(ctx, "urgent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status.NominatedNodeName != "n0" {
+		t.Fatalf("nominated %q, want n0", p.Status.NominatedNodeName)
+	}
+	gone := func(name string) bool {
+		p, err := c.Pods(ns).Get(ctx, name)
+		return client.IsNotFound(err) || (err == nil && p.DeletionTimestamp != nil)
+	}
+	poll(t, 30*time.Second, "n0's pods evicted", func() (bool, error) {
+		return gone("plain-a") && gone("plain-b"), nil
+	})
+	if gone("web") {
+		t.Fatal("the protected pod was evicted")
+	}
 }

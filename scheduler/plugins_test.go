@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/minik8s/minik8s/api"
@@ -370,5 +371,83 @@ func TestDefaultSpreadByZone(t *testing.T) {
 	got := scoresOf(c, nodes, pi, PodTopologySpreadScore{})
 	if want := []int64{50, 75, 100}; got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Fatalf("scores = %v, want %v", got, want)
+	}
+}
+
+func service(ns, name string, selector ...string) *api.Service {
+	svc := &api.Service{ObjectMeta: api.ObjectMeta{Namespace: ns, Name: name}}
+	if len(selector) > 0 {
+		svc.Spec.Selector = map[string]string{}
+		for i := 0; i+1 < len(selector); i += 2 {
+			svc.Spec.Selector[selector[i]] = selector[i+1]
+		}
+	}
+	return svc
+}
+
+// A pod without a controller is spread by default over the pods the
+// Services that select it select, their selectors merged
+// (kube-scheduler's DefaultSelector); without such a Service it is not.
+func TestDefaultSpreadOfServicePods(t *testing.T) {
+	nodes := []*api.Node{
+		node("m1", "4", "4Gi", 10, withLabels(LabelZone, "z1")),
+		node("m2", "4", "4Gi", 10, withLabels(LabelZone, "z1")),
+		node("m3", "4", "4Gi", 10, withLabels(LabelZone, "z2")),
+	}
+	bound := []*api.Pod{
+		pod("a", "", "", podLabels("app", "web", "tier", "fe"), onNode("m1")),
+		pod("b", "", "", podLabels("app", "web"), onNode("m1")),
+		pod("c", "", "", podLabels("app", "db"), onNode("m2")),
+	}
+	for _, tc := range []struct {
+		name     string
+		services []*api.Service
+		removed  []*api.Service
+		want     []int64 // nil: no default constraints
+	}{
+		{name: "no service"},
+		{name: "service of another namespace", services: []*api.Service{service("other", "web", "app", "web")}},
+		{name: "service selecting other pods", services: []*api.Service{service("default", "db", "app", "db")}},
+		{name: "service without selector", services: []*api.Service{service("default", "ext")}},
+		{name: "service removed", services: []*api.Service{service("default", "web", "app", "web")}, removed: []*api.Service{service("default", "web")}},
+		{name: "selector dropped", services: []*api.Service{service("default", "web", "app", "web"), service("default", "web")}},
+		// As for a controller's pods (TestDefaultSpreadByZone): a and b on m1.
+		{name: "one service", services: []*api.Service{service("default", "web", "app", "web")}, want: []int64{50, 75, 100}},
+		// app=web,tier=fe: only a counts. Raw m1 round(1.609+2 + 1.386+4) = 9,
+		// m2 round(2 + 1.386+4) = 7, m3 6; normalised 100·(9+6−s)/9.
+		{name: "selectors merged", services: []*api.Service{service("default", "web", "app", "web"), service("default", "fe", "tier", "fe")},
+			want: []int64{66, 88, 100}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCache()
+			for _, svc := range tc.services {
+				c.setService(svc)
+			}
+			for _, svc := range tc.removed {
+				c.removeService(svc)
+			}
+			for _, n := range nodes {
+				c.setNode(n)
+			}
+			for _, p := range bound {
+				c.setBoundPod(p)
+			}
+			pi := NewPodInfo(pod("p", "", "", podLabels("app", "web", "tier", "fe")))
+			c.mu.Lock()
+			c.prepareLocked(pi)
+			c.mu.Unlock()
+			if tc.want == nil {
+				if pi.spread != nil {
+					t.Fatalf("spread = %+v, want no default constraints", pi.spread)
+				}
+				return
+			}
+			if pi.spread == nil {
+				t.Fatal("no default constraints")
+			}
+			if got := scoresOf(c, nodes, pi, PodTopologySpreadScore{}); !slices.Equal(got, tc.want) {
+				t.Fatalf("scores = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -72,13 +72,15 @@ func unresolvable(reason string) bool {
 // where evicting pods of lower priority than pi's lets it fit: on each
 // node whose rejection evicting pods can resolve, it removes every lower-
 // priority pod, checks that pi fits, then puts back as many as it can,
-// most important first; among the nodes that work it picks the one whose
+// first those whose eviction would violate a PodDisruptionBudget, then the
+// others, most important first within each; among the nodes that work it
+// picks the one with the fewest victims violating a budget, then whose
 // most important victim has the lowest priority, then the lowest sum of
 // priorities, the fewest victims, the latest started most important
 // victim. It returns that, or the message kube-scheduler appends to the
 // failure ("preemption: …"). The cache lock must be held; the victims'
 // removal from affinity counts by domain other than the node is not
-// simulated, and PodDisruptionBudgets are not consulted (not served).
+// simulated.
 func (s *Scheduler) preemptLocked(pi *PodInfo) (*preemption, string) {
 	p := pi.Pod
 	if p.Spec.PreemptionPolicy != nil && *p.Spec.PreemptionPolicy == string(api.PreemptNever) {
@@ -103,9 +105,10 @@ func (s *Scheduler) preemptLocked(pi *PodInfo) (*preemption, string) {
 			lower[cp.node] = append(lower[cp.node], cp)
 		}
 	}
+	pdbs := s.budgets()
 	reasons := make(map[string]int)
 	var best *preemption
-	var bestKey [4]int64
+	var bestKey [5]int64
 	for _, n := range c.order {
 		rs := s.runFilters(n, pi)
 		if len(rs) == 0 {
@@ -115,12 +118,12 @@ func (s *Scheduler) preemptLocked(pi *PodInfo) (*preemption, string) {
 			reasons[reasonNotHelpful]++
 			continue
 		}
-		victims := s.victimsLocked(n, pi, lower[n.Name()])
+		victims, violating := s.victimsLocked(n, pi, lower[n.Name()], pdbs)
 		if victims == nil {
 			reasons[reasonNoVictims]++
 			continue
 		}
-		key := preemptionKey(victims)
+		key := preemptionKey(victims, violating)
 		if best == nil || slices.Compare(key[:], bestKey[:]) < 0 {
 			best, bestKey = &preemption{node: n.Name()}, key
 			for _, v := range victims {
@@ -135,12 +138,23 @@ func (s *Scheduler) preemptLocked(pi *PodInfo) (*preemption, string) {
 	return nil, "preemption: " + fe.Error()
 }
 
+// budgets returns the PodDisruptionBudgets the informer holds (none
+// without one).
+func (s *Scheduler) budgets() []*api.PodDisruptionBudget {
+	if s.pdbs == nil {
+		return nil
+	}
+	return s.pdbs.List()
+}
+
 // victimsLocked returns the fewest pods of candidates (on n, of lower
 // priority) whose eviction lets pi fit on n, or nil if evicting all of
-// them does not. n is restored before it returns.
-func (s *Scheduler) victimsLocked(n *NodeInfo, pi *PodInfo, candidates []*cachedPod) []*cachedPod {
+// them does not, and how many of them violate a budget of pdbs. Those
+// that would violate one are reprieved first, as kube-scheduler's
+// selectVictimsOnNode does. n is restored before it returns.
+func (s *Scheduler) victimsLocked(n *NodeInfo, pi *PodInfo, candidates []*cachedPod, pdbs []*api.PodDisruptionBudget) ([]*cachedPod, int) {
 	if len(candidates) == 0 {
-		return nil
+		return nil, 0
 	}
 	c := s.cache
 	for _, cp := range candidates {
@@ -155,43 +169,108 @@ func (s *Scheduler) victimsLocked(n *NodeInfo, pi *PodInfo, candidates []*cached
 	}
 	if len(s.runFilters(n, pi)) > 0 {
 		restore(candidates)
-		return nil
+		return nil, 0
 	}
 	// Reprieve the most important first: higher priority, then started
-	// earlier.
+	// earlier; those whose eviction would violate a budget before the
+	// others.
 	order := slices.Clone(candidates)
-	slices.SortStableFunc(order, func(a, b *cachedPod) int {
-		if pa, pb := priority(a.info.Pod), priority(b.info.Pod); pa != pb {
-			return int(pb) - int(pa)
-		}
-		return startTime(a.info.Pod).Time.Compare(startTime(b.info.Pod).Time)
-	})
+	slices.SortStableFunc(order, moreImportant)
+	violating, others := splitByBudget(order, pdbs)
 	var victims []*cachedPod
-	for _, cp := range order {
+	numViolating := 0
+	reprieve := func(cp *cachedPod) bool {
 		n.addPod(cp.info)
 		c.addToGroup(cp.info, n)
 		if len(s.runFilters(n, pi)) > 0 {
 			n.removePod(cp.info)
 			c.removeFromGroup(cp.info, n)
 			victims = append(victims, cp)
+			return false
+		}
+		return true
+	}
+	for _, cp := range violating {
+		if !reprieve(cp) {
+			numViolating++
 		}
 	}
+	for _, cp := range others {
+		reprieve(cp)
+	}
 	restore(victims)
-	return victims
+	// Most important first, whatever the group it came from.
+	slices.SortStableFunc(victims, moreImportant)
+	return victims, numViolating
 }
 
-// preemptionKey orders candidate nodes, lowest best: the highest victim
-// priority, the sum of victim priorities (each shifted to be positive, as
-// kube-scheduler does, so more victims weigh more), the number of victims,
-// and minus the start time of the most important victim (later is
-// better). victims is sorted most important first.
-func preemptionKey(victims []*cachedPod) [4]int64 {
+// splitByBudget splits pods, keeping their order, into those whose
+// eviction, together with the evictions of the pods before them, would
+// take a budget's status.disruptionsAllowed below zero, and the others, as
+// kube-scheduler's filterPodsWithPDBViolation does: a budget counts for
+// the labelled pods of its namespace its selector matches (an empty or
+// missing selector matches none there), except those it lists as already
+// disrupted.
+func splitByBudget(pods []*cachedPod, pdbs []*api.PodDisruptionBudget) (violating, others []*cachedPod) {
+	if len(pdbs) == 0 {
+		return nil, pods
+	}
+	allowed := make([]int32, len(pdbs))
+	for i, b := range pdbs {
+		allowed[i] = b.Status.DisruptionsAllowed
+	}
+	for _, cp := range pods {
+		p := cp.info.Pod
+		violates := false
+		if len(p.Labels) > 0 {
+			for i, b := range pdbs {
+				sel := b.Spec.Selector
+				if b.Namespace != p.Namespace || sel == nil || len(sel.MatchLabels)+len(sel.MatchExpressions) == 0 {
+					continue
+				}
+				if ok, err := sel.Matches(p.Labels); err != nil || !ok {
+					continue
+				}
+				if _, gone := b.Status.DisruptedPods[p.Name]; gone {
+					continue
+				}
+				allowed[i]--
+				if allowed[i] < 0 {
+					violates = true
+				}
+			}
+		}
+		if violates {
+			violating = append(violating, cp)
+		} else {
+			others = append(others, cp)
+		}
+	}
+	return violating, others
+}
+
+// preemptionKey orders candidate nodes, lowest best: the number of victims
+// violating a budget, the highest victim priority, the sum of victim
+// priorities (each shifted to be positive, as kube-scheduler does, so more
+// victims weigh more), the number of victims, and minus the start time of
+// the most important victim (later is better). victims is sorted most
+// important first.
+func preemptionKey(victims []*cachedPod, violating int) [5]int64 {
 	var sum int64
 	for _, v := range victims {
 		sum += int64(priority(v.info.Pod)) + math.MaxInt32 + 1
 	}
 	first := victims[0].info.Pod
-	return [4]int64{int64(priority(first)), sum, int64(len(victims)), -startTime(first).UnixNano()}
+	return [5]int64{int64(violating), int64(priority(first)), sum, int64(len(victims)), -startTime(first).UnixNano()}
+}
+
+// moreImportant orders pods most important first: higher priority, then
+// started earlier (kube-scheduler's MoreImportantPod).
+func moreImportant(a, b *cachedPod) int {
+	if pa, pb := priority(a.info.Pod), priority(b.info.Pod); pa != pb {
+		return int(pb) - int(pa)
+	}
+	return startTime(a.info.Pod).Time.Compare(startTime(b.info.Pod).Time)
 }
 
 func startTime(p *api.Pod) api.Time {

@@ -59,6 +59,15 @@ type Deps struct {
 	// namespaceSelectors of pod affinity terms match; without it such a
 	// selector matches only namespaces it finds no labels for as empty.
 	Namespaces informer.ListWatch[*api.Namespace]
+	// PodDisruptionBudgets, if set, lists and watches the budgets that
+	// preemption prefers not to violate (kube-scheduler's DefaultPreemption
+	// does); without it no victim counts as violating one.
+	PodDisruptionBudgets informer.ListWatch[*api.PodDisruptionBudget]
+	// Services, if set, lists and watches Services, whose selectors choose
+	// the pods the default spreading of a pod without a controller counts
+	// (kube-scheduler's DefaultPodTopologySpread); without it such a pod
+	// is not spread by default.
+	Services informer.ListWatch[*api.Service]
 	// Decisions publishes decisions; required when Config.Decisions is on.
 	Decisions DecisionWriter
 	// Preempter, if set, lets a pod that fits nowhere evict pods of lower
@@ -83,6 +92,8 @@ type Scheduler struct {
 	filters [][]Filter
 	scorers []Weighted
 	nss     *informer.Informer[*api.Namespace]
+	pdbs    *informer.Informer[*api.PodDisruptionBudget]
+	svcs    *informer.Informer[*api.Service]
 
 	// Buffers of the scheduling loop, which is one goroutine.
 	feasible []*NodeInfo
@@ -142,6 +153,18 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 			DeleteFunc: func(ns *api.Namespace) { s.cache.removeNamespace(ns.Name) },
 		})
 	}
+	if deps.Services != nil {
+		s.svcs = informer.New(deps.Services, 0).WithLogger(log.With().Str("informer", "services").Logger())
+		s.svcs.AddHandler(informer.HandlerFuncs[*api.Service]{
+			AddFunc:    s.cache.setService,
+			UpdateFunc: func(_, svc *api.Service) { s.cache.setService(svc) },
+			DeleteFunc: s.cache.removeService,
+		})
+	}
+	if deps.PodDisruptionBudgets != nil {
+		// Read only by preemption, from the informer's store: no handler.
+		s.pdbs = informer.New(deps.PodDisruptionBudgets, 0).WithLogger(log.With().Str("informer", "poddisruptionbudgets").Logger())
+	}
 	s.nodes.AddHandler(informer.HandlerFuncs[*api.Node]{
 		AddFunc: func(n *api.Node) {
 			s.cache.setNode(n)
@@ -161,9 +184,10 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Scheduler, error) {
 // Queue is the scheduler's queue (for metrics and tests).
 func (s *Scheduler) Queue() *Queue { return s.queue }
 
-// HasSynced reports whether both informers have listed.
+// HasSynced reports whether the informers have listed.
 func (s *Scheduler) HasSynced() bool {
-	return s.pods.HasSynced() && s.nodes.HasSynced() && (s.nss == nil || s.nss.HasSynced())
+	return s.pods.HasSynced() && s.nodes.HasSynced() && (s.nss == nil || s.nss.HasSynced()) &&
+		(s.pdbs == nil || s.pdbs.HasSynced()) && (s.svcs == nil || s.svcs.HasSynced())
 }
 
 // Run runs the informers that feed the cache and the queue, and the
@@ -175,6 +199,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	wg.Go(func() { _ = s.nodes.Run(ctx) })
 	if s.nss != nil {
 		wg.Go(func() { _ = s.nss.Run(ctx) })
+	}
+	if s.pdbs != nil {
+		wg.Go(func() { _ = s.pdbs.Run(ctx) })
+	}
+	if s.svcs != nil {
+		wg.Go(func() { _ = s.svcs.Run(ctx) })
 	}
 	wg.Go(func() {
 		// Backoffs are honoured to within a second, or within the initial

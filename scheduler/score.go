@@ -58,6 +58,7 @@ func DefaultWeights() map[string]int64 {
 	return map[string]int64{
 		PluginNodeResourcesFit: 1, PluginBalancedAllocation: 1, PluginTaintToleration: 3,
 		PluginNodeAffinity: 2, PluginInterPodAffinity: 2, PluginPodTopologySpread: 2,
+		PluginImageLocality: 1,
 	}
 }
 
@@ -89,6 +90,7 @@ func (c ScoringConfig) Scorers() []Weighted {
 		{PluginNodeAffinity, 0, NodeAffinityScore{}},
 		{PluginInterPodAffinity, 0, InterPodAffinityScore{}},
 		{PluginPodTopologySpread, 0, PodTopologySpreadScore{}},
+		{PluginImageLocality, 0, ImageLocality{}},
 	}
 	out := all[:0]
 	for _, s := range all {

@@ -16,7 +16,10 @@ const (
 // DefaultSpreadConstraints are kube-scheduler's cluster defaults, applied
 // (as ScheduleAnyway, so to scoring only) to a pod that has a controller
 // and no constraints of its own: spread over nodes with skew 3 and over
-// zones with skew 5. The pods counted are those of the same controller.
+// zones with skew 5. The pods counted are those of the same controller
+// or, for a pod without one, those the Services that select it select
+// (kube-scheduler's DefaultSelector; for a pod with a controller it also
+// requires the Services' selectors, which its siblings match anyway).
 var DefaultSpreadConstraints = []api.TopologySpreadConstraint{
 	{MaxSkew: 3, TopologyKey: LabelHostname, WhenUnsatisfiable: api.ScheduleAnyway},
 	{MaxSkew: 5, TopologyKey: LabelZone, WhenUnsatisfiable: api.ScheduleAnyway},
@@ -124,13 +127,27 @@ func (c *cache) prepareSpread(pi *PodInfo) {
 		}
 	}
 	st.requireAll = len(p.Spec.TopologySpreadConstraints) > 0
-	if len(p.Spec.TopologySpreadConstraints) == 0 && pi.Owner != "" {
+	if len(p.Spec.TopologySpreadConstraints) == 0 {
+		// The pods counted: the controller's, else those the Services that
+		// select the pod select.
+		var svcSel labels.Selector
+		if pi.Owner == "" {
+			if set := c.serviceSelectorLocked(p); set != nil {
+				svcSel = labels.SelectorFromSet(set)
+			}
+		}
 		for _, tc := range DefaultSpreadConstraints {
+			if pi.Owner == "" && svcSel.Empty() {
+				break
+			}
 			if c.keyNodes[tc.TopologyKey] == 0 {
 				continue // no node has the key: no domain to spread over
 			}
 			sc, _ := newSpreadConstraint(tc, p)
 			sc.owner, sc.selfMatch = pi.Owner, 1
+			if pi.Owner == "" {
+				sc.sel = svcSel
+			}
 			st.soft = append(st.soft, sc)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -139,6 +140,30 @@ func (r *Runtime) Info(ctx context.Context) (runtime.Info, error) {
 			api.ResourceMemory: api.NewQuantity(i.MemTotal, api.BinarySI),
 		},
 	}, nil
+}
+
+var _ runtime.ImageLister = (*Runtime)(nil)
+
+// ListImages implements runtime.ImageLister: the engine's images that have
+// a name (digests first, then tags), as the kubelet reports them.
+func (r *Runtime) ListImages(ctx context.Context) ([]api.ContainerImage, error) {
+	res, err := r.cli.ImageList(ctx, client.ImageListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list docker images: %w", err)
+	}
+	out := make([]api.ContainerImage, 0, len(res.Items))
+	for _, img := range res.Items {
+		var names []string
+		for _, n := range append(slices.Clone(img.RepoDigests), img.RepoTags...) {
+			if n != "" && !strings.HasPrefix(n, "<none>") {
+				names = append(names, n)
+			}
+		}
+		if len(names) > 0 {
+			out = append(out, api.ContainerImage{Names: names, SizeBytes: img.Size})
+		}
+	}
+	return out, nil
 }
 
 // labels returns the labels of a container of pod.

@@ -84,6 +84,15 @@ type Info struct {
 	Capacity api.ResourceList
 }
 
+// ImageLister is a Runtime that can list the images it holds, which the
+// kubelet reports in the Node's status.images (the scheduler's
+// ImageLocality reads them). The simulated runtime holds none.
+type ImageLister interface {
+	// ListImages returns the images present, with their names (tags and
+	// digests) and sizes.
+	ListImages(ctx context.Context) ([]api.ContainerImage, error)
+}
+
 // Sandbox is the running sandbox of a pod.
 type Sandbox struct {
 	// ID of the sandbox, passed to StartContainer.
