@@ -30,6 +30,8 @@
 //     place), new ones fill free room before new slices are made, and
 //     slices left empty are deleted; a Service with no endpoints keeps one
 //     empty placeholder slice. Nothing is written when nothing changed.
+//     A sync whose slice cache does not show the controller's own last
+//     writes yet is deferred (it would create duplicates).
 //   - A write that loses a race (409) or fails is retried with backoff
 //     from a fresh cache.
 package endpoints

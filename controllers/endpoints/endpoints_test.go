@@ -376,3 +376,53 @@ func TestSlicesSync(t *testing.T) {
 		t.Errorf("deleted service: %v", calls)
 	}
 }
+
+// namingSlices names created slices and versions every write, as the API
+// server does.
+type namingSlices struct {
+	fakeSlices
+	rv int
+}
+
+func (f *namingSlices) Create(ctx context.Context, es *api.EndpointSlice) (*api.EndpointSlice, error) {
+	out, _ := f.fakeSlices.Create(ctx, api.DeepCopy(es))
+	f.rv++
+	out.Name, out.ResourceVersion = fmt.Sprintf("%s%d", es.GenerateName, f.rv), fmt.Sprint(f.rv)
+	return out, nil
+}
+
+func (f *namingSlices) Update(ctx context.Context, es *api.EndpointSlice) (*api.EndpointSlice, error) {
+	out, _ := f.fakeSlices.Update(ctx, api.DeepCopy(es))
+	f.rv++
+	out.ResourceVersion = fmt.Sprint(f.rv)
+	return out, nil
+}
+
+// TestSlicesStaleCache: a sync whose slice cache does not show this
+// controller's last writes yet writes nothing; it once created the
+// same slice again, and the duplicate stayed.
+func TestSlicesStaleCache(t *testing.T) {
+	placeholder := &api.EndpointSlice{ObjectMeta: api.ObjectMeta{Namespace: "default", Name: "web-p", UID: "p", ResourceVersion: "1",
+		Labels: map[string]string{api.LabelServiceName: "web", api.LabelManagedBy: ManagedBy}}, AddressType: "IPv4"}
+	c, err := NewSlices(SlicesDeps{Client: &client.Client{}, Pods: cache(t, pod("a", "10.0.0.1")), Services: cache(t, service()),
+		EndpointSlices: cache(t, placeholder)}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &namingSlices{rv: 1}
+	c.w = f
+	if _, err := c.sync(context.Background(), webKey); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(f.calls) != "[delete web-p create web-]" {
+		t.Fatalf("first sync: %v", f.calls)
+	}
+	// The cache still shows the placeholder and not the new slice.
+	after, err := c.sync(context.Background(), webKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.calls) != 2 || after <= 0 {
+		t.Fatalf("sync from a stale cache: calls %v, after %s", f.calls, after)
+	}
+}

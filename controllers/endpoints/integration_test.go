@@ -112,6 +112,11 @@ func TestEndpointsFollowReadiness(t *testing.T) {
 	expectState := func(what, wantEP, wantSlices string) {
 		t.Helper()
 		var gotEP, gotSlices string
+		defer func() {
+			if t.Failed() { // Eventually gave up: say what was there
+				t.Logf("endpoints %q, slices %q", gotEP, gotSlices)
+			}
+		}()
 		controllertest.Eventually(t, 10*time.Second, what, func() bool {
 			gotEP, gotSlices = state()
 			return gotEP == wantEP && gotSlices == wantSlices

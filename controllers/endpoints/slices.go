@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -68,7 +69,17 @@ type SlicesController struct {
 	serviceQueue
 	slices *informer.Informer[*api.EndpointSlice]
 	w      slicesWriter
+
+	mu sync.Mutex
+	// written maps a Service key to its slices this controller wrote and
+	// the cache has not shown yet: name → resourceVersion written, or
+	// deleted. A sync from a cache without them would create or keep
+	// duplicates (see stale).
+	written map[informer.Key]map[string]int64
 }
+
+// deleted marks a slice deletion in SlicesController.written.
+const deleted = -1
 
 // NewSlices validates deps and returns the controller; it starts nothing.
 func NewSlices(deps SlicesDeps, log zerolog.Logger) (*SlicesController, error) {
@@ -79,6 +90,7 @@ func NewSlices(deps SlicesDeps, log zerolog.Logger) (*SlicesController, error) {
 		serviceQueue: serviceQueue{name: "endpointslice", log: log, pods: deps.Pods, svcs: deps.Services},
 		slices:       deps.EndpointSlices,
 		w:            clientSlices{deps.Client},
+		written:      map[informer.Key]map[string]int64{},
 	}, nil
 }
 
@@ -93,12 +105,21 @@ func (c *SlicesController) Run(ctx context.Context, workers int) error {
 			}
 		}
 		c.slices.AddHandler(informer.HandlerFuncs[*api.EndpointSlice]{
+			// A slice this controller created arrives too: a sync deferred
+			// until the cache showed it runs then.
+			AddFunc: enqueue,
 			UpdateFunc: func(old, cur *api.EndpointSlice) {
 				if old.ResourceVersion != cur.ResourceVersion {
 					enqueue(cur)
 				}
 			},
-			DeleteFunc: enqueue,
+			DeleteFunc: func(es *api.EndpointSlice) {
+				// Gone, whatever was written to it last.
+				c.mu.Lock()
+				delete(c.written[informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]}], es.Name)
+				c.mu.Unlock()
+				enqueue(es)
+			},
 		})
 	}, c.sync)
 }
@@ -125,25 +146,86 @@ func (c *SlicesController) sync(ctx context.Context, key informer.Key) (time.Dur
 		for _, es := range existing {
 			errs = append(errs, c.w.Delete(ctx, es.Namespace, es.Name, es.UID))
 		}
+		c.mu.Lock()
+		delete(c.written, key)
+		c.mu.Unlock()
 		return 0, errors.Join(errs...)
 	}
 	if svc.Spec.Selector == nil {
 		return 0, nil // managed by hand
 	}
+	if c.stale(key, existing) {
+		// The informer's events for the writes enqueue the Service again.
+		c.log.Debug().Str("service", key.String()).Msg("endpointslice cache older than this controller's writes; sync deferred")
+		return staleRetry, nil
+	}
 	creates, updates, deletes := reconcileSlices(svc, desiredEndpoints(svc, controllerutil.ServicePods(c.pods, svc)), existing)
 	var errs []error
 	for _, es := range deletes {
-		errs = append(errs, c.w.Delete(ctx, es.Namespace, es.Name, es.UID))
+		err := c.w.Delete(ctx, es.Namespace, es.Name, es.UID)
+		if err == nil {
+			c.wrote(key, es.Name, deleted)
+		}
+		errs = append(errs, err)
 	}
 	for _, es := range updates {
-		_, err := c.w.Update(ctx, es)
+		out, err := c.w.Update(ctx, es)
+		if err == nil {
+			c.wrote(key, out.Name, client.ResourceVersion(out))
+		}
 		errs = append(errs, err)
 	}
 	for _, es := range creates {
-		_, err := c.w.Create(ctx, es)
+		out, err := c.w.Create(ctx, es)
+		if err == nil {
+			c.wrote(key, out.Name, client.ResourceVersion(out))
+		}
 		errs = append(errs, err)
 	}
 	return 0, errors.Join(errs...)
+}
+
+// staleRetry is when a deferred sync runs again should no event for the
+// awaited writes come (a slice deleted by someone else between a relist).
+const staleRetry = time.Second
+
+func (c *SlicesController) wrote(key informer.Key, name string, rv int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.written[key] == nil {
+		c.written[key] = map[string]int64{}
+	}
+	c.written[key][name] = rv
+}
+
+// stale reports whether the cached slices of the Service key miss some
+// of this controller's writes: a slice it created or updated, or still
+// hold one it deleted. Such a sync would create a slice the cache does
+// not show yet again (two slices with the same endpoints, one of them
+// never cleaned up) or write from an old version. Writes the cache shows
+// are forgotten. Kubernetes' EndpointSlice controller defers these syncs
+// the same way (its endpointSliceTracker).
+func (c *SlicesController) stale(key informer.Key, existing []*api.EndpointSlice) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := c.written[key]
+	cached := map[string]int64{}
+	for _, es := range existing {
+		cached[es.Name] = client.ResourceVersion(es)
+	}
+	stale := false
+	for name, rv := range w {
+		have, ok := cached[name]
+		if (rv == deleted && !ok) || (rv != deleted && ok && have >= rv) {
+			delete(w, name)
+			continue
+		}
+		stale = true
+	}
+	if len(w) == 0 {
+		delete(c.written, key)
+	}
+	return stale
 }
 
 // family is a set of endpoints that share an address type and resolved

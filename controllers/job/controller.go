@@ -71,10 +71,21 @@ type Controller struct {
 	// before such an update after the handler for it had run).
 	removing map[string]map[string]struct{}
 	backoff  map[string]backoffRecord // job key → failures since the last success
+	// written maps a job key to the Job as this controller last wrote
+	// its status: a sync that reads an older Job from the cache is
+	// skipped (see stale).
+	written map[string]writtenJob
 
 	handlers sync.Once
 	running  atomic.Bool
 	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+}
+
+// writtenJob identifies a status write: the Job's uid and the
+// resourceVersion the API server gave it.
+type writtenJob struct {
+	uid string
+	rv  int64
 }
 
 // backoffRecord counts a Job's pod failures since its last success.
@@ -103,6 +114,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 		now:      time.Now,
 		removing: map[string]map[string]struct{}{},
 		backoff:  map[string]backoffRecord{},
+		written:  map[string]writtenJob{},
 	}, nil
 }
 
@@ -200,7 +212,29 @@ func (c *Controller) forget(key string) {
 	c.mu.Lock()
 	delete(c.removing, key)
 	delete(c.backoff, key)
+	delete(c.written, key)
 	c.mu.Unlock()
+}
+
+// wrote records job as written by this controller.
+func (c *Controller) wrote(job *api.Job) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.written[job.Key()] = writtenJob{uid: job.UID, rv: client.ResourceVersion(job)}
+}
+
+// stale reports whether the cached job is older than the controller's
+// last status write of it. Such a cache counts the pods whose finalizer
+// that write's sync removed nowhere (their uids have left
+// uncountedTerminatedPods and they are not tracked any more), so a sync
+// from it would see too few completions and create pods again. The
+// informer's update for the write enqueues the Job again; Kubernetes
+// defers these syncs the same way (StaleControllerConsistencyJob).
+func (c *Controller) stale(job *api.Job) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w, ok := c.written[job.Key()]
+	return ok && w.uid == job.UID && client.ResourceVersion(job) < w.rv
 }
 
 // expectRemoval records that the finalizer of the pod with uid is being

@@ -15,7 +15,9 @@
 //     the pods, and never counts a pod twice: a pod without the finalizer
 //     is counted only if its uid is still in the uncounted lists.
 //     Pods whose finalizer removal was issued are skipped until the
-//     informer shows them deleted.
+//     informer shows them deleted. A sync whose cached Job is older than
+//     the controller's last status write of it is deferred (that write
+//     is where those pods are counted), as Kubernetes does.
 //
 //   - Pods the controller deletes for a reason that is not the pod's
 //     failure (suspend, parallelism lowered) lose their finalizer first

@@ -42,6 +42,10 @@ func (c *Controller) sync(ctx context.Context, key informer.Key) (time.Duration,
 		c.forget(key.String())
 		return 0, c.releaseOrphans(ctx, key)
 	}
+	if c.stale(cached) {
+		c.log.Debug().Str("job", key.String()).Str("resourceVersion", cached.ResourceVersion).Msg("cache older than the last status write; sync deferred")
+		return 0, nil
+	}
 	job := api.DeepCopy(cached)
 	now := c.now()
 	if cond := finishedCondition(job); cond != nil {
@@ -523,6 +527,7 @@ func (c *Controller) writeStatus(ctx context.Context, job *api.Job, st *api.JobS
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
+	c.wrote(updated)
 	*job = *updated
 	return nil
 }

@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,18 @@ func syncOnce(t *testing.T, job *api.Job, pods ...*api.Pod) (*fakeWriter, time.D
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	c, w := newSyncController(ctx, t, job, pods...)
+	after, err := c.sync(ctx, informer.KeyOf(job))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, after
+}
+
+// newSyncController is a controller whose caches hold job and pods (and
+// never change) and whose writes go to the returned fakeWriter.
+func newSyncController(ctx context.Context, t *testing.T, job *api.Job, pods ...*api.Pod) (*Controller, *fakeWriter) {
+	t.Helper()
 	podInf := informer.New[*api.Pod](staticLW[*api.Pod]{pods}, 0, controllerutil.Indexers[*api.Pod]()...)
 	jobInf := informer.New[*api.Job](staticLW[*api.Job]{[]*api.Job{job}}, 0, controllerutil.Indexers[*api.Job]()...)
 	go podInf.Run(ctx)
@@ -113,11 +126,49 @@ func syncOnce(t *testing.T, job *api.Job, pods ...*api.Pod) (*fakeWriter, time.D
 	}
 	w := &fakeWriter{}
 	c.w, c.now = w, func() time.Time { return now }
-	after, err := c.sync(ctx, informer.KeyOf(job))
-	if err != nil {
+	return c, w
+}
+
+// rvWriter gives each status write a new resourceVersion, as the API
+// server does.
+type rvWriter struct {
+	*fakeWriter
+	rv int
+}
+
+func (w *rvWriter) UpdateJobStatus(ctx context.Context, j *api.Job) (*api.Job, error) {
+	out, err := w.fakeWriter.UpdateJobStatus(ctx, j)
+	w.rv++
+	out.ResourceVersion = strconv.Itoa(w.rv)
+	return out, err
+}
+
+// TestStaleJobCache: a sync that reads the Job from before the last
+// status write (the informer has not delivered it yet) while the pods
+// it counted have lost their finalizer does nothing; it once saw too few
+// completions and created pods again.
+func TestStaleJobCache(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	job := newJob()
+	job.ResourceVersion = "5"
+	job.Spec.Completions = int32p(1)
+	c, fw := newSyncController(ctx, t, job, jobPod(job, "a", api.PodSucceeded))
+	c.w = &rvWriter{fakeWriter: fw, rv: 5}
+	if _, err := c.sync(ctx, informer.KeyOf(job)); err != nil {
 		t.Fatal(err)
 	}
-	return w, after
+	if last := fw.statuses[len(fw.statuses)-1]; last.Succeeded != 1 || !hasTrue(&last, api.JobComplete) {
+		t.Fatalf("first sync: status %+v, want 1 succeeded, Complete", last)
+	}
+	n := len(fw.calls)
+	// The caches still hold the Job at resourceVersion 5.
+	if _, err := c.sync(ctx, informer.KeyOf(job)); err != nil {
+		t.Fatal(err)
+	}
+	if calls := fw.calls[n:]; len(calls) > 0 {
+		t.Fatalf("sync from a stale Job wrote: %v", calls)
+	}
 }
 
 // TestCountingOrder: a finished pod is written as uncounted, then loses
