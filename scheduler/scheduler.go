@@ -292,7 +292,7 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 	if len(pod.Spec.SchedulingGates) > 0 {
 		// Gated: not tried until the gates are gone (an update requeues it).
 		s.queue.Done(qp)
-		return s.setConditionOnce(ctx, pod, api.PodReasonSchedulingGated, MessageSchedulingGated, async, log)
+		return s.setConditionOnce(ctx, pod, api.PodReasonSchedulingGated, MessageSchedulingGated, async, log, nil)
 	}
 	pi := NewPodInfo(pod)
 	start := s.now()
@@ -307,16 +307,17 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 		}
 		s.cache.mu.Unlock()
 	}
+	var publish func() // the decision of an unschedulable pod, written after its condition
 	if d := s.decision; d != nil {
 		s.decision = nil
 		if fitErr != nil {
+			// After the condition: the condition's patch carries the pod's
+			// resourceVersion, which the decision's patch would change.
 			d.Message = fitErr.Error()
-		}
-		if !async(func() { s.publishDecision(ctx, pod, d, log) }) {
-			if fitErr == nil {
-				s.cache.forget(pi.Key, node)
-				s.queue.Requeue(qp, false)
-			}
+			publish = func() { s.publishDecision(ctx, pod, d, log) }
+		} else if !async(func() { s.publishDecision(ctx, pod, d, log) }) {
+			s.cache.forget(pi.Key, node)
+			s.queue.Requeue(qp, false)
 			return false
 		}
 	}
@@ -330,7 +331,7 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 		log.Debug().Int("attempts", qp.Attempts).Msg(msg)
 		s.deps.Events.Eventf(podRef(pod), api.EventTypeWarning, EventFailedScheduling, "%s", msg)
 		s.queue.Requeue(qp, true)
-		return s.setConditionOnce(ctx, pod, api.PodReasonUnschedulable, msg, async, log)
+		return s.setConditionOnce(ctx, pod, api.PodReasonUnschedulable, msg, async, log, publish)
 	}
 	log.Trace().Str(logKeyNode, node).Msg("assumed")
 	if !async(func() { s.bind(ctx, qp, pod, node, log) }) {
@@ -346,10 +347,14 @@ func (s *Scheduler) scheduleOne(ctx context.Context, qp *QueuedPod, async func(f
 const MessageSchedulingGated = "Scheduling is blocked due to non-empty scheduling gates"
 
 // setConditionOnce sets PodScheduled=False with reason and msg on pod in
-// the background, unless the pod has that condition already.
-func (s *Scheduler) setConditionOnce(ctx context.Context, pod *api.Pod, reason, msg string, async func(func()) bool, log zerolog.Logger) bool {
+// the background, unless the pod has that condition already; then (if not
+// nil) it runs then, in the same background task.
+func (s *Scheduler) setConditionOnce(ctx context.Context, pod *api.Pod, reason, msg string, async func(func()) bool, log zerolog.Logger, then func()) bool {
 	cur := api.GetPodCondition(&pod.Status, api.PodScheduled)
 	if cur != nil && cur.Status == api.ConditionFalse && cur.Reason == reason && cur.Message == msg {
+		if then != nil {
+			return async(then)
+		}
 		return true
 	}
 	cond := api.PodCondition{
@@ -360,7 +365,12 @@ func (s *Scheduler) setConditionOnce(ctx context.Context, pod *api.Pod, reason, 
 	if cur != nil && cur.Status == api.ConditionFalse {
 		cond.LastTransitionTime = cur.LastTransitionTime
 	}
-	return async(func() { s.setCondition(ctx, pod, cond, log) })
+	return async(func() {
+		s.setCondition(ctx, pod, cond, log)
+		if then != nil {
+			then()
+		}
+	})
 }
 
 // publishDecision writes d on pod; failures are only logged (the

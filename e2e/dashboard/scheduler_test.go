@@ -21,10 +21,16 @@ func TestSchedulerDecisions(t *testing.T) {
 	c.kubectl(t, "apply", "-f", "../../examples/anti-affinity-deployment.yaml")
 
 	const want = "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
-	var pending string
+	var pending, last string
+	defer func() {
+		if t.Failed() {
+			t.Logf("last pods seen:\n%s\nevents:\n%s", last, c.kubectl(t, "get", "events", "-o", "wide"))
+		}
+	}()
 	waitFor(t, 30*time.Second, "3 pods bound on 3 nodes and one Pending with kube-scheduler's message", func() bool {
 		out := c.kubectl(t, "get", "pods", "-l", "app=spread-out", "-o",
 			`jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.status.conditions[?(@.type=="PodScheduled")].message}{"\n"}{end}`)
+		last = out
 		nodes, pendings := map[string]bool{}, 0
 		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 			f := strings.SplitN(line, " ", 3)
