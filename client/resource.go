@@ -114,14 +114,7 @@ func (r *ResourceClient[T, PT]) Namespace() string { return r.ns }
 
 // path builds /api/v1[/namespaces/ns]/resource[/name[/sub]].
 func (r *ResourceClient[T, PT]) path(ns, name, sub string) string {
-	p := "/api/" + r.gvr.Version
-	if r.gvr.Group != "" {
-		p = "/apis/" + r.gvr.Group + "/" + r.gvr.Version
-	}
-	if r.gvr.Namespaced && ns != "" {
-		p += "/namespaces/" + ns
-	}
-	p += "/" + r.gvr.Resource
+	p := r.gvr.Path(ns)
 	if name != "" {
 		p += "/" + name
 		if sub != "" {

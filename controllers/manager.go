@@ -230,8 +230,16 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Jobs: jobs, CronJobs: cronJobs},
-		logFor("garbagecollector"))
+	gcc, err := gc.New(gc.Deps{Client: c, ResyncPeriod: cfg.ResyncPeriod, Shared: []gc.Shared{
+		gc.Watch(client.Pods, "Pod", pods), gc.Watch(client.ReplicaSets, "ReplicaSet", rss), gc.Watch(client.Deployments, "Deployment", deploys),
+		gc.Watch(client.Jobs, "Job", jobs), gc.Watch(client.CronJobs, "CronJob", cronJobs), gc.Watch(client.Services, "Service", svcs),
+		gc.Watch(client.Endpoints, "Endpoints", eps), gc.Watch(client.EndpointSlices, "EndpointSlice", slices),
+		gc.Watch(client.Nodes, "Node", nodes), gc.Watch(client.Namespaces, "Namespace", nss),
+		gc.Watch(client.PodDisruptionBudgets, "PodDisruptionBudget", pdbs), gc.Watch(client.ServiceAccounts, "ServiceAccount", sas),
+		gc.Watch(client.ResourceQuotas, "ResourceQuota", quotas), gc.Watch(client.Roles, "Role", roles),
+		gc.Watch(client.ClusterRoles, "ClusterRole", clusterRoles), gc.Watch(client.RoleBindings, "RoleBinding", roleBindings),
+		gc.Watch(client.ClusterRoleBindings, "ClusterRoleBinding", clusterRoleBindings),
+	}}, logFor("garbagecollector"))
 	if err != nil {
 		return err
 	}
