@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -150,6 +151,17 @@ func (s *Server) serveMeasured(r *request) error {
 		return a["name"].(string) < b["name"].(string)
 	})
 
+	if wantsTable(r.c) {
+		// The columns read JSON values.
+		b, err := json.Marshal(items)
+		if err != nil {
+			return err
+		}
+		items = nil
+		if err := json.Unmarshal(b, &items); err != nil {
+			return err
+		}
+	}
 	if r.ri.Name != "" {
 		if len(items) == 0 {
 			return notFound(r.res, r.ri.Name)

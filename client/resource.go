@@ -42,6 +42,8 @@ var (
 	ResourceQuotas  = GVR{Version: "v1", Resource: "resourcequotas", Namespaced: true}
 	Jobs            = GVR{Group: "batch", Version: "v1", Resource: "jobs", Namespaced: true}
 	CronJobs        = GVR{Group: "batch", Version: "v1", Resource: "cronjobs", Namespaced: true}
+	// HorizontalPodAutoscalers: autoscaling/v2.
+	HorizontalPodAutoscalers = GVR{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.
