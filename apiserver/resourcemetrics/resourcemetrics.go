@@ -377,8 +377,9 @@ func rate(prev, cur *sample) *NodeUsage {
 		case p != nil && p.hasCPU && p.start == c.start && c.cpu >= p.cpu && c.at.After(p.at):
 			window = c.at.Sub(p.at)
 			cpu = (c.cpu - p.cpu) / window.Seconds()
-		case p == nil && c.start > 0 && c.at.Sub(time.Unix(0, int64(c.start*1e9))) >= time.Second:
-			// Started since the last sample: its whole counter is its use.
+		case (p == nil || p.start != c.start) && c.start > 0 && c.at.Sub(time.Unix(0, int64(c.start*1e9))) >= time.Second:
+			// Started (or restarted) since the last sample: its whole
+			// counter is its use.
 			window = c.at.Sub(time.Unix(0, int64(c.start*1e9)))
 			cpu = c.cpu / window.Seconds()
 		default:
