@@ -125,7 +125,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 	k.pods = informer.New(client.ListWatch(deps.Client.Pods(""), client.ListOptions{FieldSelector: sel, Limit: 500}),
 		cfg.ResyncPeriod).WithLogger(log.With().Str("informer", "pods").Logger())
 	k.pods.AddHandler(informer.HandlerFuncs[*api.Pod]{
-		AddFunc:    k.onPod,
+		AddFunc: k.onPod,
 		UpdateFunc: func(old, p *api.Pod) {
 			k.onUsageChange(context.Background(), old, p)
 			k.onPod(p)

@@ -12,7 +12,7 @@ import (
 // so does the HorizontalPodAutoscaler controller.
 var (
 	nodeMetrics = &Resource{
-		Group: api.MetricsGroup, Version: "v1beta1", Kind: "NodeMetrics", Name: "nodes", Singular: "",
+		Group: api.MetricsGroup, Version: "v1beta1", Kind: "NodeMetrics", Name: "nodes", Singular: "node",
 		Verbs: []string{"get", "list"}, Measured: true,
 		Schema:     GoType[api.NodeMetrics](),
 		GroupTypes: []string{"NodeMetricsList", "PodMetrics", "PodMetricsList", "ContainerMetrics"},
@@ -24,7 +24,7 @@ var (
 		},
 	}
 	podMetrics = &Resource{
-		Group: api.MetricsGroup, Version: "v1beta1", Kind: "PodMetrics", Name: "pods", Singular: "",
+		Group: api.MetricsGroup, Version: "v1beta1", Kind: "PodMetrics", Name: "pods", Singular: "pod",
 		Namespaced: true, Verbs: []string{"get", "list"}, Measured: true,
 		Schema: GoType[api.PodMetrics](),
 		Columns: metricsColumns(func(o map[string]any) []map[string]any {
