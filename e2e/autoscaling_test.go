@@ -124,6 +124,15 @@ spec:
 	if r := c.kubectlRun("", "top", "pod", "nosuchpod"); r.code == 0 || !strings.Contains(r.stderr, "not found") {
 		t.Errorf("kubectl top pod nosuchpod: %s", r)
 	}
+	// RBAC: view (through system:aggregated-metrics-reader) may read
+	// them; a user with no role may not.
+	c.kubectl("create", "rolebinding", "alice-view", "--clusterrole=view", "--user=alice")
+	if r := c.kubectlRun("", "top", "pod", "loaded", "--as", "alice"); r.code != 0 {
+		t.Errorf("kubectl top pod --as alice (view): %s", r)
+	}
+	if r := c.kubectlRun("", "top", "pod", "loaded", "--as", "bob"); r.code == 0 || !strings.Contains(r.stderr, "forbidden") {
+		t.Errorf("kubectl top pod --as bob (no role): %s", r)
+	}
 	c.kubectl("delete", "pod", "loaded", "--wait=false")
 }
 

@@ -6,13 +6,15 @@ import (
 	"github.com/minik8s/minik8s/api"
 )
 
-// metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics: usage measured by the
+// metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics (singular names as
+// kubectl derives them from the kinds, so `kubectl get podmetrics` works
+// as with metrics-server): usage measured by the
 // node agents, answered on get and list and never stored (Measured), as
 // metrics-server serves them in Kubernetes. `kubectl top` reads them, and
 // so does the HorizontalPodAutoscaler controller.
 var (
 	nodeMetrics = &Resource{
-		Group: api.MetricsGroup, Version: "v1beta1", Kind: "NodeMetrics", Name: "nodes", Singular: "node",
+		Group: api.MetricsGroup, Version: "v1beta1", Kind: "NodeMetrics", Name: "nodes", Singular: "nodemetrics",
 		Verbs: []string{"get", "list"}, Measured: true,
 		Schema:     GoType[api.NodeMetrics](),
 		GroupTypes: []string{"NodeMetricsList", "PodMetrics", "PodMetricsList", "ContainerMetrics"},
@@ -24,7 +26,7 @@ var (
 		},
 	}
 	podMetrics = &Resource{
-		Group: api.MetricsGroup, Version: "v1beta1", Kind: "PodMetrics", Name: "pods", Singular: "pod",
+		Group: api.MetricsGroup, Version: "v1beta1", Kind: "PodMetrics", Name: "pods", Singular: "podmetrics",
 		Namespaced: true, Verbs: []string{"get", "list"}, Measured: true,
 		Schema: GoType[api.PodMetrics](),
 		Columns: metricsColumns(func(o map[string]any) []map[string]any {
