@@ -76,6 +76,9 @@ func (s *Server) dispatch(r *request) error {
 	if !r.res.HasVerb(r.ri.Verb) {
 		return methodNotAllowed()
 	}
+	if r.res.Measured {
+		return s.serveMeasured(r)
+	}
 	switch r.ri.Verb {
 	case "get":
 		return s.get(r)

@@ -47,6 +47,8 @@ var (
 	RoleBindings        = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Namespaced: true}
 	ClusterRoles        = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}
 	ClusterRoleBindings = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}
+	// HorizontalPodAutoscalers: autoscaling/v2.
+	HorizontalPodAutoscalers = GVR{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.

@@ -60,5 +60,11 @@
 // (follow, previous, timestamps, tailLines, sinceSeconds, limitBytes); the
 // API server proxies kubectl logs to it. Errors are Status objects.
 //
+// Resource metrics: GET /metrics/resource (API server only) measures the
+// running containers of the nodes' pods through runtimes that implement
+// runtime.UsageReporter and answers in the Prometheus text format of a
+// Kubernetes kubelet's endpoint, with a node label (metrics.go). Nothing
+// is measured unless asked.
+//
 // A Kubelet is safe for concurrent use; Run may be called once.
 package kubelet
