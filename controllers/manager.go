@@ -320,7 +320,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run, cronJobs.Run, sas.Run, rootCAs.Run, quotas.Run,
 		svcs.Run, eps.Run, slices.Run, roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run, bindingEvents.Run,
 		func(ctx context.Context) error { return rbc.Run(ctx, 1) },
-		svcs.Run, eps.Run, slices.Run, hpas.Run, hpaEvents.Run, pgc.Run,
+		hpas.Run, hpaEvents.Run, pgc.Run,
 		func(ctx context.Context) error { return hpac.Run(ctx, hpaWorkers) },
 		func(ctx context.Context) error { return epc.Run(ctx, cfg.ConcurrentEndpointSyncs) },
 		func(ctx context.Context) error { return esc.Run(ctx, cfg.ConcurrentServiceEndpointSyncs) },
