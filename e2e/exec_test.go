@@ -85,6 +85,7 @@ func TestExecDocker(t *testing.T) {
 	testAttach(t, c)
 	testExecStopped(t, c)
 	testKubectlProxy(t, c)
+	testRunInteractive(t, c)
 
 	for _, proto := range []struct {
 		name string
@@ -403,4 +404,53 @@ func testKubectlProxy(t *testing.T, c *cluster) {
 			return ""
 		})
 	}
+}
+
+// testRunInteractive runs `kubectl run -it --rm` on a pseudo-terminal: a
+// shell in a new pod gets the input, its exit code comes back, and the pod
+// is deleted afterwards.
+func testRunInteractive(t *testing.T, c *cluster) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubectl, "run", "rr", "-it", "--rm", "--restart=Never",
+		"--image="+busyboxImage, "--image-pull-policy=Never", "--", "sh")
+	cmd.Env = append(cleanEnv(), "KUBECONFIG="+c.kubeconfig)
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var out syncbuf.Buffer
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(&out, tty)
+		close(copied)
+	}()
+	// Typed once kubectl is attached (it says so); the shell echoes the
+	// sum, not the input.
+	eventually(t, testTimeout, "kubectl run attached", func() string {
+		if !strings.Contains(out.String(), "try pressing enter") {
+			return "output so far: " + out.String()
+		}
+		return ""
+	})
+	if _, err := io.WriteString(tty, "echo sum=$((40+2)); exit 4\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	tty.Close()
+	<-copied
+	if !strings.Contains(out.String(), "sum=42") {
+		t.Errorf("kubectl run -it output lacks the shell's answer:\n%q", out.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 4 {
+		t.Errorf("kubectl run -it exited %d, want 4; output:\n%q", code, out.String())
+	}
+	eventually(t, testTimeout, "pod rr deleted by --rm", func() string {
+		if r := c.kubectlRun("", "get", "pod", "rr"); r.code == 0 {
+			return "still there: " + r.stdout
+		}
+		return ""
+	})
 }
