@@ -36,13 +36,15 @@ func proxyGet(t *testing.T, s *testenv.APIServer, method, path string, header ..
 // The proxy subresources on the simulated runtime: a pod there has no
 // network, so pods/proxy is a 503 saying so at once; nodes/proxy reaches
 // the kubelet; bad names, a missing pod, a Service without endpoints or
-// port, and a caller without the RBAC rule get their Status.
+// port, and a caller without the RBAC rule get their Status;
+// system:kubelet-api-admin lets its holder through nodes/proxy.
 func TestProxySimulated(t *testing.T) {
 	h, _ := newSimHarness(t)
 	h.start()
 	h.run(h.pod("web", behaviour{exit: -1}))
 	h.waitPod("web", "Running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
 	h.kubectl("create", "service", "clusterip", "web", "--tcp=80:8080")
+	h.kubectl("create", "clusterrolebinding", "bob-kubelet", "--clusterrole=system:kubelet-api-admin", "--user=bob")
 	const base = "/api/v1/namespaces/default/"
 	for _, tc := range []struct {
 		method, path string
@@ -64,6 +66,9 @@ func TestProxySimulated(t *testing.T) {
 		{"GET", "/api/v1/nodes/nope/proxy/healthz", 404, `nodes \"nope\" not found`, nil},
 		{"GET", base + "pods/web:8080/proxy/", 403,
 			`pods \"web:8080\" is forbidden: User \"alice\" cannot get resource \"pods/proxy\"`, []string{"Impersonate-User", "alice"}},
+		{"GET", "/api/v1/nodes/sim-node/proxy/healthz", 403,
+			`nodes \"sim-node\" is forbidden: User \"alice\" cannot get resource \"nodes/proxy\"`, []string{"Impersonate-User", "alice"}},
+		{"GET", "/api/v1/nodes/sim-node/proxy/healthz", 200, "ok", []string{"Impersonate-User", "bob"}},
 		{"GET", base + "pods/web/log/extra", 404, "the server could not find the requested resource", nil},
 	} {
 		code, hdr, body := proxyGet(t, h.s, tc.method, tc.path, tc.header...)
