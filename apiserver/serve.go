@@ -163,6 +163,8 @@ func (s *Server) serveSubresource(r *request) error {
 		if r.ri.Verb == "create" {
 			return s.createToken(r)
 		}
+	case "proxy":
+		return s.proxy(r)
 	}
 	return methodNotAllowed()
 }

@@ -215,6 +215,11 @@ func DefaultClusterRoles() []*api.ClusterRole {
 			urls(v("get"), "/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/")),
 		clusterRole("system:monitoring", nil,
 			urls(v("get"), "/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/metrics", "/metrics/slis")),
+		// Kubernetes' role for callers of the kubelet's API (nodes/proxy
+		// reaches it through the API server).
+		clusterRole("system:kubelet-api-admin", nil,
+			rule(v("get", "list", "watch", "proxy"), g(groupCore), "nodes"),
+			rule(v("*"), g(groupCore), "nodes/log", "nodes/metrics", "nodes/proxy", "nodes/stats")),
 		aggregated("admin", nil, LabelAggregateToAdmin),
 		aggregated("edit", map[string]string{LabelAggregateToAdmin: "true"}, LabelAggregateToEdit),
 		aggregated("view", map[string]string{LabelAggregateToEdit: "true"}, LabelAggregateToView),
