@@ -313,7 +313,7 @@ func (b *behaviour) resolve(attempt int) {
 
 // StartContainer creates the container and schedules it to run; see the
 // package documentation for the annotations that make it fail.
-func (r *Runtime) StartContainer(_ context.Context, p *api.Pod, c *api.Container, sandboxID string, attempt int) (string, error) {
+func (r *Runtime) StartContainer(_ context.Context, p *api.Pod, c *api.Container, mounts []runtime.Mount, sandboxID string, attempt int) (string, error) {
 	b, err := parseBehaviour(p.Annotations, p.Spec.RestartPolicy, r.cfg.CompleteAfter)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", runtime.ErrCreateContainer, err)

@@ -132,7 +132,7 @@ func TestAnnotations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = r.StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0)
+			_, err = r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("StartContainer: %v, want %v", err, tt.wantErr)
 			}
@@ -160,7 +160,7 @@ func TestKillNotifies(t *testing.T) {
 
 	p := testPod("p", nil)
 	sb, _ := r.EnsureSandbox(ctx, p)
-	if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0); err != nil {
+	if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Kill(p.UID, "app", 137); !errors.Is(err, runtime.ErrNotFound) {
@@ -195,7 +195,7 @@ func TestRemovePodCancelsTimers(t *testing.T) {
 	r.Notify(func(string) { mu.Lock(); calls++; mu.Unlock() })
 	p := testPod("p", nil)
 	sb, _ := r.EnsureSandbox(ctx, p)
-	if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0); err != nil {
+	if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.RemovePod(ctx, p.UID); err != nil {
@@ -227,7 +227,7 @@ func BenchmarkNodes(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := nodes[i].StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0); err != nil {
+				if _, err := nodes[i].StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0); err != nil {
 					b.Fatal(err)
 				}
 			}
