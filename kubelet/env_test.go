@@ -33,7 +33,7 @@ func (f fakeConfig) secret(_ context.Context, _, name string) (*api.Secret, erro
 
 func testConfig() fakeConfig {
 	return fakeConfig{
-		cms:  map[string]*api.ConfigMap{"cfg": {Data: map[string]string{"color": "blue", "size": "L", "1bad": "x"}}},
+		cms:  map[string]*api.ConfigMap{"cfg": {Data: map[string]string{"color": "blue", "size": "L", "a=b": "x"}}},
 		secs: map[string]*api.Secret{"creds": {Data: map[string][]byte{"password": []byte("s3cret")}}},
 	}
 }
@@ -101,8 +101,8 @@ func TestContainerToStart(t *testing.T) {
 	if len(env) != len(want) {
 		t.Errorf("env = %v, want exactly %v", env, want)
 	}
-	if strings.Join(in.invalidEnvFrom, ",") != "1bad" {
-		t.Errorf("invalid envFrom keys %v, want [1bad]", in.invalidEnvFrom)
+	if strings.Join(in.invalidEnvFrom, ",") != "a=b" {
+		t.Errorf("invalid envFrom keys %v, want [a=b]", in.invalidEnvFrom)
 	}
 	if got.Command[1] != "--name=web" || got.Args[0] != "hello web on 10.0.0.7 in blue" || got.Args[1] != "$(MISSING)" || got.Args[2] != "10.96.0.9" {
 		t.Errorf("command %q args %q: not expanded as Kubernetes does", got.Command, got.Args)
