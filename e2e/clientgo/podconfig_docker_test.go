@@ -203,6 +203,7 @@ func TestPodConfigDocker(t *testing.T) {
 			out, err = logs(ctx, "lister")
 			return err
 		})
+		t.Logf("in-cluster client: %s", strings.TrimSpace(out))
 		if !strings.Contains(out, "pods: lister,nokey,show") {
 			t.Errorf("in-cluster client's output %q, want it to list lister, nokey and show", out)
 		}
