@@ -32,25 +32,25 @@ const (
 
 // Kubelet runs the pods bound to its nodes; see the package doc.
 type Kubelet struct {
-	cfg    Config
-	log    zerolog.Logger
-	c      *client.Client
-	nodes  map[string]*node
-	order  []*node // nodes in the order given, for the heartbeat round
-	pods   *informer.Informer[*api.Pod]
+	cfg   Config
+	log   zerolog.Logger
+	c     *client.Client
+	nodes map[string]*node
+	order []*node // nodes in the order given, for the heartbeat round
+	pods  *informer.Informer[*api.Pod]
 	// services serve the pods' service variables.
 	services *informer.Informer[*api.Service]
 	// apiHost and apiPort are where pods on nodes running real containers
 	// reach the API server; set by Run before any pod syncs.
 	apiHost string
 	apiPort int32
-	queue  *workqueue.Queue[string] // pod UIDs
-	status *statusManager
-	probes *prober
-	now    func() time.Time
-	bootID string
-	tls    *tls.Config
-	agents http.Handler // node agent controls; nil: off
+	queue   *workqueue.Queue[string] // pod UIDs
+	status  *statusManager
+	probes  *prober
+	now     func() time.Time
+	bootID  string
+	tls     *tls.Config
+	agents  http.Handler // node agent controls; nil: off
 
 	port         atomic.Int32 // the log server's port, once listening
 	failingNodes atomic.Int32 // nodes whose last heartbeat failed
