@@ -200,9 +200,19 @@ type VolumeSource struct {
 	ConfigMap *ConfigMapVolumeSource `json:"configMap,omitempty" protobuf:"bytes,19,opt,name=configMap"`
 	// Secret projects a Secret's keys as files.
 	Secret *SecretVolumeSource `json:"secret,omitempty" protobuf:"bytes,6,opt,name=secret"`
+	// DownwardAPI projects fields of the pod as files.
+	DownwardAPI *DownwardAPIVolumeSource `json:"downwardAPI,omitempty" protobuf:"bytes,16,opt,name=downwardAPI"`
 	// Projected puts several sources in one directory; ServiceAccount
 	// admission mounts the pod's API token this way.
 	Projected *ProjectedVolumeSource `json:"projected,omitempty" protobuf:"bytes,26,opt,name=projected"`
+}
+
+// DownwardAPIVolumeSource projects fields of the pod as files.
+type DownwardAPIVolumeSource struct {
+	// Items are the files.
+	Items []DownwardAPIVolumeFile `json:"items,omitempty" protobuf:"bytes,1,rep,name=items"`
+	// DefaultMode is the files' permission bits (default 0644).
+	DefaultMode *int32 `json:"defaultMode,omitempty" protobuf:"varint,2,opt,name=defaultMode"`
 }
 
 // ProjectedVolumeSource projects several sources into one directory.
@@ -259,6 +269,8 @@ type DownwardAPIVolumeFile struct {
 	Path string `json:"path" protobuf:"bytes,1,opt,name=path"`
 	// FieldRef selects a field of the pod (metadata.name, metadata.namespace, ...).
 	FieldRef *ObjectFieldSelector `json:"fieldRef,omitempty" protobuf:"bytes,2,opt,name=fieldRef"`
+	// ResourceFieldRef selects a container's resource limit or request.
+	ResourceFieldRef *ResourceFieldSelector `json:"resourceFieldRef,omitempty" protobuf:"bytes,3,opt,name=resourceFieldRef"`
 	// Mode is the file's permission bits.
 	Mode *int32 `json:"mode,omitempty" protobuf:"varint,4,opt,name=mode"`
 }
@@ -339,6 +351,9 @@ type Container struct {
 	WorkingDir string `json:"workingDir,omitempty" protobuf:"bytes,5,opt,name=workingDir"`
 	// Ports the container exposes (informational, plus host ports).
 	Ports []ContainerPort `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"containerPort" protobuf:"bytes,6,rep,name=ports"`
+	// EnvFrom adds every key of ConfigMaps and Secrets to the environment;
+	// Env wins over it.
+	EnvFrom []EnvFromSource `json:"envFrom,omitempty" protobuf:"bytes,19,rep,name=envFrom"`
 	// Env is the container's environment.
 	Env []EnvVar `json:"env,omitempty" patchStrategy:"merge" patchMergeKey:"name" protobuf:"bytes,7,rep,name=env"`
 	// Resources are the container's compute requests and limits.
@@ -390,6 +405,33 @@ type EnvVar struct {
 	Value string `json:"value,omitempty" protobuf:"bytes,2,opt,name=value"`
 	// ValueFrom takes the value from elsewhere; exclusive with Value.
 	ValueFrom *EnvVarSource `json:"valueFrom,omitempty" protobuf:"bytes,3,opt,name=valueFrom"`
+}
+
+// EnvFromSource adds the keys of a ConfigMap or a Secret (exactly one) to
+// a container's environment.
+type EnvFromSource struct {
+	// Prefix is prepended to each key.
+	Prefix string `json:"prefix,omitempty" protobuf:"bytes,1,opt,name=prefix"`
+	// ConfigMapRef names the ConfigMap.
+	ConfigMapRef *ConfigMapEnvSource `json:"configMapRef,omitempty" protobuf:"bytes,2,opt,name=configMapRef"`
+	// SecretRef names the Secret.
+	SecretRef *SecretEnvSource `json:"secretRef,omitempty" protobuf:"bytes,3,opt,name=secretRef"`
+}
+
+// ConfigMapEnvSource names a ConfigMap whose keys become variables.
+type ConfigMapEnvSource struct {
+	// LocalObjectReference names the ConfigMap.
+	LocalObjectReference `json:",inline" protobuf:"bytes,1,opt,name=localObjectReference"`
+	// Optional allows the ConfigMap to be missing.
+	Optional *bool `json:"optional,omitempty" protobuf:"varint,2,opt,name=optional"`
+}
+
+// SecretEnvSource names a Secret whose keys become variables.
+type SecretEnvSource struct {
+	// LocalObjectReference names the Secret.
+	LocalObjectReference `json:",inline" protobuf:"bytes,1,opt,name=localObjectReference"`
+	// Optional allows the Secret to be missing.
+	Optional *bool `json:"optional,omitempty" protobuf:"varint,2,opt,name=optional"`
 }
 
 // EnvVarSource is where an environment variable's value comes from; the

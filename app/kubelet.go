@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/rs/zerolog"
@@ -241,6 +242,9 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 			n.Runtime, n.Simulated = r, true
 		}
 		deps.Nodes = append(deps.Nodes, n)
+	}
+	if kc.RootDir == "" {
+		kc.RootDir = filepath.Join(cfg.DataDir, "kubelet")
 	}
 	k, err := kubelet.New(kc.Config, deps, klog)
 	if err != nil {

@@ -95,6 +95,11 @@ func Scenarios() []Scenario {
 			},
 		},
 		{
+			Name: "job-sim",
+			Help: "one `minik8s all` process, 100 simulated nodes, SQLite: a Job of 1,000 completions with parallelism 100 created through the API to its Complete condition",
+			Run:  jobScenario,
+		},
+		{
 			Name:  "all-postgres-redis",
 			Help:  "the all-sqlite figures with --store on a fresh Postgres database and --redis",
 			Needs: []Need{NeedPostgres, NeedRedis},

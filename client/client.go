@@ -326,3 +326,6 @@ func (c *Client) WithToken(token string) *Client {
 	cp.token = token
 	return &cp
 }
+
+// Server returns the API server's base URL the client sends requests to.
+func (c *Client) Server() url.URL { return *c.base }

@@ -36,9 +36,10 @@ var (
 	Services             = GVR{Version: "v1", Resource: "services", Namespaced: true}
 	Endpoints            = GVR{Version: "v1", Resource: "endpoints", Namespaced: true}
 	EndpointSlices       = GVR{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices", Namespaced: true}
-	// ServiceAccounts, ConfigMaps and ResourceQuotas: core/v1.
+	// ServiceAccounts, ConfigMaps, Secrets and ResourceQuotas: core/v1.
 	ServiceAccounts = GVR{Version: "v1", Resource: "serviceaccounts", Namespaced: true}
 	ConfigMaps      = GVR{Version: "v1", Resource: "configmaps", Namespaced: true}
+	Secrets         = GVR{Version: "v1", Resource: "secrets", Namespaced: true}
 	ResourceQuotas  = GVR{Version: "v1", Resource: "resourcequotas", Namespaced: true}
 	Jobs            = GVR{Group: "batch", Version: "v1", Resource: "jobs", Namespaced: true}
 	CronJobs        = GVR{Group: "batch", Version: "v1", Resource: "cronjobs", Namespaced: true}

@@ -51,6 +51,7 @@ func TestJobs(t *testing.T) {
 		run  func(*testing.T, *cluster)
 	}{
 		{"CompletionsAndParallelism", testJobCompletions},
+		{"CreateJobDefaults", testCreateJobDefaults},
 		{"BackoffLimit", testJobBackoffLimit},
 		{"Indexed", testJobIndexed},
 		{"SuspendResume", testJobSuspend},
@@ -93,6 +94,33 @@ func testJobCompletions(t *testing.T, c *cluster) {
 	}
 	if out := c.kubectl("get", "job", "pi", "--no-headers"); !strings.Contains(out, "Complete") || !strings.Contains(out, "3/3") {
 		t.Errorf("get job: %q", out)
+	}
+}
+
+// testCreateJobDefaults: a Job made by kubectl create job, with no
+// annotation, completes on sim (its containers run the default simulated
+// run time and exit 0); fail-attempts makes an OnFailure pod restart
+// before it succeeds.
+func testCreateJobDefaults(t *testing.T, c *cluster) {
+	c.kubectl("create", "job", "plain", "--image=busybox")
+	c.kubectl("wait", "--for=condition=complete", "--timeout=60s", "job/plain")
+	if got := c.jsonpath("job/plain", "{.status.succeeded}"); got != "1" {
+		t.Errorf("succeeded %q, want 1", got)
+	}
+	c.kubectlStdin(`apiVersion: batch/v1
+kind: Job
+metadata: {name: retry}
+spec:
+  template:
+    metadata:
+      annotations: {sim.minik8s.io/fail-attempts: "1", sim.minik8s.io/exit-after: "100ms-300ms"}
+    spec:
+      restartPolicy: OnFailure
+      containers: [{name: work, image: busybox}]
+`, "create", "-f", "-")
+	c.kubectl("wait", "--for=condition=complete", "--timeout=60s", "job/retry")
+	if got := c.kubectl("get", "pods", "-l", "batch.kubernetes.io/job-name=retry", "-o", "jsonpath={.items[*].status.containerStatuses[0].restartCount}"); got != "1" {
+		t.Errorf("restart count %q, want 1 (one failed attempt, then success)", got)
 	}
 }
 

@@ -46,6 +46,21 @@ type Config struct {
 	// the first to the second.
 	BackoffInitial time.Duration `yaml:"backoffInitial"`
 	BackoffMax     time.Duration `yaml:"backoffMax"`
+	// RootDir holds what the kubelet writes for the pods of nodes that run
+	// real containers: each pod's volumes, under pods/<uid>/volumes.
+	// Empty: such pods cannot mount volumes (minik8s all and kubelet set
+	// it to <data dir>/kubelet).
+	RootDir string `yaml:"rootDir"`
+	// ConfigRefreshPeriod is how long a ConfigMap or Secret read for a pod
+	// is kept, and how often the volumes of running pods are rewritten
+	// from them (and their ServiceAccount tokens renewed when due).
+	ConfigRefreshPeriod time.Duration `yaml:"configRefreshPeriod"`
+	// PodAPIServer is the host:port pods reach the API server at, which
+	// KUBERNETES_SERVICE_HOST and _PORT carry. Empty: on Docker nodes the
+	// kubelet forwards the bridge gateway's address at the API server's
+	// port to the API server; on simulated ones the kubernetes Service's
+	// cluster IP.
+	PodAPIServer string `yaml:"podAPIServer"`
 }
 
 // DefaultConfig returns the Kubernetes kubelet's defaults where it has
@@ -66,6 +81,7 @@ func DefaultConfig() Config {
 		ResyncPeriod:             time.Minute,
 		BackoffInitial:           10 * time.Second,
 		BackoffMax:               5 * time.Minute,
+		ConfigRefreshPeriod:      10 * time.Second,
 	}
 }
 
@@ -92,6 +108,9 @@ func (c Config) Validate() error {
 	}
 	if c.RelistPeriod <= 0 || c.NotifierRelistPeriod <= 0 || c.ResyncPeriod <= 0 {
 		errs = append(errs, errors.New("relistPeriod, notifierRelistPeriod and resyncPeriod must be positive"))
+	}
+	if c.ConfigRefreshPeriod <= 0 {
+		errs = append(errs, errors.New("configRefreshPeriod must be positive"))
 	}
 	if c.BackoffInitial <= 0 || c.BackoffMax < c.BackoffInitial {
 		errs = append(errs, fmt.Errorf("backoff %s to %s: want 0 < backoffInitial <= backoffMax", c.BackoffInitial, c.BackoffMax))

@@ -36,6 +36,18 @@
 //     doubles from BackoffInitial to BackoffMax (waiting reason
 //     CrashLoopBackOff, event BackOff). A start that fails (image pull,
 //     configuration) is retried with the same back-off.
+//   - Before its containers start, the pod's volumes are set up
+//     (volumes.go: files under Config.RootDir, bind-mounted, on nodes that
+//     run real containers; a missing ConfigMap or Secret is a FailedMount
+//     event and the pod waits). Each container's environment is made as
+//     the Kubernetes kubelet makes it (env.go: envFrom, env with valueFrom,
+//     $(VAR) expansion, Service variables, HOSTNAME); a missing reference
+//     is the waiting reason CreateContainerConfigError. ConfigMaps and
+//     Secrets are read with the node's identity and kept
+//     ConfigRefreshPeriod (configcache.go); ServiceAccount tokens come from
+//     the TokenRequest API, bound to the pod (token.go). Pods reach the API
+//     server at Config.PodAPIServer, or on Docker through the kubelet's
+//     forwarder on the bridge gateway (apiforward.go).
 //   - The status (phase, conditions, container statuses, IPs, start time)
 //     follows the Kubernetes kubelet's rules and is written as a merge
 //     patch of pods/status only when it changed; writes are queued per pod

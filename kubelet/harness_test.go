@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +71,8 @@ func (h *harness) start() {
 	cfg.NodeLeaseRenewInterval = 500 * time.Millisecond
 	cfg.NodeStatusUpdateInterval = time.Second
 	cfg.RelistPeriod = 200 * time.Millisecond
+	cfg.RootDir = h.t.TempDir()
+	h.publishRootCA()
 	ctx, cancel := context.WithCancel(context.Background())
 	rec := events.New(events.ClientSink(h.c), events.Config{Source: "kubelet", Host: h.node}, zerolog.Nop())
 	k, err := kubelet.New(cfg, kubelet.Deps{Client: h.c, TLS: h.tls(), Nodes: []kubelet.Node{{
@@ -81,6 +85,22 @@ func (h *harness) start() {
 	go func() { _ = rec.Run(ctx) }()
 	go func() { h.done <- k.Run(ctx) }()
 	h.t.Cleanup(h.stop)
+}
+
+// publishRootCA creates the kube-root-ca.crt ConfigMap in default, as the
+// controller manager's root CA publisher does: pods' kube-api-access
+// volumes need it.
+func (h *harness) publishRootCA() {
+	h.t.Helper()
+	ca, err := os.ReadFile(filepath.Join(h.s.DataDir, "ca.crt"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cm := &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "kube-root-ca.crt", Namespace: "default"}, Data: map[string]string{"ca.crt": string(ca)}}
+	_, err = client.Resource[api.ConfigMap](h.c, client.ConfigMaps, "default").Create(context.Background(), cm)
+	if err != nil && !client.IsAlreadyExists(err) {
+		h.t.Fatal(err)
+	}
 }
 
 // tls is the log server's TLS config, from the API server's CA, as

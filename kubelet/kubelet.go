@@ -32,19 +32,25 @@ const (
 
 // Kubelet runs the pods bound to its nodes; see the package doc.
 type Kubelet struct {
-	cfg    Config
-	log    zerolog.Logger
-	c      *client.Client
-	nodes  map[string]*node
-	order  []*node // nodes in the order given, for the heartbeat round
-	pods   *informer.Informer[*api.Pod]
-	queue  *workqueue.Queue[string] // pod UIDs
-	status *statusManager
-	probes *prober
-	now    func() time.Time
-	bootID string
-	tls    *tls.Config
-	agents http.Handler // node agent controls; nil: off
+	cfg   Config
+	log   zerolog.Logger
+	c     *client.Client
+	nodes map[string]*node
+	order []*node // nodes in the order given, for the heartbeat round
+	pods  *informer.Informer[*api.Pod]
+	// services serve the pods' service variables.
+	services *informer.Informer[*api.Service]
+	// apiHost and apiPort are where pods on nodes running real containers
+	// reach the API server; set by Run before any pod syncs.
+	apiHost string
+	apiPort int32
+	queue   *workqueue.Queue[string] // pod UIDs
+	status  *statusManager
+	probes  *prober
+	now     func() time.Time
+	bootID  string
+	tls     *tls.Config
+	agents  http.Handler // node agent controls; nil: off
 
 	nodeCPU nodeCPU // the nodes' CPU counters (metrics.go)
 
@@ -80,6 +86,8 @@ type node struct {
 	seen       map[string]string // pod UID → fingerprint of its runtime state
 
 	agent agent // stop and freeze controls (agent.go)
+
+	objects *objectCache // the ConfigMaps and Secrets its pods use
 }
 
 // New validates cfg and deps and builds a kubelet; it starts nothing.
@@ -111,6 +119,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 			n.Client = deps.Client
 		}
 		nd := &node{Node: n, seen: map[string]string{}}
+		nd.objects = newObjectCache(n.Client, cfg.ConfigRefreshPeriod, time.Now)
 		nd.agent.hold = replica.NewHold()
 		_, nd.notifies = n.Runtime.(runtime.Notifier)
 		k.nodes[n.Name] = nd
@@ -132,6 +141,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 		},
 		DeleteFunc: k.onPodDelete,
 	})
+	k.services = informer.New(client.ListWatch(deps.Client.Services(""), client.ListOptions{Limit: 500}), cfg.ResyncPeriod,
+		informer.Indexer[*api.Service]{Name: "namespace", Func: func(s *api.Service) []string { return []string{s.Namespace} }}).
+		WithLogger(log.With().Str("informer", "services").Logger())
 	k.queue = workqueue.New(workqueue.Config[string]{
 		RateLimiter: workqueue.NewExponential[string](100*time.Millisecond, 30*time.Second),
 	})
@@ -180,9 +192,13 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	})
 	wg.Go(func() { k.heartbeatLoop(ctx) })
 	wg.Go(func() { _ = k.pods.Run(ctx) })
+	wg.Go(func() { _ = k.services.Run(ctx) })
 	wg.Go(func() { k.status.run(ctx, k.cfg.StatusWorkers) })
+	k.apiHost, k.apiPort = k.podAPIAddress(ctx, &wg)
 
-	if !informer.WaitForCacheSync(ctx, k.pods.HasSynced) {
+	// Services first, so that the pods started at once get their
+	// variables, as the Kubernetes kubelet waits for its service informer.
+	if !informer.WaitForCacheSync(ctx, k.pods.HasSynced, k.services.HasSynced) {
 		return nil
 	}
 	k.log.Info().Int("pods", len(k.pods.List())).Msg("pods synced")

@@ -169,6 +169,7 @@ func TestSimManyNodes(t *testing.T) {
 	testsvc.Slow(t, "hundreds of pods on many simulated nodes")
 	const nodes, pods = 50, 100
 	h := newHarness(t, "", nil, true)
+	h.publishRootCA()
 	var deps []kubelet.Node
 	for i := range nodes {
 		cfg := sim.DefaultConfig()

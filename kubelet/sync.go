@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 )
 
@@ -49,6 +51,11 @@ type podWorker struct {
 	last         *api.PodStatus       // last status handed to the status manager
 	lastBody     []byte               // ... as JSON
 	lastRV       string               // the pod's resourceVersion then
+
+	volumeSums    map[string][32]byte  // by volume dir: the payload last written there
+	tokens        map[string]*podToken // by audience and lifetime
+	volumeDirs    map[string]string    // the volumes' host dirs once set up
+	mountFailedAt string               // the last FailedMount message recorded
 }
 
 // startFailure is a start that failed before a container could run.
@@ -65,6 +72,8 @@ func newPodWorker(uid string, n *node) *podWorker {
 		backoff:      map[string]*backoff{},
 		startErr:     map[string]*startFailure{},
 		backoffEvent: map[string]time.Time{},
+		volumeSums:   map[string][32]byte{},
+		tokens:       map[string]*podToken{},
 	}
 }
 
@@ -89,6 +98,9 @@ func (k *Kubelet) syncPod(ctx context.Context, uid string) (time.Duration, error
 	if pod == nil {
 		if err := rt.RemovePod(ctx, uid); err != nil {
 			return 0, fmt.Errorf("remove pod: %w", err)
+		}
+		if err := k.removePodDir(uid); err != nil {
+			return 0, err
 		}
 		k.forget(uid)
 		k.log.Debug().Str(logKeyPod, uid).Str(logKeyNode, w.node.Name).Msg("removed pod")
@@ -229,6 +241,9 @@ func (s *podSync) run(ctx context.Context) error {
 			return fmt.Errorf("read runtime status: %w", err)
 		}
 	}
+	if !s.volumes(ctx) {
+		return nil
+	}
 	spec := &s.pod.Spec
 	for i := range spec.InitContainers {
 		c := &spec.InitContainers[i]
@@ -301,17 +316,29 @@ func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.Conta
 	if cs != nil {
 		attempt = cs.Attempt + 1
 	}
-	spec, err := containerToStart(pod, c, s.rs.IP, s.k.cfg.Address)
+	in := s.envInput()
+	spec, err := containerToStart(ctx, in, c)
+	var mounts []runtime.Mount
+	if err == nil && w.node.writesFiles() {
+		mounts, err = containerMounts(pod, c, w.volumeDirs)
+	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		s.failed(c, b, &startFailure{reason: ReasonCreateConfigError, message: err.Error()})
 		s.event(c, api.EventTypeWarning, EventFailed, "Error: %v", err)
 		return nil
+	}
+	if len(in.invalidEnvFrom) > 0 {
+		s.event(c, api.EventTypeWarning, "InvalidEnvironmentVariableNames",
+			"Keys [%s] from the EnvFrom configMap or secret were skipped since they are invalid environment variable names.", strings.Join(in.invalidEnvFrom, ", "))
 	}
 	always := runtime.PullPolicy(c) == api.PullAlways
 	if always {
 		s.event(c, api.EventTypeNormal, EventPulling, "Pulling image %q", c.Image)
 	}
-	_, err = s.w.node.Runtime.StartContainer(ctx, pod, spec, s.rs.SandboxID, attempt)
+	_, err = s.w.node.Runtime.StartContainer(ctx, pod, spec, mounts, s.rs.SandboxID, attempt)
 	s.changed = true
 	if err != nil {
 		if ctx.Err() != nil {
@@ -347,6 +374,68 @@ func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.Conta
 	s.event(c, api.EventTypeNormal, EventCreated, "Created container %s", c.Name)
 	s.event(c, api.EventTypeNormal, EventStarted, "Started container %s", c.Name)
 	return nil
+}
+
+// volumes sets up the pod's volumes (volumes.go) and reports whether its
+// containers may start. A failure before they first could is recorded as
+// a FailedMount event and retried; later, the files stay as they were.
+// Pods with volumes that follow objects are synced again every
+// ConfigRefreshPeriod.
+func (s *podSync) volumes(ctx context.Context) bool {
+	w, k := s.w, s.k
+	if len(s.pod.Spec.Volumes) == 0 {
+		w.volumeDirs = map[string]string{}
+		return true
+	}
+	if w.volumeDirs != nil && !w.node.writesFiles() {
+		return true // simulated: checked once
+	}
+	dirs, err := s.setUpVolumes(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		if msg := err.Error(); msg != w.mountFailedAt {
+			w.mountFailedAt = msg
+			s.event(nil, api.EventTypeWarning, EventFailedMount, "%s", msg)
+		}
+		k.log.Debug().Err(err).Str(logKeyPod, s.pod.Namespace+"/"+s.pod.Name).Msg("set up volumes")
+		s.after(min(k.cfg.ConfigRefreshPeriod, 2*time.Second))
+		return w.volumeDirs != nil
+	}
+	w.mountFailedAt = ""
+	w.volumeDirs = dirs
+	if w.node.writesFiles() && refreshable(s.pod) {
+		s.after(k.cfg.ConfigRefreshPeriod)
+	}
+	return true
+}
+
+// envInput is what the pod's containers' environment is made from.
+func (s *podSync) envInput() *envInput {
+	k, pod := s.k, s.pod
+	var svcs []*api.Service
+	if pod.Spec.EnableServiceLinks == nil || *pod.Spec.EnableServiceLinks {
+		svcs = k.services.ByIndex("namespace", pod.Namespace)
+	}
+	if pod.Namespace != "default" || len(svcs) == 0 {
+		if master, ok := k.services.Get(informer.Key{Namespace: "default", Name: "kubernetes"}); ok {
+			svcs = append(svcs, master)
+		}
+	}
+	host, port := "", int32(0)
+	if s.w.node.writesFiles() {
+		host, port = k.apiHost, k.apiPort
+	}
+	hostname := pod.Spec.Hostname
+	if hostname == "" {
+		hostname = pod.Name
+	}
+	if len(hostname) > 63 {
+		hostname = hostname[:63]
+	}
+	return &envInput{pod: pod, podIP: s.rs.IP, hostIP: k.cfg.Address, cfg: s.w.node.objects,
+		services: serviceEnv(svcs, host, port), hostname: hostname}
 }
 
 // failed records a start that failed and schedules the retry.
@@ -448,6 +537,9 @@ func (k *Kubelet) terminate(ctx context.Context, w *podWorker, pod *api.Pod) err
 	}
 	if err := rt.RemovePod(ctx, w.uid); err != nil {
 		return fmt.Errorf("remove pod: %w", err)
+	}
+	if err := k.removePodDir(w.uid); err != nil {
+		return err
 	}
 	zero := int64(0)
 	uid := pod.UID

@@ -76,11 +76,20 @@ func Ensure(f Files, hosts []string) (*tls.Config, []byte, error) {
 }
 
 // DefaultHosts are the names every local API server is reached by, plus
-// the host of its listen address when that is a specific one.
+// the host of its listen address when that is a specific one: loopback,
+// the host name and the machine's IPv4 addresses (among them Docker's
+// bridge gateway, where node agents forward their pods' API connections).
 func DefaultHosts(listenHost string) []string {
 	hosts := []string{"127.0.0.1", "::1", "localhost"}
 	if h, err := os.Hostname(); err == nil && h != "" {
 		hosts = append(hosts, h)
+	}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !slices.Contains(hosts, n.IP.String()) {
+				hosts = append(hosts, n.IP.String())
+			}
+		}
 	}
 	if ip := net.ParseIP(listenHost); listenHost != "" && (ip == nil || !ip.IsUnspecified()) && !slices.Contains(hosts, listenHost) {
 		hosts = append(hosts, listenHost)

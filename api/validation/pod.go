@@ -244,6 +244,9 @@ func validateVolumeSource(s *api.VolumeSource, p *field.Path) field.ErrorList {
 		}
 		errs = append(errs, validateKeyToPaths(s.Secret.Items, p.Child("secret", "items"))...)
 	}
+	if s.DownwardAPI != nil && more("downwardAPI") {
+		errs = append(errs, validateDownwardAPIFiles(s.DownwardAPI.Items, p.Child("downwardAPI", "items"))...)
+	}
 	if s.Projected != nil && more("projected") {
 		errs = append(errs, validateProjections(s.Projected.Sources, p.Child("projected", "sources"))...)
 	}
@@ -276,15 +279,7 @@ func validateProjections(sources []api.VolumeProjection, p *field.Path) field.Er
 		}
 		if src.DownwardAPI != nil {
 			n++
-			for j, it := range src.DownwardAPI.Items {
-				jp := ip.Child("downwardAPI", "items").Index(j)
-				if it.Path == "" {
-					errs = append(errs, field.Required(jp.Child("path"), ""))
-				}
-				if it.FieldRef == nil || it.FieldRef.FieldPath == "" {
-					errs = append(errs, field.Required(jp.Child("fieldRef"), "must specify fieldRef"))
-				}
-			}
+			errs = append(errs, validateDownwardAPIFiles(src.DownwardAPI.Items, ip.Child("downwardAPI", "items"))...)
 		}
 		if t := src.ServiceAccountToken; t != nil {
 			n++
@@ -297,6 +292,29 @@ func validateProjections(sources []api.VolumeProjection, p *field.Path) field.Er
 		}
 		if n != 1 {
 			errs = append(errs, field.Forbidden(ip, "may not specify more than 1 volume type per source"))
+		}
+	}
+	return errs
+}
+
+// validateDownwardAPIFiles checks the files of a downward API volume or
+// projection: a relative path and exactly one of fieldRef and
+// resourceFieldRef each.
+func validateDownwardAPIFiles(items []api.DownwardAPIVolumeFile, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for j, it := range items {
+		jp := p.Index(j)
+		if it.Path == "" {
+			errs = append(errs, field.Required(jp.Child("path"), ""))
+		}
+		errs = append(errs, validateRelativePath(it.Path, jp.Child("path"))...)
+		hasField := it.FieldRef != nil && it.FieldRef.FieldPath != ""
+		hasResource := it.ResourceFieldRef != nil && it.ResourceFieldRef.Resource != ""
+		switch {
+		case hasField && hasResource:
+			errs = append(errs, field.Invalid(jp, "resource", "fieldRef and resourceFieldRef can not be specified simultaneously"))
+		case !hasField && !hasResource:
+			errs = append(errs, field.Required(jp.Child("fieldRef"), "must specify fieldRef or resourceFieldRef"))
 		}
 	}
 	return errs
@@ -343,6 +361,7 @@ func validateContainers(cs []api.Container, volumes, names map[string]bool, init
 		}
 		errs = append(errs, validateContainerPorts(c.Ports, ip.Child("ports"))...)
 		errs = append(errs, validateEnv(c.Env, ip.Child("env"))...)
+		errs = append(errs, validateEnvFrom(c.EnvFrom, ip.Child("envFrom"))...)
 		errs = append(errs, validateResources(&c.Resources, ip.Child("resources"))...)
 		errs = append(errs, validateVolumeMounts(c.VolumeMounts, volumes, ip.Child("volumeMounts"))...)
 		if init {
@@ -428,6 +447,39 @@ func validateHostPorts(s *api.PodSpec, p *field.Path) field.ErrorList {
 	}
 	check(s.InitContainers, p.Child("initContainers"))
 	check(s.Containers, p.Child("containers"))
+	return errs
+}
+
+// validateEnvFrom checks that each source names one ConfigMap or Secret.
+func validateEnvFrom(from []api.EnvFromSource, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, f := range from {
+		ip := p.Index(i)
+		n := 0
+		if f.ConfigMapRef != nil {
+			n++
+			if f.ConfigMapRef.Name == "" {
+				errs = append(errs, field.Required(ip.Child("configMapRef", "name"), ""))
+			}
+		}
+		if f.SecretRef != nil {
+			n++
+			if f.SecretRef.Name == "" {
+				errs = append(errs, field.Required(ip.Child("secretRef", "name"), ""))
+			}
+		}
+		switch {
+		case n == 0:
+			errs = append(errs, field.Invalid(ip, "", "must specify one of: `configMapRef` or `secretRef`"))
+		case n > 1:
+			errs = append(errs, field.Invalid(ip, "", "may not have more than one field specified at a time"))
+		}
+		if f.Prefix != "" {
+			for _, msg := range IsEnvVarName(f.Prefix) {
+				errs = append(errs, field.Invalid(ip.Child("prefix"), f.Prefix, msg))
+			}
+		}
+	}
 	return errs
 }
 

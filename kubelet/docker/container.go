@@ -9,6 +9,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 
 	"github.com/minik8s/minik8s/api"
@@ -18,7 +19,7 @@ import (
 // StartContainer pulls c's image as its policy says, removes instances of
 // c that this attempt makes redundant, then creates and starts c in the
 // sandbox's network and IPC namespaces.
-func (r *Runtime) StartContainer(ctx context.Context, p *api.Pod, c *api.Container, sandboxID string, attempt int) (string, error) {
+func (r *Runtime) StartContainer(ctx context.Context, p *api.Pod, c *api.Container, mounts []runtime.Mount, sandboxID string, attempt int) (string, error) {
 	if err := r.ensureImage(ctx, c); err != nil {
 		return "", err
 	}
@@ -51,6 +52,7 @@ func (r *Runtime) StartContainer(ctx context.Context, p *api.Pod, c *api.Contain
 			NetworkMode: container.NetworkMode(sandbox),
 			IpcMode:     container.IpcMode(sandbox),
 			Resources:   resources(c.Resources),
+			Mounts:      binds(mounts),
 		},
 	})
 	if err != nil {
@@ -63,6 +65,18 @@ func (r *Runtime) StartContainer(ctx context.Context, p *api.Pod, c *api.Contain
 	r.log.Debug().Str("pod", p.Namespace+"/"+p.Name).Str("container", c.Name).
 		Int("attempt", attempt).Str("id", shortID(created.ID)).Msg("container started")
 	return idPrefix + created.ID, nil
+}
+
+// binds are the kubelet's mounts as Docker bind mounts.
+func binds(mounts []runtime.Mount) []mount.Mount {
+	if len(mounts) == 0 {
+		return nil
+	}
+	out := make([]mount.Mount, 0, len(mounts))
+	for _, m := range mounts {
+		out = append(out, mount.Mount{Type: mount.TypeBind, Source: m.HostPath, Target: m.ContainerPath, ReadOnly: m.ReadOnly})
+	}
+	return out
 }
 
 // resources maps Kubernetes requests and limits to Docker's cgroup

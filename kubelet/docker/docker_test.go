@@ -114,7 +114,7 @@ func startPod(t *testing.T, r *Runtime, p *api.Pod) (runtime.Sandbox, string) {
 	if err != nil {
 		t.Fatalf("EnsureSandbox: %v", err)
 	}
-	id, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0)
+	id, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0)
 	if err != nil {
 		t.Fatalf("StartContainer: %v", err)
 	}

@@ -32,8 +32,10 @@ type Runtime interface {
 	// container, as Kubernetes reports ContainerCannotRun.
 	//
 	// c.Env is used as given: the kubelet resolves valueFrom and $(VAR)
-	// references beforehand.
-	StartContainer(ctx context.Context, pod *api.Pod, c *api.Container, sandboxID string, attempt int) (string, error)
+	// references beforehand. mounts are c's volume mounts, resolved by
+	// the kubelet to host paths; a runtime without a file system (sim)
+	// gets none.
+	StartContainer(ctx context.Context, pod *api.Pod, c *api.Container, mounts []Mount, sandboxID string, attempt int) (string, error)
 
 	// StopContainer asks the container to stop (SIGTERM, or its image's
 	// stop signal) and kills it (SIGKILL) if it still runs after grace.
@@ -60,6 +62,23 @@ type Runtime interface {
 	// returns an error wrapping ErrNotFound when there is no such
 	// container.
 	Logs(ctx context.Context, podUID, container string, opts LogOptions, w io.Writer) error
+}
+
+// Mount binds a host path into a container.
+type Mount struct {
+	// HostPath is the file or directory on the node; ContainerPath where
+	// it appears in the container.
+	HostPath, ContainerPath string
+	// ReadOnly mounts it read-only.
+	ReadOnly bool
+}
+
+// HostGateway is an optional capability of a Runtime whose containers
+// reach the node through an address of it (Docker's bridge gateway): the
+// kubelet listens there so that pods reach the API server.
+type HostGateway interface {
+	// GatewayIP returns the node's address as the pods' network sees it.
+	GatewayIP(ctx context.Context) (string, error)
 }
 
 // Notifier is an optional capability of a Runtime: one that learns of

@@ -145,7 +145,7 @@ func start(t *testing.T, ctx context.Context, rt runtime.Runtime, p *api.Pod, c 
 	if err != nil {
 		t.Fatalf("EnsureSandbox: %v", err)
 	}
-	id, err := rt.StartContainer(ctx, p, c, sb.ID, attempt)
+	id, err := rt.StartContainer(ctx, p, c, nil, sb.ID, attempt)
 	if err != nil {
 		t.Fatalf("StartContainer(attempt %d): %v", attempt, err)
 	}
@@ -406,7 +406,7 @@ func (s *suite) testRestartKeepsPrevious(t *testing.T) {
 	var stamped []string // each attempt's timestamped logs tell the attempts apart
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
-			if _, err := rt.StartContainer(ctx, p, c, sb.ID, attempt); err != nil {
+			if _, err := rt.StartContainer(ctx, p, c, nil, sb.ID, attempt); err != nil {
 				t.Fatalf("StartContainer(attempt %d): %v", attempt, err)
 			}
 		}
@@ -476,7 +476,7 @@ func (s *suite) testRemovePod(t *testing.T) {
 	p, c := s.pod(t, rt, behaviour{exit: 0})
 	sb, _ := start(t, ctx, rt, p, c, 0)
 	waitFor(t, ctx, rt, p.UID, "exit", isExited)
-	if _, err := rt.StartContainer(ctx, p, c, sb.ID, 1); err != nil {
+	if _, err := rt.StartContainer(ctx, p, c, nil, sb.ID, 1); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ { // the second time there is nothing to remove
@@ -519,7 +519,7 @@ func (s *suite) testImageErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = rt.StartContainer(ctx, p, c, sb.ID, 0)
+		_, err = rt.StartContainer(ctx, p, c, nil, sb.ID, 0)
 		if !errors.Is(err, tt.want) {
 			t.Errorf("policy %s: StartContainer error %v, want %v", tt.policy, err, tt.want)
 		}
@@ -547,7 +547,7 @@ func (s *suite) testRunError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rt.StartContainer(ctx, p, c, sb.ID, 0); !errors.Is(err, runtime.ErrRunContainer) {
+	if _, err := rt.StartContainer(ctx, p, c, nil, sb.ID, 0); !errors.Is(err, runtime.ErrRunContainer) {
 		t.Fatalf("StartContainer error %v, want ErrRunContainer", err)
 	}
 	st, err := rt.PodStatus(ctx, p.UID)

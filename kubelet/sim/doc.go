@@ -17,12 +17,26 @@
 //   - Its logs are the lines of the AnnotationLog annotation, or one
 //     synthetic line, all stamped with the time it started.
 //
-//   - Pod annotations, read at each StartContainer and applying to every
-//     container of the pod, make containers misbehave:
+//   - Containers of run-to-completion pods (restartPolicy Never or
+//     OnFailure) exit 0 after Config.CompleteAfter running (one second by
+//     default), as KWOK's pod-complete stage does, so Jobs complete; those
+//     of other pods run until stopped.
 //
-//     sim.minik8s.io/exit-after: "5s"       running containers exit after 5s
+//   - Pod annotations, read at each StartContainer and applying to every
+//     container of the pod, change that and make containers misbehave:
+//
+//     sim.minik8s.io/exit-after: "5s"       running containers exit after 5s;
+//     "1s-3s" picks a time in that range
+//     for each run; "never" keeps them
+//     running (whatever restartPolicy)
 //     sim.minik8s.io/exit-code: "1"         ... with this code (default 0;
 //     setting only the code exits at once)
+//     sim.minik8s.io/fail-ratio: "0.2"      that share of runs, at random, exits
+//     with exit-code (1 if that is 0 or
+//     unset), the others exit 0
+//     sim.minik8s.io/fail-attempts: "2"     the first 2 runs of each container
+//     exit with exit-code (or 1), later
+//     ones exit 0 (for OnFailure restarts)
 //     sim.minik8s.io/fail-start: "true"     StartContainer fails (ErrRunContainer)
 //     and records ContainerCannotRun, 128
 //     sim.minik8s.io/image-absent: "true"   the image is not on the node and no

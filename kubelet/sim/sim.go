@@ -25,6 +25,8 @@ import (
 const (
 	AnnotationExitAfter     = "sim.minik8s.io/exit-after"
 	AnnotationExitCode      = "sim.minik8s.io/exit-code"
+	AnnotationFailRatio     = "sim.minik8s.io/fail-ratio"
+	AnnotationFailAttempts  = "sim.minik8s.io/fail-attempts"
 	AnnotationFailStart     = "sim.minik8s.io/fail-start"
 	AnnotationImageAbsent   = "sim.minik8s.io/image-absent"
 	AnnotationIgnoreSIGTERM = "sim.minik8s.io/ignore-sigterm"
@@ -48,17 +50,23 @@ type Config struct {
 	// CPU and Memory are the node's capacity as quantities ("32", "256Gi").
 	CPU    string `yaml:"cpu"`
 	Memory string `yaml:"memory"`
+	// CompleteAfter is how long a container of a run-to-completion pod
+	// (restartPolicy Never or OnFailure) runs before it exits 0, unless
+	// its pod's annotations say otherwise.
+	CompleteAfter time.Duration `yaml:"completeAfter"`
 }
 
 // DefaultConfig returns a node with KWOK's default capacity whose
-// containers take 100 to 300 ms to start.
+// containers take 100 to 300 ms to start, and those of run-to-completion
+// pods run for a second.
 func DefaultConfig() Config {
 	return Config{
-		PodCIDR:     NodePodCIDR(0),
-		StartDelay:  100 * time.Millisecond,
-		StartJitter: 200 * time.Millisecond,
-		CPU:         "32",
-		Memory:      "256Gi",
+		PodCIDR:       NodePodCIDR(0),
+		StartDelay:    100 * time.Millisecond,
+		StartJitter:   200 * time.Millisecond,
+		CPU:           "32",
+		Memory:        "256Gi",
+		CompleteAfter: time.Second,
 	}
 }
 
@@ -127,8 +135,8 @@ type container struct {
 
 // New validates cfg and returns a node with no pods.
 func New(cfg Config, log zerolog.Logger) (*Runtime, error) {
-	if cfg.StartDelay < 0 || cfg.StartJitter < 0 {
-		return nil, errors.New("sim: startDelay and startJitter must not be negative")
+	if cfg.StartDelay < 0 || cfg.StartJitter < 0 || cfg.CompleteAfter < 0 {
+		return nil, errors.New("sim: startDelay, startJitter and completeAfter must not be negative")
 	}
 	ips, err := newIPPool(cfg.PodCIDR)
 	if err != nil {
@@ -200,25 +208,55 @@ func (r *Runtime) EnsureSandbox(_ context.Context, p *api.Pod) (runtime.Sandbox,
 type behaviour struct {
 	lines                              []string      // output; nil: one synthetic line
 	exit                               bool          // exit on its own ...
-	exitAfter                          time.Duration // ... this long after running
+	exitAfter, exitAfterMax            time.Duration // ... this long after running (a range when max > 0) ...
 	exitCode                           int           // ... with this code
+	failRatio                          float64       // the share of runs that exit failCode (-1: unset)
+	failAttempts                       int           // the first attempts that exit failCode
 	failStart, imageAbsent, ignoreTerm bool
 }
 
-func parseBehaviour(a map[string]string) (behaviour, error) {
-	var b behaviour
+// failCode is the code of a run that fails: exit-code if it is not 0, else 1.
+func (b *behaviour) failCode() int {
+	if b.exitCode != 0 {
+		return b.exitCode
+	}
+	return 1
+}
+
+// parseBehaviour reads the annotations a. Containers of run-to-completion
+// pods (restartPolicy Never or OnFailure) exit after completeAfter unless
+// the annotations say otherwise.
+func parseBehaviour(a map[string]string, policy api.RestartPolicy, completeAfter time.Duration) (behaviour, error) {
+	b := behaviour{failRatio: -1}
 	var err error
+	if policy == api.RestartPolicyNever || policy == api.RestartPolicyOnFailure {
+		b.exit, b.exitAfter = true, completeAfter
+	}
+	exitAfterSet := false
 	if v, ok := a[AnnotationExitAfter]; ok {
-		if b.exitAfter, err = time.ParseDuration(v); err != nil || b.exitAfter < 0 {
-			return b, fmt.Errorf("annotation %s: invalid duration %q", AnnotationExitAfter, v)
+		exitAfterSet = true
+		if b.exit, b.exitAfter, b.exitAfterMax, err = parseExitAfter(v); err != nil {
+			return b, err
 		}
-		b.exit = true
 	}
 	if v, ok := a[AnnotationExitCode]; ok {
 		if b.exitCode, err = strconv.Atoi(v); err != nil || b.exitCode < 0 || b.exitCode > 255 {
 			return b, fmt.Errorf("annotation %s: invalid exit code %q", AnnotationExitCode, v)
 		}
-		b.exit = true
+		if !exitAfterSet {
+			// Only a code: exit at once, for any restart policy.
+			b.exit, b.exitAfter = true, 0
+		}
+	}
+	if v, ok := a[AnnotationFailRatio]; ok {
+		if b.failRatio, err = strconv.ParseFloat(v, 64); err != nil || b.failRatio < 0 || b.failRatio > 1 {
+			return b, fmt.Errorf("annotation %s: invalid ratio %q (want 0 to 1)", AnnotationFailRatio, v)
+		}
+	}
+	if v, ok := a[AnnotationFailAttempts]; ok {
+		if b.failAttempts, err = strconv.Atoi(v); err != nil || b.failAttempts < 0 {
+			return b, fmt.Errorf("annotation %s: invalid count %q", AnnotationFailAttempts, v)
+		}
 	}
 	for key, dst := range map[string]*bool{
 		AnnotationFailStart:     &b.failStart,
@@ -237,13 +275,54 @@ func parseBehaviour(a map[string]string) (behaviour, error) {
 	return b, nil
 }
 
+// parseExitAfter reads exit-after: a duration ("5s"), a range of them
+// ("1s-3s", uniformly random), or "never".
+func parseExitAfter(v string) (exit bool, after, afterMax time.Duration, err error) {
+	if v == "never" {
+		return false, 0, 0, nil
+	}
+	bad := fmt.Errorf("annotation %s: invalid duration %q (want e.g. 5s, 1s-3s or never)", AnnotationExitAfter, v)
+	lo, hi, isRange := strings.Cut(v, "-")
+	if after, err = time.ParseDuration(lo); err != nil || after < 0 {
+		return false, 0, 0, bad
+	}
+	if isRange {
+		if afterMax, err = time.ParseDuration(hi); err != nil || afterMax < after {
+			return false, 0, 0, bad
+		}
+	}
+	return true, after, afterMax, nil
+}
+
+// resolve fixes what one run of a container does: its run time within the
+// range and its exit code, given its attempt.
+func (b *behaviour) resolve(attempt int) {
+	if b.exitAfterMax > b.exitAfter {
+		b.exitAfter += rand.N(b.exitAfterMax - b.exitAfter + 1)
+	}
+	b.exitAfterMax = 0
+	switch {
+	case attempt < b.failAttempts:
+		b.exit, b.exitCode = true, b.failCode()
+	case b.failRatio >= 0:
+		if rand.Float64() < b.failRatio {
+			b.exitCode = b.failCode()
+		} else {
+			b.exitCode = 0
+		}
+	case b.failAttempts > 0:
+		b.exitCode = 0 // the attempts after the failing ones succeed
+	}
+}
+
 // StartContainer creates the container and schedules it to run; see the
 // package documentation for the annotations that make it fail.
-func (r *Runtime) StartContainer(_ context.Context, p *api.Pod, c *api.Container, sandboxID string, attempt int) (string, error) {
-	b, err := parseBehaviour(p.Annotations)
+func (r *Runtime) StartContainer(_ context.Context, p *api.Pod, c *api.Container, mounts []runtime.Mount, sandboxID string, attempt int) (string, error) {
+	b, err := parseBehaviour(p.Annotations, p.Spec.RestartPolicy, r.cfg.CompleteAfter)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", runtime.ErrCreateContainer, err)
 	}
+	b.resolve(attempt)
 	if b.imageAbsent {
 		if runtime.PullPolicy(c) == api.PullNever {
 			return "", fmt.Errorf("%w: %s", runtime.ErrImageNeverPull, c.Image)

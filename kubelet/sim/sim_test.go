@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -132,7 +133,7 @@ func TestAnnotations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = r.StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0)
+			_, err = r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("StartContainer: %v, want %v", err, tt.wantErr)
 			}
@@ -160,7 +161,7 @@ func TestKillNotifies(t *testing.T) {
 
 	p := testPod("p", nil)
 	sb, _ := r.EnsureSandbox(ctx, p)
-	if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0); err != nil {
+	if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Kill(p.UID, "app", 137); !errors.Is(err, runtime.ErrNotFound) {
@@ -195,7 +196,7 @@ func TestRemovePodCancelsTimers(t *testing.T) {
 	r.Notify(func(string) { mu.Lock(); calls++; mu.Unlock() })
 	p := testPod("p", nil)
 	sb, _ := r.EnsureSandbox(ctx, p)
-	if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0); err != nil {
+	if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.RemovePod(ctx, p.UID); err != nil {
@@ -227,7 +228,7 @@ func BenchmarkNodes(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := nodes[i].StartContainer(ctx, p, &p.Spec.Containers[0], sb.ID, 0); err != nil {
+				if _, err := nodes[i].StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -236,6 +237,58 @@ func BenchmarkNodes(b *testing.B) {
 			if pods, _ := n.ListPods(ctx); len(pods) != 10 {
 				b.Fatalf("%d pods", len(pods))
 			}
+		}
+	}
+}
+
+// TestRunToCompletion: containers of Never and OnFailure pods exit 0
+// after completeAfter; exit-after "never" keeps them running; an Always
+// pod's run until stopped; fail-attempts fails the first attempts;
+// fail-ratio 1 fails every run with exit-code; exit-after takes a range.
+func TestRunToCompletion(t *testing.T) {
+	cfg := sim.DefaultConfig()
+	cfg.StartDelay, cfg.StartJitter, cfg.CompleteAfter = 0, 0, 20*time.Millisecond
+	r, ctx := newSim(t, cfg), context.Background()
+	for _, tt := range []struct {
+		name    string
+		policy  api.RestartPolicy
+		ann     map[string]string
+		attempt int
+		exits   bool
+		code    int
+	}{
+		{"never policy", api.RestartPolicyNever, nil, 0, true, 0},
+		{"onfailure policy", api.RestartPolicyOnFailure, nil, 0, true, 0},
+		{"always policy", api.RestartPolicyAlways, nil, 0, false, 0},
+		{"exit-after never", api.RestartPolicyNever, map[string]string{sim.AnnotationExitAfter: "never"}, 0, false, 0},
+		{"range", api.RestartPolicyNever, map[string]string{sim.AnnotationExitAfter: "10ms-30ms"}, 0, true, 0},
+		{"fail-attempts first", api.RestartPolicyOnFailure, map[string]string{sim.AnnotationFailAttempts: "2"}, 1, true, 1},
+		{"fail-attempts later", api.RestartPolicyOnFailure, map[string]string{sim.AnnotationFailAttempts: "2"}, 2, true, 0},
+		{"fail-ratio", api.RestartPolicyNever, map[string]string{sim.AnnotationFailRatio: "1", sim.AnnotationExitCode: "3", sim.AnnotationExitAfter: "10ms"}, 0, true, 3},
+		{"fail-ratio none", api.RestartPolicyNever, map[string]string{sim.AnnotationFailRatio: "0", sim.AnnotationExitCode: "3", sim.AnnotationExitAfter: "10ms"}, 0, true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testPod(strings.ReplaceAll(tt.name, " ", "-"), tt.ann)
+			p.Spec.RestartPolicy = tt.policy
+			sb, _ := r.EnsureSandbox(ctx, p)
+			if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, tt.attempt); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(150 * time.Millisecond)
+			st, _ := r.PodStatus(ctx, p.UID)
+			c := st.Latest("app")
+			if exited := c.State == runtime.StateExited; exited != tt.exits || (exited && c.ExitCode != tt.code) {
+				t.Errorf("state %s code %d, want exited %v with %d", c.State, c.ExitCode, tt.exits, tt.code)
+			}
+		})
+	}
+	for _, bad := range []map[string]string{
+		{sim.AnnotationExitAfter: "3s-1s"}, {sim.AnnotationFailRatio: "2"}, {sim.AnnotationFailAttempts: "-1"},
+	} {
+		p := testPod("bad", bad)
+		sb, _ := r.EnsureSandbox(ctx, p)
+		if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[0], nil, sb.ID, 0); !errors.Is(err, runtime.ErrCreateContainer) {
+			t.Errorf("annotations %v: %v, want ErrCreateContainer", bad, err)
 		}
 	}
 }

@@ -29,7 +29,7 @@ func TestUsageFollowsAnnotations(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range p.Spec.Containers {
-		if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[i], sb.ID, 0); err != nil {
+		if _, err := r.StartContainer(ctx, p, &p.Spec.Containers[i], nil, sb.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

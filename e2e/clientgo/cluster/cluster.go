@@ -33,6 +33,11 @@ type Options struct {
 	// Mode is "all" (one `minik8s all` process, the default) or "split"
 	// (apiserver, scheduler, controller-manager and kubelet processes).
 	Mode string
+	// Runtime is the nodes' runtime: "sim" (the default) or "docker".
+	Runtime string
+	// Kubelet is more of the config file's kubelet section, indented by
+	// two spaces ("  configRefreshPeriod: 2s\n").
+	Kubelet string
 }
 
 // portsOff is the cluster's config file: any free port for the API server
@@ -126,7 +131,7 @@ func (c *Cluster) start(opt Options) error {
 	// Every port 0, so that the suite can run beside other clusters (and
 	// ignores any ./config.yaml).
 	conf := filepath.Join(c.dir, "config.yaml")
-	if err := os.WriteFile(conf, []byte(portsOff), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(portsOff+opt.Kubelet), 0o600); err != nil {
 		return err
 	}
 	data := filepath.Join(c.dir, "data")
@@ -137,10 +142,14 @@ func (c *Cluster) start(opt Options) error {
 
 	nodes := opt.Nodes
 	c.Mode = opt.Mode
+	rt := opt.Runtime
+	if rt == "" {
+		rt = "sim"
+	}
 	switch c.Mode {
 	case "", "all":
 		c.Mode = "all"
-		if err := c.run("all", "--nodes", fmt.Sprint(nodes), "--runtime", "sim"); err != nil {
+		if err := c.run("all", "--nodes", fmt.Sprint(nodes), "--runtime", rt); err != nil {
 			return err
 		}
 		if err := c.waitAPI(ctx); err != nil {
@@ -156,7 +165,7 @@ func (c *Cluster) start(opt Options) error {
 		for _, args := range [][]string{
 			{"scheduler"},
 			{"controller-manager"},
-			{"kubelet", "--sim-nodes", fmt.Sprint(nodes), "--runtime", "sim"},
+			{"kubelet", "--sim-nodes", fmt.Sprint(nodes), "--runtime", rt},
 		} {
 			if err := c.run(args[0], args[1:]...); err != nil {
 				return err
@@ -249,6 +258,17 @@ func (c *Cluster) poll(ctx context.Context, f func() error) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// Reset removes the cluster's Docker containers (`minik8s reset`), which
+// outlive a stopped cluster as pods outlive a stopped kubelet. Call it
+// after Stop.
+func (c *Cluster) Reset() error {
+	out, err := exec.Command(c.bin, append(c.global[:len(c.global):len(c.global)], "reset")...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("minik8s reset: %w\n%s", err, out)
+	}
+	return nil
 }
 
 // Stop interrupts the processes in reverse start order (node agents before
