@@ -16,6 +16,7 @@ import (
 	"github.com/minik8s/minik8s/kubelet"
 	"github.com/minik8s/minik8s/kubelet/docker"
 	"github.com/minik8s/minik8s/kubelet/sim"
+	"github.com/minik8s/minik8s/kubeproxy"
 	"github.com/minik8s/minik8s/pki"
 )
 
@@ -50,6 +51,8 @@ type KubeletConfig struct {
 	Zones int `yaml:"zones"`
 	// Region is the region of those zones.
 	Region string `yaml:"region"`
+	// Proxy configures the node agent's kube-proxy and cluster DNS.
+	Proxy kubeproxy.Config `yaml:"proxy"`
 }
 
 // topologyLabels adds node i's zone and region labels to l.
@@ -79,6 +82,7 @@ func DefaultKubeletConfig() KubeletConfig {
 		KubeAPIQPS:   1000,
 		KubeAPIBurst: 2000,
 		Region:       "region-1",
+		Proxy:        kubeproxy.DefaultConfig(),
 	}
 }
 
@@ -94,6 +98,9 @@ func (c KubeletConfig) Validate() error {
 	}
 	if c.Zones > 0 && c.Region == "" {
 		return errors.New("kubelet.region must not be empty when zones are set")
+	}
+	if err := c.Proxy.Validate(); err != nil {
+		return fmt.Errorf("kubelet.proxy: %w", err)
 	}
 	return c.Config.Validate()
 }
@@ -206,6 +213,13 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 			return nil, PickedRuntime{}, err
 		}
 	}
+	proxy, err := planProxy(ctx, cfg, kc, rt, cluster, c, klog)
+	if err != nil {
+		return nil, PickedRuntime{}, err
+	}
+	if proxy.run != nil {
+		fns = append(fns, proxy.run)
+	}
 	var dockerRT *docker.Runtime // any of the nodes' Docker runtimes, to build images
 	for i := range nodes {
 		name := nodeName(i)
@@ -221,7 +235,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		switch rt {
 		case RuntimeDocker:
 			dc := kc.Docker
-			dc.NodeName, dc.Cluster = name, cluster
+			dc.NodeName, dc.Cluster, dc.DNS = name, cluster, proxy.dns
 			r, err := docker.New(dc, klog.With().Str("node", name).Logger())
 			if err != nil {
 				for _, cl := range closers {
@@ -261,7 +275,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		}
 		return err
 	})
-	picked := PickedRuntime{Name: rt, Why: why, DemoImage: "nginx:1.27"}
+	picked := PickedRuntime{Name: rt, Why: why, DemoImage: "nginx:1.27", Proxy: proxy.mode}
 	if rt == RuntimeDocker {
 		// No registry to pull from: offer an image built from this binary.
 		if err := dockerRT.EnsureDemoImage(ctx); err != nil {
@@ -277,6 +291,9 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 // that runs on it for the first steps (one built locally for Docker).
 type PickedRuntime struct {
 	Name, Why, DemoImage string
+	// Proxy says how Services carry traffic (kube-proxy's mode, the
+	// cluster DNS address), or why they do not.
+	Proxy string
 }
 
 // clusterID is the ID (pki.ClusterID) of the cluster the kubeconfig at path
