@@ -24,7 +24,7 @@ func NftTable(cluster string) string {
 	if cluster == "" {
 		cluster = "default"
 	}
-	return "minik8s-" + cluster
+	return nft.TablePrefix + cluster
 }
 
 // dnsVIP is the address pods of the cluster send DNS queries to: a
@@ -137,5 +137,8 @@ func hostLock(name string) (unlock func(), ok bool) {
 		_ = f.Close()
 		return nil, false
 	}
-	return func() { _ = f.Close() }, true
+	return func() {
+		_ = os.Remove(f.Name()) // leave the host as it was
+		_ = f.Close()
+	}, true
 }

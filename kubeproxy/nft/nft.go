@@ -27,7 +27,8 @@
 //
 // Node ports on 127.0.0.1 need net.ipv4.conf.all.route_localnet=1, which
 // kube-proxy's iptables mode sets too; Backend sets it when asked (and puts
-// the old value back at Cleanup), and then drops packets to 127.0.0.0/8
+// the host's value back at Cleanup of the last minik8s table on the host,
+// see LocalnetSaved), and then drops packets to 127.0.0.0/8
 // that did not come from the loopback interface and were not DNATed, as
 // kube-proxy does.
 package nft
@@ -61,7 +62,7 @@ type Backend struct {
 	table     string
 	localnet  bool
 	mu        sync.Mutex
-	oldLocnet string // route_localnet before we set it; "" if untouched
+	setLocnet bool // route_localnet set by this backend
 }
 
 var _ kubeproxy.Backend = (*Backend)(nil)
@@ -95,18 +96,11 @@ func (b *Backend) Table() string { return b.table }
 func (b *Backend) Sync(_ context.Context, ports []kubeproxy.ServicePort) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.localnet && b.oldLocnet == "" {
-		old, err := os.ReadFile(routeLocalnet)
-		if err != nil {
-			return fmt.Errorf("read route_localnet: %w", err)
+	if b.localnet && !b.setLocnet {
+		if err := setRouteLocalnet(); err != nil {
+			return err
 		}
-		b.oldLocnet = strings.TrimSpace(string(old))
-		if b.oldLocnet != "1" {
-			if err := os.WriteFile(routeLocalnet, []byte("1"), 0o644); err != nil {
-				b.oldLocnet = ""
-				return fmt.Errorf("set route_localnet for node ports on 127.0.0.1: %w", err)
-			}
-		}
+		b.setLocnet = true
 	}
 	c, err := nftables.New()
 	if err != nil {
@@ -135,14 +129,71 @@ func (b *Backend) Cleanup() error {
 	if err := DeleteTable(b.table); err != nil {
 		errs = append(errs, err)
 	}
-	if b.oldLocnet != "" && b.oldLocnet != "1" {
-		if err := os.WriteFile(routeLocalnet, []byte(b.oldLocnet), 0o644); err != nil {
-			errs = append(errs, fmt.Errorf("restore route_localnet: %w", err))
+	if b.setLocnet {
+		if err := restoreRouteLocalnet(); err != nil {
+			errs = append(errs, err)
 		}
+		b.setLocnet = false
 	}
-	b.oldLocnet = ""
 	return errors.Join(errs...)
 }
+
+// LocalnetSaved is where the value route_localnet had before the first
+// minik8s table set it is kept, so that clusters sharing the host (each
+// with its own table) restore it only when the last one stops.
+var LocalnetSaved = "/run/minik8s-route_localnet.orig"
+
+// setRouteLocalnet sets route_localnet to 1, saving the host's value first
+// unless a minik8s backend already did.
+func setRouteLocalnet() error {
+	cur, err := os.ReadFile(routeLocalnet)
+	if err != nil {
+		return fmt.Errorf("read route_localnet: %w", err)
+	}
+	if _, err := os.Stat(LocalnetSaved); errors.Is(err, os.ErrNotExist) {
+		if err := os.WriteFile(LocalnetSaved, cur, 0o600); err != nil {
+			return fmt.Errorf("save route_localnet: %w", err)
+		}
+	}
+	if strings.TrimSpace(string(cur)) == "1" {
+		return nil
+	}
+	if err := os.WriteFile(routeLocalnet, []byte("1"), 0o644); err != nil {
+		return fmt.Errorf("set route_localnet for node ports on 127.0.0.1: %w", err)
+	}
+	return nil
+}
+
+// restoreRouteLocalnet puts back the saved route_localnet once no minik8s
+// table is left on the host.
+func restoreRouteLocalnet() error {
+	c, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	ts, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
+	if err != nil {
+		return fmt.Errorf("nftables: list tables: %w", err)
+	}
+	for _, t := range ts {
+		if strings.HasPrefix(t.Name, TablePrefix) {
+			return nil // another cluster's proxy still needs it
+		}
+	}
+	saved, err := os.ReadFile(LocalnetSaved)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("read saved route_localnet: %w", err)
+	}
+	if err := os.WriteFile(routeLocalnet, saved, 0o644); err != nil {
+		return fmt.Errorf("restore route_localnet: %w", err)
+	}
+	return os.Remove(LocalnetSaved)
+}
+
+// TablePrefix starts the name of every table minik8s makes.
+const TablePrefix = "minik8s-"
 
 // DeleteTable deletes the ip table name if it exists (minik8s reset uses
 // it for a cluster that did not stop cleanly).
@@ -183,7 +234,9 @@ func (b *Backend) build(c *nftables.Conn, t *nftables.Table, ports []kubeproxy.S
 		return c.AddChain(&nftables.Chain{Name: name, Table: t, Type: typ, Hooknum: hook, Priority: prio})
 	}
 	regular := func(name string) *nftables.Chain { return c.AddChain(&nftables.Chain{Name: name, Table: t}) }
-	rule := func(ch *nftables.Chain, exprs ...expr.Any) { c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs}) }
+	rule := func(ch *nftables.Chain, exprs ...expr.Any) {
+		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
+	}
 
 	services := regular("services")
 	rejects := regular("reject-services")
@@ -274,8 +327,8 @@ func cat(parts ...[]expr.Any) []expr.Any {
 }
 
 func verdict(k expr.VerdictKind) expr.Any { return &expr.Verdict{Kind: k} }
-func jump(chain string) expr.Any           { return &expr.Verdict{Kind: expr.VerdictJump, Chain: chain} }
-func gotoChain(chain string) expr.Any      { return &expr.Verdict{Kind: expr.VerdictGoto, Chain: chain} }
+func jump(chain string) expr.Any          { return &expr.Verdict{Kind: expr.VerdictJump, Chain: chain} }
+func gotoChain(chain string) expr.Any     { return &expr.Verdict{Kind: expr.VerdictGoto, Chain: chain} }
 
 // daddr matches ip daddr == a.
 func daddr(a netip.Addr) []expr.Any {
