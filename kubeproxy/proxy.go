@@ -166,9 +166,11 @@ func (p *Proxy) Run(ctx context.Context) error {
 	}()
 	if p.dns != nil {
 		if err := p.dns.listen(); err != nil {
-			return err
+			// Services still carry traffic; only names do not resolve.
+			p.log.Error().Err(err).Msg("no cluster DNS")
+		} else {
+			wg.Go(func() { p.dns.serve(ctx) })
 		}
-		wg.Go(func() { p.dns.serve(ctx) })
 	}
 	wg.Go(func() { _ = p.svcs.Run(ctx) })
 	wg.Go(func() { _ = p.slices.Run(ctx) })
