@@ -89,11 +89,15 @@ func nodePortScenario(ctx context.Context, env *Env) error {
 		return err
 	}
 	deadline := time.Now().Add(env.Params.RunTimeout)
-	for get(nodeURL) != nil { // the proxy follows the EndpointSlice
-		if time.Now().After(deadline) {
-			return fmt.Errorf("node port %s does not answer", nodeURL)
+	// Ready (no readiness probe) is not listening yet: wait for every
+	// pod, then for the node port (the proxy follows the EndpointSlice).
+	for _, url := range append(podURLs(pods), nodeURL) {
+		for get(url) != nil {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s does not answer", url)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	run := func(url string) (Sample, error) {
 		return drive(ctx, 1<<30, nodePortClients, nodePortDuration, func(context.Context, int) error { return get(url) })
@@ -152,7 +156,7 @@ func sliceFollow(ctx context.Context, srv *Server, ns string, pods []webPod, tim
 	url := fmt.Sprintf("http://127.0.0.1:%d/", created.Spec.Ports[0].NodePort)
 	slice := func(ip string) []byte {
 		return fmt.Appendf(nil, `{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"manual-1","namespace":%q,`+
-			`"labels":{"kubernetes.io/service-name":"manual"}},"addressType":"IPv4","endpoints":[{"addresses":[%q]}],"ports":[{"port":8080}]}`, ns, ip)
+			`"labels":{"kubernetes.io/service-name":"manual"}},"addressType":"IPv4","endpoints":[{"addresses":[%q]}],"ports":[{"port":8080,"protocol":"TCP"}]}`, ns, ip)
 	}
 	path := "/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices"
 	if _, err := srv.Expect(ctx, http.StatusCreated, http.MethodPost, path, slice(pods[0].ip)); err != nil {
@@ -195,6 +199,14 @@ func sliceFollow(ctx context.Context, srv *Server, ns string, pods []webPod, tim
 	}
 	slices.Sort(times)
 	return times, nil
+}
+
+func podURLs(pods []webPod) []string {
+	var out []string
+	for _, p := range pods {
+		out = append(out, "http://"+p.ip+":8080/")
+	}
+	return out
 }
 
 // webPod is one Ready pod of the Deployment.
