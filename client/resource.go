@@ -42,6 +42,11 @@ var (
 	ResourceQuotas  = GVR{Version: "v1", Resource: "resourcequotas", Namespaced: true}
 	Jobs            = GVR{Group: "batch", Version: "v1", Resource: "jobs", Namespaced: true}
 	CronJobs        = GVR{Group: "batch", Version: "v1", Resource: "cronjobs", Namespaced: true}
+
+	Roles               = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles", Namespaced: true}
+	RoleBindings        = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Namespaced: true}
+	ClusterRoles        = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}
+	ClusterRoleBindings = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}
 )
 
 // PatchType is the Content-Type of a PATCH body.

@@ -22,6 +22,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/nodelifecycle"
 	"github.com/minik8s/minik8s/controllers/replicaset"
 	"github.com/minik8s/minik8s/controllers/resourcequota"
+	"github.com/minik8s/minik8s/controllers/rolebinding"
 	"github.com/minik8s/minik8s/controllers/serviceaccount"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/informer"
@@ -199,6 +200,14 @@ func (m *Manager) Run(ctx context.Context) error {
 		controllerutil.Indexers[*api.Job]()...).WithLogger(logInf("jobs"))
 	cronJobs := informer.New(client.ListWatch(c.CronJobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.CronJob]()...).WithLogger(logInf("cronjobs"))
+	roles := informer.New(client.ListWatch(client.Resource[api.Role](c, client.Roles, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("roles"))
+	clusterRoles := informer.New(client.ListWatch(client.Resource[api.ClusterRole](c, client.ClusterRoles, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("clusterroles"))
+	roleBindings := informer.New(client.ListWatch(client.Resource[api.RoleBinding](c, client.RoleBindings, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("rolebindings"))
+	clusterRoleBindings := informer.New(client.ListWatch(client.Resource[api.ClusterRoleBinding](c, client.ClusterRoleBindings, ""),
+		client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod).WithLogger(logInf("clusterrolebindings"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
@@ -206,6 +215,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
 	pdbEvents, jobEvents, cronJobEvents := recorder("controllermanager"), recorder("job-controller"), recorder("cronjob-controller")
+	bindingEvents := recorder("rolebinding-controller")
 	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
 
 	rsc, err := replicaset.New(cfg.ReplicaSet, replicaset.Deps{Client: c, Pods: pods, ReplicaSets: rss, Events: rsEvents}, logFor("replicaset"))
@@ -261,11 +271,17 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	rbc, err := rolebinding.New(rolebinding.Deps{Roles: roles, ClusterRoles: clusterRoles, RoleBindings: roleBindings,
+		ClusterRoleBindings: clusterRoleBindings, Events: bindingEvents}, logFor("rolebinding"))
+	if err != nil {
+		return err
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
 		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run, cronJobs.Run, sas.Run, rootCAs.Run, quotas.Run,
-		svcs.Run, eps.Run, slices.Run,
+		svcs.Run, eps.Run, slices.Run, roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run, bindingEvents.Run,
+		func(ctx context.Context) error { return rbc.Run(ctx, 1) },
 		func(ctx context.Context) error { return epc.Run(ctx, cfg.ConcurrentEndpointSyncs) },
 		func(ctx context.Context) error { return esc.Run(ctx, cfg.ConcurrentServiceEndpointSyncs) },
 		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run, jobEvents.Run, cronJobEvents.Run,
