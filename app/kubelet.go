@@ -17,6 +17,7 @@ import (
 	"github.com/minik8s/minik8s/kubelet"
 	"github.com/minik8s/minik8s/kubelet/docker"
 	"github.com/minik8s/minik8s/kubelet/sim"
+	"github.com/minik8s/minik8s/kubeproxy"
 	"github.com/minik8s/minik8s/pki"
 )
 
@@ -51,6 +52,8 @@ type KubeletConfig struct {
 	Zones int `yaml:"zones"`
 	// Region is the region of those zones.
 	Region string `yaml:"region"`
+	// Proxy configures the node agent's kube-proxy and cluster DNS.
+	Proxy kubeproxy.Config `yaml:"proxy"`
 }
 
 // topologyLabels adds node i's zone and region labels to l.
@@ -80,6 +83,7 @@ func DefaultKubeletConfig() KubeletConfig {
 		KubeAPIQPS:   1000,
 		KubeAPIBurst: 2000,
 		Region:       "region-1",
+		Proxy:        kubeproxy.DefaultConfig(),
 	}
 }
 
@@ -95,6 +99,9 @@ func (c KubeletConfig) Validate() error {
 	}
 	if c.Zones > 0 && c.Region == "" {
 		return errors.New("kubelet.region must not be empty when zones are set")
+	}
+	if err := c.Proxy.Validate(); err != nil {
+		return fmt.Errorf("kubelet.proxy: %w", err)
 	}
 	return c.Config.Validate()
 }
@@ -207,6 +214,13 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 			return nil, PickedRuntime{}, err
 		}
 	}
+	proxy, err := planProxy(ctx, cfg, kc, rt, cluster, c, klog)
+	if err != nil {
+		return nil, PickedRuntime{}, err
+	}
+	if proxy.run != nil {
+		fns = append(fns, proxy.run)
+	}
 	var dockerRT *docker.Runtime // any of the nodes' Docker runtimes, to build images
 	for i := range nodes {
 		name := nodeName(i)
@@ -222,7 +236,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		switch rt {
 		case RuntimeDocker:
 			dc := kc.Docker
-			dc.NodeName, dc.Cluster = name, cluster
+			dc.NodeName, dc.Cluster, dc.DNS = name, cluster, proxy.dns
 			r, err := docker.New(dc, klog.With().Str("node", name).Logger())
 			if err != nil {
 				for _, cl := range closers {
@@ -265,7 +279,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		}
 		return err
 	})
-	picked := PickedRuntime{Name: rt, Why: why, DemoImage: "nginx:1.27"}
+	picked := PickedRuntime{Name: rt, Why: why, DemoImage: "nginx:1.27", Proxy: proxy.mode}
 	if rt == RuntimeDocker {
 		// No registry to pull from: offer an image built from this binary.
 		if err := dockerRT.EnsureDemoImage(ctx); err != nil {
@@ -281,6 +295,9 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 // that runs on it for the first steps (one built locally for Docker).
 type PickedRuntime struct {
 	Name, Why, DemoImage string
+	// Proxy says how Services carry traffic (kube-proxy's mode, the
+	// cluster DNS address), or why they do not.
+	Proxy string
 }
 
 // clusterID is the ID (pki.ClusterID) of the cluster the kubeconfig at path

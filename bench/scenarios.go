@@ -100,6 +100,11 @@ func Scenarios() []Scenario {
 			Run:  jobScenario,
 		},
 		{
+			Name: "nodeport-docker",
+			Help: "HTTP requests/s and p99 through a NodePort (nftables DNAT to 3 pods on Docker) beside the same requests straight to one pod",
+			Run:  nodePortScenario,
+		},
+		{
 			Name:  "all-postgres-redis",
 			Help:  "the all-sqlite figures with --store on a fresh Postgres database and --redis",
 			Needs: []Need{NeedPostgres, NeedRedis},

@@ -131,6 +131,7 @@ func runAll(c *cli.Context) error {
 	fmt.Fprintf(w, "  scheduler           %d replica(s), leader-elected (%s)\n", cfg.Scheduler.Replicas, cfg.LeaderElection.Backend)
 	fmt.Fprintf(w, "  controller manager  %d replica(s): replicaset, deployment, node lifecycle, gc, namespace, disruption, job, cronjob, horizontal pod autoscaler, pod gc\n", cfg.ControllerManager.Replicas)
 	fmt.Fprintf(w, "  node agents         %d, %s\n", nodes, picked.Why)
+	fmt.Fprintf(w, "  Services' traffic   %s\n", picked.Proxy)
 	fmt.Fprintf(w, "  data dir            %s\n", absPath(cfg.DataDir))
 	fmt.Fprintf(w, "  kubeconfig          %s\n", absPath(api.Kubeconfig))
 	if dash != nil {

@@ -74,6 +74,6 @@ func runKubelet(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	log.Info().Str("runtime", picked.Why).Int("nodes", c.Int("sim-nodes")).Str("kubeconfig", cfg.ClientKubeconfig()).Msg("kubelet started")
+	log.Info().Str("runtime", picked.Why).Str("services", picked.Proxy).Int("nodes", c.Int("sim-nodes")).Str("kubeconfig", cfg.ClientKubeconfig()).Msg("kubelet started")
 	return run(c.Context, fns...)
 }

@@ -10,9 +10,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/kubeconfig"
 	"github.com/minik8s/minik8s/kubelet/docker"
+	"github.com/minik8s/minik8s/kubeproxy/nft"
 	"github.com/minik8s/minik8s/pki"
 )
 
@@ -68,6 +70,16 @@ func runReset(c *cli.Context) error {
 		fmt.Fprintf(w, "removed %d Docker container(s) of cluster %s\n", len(removed), cluster)
 		if err != nil {
 			return fmt.Errorf("%w (the data dir is kept, so that reset can run again)", err)
+		}
+	}
+	if err == nil {
+		// A node agent that did not stop cleanly left its Service rules.
+		table := app.NftTable(cluster)
+		if ok, _ := nft.TableExists(table); ok {
+			if err := nft.DeleteTable(table); err != nil {
+				return fmt.Errorf("%w (the data dir is kept, so that reset can run again)", err)
+			}
+			fmt.Fprintf(w, "removed nftables table ip %s\n", table)
 		}
 	}
 

@@ -59,6 +59,9 @@ type Config struct {
 	// PauseImage is the sandbox image. DefaultPauseImage is built when
 	// absent; any other image is pulled when absent.
 	PauseImage string `yaml:"pauseImage"`
+	// DNS is the cluster DNS pods are pointed at (runtime.PodDNS); set by
+	// the node agent when it runs one.
+	DNS runtime.ClusterDNS `yaml:"-"`
 }
 
 // DefaultConfig returns the settings for the local engine.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -55,7 +56,15 @@ func (c ExitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
 // SIGTERM or SIGINT. With EXIT_AFTER set to a duration it stops after
 // that long with ExitCode EXIT_CODE (default 1), so that the same image
 // also makes a crashing container (examples/crashing-pod.yaml).
+//
+// As `hello get URL...` (a pod's command, or kubectl exec) it is instead a
+// tiny HTTP client: it prints each URL's body and exits, 1 on the first
+// failure, so that a pod can reach Services by cluster IP and DNS name
+// without a shell or curl in the image.
 func Hello() error {
+	if len(os.Args) > 2 && os.Args[1] == "get" {
+		return helloGet(os.Stdout, os.Args[2:])
+	}
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"
@@ -99,6 +108,26 @@ func Hello() error {
 	<-done
 	if exited != 0 {
 		return exited
+	}
+	return nil
+}
+
+// helloGet GETs each URL and writes its body to w.
+func helloGet(w io.Writer, urls []string) error {
+	c := &http.Client{Timeout: 10 * time.Second}
+	for _, u := range urls {
+		resp, err := c.Get(u)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(w, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode >= 400 {
+			return fmt.Errorf("GET %s: %s", u, resp.Status)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -91,6 +92,14 @@ func (r *Runtime) sandboxConfig(p *api.Pod) (*container.Config, *container.HostC
 	// The pod's containers join its IPC namespace too, which Docker allows
 	// only from a "shareable" one.
 	host := &container.HostConfig{NetworkMode: "bridge", IpcMode: "shareable"}
+	// The pod's containers share the sandbox's /etc/resolv.conf.
+	dns := runtime.PodDNS(p, r.cfg.DNS)
+	for _, ns := range dns.Nameservers {
+		if a, err := netip.ParseAddr(ns); err == nil {
+			host.DNS = append(host.DNS, a)
+		}
+	}
+	host.DNSSearch, host.DNSOptions = dns.Searches, dns.Options
 	if p.Spec.HostNetwork {
 		host.NetworkMode = "host"
 		return cfg, host
@@ -141,4 +150,30 @@ func sandboxIP(c container.InspectResponse) string {
 		}
 	}
 	return ""
+}
+
+// BridgeGateway returns the host's address on the default bridge network
+// of the engine at host ("" for DOCKER_HOST or the default socket):
+// docker0's, 172.17.0.1 by default, where pods reach the host.
+func BridgeGateway(ctx context.Context, host string) (netip.Addr, error) {
+	cli, err := newClient(host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	defer cli.Close()
+	res, err := cli.NetworkInspect(ctx, "bridge", client.NetworkInspectOptions{})
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("inspect the bridge network: %w", err)
+	}
+	for _, c := range res.Network.IPAM.Config {
+		if c.Gateway.IsValid() && c.Gateway.Is4() {
+			return c.Gateway, nil
+		}
+		// Older engines leave Gateway out: the bridge takes the subnet's
+		// first address.
+		if c.Subnet.IsValid() && c.Subnet.Addr().Is4() {
+			return c.Subnet.Masked().Addr().Next(), nil
+		}
+	}
+	return netip.Addr{}, errors.New("the bridge network has no IPv4 gateway")
 }
