@@ -133,21 +133,27 @@ func apiScenario(ctx context.Context, env *Env, onPostgres bool) error {
 		if err := warmUp(ctx, srv, c); err != nil {
 			return err
 		}
+		cpu := srv.cpuMeter()
 		cs, created, err := measureCreates(ctx, srv, ns, p.Creates, c, p.RunTimeout)
 		if err != nil {
 			return fmt.Errorf("creates with %s: %w", clients(c), err)
 		}
-		env.Logf("creates with %s: %d in %s, %s, p99 %s ms", clients(c), cs.N, cs.Elapsed.Round(time.Millisecond), perSecond(cs.Rate()), ms(cs.Pct(0.99)))
-		env.Report(createRateRow(label, c, cs, tps), latencyRow(label+" create", c, cs, createP99Target))
+		createCPU := cpu.per(cs.N)
+		env.Logf("creates with %s: %d in %s, %s, p99 %s ms, API server CPU %s per create", clients(c), cs.N, cs.Elapsed.Round(time.Millisecond), perSecond(cs.Rate()), ms(cs.Pct(0.99)), createCPU)
+		env.Report(createRateRow(label, c, cs, tps), latencyRow(label+" create", c, cs, createP99Target),
+			Info(fmt.Sprintf("%s API server CPU per create, %s", label, clients(c)), createCPU))
 
+		cpu = srv.cpuMeter()
 		us, err := measureUpdates(ctx, srv, ns, created, c, p.RunTimeout)
 		if err != nil {
 			return fmt.Errorf("updates with %s: %w", clients(c), err)
 		}
-		env.Logf("updates with %s: %d in %s, %s, p99 %s ms", clients(c), us.N, us.Elapsed.Round(time.Millisecond), perSecond(us.Rate()), ms(us.Pct(0.99)))
+		updateCPU := cpu.per(us.N)
+		env.Logf("updates with %s: %d in %s, %s, p99 %s ms, API server CPU %s per update", clients(c), us.N, us.Elapsed.Round(time.Millisecond), perSecond(us.Rate()), ms(us.Pct(0.99)), updateCPU)
 		env.Report(
 			Info(fmt.Sprintf("%s updates/s, %s", label, clients(c)), perSecond(us.Rate())+us.cut()),
 			latencyRow(label+" update", c, us, 0),
+			Info(fmt.Sprintf("%s API server CPU per update, %s", label, clients(c)), updateCPU),
 		)
 	}
 
@@ -341,6 +347,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind sche
 	}
 	defer w.stop()
 	env.profile(ctx, srv, "apiserver")
+	apiCPU, schedCPU := srv.cpuMeter(), sched.cpuMeter()
 	start := time.Now()
 	cs, err := createObjects(ctx, srv, podsPath(ns), p.SchedPods, p.SchedClients, p.RunTimeout, func(i int) []byte {
 		return podJSON(ns, i)
@@ -352,6 +359,8 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind sche
 	if err != nil {
 		return err
 	}
+	apiPer, schedPer := apiCPU.per(p.SchedPods), schedCPU.per(p.SchedPods)
+	env.Logf("CPU per pod: API server %s, scheduler %s", apiPer, schedPer)
 	bound, _, last, _ := w.progress()
 	elapsed := last.Sub(start)
 	rate := 0.0
@@ -368,6 +377,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind sche
 		Check(fmt.Sprintf("%s scheduling throughput, %d nodes × %d pods, first create to last bound", label, p.SchedNodes, p.SchedPods),
 			measured, fmt.Sprintf("≥ %.0f pods/s", target), !timedOut && rate >= target),
 		Info(fmt.Sprintf("%s pod creates/s meanwhile, %s", label, clients(p.SchedClients)), perSecond(cs.Rate())+cs.cut()),
+		Info(label+" CPU per pod, API server / scheduler", apiPer+" / "+schedPer),
 	)
 	srss, err := sched.PeakRSS()
 	if err != nil {
@@ -478,6 +488,7 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		running, lastRunning.Sub(start).Round(time.Millisecond))
 	env.Logf("timeline (first, p10, p50, p90, last): %s", w.timeline(start))
 	env.Logf("CPU time of all: %s in the %s to the last pod", cpu1-cpu0, sampled.Sub(start).Round(time.Millisecond))
+	env.Report(Info(fmt.Sprintf("%s, all with %d sim nodes: CPU of the all process per pod", label, p.ClusterNodes), perOp(cpu1-cpu0, p.Replicas)))
 	rss, err := srv.PeakRSS()
 	if err != nil {
 		return err
