@@ -36,7 +36,7 @@ type openAPI struct {
 	v2Proto     []byte
 	v2ProtoErr  error
 	v3Index     []byte
-	v3      map[string]v3Doc // "api/v1", "apis/apps/v1" → document
+	v3          map[string]v3Doc // "api/v1", "apis/apps/v1" → document
 }
 
 type v3Doc struct {
