@@ -36,17 +36,14 @@ func encodeStored(o object) ([]byte, error) {
 	meta := metaOf(o)
 	rv, had := meta["resourceVersion"]
 	delete(meta, "resourceVersion")
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	err := enc.Encode(o)
+	b, err := appendJSON(make([]byte, 0, 2048), o)
 	if had {
 		meta["resourceVersion"] = rv
 	}
 	if err != nil {
 		return nil, err
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return b, nil
 }
 
 var metadataOpen = []byte(`"metadata":{`)
