@@ -133,7 +133,7 @@ func (z *authorizer) sync(ctx context.Context, st store.Store, h *hub.Hub, loade
 		case kind == "Pod" && c.Type == store.Deleted:
 			z.node.DeletePod(c.Namespace, c.Name)
 		case kind == "Pod":
-			z.node.ApplyPod(c.Value)
+			z.node.ApplyPodChange(c.Namespace, c.Name, c.UID, c.Value)
 		case c.Type == store.Deleted:
 			z.rbac.Delete(kind, c.Namespace, c.Name)
 		default:

@@ -85,9 +85,11 @@ func (s *Server) create(r *request) error {
 			if undo, err = s.allocate(ctx, r.res, o, nil, dryRun); err != nil {
 				return err
 			}
-			if value, err = encodeStored(o); err != nil {
-				undo()
-				return err
+			if s.allocators[r.res.StoreName()] != nil { // it may have set fields
+				if value, err = encodeStored(o); err != nil {
+					undo()
+					return err
+				}
 			}
 		}
 		if !r.res.StoredAsServed() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // object is a Kubernetes object decoded from JSON with numbers kept as
@@ -36,18 +37,28 @@ func encodeStored(o object) ([]byte, error) {
 	meta := metaOf(o)
 	rv, had := meta["resourceVersion"]
 	delete(meta, "resourceVersion")
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	err := enc.Encode(o)
+	bp := encodeBufs.Get().(*[]byte)
+	b, err := appendJSON((*bp)[:0], o)
 	if had {
 		meta["resourceVersion"] = rv
 	}
-	if err != nil {
-		return nil, err
+	var out []byte
+	if err == nil {
+		// An exact-size copy: stored values live on in the watch ring and
+		// the caches, where spare capacity would cost memory.
+		out = bytes.Clone(b)
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	if cap(b) <= maxPooledEncodeBuf {
+		*bp = b[:0]
+		encodeBufs.Put(bp)
+	}
+	return out, err
 }
+
+// encodeBufs are encodeStored's scratch buffers.
+var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledEncodeBuf = 1 << 20
 
 var metadataOpen = []byte(`"metadata":{`)
 

@@ -28,6 +28,12 @@
 //     scenario that cannot finish (a server that does not start, a request
 //     that fails) is reported as ERROR, and Run then returns an error after
 //     printing the table.
+//   - Beside each wall-clock figure, the CPU time the measured process
+//     used (utime + stime from /proc/PID/stat) per create, update or pod:
+//     much less sensitive than wall-clock time to whatever else the
+//     machine runs, so the figure to compare two builds by on a busy
+//     machine. The `all` runs also give it net of the process's idle CPU
+//     rate (heartbeats, leases), measured just before.
 //   - With Options.ProfileDir, each timed scheduler and cluster run also
 //     saves a CPU profile of its API server process (of all of `all`), for
 //     go tool pprof.

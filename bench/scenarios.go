@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/minik8s/minik8s/app"
@@ -95,6 +96,13 @@ func Scenarios() []Scenario {
 			},
 		},
 		{
+			Name: "all-sqlite-always-allow",
+			Help: "all-sqlite with apiserver.authorizationMode AlwaysAllow instead of Node,RBAC (every component keeps its own identity), for the price of authorization",
+			Run: func(ctx context.Context, env *Env) error {
+				return clusterScenario(ctx, env, clusterRun{alwaysAllow: true})
+			},
+		},
+		{
 			Name: "job-sim",
 			Help: "one `minik8s all` process, 100 simulated nodes, SQLite: a Job of 1,000 completions with parallelism 100 created through the API to its Complete condition",
 			Run:  jobScenario,
@@ -148,21 +156,27 @@ func apiScenario(ctx context.Context, env *Env, onPostgres bool) error {
 		if err := warmUp(ctx, srv, c); err != nil {
 			return err
 		}
+		cpu := srv.cpuMeter()
 		cs, created, err := measureCreates(ctx, srv, ns, p.Creates, c, p.RunTimeout)
 		if err != nil {
 			return fmt.Errorf("creates with %s: %w", clients(c), err)
 		}
-		env.Logf("creates with %s: %d in %s, %s, p99 %s ms", clients(c), cs.N, cs.Elapsed.Round(time.Millisecond), perSecond(cs.Rate()), ms(cs.Pct(0.99)))
-		env.Report(createRateRow(label, c, cs, tps), latencyRow(label+" create", c, cs, createP99Target))
+		createCPU := cpu.per(cs.N)
+		env.Logf("creates with %s: %d in %s, %s, p99 %s ms, API server CPU %s per create", clients(c), cs.N, cs.Elapsed.Round(time.Millisecond), perSecond(cs.Rate()), ms(cs.Pct(0.99)), createCPU)
+		env.Report(createRateRow(label, c, cs, tps), latencyRow(label+" create", c, cs, createP99Target),
+			Info(fmt.Sprintf("%s API server CPU per create, %s", label, clients(c)), createCPU))
 
+		cpu = srv.cpuMeter()
 		us, err := measureUpdates(ctx, srv, ns, created, c, p.RunTimeout)
 		if err != nil {
 			return fmt.Errorf("updates with %s: %w", clients(c), err)
 		}
-		env.Logf("updates with %s: %d in %s, %s, p99 %s ms", clients(c), us.N, us.Elapsed.Round(time.Millisecond), perSecond(us.Rate()), ms(us.Pct(0.99)))
+		updateCPU := cpu.per(us.N)
+		env.Logf("updates with %s: %d in %s, %s, p99 %s ms, API server CPU %s per update", clients(c), us.N, us.Elapsed.Round(time.Millisecond), perSecond(us.Rate()), ms(us.Pct(0.99)), updateCPU)
 		env.Report(
 			Info(fmt.Sprintf("%s updates/s, %s", label, clients(c)), perSecond(us.Rate())+us.cut()),
 			latencyRow(label+" update", c, us, 0),
+			Info(fmt.Sprintf("%s API server CPU per update, %s", label, clients(c)), updateCPU),
 		)
 	}
 
@@ -356,6 +370,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind sche
 	}
 	defer w.stop()
 	env.profile(ctx, srv, "apiserver")
+	apiCPU, schedCPU := srv.cpuMeter(), sched.cpuMeter()
 	start := time.Now()
 	cs, err := createObjects(ctx, srv, podsPath(ns), p.SchedPods, p.SchedClients, p.RunTimeout, func(i int) []byte {
 		return podJSON(ns, i)
@@ -368,6 +383,10 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind sche
 		return err
 	}
 	bound, _, last, _ := w.progress()
+	// Per pod created (API server) and bound (scheduler): a run cut short
+	// by the timeout did not do all of its work.
+	apiPer, schedPer := apiCPU.per(cs.N), schedCPU.per(bound)
+	env.Logf("CPU per pod: API server %s, scheduler %s", apiPer, schedPer)
 	elapsed := last.Sub(start)
 	rate := 0.0
 	if bound > 0 && elapsed > 0 {
@@ -383,6 +402,7 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind sche
 		Check(fmt.Sprintf("%s scheduling throughput, %d nodes × %d pods, first create to last bound", label, p.SchedNodes, p.SchedPods),
 			measured, fmt.Sprintf("≥ %.0f pods/s", target), !timedOut && rate >= target),
 		Info(fmt.Sprintf("%s pod creates/s meanwhile, %s", label, clients(p.SchedClients)), perSecond(cs.Rate())+cs.cut()),
+		Info(label+" CPU per pod, API server (per pod created) / scheduler (per pod bound)", apiPer+" / "+schedPer),
 	)
 	srss, err := sched.PeakRSS()
 	if err != nil {
@@ -406,6 +426,9 @@ type clusterRun struct {
 	// defaultClientLimits keeps the controller manager's default client
 	// rate limit; the figure is then reported without a target.
 	defaultClientLimits bool
+	// alwaysAllow turns authorization off (apiserver.authorizationMode
+	// AlwaysAllow); the figures are then reported without targets.
+	alwaysAllow bool
 }
 
 // clusterScenario starts one `minik8s all` process with ClusterNodes
@@ -418,6 +441,10 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	label := "SQLite"
 	opt := ServerOptions{Role: "all", Args: []string{"--nodes", strconv.Itoa(p.ClusterNodes), "--runtime", "sim"},
 		DefaultClientLimits: run.defaultClientLimits}
+	if run.alwaysAllow {
+		label = "SQLite, authorizationMode AlwaysAllow"
+		opt.Config = strings.Replace(processConfig(false), "apiserver:\n", "apiserver:\n  authorizationMode: AlwaysAllow\n", 1)
+	}
 	if run.postgres {
 		label = "Postgres+Redis"
 		var err error
@@ -453,6 +480,19 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	defer w.stop()
 	manifest := DeploymentJSON(ns, "web", p.Replicas)
 	how := "through the API"
+	// The process's CPU while idle (node heartbeats, leases, resyncs),
+	// measured just before, is subtracted from the per-pod figure: that
+	// background grows with the run's wall-clock time, which depends on
+	// what else the machine runs.
+	idle := srv.cpuMeter()
+	idleStart := time.Now()
+	if err := sleepCtx(ctx, idleSample); err != nil {
+		return err
+	}
+	idleRate := 0.0
+	if t, err := srv.CPUTime(); err == nil && idle.err == nil {
+		idleRate = float64(t-idle.start) / float64(time.Since(idleStart))
+	}
 	env.profile(ctx, srv, "all")
 	cpu0, err := srv.CPUTime()
 	if err != nil {
@@ -493,6 +533,13 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		running, lastRunning.Sub(start).Round(time.Millisecond))
 	env.Logf("timeline (first, p10, p50, p90, last): %s", w.timeline(start))
 	env.Logf("CPU time of all: %s in the %s to the last pod", cpu1-cpu0, sampled.Sub(start).Round(time.Millisecond))
+	background := time.Duration(idleRate * float64(sampled.Sub(start)))
+	env.Logf("idle CPU of all: %.1f%% of a core; %s of the run's CPU time is that background", 100*idleRate, background.Round(time.Millisecond))
+	env.Report(
+		Info(fmt.Sprintf("%s, all with %d sim nodes: CPU of the all process per pod", label, p.ClusterNodes), perOp(cpu1-cpu0, p.Replicas)),
+		Info(fmt.Sprintf("%s, all with %d sim nodes: the same without its idle CPU rate (%.1f%% of a core, measured for %s before)", label, p.ClusterNodes, 100*idleRate, idleSample),
+			perOp(cpu1-cpu0-background, p.Replicas)),
+	)
 	rss, err := srv.PeakRSS()
 	if err != nil {
 		return err
@@ -518,6 +565,13 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		env.Report(Info(fmt.Sprintf("%s, controller manager's default client limits: Deployment of %d → all pods Running", where, p.Replicas), measured))
 		return nil
 	}
+	if run.alwaysAllow {
+		env.Report(
+			Info(fmt.Sprintf("%s: Deployment of %d → all pods Running", where, p.Replicas), measured),
+			Info(fmt.Sprintf("%s: peak RSS (VmHWM) of the whole all process", where), mib(rss)),
+		)
+		return nil
+	}
 	env.Report(
 		Check(fmt.Sprintf("%s: Deployment of %d → all pods Running", where, p.Replicas),
 			measured, fmt.Sprintf("≤ %s", seconds(target)), !timedOut && lastRunning.Sub(start) <= target),
@@ -535,4 +589,16 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 func defaultClientLimits() string {
 	cm := app.Default().ControllerManager
 	return fmt.Sprintf("%g/s, burst %d", cm.KubeAPIQPS, cm.KubeAPIBurst)
+}
+
+// idleSample is how long clusterScenario measures the idle CPU rate.
+const idleSample = 3 * time.Second
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }

@@ -455,3 +455,38 @@ func (p *Process) CPUTime() (time.Duration, error) {
 	}
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
+
+// cpuMeter measures the CPU time a process uses from now on; its per
+// method divides it by a count of operations. CPU time is much less
+// sensitive than wall-clock time to other load on the machine.
+type cpuMeter struct {
+	p     *Process
+	start time.Duration
+	err   error
+}
+
+func (p *Process) cpuMeter() cpuMeter {
+	t, err := p.CPUTime()
+	return cpuMeter{p: p, start: t, err: err}
+}
+
+// per is the CPU time used since the meter started, per one of n
+// operations, formatted for the table ("?" if it could not be read).
+func (m cpuMeter) per(n int) string {
+	if m.err != nil {
+		return "?"
+	}
+	t, err := m.p.CPUTime()
+	if err != nil {
+		return "?"
+	}
+	return perOp(t-m.start, n)
+}
+
+// perOp formats total CPU time divided over n operations, in µs.
+func perOp(total time.Duration, n int) string {
+	if n <= 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.0f µs (%.2f s / %d)", float64(total.Microseconds())/float64(n), total.Seconds(), n)
+}

@@ -27,6 +27,7 @@ func NodeName(u authn.User) (string, bool) {
 // podRefs is what the Node authorizer remembers of a pod: its node and
 // the objects it uses.
 type podRefs struct {
+	uid            string
 	node           string
 	serviceAccount string
 	secrets        []string
@@ -72,6 +73,7 @@ type podShape struct {
 	Metadata struct {
 		Namespace string `json:"namespace"`
 		Name      string `json:"name"`
+		UID       string `json:"uid"`
 	} `json:"metadata"`
 	Spec struct {
 		NodeName           string `json:"nodeName"`
@@ -119,7 +121,7 @@ type containerShape struct {
 }
 
 func refsOf(p *podShape) *podRefs {
-	r := &podRefs{node: p.Spec.NodeName, serviceAccount: p.Spec.ServiceAccountName}
+	r := &podRefs{uid: p.Metadata.UID, node: p.Spec.NodeName, serviceAccount: p.Spec.ServiceAccountName}
 	if r.serviceAccount == "" {
 		r.serviceAccount = "default"
 	}
@@ -218,6 +220,22 @@ func (n *Node) ApplyPod(value []byte) {
 			n.byNode[r.node] = map[nsName]*podRefs{}
 		}
 		n.byNode[r.node][k] = r
+	}
+}
+
+// ApplyPodChange is ApplyPod for a change of the pod ns/name whose uid is
+// uid, skipping, without decoding it, a pod the graph holds with that uid
+// already bound to a node: as Kubernetes' graph populator skips such
+// updates, since neither a bound pod's node nor what its spec references
+// can change (an update may change only images, tolerations and the
+// active deadline). Most pod changes are of that kind (status writes).
+func (n *Node) ApplyPodChange(ns, name, uid string, value []byte) {
+	n.mu.RLock()
+	r := n.pods[nsName{ns, name}]
+	known := r != nil && r.node != "" && uid != "" && r.uid == uid
+	n.mu.RUnlock()
+	if !known {
+		n.ApplyPod(value)
 	}
 }
 

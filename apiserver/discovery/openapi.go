@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 
 	openapi_v2 "github.com/google/gnostic-models/openapiv2"
 	"google.golang.org/protobuf/proto"
@@ -26,10 +27,16 @@ const (
 
 // openAPI holds the encoded OpenAPI documents.
 type openAPI struct {
-	v2      []byte
-	v2Proto []byte // v2 as gnostic's openapi_v2.Document in protobuf
-	v3Index []byte
-	v3      map[string]v3Doc // "api/v1", "apis/apps/v1" → document
+	v2 []byte
+	// v2 as gnostic's openapi_v2.Document in protobuf, made on the first
+	// request for it: gnostic parses the JSON through a YAML tree, which
+	// allocates some 50 MB per document, and a server remakes the
+	// documents whenever a CRD changes, while few clients ask for this form.
+	v2ProtoOnce sync.Once
+	v2Proto     []byte
+	v2ProtoErr  error
+	v3Index     []byte
+	v3          map[string]v3Doc // "api/v1", "apis/apps/v1" → document
 }
 
 type v3Doc struct {
@@ -63,16 +70,6 @@ func newOpenAPI(gvs []groupVersion) (*openAPI, error) {
 		return nil, fmt.Errorf("encode openapi v2: %w", err)
 	}
 	oa.v2 = v2
-	// kubectl asks for v2 as protobuf only (to validate a kind: List, for
-	// one): gnostic, the library kubectl decodes it with, converts the
-	// JSON document to its protobuf form.
-	doc, err := openapi_v2.ParseDocument(v2)
-	if err != nil {
-		return nil, fmt.Errorf("convert openapi v2 to protobuf: %w", err)
-	}
-	if oa.v2Proto, err = proto.Marshal(doc); err != nil {
-		return nil, fmt.Errorf("encode openapi v2 as protobuf: %w", err)
-	}
 
 	index := map[string]any{}
 	for _, gv := range gvs {
@@ -103,6 +100,23 @@ func newOpenAPI(gvs []groupVersion) (*openAPI, error) {
 	return oa, nil
 }
 
+// protobufV2 is the v2 document as protobuf. kubectl asks for v2 as
+// protobuf only (to validate a kind: List, for one): gnostic, the library
+// kubectl decodes it with, converts the JSON document to its protobuf form.
+func (oa *openAPI) protobufV2() ([]byte, error) {
+	oa.v2ProtoOnce.Do(func() {
+		doc, err := openapi_v2.ParseDocument(oa.v2)
+		if err != nil {
+			oa.v2ProtoErr = fmt.Errorf("convert openapi v2 to protobuf: %w", err)
+			return
+		}
+		if oa.v2Proto, err = proto.Marshal(doc); err != nil {
+			oa.v2ProtoErr = fmt.Errorf("encode openapi v2 as protobuf: %w", err)
+		}
+	})
+	return oa.v2Proto, oa.v2ProtoErr
+}
+
 // serveV2 writes the Swagger 2.0 document as JSON or, to a client that
 // names protobuf before JSON in Accept (kubectl names only protobuf), as
 // protobuf; 406 to a client that accepts neither.
@@ -110,8 +124,13 @@ func (oa *openAPI) serveV2(w http.ResponseWriter, r *http.Request) {
 	accept := r.Header.Get("Accept")
 	switch {
 	case prefersProtobufV2(accept):
+		b, err := oa.protobufV2()
+		if err != nil {
+			writeStatus(w, http.StatusInternalServerError, api.StatusReasonInternalError, err.Error())
+			return
+		}
 		w.Header().Set("Content-Type", mimeProtobufV2Answer)
-		_, _ = w.Write(oa.v2Proto)
+		_, _ = w.Write(b)
 	case acceptsJSON(accept):
 		w.Header().Set("Content-Type", mimeJSON)
 		_, _ = w.Write(oa.v2)

@@ -3,6 +3,8 @@ package registry
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/minik8s/minik8s/api"
 )
 
 // TestDeclarations checks what every declaration must hold, so that a new
@@ -66,4 +68,39 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestPodResourcesMatchesAs checks that the QoS class computed from the
+// resources read off the pipeline's map is the one the typed spec (As)
+// gives, including quantities written as numbers, init containers, null
+// and malformed values.
+func TestPodResourcesMatchesAs(t *testing.T) {
+	for _, spec := range []string{
+		`{"containers":[{"name":"c"}]}`,
+		`{"containers":[{"name":"c","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":{"cpu":1,"memory":"1Gi"}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":{"cpu":"1","memory":"1Gi"},"requests":{"cpu":"500m"}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}],"initContainers":[{"name":"i","resources":{"requests":{"cpu":"1"}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":{"cpu":"0","memory":"0"}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":{"cpu":1.5,"memory":1e9},"requests":{"cpu":"1500m","memory":"1G"}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":null,"requests":{"cpu":"1"}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":{"cpu":null}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":{"cpu":"one"}}}]}`,
+		`{"containers":[{"name":"c","resources":{"limits":{"cpu":true}}}]}`,
+		`{"containers":[{"name":"c","resources":"x"}]}`,
+		`{"containers":["x"]}`,
+		`{"containers":"x"}`,
+		`{"initContainers":[{"name":"i","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]}`,
+	} {
+		o := obj(t, `{"spec":`+spec+`}`)
+		fast, fastOK := podResources(o["spec"])
+		slow, slowOK := slowPodResources(o["spec"])
+		if fastOK != slowOK {
+			t.Errorf("%s: read %v, As %v", spec, fastOK, slowOK)
+			continue
+		}
+		if fastOK && api.ComputeQOSClass(fast) != api.ComputeQOSClass(slow) {
+			t.Errorf("%s: class %s, As gives %s", spec, api.ComputeQOSClass(fast), api.ComputeQOSClass(slow))
+		}
+	}
 }
