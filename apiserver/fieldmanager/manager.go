@@ -176,7 +176,7 @@ func (sameVersion) Convert(o *typed.TypedValue, _ fieldpath.APIVersion) (*typed.
 func (sameVersion) IsMissingVersionError(error) bool { return false }
 
 func (m *Manager) updater(subresource string) *merge.Updater {
-	if subresource != "" {
+	if subresource == "status" {
 		return m.status
 	}
 	return m.main
