@@ -364,6 +364,27 @@ func (m *Manager) Update(cur, next Object, manager, subresource string, now time
 		}
 	}
 	delete(metaOf(next), "managedFields")
+	id := identity(Entry{Manager: manager, Operation: OperationUpdate, APIVersion: string(m.gv), Subresource: subresource})
+	if cur == nil && len(mf.fields) == 0 {
+		// A create: the manager owns every field there is, which is
+		// cheaper to list than to compare with an empty object.
+		newTyped, err := m.typed(next, true)
+		if err != nil {
+			return err
+		}
+		set, err := newTyped.ToFieldSet()
+		if err != nil {
+			return err
+		}
+		if f := m.updater(subresource).IgnoreFilter[m.gv]; f != nil {
+			set = f.Filter(set)
+		}
+		if set = set.Difference(stripped); !set.Empty() {
+			mf.fields[id] = fieldpath.NewVersionedSet(set, m.gv, false)
+			mf.times[id] = now.UTC().Format(time.RFC3339)
+		}
+		return encode(next, mf)
+	}
 	var live *typed.TypedValue
 	var err error
 	if cur == nil {
@@ -378,7 +399,6 @@ func (m *Manager) Update(cur, next Object, manager, subresource string, now time
 	if err != nil {
 		return err
 	}
-	id := identity(Entry{Manager: manager, Operation: OperationUpdate, APIVersion: string(m.gv), Subresource: subresource})
 	const current = "current-operation"
 	_, fields, err := m.updater(subresource).Update(live, newTyped, m.gv, mf.fields, current)
 	if err != nil {
