@@ -216,7 +216,3 @@ func (s *Server) apply(r *request, statusOnly bool) error {
 	}
 	return s.writeObject(r, http.StatusOK, rec)
 }
-
-
-
-

@@ -15,7 +15,7 @@ type applied struct {
 		ResourceVersion string `json:"resourceVersion"`
 		ManagedFields   []struct {
 			Manager, Operation, APIVersion, Subresource, Time string
-			FieldsV1                                         json.RawMessage
+			FieldsV1                                          json.RawMessage
 		} `json:"managedFields"`
 	} `json:"metadata"`
 }
@@ -23,7 +23,7 @@ type applied struct {
 // entry is the managedFields entry of manager.
 func entry(a applied, manager string) (e struct {
 	Manager, Operation, APIVersion, Subresource, Time string
-	FieldsV1                                         json.RawMessage
+	FieldsV1                                          json.RawMessage
 }, ok bool) {
 	for _, e := range a.Metadata.ManagedFields {
 		if e.Manager == manager {
