@@ -291,6 +291,7 @@ func isReset(o Object) bool {
 // then by time, manager, apiVersion and subresource.
 func encode(o Object, mf managed) error {
 	entries := make([]Entry, 0, len(mf.fields))
+	bySet := map[string]*fieldpath.Set{}
 	for id, vs := range mf.fields {
 		if vs.Set().Empty() {
 			continue
@@ -299,14 +300,10 @@ func encode(o Object, mf managed) error {
 		if err := json.Unmarshal([]byte(id), &e); err != nil {
 			return fmt.Errorf("manager identity %q: %w", id, err)
 		}
-		fs, err := vs.Set().ToJSON()
-		if err != nil {
-			return err
-		}
 		e.APIVersion = string(vs.APIVersion())
 		e.Time = mf.times[id]
 		e.FieldsType = "FieldsV1"
-		e.FieldsV1 = fs
+		bySet[id] = vs.Set()
 		entries = append(entries, e)
 	}
 	sort.Slice(entries, func(i, j int) bool {
@@ -323,6 +320,10 @@ func encode(o Object, mf managed) error {
 		}
 		return p.Subresource < q.Subresource
 	})
+	sets := make([]map[string]any, len(entries))
+	for i, e := range entries {
+		sets[i] = setJSON(bySet[identity(e)], false)
+	}
 	meta := metaOf(o)
 	if len(entries) == 0 {
 		delete(meta, "managedFields")
@@ -330,18 +331,42 @@ func encode(o Object, mf managed) error {
 	}
 	l := make([]any, len(entries))
 	for i, e := range entries {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return err
+		m := map[string]any{"manager": e.Manager, "operation": e.Operation, "apiVersion": e.APIVersion,
+			"fieldsType": e.FieldsType, "fieldsV1": sets[i]}
+		if e.Time != "" {
+			m["time"] = e.Time
 		}
-		v, err := decodeJSON(b)
-		if err != nil {
-			return err
+		if e.Subresource != "" {
+			m["subresource"] = e.Subresource
 		}
-		l[i] = v
+		l[i] = m
 	}
 	meta["managedFields"] = l
 	return nil
+}
+
+// setJSON is the FieldsV1 form of a set as a decoded JSON object, built
+// directly rather than encoded and decoded again: {"f:name": {}, "k:{…}":
+// {".": {}, …}}.
+func setJSON(s *fieldpath.Set, self bool) map[string]any {
+	m := map[string]any{}
+	if self && !s.Empty() {
+		m["."] = map[string]any{}
+	}
+	s.Members.Iterate(func(pe fieldpath.PathElement) {
+		if k, err := fieldpath.SerializePathElement(pe); err == nil {
+			m[k] = map[string]any{}
+		}
+	})
+	s.Children.Iterate(func(pe fieldpath.PathElement) {
+		child, ok := s.Children.Get(pe)
+		k, err := fieldpath.SerializePathElement(pe)
+		if !ok || err != nil {
+			return
+		}
+		m[k] = setJSON(child, s.Members.Has(pe))
+	})
+	return m
 }
 
 // Update records in next's managedFields what manager changed from cur
