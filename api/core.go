@@ -350,7 +350,7 @@ type Container struct {
 	// WorkingDir is the container's working directory.
 	WorkingDir string `json:"workingDir,omitempty" protobuf:"bytes,5,opt,name=workingDir"`
 	// Ports the container exposes (informational, plus host ports).
-	Ports []ContainerPort `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"containerPort" protobuf:"bytes,6,rep,name=ports"`
+	Ports []ContainerPort `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"containerPort" listType:"map" listMapKeys:"containerPort,protocol" protobuf:"bytes,6,rep,name=ports"`
 	// EnvFrom adds every key of ConfigMaps and Secrets to the environment;
 	// Env wins over it.
 	EnvFrom []EnvFromSource `json:"envFrom,omitempty" protobuf:"bytes,19,rep,name=envFrom"`
@@ -392,7 +392,7 @@ type ContainerPort struct {
 	// ContainerPort is the port number in the container, 1-65535.
 	ContainerPort int32 `json:"containerPort" protobuf:"varint,3,opt,name=containerPort"`
 	// Protocol: TCP (default), UDP or SCTP.
-	Protocol Protocol `json:"protocol,omitempty" protobuf:"bytes,4,opt,name=protocol"`
+	Protocol Protocol `json:"protocol,omitempty" default:"TCP" protobuf:"bytes,4,opt,name=protocol"`
 	// HostIP is the host address the host port binds to.
 	HostIP string `json:"hostIP,omitempty" protobuf:"bytes,5,opt,name=hostIP"`
 }

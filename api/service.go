@@ -31,7 +31,7 @@ const ClusterIPNone = "None"
 // ServiceSpec describes a Service.
 type ServiceSpec struct {
 	// Ports are the ports the service exposes.
-	Ports []ServicePort `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"port" protobuf:"bytes,1,rep,name=ports"`
+	Ports []ServicePort `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"port" listType:"map" listMapKeys:"port,protocol" protobuf:"bytes,1,rep,name=ports"`
 	// Selector picks the pods behind the service; without one, its
 	// endpoints are managed by hand.
 	Selector map[string]string `json:"selector,omitempty" protobuf:"bytes,2,rep,name=selector"`
@@ -81,7 +81,7 @@ type ServicePort struct {
 	// Name is required when the service has several ports (a DNS label).
 	Name string `json:"name,omitempty" protobuf:"bytes,1,opt,name=name"`
 	// Protocol: TCP (default), UDP or SCTP.
-	Protocol Protocol `json:"protocol,omitempty" protobuf:"bytes,2,opt,name=protocol"`
+	Protocol Protocol `json:"protocol,omitempty" default:"TCP" protobuf:"bytes,2,opt,name=protocol"`
 	// AppProtocol is the application protocol (a hint).
 	AppProtocol *string `json:"appProtocol,omitempty" protobuf:"bytes,6,opt,name=appProtocol"`
 	// Port is the port the service exposes, 1-65535.

@@ -17,7 +17,7 @@ func TestContentTypes(t *testing.T) {
 	const unknownBody = "the body of the request was in an unknown format - accepted media types include: " +
 		"application/json, application/yaml, application/vnd.kubernetes.protobuf"
 	const unknownPatch = "the body of the request was in an unknown format - accepted media types include: " +
-		"application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"
+		"application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
 	const notAllowed = "the server does not allow this method on the requested resource"
 	// As the pod is stored (ServiceAccount admission names the account and
 	// would add a token volume), so that a PUT of it changes only labels.
@@ -38,7 +38,10 @@ func TestContentTypes(t *testing.T) {
 		{"update, YAML", "PUT", pods + "/yp", "application/yaml", strings.Replace(podYAML, "app: yp", "app: z", 1), 200, "", ""},
 		{"update, unknown type", "PUT", pods + "/yp", "text/yaml", podYAML, 415, "UnsupportedMediaType", unknownBody},
 		{"patch, unknown type, before the object is looked up", "PATCH", pods + "/none", "application/json", `{}`, 415, "UnsupportedMediaType", unknownPatch},
-		{"patch, server-side apply", "PATCH", pods + "/yp", "application/apply-patch+yaml", podYAML, 415, "UnsupportedMediaType", unknownPatch},
+		{"patch, server-side apply", "PATCH", pods + "/yp?fieldManager=t&force=true", "application/apply-patch+yaml", podYAML, 200, "", ""},
+		{"patch, server-side apply without a field manager", "PATCH", pods + "/yp", "application/apply-patch+yaml", podYAML, 422, "Invalid", "fieldManager: Required value: is required for apply patch"},
+		{"patch, server-side apply in CBOR", "PATCH", pods + "/yp?fieldManager=t", "application/apply-patch+cbor", podYAML, 415, "UnsupportedMediaType", unknownPatch},
+		{"patch, force on a merge patch", "PATCH", pods + "/yp?force=true", "application/merge-patch+json", `{}`, 422, "Invalid", "force: Forbidden: may not be specified for non-apply patch"},
 		{"scale patch, unknown type", "PATCH", "/apis/apps/v1/namespaces/default/deployments/none/scale", "text/plain", `{}`, 415, "UnsupportedMediaType", unknownPatch},
 		{"binding, unknown type", "POST", pods + "/yp/binding", "text/plain", `{"target":{"name":"n"}}`, 415, "UnsupportedMediaType", unknownBody},
 		{"binding, YAML", "POST", pods + "/yp/binding", "application/yaml", "target:\n  name: node1\n", 201, "", ""},

@@ -16,11 +16,17 @@ import (
 
 // create serves POST to a collection.
 func (s *Server) create(r *request) error {
-	ctx := r.c.Request().Context()
 	o, err := s.decodeBody(r)
 	if err != nil {
 		return err
 	}
+	return s.createObject(r, o)
+}
+
+// createObject creates o, decoded from a create's body or made by a
+// server-side apply of an object that did not exist (r.applied).
+func (s *Server) createObject(r *request, o object) error {
+	ctx := r.c.Request().Context()
 	meta := metaOf(o)
 	if r.res.Ephemeral {
 		if r.res.Namespaced {
@@ -50,6 +56,11 @@ func (s *Server) create(r *request) error {
 	// set; a Job's selector names its uid and name).
 	if d := r.res.Strategy.Default; d != nil {
 		d(o)
+	}
+	if !r.applied {
+		if err := s.recordUpdate(r, nil, o); err != nil {
+			return err
+		}
 	}
 	attrs := s.attributes(r, admission.Create, o, nil)
 	if err := s.admission.Admit(ctx, attrs); err != nil {

@@ -54,6 +54,17 @@ func FuzzWrites(f *testing.F) {
 		{1 + 1*7, `{"metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}`,
 			`{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"y"}]}}}}`},
 		{0, `{"metadata":{"name":7,"labels":[1]},"spec":"x"}`, `{}`},
+		// Server-side apply (which/7 % 4 == 3): a deployment's replicas
+		// and containers, a pod's ports without protocol, a YAML body,
+		// managedFields that contradict the object, a changed kind.
+		{1 + 3*7, `{"metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}`,
+			`{"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","image":"y"},{"name":"c","image":"z"}]}}}}`},
+		{0 + 3*7, podJSON, `{"spec":{"containers":[{"name":"c","image":"x","ports":[{"containerPort":80},{"containerPort":80,"protocol":"UDP"}]}]}}`},
+		{0 + 3*7, podJSON, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [\n"},
+		{4 + 3*7, `{"metadata":{"name":"mf","managedFields":[{"manager":"x","operation":"Apply","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:nope":{}}}}]}}`,
+			`{"metadata":{"managedFields":[{"manager":"y"}]}}`},
+		{4 + 3*7, `{"metadata":{"name":"mf2","managedFields":[{"manager":"x","operation":"Sideways","fieldsV1":"garbage"}]}}`, `{"kind":"Pod"}`},
+		{6 + 3*7, `{"metadata":{"name":"l"},"spec":{"holderIdentity":"a"}}`, `{"apiVersion":"v2","spec":{"holderIdentity":7}}`},
 	}
 	for _, s := range seeds {
 		f.Add(uint8(s.which), s.body, s.patch)
@@ -62,7 +73,7 @@ func FuzzWrites(f *testing.F) {
 		c.APIServer.Limits.QPS = 0 // as fast as the fuzzer goes
 	}})
 	s.HTTP.Timeout = 10 * time.Second // a request that hangs is a failure too
-	patchTypes := []string{"application/strategic-merge-patch+json", "application/merge-patch+json", "application/json-patch+json"}
+	patchTypes := []string{"application/strategic-merge-patch+json", "application/merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml"}
 	f.Fuzz(func(t *testing.T, which uint8, body, patch string) {
 		coll := collections[int(which)%len(collections)]
 		patchType := patchTypes[int(which)/len(collections)%len(patchTypes)]
@@ -84,7 +95,37 @@ func FuzzWrites(f *testing.F) {
 			t.Fatalf("created: %s (%v)", r.Body, err)
 		}
 		obj := coll + "/" + url.PathEscape(created.Metadata.Name)
-		check("patch", s.Do(t, http.MethodPatch, obj, patch, "Content-Type", patchType))
+		if patchType != "application/apply-patch+yaml" {
+			check("patch", s.Do(t, http.MethodPatch, obj, patch, "Content-Type", patchType))
+			check("delete", s.Do(t, http.MethodDelete, obj+"?gracePeriodSeconds=0", nil))
+			return
+		}
+		// Server-side apply: the patch as sent, then as an applied
+		// configuration of the object (its apiVersion, kind and name
+		// added), forced, then again as another manager, and to an object
+		// that does not exist yet.
+		check("apply", s.Do(t, http.MethodPatch, obj+"?fieldManager=fuzz", patch, "Content-Type", patchType))
+		var cfg map[string]any
+		if json.Unmarshal([]byte(patch), &cfg) == nil && cfg != nil {
+			var head map[string]any
+			_ = json.Unmarshal(r.Body, &head)
+			cfg["apiVersion"], cfg["kind"] = head["apiVersion"], head["kind"]
+			meta, _ := cfg["metadata"].(map[string]any)
+			if meta == nil {
+				meta = map[string]any{}
+				cfg["metadata"] = meta
+			}
+			meta["name"] = created.Metadata.Name
+			b, _ := json.Marshal(cfg)
+			check("apply config", s.Do(t, http.MethodPatch, obj+"?fieldManager=fuzz", string(b), "Content-Type", patchType))
+			check("apply forced", s.Do(t, http.MethodPatch, obj+"?fieldManager=other&force=true", string(b), "Content-Type", patchType))
+			check("apply dry run", s.Do(t, http.MethodPatch, obj+"?fieldManager=third&dryRun=All", string(b), "Content-Type", patchType))
+			meta["name"] = "fuzz-applied"
+			b, _ = json.Marshal(cfg)
+			created := coll + "/fuzz-applied"
+			check("apply create", s.Do(t, http.MethodPatch, created+"?fieldManager=fuzz", string(b), "Content-Type", patchType))
+			check("delete applied", s.Do(t, http.MethodDelete, created+"?gracePeriodSeconds=0", nil))
+		}
 		check("delete", s.Do(t, http.MethodDelete, obj+"?gracePeriodSeconds=0", nil))
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/apiserver/patch"
 )
 
@@ -19,6 +20,13 @@ func (s *Server) patch(r *request, statusOnly bool) error {
 	ctype, err := patchType(r)
 	if err != nil {
 		return err
+	}
+	if r.query("force") != "" && ctype != patch.ApplyPatchType {
+		return invalidObject("meta.k8s.io", "PatchOptions", "", field.ErrorList{
+			field.Forbidden(field.NewPath("force"), "may not be specified for non-apply patch")})
+	}
+	if ctype == patch.ApplyPatchType {
+		return s.apply(r, statusOnly)
 	}
 	if ctype == patch.StrategicMergePatchType && !r.res.Schema.Typed() {
 		// A strategic merge needs the merge keys of a Go type; Kubernetes
@@ -90,8 +98,12 @@ func patchType(r *request) (string, error) {
 	ct, _, _ = strings.Cut(ct, ";")
 	ct = strings.TrimSpace(ct)
 	switch ct {
-	case patch.JSONPatchType, patch.MergePatchType, patch.StrategicMergePatchType:
+	case patch.JSONPatchType, patch.MergePatchType, patch.StrategicMergePatchType, patch.ApplyPatchType:
 		return ct, nil
+	case "application/apply-patch+json":
+		// kubectl 1.32 sends YAML; a JSON body is YAML too. CBOR bodies
+		// (application/apply-patch+cbor) are not served.
+		return patch.ApplyPatchType, nil
 	}
 	return "", errUnsupportedPatch
 }
@@ -100,13 +112,13 @@ func patchType(r *request) (string, error) {
 // not support.
 var errUnsupportedPatch = newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
 	"the body of the request was in an unknown format - accepted media types include: "+
-		patch.JSONPatchType+", "+patch.MergePatchType+", "+patch.StrategicMergePatchType)
+		patch.JSONPatchType+", "+patch.MergePatchType+", "+patch.StrategicMergePatchType+", "+patch.ApplyPatchType)
 
 // errUntypedPatch is the answer to a strategic merge patch of a kind
 // without a Go type (a custom resource).
 var errUntypedPatch = newStatus(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
 	"the body of the request was in an unknown format - accepted media types include: "+
-		patch.JSONPatchType+", "+patch.MergePatchType)
+		patch.JSONPatchType+", "+patch.MergePatchType+", "+patch.ApplyPatchType)
 
 // applyPatch applies a patch and maps its failures to Status errors.
 func applyPatch(ctype string, cur, body []byte, schema reflect.Type) ([]byte, error) {

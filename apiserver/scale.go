@@ -114,7 +114,7 @@ func (s *Server) patchScale(r *request) error {
 }
 
 func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) error {
-	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), func(cur object, curValue []byte) (object, []byte, error) {
+	mutate := func(cur object, curValue []byte) (object, []byte, error) {
 		sc, err := want(cur)
 		if err != nil {
 			return nil, nil, err
@@ -129,7 +129,28 @@ func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) 
 		}
 		setNested(sent, json.Number(strconv.Itoa(int(sc.Spec.Replicas))), r.res.ScaleAt().SpecReplicas...)
 		return s.prepareUpdate(r, sent, cur, curValue, false)
-	})
+	}
+	if r.query("dryRun") == "All" {
+		// The Scale as if written; nothing is stored.
+		rec, err := s.deps.Store.Get(r.c.Request().Context(), r.key())
+		if err != nil {
+			return err
+		}
+		cur, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
+		if err != nil {
+			return err
+		}
+		next, _, err := mutate(cur, rec.Value)
+		if err != nil {
+			return err
+		}
+		sc, err := scaleOf(r.res, next)
+		if err != nil {
+			return err
+		}
+		return writeJSON(r.c, http.StatusOK, sc)
+	}
+	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), mutate)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,9 @@ type request struct {
 	c   echo.Context
 	ri  requestInfo
 	res *registry.Resource
+	// applied: the object written is a server-side apply's, whose
+	// managedFields the apply set.
+	applied bool
 }
 
 func (r *request) key() store.Key {

@@ -375,7 +375,13 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 		return nil, nil, badRequest("the name of the object (%s) does not match the name on the URL (%s)", n, r.ri.Name)
 	}
 	if statusOnly {
-		return s.validated(r, r.res.PrepareForStatusUpdate(sent, cur), curValue)
+		next := r.res.PrepareForStatusUpdate(sent, cur)
+		if r.applied {
+			metaOf(next)["managedFields"] = metaOf(sent)["managedFields"]
+		} else if err := s.recordUpdate(r, cur, next); err != nil {
+			return nil, nil, err
+		}
+		return s.validated(r, next, curValue)
 	}
 	next := sent
 	meta, curMeta := metaOf(next), metaOf(cur)
@@ -386,7 +392,6 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 			delete(meta, f)
 		}
 	}
-	delete(meta, "managedFields")
 	if curMeta["deletionTimestamp"] != nil {
 		for _, f := range stringList(meta["finalizers"]) {
 			if !slices.Contains(stringList(curMeta["finalizers"]), f) {
@@ -408,6 +413,11 @@ func (s *Server) prepareUpdate(r *request, sent, cur object, curValue []byte, st
 		g, _ := strconv.ParseInt(fieldString(curMeta["generation"]), 10, 64)
 		// metaOf again: the kind's hooks may have replaced the map.
 		metaOf(next)["generation"] = json.Number(strconv.FormatInt(g+1, 10))
+	}
+	if !r.applied {
+		if err := s.recordUpdate(r, cur, next); err != nil {
+			return nil, nil, err
+		}
 	}
 	next, value, err := s.validated(r, next, curValue)
 	if err != nil {
@@ -438,7 +448,7 @@ func initMeta(o object, now time.Time, uid string) {
 	meta["uid"] = uid
 	meta["creationTimestamp"] = now.UTC().Format(time.RFC3339)
 	meta["generation"] = json.Number("1")
-	for _, f := range []string{"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"} {
+	for _, f := range []string{"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"} {
 		delete(meta, f)
 	}
 }

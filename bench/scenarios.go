@@ -54,6 +54,11 @@ func Scenarios() []Scenario {
 			Run:   crdServed,
 		},
 		{
+			Name: "apply-sqlite",
+			Help: "server-side apply of 1,000 Deployments through the API (creates, no-op re-applies, changed re-applies) beside JSON merge patches, ops/s and p99, on SQLite",
+			Run:  applyScenario,
+		},
+		{
 			Name: "scheduler-sqlite",
 			Help: "scheduling throughput: apiserver and scheduler processes on SQLite, Node objects without kubelets, pods created as fast as possible",
 			Run:  func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, false, schedPlain) },

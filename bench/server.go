@@ -389,7 +389,12 @@ func (p *Process) exitErr() error {
 // and body. Only a transport failure is an error; the caller judges the
 // code.
 func (s *Server) Do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
-	resp, err := s.send(ctx, method, path, body)
+	return s.DoAs(ctx, method, path, "application/json", body)
+}
+
+// DoAs is Do with a body of media type ctype (a patch type).
+func (s *Server) DoAs(ctx context.Context, method, path, ctype string, body []byte) (int, []byte, error) {
+	resp, err := s.sendAs(ctx, method, path, ctype, body)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -403,6 +408,10 @@ func (s *Server) Do(ctx context.Context, method, path string, body []byte) (int,
 
 // send starts a request; the caller closes the response body.
 func (s *Server) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+	return s.sendAs(ctx, method, path, "application/json", body)
+}
+
+func (s *Server) sendAs(ctx context.Context, method, path, ctype string, body []byte) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -414,7 +423,7 @@ func (s *Server) send(ctx context.Context, method, path string, body []byte) (*h
 	req.Header.Set("Authorization", "Bearer "+s.Token)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {
