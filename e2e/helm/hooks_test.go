@@ -3,9 +3,9 @@ package helm
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
@@ -23,6 +23,42 @@ import (
 var gadgets = schema.GroupVersionResource{Group: "helm.minik8s.io", Version: "v1", Resource: "gadgets"}
 
 const gadgetsCRD = "gadgets.helm.minik8s.io"
+
+var crdResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
+// removeGadgetsCRD deletes testdata/crdhooks' CRD, which a test's release
+// installs and Helm never deletes, when the test ends, and waits for it to
+// go, so that the next test's install makes it anew.
+func removeGadgetsCRD(t *testing.T) {
+	t.Cleanup(func() {
+		dyn, err := dynamic.NewForConfig(cluster.Config)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		crds := dyn.Resource(crdResource)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := crds.Delete(ctx, gadgetsCRD, metav1.DeleteOptions{}); apierrors.IsNotFound(err) {
+			return
+		} else if err != nil {
+			t.Errorf("delete CRD: %v", err)
+			return
+		}
+		for {
+			_, err := crds.Get(ctx, gadgetsCRD, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				t.Errorf("CRD %s not deleted within 30s: %v", gadgetsCRD, err)
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	})
+}
 
 // TestCRDAndHooks installs testdata/crdhooks: Helm creates the CRD from
 // crds/ first and waits for it to be established, runs the pre-install
@@ -43,21 +79,8 @@ func testCRDAndHooks(t *testing.T, m mode) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crds := dyn.Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"})
-	// Each run installs the CRD itself and deletes it at the end; a
-	// failed run's is deleted on the way out.
-	deleteCRD := func() {
-		if err := crds.Delete(ctx, gadgetsCRD, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			t.Fatalf("delete CRD: %v", err)
-		}
-		eventually(t, "CRD deleted", func(ctx context.Context) error {
-			if _, err := crds.Get(ctx, gadgetsCRD, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("get: %v", err)
-			}
-			return nil
-		})
-	}
-	t.Cleanup(func() { _ = crds.Delete(context.Background(), gadgetsCRD, metav1.DeleteOptions{}) })
+	crds := dyn.Resource(crdResource)
+	removeGadgetsCRD(t)
 
 	chrt, err := loader.Load("testdata/crdhooks")
 	if err != nil {
@@ -184,7 +207,6 @@ func testCRDAndHooks(t *testing.T, m mode) {
 		t.Errorf("CRD after uninstall: %v (Helm leaves CRDs)", err)
 	}
 	checkStorage(t, ns, "hooks")
-	deleteCRD()
 }
 
 // hook returns the release's hook for event e.

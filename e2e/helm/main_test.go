@@ -137,11 +137,17 @@ var modes = []mode{
 	{"server-side", true, kube.StatusWatcherStrategy},
 }
 
-// forEachMode runs f once per mode. The server-side run skips while the
-// API server does not serve server-side apply, which it finds out by
-// sending one (a dry run).
-func forEachMode(t *testing.T, f func(t *testing.T, m mode)) {
+// forEachMode runs f once per mode, or per mode that each of only
+// accepts. The server-side run skips while the API server does not serve
+// server-side apply, which it finds out by sending one (a dry run).
+func forEachMode(t *testing.T, f func(t *testing.T, m mode), only ...func(mode) bool) {
+modes:
 	for _, m := range modes {
+		for _, ok := range only {
+			if !ok(m) {
+				continue modes
+			}
+		}
 		t.Run(m.name, func(t *testing.T) {
 			if m.ssa {
 				requireServerSideApply(t)
