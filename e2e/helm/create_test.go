@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"helm.sh/helm/v4/pkg/action"
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/kube"
 	"helm.sh/helm/v4/pkg/release/common"
 	corev1 "k8s.io/api/core/v1"
@@ -29,22 +27,12 @@ func testCreatedChart(t *testing.T, m mode) {
 	ns := cluster.NewNamespace(t)
 	ctx := t.Context()
 	cs := cluster.Client
-	path, err := chartutil.Create("demo", t.TempDir())
-	if err != nil {
-		t.Fatalf("helm create: %v", err)
-	}
-	chrt, err := loader.Load(path)
-	if err != nil {
-		t.Fatalf("load chart: %v", err)
-	}
+	chrt := createdChart(t)
 	cfg := newConfig(t, ns, nil)
 	method := map[bool]string{false: "csa", true: "ssa"}[m.ssa]
 
 	// helm install demo --wait
-	inst := action.NewInstall(cfg)
-	inst.ReleaseName, inst.Namespace = "demo", ns
-	inst.ServerSideApply = m.ssa
-	inst.WaitStrategy, inst.Timeout = m.wait, timeout
+	inst := newInstall(cfg, m, ns, "demo", false)
 	var rel any
 	if err := timed(t, "install --wait", func() (err error) { rel, err = inst.RunWithContext(ctx, chrt, nil); return }); err != nil {
 		t.Fatalf("install: %v", err)
@@ -108,14 +96,7 @@ func testCreatedChart(t *testing.T, m mode) {
 
 	// helm install demo-dry --dry-run=server: rendered and sent with
 	// dryRun=All, nothing kept, no release stored.
-	dry := action.NewInstall(cfg)
-	dry.ReleaseName, dry.Namespace = "demo-dry", ns
-	dry.ServerSideApply = m.ssa
-	dry.DryRunStrategy = action.DryRunServer
-	if err := timed(t, "install --dry-run=server", func() (err error) { rel, err = dry.RunWithContext(ctx, chrt, nil); return }); err != nil {
-		t.Fatalf("install --dry-run=server: %v", err)
-	}
-	if m := asRelease(t, rel).Manifest; !strings.Contains(m, "name: demo-dry") {
+	if m := dryRun(t, cfg, m, ns, "demo-dry", chrt).Manifest; !strings.Contains(m, "name: demo-dry") {
 		t.Errorf("dry run's manifest does not name demo-dry:\n%s", m)
 	}
 	if _, err := cs.AppsV1().Deployments(ns).Get(ctx, "demo-dry", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
@@ -124,26 +105,26 @@ func testCreatedChart(t *testing.T, m mode) {
 	if _, err := cs.CoreV1().Services(ns).Get(ctx, "demo-dry", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("service after a dry run: %v, want NotFound", err)
 	}
-	checkStorage(t, ns, "demo-dry")
 	// A dry run finds the objects another release owns.
-	clash := action.NewInstall(cfg)
-	clash.ReleaseName, clash.Namespace = "demo-clash", ns
-	clash.ServerSideApply = m.ssa
-	clash.DryRunStrategy = action.DryRunServer
-	_, err = clash.RunWithContext(ctx, chrt, map[string]any{"fullnameOverride": "demo"})
+	_, err = newInstall(cfg, m, ns, "demo-clash", true).RunWithContext(ctx, chrt, map[string]any{"fullnameOverride": "demo"})
 	if err == nil || !strings.Contains(err.Error(), "exists and cannot be imported into the current release") ||
 		!strings.Contains(err.Error(), `key "meta.helm.sh/release-name" must equal "demo-clash": current value is "demo"`) {
 		t.Errorf("dry run of a release whose objects another owns: %v", err)
 	}
 
 	// helm upgrade demo --set replicaCount=2 --set serviceAccount.create=false
-	// --wait: the Deployment scales, the ServiceAccount the chart no longer
-	// makes is deleted.
+	// --set ingress.enabled=true --wait: the Deployment scales, the
+	// ServiceAccount the chart no longer makes is deleted, an Ingress is
+	// made.
 	up := action.NewUpgrade(cfg)
 	up.Namespace = ns
 	up.WaitStrategy, up.Timeout = m.wait, timeout
 	if err := timed(t, "upgrade --wait", func() (err error) {
-		rel, err = up.RunWithContext(ctx, "demo", chrt, map[string]any{"replicaCount": 2, "serviceAccount": map[string]any{"create": false}})
+		rel, err = up.RunWithContext(ctx, "demo", chrt, map[string]any{
+			"replicaCount":   2,
+			"serviceAccount": map[string]any{"create": false},
+			"ingress":        map[string]any{"enabled": true},
+		})
 		return
 	}); err != nil {
 		t.Fatalf("upgrade: %v", err)
@@ -154,6 +135,11 @@ func testCreatedChart(t *testing.T, m mode) {
 	checkDeployment(t, m, ns, "demo", 2, "default")
 	if _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "demo", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("service account the upgrade dropped: %v, want NotFound", err)
+	}
+	if ing, err := cs.NetworkingV1().Ingresses(ns).Get(ctx, "demo", metav1.GetOptions{}); err != nil {
+		t.Errorf("ingress the upgrade made: %v", err)
+	} else if len(ing.Spec.Rules) != 1 || ing.Spec.Rules[0].Host != "chart-example.local" {
+		t.Errorf("ingress rules %+v", ing.Spec.Rules)
 	}
 	checkStorage(t, ns, "demo", "superseded", "deployed")
 
@@ -168,20 +154,14 @@ func testCreatedChart(t *testing.T, m mode) {
 	if _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "demo", metav1.GetOptions{}); err != nil {
 		t.Errorf("service account after the rollback: %v", err)
 	}
+	if _, err := cs.NetworkingV1().Ingresses(ns).Get(ctx, "demo", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("ingress after the rollback: %v, want NotFound", err)
+	}
 
 	// helm history demo
-	hist, err := action.NewHistory(cfg).Run("demo")
-	if err != nil {
-		t.Fatalf("history: %v", err)
-	}
-	var lines []string
-	for _, h := range hist {
-		r := asRelease(t, h)
-		lines = append(lines, fmt.Sprintf("%d %s %s", r.Version, r.Info.Status, r.Info.Description))
-	}
-	want := []string{"1 superseded Install complete", "2 superseded Upgrade complete", "3 deployed Rollback to 1"}
-	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
-		t.Errorf("history:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	want := "1 superseded Install complete\n2 superseded Upgrade complete\n3 deployed Rollback to 1"
+	if got := history(t, cfg, "demo", true); got != want {
+		t.Errorf("history:\n%s\nwant:\n%s", got, want)
 	}
 	checkStorage(t, ns, "demo", "superseded", "superseded", "deployed")
 

@@ -8,7 +8,6 @@ import (
 
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/kube"
 	"helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -44,10 +43,7 @@ func testFailingHook(t *testing.T, m mode) {
 	}
 	removeGadgetsCRD(t)
 	cfg := newConfig(t, ns, nil)
-	inst := action.NewInstall(cfg)
-	inst.ReleaseName, inst.Namespace = "failhook", ns
-	inst.ServerSideApply = m.ssa
-	inst.WaitStrategy, inst.Timeout = m.wait, timeout
+	inst := newInstall(cfg, m, ns, "failhook", false)
 	var rel any
 	err = timed(t, "install --wait (failing hook)", func() (err error) {
 		rel, err = inst.RunWithContext(ctx, chrt, map[string]any{"hookExitCode": 1})
@@ -82,20 +78,9 @@ func testFailingRollout(t *testing.T, m mode) {
 	ns := cluster.NewNamespace(t)
 	ctx := t.Context()
 	cs := cluster.Client
-	path, err := chartutil.Create("demo", t.TempDir())
-	if err != nil {
-		t.Fatalf("helm create: %v", err)
-	}
-	chrt, err := loader.Load(path)
-	if err != nil {
-		t.Fatalf("load chart: %v", err)
-	}
+	chrt := createdChart(t)
 	cfg := newConfig(t, ns, nil)
-	inst := action.NewInstall(cfg)
-	inst.ReleaseName, inst.Namespace = "demo", ns
-	inst.ServerSideApply = m.ssa
-	inst.WaitStrategy, inst.Timeout = m.wait, timeout
-	if _, err := inst.RunWithContext(ctx, chrt, nil); err != nil {
+	if _, err := newInstall(cfg, m, ns, "demo", false).RunWithContext(ctx, chrt, nil); err != nil {
 		t.Fatalf("install: %v", err)
 	}
 	// The chart has no value for it: a short progress deadline set by hand,
@@ -110,7 +95,7 @@ func testFailingRollout(t *testing.T, m mode) {
 	up := action.NewUpgrade(cfg)
 	up.Namespace = ns
 	up.WaitStrategy, up.Timeout = m.wait, timeout
-	err = timed(t, "upgrade --wait (image absent)", func() error {
+	err := timed(t, "upgrade --wait (image absent)", func() error {
 		_, err := up.RunWithContext(ctx, "demo", chrt, map[string]any{
 			"podAnnotations": map[string]any{"sim.minik8s.io/image-absent": "true"},
 		})
@@ -154,17 +139,8 @@ func testFailingRollout(t *testing.T, m mode) {
 		t.Fatalf("upgrade with pods that start, after a failed one: %v\n%s", err, describe(ns))
 	}
 	checkDeployment(t, m, ns, "demo", 1, "demo")
-	hist, err := action.NewHistory(cfg).Run("demo")
-	if err != nil {
-		t.Fatalf("history: %v", err)
-	}
-	var lines []string
-	for _, h := range hist {
-		r := asRelease(t, h)
-		lines = append(lines, fmt.Sprintf("%d %s", r.Version, r.Info.Status))
-	}
-	if got, want := strings.Join(lines, ", "), "1 superseded, 2 failed, 3 deployed"; got != want {
-		t.Errorf("history: %s, want %s", got, want)
+	if got, want := history(t, cfg, "demo", false), "1 superseded\n2 failed\n3 deployed"; got != want {
+		t.Errorf("history:\n%s\nwant:\n%s", got, want)
 	}
 }
 

@@ -90,10 +90,7 @@ func testCRDAndHooks(t *testing.T, m mode) {
 	cfg := newConfig(t, ns, &hookOut)
 
 	// helm install hooks --wait
-	inst := action.NewInstall(cfg)
-	inst.ReleaseName, inst.Namespace = "hooks", ns
-	inst.ServerSideApply = m.ssa
-	inst.WaitStrategy, inst.Timeout = m.wait, timeout
+	inst := newInstall(cfg, m, ns, "hooks", false)
 	var rel any
 	if err := timed(t, "install --wait", func() (err error) { rel, err = inst.RunWithContext(ctx, chrt, nil); return }); err != nil {
 		t.Fatalf("install: %v", err)
@@ -145,14 +142,7 @@ func testCRDAndHooks(t *testing.T, m mode) {
 
 	// helm install hooks-dry --dry-run=server renders with lookup, and
 	// keeps nothing.
-	dry := action.NewInstall(cfg)
-	dry.ReleaseName, dry.Namespace = "hooks-dry", ns
-	dry.ServerSideApply = m.ssa
-	dry.DryRunStrategy = action.DryRunServer
-	if err := timed(t, "install --dry-run=server", func() (err error) { rel, err = dry.RunWithContext(ctx, chrt, nil); return }); err != nil {
-		t.Fatalf("install --dry-run=server: %v", err)
-	}
-	if m := asRelease(t, rel).Manifest; !strings.Contains(m, "namespace-uid: \""+string(nsObj.UID)+"\"") {
+	if m := dryRun(t, cfg, m, ns, "hooks-dry", chrt).Manifest; !strings.Contains(m, "namespace-uid: \""+string(nsObj.UID)+"\"") {
 		t.Errorf("dry run's manifest without the namespace's UID (lookup):\n%s", m)
 	}
 	if _, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, "hooks-dry-config", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
@@ -161,7 +151,6 @@ func testCRDAndHooks(t *testing.T, m mode) {
 	if _, err := cs.BatchV1().Jobs(ns).Get(ctx, "hooks-dry-pre-install", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("hook job after a dry run: %v, want NotFound", err)
 	}
-	checkStorage(t, ns, "hooks-dry")
 
 	// helm upgrade hooks --set size=3 --wait: the post-upgrade hook runs,
 	// and is deleted once it succeeded (hook-succeeded).

@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"helm.sh/helm/v4/pkg/action"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/kube"
 	release "helm.sh/helm/v4/pkg/release/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -199,4 +202,67 @@ func timed(t *testing.T, what string, f func() error) error {
 func eventually(t *testing.T, what string, f func(ctx context.Context) error) {
 	t.Helper()
 	minik8s.Eventually(t, 30*time.Second, what, f)
+}
+
+// createdChart is the chart `helm create demo` makes, loaded.
+func createdChart(t *testing.T) *chart.Chart {
+	t.Helper()
+	path, err := chartutil.Create("demo", t.TempDir())
+	if err != nil {
+		t.Fatalf("helm create: %v", err)
+	}
+	chrt, err := loader.Load(path)
+	if err != nil {
+		t.Fatalf("load chart: %v", err)
+	}
+	return chrt
+}
+
+// newInstall is `helm install name --namespace ns` in mode m, waiting
+// (--wait) unless dry is set, which makes it --dry-run=server.
+func newInstall(cfg *action.Configuration, m mode, ns, name string, dry bool) *action.Install {
+	inst := action.NewInstall(cfg)
+	inst.ReleaseName, inst.Namespace = name, ns
+	inst.ServerSideApply = m.ssa
+	if dry {
+		inst.DryRunStrategy = action.DryRunServer
+	} else {
+		inst.WaitStrategy, inst.Timeout = m.wait, timeout
+	}
+	return inst
+}
+
+// dryRun runs `helm install name --dry-run=server` and checks that it
+// stored no release; it returns the release Helm rendered.
+func dryRun(t *testing.T, cfg *action.Configuration, m mode, ns, name string, chrt *chart.Chart) *release.Release {
+	t.Helper()
+	var rel any
+	if err := timed(t, "install --dry-run=server", func() (err error) {
+		rel, err = newInstall(cfg, m, ns, name, true).RunWithContext(t.Context(), chrt, nil)
+		return
+	}); err != nil {
+		t.Fatalf("install --dry-run=server: %v", err)
+	}
+	checkStorage(t, ns, name)
+	return asRelease(t, rel)
+}
+
+// history is `helm history name`, one "revision status" line per
+// revision, with its description if descriptions is set.
+func history(t *testing.T, cfg *action.Configuration, name string, descriptions bool) string {
+	t.Helper()
+	hist, err := action.NewHistory(cfg).Run(name)
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	var lines []string
+	for _, h := range hist {
+		r := asRelease(t, h)
+		line := fmt.Sprintf("%d %s", r.Version, r.Info.Status)
+		if descriptions {
+			line += " " + r.Info.Description
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }
