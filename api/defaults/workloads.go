@@ -182,3 +182,21 @@ func NetworkPolicy(obj map[string]any) {
 func IngressClass(obj map[string]any) {
 	setIfAbsent(child(child(obj, "spec"), "parameters"), "scope", "Cluster")
 }
+
+// Endpoints defaults core/v1 Endpoints: each port's protocol TCP.
+func Endpoints(obj map[string]any) {
+	for _, ss := range objects(obj, "subsets") {
+		for _, p := range objects(ss, "ports") {
+			setIfAbsent(p, "protocol", string(api.ProtocolTCP))
+		}
+	}
+}
+
+// EndpointSlice defaults an EndpointSlice: each port's protocol TCP and
+// its name "", as Kubernetes' SetDefaults_EndpointPort.
+func EndpointSlice(obj map[string]any) {
+	for _, p := range objects(obj, "ports") {
+		setIfAbsent(p, "protocol", string(api.ProtocolTCP))
+		setIfAbsent(p, "name", "")
+	}
+}

@@ -55,3 +55,10 @@ func TestNetworkPolicy(t *testing.T) {
 		`{"spec": {"podSelector": {}, "egress": [{"ports": [{"port": 53, "protocol": "TCP"}]}], "policyTypes": ["Ingress", "Egress"]}}`)
 	check(t, NetworkPolicy, `{"spec": {"podSelector": {}}}`, `{"spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}`)
 }
+
+func TestEndpointPorts(t *testing.T) {
+	check(t, Endpoints, `{"subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80}, {"port": 53, "protocol": "UDP"}]}]}`,
+		`{"subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}]}]}`)
+	check(t, EndpointSlice, `{"addressType": "IPv4", "ports": [{"port": 80}]}`,
+		`{"addressType": "IPv4", "ports": [{"port": 80, "protocol": "TCP", "name": ""}]}`)
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/api/defaults"
 	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/api/validation"
 )
@@ -22,7 +23,7 @@ var endpoints = &Resource{
 	Version: "v1", Kind: "Endpoints", Name: "endpoints", Singular: "endpoints", Namespaced: true,
 	ShortNames: []string{"ep"},
 	Schema:     GoType[api.Endpoints](),
-	Strategy:   Strategy{Validate: Typed(validateEndpoints)},
+	Strategy:   Strategy{Default: defaults.Endpoints, Validate: Typed(validateEndpoints)},
 	Columns: []Column{
 		{Name: "Endpoints", Type: "string", Description: "Endpoints of the service: up to three ip:port, then how many more.",
 			Cell: func(o map[string]any, _ time.Time) any { return formatEndpoints(o) }},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/api/defaults"
 	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/api/validation"
 )
@@ -23,7 +24,7 @@ var endpointSlices = &Resource{
 	Group: "discovery.k8s.io", Version: "v1", Kind: "EndpointSlice", Name: "endpointslices", Singular: "endpointslice",
 	Namespaced: true,
 	Schema:     GoType[api.EndpointSlice](),
-	Strategy:   Strategy{Validate: Typed(validateEndpointSlice)},
+	Strategy:   Strategy{Default: defaults.EndpointSlice, Validate: Typed(validateEndpointSlice)},
 	Columns: []Column{
 		{Name: "AddressType", Type: "string", Description: "The type of the slice's addresses.",
 			Cell: func(o map[string]any, _ time.Time) any { return str(o, "addressType") }},
