@@ -10,7 +10,7 @@ export MINIK8S_TEST_POSTGRES ?= postgres://postgres:postgres@127.0.0.1:5432/mini
 export MINIK8S_TEST_REDIS ?= redis://127.0.0.1:6379/0
 export MINIK8S_TEST_DOCKER ?= 1
 
-.PHONY: build run test unit services vet bench chaos clean clientgo operator dashboard e2e ha-up ha-down
+.PHONY: build run test unit services vet bench chaos clean clientgo operator helm dashboard e2e ha-up ha-down
 
 build:
 	$(GO) build -o $(BIN) .
@@ -29,6 +29,7 @@ test: services build
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) clientgo
 	$(MAKE) operator
+	$(MAKE) helm
 	$(MAKE) dashboard
 
 # The quick run, needing only Go and kubectl: go test -short without the
@@ -47,6 +48,12 @@ clientgo: build
 # minik8s all: a module of its own, as clientgo.
 operator: build
 	cd e2e/operator && MINIK8S_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./...
+
+# Helm 4's Go SDK (install --wait, upgrade, rollback, history, status,
+# get manifest, uninstall --wait, install --dry-run=server) against minik8s
+# all: a module of its own, as clientgo.
+helm: build
+	cd e2e/helm && MINIK8S_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./...
 
 # The web dashboard in a real headless Chromium (Debian's chromium package;
 # hack/services.sh installs it): a module of its own, for chromedp.

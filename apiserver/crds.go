@@ -56,6 +56,12 @@ type crds struct {
 	resources []*registry.Resource
 	docsDirty chan struct{}
 	pending   map[string]bool
+	// servedUIDs are the CRDs (name → UID) whose kinds resources holds;
+	// documented are those the current documents list. syncCRD declares
+	// a CRD Established only once documented has its UID: a CRD deleted
+	// and created again under the same name is queued by the deletion's
+	// documents, built without it.
+	servedUIDs, documented map[string]string
 
 	queue *workqueue.Queue[string]
 }
@@ -78,6 +84,9 @@ func newCRDs(log zerolog.Logger) (*crds, error) {
 
 		docsDirty: make(chan struct{}, 1),
 		pending:   map[string]bool{},
+
+		servedUIDs: map[string]string{},
+		documented: map[string]string{},
 	}
 	d, err := discovery.New(registry.All())
 	if err != nil {
@@ -160,23 +169,50 @@ func (c *crds) docsLoop(ctx context.Context) {
 			return
 		case <-c.docsDirty:
 		}
-		c.mu.Lock()
-		resources, pending := c.resources, c.pending
-		c.pending = map[string]bool{}
-		c.mu.Unlock()
-		disc, err := discovery.New(resources)
-		if err != nil {
-			// A schema OpenAPI cannot render: keep the documents as they were.
-			c.log.Warn().Err(err).Msg("build discovery documents with custom resources")
-		} else {
-			c.mu.Lock()
-			c.disc = disc
-			c.mu.Unlock()
-		}
-		for name := range pending {
+		for name := range c.buildDocs(c.takeDocsWork()) {
 			c.queue.Add(name)
 		}
 	}
+}
+
+// docsWork is what one build of the documents starts from.
+type docsWork struct {
+	resources []*registry.Resource
+	uids      map[string]string // the CRDs resources holds, name → UID
+	pending   map[string]bool   // the CRDs to sync once the documents are built
+}
+
+// takeDocsWork takes the served kinds and the pending CRDs for a build.
+func (c *crds) takeDocsWork() docsWork {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := docsWork{resources: c.resources, uids: c.servedUIDs, pending: c.pending}
+	c.pending = map[string]bool{}
+	return w
+}
+
+// buildDocs builds the documents of w, swaps them in and returns the CRDs
+// to sync.
+func (c *crds) buildDocs(w docsWork) map[string]bool {
+	disc, err := discovery.New(w.resources)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		// A schema OpenAPI cannot render: keep the documents as they were.
+		c.log.Warn().Err(err).Msg("build discovery documents with custom resources")
+	} else {
+		c.disc = disc
+	}
+	c.documented = w.uids
+	return w.pending
+}
+
+// documentedNow tells whether the current documents list the kinds of CRD
+// name with uid.
+func (c *crds) documentedNow(name, uid string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.documented[name] == uid
 }
 
 func (c *crds) watch(ctx context.Context, st store.Store, h *hub.Hub) error {
@@ -241,6 +277,7 @@ func (c *crds) decode(value []byte) *api.CustomResourceDefinition {
 func (c *crds) rebuild(all map[string]*api.CustomResourceDefinition, changed []string) {
 	state := acceptNames(all)
 	served := map[string]*registry.Resource{}
+	uids := map[string]string{}
 	resources := slices.Clone(registry.All())
 	for _, name := range sortedKeys(all) {
 		crd := all[name]
@@ -265,6 +302,7 @@ func (c *crds) rebuild(all map[string]*api.CustomResourceDefinition, changed []s
 			served[gvrKey(r.Group, r.Version, r.Name)] = r
 			resources = append(resources, r)
 		}
+		uids[name] = crd.UID
 	}
 	for name, ch := range c.removed {
 		if st, ok := state[name]; !ok || !st.accepted {
@@ -276,7 +314,7 @@ func (c *crds) rebuild(all map[string]*api.CustomResourceDefinition, changed []s
 	// follow from docsLoop.
 	c.mu.Lock()
 	old := c.state
-	c.byName, c.served, c.state, c.resources = all, served, state, resources
+	c.byName, c.served, c.state, c.resources, c.servedUIDs = all, served, state, resources, uids
 	for _, name := range changed {
 		c.pending[name] = true
 	}
@@ -378,6 +416,12 @@ func (s *Server) syncCRD(ctx context.Context, name string) (again bool, err erro
 	st := c.state[name]
 	c.mu.RUnlock()
 	if !ok {
+		return false, nil
+	}
+	if st.accepted && !c.documentedNow(name, crd.UID) {
+		// Not Established before discovery lists its kind (clients such
+		// as Helm read discovery as soon as it is): docsLoop queues it
+		// again when the documents do.
 		return false, nil
 	}
 	crdRes, _ := registry.Lookup(api.APIExtensionsGroup, "v1", "customresourcedefinitions")

@@ -19,7 +19,7 @@ import (
 // Node identity the kubelet reports.
 const (
 	// KubeletVersion is the Node's nodeInfo.kubeletVersion.
-	KubeletVersion = "v1.32.0-minik8s"
+	KubeletVersion = "v1.32.0+minik8s"
 	// NodeLeaseNamespace holds the nodes' Leases.
 	NodeLeaseNamespace = "kube-node-lease"
 	// Well-known node labels.

@@ -16,10 +16,15 @@ import (
 
 // Major, Minor and GitVersion are the Kubernetes version minik8s reports at
 // /version: kubectl warns when its own minor version is more than one away.
+// GitVersion marks minik8s in semver build metadata ("+minik8s", as k3s
+// writes "+k3s1"), not in a pre-release tag: "v1.32.0-minik8s" is a
+// pre-release, which semver ranges without one exclude, so Helm refused
+// charts whose Chart.yaml says `kubeVersion: ">=1.23.0"` and templates'
+// `semverCompare ">=1.19" .Capabilities.KubeVersion.GitVersion` was false.
 const (
 	Major      = "1"
 	Minor      = "32"
-	GitVersion = "v1.32.0-minik8s"
+	GitVersion = "v1.32.0+minik8s"
 )
 
 // Media types of the aggregated discovery document.
