@@ -308,6 +308,28 @@ spec:
 	})
 }
 
+// TestForegroundDeletionOfAnyKind: a ConfigMap deleted in the foreground
+// (as `helm uninstall --cascade=foreground` deletes Services and
+// ServiceAccounts) waits for its Secret, then goes.
+func TestForegroundDeletionOfAnyKind(t *testing.T) {
+	e := start(t)
+	cms := client.Resource[api.ConfigMap](e.c, client.ConfigMaps, "default")
+	owner, err := cms.Create(ctx, &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "fg-owner"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := client.Resource[api.Secret](e.c, client.Secrets, "default")
+	if _, err := secrets.Create(ctx, &api.Secret{ObjectMeta: api.ObjectMeta{Name: "fg-dependent",
+		OwnerReferences: []api.OwnerReference{ref("v1", "ConfigMap", owner.ObjectMeta)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := e.s.Kubectl(t, "", "delete", "configmap", "fg-owner", "--cascade=foreground", "--wait=false"); err != nil {
+		t.Fatalf("delete: %v %s", err, out)
+	}
+	eventually(t, "the dependent Secret to go", gone(secrets, "fg-dependent"))
+	eventually(t, "the ConfigMap to go", gone(cms, "fg-owner"))
+}
+
 func TestNewValidates(t *testing.T) {
 	if _, err := gc.New(gc.Deps{}, zerolog.Nop()); err == nil {
 		t.Fatal("New accepted missing dependencies")
