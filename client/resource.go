@@ -42,6 +42,11 @@ var (
 	ResourceQuotas  = GVR{Version: "v1", Resource: "resourcequotas", Namespaced: true}
 	Jobs            = GVR{Group: "batch", Version: "v1", Resource: "jobs", Namespaced: true}
 	CronJobs        = GVR{Group: "batch", Version: "v1", Resource: "cronjobs", Namespaced: true}
+	// DaemonSets, ControllerRevisions (apps/v1) and PersistentVolumeClaims
+	// (core/v1): the DaemonSet and StatefulSet controllers'.
+	DaemonSets             = GVR{Group: "apps", Version: "v1", Resource: "daemonsets", Namespaced: true}
+	ControllerRevisions    = GVR{Group: "apps", Version: "v1", Resource: "controllerrevisions", Namespaced: true}
+	PersistentVolumeClaims = GVR{Version: "v1", Resource: "persistentvolumeclaims", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.

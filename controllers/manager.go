@@ -13,6 +13,7 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/controllers/cronjob"
+	"github.com/minik8s/minik8s/controllers/daemonset"
 	"github.com/minik8s/minik8s/controllers/deployment"
 	"github.com/minik8s/minik8s/controllers/disruption"
 	"github.com/minik8s/minik8s/controllers/endpoints"
@@ -23,6 +24,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/replicaset"
 	"github.com/minik8s/minik8s/controllers/resourcequota"
 	"github.com/minik8s/minik8s/controllers/serviceaccount"
+	"github.com/minik8s/minik8s/controllers/statefulset"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/informer"
 )
@@ -41,6 +43,8 @@ type Config struct {
 	ConcurrentServiceEndpointSyncs int `yaml:"concurrentServiceEndpointSyncs"`
 	ConcurrentJobSyncs             int `yaml:"concurrentJobSyncs"`
 	ConcurrentCronJobSyncs         int `yaml:"concurrentCronJobSyncs"`
+	ConcurrentDaemonSetSyncs       int `yaml:"concurrentDaemonSetSyncs"`
+	ConcurrentStatefulSetSyncs     int `yaml:"concurrentStatefulSetSyncs"`
 	// NodeMonitorPeriod is how often node heartbeats are checked, and
 	// NodeMonitorGracePeriod how long a node may be silent before it is
 	// marked Unknown and tainted unreachable.
@@ -74,6 +78,8 @@ func DefaultConfig() Config {
 		ReplicaSet:                     replicaset.DefaultConfig(),
 		ConcurrentJobSyncs:             5,
 		ConcurrentCronJobSyncs:         5,
+		ConcurrentDaemonSetSyncs:       2,
+		ConcurrentStatefulSetSyncs:     5,
 		Job:                            job.DefaultConfig(),
 	}
 }
@@ -90,6 +96,8 @@ func (c Config) Validate() error {
 		"concurrentServiceEndpointSyncs": c.ConcurrentServiceEndpointSyncs,
 		"concurrentJobSyncs":             c.ConcurrentJobSyncs,
 		"concurrentCronJobSyncs":         c.ConcurrentCronJobSyncs,
+		"concurrentDaemonSetSyncs":       c.ConcurrentDaemonSetSyncs,
+		"concurrentStatefulSetSyncs":     c.ConcurrentStatefulSetSyncs,
 	} {
 		if n < 1 {
 			errs = append(errs, fmt.Errorf("%s %d must be at least 1", name, n))
@@ -199,6 +207,14 @@ func (m *Manager) Run(ctx context.Context) error {
 		controllerutil.Indexers[*api.Job]()...).WithLogger(logInf("jobs"))
 	cronJobs := informer.New(client.ListWatch(c.CronJobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.CronJob]()...).WithLogger(logInf("cronjobs"))
+	daemonSets := informer.New(client.ListWatch(client.Resource[api.DaemonSet](c, client.DaemonSets, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod, controllerutil.Indexers[*api.DaemonSet]()...).WithLogger(logInf("daemonsets"))
+	statefulSets := informer.New(client.ListWatch(c.StatefulSets(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.StatefulSet]()...).WithLogger(logInf("statefulsets"))
+	revisions := informer.New(client.ListWatch(client.Resource[api.ControllerRevision](c, client.ControllerRevisions, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod, controllerutil.Indexers[*api.ControllerRevision]()...).WithLogger(logInf("controllerrevisions"))
+	claims := informer.New(client.ListWatch(client.Resource[api.PersistentVolumeClaim](c, client.PersistentVolumeClaims, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("persistentvolumeclaims"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
@@ -206,6 +222,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
 	pdbEvents, jobEvents, cronJobEvents := recorder("controllermanager"), recorder("job-controller"), recorder("cronjob-controller")
+	dsEvents, stsEvents := recorder("daemonset-controller"), recorder("statefulset-controller")
 	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
 
 	rsc, err := replicaset.New(cfg.ReplicaSet, replicaset.Deps{Client: c, Pods: pods, ReplicaSets: rss, Events: rsEvents}, logFor("replicaset"))
@@ -220,7 +237,8 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Jobs: jobs, CronJobs: cronJobs},
+	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Jobs: jobs, CronJobs: cronJobs,
+		DaemonSets: daemonSets, StatefulSets: statefulSets, Revisions: revisions, Claims: claims},
 		logFor("garbagecollector"))
 	if err != nil {
 		return err
@@ -261,11 +279,23 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	dsc, err := daemonset.New(daemonset.Deps{Client: c, Pods: pods, Nodes: nodes, DaemonSets: daemonSets, Revisions: revisions, Events: dsEvents},
+		logFor("daemonset"))
+	if err != nil {
+		return err
+	}
+	stsc, err := statefulset.New(statefulset.Deps{Client: c, Pods: pods, StatefulSets: statefulSets, Revisions: revisions, Events: stsEvents},
+		logFor("statefulset"))
+	if err != nil {
+		return err
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
 		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run, cronJobs.Run, sas.Run, rootCAs.Run, quotas.Run,
-		svcs.Run, eps.Run, slices.Run,
+		svcs.Run, eps.Run, slices.Run, daemonSets.Run, statefulSets.Run, revisions.Run, claims.Run, dsEvents.Run, stsEvents.Run,
+		func(ctx context.Context) error { return dsc.Run(ctx, cfg.ConcurrentDaemonSetSyncs) },
+		func(ctx context.Context) error { return stsc.Run(ctx, cfg.ConcurrentStatefulSetSyncs) },
 		func(ctx context.Context) error { return epc.Run(ctx, cfg.ConcurrentEndpointSyncs) },
 		func(ctx context.Context) error { return esc.Run(ctx, cfg.ConcurrentServiceEndpointSyncs) },
 		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run, jobEvents.Run, cronJobEvents.Run,

@@ -28,6 +28,14 @@ type Deps struct {
 	// dependents are not collected.
 	Jobs     *informer.Informer[*api.Job]
 	CronJobs *informer.Informer[*api.CronJob]
+	// DaemonSets, StatefulSets and their ControllerRevisions are optional
+	// in the same way.
+	DaemonSets   *informer.Informer[*api.DaemonSet]
+	StatefulSets *informer.Informer[*api.StatefulSet]
+	Revisions    *informer.Informer[*api.ControllerRevision]
+	// Claims are PersistentVolumeClaims (a StatefulSet's, with a retention
+	// policy of Delete); optional too.
+	Claims *informer.Informer[*api.PersistentVolumeClaim]
 }
 
 // Collector is the garbage collector; see the package doc.
@@ -68,6 +76,18 @@ func New(deps Deps, log zerolog.Logger) (*Collector, error) {
 	if deps.CronJobs != nil {
 		deps.CronJobs.AddHandler(handler[*api.CronJob](c, cronJobKind))
 	}
+	if deps.DaemonSets != nil {
+		deps.DaemonSets.AddHandler(handler[*api.DaemonSet](c, daemonSetKind))
+	}
+	if deps.StatefulSets != nil {
+		deps.StatefulSets.AddHandler(handler[*api.StatefulSet](c, statefulSetKind))
+	}
+	if deps.Revisions != nil {
+		deps.Revisions.AddHandler(handler[*api.ControllerRevision](c, revisionKind))
+	}
+	if deps.Claims != nil {
+		deps.Claims.AddHandler(handler[*api.PersistentVolumeClaim](c, claimKind))
+	}
 	return c, nil
 }
 
@@ -105,6 +125,18 @@ func (c *Collector) Run(ctx context.Context, workers int) error {
 	}
 	if c.deps.CronJobs != nil {
 		synced = append(synced, c.deps.CronJobs.HasSynced)
+	}
+	if c.deps.DaemonSets != nil {
+		synced = append(synced, c.deps.DaemonSets.HasSynced)
+	}
+	if c.deps.StatefulSets != nil {
+		synced = append(synced, c.deps.StatefulSets.HasSynced)
+	}
+	if c.deps.Revisions != nil {
+		synced = append(synced, c.deps.Revisions.HasSynced)
+	}
+	if c.deps.Claims != nil {
+		synced = append(synced, c.deps.Claims.HasSynced)
 	}
 	if !informer.WaitForCacheSync(ctx, synced...) {
 		return nil
@@ -325,6 +357,14 @@ func (c *Collector) cachedUID(gk groupKind, ns, name string) (string, bool) {
 		if o, ok := c.deps.CronJobs.Get(k); ok {
 			m = &o.ObjectMeta
 		}
+	case daemonSetKind:
+		m = cachedMeta(c.deps.DaemonSets, k)
+	case statefulSetKind:
+		m = cachedMeta(c.deps.StatefulSets, k)
+	case revisionKind:
+		m = cachedMeta(c.deps.Revisions, k)
+	case claimKind:
+		m = cachedMeta(c.deps.Claims, k)
 	}
 	if m == nil {
 		return "", false
@@ -416,6 +456,18 @@ func (c *Collector) update(ctx context.Context, n node, change func(m *api.Objec
 	}
 	if err != nil {
 		return fmt.Errorf("update %s %s/%s: %w", n.gk.Kind, n.namespace, n.name, err)
+	}
+	return nil
+}
+
+// cachedMeta is the metadata of the object k names in inf (nil if inf is
+// nil or lacks it).
+func cachedMeta[T api.Object](inf *informer.Informer[T], k informer.Key) *api.ObjectMeta {
+	if inf == nil {
+		return nil
+	}
+	if o, ok := inf.Get(k); ok {
+		return o.GetObjectMeta()
 	}
 	return nil
 }

@@ -16,6 +16,11 @@ var (
 	deploymentKind = groupKind{Group: "apps", Kind: "Deployment"}
 	jobKind        = groupKind{Group: "batch", Kind: "Job"}
 	cronJobKind    = groupKind{Group: "batch", Kind: "CronJob"}
+
+	daemonSetKind   = groupKind{Group: "apps", Kind: "DaemonSet"}
+	statefulSetKind = groupKind{Group: "apps", Kind: "StatefulSet"}
+	revisionKind    = groupKind{Group: "apps", Kind: "ControllerRevision"}
+	claimKind       = groupKind{Kind: "PersistentVolumeClaim"}
 )
 
 // objects reads and writes the metadata of one kind, whatever its Go type.
@@ -71,6 +76,11 @@ func clientsFor(c *client.Client) map[groupKind]objects {
 		deploymentKind: typed[api.Deployment, *api.Deployment]{c, client.Deployments},
 		jobKind:        typed[api.Job, *api.Job]{c, client.Jobs},
 		cronJobKind:    typed[api.CronJob, *api.CronJob]{c, client.CronJobs},
+
+		daemonSetKind:   typed[api.DaemonSet, *api.DaemonSet]{c, client.DaemonSets},
+		statefulSetKind: typed[api.StatefulSet, *api.StatefulSet]{c, client.StatefulSets},
+		revisionKind:    typed[api.ControllerRevision, *api.ControllerRevision]{c, client.ControllerRevisions},
+		claimKind:       typed[api.PersistentVolumeClaim, *api.PersistentVolumeClaim]{c, client.PersistentVolumeClaims},
 	}
 }
 
