@@ -93,6 +93,15 @@ func (c *Controller) rollingUpdate(ctx context.Context, ds *api.DaemonSet, nodes
 		var replace, candidates []*api.Pod
 		for _, node := range names {
 			updated, old, ok := updatedAndOld(byNode[node], hash)
+			if ok && updated == nil && old == nil {
+				// Only pods being deleted: unavailable, if the node should
+				// run one at all (not a node that is gone or left out).
+				if n := nodeByName[node]; n == nil {
+					continue
+				} else if run, _ := shouldRun(n, ds); !run {
+					continue
+				}
+			}
 			switch {
 			case !ok, updated == nil && old == nil, updated != nil && old != nil:
 				unavailable++ // manage deals with the node
