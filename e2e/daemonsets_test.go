@@ -256,7 +256,7 @@ func (c *cluster) watchPods(app string) *podWatch {
 		defer close(w.done)
 		runKubectlTo(ctx, &w.buf, []string{"KUBECONFIG=" + c.kubeconfig}, "get", "pods", "-l", fmt.Sprintf("app in (%s,%s-sentinel)", app, app),
 			"-w", "--output-watch-events",
-			"-o", `jsonpath={.type} {.object.metadata.name} {.object.metadata.deletionTimestamp} {.object.status.conditions[?(@.type=="Ready")].status}{"\n"}`)
+			"-o", `jsonpath={.type} {.object.metadata.name} {.object.metadata.uid} {.object.metadata.deletionTimestamp} {.object.status.conditions[?(@.type=="Ready")].status}{"\n"}`)
 	}()
 	c.t.Cleanup(w.stop)
 	sentinel := app + "-sentinel"
@@ -276,6 +276,7 @@ func (w *podWatch) stop() { w.cancel(); <-w.done }
 // watchEvent is one line of a podWatch.
 type watchEvent struct {
 	typ, name   string
+	uid         string
 	terminating bool
 	ready       bool
 }
@@ -285,11 +286,11 @@ func (w *podWatch) events() []watchEvent {
 	var out []watchEvent
 	for _, l := range lines(w.buf.String()) {
 		f := strings.Fields(l)
-		if len(f) < 2 || strings.HasSuffix(f[1], "-sentinel") {
+		if len(f) < 3 || strings.HasSuffix(f[1], "-sentinel") {
 			continue
 		}
-		ev := watchEvent{typ: f[0], name: f[1]}
-		for _, x := range f[2:] {
+		ev := watchEvent{typ: f[0], name: f[1], uid: f[2]}
+		for _, x := range f[3:] {
 			switch x {
 			case "True":
 				ev.ready = true
@@ -536,8 +537,8 @@ func TestDaemonSetAndStatefulSetFailover(t *testing.T) {
 		t.Errorf("images after the failover: %q", imgs)
 	}
 
-	c.kubectlStdin(strings.Replace(statefulSetYAML, "replicas: 0", "replicas: 5\n  minReadySeconds: 1", 1), "apply", "-f", "-")
 	sw := c.watchPods("db")
+	c.kubectlStdin(strings.Replace(statefulSetYAML, "replicas: 0", "replicas: 5\n  minReadySeconds: 1", 1), "apply", "-f", "-")
 	eventually(t, testTimeout, "db-1 made", func() string {
 		if out := c.kubectl("get", "pods", "-l", "app=db", "-o", "name"); !strings.Contains(out, "db-1") {
 			return out
@@ -559,24 +560,26 @@ func TestDaemonSetAndStatefulSetFailover(t *testing.T) {
 		t.Errorf("%d daemon pods live at once, more than the %d nodes (maxSurge 0)", maxLive, len(nodes))
 	}
 
-	// StatefulSet pods: each of db-0..db-4 added once, none deleted.
+	// StatefulSet pods: each of db-0..db-4 made once (one uid), none
+	// deleted.
 	sw.stop()
-	added := map[string]int{}
+	uids := map[string]map[string]bool{}
 	for _, ev := range sw.events() {
-		switch {
-		case ev.typ == "ADDED":
-			added[ev.name]++
-		case ev.typ == "DELETED" || ev.terminating:
+		if ev.typ == "DELETED" || ev.terminating {
 			t.Errorf("pod %s deleted during the scale-up: %+v", ev.name, ev)
 		}
+		if uids[ev.name] == nil {
+			uids[ev.name] = map[string]bool{}
+		}
+		uids[ev.name][ev.uid] = true
 	}
 	for i := range 5 {
-		if n := added[fmt.Sprintf("db-%d", i)]; n != 1 {
-			t.Errorf("db-%d added %d times", i, n)
+		if n := len(uids[fmt.Sprintf("db-%d", i)]); n != 1 {
+			t.Errorf("db-%d made %d times", i, n)
 		}
 	}
-	if len(added) != 5 {
-		t.Errorf("pods added: %v", added)
+	if len(uids) != 5 {
+		t.Errorf("pods seen: %v", uids)
 	}
 }
 
