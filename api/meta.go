@@ -32,6 +32,14 @@ type ObjectMeta struct {
 	ManagedFields              []json.RawMessage `json:"managedFields,omitempty"`
 }
 
+// PartialObjectMetadata is any object read for its metadata alone
+// (meta.k8s.io/v1 PartialObjectMetadata): what a controller that acts on
+// every kind, as the garbage collector does, decodes.
+type PartialObjectMetadata struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+}
+
 // OwnerReference points from a dependent to its owner (garbage collection).
 type OwnerReference struct {
 	APIVersion         string `json:"apiVersion" protobuf:"bytes,5,opt,name=apiVersion"`

@@ -1,7 +1,12 @@
 package apiserver
 
 import (
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,6 +20,9 @@ const (
 	headerImpersonateUser  = "Impersonate-User"
 	headerImpersonateGroup = "Impersonate-Group"
 	headerImpersonateUID   = "Impersonate-Uid"
+	// headerImpersonateExtra prefixes one header per extra key
+	// (Impersonate-Extra-<key>, the key percent-encoded).
+	headerImpersonateExtra = "Impersonate-Extra-"
 )
 
 // impersonation lets a user allowed to impersonate act as another user
@@ -33,11 +41,15 @@ func (s *Server) impersonation() echo.MiddlewareFunc {
 			name := h.Get(headerImpersonateUser)
 			groups := h.Values(headerImpersonateGroup)
 			uid := h.Get(headerImpersonateUID)
-			if name == "" && len(groups) == 0 && uid == "" {
+			extra, err := impersonatedExtra(h)
+			if err != nil {
+				return writeStatus(c, err)
+			}
+			if name == "" && len(groups) == 0 && uid == "" && len(extra) == 0 {
 				return next(c)
 			}
 			if name == "" {
-				return writeStatus(c, badRequest("requested impersonation of groups %q or uid %q without impersonating a user", groups, uid))
+				return writeStatus(c, badRequest("requested %v without impersonating a user", impersonatedWithoutUser(groups, uid, extra)))
 			}
 			actor := requestUser(req.Context())
 			// denied is the 403 of the first impersonation the actor may
@@ -68,6 +80,14 @@ func (s *Server) impersonation() echo.MiddlewareFunc {
 			if uid != "" {
 				check(authz.Attributes{APIGroup: "authentication.k8s.io", Resource: "uids", Name: uid})
 			}
+			for _, k := range slices.Sorted(maps.Keys(extra)) {
+				for _, v := range extra[k] {
+					check(authz.Attributes{APIGroup: "authentication.k8s.io", Resource: "userextras", Subresource: k, Name: v})
+				}
+			}
+			if len(extra) > 0 {
+				as.Extra = extra
+			}
 			if denied != nil {
 				return writeStatus(c, denied)
 			}
@@ -79,12 +99,51 @@ func (s *Server) impersonation() echo.MiddlewareFunc {
 			case !slices.Contains(as.Groups, authz.GroupAuthenticated):
 				as.Groups = append(as.Groups, authz.GroupAuthenticated)
 			}
-			for _, k := range []string{headerImpersonateUser, headerImpersonateGroup, headerImpersonateUID} {
-				h.Del(k)
+			for k := range h {
+				if k == headerImpersonateUser || k == headerImpersonateGroup || k == headerImpersonateUID || strings.HasPrefix(k, headerImpersonateExtra) {
+					h.Del(k)
+				}
 			}
 			c.SetRequest(req.WithContext(authn.WithUser(req.Context(), as)))
 			c.Set(authn.ContextKey, as)
 			return next(c)
 		}
 	}
+}
+
+// impersonatedExtra reads the Impersonate-Extra-<key> headers: the key is
+// lower-cased and percent-decoded (kubectl --as-user-extra encodes it), as
+// Kubernetes' WithImpersonation reads them.
+func impersonatedExtra(h http.Header) (map[string][]string, *statusError) {
+	var extra map[string][]string
+	for k, vs := range h {
+		if !strings.HasPrefix(k, headerImpersonateExtra) || len(k) == len(headerImpersonateExtra) {
+			continue
+		}
+		key, err := url.PathUnescape(strings.ToLower(k[len(headerImpersonateExtra):]))
+		if err != nil {
+			return nil, badRequest("malformed impersonation header %s: %v", k, err)
+		}
+		if extra == nil {
+			extra = map[string][]string{}
+		}
+		extra[key] = append(extra[key], vs...)
+	}
+	return extra, nil
+}
+
+// impersonatedWithoutUser names what a request asked to impersonate
+// without a user, for its 400.
+func impersonatedWithoutUser(groups []string, uid string, extra map[string][]string) string {
+	var parts []string
+	if len(groups) > 0 {
+		parts = append(parts, fmt.Sprintf("groups %q", groups))
+	}
+	if uid != "" {
+		parts = append(parts, fmt.Sprintf("uid %q", uid))
+	}
+	if len(extra) > 0 {
+		parts = append(parts, fmt.Sprintf("extra %v", extra))
+	}
+	return strings.Join(parts, " and ")
 }

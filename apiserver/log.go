@@ -69,13 +69,7 @@ func (s *Server) kubeletAddr(ctx context.Context, nodeName, pod string) (string,
 	if err != nil {
 		return "", err
 	}
-	host := ""
-	for _, a := range asList(nested(node, "status", "addresses")) {
-		if nestedString(a, "type") == "InternalIP" {
-			host = nestedString(a, "address")
-		}
-	}
-	port := fieldString(nested(node, "status", "daemonEndpoints", "kubeletEndpoint", "Port"))
+	host, port := kubeletEndpoint(node)
 	if s.deps.KubeletTransport == nil {
 		return "", newStatus(http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable,
 			"this API server has no credentials to reach kubelets")
@@ -85,6 +79,17 @@ func (s *Server) kubeletAddr(ctx context.Context, nodeName, pod string) (string,
 			fmt.Sprintf("node %q has no kubelet endpoint", nodeName))
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// kubeletEndpoint returns the InternalIP and kubelet port a Node's status
+// gives ("" for those it does not give).
+func kubeletEndpoint(node object) (host, port string) {
+	for _, a := range asList(nested(node, "status", "addresses")) {
+		if nestedString(a, "type") == "InternalIP" {
+			host = nestedString(a, "address")
+		}
+	}
+	return host, fieldString(nested(node, "status", "daemonEndpoints", "kubeletEndpoint", "Port"))
 }
 
 // asList returns the maps in a JSON list.

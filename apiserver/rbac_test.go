@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -330,6 +331,40 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
 	// Groups without a user are a bad request.
 	r = s.Do(t, "GET", "/api/v1/namespaces/dev/pods", nil, append(alice, "Impersonate-Group", "auditors")...)
 	expect(t, r, http.StatusBadRequest)
+	// Extras need impersonate on userextras/<key> for each value, and
+	// the impersonated user carries them (SelfSubjectReview shows them).
+	extra := append(alice, "Impersonate-User", "bob", "Impersonate-Extra-Scopes", "view", "Impersonate-Extra-Scopes", "dev")
+	review := `{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}`
+	r = s.Do(t, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, extra...)
+	wantStatus(t, r, http.StatusForbidden, `userextras.authentication.k8s.io "view" is forbidden: User "alice" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope`)
+	apply(t, s, `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: impersonate-scopes}
+rules: [{apiGroups: [authentication.k8s.io], resources: [userextras/scopes], verbs: [impersonate], resourceNames: [view, dev]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: alice-impersonates-scopes}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonate-scopes}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
+`)
+	r = s.Do(t, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, extra...)
+	expect(t, r, http.StatusCreated)
+	var who struct {
+		Status struct {
+			UserInfo struct {
+				Username string              `json:"username"`
+				Extra    map[string][]string `json:"extra"`
+			} `json:"userInfo"`
+		} `json:"status"`
+	}
+	r.JSON(t, &who)
+	if u := who.Status.UserInfo; u.Username != "bob" || !slices.Equal(u.Extra["scopes"], []string{"view", "dev"}) {
+		t.Errorf("impersonated user with extras: %+v", u)
+	}
+	// An extra without a user is a bad request.
+	expect(t, s.Do(t, "GET", "/api/v1/namespaces/dev/pods", nil, append(alice, "Impersonate-Extra-Scopes", "view")...), http.StatusBadRequest)
 	// kubectl --as: the SelfSubjectReview-free way, whoami through can-i.
 	if out, err := s.Kubectl(t, "", "--token", tokens["alice"], "--as", "bob", "auth", "can-i", "get", "pods", "-n", "dev"); err != nil || strings.TrimSpace(out) != "yes" {
 		t.Fatalf("alice --as bob can-i get pods: %q %v", out, err)

@@ -76,6 +76,9 @@ func (s *Server) dispatch(r *request) error {
 	if !r.res.HasVerb(r.ri.Verb) {
 		return methodNotAllowed()
 	}
+	if r.res.Measured {
+		return s.serveMeasured(r)
+	}
 	switch r.ri.Verb {
 	case "get":
 		return s.get(r)
@@ -160,6 +163,8 @@ func (s *Server) serveSubresource(r *request) error {
 		if r.ri.Verb == "create" {
 			return s.createToken(r)
 		}
+	case "proxy":
+		return s.proxy(r)
 	}
 	return methodNotAllowed()
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/limits"
 	"github.com/minik8s/minik8s/apiserver/metrics"
 	"github.com/minik8s/minik8s/apiserver/reqinfo"
+	"github.com/minik8s/minik8s/apiserver/resourcemetrics"
 	"github.com/minik8s/minik8s/apiserver/satoken"
 	"github.com/minik8s/minik8s/apiserver/servicealloc"
 	"github.com/minik8s/minik8s/internal/httpserver"
@@ -76,6 +77,9 @@ type Config struct {
 	// ServiceNodePortRange is the range node ports come from, FROM-TO
 	// (kube-apiserver's --service-node-port-range).
 	ServiceNodePortRange string `yaml:"serviceNodePortRange"`
+	// ResourceMetrics tunes how metrics.k8s.io measures: how long figures
+	// are served before the node agents are asked again.
+	ResourceMetrics resourcemetrics.Config `yaml:"resourceMetrics"`
 }
 
 // DefaultConfig returns the defaults documented in config.yaml.
@@ -95,6 +99,7 @@ func DefaultConfig() Config {
 		AuthorizationMode:     AuthorizationNodeRBAC,
 		ServiceClusterIPRange: servicealloc.DefaultClusterIPRange,
 		ServiceNodePortRange:  servicealloc.DefaultNodePortRange,
+		ResourceMetrics:       resourcemetrics.DefaultConfig(),
 	}
 }
 
@@ -157,6 +162,9 @@ type Server struct {
 
 	svcAlloc   *servicealloc.Allocator
 	allocators map[string]allocator // by store resource
+
+	// usage answers metrics.k8s.io; nil without KubeletTransport.
+	usage *resourcemetrics.Collector
 
 	mu   sync.Mutex
 	addr string
@@ -225,6 +233,14 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 	}
 	s.authz.node.Lookup = s.lookupPodNode
 	s.crds = crds
+	if deps.KubeletTransport != nil {
+		if cfg.ResourceMetrics == (resourcemetrics.Config{}) {
+			cfg.ResourceMetrics = resourcemetrics.DefaultConfig()
+		}
+		if s.usage, err = resourcemetrics.New(cfg.ResourceMetrics, deps.KubeletTransport); err != nil {
+			return nil, err
+		}
+	}
 	if s.e, err = s.routes(); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,9 @@ type Params struct {
 	// Deployment of Replicas pods.
 	ClusterNodes int
 	Replicas     int
+	// PortForwardMiB is the size of the file downloaded through kubectl
+	// port-forward.
+	PortForwardMiB int
 }
 
 // DefaultParams returns the full-size parameters, or with quick those of a
@@ -72,6 +75,7 @@ func DefaultParams(quick bool) Params {
 			SchedClients:    8,
 			ClusterNodes:    10,
 			Replicas:        100,
+			PortForwardMiB:  16,
 		}
 	}
 	return Params{
@@ -86,6 +90,7 @@ func DefaultParams(quick bool) Params {
 		SchedClients:    16,
 		ClusterNodes:    100,
 		Replicas:        1000,
+		PortForwardMiB:  128,
 	}
 }
 

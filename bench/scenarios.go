@@ -102,6 +102,11 @@ func Scenarios() []Scenario {
 				return clusterScenario(ctx, env, clusterRun{postgres: true})
 			},
 		},
+		{
+			Name: "portforward-docker",
+			Help: "MiB/s through kubectl port-forward (WebSocket and SPDY) to a pod on `minik8s all` with a Docker node, beside the pod's IP; skipped without a Docker engine",
+			Run:  portForwardScenario,
+		},
 	}
 }
 

@@ -47,6 +47,13 @@ var (
 	DaemonSets             = GVR{Group: "apps", Version: "v1", Resource: "daemonsets", Namespaced: true}
 	ControllerRevisions    = GVR{Group: "apps", Version: "v1", Resource: "controllerrevisions", Namespaced: true}
 	PersistentVolumeClaims = GVR{Version: "v1", Resource: "persistentvolumeclaims", Namespaced: true}
+
+	Roles               = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles", Namespaced: true}
+	RoleBindings        = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Namespaced: true}
+	ClusterRoles        = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}
+	ClusterRoleBindings = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}
+	// HorizontalPodAutoscalers: autoscaling/v2.
+	HorizontalPodAutoscalers = GVR{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers", Namespaced: true}
 )
 
 // PatchType is the Content-Type of a PATCH body.
@@ -114,14 +121,7 @@ func (r *ResourceClient[T, PT]) Namespace() string { return r.ns }
 
 // path builds /api/v1[/namespaces/ns]/resource[/name[/sub]].
 func (r *ResourceClient[T, PT]) path(ns, name, sub string) string {
-	p := "/api/" + r.gvr.Version
-	if r.gvr.Group != "" {
-		p = "/apis/" + r.gvr.Group + "/" + r.gvr.Version
-	}
-	if r.gvr.Namespaced && ns != "" {
-		p += "/namespaces/" + ns
-	}
-	p += "/" + r.gvr.Resource
+	p := r.gvr.Path(ns)
 	if name != "" {
 		p += "/" + name
 		if sub != "" {

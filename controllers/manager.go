@@ -18,11 +18,14 @@ import (
 	"github.com/minik8s/minik8s/controllers/disruption"
 	"github.com/minik8s/minik8s/controllers/endpoints"
 	"github.com/minik8s/minik8s/controllers/gc"
+	"github.com/minik8s/minik8s/controllers/hpa"
 	"github.com/minik8s/minik8s/controllers/job"
 	"github.com/minik8s/minik8s/controllers/namespace"
 	"github.com/minik8s/minik8s/controllers/nodelifecycle"
+	"github.com/minik8s/minik8s/controllers/podgc"
 	"github.com/minik8s/minik8s/controllers/replicaset"
 	"github.com/minik8s/minik8s/controllers/resourcequota"
+	"github.com/minik8s/minik8s/controllers/rolebinding"
 	"github.com/minik8s/minik8s/controllers/serviceaccount"
 	"github.com/minik8s/minik8s/controllers/statefulset"
 	"github.com/minik8s/minik8s/events"
@@ -57,6 +60,10 @@ type Config struct {
 	ReplicaSet replicaset.Config `yaml:"replicaSet"`
 	// Job tunes the Job controller.
 	Job job.Config `yaml:"job"`
+	// HorizontalPodAutoscaler tunes the HPA controller.
+	HorizontalPodAutoscaler hpa.Config `yaml:"horizontalPodAutoscaler"`
+	// PodGC tunes the pod garbage collector.
+	PodGC podgc.Config `yaml:"podGC"`
 }
 
 // DefaultConfig returns kube-controller-manager's defaults: 5 ReplicaSet
@@ -81,6 +88,8 @@ func DefaultConfig() Config {
 		ConcurrentDaemonSetSyncs:       2,
 		ConcurrentStatefulSetSyncs:     5,
 		Job:                            job.DefaultConfig(),
+		HorizontalPodAutoscaler:        hpa.DefaultConfig(),
+		PodGC:                          podgc.DefaultConfig(),
 	}
 }
 
@@ -104,6 +113,12 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.nodeLifecycle().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.HorizontalPodAutoscaler.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.PodGC.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.ResyncPeriod < 0 {
@@ -135,6 +150,10 @@ const serviceAccountWorkers = 5
 // resourceQuotaWorkers is how many quotas are recomputed at once
 // (--concurrent-resource-quota-syncs).
 const resourceQuotaWorkers = 5
+
+// hpaWorkers is how many HPAs are synced at once
+// (--concurrent-horizontal-pod-autoscaler-syncs).
+const hpaWorkers = 5
 
 // listPageSize is the page size of the informers' lists.
 const listPageSize = 500
@@ -205,6 +224,8 @@ func (m *Manager) Run(ctx context.Context) error {
 		client.ListOptions{Limit: listPageSize, FieldSelector: "metadata.name=" + serviceaccount.RootCAName}), cfg.ResyncPeriod).WithLogger(logInf("configmaps"))
 	jobs := informer.New(client.ListWatch(c.Jobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.Job]()...).WithLogger(logInf("jobs"))
+	hpas := informer.New(client.ListWatch(client.Resource[api.HorizontalPodAutoscaler](c, client.HorizontalPodAutoscalers, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("horizontalpodautoscalers"))
 	cronJobs := informer.New(client.ListWatch(c.CronJobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.CronJob]()...).WithLogger(logInf("cronjobs"))
 	daemonSets := informer.New(client.ListWatch(client.Resource[api.DaemonSet](c, client.DaemonSets, ""), client.ListOptions{Limit: listPageSize}),
@@ -213,8 +234,14 @@ func (m *Manager) Run(ctx context.Context) error {
 		controllerutil.Indexers[*api.StatefulSet]()...).WithLogger(logInf("statefulsets"))
 	revisions := informer.New(client.ListWatch(client.Resource[api.ControllerRevision](c, client.ControllerRevisions, ""), client.ListOptions{Limit: listPageSize}),
 		cfg.ResyncPeriod, controllerutil.Indexers[*api.ControllerRevision]()...).WithLogger(logInf("controllerrevisions"))
-	claims := informer.New(client.ListWatch(client.Resource[api.PersistentVolumeClaim](c, client.PersistentVolumeClaims, ""), client.ListOptions{Limit: listPageSize}),
-		cfg.ResyncPeriod).WithLogger(logInf("persistentvolumeclaims"))
+	roles := informer.New(client.ListWatch(client.Resource[api.Role](c, client.Roles, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("roles"))
+	clusterRoles := informer.New(client.ListWatch(client.Resource[api.ClusterRole](c, client.ClusterRoles, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("clusterroles"))
+	roleBindings := informer.New(client.ListWatch(client.Resource[api.RoleBinding](c, client.RoleBindings, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod).WithLogger(logInf("rolebindings"))
+	clusterRoleBindings := informer.New(client.ListWatch(client.Resource[api.ClusterRoleBinding](c, client.ClusterRoleBindings, ""),
+		client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod).WithLogger(logInf("clusterrolebindings"))
 
 	recorder := func(source string) *events.Recorder {
 		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
@@ -223,6 +250,8 @@ func (m *Manager) Run(ctx context.Context) error {
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
 	pdbEvents, jobEvents, cronJobEvents := recorder("controllermanager"), recorder("job-controller"), recorder("cronjob-controller")
 	dsEvents, stsEvents := recorder("daemonset-controller"), recorder("statefulset-controller")
+	bindingEvents := recorder("rolebinding-controller")
+	hpaEvents := recorder("horizontal-pod-autoscaler")
 	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
 
 	rsc, err := replicaset.New(cfg.ReplicaSet, replicaset.Deps{Client: c, Pods: pods, ReplicaSets: rss, Events: rsEvents}, logFor("replicaset"))
@@ -237,9 +266,18 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gcc, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deploys, Jobs: jobs, CronJobs: cronJobs,
-		DaemonSets: daemonSets, StatefulSets: statefulSets, Revisions: revisions, Claims: claims},
-		logFor("garbagecollector"))
+	gcc, err := gc.New(gc.Deps{Client: c, ResyncPeriod: cfg.ResyncPeriod, Shared: []gc.Shared{
+		gc.Watch(client.Pods, "Pod", pods), gc.Watch(client.ReplicaSets, "ReplicaSet", rss), gc.Watch(client.Deployments, "Deployment", deploys),
+		gc.Watch(client.Jobs, "Job", jobs), gc.Watch(client.CronJobs, "CronJob", cronJobs), gc.Watch(client.Services, "Service", svcs),
+		gc.Watch(client.Endpoints, "Endpoints", eps), gc.Watch(client.EndpointSlices, "EndpointSlice", slices),
+		gc.Watch(client.Nodes, "Node", nodes), gc.Watch(client.Namespaces, "Namespace", nss),
+		gc.Watch(client.PodDisruptionBudgets, "PodDisruptionBudget", pdbs), gc.Watch(client.ServiceAccounts, "ServiceAccount", sas),
+		gc.Watch(client.ResourceQuotas, "ResourceQuota", quotas), gc.Watch(client.Roles, "Role", roles),
+		gc.Watch(client.ClusterRoles, "ClusterRole", clusterRoles), gc.Watch(client.RoleBindings, "RoleBinding", roleBindings),
+		gc.Watch(client.ClusterRoleBindings, "ClusterRoleBinding", clusterRoleBindings),
+		gc.Watch(client.DaemonSets, "DaemonSet", daemonSets), gc.Watch(client.StatefulSets, "StatefulSet", statefulSets),
+		gc.Watch(client.ControllerRevisions, "ControllerRevision", revisions),
+	}}, logFor("garbagecollector"))
 	if err != nil {
 		return err
 	}
@@ -289,13 +327,31 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	rbc, err := rolebinding.New(rolebinding.Deps{Roles: roles, ClusterRoles: clusterRoles, RoleBindings: roleBindings,
+		ClusterRoleBindings: clusterRoleBindings, Events: bindingEvents}, logFor("rolebinding"))
+	if err != nil {
+		return err
+	}
+
+	hpac, err := hpa.New(cfg.HorizontalPodAutoscaler, hpa.Deps{Client: c, Pods: pods, HPAs: hpas, Events: hpaEvents}, logFor("horizontalpodautoscaler"))
+	if err != nil {
+		return err
+	}
+	pgc, err := podgc.New(cfg.PodGC, podgc.Deps{Client: c, Pods: pods, Nodes: nodes}, logFor("podgc"))
+	if err != nil {
+		return err
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
 		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run, cronJobs.Run, sas.Run, rootCAs.Run, quotas.Run,
-		svcs.Run, eps.Run, slices.Run, daemonSets.Run, statefulSets.Run, revisions.Run, claims.Run, dsEvents.Run, stsEvents.Run,
+		svcs.Run, eps.Run, slices.Run, daemonSets.Run, statefulSets.Run, revisions.Run, dsEvents.Run, stsEvents.Run,
 		func(ctx context.Context) error { return dsc.Run(ctx, cfg.ConcurrentDaemonSetSyncs) },
 		func(ctx context.Context) error { return stsc.Run(ctx, cfg.ConcurrentStatefulSetSyncs) },
+		svcs.Run, eps.Run, slices.Run, roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run, bindingEvents.Run,
+		func(ctx context.Context) error { return rbc.Run(ctx, 1) },
+		hpas.Run, hpaEvents.Run, pgc.Run,
+		func(ctx context.Context) error { return hpac.Run(ctx, hpaWorkers) },
 		func(ctx context.Context) error { return epc.Run(ctx, cfg.ConcurrentEndpointSyncs) },
 		func(ctx context.Context) error { return esc.Run(ctx, cfg.ConcurrentServiceEndpointSyncs) },
 		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run, jobEvents.Run, cronJobEvents.Run,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -71,9 +72,20 @@ func TestExecDocker(t *testing.T) {
 	c := startCluster(t, clusterOptions{nodeName: node, args: []string{"--runtime", "docker", "--nodes", "1"}})
 	c.kubectlStdin(execPod, "apply", "-f", "-")
 	c.kubectlStdin(webPod, "apply", "-f", "-")
+	c.kubectlStdin(halfPod, "apply", "-f", "-")
+	// A Service whose target port is the container port's name, and a
+	// Deployment, for port-forward svc/… and deploy/… (kubectl resolves
+	// them to a pod and its port itself).
+	c.kubectl("expose", "pod", "web", "--port=80", "--target-port=http")
+	c.kubectl("create", "deployment", "dep", "--image="+busyboxImage, "--",
+		"sh", "-c", "mkdir -p /www && echo hello-dep > /www/index.html && exec httpd -f -p 8080 -h /www")
 	c.waitRunning(1, "bb")
 	c.waitRunning(1, "web")
+	c.waitRunning(1, "-l", "app=dep")
 	testAttach(t, c)
+	testExecStopped(t, c)
+	testKubectlProxy(t, c)
+	testRunInteractive(t, c)
 
 	for _, proto := range []struct {
 		name string
@@ -105,7 +117,9 @@ func TestExecDocker(t *testing.T) {
 			testCopy(t, run)
 			testExecTTY(t, c, proto.env)
 			testExecHangUp(t, c, node, proto.env)
-			testPortForward(t, c, proto.env)
+			testPortForward(t, c, proto.env, "pod/web", "8080", "hello-pf\n")
+			testPortForward(t, c, proto.env, "svc/web", "80", "hello-pf\n")
+			testPortForward(t, c, proto.env, "deploy/dep", "8080", "hello-dep\n")
 		})
 	}
 }
@@ -163,29 +177,51 @@ func testAttach(t *testing.T, c *cluster) {
 	}
 }
 
-// webPod serves "hello-pf" over HTTP on port 8080 with busybox's httpd.
+// webPod serves "hello-pf" over HTTP on port 8080 (named http) with
+// busybox's httpd.
 const webPod = `apiVersion: v1
 kind: Pod
 metadata:
   name: web
+  labels: {app: web}
 spec:
   terminationGracePeriodSeconds: 1
   containers:
   - name: httpd
     image: ` + busyboxImage + `
     imagePullPolicy: Never
+    ports: [{name: http, containerPort: 8080}]
     command: ["sh", "-c", "mkdir -p /www && echo hello-pf > /www/index.html && exec httpd -f -p 8080 -h /www"]
 `
 
-// testPortForward runs kubectl port-forward pod/web LOCAL:8080 and GETs
+// halfPod has a container that has exited beside one that runs.
+const halfPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: half
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: done
+    image: ` + busyboxImage + `
+    imagePullPolicy: Never
+    command: ["true"]
+  - name: up
+    image: ` + busyboxImage + `
+    imagePullPolicy: Never
+    command: ["sleep", "100000"]
+`
+
+// testPortForward runs kubectl port-forward TARGET LOCAL:remote and GETs
 // the page through it, twice (two connections over one forward).
-func testPortForward(t *testing.T, c *cluster, env []string) {
+func testPortForward(t *testing.T, c *cluster, env []string, target, remote, want string) {
 	t.Helper()
 	_, port, _ := net.SplitHostPort(freeAddr(t))
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	out := &syncbuf.Buffer{}
-	cmd := exec.CommandContext(ctx, kubectl, "port-forward", "pod/web", port+":8080")
+	cmd := exec.CommandContext(ctx, kubectl, "port-forward", target, port+":"+remote)
 	cmd.Env = append(append(cleanEnv(), "KUBECONFIG="+c.kubeconfig), env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -195,7 +231,7 @@ func testPortForward(t *testing.T, c *cluster, env []string) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("kubectl port-forward:\n%s", out.String())
+			t.Logf("kubectl port-forward %s:\n%s", target, out.String())
 		}
 	}()
 	eventually(t, testTimeout, "kubectl port-forward listening", func() string {
@@ -211,8 +247,8 @@ func testPortForward(t *testing.T, c *cluster, env []string) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if string(body) != "hello-pf\n" {
-			t.Errorf("GET through port-forward: %s %q", resp.Status, body)
+		if string(body) != want {
+			t.Errorf("GET through port-forward %s: %s %q, want %q", target, resp.Status, body, want)
 		}
 	}
 }
@@ -301,4 +337,120 @@ func TestExecSimulatedRuntime(t *testing.T) {
 			t.Errorf("exec into a simulated pod (%v): %v", env, r)
 		}
 	}
+}
+
+// testExecStopped: an exec into a container that has exited is a Status
+// error saying it does not run; one into a missing container says so too.
+func testExecStopped(t *testing.T, c *cluster) {
+	t.Helper()
+	eventually(t, testTimeout, "container done of pod half terminated", func() string {
+		r := c.kubectlRun("", "get", "pod", "half", "-o", `jsonpath={.status.containerStatuses[?(@.name=="done")].state.terminated.reason}`)
+		if r.stdout != "Completed" {
+			return "state so far: " + r.String()
+		}
+		return ""
+	})
+	if r := c.kubectlRun("", "exec", "half", "-c", "done", "--", "true"); r.code == 0 ||
+		!strings.Contains(r.stderr, `container "done" in pod "half" is not running`) {
+		t.Errorf("exec into a stopped container: %v", r)
+	}
+	if r := c.kubectlRun("", "exec", "half", "-c", "gone", "--", "true"); r.code == 0 ||
+		!strings.Contains(r.stderr, "container gone is not valid for pod half") {
+		t.Errorf("exec into a missing container: %v", r)
+	}
+}
+
+// testKubectlProxy runs kubectl proxy and GETs the pod proxy URL and the
+// service proxy URL of the tutorials through it.
+func testKubectlProxy(t *testing.T, c *cluster) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	out := &syncbuf.Buffer{}
+	cmd := exec.CommandContext(ctx, kubectl, "proxy", "--port="+port)
+	cmd.Env = append(cleanEnv(), "KUBECONFIG="+c.kubeconfig)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	eventually(t, testTimeout, "kubectl proxy serving", func() string {
+		if !strings.Contains(out.String(), "Starting to serve on 127.0.0.1:"+port) {
+			return "output so far: " + out.String()
+		}
+		return ""
+	})
+	for _, path := range []string{
+		"/api/v1/namespaces/default/pods/web:8080/proxy/",
+		"/api/v1/namespaces/default/pods/web/proxy/index.html", // the first container port
+		"/api/v1/namespaces/default/services/web:80/proxy/",
+		"/api/v1/namespaces/default/services/http:web:80/proxy/",
+	} {
+		// The Service's endpoints follow the pod's readiness.
+		eventually(t, testTimeout, "GET "+path+" through kubectl proxy", func() string {
+			resp, err := http.Get("http://127.0.0.1:" + port + path)
+			if err != nil {
+				return err.Error()
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(body) != "hello-pf\n" {
+				return fmt.Sprintf("%s %q", resp.Status, body)
+			}
+			return ""
+		})
+	}
+}
+
+// testRunInteractive runs `kubectl run -it --rm` on a pseudo-terminal: a
+// shell in a new pod gets the input, its exit code comes back, and the pod
+// is deleted afterwards.
+func testRunInteractive(t *testing.T, c *cluster) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubectl, "run", "rr", "-it", "--rm", "--restart=Never",
+		"--image="+busyboxImage, "--image-pull-policy=Never", "--", "sh")
+	cmd.Env = append(cleanEnv(), "KUBECONFIG="+c.kubeconfig)
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var out syncbuf.Buffer
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(&out, tty)
+		close(copied)
+	}()
+	// Typed once kubectl is attached (it says so); the shell echoes the
+	// sum, not the input.
+	eventually(t, testTimeout, "kubectl run attached", func() string {
+		if !strings.Contains(out.String(), "try pressing enter") {
+			return "output so far: " + out.String()
+		}
+		return ""
+	})
+	if _, err := io.WriteString(tty, "echo sum=$((40+2)); exit 4\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	tty.Close()
+	<-copied
+	if !strings.Contains(out.String(), "sum=42") {
+		t.Errorf("kubectl run -it output lacks the shell's answer:\n%q", out.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 4 {
+		t.Errorf("kubectl run -it exited %d, want 4; output:\n%q", code, out.String())
+	}
+	eventually(t, testTimeout, "pod rr deleted by --rm", func() string {
+		if r := c.kubectlRun("", "get", "pod", "rr"); r.code == 0 {
+			return "still there: " + r.stdout
+		}
+		return ""
+	})
 }

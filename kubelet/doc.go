@@ -58,7 +58,17 @@
 // Logs: the log server answers GET
 // /containerLogs/{namespace}/{pod}/{container} with the query of pods/log
 // (follow, previous, timestamps, tailLines, sinceSeconds, limitBytes); the
-// API server proxies kubectl logs to it. Errors are Status objects.
+// API server proxies kubectl logs to it. Errors are Status objects. The
+// same server takes exec, attach and port-forward streams, and
+// /connect/{namespace}/{pod}/{port}: an upgrade to a TCP stream to the
+// pod's port, through which the API server's pod and service proxies
+// reach pods. All but /healthz serve the API server only.
+//
+// Resource metrics: GET /metrics/resource (API server only) measures the
+// running containers of the nodes' pods through runtimes that implement
+// runtime.UsageReporter and answers in the Prometheus text format of a
+// Kubernetes kubelet's endpoint, with a node label (metrics.go). Nothing
+// is measured unless asked.
 //
 // A Kubelet is safe for concurrent use; Run may be called once.
 package kubelet

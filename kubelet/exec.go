@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/informer"
@@ -132,4 +135,67 @@ func (k *Kubelet) servePortForward(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		k.log.Debug().Err(err).Str("pod", ns+"/"+name).Msg("portforward: upgrade failed")
 	}
+}
+
+// serveConnect opens a TCP connection to a port of a pod for the API
+// server's pods/proxy and services/proxy, at
+// /connect/{namespace}/{pod}/{port}: a GET asking to upgrade to "tcp",
+// answered with 101 and then the bytes of the connection both ways, until
+// either side closes. What stops it (no such pod here, a runtime without
+// network, no sandbox, a port nobody listens on) is a Status error before
+// the upgrade, which the API server passes on as a 503.
+func (k *Kubelet) serveConnect(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("namespace"), r.PathValue("pod")
+	port, err := strconv.ParseUint(r.PathValue("port"), 10, 16)
+	if err != nil || port == 0 {
+		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest, fmt.Sprintf("invalid port %q", r.PathValue("port")))
+		return
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "tcp") {
+		writeStatus(w, http.StatusBadRequest, api.StatusReasonBadRequest, "an upgrade to tcp is required")
+		return
+	}
+	_, _, st, ok := k.streamedPod(w, r, "proxy")
+	if !ok {
+		return
+	}
+	if !st.SandboxReady || st.IP == "" {
+		writeStatus(w, http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable, fmt.Sprintf("pod %q has no running sandbox", name))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	var d net.Dialer
+	backend, err := d.DialContext(ctx, "tcp", net.JoinHostPort(st.IP, strconv.Itoa(int(port))))
+	cancel()
+	if err != nil {
+		writeStatus(w, http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable, err.Error())
+		return
+	}
+	defer backend.Close()
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		writeStatus(w, http.StatusInternalServerError, api.StatusReasonInternalError, "the connection cannot be taken over")
+		return
+	}
+	client, buf, err := hj.Hijack()
+	if err != nil {
+		k.log.Debug().Err(err).Str("pod", ns+"/"+name).Msg("connect: hijack failed")
+		return
+	}
+	defer client.Close()
+	_ = client.SetDeadline(time.Time{}) // the server's read and write timeouts end with the request
+	if _, err := io.WriteString(client, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"); err != nil {
+		return
+	}
+	// Either side closing ends the splice; the defers close the other.
+	done := make(chan struct{}, 2)
+	go func() {
+		_, _ = io.Copy(backend, buf.Reader) // what the API server sent, buffered or not
+		done <- struct{}{}
+	}()
+	go func() {
+		_, _ = io.Copy(client, backend)
+		done <- struct{}{}
+	}()
+	<-done
 }

@@ -46,6 +46,8 @@ type Kubelet struct {
 	tls    *tls.Config
 	agents http.Handler // node agent controls; nil: off
 
+	nodeCPU nodeCPU // the nodes' CPU counters (metrics.go)
+
 	port         atomic.Int32 // the log server's port, once listening
 	failingNodes atomic.Int32 // nodes whose last heartbeat failed
 
@@ -123,8 +125,11 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 	k.pods = informer.New(client.ListWatch(deps.Client.Pods(""), client.ListOptions{FieldSelector: sel, Limit: 500}),
 		cfg.ResyncPeriod).WithLogger(log.With().Str("informer", "pods").Logger())
 	k.pods.AddHandler(informer.HandlerFuncs[*api.Pod]{
-		AddFunc:    k.onPod,
-		UpdateFunc: func(_, p *api.Pod) { k.onPod(p) },
+		AddFunc: k.onPod,
+		UpdateFunc: func(old, p *api.Pod) {
+			k.onUsageChange(context.Background(), old, p)
+			k.onPod(p)
+		},
 		DeleteFunc: k.onPodDelete,
 	})
 	k.queue = workqueue.New(workqueue.Config[string]{

@@ -18,7 +18,10 @@ import (
 // logHandler serves the kubelet's HTTPS endpoints: GET
 // /containerLogs/{namespace}/{pod}/{container}, which the API server's
 // pods/log proxies to, and /exec/… and /attach/{namespace}/{pod}/{container}
-// for pods/exec and pods/attach, /portForward/{namespace}/{pod}, only to the API server, and /healthz to anyone.
+// for pods/exec and pods/attach, /portForward/{namespace}/{pod},
+// /connect/{namespace}/{pod}/{port} for the pod and service proxies and
+// /metrics/resource (metrics.go), only to the API server, and /healthz to
+// anyone.
 func (k *Kubelet) logHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /containerLogs/{namespace}/{pod}/{container}", onlyAPIServer(http.HandlerFunc(k.serveLogs)))
@@ -28,6 +31,8 @@ func (k *Kubelet) logHandler() http.Handler {
 	mux.Handle("POST /attach/{namespace}/{pod}/{container}", onlyAPIServer(http.HandlerFunc(k.serveAttach)))
 	mux.Handle("GET /portForward/{namespace}/{pod}", onlyAPIServer(http.HandlerFunc(k.servePortForward)))
 	mux.Handle("POST /portForward/{namespace}/{pod}", onlyAPIServer(http.HandlerFunc(k.servePortForward)))
+	mux.Handle("GET /metrics/resource", onlyAPIServer(http.HandlerFunc(k.serveResourceMetrics)))
+	mux.Handle("GET /connect/{namespace}/{pod}/{port}", onlyAPIServer(http.HandlerFunc(k.serveConnect)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	if k.agents != nil {
 		mux.Handle("/nodeagents", k.agents)

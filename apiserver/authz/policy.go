@@ -168,6 +168,18 @@ func controllerRoles() []*api.ClusterRole {
 			rule(v("get", "create", "delete", "update", "patch", "list", "watch"), g(groupApps), "controllerrevisions"),
 			rule(v("get", "create"), g(groupCore), "persistentvolumeclaims"),
 			rule(v("update", "delete"), g(groupCore), "persistentvolumeclaims")),
+		cr("horizontal-pod-autoscaler",
+			rule(verbsRead, g(groupAutoscaling), "horizontalpodautoscalers"),
+			rule(v("update"), g(groupAutoscaling), "horizontalpodautoscalers/status"),
+			rule(v("get", "update"), g("*"), "*/scale"),
+			rule(v("list"), g(groupCore), "pods"),
+			rule(v("list"), g(groupMetrics), "pods"),
+			rule(v("get", "list"), g("custom.metrics.k8s.io"), "*"),
+			rule(v("get", "list"), g("external.metrics.k8s.io"), "*")),
+		cr("pod-garbage-collector",
+			rule(v("list", "watch", "delete"), g(groupCore), "pods"),
+			rule(v("get", "list"), g(groupCore), "nodes"),
+			rule(v("patch"), g(groupCore), "pods/status")),
 		cr("ttl-after-finished-controller",
 			rule(v("delete", "get", "list", "watch"), g(groupBatch), "jobs")),
 		cr("generic-garbage-collector",
@@ -218,6 +230,11 @@ func DefaultClusterRoles() []*api.ClusterRole {
 			urls(v("get"), "/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/")),
 		clusterRole("system:monitoring", nil,
 			urls(v("get"), "/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*", "/metrics", "/metrics/slis")),
+		// Kubernetes' role for callers of the kubelet's API (nodes/proxy
+		// reaches it through the API server).
+		clusterRole("system:kubelet-api-admin", nil,
+			rule(v("get", "list", "watch", "proxy"), g(groupCore), "nodes"),
+			rule(v("*"), g(groupCore), "nodes/log", "nodes/metrics", "nodes/proxy", "nodes/stats")),
 		aggregated("admin", nil, LabelAggregateToAdmin),
 		aggregated("edit", map[string]string{LabelAggregateToAdmin: "true"}, LabelAggregateToEdit),
 		aggregated("view", map[string]string{LabelAggregateToEdit: "true"}, LabelAggregateToView),
@@ -252,6 +269,11 @@ func DefaultClusterRoles() []*api.ClusterRole {
 			rule(verbsRead, g(groupBatch), "cronjobs", "cronjobs/status", "jobs", "jobs/status"),
 			rule(verbsRead, g(groupPolicy), "poddisruptionbudgets", "poddisruptionbudgets/status"),
 			rule(verbsRead, g(groupNetworking), "ingresses", "ingresses/status", "networkpolicies"),
+			rule(verbsRead, g(groupMetrics), "pods", "nodes")),
+		// metrics-server's own role, which lets admin, edit and view read
+		// the resource metrics.
+		clusterRole("system:aggregated-metrics-reader", map[string]string{
+			LabelAggregateToAdmin: "true", LabelAggregateToEdit: "true", LabelAggregateToView: "true"},
 			rule(verbsRead, g(groupMetrics), "pods", "nodes")),
 		clusterRole("system:node", nil, NodeRules()...),
 		clusterRole("system:kube-scheduler", nil,

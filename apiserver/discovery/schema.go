@@ -26,6 +26,7 @@ const (
 var (
 	timeType        = reflect.TypeFor[api.Time]()
 	microTimeType   = reflect.TypeFor[api.MicroTime]()
+	durationType    = reflect.TypeFor[api.Duration]()
 	quantityType    = reflect.TypeFor[api.Quantity]()
 	intOrStringType = reflect.TypeFor[api.IntOrString]()
 	rawMessageType  = reflect.TypeFor[json.RawMessage]()
@@ -51,6 +52,8 @@ func (g *schemaGen) defName(t reflect.Type) string {
 		return defMeta + "Time"
 	case microTimeType:
 		return defMeta + "MicroTime"
+	case durationType:
+		return defMeta + "Duration"
 	case quantityType:
 		return defQuantity
 	case intOrStringType:
@@ -158,6 +161,9 @@ func (g *schemaGen) special(t reflect.Type) (map[string]any, bool) {
 	case microTimeType:
 		return map[string]any{"type": "string", "format": "date-time",
 			"description": "MicroTime is a timestamp in RFC 3339 form with microsecond precision."}, true
+	case durationType:
+		return map[string]any{"type": "string",
+			"description": "Duration is a time interval as Go writes it, such as 15s or 1m30.5s."}, true
 	case quantityType:
 		s := map[string]any{"description": "Quantity is a fixed-point number with an optional suffix: " +
 			"a decimal SI suffix (m, k, M, G, T, P, E), a binary one (Ki, Mi, Gi, Ti, Pi, Ei) or an exponent (1e3). " +

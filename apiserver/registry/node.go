@@ -15,7 +15,7 @@ import (
 // /status only.
 var nodes = &Resource{
 	Version: "v1", Kind: "Node", Name: "nodes", Singular: "node",
-	ShortNames: []string{"no"}, Subresources: []string{"status"},
+	ShortNames: []string{"no"}, Subresources: []string{"status", "proxy"},
 	Schema: GoType[api.Node](),
 	Strategy: Strategy{
 		Default:          defaults.Node,

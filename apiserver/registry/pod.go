@@ -18,7 +18,7 @@ import (
 var pods = &Resource{
 	Version: "v1", Kind: "Pod", Name: "pods", Singular: "pod", Namespaced: true,
 	ShortNames: []string{"po"}, Categories: []string{"all"},
-	Subresources: []string{"status", "binding", "eviction", "log", "exec", "attach", "portforward"},
+	Subresources: []string{"status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"},
 	Schema:       GoType[api.Pod](),
 	Strategy: Strategy{
 		Default: defaults.Pod,

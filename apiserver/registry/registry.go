@@ -46,6 +46,9 @@ type Resource struct {
 	// authorization.k8s.io reviews, SelfSubjectReview): the API server
 	// fills in their status.
 	Ephemeral bool
+	// Measured kinds are the resource metrics (metrics.k8s.io): get and
+	// list answered from what the node agents measure, never stored.
+	Measured bool
 
 	// Schema is the shape of the kind's objects.
 	Schema Schema

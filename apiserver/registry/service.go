@@ -25,7 +25,7 @@ import (
 // provisions load balancers, so status.loadBalancer has no ingress.
 var services = &Resource{
 	Version: "v1", Kind: "Service", Name: "services", Singular: "service", Namespaced: true,
-	ShortNames: []string{"svc"}, Categories: []string{"all"}, Subresources: []string{"status"},
+	ShortNames: []string{"svc"}, Categories: []string{"all"}, Subresources: []string{"status", "proxy"},
 	Schema: GoType[api.Service](),
 	Strategy: Strategy{
 		Default: defaultService,

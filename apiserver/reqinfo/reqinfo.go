@@ -100,7 +100,9 @@ func parse(method, path string, param func(string) bool) (ri Info, ok bool) {
 	if len(parts) > 2 {
 		ri.Subresource = parts[2]
 	}
-	if len(parts) > 3 {
+	if len(parts) > 3 && ri.Subresource != "proxy" {
+		// Only a proxy takes a path after its subresource (the path it
+		// proxies to).
 		return ri, false
 	}
 	if ri.Resource == "namespaces" {

@@ -42,6 +42,12 @@ func TestNew(t *testing.T) {
 		{"GET", "/api/v1/namespaces/ns/pods/p/exec", "create", true, true},
 		{"GET", "/api/v1/namespaces/ns/pods/p/attach", "create", true, true},
 		{"GET", "/api/v1/namespaces/ns/pods/p/portforward", "create", true, true},
+		// A proxy's verb is its method's; only a proxy takes a path after
+		// its subresource.
+		{"GET", "/api/v1/namespaces/ns/pods/p:8080/proxy/a/b/", "get", true, true},
+		{"POST", "/api/v1/namespaces/ns/services/https:s:web/proxy/a", "create", true, true},
+		{"DELETE", "/api/v1/nodes/n/proxy/x", "delete", true, true},
+		{"GET", "/api/v1/namespaces/ns/pods/p/log/x", "get", false, false},
 		{"DELETE", "/api/v1/namespaces/ns/pods", "deletecollection", false, true},
 		{"PUT", "/api/v1/namespaces/ns/status", "update", false, true},
 		{"GET", "/api/v1", "get", false, false},

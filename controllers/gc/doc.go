@@ -1,10 +1,15 @@
 // Package gc is the garbage collector: it deletes objects whose owners are
 // gone and carries out the foreground and orphan deletion of owners, as
-// Kubernetes' garbage collector does, for pods, replica sets and
-// deployments.
+// Kubernetes' garbage collector does, for every kind the API server serves
+// that can be listed, watched and deleted (custom resources included;
+// events excepted).
 //
-// It keeps a graph of those objects from shared informers (uid → object,
-// owner uid → dependents) and reconciles one object (by uid) at a time:
+// It keeps a graph of those objects (uid → object, owner uid → dependents)
+// from the shared informers it is given and, for every other resource
+// discovery lists, from metadata-only informers of its own (asked again
+// every 30 seconds, and at once when an owner reference names a kind it
+// does not know: a CRD created a moment ago). It reconciles one object (by
+// uid) at a time:
 //
 //   - Background: an object every one of whose owner references names a
 //     uid that no longer exists is deleted, with Background propagation so
@@ -13,7 +18,8 @@
 //     from the cache is looked up on the API server before anything is
 //     deleted, so an informer that lags never costs a live object; absent
 //     uids are remembered, as uids are never reused. References to kinds
-//     the collector does not watch are treated as present.
+//     that are not served (or not yet discovered) are treated as present,
+//     and the object is looked at again with backoff.
 //   - Foreground: an owner marked for deletion with the foregroundDeletion
 //     finalizer has its dependents deleted (those with blockOwnerDeletion in
 //     the foreground themselves, the others in the background); once no

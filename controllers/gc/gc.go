@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -17,84 +18,90 @@ import (
 	"github.com/minik8s/minik8s/workqueue"
 )
 
-// Deps are the collector's client and the shared informers it builds its
-// graph from; whoever owns the informers runs them.
+// Deps are the collector's client and the shared informers it reads
+// (whoever made them runs them). Every other resource discovery lists that
+// can be listed, watched and deleted, custom resources included, the
+// collector watches itself through metadata-only informers.
 type Deps struct {
-	Client      *client.Client
-	Pods        *informer.Informer[*api.Pod]
-	ReplicaSets *informer.Informer[*api.ReplicaSet]
-	Deployments *informer.Informer[*api.Deployment]
-	// Jobs and CronJobs are optional: without them, Jobs as owners or
-	// dependents are not collected.
-	Jobs     *informer.Informer[*api.Job]
-	CronJobs *informer.Informer[*api.CronJob]
-	// DaemonSets, StatefulSets and their ControllerRevisions are optional
-	// in the same way.
-	DaemonSets   *informer.Informer[*api.DaemonSet]
-	StatefulSets *informer.Informer[*api.StatefulSet]
-	Revisions    *informer.Informer[*api.ControllerRevision]
-	// Claims are PersistentVolumeClaims (a StatefulSet's, with a retention
-	// policy of Delete); optional too.
-	Claims *informer.Informer[*api.PersistentVolumeClaim]
+	Client *client.Client
+	Shared []Shared
+	// ResyncPeriod is that of the collector's own informers (default 10
+	// minutes); DiscoveryPeriod how often it asks discovery for resources
+	// added or removed (default 30 seconds, as kube-controller-manager).
+	// An owner reference to a kind it does not know yet asks at once.
+	ResyncPeriod, DiscoveryPeriod time.Duration
 }
 
 // Collector is the garbage collector; see the package doc.
 type Collector struct {
-	deps    Deps
-	log     zerolog.Logger
-	clients map[groupKind]objects
-	graph   *graph
-	queue   *workqueue.Queue[informer.Key] // object uids, as Key.Name
+	deps  Deps
+	log   zerolog.Logger
+	graph *graph
+	queue *workqueue.Queue[informer.Key] // object uids, as Key.Name
+	kick  chan struct{}                  // asks for a discovery now
+
+	mu      sync.RWMutex
+	sources map[groupKind]*source
 
 	absentMu sync.Mutex
 	absent   map[string]struct{} // owner uids known not to exist
 }
 
+// source is a resource the collector watches: its client and its cache.
+type source struct {
+	objects
+	cached func(informer.Key) (*api.ObjectMeta, bool)
+	synced func() bool
+	stop   context.CancelFunc // of the collector's own informer; nil if shared
+}
+
 // maxAbsent bounds the cache of absent owner uids; it is cleared when full.
 const maxAbsent = 10000
 
-// New returns a collector. It registers its handlers on the informers, so
-// it must be called before they start or while they run; it starts nothing.
+// New returns a collector. It registers its handlers on the shared
+// informers, so it must be called before they start or while they run; it
+// starts nothing.
 func New(deps Deps, log zerolog.Logger) (*Collector, error) {
-	if deps.Client == nil || deps.Pods == nil || deps.ReplicaSets == nil || deps.Deployments == nil {
-		return nil, errors.New("gc: client and pod, replica set and deployment informers are required")
+	if deps.Client == nil {
+		return nil, errors.New("gc: a client is required")
+	}
+	if deps.ResyncPeriod <= 0 {
+		deps.ResyncPeriod = 10 * time.Minute
+	}
+	if deps.DiscoveryPeriod <= 0 {
+		deps.DiscoveryPeriod = 30 * time.Second
 	}
 	c := &Collector{
 		deps:    deps,
 		log:     log,
-		clients: clientsFor(deps.Client),
 		graph:   newGraph(),
 		queue:   workqueue.New(workqueue.Config[informer.Key]{}),
+		kick:    make(chan struct{}, 1),
+		sources: make(map[groupKind]*source),
 		absent:  make(map[string]struct{}),
 	}
-	deps.Pods.AddHandler(handler[*api.Pod](c, podKind))
-	deps.ReplicaSets.AddHandler(handler[*api.ReplicaSet](c, replicaSetKind))
-	deps.Deployments.AddHandler(handler[*api.Deployment](c, deploymentKind))
-	if deps.Jobs != nil {
-		deps.Jobs.AddHandler(handler[*api.Job](c, jobKind))
-	}
-	if deps.CronJobs != nil {
-		deps.CronJobs.AddHandler(handler[*api.CronJob](c, cronJobKind))
-	}
-	if deps.DaemonSets != nil {
-		deps.DaemonSets.AddHandler(handler[*api.DaemonSet](c, daemonSetKind))
-	}
-	if deps.StatefulSets != nil {
-		deps.StatefulSets.AddHandler(handler[*api.StatefulSet](c, statefulSetKind))
-	}
-	if deps.Revisions != nil {
-		deps.Revisions.AddHandler(handler[*api.ControllerRevision](c, revisionKind))
-	}
-	if deps.Claims != nil {
-		deps.Claims.AddHandler(handler[*api.PersistentVolumeClaim](c, claimKind))
+	for _, sh := range deps.Shared {
+		gk := groupKind{Group: sh.gvr.Group, Kind: sh.kind}
+		c.sources[gk] = &source{objects: objects{deps.Client, sh.gvr}, cached: sh.get, synced: sh.synced}
+		sh.attach(c, gk)
 	}
 	return c, nil
 }
 
 func (c *Collector) enqueue(uid string) { c.queue.Add(informer.Key{Name: uid}) }
 
+// source returns the watched resource of kind gk.
+func (c *Collector) source(gk groupKind) (*source, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.sources[gk]
+	return s, ok
+}
+
 // handler keeps the graph in step with one informer and enqueues the
-// objects a change may concern.
+// objects a change may concern. An update that changes neither owners,
+// finalizers nor deletion (a pod's status) concerns nobody, except as a
+// resync (same resourceVersion), which re-checks the object.
 func handler[T api.Object](c *Collector, gk groupKind) informer.Handler[T] {
 	upsert := func(obj T) {
 		m := obj.GetObjectMeta()
@@ -104,8 +111,15 @@ func handler[T api.Object](c *Collector, gk groupKind) informer.Handler[T] {
 		}
 	}
 	return informer.HandlerFuncs[T]{
-		AddFunc:    upsert,
-		UpdateFunc: func(_, obj T) { upsert(obj) },
+		AddFunc: upsert,
+		UpdateFunc: func(old, obj T) {
+			o, m := old.GetObjectMeta(), obj.GetObjectMeta()
+			if o.ResourceVersion != m.ResourceVersion && o.UID == m.UID && (o.DeletionTimestamp == nil) == (m.DeletionTimestamp == nil) &&
+				slices.Equal(o.Finalizers, m.Finalizers) && slices.EqualFunc(o.OwnerReferences, m.OwnerReferences, equalRef) {
+				return
+			}
+			upsert(obj)
+		},
 		DeleteFunc: func(obj T) {
 			for _, uid := range c.graph.remove(obj.GetObjectMeta().UID) {
 				c.enqueue(uid)
@@ -114,55 +128,118 @@ func handler[T api.Object](c *Collector, gk groupKind) informer.Handler[T] {
 	}
 }
 
-// Run waits for the informers to sync, then runs workers until ctx ends.
-// It returns nil then, after the workers have stopped.
-// Run may be called once: build a new one for each term of leadership.
+func equalRef(a, b api.OwnerReference) bool {
+	return a.UID == b.UID && a.APIVersion == b.APIVersion && a.Kind == b.Kind && a.Name == b.Name &&
+		(a.BlockOwnerDeletion != nil && *a.BlockOwnerDeletion) == (b.BlockOwnerDeletion != nil && *b.BlockOwnerDeletion)
+}
+
+// discover watches every resource discovery lists that it does not watch
+// yet and stops watching those that are gone (a deleted CRD).
+func (c *Collector) discover(ctx context.Context) error {
+	all, err := c.deps.Client.Discover(ctx)
+	if err != nil {
+		return err
+	}
+	seen := make(map[groupKind]bool, len(all))
+	for _, r := range all {
+		gk := groupKind{Group: r.Group, Kind: r.Kind}
+		if ignored[gk] || !r.Supports("list", "watch", "delete") {
+			continue
+		}
+		seen[gk] = true
+		if _, ok := c.source(gk); ok {
+			continue
+		}
+		inf := informer.New(client.ListWatch(client.Resource[api.PartialObjectMetadata](c.deps.Client, r.GVR, ""),
+			client.ListOptions{Limit: 500}), c.deps.ResyncPeriod).WithLogger(c.log.With().Str("informer", r.Resource).Logger())
+		sh := Watch(r.GVR, r.Kind, inf)
+		ictx, stop := context.WithCancel(ctx)
+		c.mu.Lock()
+		c.sources[gk] = &source{objects: objects{c.deps.Client, r.GVR}, cached: sh.get, synced: sh.synced, stop: stop}
+		c.mu.Unlock()
+		sh.attach(c, gk)
+		go func() { _ = inf.Run(ictx) }()
+		c.log.Debug().Str("resource", r.Resource).Str("group", r.Group).Msg("watching for garbage")
+	}
+	c.mu.Lock()
+	for gk, s := range c.sources {
+		if s.stop != nil && !seen[gk] {
+			s.stop()
+			delete(c.sources, gk)
+			c.log.Debug().Str("kind", gk.Kind).Str("group", gk.Group).Msg("resource gone; no longer watched")
+		}
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// runDiscovery calls discover every DiscoveryPeriod, when kicked, and a
+// second after a failure, until ctx ends; it then stops the collector's
+// own informers.
+func (c *Collector) runDiscovery(ctx context.Context) {
+	defer func() {
+		c.mu.Lock()
+		for _, s := range c.sources {
+			if s.stop != nil {
+				s.stop()
+			}
+		}
+		c.mu.Unlock()
+	}()
+	for {
+		wait := c.deps.DiscoveryPeriod
+		if err := c.discover(ctx); err != nil && ctx.Err() == nil {
+			c.log.Warn().Err(err).Msg("discovery failed; trying again")
+			wait = time.Second
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-c.kick:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// Run waits for the shared informers to sync, starts watching the other
+// resources, then runs workers until ctx ends. It returns nil then, after
+// the workers have stopped. Run may be called once: build a new one for
+// each term of leadership.
 func (c *Collector) Run(ctx context.Context, workers int) error {
 	defer c.queue.ShutDown()
-	synced := []func() bool{c.deps.Pods.HasSynced, c.deps.ReplicaSets.HasSynced, c.deps.Deployments.HasSynced}
-	if c.deps.Jobs != nil {
-		synced = append(synced, c.deps.Jobs.HasSynced)
-	}
-	if c.deps.CronJobs != nil {
-		synced = append(synced, c.deps.CronJobs.HasSynced)
-	}
-	if c.deps.DaemonSets != nil {
-		synced = append(synced, c.deps.DaemonSets.HasSynced)
-	}
-	if c.deps.StatefulSets != nil {
-		synced = append(synced, c.deps.StatefulSets.HasSynced)
-	}
-	if c.deps.Revisions != nil {
-		synced = append(synced, c.deps.Revisions.HasSynced)
-	}
-	if c.deps.Claims != nil {
-		synced = append(synced, c.deps.Claims.HasSynced)
+	var synced []func() bool
+	for _, sh := range c.deps.Shared {
+		synced = append(synced, sh.synced)
 	}
 	if !informer.WaitForCacheSync(ctx, synced...) {
 		return nil
 	}
+	done := make(chan struct{})
+	go func() { defer close(done); c.runDiscovery(ctx) }()
+	defer func() { <-done }()
 	c.log.Info().Int("workers", workers).Msg("garbage collector started")
-	controllerutil.RunWorkers(ctx, c.queue, workers, func(ctx context.Context, k informer.Key) (time.Duration, error) {
-		return 0, c.sync(ctx, k.Name)
-	}, c.log)
+	controllerutil.RunWorkers(ctx, c.queue, workers, c.sync, c.log)
 	return nil
 }
 
 // sync reconciles the object with uid: the deletion of its dependents if
 // it is being deleted in the foreground or with orphaning, else the
 // presence of its owners.
-func (c *Collector) sync(ctx context.Context, uid string) error {
-	n, ok := c.graph.get(uid)
+func (c *Collector) sync(ctx context.Context, key informer.Key) (time.Duration, error) {
+	n, ok := c.graph.get(key.Name)
 	if !ok {
-		return nil
+		return 0, nil
 	}
 	switch {
 	case n.deleting && n.hasFinalizer(api.FinalizerOrphan):
-		return c.orphanDependents(ctx, n)
+		return 0, c.orphanDependents(ctx, n)
 	case n.deleting && n.hasFinalizer(api.FinalizerForeground):
-		return c.deleteDependents(ctx, n)
+		return 0, c.deleteDependents(ctx, n)
 	case n.deleting:
-		return nil // going anyway
+		return 0, nil // going anyway
 	}
 	return c.checkOwners(ctx, n)
 }
@@ -220,8 +297,14 @@ func (c *Collector) deleteDependents(ctx context.Context, owner node) error {
 // a dependent still pointing at it (deleted, later, as an orphan); an
 // owner's deletion is rare enough to read its namespace.
 func (c *Collector) liveDependents(ctx context.Context, owner node) ([]node, error) {
+	c.mu.RLock()
+	sources := maps.Clone(c.sources)
+	c.mu.RUnlock()
 	var out []node
-	for gk, cl := range c.clients {
+	for gk, cl := range sources {
+		if owner.namespace != "" && !cl.gvr.Namespaced {
+			continue // a cluster-scoped object cannot have a namespaced owner
+		}
 		objs, err := cl.list(ctx, owner.namespace)
 		if err != nil {
 			return nil, fmt.Errorf("list %s in %s: %w", gk.Kind, owner.namespace, err)
@@ -239,27 +322,39 @@ func (c *Collector) liveDependents(ctx context.Context, owner node) ([]node, err
 
 // checkOwners deletes n if all its owners are gone, or drops its
 // references to the owners that are gone if some remain.
-func (c *Collector) checkOwners(ctx context.Context, n node) error {
+func (c *Collector) checkOwners(ctx context.Context, n node) (time.Duration, error) {
 	if len(n.owners) == 0 {
-		return nil
+		return 0, nil
 	}
 	var absent []string
+	var unknown string
 	for _, r := range n.owners {
-		exists, err := c.ownerExists(ctx, n.namespace, r)
+		exists, known, err := c.ownerExists(ctx, n.namespace, r)
 		if err != nil {
-			return err
+			return 0, err
+		}
+		if !known {
+			unknown = r.APIVersion + " " + r.Kind
 		}
 		if !exists {
 			absent = append(absent, r.UID)
 		}
 	}
 	switch {
+	case len(absent) == 0 && unknown != "":
+		// An owner of a kind discovery has not shown (yet: a CRD created
+		// a moment ago): ask discovery now, and look again with backoff.
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+		return 0, fmt.Errorf("owner kind %s is not served (yet)", unknown)
 	case len(absent) == 0:
-		return nil
+		return 0, nil
 	case len(absent) == len(n.owners):
-		return c.deleteOrphaned(ctx, n, absent)
+		return 0, c.deleteOrphaned(ctx, n, absent)
 	default:
-		return c.removeOwnerRefs(ctx, n, absent)
+		return 0, c.removeOwnerRefs(ctx, n, absent)
 	}
 }
 
@@ -270,7 +365,11 @@ func (c *Collector) checkOwners(ctx context.Context, n node) error {
 // delete an object that was orphaned on purpose. The delete is
 // conditional on the resourceVersion read, so a change in between wins.
 func (c *Collector) deleteOrphaned(ctx context.Context, n node, absent []string) error {
-	live, err := c.clients[n.gk].get(ctx, n.namespace, n.name)
+	cl, ok := c.source(n.gk)
+	if !ok {
+		return nil // no longer served
+	}
+	live, err := cl.get(ctx, n.namespace, n.name)
 	if client.IsNotFound(err) {
 		return nil
 	}
@@ -289,32 +388,36 @@ func (c *Collector) deleteOrphaned(ctx context.Context, n node, absent []string)
 }
 
 // ownerExists reports whether the owner r names exists: in the graph, or,
-// if not cached, on the API server with the same uid. Owners of kinds the
-// collector does not watch are taken to exist.
-func (c *Collector) ownerExists(ctx context.Context, ns string, r api.OwnerReference) (bool, error) {
-	cl, known := c.clients[groupKindOf(r)]
+// if not cached, on the API server with the same uid. An owner of a kind
+// the collector does not watch (not, or not yet, served) is taken to
+// exist, and known is false.
+func (c *Collector) ownerExists(ctx context.Context, ns string, r api.OwnerReference) (exists, known bool, err error) {
+	cl, known := c.source(groupKindOf(r))
 	if !known {
-		return true, nil
+		return true, false, nil
+	}
+	if !cl.gvr.Namespaced {
+		ns = "" // a namespaced dependent of a cluster-scoped owner
 	}
 	if _, ok := c.graph.get(r.UID); ok {
-		return true, nil
+		return true, true, nil
 	}
-	if uid, ok := c.cachedUID(groupKindOf(r), ns, r.Name); ok && uid == r.UID {
-		return true, nil // cached, but not yet in the graph
+	if m, ok := cl.cached(informer.Key{Namespace: ns, Name: r.Name}); ok && m.UID == r.UID {
+		return true, true, nil // cached, but not yet in the graph
 	}
 	c.absentMu.Lock()
 	_, gone := c.absent[r.UID]
 	c.absentMu.Unlock()
 	if gone {
-		return false, nil
+		return false, true, nil
 	}
 	m, err := cl.get(ctx, ns, r.Name)
 	switch {
 	case client.IsNotFound(err):
 	case err != nil:
-		return false, fmt.Errorf("get owner %s %s/%s: %w", r.Kind, ns, r.Name, err)
+		return false, true, fmt.Errorf("get owner %s %s/%s: %w", r.Kind, ns, r.Name, err)
 	case m.UID == r.UID:
-		return true, nil
+		return true, true, nil
 	}
 	c.absentMu.Lock()
 	if len(c.absent) >= maxAbsent {
@@ -322,54 +425,7 @@ func (c *Collector) ownerExists(ctx context.Context, ns string, r api.OwnerRefer
 	}
 	c.absent[r.UID] = struct{}{}
 	c.absentMu.Unlock()
-	return false, nil
-}
-
-// cachedUID returns the uid of the object of kind gk named ns/name in the
-// informers' caches, which may be ahead of the graph.
-func (c *Collector) cachedUID(gk groupKind, ns, name string) (string, bool) {
-	k := informer.Key{Namespace: ns, Name: name}
-	var m *api.ObjectMeta
-	switch gk {
-	case podKind:
-		if o, ok := c.deps.Pods.Get(k); ok {
-			m = &o.ObjectMeta
-		}
-	case replicaSetKind:
-		if o, ok := c.deps.ReplicaSets.Get(k); ok {
-			m = &o.ObjectMeta
-		}
-	case deploymentKind:
-		if o, ok := c.deps.Deployments.Get(k); ok {
-			m = &o.ObjectMeta
-		}
-	case jobKind:
-		if c.deps.Jobs == nil {
-			break
-		}
-		if o, ok := c.deps.Jobs.Get(k); ok {
-			m = &o.ObjectMeta
-		}
-	case cronJobKind:
-		if c.deps.CronJobs == nil {
-			break
-		}
-		if o, ok := c.deps.CronJobs.Get(k); ok {
-			m = &o.ObjectMeta
-		}
-	case daemonSetKind:
-		m = cachedMeta(c.deps.DaemonSets, k)
-	case statefulSetKind:
-		m = cachedMeta(c.deps.StatefulSets, k)
-	case revisionKind:
-		m = cachedMeta(c.deps.Revisions, k)
-	case claimKind:
-		m = cachedMeta(c.deps.Claims, k)
-	}
-	if m == nil {
-		return "", false
-	}
-	return m.UID, true
+	return false, true, nil
 }
 
 // deleteObject deletes n, provided it is still the object with n's uid.
@@ -385,7 +441,11 @@ func (c *Collector) deleteObjectAt(ctx context.Context, n node, policy, rv strin
 	if rv != "" {
 		pre.ResourceVersion = &rv
 	}
-	err := c.clients[n.gk].delete(ctx, n.namespace, n.name, api.DeleteOptions{
+	cl, ok := c.source(n.gk)
+	if !ok {
+		return nil // no longer served
+	}
+	err := cl.delete(ctx, n.namespace, n.name, api.DeleteOptions{
 		PropagationPolicy: &policy,
 		Preconditions:     pre,
 	})
@@ -436,7 +496,10 @@ func (c *Collector) removeFinalizer(ctx context.Context, n node, f string) error
 // retrying on conflict. An object that is gone, or replaced by another of
 // the same name, needs nothing.
 func (c *Collector) update(ctx context.Context, n node, change func(m *api.ObjectMeta) (map[string]any, bool)) error {
-	cl := c.clients[n.gk]
+	cl, ok := c.source(n.gk)
+	if !ok {
+		return nil // no longer served
+	}
 	err := client.RetryOnConflict(ctx, client.DefaultBackoff, func() error {
 		m, err := cl.get(ctx, n.namespace, n.name)
 		if err != nil {
@@ -456,18 +519,6 @@ func (c *Collector) update(ctx context.Context, n node, change func(m *api.Objec
 	}
 	if err != nil {
 		return fmt.Errorf("update %s %s/%s: %w", n.gk.Kind, n.namespace, n.name, err)
-	}
-	return nil
-}
-
-// cachedMeta is the metadata of the object k names in inf (nil if inf is
-// nil or lacks it).
-func cachedMeta[T api.Object](inf *informer.Informer[T], k informer.Key) *api.ObjectMeta {
-	if inf == nil {
-		return nil
-	}
-	if o, ok := inf.Get(k); ok {
-		return o.GetObjectMeta()
 	}
 	return nil
 }

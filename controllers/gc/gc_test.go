@@ -2,6 +2,8 @@ package gc_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,10 +29,13 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Pods and replica sets through shared informers; deployments and
+	// every other kind through the collector's own, from discovery.
 	pods := informer.New(client.ListWatch(c.Pods(""), client.ListOptions{}), time.Minute)
 	rss := informer.New(client.ListWatch(c.ReplicaSets(""), client.ListOptions{}), time.Minute)
-	deps := informer.New(client.ListWatch(c.Deployments(""), client.ListOptions{}), time.Minute)
-	col, err := gc.New(gc.Deps{Client: c, Pods: pods, ReplicaSets: rss, Deployments: deps}, zerolog.Nop())
+	col, err := gc.New(gc.Deps{Client: c, Shared: []gc.Shared{
+		gc.Watch(client.Pods, "Pod", pods), gc.Watch(client.ReplicaSets, "ReplicaSet", rss),
+	}}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +43,7 @@ func start(t *testing.T) *env {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runAll(ctx, pods.Run, rss.Run, deps.Run, func(ctx context.Context) error { return col.Run(ctx, 4) })
+		runAll(ctx, pods.Run, rss.Run, func(ctx context.Context) error { return col.Run(ctx, 4) })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return &env{s: s, c: c}
@@ -229,6 +234,78 @@ func TestOrphanDeletion(t *testing.T) {
 	for _, p := range pods {
 		exists(t, e.c.Pods("default").ResourceClient, p.Name)
 	}
+}
+
+// TestCustomResourceOwner: a kind defined after the collector started
+// (a CRD) is discovered as soon as an owner reference names it; deleting
+// the custom resource collects its ConfigMap and Deployment, and a custom
+// resource owned by a ConfigMap goes with it.
+func TestCustomResourceOwner(t *testing.T) {
+	e := start(t)
+	file := filepath.Join(t.TempDir(), "crd.yaml")
+	if err := os.WriteFile(file, []byte(`
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := e.s.Kubectl(t, "", "apply", "-f", file); err != nil {
+		t.Fatalf("apply crd: %v %s", err, out)
+	}
+	var w api.PartialObjectMetadata
+	widgets := client.GVR{Group: "example.com", Version: "v1", Resource: "widgets", Namespaced: true}
+	eventually(t, "the widgets resource to be served", func() bool {
+		return e.c.Do(ctx, "POST", widgets.Path("default"), map[string]any{
+			"apiVersion": "example.com/v1", "kind": "Widget", "metadata": map[string]any{"name": "w1"}}, &w) == nil
+	})
+	owned := []api.OwnerReference{ref("example.com/v1", "Widget", w.ObjectMeta)}
+	cms := client.Resource[api.ConfigMap](e.c, client.ConfigMaps, "default")
+	if _, err := cms.Create(ctx, &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "w1-config", OwnerReferences: owned}}); err != nil {
+		t.Fatal(err)
+	}
+	zero := int32(0)
+	sel := &api.LabelSelector{MatchLabels: map[string]string{"app": "w1"}}
+	if _, err := e.c.Deployments("default").Create(ctx, &api.Deployment{
+		ObjectMeta: api.ObjectMeta{Name: "w1", OwnerReferences: owned},
+		Spec:       api.DeploymentSpec{Replicas: &zero, Selector: sel, Template: template("w1")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A widget owned by a ConfigMap.
+	parent, err := cms.Create(ctx, &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "parent"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.Do(ctx, "POST", widgets.Path("default"), map[string]any{
+		"apiVersion": "example.com/v1", "kind": "Widget", "metadata": map[string]any{"name": "child",
+			"ownerReferences": []api.OwnerReference{ref("v1", "ConfigMap", parent.ObjectMeta)}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // a wrong collector would delete the live widget's dependents now
+	exists(t, cms, "w1-config")
+	exists(t, e.c.Deployments("default").ResourceClient, "w1")
+
+	if err := e.c.Do(ctx, "DELETE", widgets.Path("default")+"/w1", nil, nil); err != nil {
+		t.Fatalf("delete widget: %v", err)
+	}
+	eventually(t, "the widget's ConfigMap to go", gone(cms, "w1-config"))
+	eventually(t, "the widget's Deployment to go", gone(e.c.Deployments("default").ResourceClient, "w1"))
+	if out, err := e.s.Kubectl(t, "", "delete", "configmap", "parent"); err != nil {
+		t.Fatalf("delete configmap: %v %s", err, out)
+	}
+	eventually(t, "the ConfigMap's widget to go", func() bool {
+		return client.IsNotFound(e.c.Do(ctx, "GET", widgets.Path("default")+"/child", nil, nil))
+	})
 }
 
 func TestNewValidates(t *testing.T) {

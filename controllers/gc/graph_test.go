@@ -80,3 +80,9 @@ func TestGroupKindOf(t *testing.T) {
 		}
 	}
 }
+
+var (
+	podKind        = groupKind{Kind: "Pod"}
+	replicaSetKind = groupKind{Group: "apps", Kind: "ReplicaSet"}
+	deploymentKind = groupKind{Group: "apps", Kind: "Deployment"}
+)

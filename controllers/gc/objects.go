@@ -7,80 +7,80 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/informer"
 )
 
-// The kinds the collector watches.
-var (
-	podKind        = groupKind{Kind: "Pod"}
-	replicaSetKind = groupKind{Group: "apps", Kind: "ReplicaSet"}
-	deploymentKind = groupKind{Group: "apps", Kind: "Deployment"}
-	jobKind        = groupKind{Group: "batch", Kind: "Job"}
-	cronJobKind    = groupKind{Group: "batch", Kind: "CronJob"}
-
-	daemonSetKind   = groupKind{Group: "apps", Kind: "DaemonSet"}
-	statefulSetKind = groupKind{Group: "apps", Kind: "StatefulSet"}
-	revisionKind    = groupKind{Group: "apps", Kind: "ControllerRevision"}
-	claimKind       = groupKind{Kind: "PersistentVolumeClaim"}
-)
-
-// objects reads and writes the metadata of one kind, whatever its Go type.
-type objects interface {
-	get(ctx context.Context, ns, name string) (*api.ObjectMeta, error)
-	list(ctx context.Context, ns string) ([]*api.ObjectMeta, error)
-	patch(ctx context.Context, ns, name string, data []byte) error
-	delete(ctx context.Context, ns, name string, opts api.DeleteOptions) error
+// ignored are the resources the collector does not watch, as Kubernetes'
+// garbage collector ignores events: there are many, they change often and
+// nobody owns them.
+var ignored = map[groupKind]bool{
+	{Kind: "Event"}:                         true,
+	{Group: "events.k8s.io", Kind: "Event"}: true,
 }
 
-// typed adapts the typed client of one resource to objects.
-type typed[T any, PT interface {
-	*T
-	api.Object
-}] struct {
+// objects reads and writes the metadata of objects of one resource,
+// whatever its kind, through the API server.
+type objects struct {
 	c   *client.Client
 	gvr client.GVR
 }
 
-func (t typed[T, PT]) get(ctx context.Context, ns, name string) (*api.ObjectMeta, error) {
-	obj, err := client.Resource[T, PT](t.c, t.gvr, ns).Get(ctx, name)
+func (o objects) res(ns string) *client.ResourceClient[api.PartialObjectMetadata, *api.PartialObjectMetadata] {
+	return client.Resource[api.PartialObjectMetadata](o.c, o.gvr, ns)
+}
+
+func (o objects) get(ctx context.Context, ns, name string) (*api.ObjectMeta, error) {
+	obj, err := o.res(ns).Get(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	return obj.GetObjectMeta(), nil
+	return &obj.ObjectMeta, nil
 }
 
-func (t typed[T, PT]) list(ctx context.Context, ns string) ([]*api.ObjectMeta, error) {
-	objs, _, err := client.Resource[T, PT](t.c, t.gvr, ns).List(ctx, client.ListOptions{})
+func (o objects) list(ctx context.Context, ns string) ([]*api.ObjectMeta, error) {
+	objs, _, err := o.res(ns).List(ctx, client.ListOptions{})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*api.ObjectMeta, len(objs))
-	for i, o := range objs {
-		out[i] = o.GetObjectMeta()
+	for i, obj := range objs {
+		out[i] = &obj.ObjectMeta
 	}
 	return out, nil
 }
 
-func (t typed[T, PT]) patch(ctx context.Context, ns, name string, data []byte) error {
-	_, err := client.Resource[T, PT](t.c, t.gvr, ns).Patch(ctx, name, client.MergePatchType, data)
+func (o objects) patch(ctx context.Context, ns, name string, data []byte) error {
+	_, err := o.res(ns).Patch(ctx, name, client.MergePatchType, data)
 	return err
 }
 
-func (t typed[T, PT]) delete(ctx context.Context, ns, name string, opts api.DeleteOptions) error {
-	return client.Resource[T, PT](t.c, t.gvr, ns).Delete(ctx, name, opts)
+func (o objects) delete(ctx context.Context, ns, name string, opts api.DeleteOptions) error {
+	return o.res(ns).Delete(ctx, name, opts)
 }
 
-func clientsFor(c *client.Client) map[groupKind]objects {
-	return map[groupKind]objects{
-		podKind:        typed[api.Pod, *api.Pod]{c, client.Pods},
-		replicaSetKind: typed[api.ReplicaSet, *api.ReplicaSet]{c, client.ReplicaSets},
-		deploymentKind: typed[api.Deployment, *api.Deployment]{c, client.Deployments},
-		jobKind:        typed[api.Job, *api.Job]{c, client.Jobs},
-		cronJobKind:    typed[api.CronJob, *api.CronJob]{c, client.CronJobs},
+// Shared is an informer someone else runs that the collector reads
+// instead of watching that resource itself; make one with Watch.
+type Shared struct {
+	gvr    client.GVR
+	kind   string
+	get    func(informer.Key) (*api.ObjectMeta, bool)
+	synced func() bool
+	attach func(c *Collector, gk groupKind)
+}
 
-		daemonSetKind:   typed[api.DaemonSet, *api.DaemonSet]{c, client.DaemonSets},
-		statefulSetKind: typed[api.StatefulSet, *api.StatefulSet]{c, client.StatefulSets},
-		revisionKind:    typed[api.ControllerRevision, *api.ControllerRevision]{c, client.ControllerRevisions},
-		claimKind:       typed[api.PersistentVolumeClaim, *api.PersistentVolumeClaim]{c, client.PersistentVolumeClaims},
+// Watch shares inf, an informer of the objects of kind served at gvr, with
+// the collector.
+func Watch[T api.Object](gvr client.GVR, kind string, inf *informer.Informer[T]) Shared {
+	return Shared{
+		gvr: gvr, kind: kind, synced: inf.HasSynced,
+		get: func(k informer.Key) (*api.ObjectMeta, bool) {
+			o, ok := inf.Get(k)
+			if !ok {
+				return nil, false
+			}
+			return o.GetObjectMeta(), true
+		},
+		attach: func(c *Collector, gk groupKind) { inf.AddHandler(handler[T](c, gk)) },
 	}
 }
 

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -98,25 +96,25 @@ func (c *Controller) sync(ctx context.Context, key informer.Key) (time.Duration,
 // deleteContent deletes every object of resources in namespace ns and
 // returns the resources that still have objects (being deleted, with
 // finalizers or a grace period).
-func (c *Controller) deleteContent(ctx context.Context, ns string, resources []resource) (left []string, err error) {
+func (c *Controller) deleteContent(ctx context.Context, ns string, resources []client.GVR) (left []string, err error) {
 	background := api.PropagationBackground
 	opts := api.DeleteOptions{TypeMeta: api.TypeMeta{Kind: "DeleteOptions", APIVersion: "v1"}, PropagationPolicy: &background}
 	var errs []error
 	for _, r := range resources {
-		path := r.path(ns)
+		path := r.Path(ns)
 		if err := c.deps.Client.Do(ctx, http.MethodDelete, path, opts, nil); err != nil && !client.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("delete %s in %s: %w", r.name, ns, err))
+			errs = append(errs, fmt.Errorf("delete %s in %s: %w", r.Resource, ns, err))
 			continue
 		}
 		var list struct {
 			Items []struct{} `json:"items"`
 		}
 		if err := c.deps.Client.Do(ctx, http.MethodGet, path+"?limit=1", nil, &list); err != nil {
-			errs = append(errs, fmt.Errorf("list %s in %s: %w", r.name, ns, err))
+			errs = append(errs, fmt.Errorf("list %s in %s: %w", r.Resource, ns, err))
 			continue
 		}
 		if len(list.Items) > 0 {
-			left = append(left, r.name)
+			left = append(left, r.Resource)
 		}
 	}
 	return left, errors.Join(errs...)
@@ -144,60 +142,18 @@ func (c *Controller) finalize(ctx context.Context, name string) error {
 	return nil
 }
 
-// resource is a namespaced resource the API server serves.
-type resource struct {
-	groupVersion string // "v1", "apps/v1"
-	name         string // plural
-}
-
-func (r resource) path(ns string) string {
-	prefix := "/apis/"
-	if !strings.Contains(r.groupVersion, "/") {
-		prefix = "/api/"
-	}
-	return prefix + r.groupVersion + "/namespaces/" + url.PathEscape(ns) + "/" + r.name
-}
-
-// apiResourceList is the part of a discovery document the controller
-// reads.
-type apiResourceList struct {
-	GroupVersion string `json:"groupVersion"`
-	Resources    []struct {
-		Name       string   `json:"name"`
-		Namespaced bool     `json:"namespaced"`
-		Verbs      []string `json:"verbs"`
-	} `json:"resources"`
-}
-
 // namespacedResources asks discovery for every namespaced resource that
 // can be listed and deleted as a collection, as Kubernetes' namespace
 // controller does, so that new resources need no change here.
-func (c *Controller) namespacedResources(ctx context.Context) ([]resource, error) {
-	paths := []string{"/api/v1"}
-	var groups struct {
-		Groups []struct {
-			PreferredVersion struct {
-				GroupVersion string `json:"groupVersion"`
-			} `json:"preferredVersion"`
-		} `json:"groups"`
+func (c *Controller) namespacedResources(ctx context.Context) ([]client.GVR, error) {
+	all, err := c.deps.Client.Discover(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if err := c.deps.Client.Do(ctx, http.MethodGet, "/apis", nil, &groups); err != nil {
-		return nil, fmt.Errorf("discover api groups: %w", err)
-	}
-	for _, g := range groups.Groups {
-		paths = append(paths, "/apis/"+g.PreferredVersion.GroupVersion)
-	}
-	var out []resource
-	for _, p := range paths {
-		var list apiResourceList
-		if err := c.deps.Client.Do(ctx, http.MethodGet, p, nil, &list); err != nil {
-			return nil, fmt.Errorf("discover %s: %w", p, err)
-		}
-		for _, r := range list.Resources {
-			if r.Namespaced && !strings.Contains(r.Name, "/") &&
-				slices.Contains(r.Verbs, "deletecollection") && slices.Contains(r.Verbs, "list") {
-				out = append(out, resource{groupVersion: list.GroupVersion, name: r.Name})
-			}
+	var out []client.GVR
+	for _, r := range all {
+		if r.Namespaced && r.Supports("deletecollection", "list") {
+			out = append(out, r.GVR)
 		}
 	}
 	return out, nil

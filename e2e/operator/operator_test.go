@@ -298,8 +298,6 @@ func TestOperator(t *testing.T) {
 		return fmt.Errorf("widget still there (%v)", err)
 	})
 	t.Run("deployment collected", func(t *testing.T) {
-		t.Skip("minik8s' garbage collector watches built-in kinds only and takes owners of other kinds " +
-			"to exist (controllers/gc ownerExists), so a Deployment owned by a Widget outlives it")
 		minik8s.Eventually(t, 30*time.Second, "deployment collected", func(ctx context.Context) error {
 			var d appsv1.Deployment
 			err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "w1"}, &d)

@@ -231,8 +231,16 @@ func (s *APIServer) Do(t testing.TB, method, path string, body any, header ...st
 	if rd != nil {
 		req.Header.Set("Content-Type", ctype)
 	}
+	// A name's first value replaces the default (Authorization); a name
+	// given again adds a value (Impersonate-Group twice).
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		if k := http.CanonicalHeaderKey(header[i]); seen[k] {
+			req.Header.Add(k, header[i+1])
+		} else {
+			seen[k] = true
+			req.Header.Set(k, header[i+1])
+		}
 	}
 	resp, err := s.HTTP.Do(req)
 	if err != nil {

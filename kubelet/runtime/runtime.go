@@ -359,3 +359,29 @@ type TermSize struct {
 // ErrNotRunning means the container exists but does not run, so nothing
 // can be executed in it.
 var ErrNotRunning = errors.New("container is not running")
+
+// UsageReporter is a Runtime that measures what its containers use, for
+// the kubelet's resource metrics endpoint (and so metrics.k8s.io, `kubectl
+// top` and the HorizontalPodAutoscaler).
+type UsageReporter interface {
+	// Usage returns the usage of pod's running containers, measured now.
+	// pod is the kubelet's current copy of the pod (the simulated runtime's
+	// usage follows its annotations). A pod without running containers has
+	// none, and no error.
+	Usage(ctx context.Context, pod *api.Pod) ([]ContainerUsage, error)
+}
+
+// ContainerUsage is what one container has used.
+type ContainerUsage struct {
+	// Name is the container's name in the pod spec.
+	Name string
+	// CPUSeconds is the CPU time the container has used since it started
+	// (a counter: rates come from two samples).
+	CPUSeconds float64
+	// MemoryWorkingSet is the memory in use now, in bytes, without the
+	// page cache the kernel can reclaim (the kubelet's working set).
+	MemoryWorkingSet uint64
+	// StartedAt is when the container started; Timestamp when it was
+	// measured.
+	StartedAt, Timestamp time.Time
+}

@@ -32,6 +32,18 @@
 //     period, then kills (exit 137)
 //     sim.minik8s.io/log: "line1\nline2"    the containers' output
 //
+//   - Usage (runtime.UsageReporter) reports what the running containers
+//     use, for the kubelet's /metrics/resource and so `kubectl top` and
+//     the HorizontalPodAutoscaler. Two pod annotations, read at every
+//     call, so that they can change while the pod runs ("load" a pod),
+//     give the pod's total, split evenly over its containers:
+//
+//     sim.minik8s.io/cpu-usage: "250m"      CPU in use (cores); the CPU
+//     time counter grows at this rate
+//     sim.minik8s.io/memory-usage: "64Mi"   memory working set
+//
+//     Without them each container uses 1m CPU and 4Mi of memory.
+//
 //   - Kill ends a running container as `docker kill` would, for tests.
 //
 // Cost: a container is a small struct; timed transitions use time.AfterFunc,

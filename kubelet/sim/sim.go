@@ -119,6 +119,10 @@ type container struct {
 	timer                      *time.Timer   // the next timed transition
 	changed                    chan struct{} // made by followers, closed on every transition
 	removed                    bool
+	// Usage (usage.go): CPU seconds used up to usageAt, and the rate in
+	// cores since then.
+	cpuSeconds, cpuRate float64
+	usageAt             time.Time
 }
 
 // New validates cfg and returns a node with no pods.

@@ -6,8 +6,10 @@
 //	-stderr LINE     write LINE to stderr (repeatable)
 //	-env NAME        write "NAME=<value of $NAME>" to stdout (repeatable)
 //	-wd              write "wd=<working directory>" to stdout
-//	-listen ADDR     serve HTTP on ADDR: 200 "ok" on every path
-//	                 (default ":8080"; "" serves nothing)
+//	-listen ADDR     serve HTTP on ADDR: 200 "ok" on every path but
+//	                 /stream ("tick" lines every 50ms until the client
+//	                 goes) and /redirect (302 to /target) (default
+//	                 ":8080"; "" serves nothing)
 //	-exit CODE       exit with CODE after -after (default -1: run until
 //	                 signalled)
 //	-after DURATION  delay before -exit (default 0)
@@ -75,9 +77,7 @@ func main() {
 
 	if *listen != "" {
 		go func() {
-			err := http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				fmt.Fprintln(w, "ok")
-			}))
+			err := http.ListenAndServe(*listen, http.HandlerFunc(serve))
 			fmt.Fprintln(os.Stderr, "listen:", err)
 			os.Exit(2)
 		}()
@@ -92,5 +92,28 @@ func main() {
 		os.Exit(0)
 	case <-exitAfter:
 		os.Exit(*exit)
+	}
+}
+
+func serve(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/stream":
+		for {
+			if _, err := fmt.Fprintln(w, "tick"); err != nil {
+				return
+			}
+			if err := http.NewResponseController(w).Flush(); err != nil {
+				return
+			}
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	case "/redirect":
+		http.Redirect(w, r, "/target", http.StatusFound)
+	default:
+		fmt.Fprintln(w, "ok")
 	}
 }
