@@ -348,7 +348,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		svcs.Run, eps.Run, slices.Run, daemonSets.Run, statefulSets.Run, revisions.Run, dsEvents.Run, stsEvents.Run,
 		func(ctx context.Context) error { return dsc.Run(ctx, cfg.ConcurrentDaemonSetSyncs) },
 		func(ctx context.Context) error { return stsc.Run(ctx, cfg.ConcurrentStatefulSetSyncs) },
-		svcs.Run, eps.Run, slices.Run, roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run, bindingEvents.Run,
+		roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run, bindingEvents.Run,
 		func(ctx context.Context) error { return rbc.Run(ctx, 1) },
 		hpas.Run, hpaEvents.Run, pgc.Run,
 		func(ctx context.Context) error { return hpac.Run(ctx, hpaWorkers) },
