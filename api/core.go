@@ -205,6 +205,17 @@ type VolumeSource struct {
 	// Projected puts several sources in one directory; ServiceAccount
 	// admission mounts the pod's API token this way.
 	Projected *ProjectedVolumeSource `json:"projected,omitempty" protobuf:"bytes,26,opt,name=projected"`
+	// PersistentVolumeClaim names a claim in the pod's namespace, such as
+	// the claims a StatefulSet makes from its volumeClaimTemplates.
+	PersistentVolumeClaim *PersistentVolumeClaimVolumeSource `json:"persistentVolumeClaim,omitempty" protobuf:"bytes,10,opt,name=persistentVolumeClaim"`
+}
+
+// PersistentVolumeClaimVolumeSource references a PersistentVolumeClaim.
+type PersistentVolumeClaimVolumeSource struct {
+	// ClaimName is the claim's name.
+	ClaimName string `json:"claimName" protobuf:"bytes,1,opt,name=claimName"`
+	// ReadOnly mounts the volume read-only.
+	ReadOnly bool `json:"readOnly,omitempty" protobuf:"varint,2,opt,name=readOnly"`
 }
 
 // DownwardAPIVolumeSource projects fields of the pod as files.

@@ -63,10 +63,12 @@ const maxPooledEncodeBuf = 1 << 20
 var metadataOpen = []byte(`"metadata":{`)
 
 // withRV returns the stored JSON with metadata.resourceVersion set to rv.
-// Stored values come from encodeStored, whose first `"metadata":{` is the
-// top-level one (apiVersion and kind sort before it and are plain names).
+// Stored values come from encodeStored; the top-level `"metadata":{` is
+// usually the first (apiVersion and kind sort before it), but a field
+// that sorts before it may hold objects with metadata of their own (a
+// ControllerRevision's data), so the match must be at depth one.
 func withRV(stored []byte, rv int64) []byte {
-	i := bytes.Index(stored, metadataOpen)
+	i := topLevelMetadata(stored)
 	if i < 0 {
 		return stored
 	}
@@ -79,6 +81,38 @@ func withRV(stored []byte, rv int64) []byte {
 		out = append(out, ',')
 	}
 	return append(out, stored[i:]...)
+}
+
+// topLevelMetadata is the index of the top-level `"metadata":{` of a JSON
+// object, or -1.
+func topLevelMetadata(b []byte) int {
+	depth, inString, scanned, search := 0, false, 0, 0
+	for {
+		j := bytes.Index(b[search:], metadataOpen)
+		if j < 0 {
+			return -1
+		}
+		j += search
+		// Track nesting from where the last scan stopped up to j.
+		for ; scanned < j; scanned++ {
+			c := b[scanned]
+			switch {
+			case inString && c == '\\':
+				scanned++
+			case c == '"':
+				inString = !inString
+			case inString:
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+			}
+		}
+		if depth == 1 && !inString {
+			return j
+		}
+		search = j + 1
+	}
 }
 
 // metaOf returns o's metadata map, creating it if absent.

@@ -43,6 +43,11 @@ var (
 	ResourceQuotas  = GVR{Version: "v1", Resource: "resourcequotas", Namespaced: true}
 	Jobs            = GVR{Group: "batch", Version: "v1", Resource: "jobs", Namespaced: true}
 	CronJobs        = GVR{Group: "batch", Version: "v1", Resource: "cronjobs", Namespaced: true}
+	// DaemonSets, ControllerRevisions (apps/v1) and PersistentVolumeClaims
+	// (core/v1): the DaemonSet and StatefulSet controllers'.
+	DaemonSets             = GVR{Group: "apps", Version: "v1", Resource: "daemonsets", Namespaced: true}
+	ControllerRevisions    = GVR{Group: "apps", Version: "v1", Resource: "controllerrevisions", Namespaced: true}
+	PersistentVolumeClaims = GVR{Version: "v1", Resource: "persistentvolumeclaims", Namespaced: true}
 
 	Roles               = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles", Namespaced: true}
 	RoleBindings        = GVR{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings", Namespaced: true}

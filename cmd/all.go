@@ -129,7 +129,7 @@ func runAll(c *cli.Context) error {
 	fmt.Fprintf(w, "  API server          %s\n", api.URL)
 	fmt.Fprintf(w, "  store, watch        %s\n", api.Backends)
 	fmt.Fprintf(w, "  scheduler           %d replica(s), leader-elected (%s)\n", cfg.Scheduler.Replicas, cfg.LeaderElection.Backend)
-	fmt.Fprintf(w, "  controller manager  %d replica(s): replicaset, deployment, node lifecycle, gc, namespace, disruption, job, cronjob, horizontal pod autoscaler, pod gc\n", cfg.ControllerManager.Replicas)
+	fmt.Fprintf(w, "  controller manager  %d replica(s): replicaset, deployment, node lifecycle, gc, namespace, disruption, job, cronjob, horizontal pod autoscaler, pod gc, daemonset, statefulset\n", cfg.ControllerManager.Replicas)
 	fmt.Fprintf(w, "  node agents         %d, %s\n", nodes, picked.Why)
 	fmt.Fprintf(w, "  Services' traffic   %s\n", picked.Proxy)
 	fmt.Fprintf(w, "  data dir            %s\n", absPath(cfg.DataDir))

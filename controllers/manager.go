@@ -13,6 +13,7 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/controllers/cronjob"
+	"github.com/minik8s/minik8s/controllers/daemonset"
 	"github.com/minik8s/minik8s/controllers/deployment"
 	"github.com/minik8s/minik8s/controllers/disruption"
 	"github.com/minik8s/minik8s/controllers/endpoints"
@@ -26,6 +27,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/resourcequota"
 	"github.com/minik8s/minik8s/controllers/rolebinding"
 	"github.com/minik8s/minik8s/controllers/serviceaccount"
+	"github.com/minik8s/minik8s/controllers/statefulset"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/informer"
 )
@@ -44,6 +46,8 @@ type Config struct {
 	ConcurrentServiceEndpointSyncs int `yaml:"concurrentServiceEndpointSyncs"`
 	ConcurrentJobSyncs             int `yaml:"concurrentJobSyncs"`
 	ConcurrentCronJobSyncs         int `yaml:"concurrentCronJobSyncs"`
+	ConcurrentDaemonSetSyncs       int `yaml:"concurrentDaemonSetSyncs"`
+	ConcurrentStatefulSetSyncs     int `yaml:"concurrentStatefulSetSyncs"`
 	// NodeMonitorPeriod is how often node heartbeats are checked, and
 	// NodeMonitorGracePeriod how long a node may be silent before it is
 	// marked Unknown and tainted unreachable.
@@ -81,6 +85,8 @@ func DefaultConfig() Config {
 		ReplicaSet:                     replicaset.DefaultConfig(),
 		ConcurrentJobSyncs:             5,
 		ConcurrentCronJobSyncs:         5,
+		ConcurrentDaemonSetSyncs:       2,
+		ConcurrentStatefulSetSyncs:     5,
 		Job:                            job.DefaultConfig(),
 		HorizontalPodAutoscaler:        hpa.DefaultConfig(),
 		PodGC:                          podgc.DefaultConfig(),
@@ -99,6 +105,8 @@ func (c Config) Validate() error {
 		"concurrentServiceEndpointSyncs": c.ConcurrentServiceEndpointSyncs,
 		"concurrentJobSyncs":             c.ConcurrentJobSyncs,
 		"concurrentCronJobSyncs":         c.ConcurrentCronJobSyncs,
+		"concurrentDaemonSetSyncs":       c.ConcurrentDaemonSetSyncs,
+		"concurrentStatefulSetSyncs":     c.ConcurrentStatefulSetSyncs,
 	} {
 		if n < 1 {
 			errs = append(errs, fmt.Errorf("%s %d must be at least 1", name, n))
@@ -220,6 +228,12 @@ func (m *Manager) Run(ctx context.Context) error {
 		cfg.ResyncPeriod).WithLogger(logInf("horizontalpodautoscalers"))
 	cronJobs := informer.New(client.ListWatch(c.CronJobs(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
 		controllerutil.Indexers[*api.CronJob]()...).WithLogger(logInf("cronjobs"))
+	daemonSets := informer.New(client.ListWatch(client.Resource[api.DaemonSet](c, client.DaemonSets, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod, controllerutil.Indexers[*api.DaemonSet]()...).WithLogger(logInf("daemonsets"))
+	statefulSets := informer.New(client.ListWatch(c.StatefulSets(""), client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod,
+		controllerutil.Indexers[*api.StatefulSet]()...).WithLogger(logInf("statefulsets"))
+	revisions := informer.New(client.ListWatch(client.Resource[api.ControllerRevision](c, client.ControllerRevisions, ""), client.ListOptions{Limit: listPageSize}),
+		cfg.ResyncPeriod, controllerutil.Indexers[*api.ControllerRevision]()...).WithLogger(logInf("controllerrevisions"))
 	roles := informer.New(client.ListWatch(client.Resource[api.Role](c, client.Roles, ""), client.ListOptions{Limit: listPageSize}),
 		cfg.ResyncPeriod).WithLogger(logInf("roles"))
 	clusterRoles := informer.New(client.ListWatch(client.Resource[api.ClusterRole](c, client.ClusterRoles, ""), client.ListOptions{Limit: listPageSize}),
@@ -235,6 +249,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
 	pdbEvents, jobEvents, cronJobEvents := recorder("controllermanager"), recorder("job-controller"), recorder("cronjob-controller")
+	dsEvents, stsEvents := recorder("daemonset-controller"), recorder("statefulset-controller")
 	bindingEvents := recorder("rolebinding-controller")
 	hpaEvents := recorder("horizontal-pod-autoscaler")
 	logFor := func(name string) zerolog.Logger { return m.log.With().Str("controller", name).Logger() }
@@ -260,6 +275,8 @@ func (m *Manager) Run(ctx context.Context) error {
 		gc.Watch(client.ResourceQuotas, "ResourceQuota", quotas), gc.Watch(client.Roles, "Role", roles),
 		gc.Watch(client.ClusterRoles, "ClusterRole", clusterRoles), gc.Watch(client.RoleBindings, "RoleBinding", roleBindings),
 		gc.Watch(client.ClusterRoleBindings, "ClusterRoleBinding", clusterRoleBindings),
+		gc.Watch(client.DaemonSets, "DaemonSet", daemonSets), gc.Watch(client.StatefulSets, "StatefulSet", statefulSets),
+		gc.Watch(client.ControllerRevisions, "ControllerRevision", revisions),
 	}}, logFor("garbagecollector"))
 	if err != nil {
 		return err
@@ -300,6 +317,16 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	dsc, err := daemonset.New(daemonset.Deps{Client: c, Pods: pods, Nodes: nodes, DaemonSets: daemonSets, Revisions: revisions, Events: dsEvents},
+		logFor("daemonset"))
+	if err != nil {
+		return err
+	}
+	stsc, err := statefulset.New(statefulset.Deps{Client: c, Pods: pods, StatefulSets: statefulSets, Revisions: revisions, Events: stsEvents},
+		logFor("statefulset"))
+	if err != nil {
+		return err
+	}
 	rbc, err := rolebinding.New(rolebinding.Deps{Roles: roles, ClusterRoles: clusterRoles, RoleBindings: roleBindings,
 		ClusterRoleBindings: clusterRoleBindings, Events: bindingEvents}, logFor("rolebinding"))
 	if err != nil {
@@ -318,7 +345,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
 		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run, cronJobs.Run, sas.Run, rootCAs.Run, quotas.Run,
-		svcs.Run, eps.Run, slices.Run, roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run, bindingEvents.Run,
+		svcs.Run, eps.Run, slices.Run, daemonSets.Run, statefulSets.Run, revisions.Run, dsEvents.Run, stsEvents.Run,
+		func(ctx context.Context) error { return dsc.Run(ctx, cfg.ConcurrentDaemonSetSyncs) },
+		func(ctx context.Context) error { return stsc.Run(ctx, cfg.ConcurrentStatefulSetSyncs) },
+		roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run, bindingEvents.Run,
 		func(ctx context.Context) error { return rbc.Run(ctx, 1) },
 		hpas.Run, hpaEvents.Run, pgc.Run,
 		func(ctx context.Context) error { return hpac.Run(ctx, hpaWorkers) },

@@ -125,6 +125,23 @@ var exampleChecks = map[string]func(t *testing.T, c *cluster, file string){
 		c.waitRunning(1, "--field-selector", "metadata.name=tolerant")
 		c.kubectl("delete", "-f", file, "--wait=false")
 	},
+	"daemonset.yaml": func(t *testing.T, c *cluster, file string) {
+		c.kubectl("apply", "-f", file)
+		c.kubectl("rollout", "status", "ds/node-agent", "--timeout=60s")
+		c.waitDaemonPods("node-agent", exampleNodes(t, c))
+		c.kubectl("delete", "-f", file)
+	},
+	"statefulset.yaml": func(t *testing.T, c *cluster, file string) {
+		c.kubectl("apply", "-f", file)
+		c.kubectl("rollout", "status", "sts/ordered", "--timeout=60s")
+		rows := c.waitRunning(3, "-l", "app=ordered")
+		for i, r := range rows {
+			if r.name != fmt.Sprintf("ordered-%d", i) {
+				t.Errorf("pods %v, want ordered-0..2", rows)
+			}
+		}
+		c.kubectl("delete", "-f", file)
+	},
 	"crontab-crd.yaml": func(t *testing.T, c *cluster, file string) {
 		c.kubectl("apply", "-f", file)
 		c.kubectl("wait", "--for=condition=Established", "--timeout=30s", "crd/crontabs.stable.example.com")

@@ -3,20 +3,12 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubelet/docker"
@@ -269,30 +261,7 @@ func TestJobControllerManagerFailover(t *testing.T) {
 	t.Parallel()
 	_, port, _ := strings.Cut(freeAddr(t), ":")
 	c := startCluster(t, clusterOptions{args: []string{"--runtime", "sim", "--controller-manager-replicas", "2", "--controller-manager-port", port}})
-	token := c.kubectl("config", "view", "--raw", "-o", "jsonpath={.users[0].user.token}")
-	ca, err := os.ReadFile(filepath.Join(c.dataDir, "ca.crt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca)
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	call := func(method, path string) []byte {
-		t.Helper()
-		req, _ := http.NewRequest(method, "https://127.0.0.1:"+port+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s %s: %s %s", method, path, resp.Status, b)
-		}
-		return b
-	}
-
+	cms := c.controllerManagerReplicas(port)
 	c.kubectlStdin(jobManifest("relay", "1500ms", "0", "  completions: 8\n  parallelism: 2"), "create", "-f", "-")
 	eventually(t, testTimeout, "two pods counted", func() string {
 		if n, _ := strconv.Atoi(c.jsonpath("job/relay", "{.status.succeeded}")); n < 2 {
@@ -300,23 +269,7 @@ func TestJobControllerManagerFailover(t *testing.T) {
 		}
 		return ""
 	})
-	var leader = -1
-	var replicas []struct {
-		Index   int  `json:"index"`
-		Leading bool `json:"leading"`
-	}
-	if err := json.Unmarshal(call("GET", "/replicas"), &replicas); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range replicas {
-		if r.Leading {
-			leader = r.Index
-		}
-	}
-	if leader < 0 {
-		t.Fatalf("no leading controller-manager replica: %+v", replicas)
-	}
-	call("POST", fmt.Sprintf("/replicas/%d/stop", leader))
+	cms.stopLeader()
 
 	c.kubectl("wait", "--for=condition=complete", "--timeout=60s", "job/relay")
 	if got := c.jsonpath("job/relay", "{.status.succeeded}/{.status.failed}"); got != "8/" {

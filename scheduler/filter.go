@@ -2,8 +2,6 @@ package scheduler
 
 import (
 	"fmt"
-	"slices"
-	"strconv"
 
 	"github.com/minik8s/minik8s/api"
 )
@@ -90,97 +88,21 @@ func TaintToleration(n *NodeInfo, p *PodInfo) (bool, string) {
 	return true, ""
 }
 
-// tolerates reports whether any toleration matches taint, with
-// Kubernetes' rules: an empty effect matches every effect, an empty key
-// with operator Exists every key, and Equal (the default) compares values.
-func tolerates(tols []api.Toleration, taint api.Taint) bool {
-	for _, t := range tols {
-		if t.Effect != "" && t.Effect != taint.Effect {
-			continue
-		}
-		if t.Key != "" && t.Key != taint.Key {
-			continue
-		}
-		switch t.Operator {
-		case api.TolerationOpExists:
-			return true
-		case "", api.TolerationOpEqual:
-			if t.Value == taint.Value {
-				return true
-			}
-		}
-	}
-	return false
-}
+// tolerates is api.ToleratesTaint.
+func tolerates(tols []api.Toleration, taint api.Taint) bool { return api.ToleratesTaint(tols, taint) }
 
 // NodeAffinity requires the node's labels to match the pod's nodeSelector
-// and its required node affinity: terms are ORed, the requirements of a
-// term ANDed, and a term without requirements matches nothing.
+// and its required node affinity (api.MatchesNodeSelector).
 func NodeAffinity(n *NodeInfo, p *PodInfo) (bool, string) {
-	labels := n.Node.Labels
-	for k, v := range p.Pod.Spec.NodeSelector {
-		if lv, ok := labels[k]; !ok || lv != v {
-			return false, ReasonNodeSelector
-		}
+	if !api.MatchesNodeSelector(&p.Pod.Spec, n.Node) {
+		return false, ReasonNodeSelector
 	}
-	aff := p.Pod.Spec.Affinity
-	if aff == nil || aff.NodeAffinity == nil || aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
-		return true, ""
-	}
-	for _, term := range aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
-		if termMatches(term, n.Node) {
-			return true, ""
-		}
-	}
-	return false, ReasonNodeSelector
+	return true, ""
 }
 
+// termMatches is api.NodeSelectorTermMatches.
 func termMatches(term api.NodeSelectorTerm, node *api.Node) bool {
-	if len(term.MatchExpressions) == 0 && len(term.MatchFields) == 0 {
-		return false
-	}
-	for _, r := range term.MatchExpressions {
-		v, ok := node.Labels[r.Key]
-		if !requirementMatches(r, v, ok) {
-			return false
-		}
-	}
-	for _, r := range term.MatchFields {
-		// metadata.name is the only field Kubernetes supports here.
-		if r.Key != "metadata.name" || !requirementMatches(r, node.Name, true) {
-			return false
-		}
-	}
-	return true
-}
-
-// requirementMatches evaluates one requirement against a label value v
-// (present says whether the label exists).
-func requirementMatches(r api.NodeSelectorRequirement, v string, present bool) bool {
-	switch r.Operator {
-	case api.NodeSelectorOpIn:
-		return present && slices.Contains(r.Values, v)
-	case api.NodeSelectorOpNotIn:
-		return !present || !slices.Contains(r.Values, v)
-	case api.NodeSelectorOpExists:
-		return present
-	case api.NodeSelectorOpDoesNotExist:
-		return !present
-	case api.NodeSelectorOpGt, api.NodeSelectorOpLt:
-		if !present || len(r.Values) != 1 {
-			return false
-		}
-		have, err1 := strconv.ParseInt(v, 10, 64)
-		want, err2 := strconv.ParseInt(r.Values[0], 10, 64)
-		if err1 != nil || err2 != nil {
-			return false
-		}
-		if r.Operator == api.NodeSelectorOpGt {
-			return have > want
-		}
-		return have < want
-	}
-	return false
+	return api.NodeSelectorTermMatches(term, node)
 }
 
 // FitPods requires room for one more pod under the node's allocatable pods.

@@ -1,6 +1,8 @@
 package validation
 
 import (
+	"slices"
+
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
 )
@@ -86,7 +88,7 @@ func ValidateStatefulSet(newObj, oldObj *api.StatefulSet) field.ErrorList {
 		errs = append(errs, ValidateNonnegativeField(int64(s.Ordinals.Start), spec.Child("ordinals", "start"))...)
 	}
 	errs = append(errs, ValidateNonnegativeField(int64(s.MinReadySeconds), spec.Child("minReadySeconds"))...)
-	errs = append(errs, validateSelectorAndTemplate(s.Selector, &s.Template, spec, "statefulset")...)
+	errs = append(errs, validateSelectorAndTemplate(s.Selector, withClaimVolumes(s), spec, "statefulset")...)
 	errs = append(errs, validateStatefulSetStatus(&newObj.Status, field.NewPath("status"))...)
 	if oldObj == nil {
 		return errs
@@ -135,4 +137,22 @@ func ValidateControllerRevision(newObj, oldObj *api.ControllerRevision) field.Er
 		errs = append(errs, ValidateImmutableField(string(newObj.Data), string(oldObj.Data), field.NewPath("data"))...)
 	}
 	return errs
+}
+
+// withClaimVolumes is the StatefulSet's template with a volume for each
+// claim template its pods will get (as the controller adds them), so
+// that volume mounts may name the claim templates.
+func withClaimVolumes(s *api.StatefulSetSpec) *api.PodTemplateSpec {
+	if len(s.VolumeClaimTemplates) == 0 {
+		return &s.Template
+	}
+	t := s.Template
+	t.Spec.Volumes = slices.Clone(t.Spec.Volumes)
+	for _, c := range s.VolumeClaimTemplates {
+		if !slices.ContainsFunc(t.Spec.Volumes, func(v api.Volume) bool { return v.Name == c.Name }) {
+			t.Spec.Volumes = append(t.Spec.Volumes, api.Volume{Name: c.Name, VolumeSource: api.VolumeSource{
+				PersistentVolumeClaim: &api.PersistentVolumeClaimVolumeSource{ClaimName: c.Name}}})
+		}
+	}
+	return &t
 }

@@ -232,3 +232,22 @@ func TestValidateStatefulSetUpdate(t *testing.T) {
 		t.Errorf("serviceName update: %q", got)
 	}
 }
+
+// Volume mounts may name a claim template: the controller adds the volume.
+func TestValidateStatefulSetClaimMounts(t *testing.T) {
+	s := &api.StatefulSet{ObjectMeta: api.ObjectMeta{Name: "db", Namespace: "default"},
+		Spec: api.StatefulSetSpec{Replicas: ptr(int32(1)), ServiceName: "db", PodManagementPolicy: "OrderedReady",
+			UpdateStrategy: api.StatefulSetUpdateStrategy{Type: "RollingUpdate"},
+			Selector:       &api.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, Template: validTemplate()}}
+	s.Spec.Template.Spec.Containers[0].VolumeMounts = []api.VolumeMount{{Name: "data", MountPath: "/data"}}
+	if got := summary(ValidateStatefulSet(s, nil)); len(got) != 1 {
+		t.Fatalf("a mount of no volume: %q, want one error", got)
+	}
+	s.Spec.VolumeClaimTemplates = []api.PersistentVolumeClaim{{ObjectMeta: api.ObjectMeta{Name: "data"}}}
+	if errs := ValidateStatefulSet(s, nil); len(errs) != 0 {
+		t.Fatalf("a mount of a claim template: %v", errs.ToAggregate())
+	}
+	if len(s.Spec.Template.Spec.Volumes) != 0 {
+		t.Fatal("validation changed the template")
+	}
+}

@@ -250,6 +250,11 @@ func validateVolumeSource(s *api.VolumeSource, p *field.Path) field.ErrorList {
 	if s.Projected != nil && more("projected") {
 		errs = append(errs, validateProjections(s.Projected.Sources, p.Child("projected", "sources"))...)
 	}
+	if s.PersistentVolumeClaim != nil && more("persistentVolumeClaim") {
+		if s.PersistentVolumeClaim.ClaimName == "" {
+			errs = append(errs, field.Required(p.Child("persistentVolumeClaim", "claimName"), ""))
+		}
+	}
 	if n == 0 {
 		errs = append(errs, field.Required(p, "must specify a volume type"))
 	}

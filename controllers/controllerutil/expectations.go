@@ -74,6 +74,19 @@ func (e *Expectations) ExpectDeletions(owner string, dependents []string) {
 	e.entries[owner] = x
 }
 
+// Expect replaces the owner's expectations with n creates and the
+// deletion of the dependents with the given keys, for a controller that
+// issues both in one sync.
+func (e *Expectations) Expect(owner string, n int, deletions []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x := &expectation{adds: n, deletes: make(map[string]struct{}, len(deletions)), set: e.now()}
+	for _, d := range deletions {
+		x.deletes[d] = struct{}{}
+	}
+	e.entries[owner] = x
+}
+
 // CreationObserved lowers the owner's expected creates by one: the
 // informer saw a new dependent, or a create failed and will never be seen.
 func (e *Expectations) CreationObserved(owner string) {

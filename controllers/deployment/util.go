@@ -2,14 +2,13 @@ package deployment
 
 import (
 	"cmp"
-	"encoding/binary"
 	"encoding/json"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strconv"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/controllers/controllerutil"
 )
 
 // Annotations beyond those of package api.
@@ -34,31 +33,10 @@ var skipCopy = map[string]bool{
 	rollbackToAnnotation:          true,
 }
 
-// safeAlphabet renders hashes without vowels (no accidental words) and
-// without characters that look alike, as Kubernetes' rand.SafeEncodeString.
-const safeAlphabet = "bcdfghjklmnpqrstvwxz2456789"
-
-// ComputeHash returns the pod-template-hash of a template: FNV-32a of its
-// JSON encoding (map keys sorted, so canonical), followed by the
-// collision count if there is one, written in decimal and mapped onto a
-// safe alphabet. Equal templates hash alike in every process and release
-// that keeps the API types unchanged.
+// ComputeHash returns the pod-template-hash of a template
+// (controllerutil.ComputeHash).
 func ComputeHash(t *api.PodTemplateSpec, collisionCount *int32) string {
-	b, err := json.Marshal(t)
-	if err != nil {
-		panic(err) // api types always encode
-	}
-	h := fnv.New32a()
-	h.Write(b)
-	if collisionCount != nil {
-		h.Write(binary.LittleEndian.AppendUint32(nil, uint32(*collisionCount)))
-	}
-	digits := strconv.FormatUint(uint64(h.Sum32()), 10)
-	out := make([]byte, len(digits))
-	for i := range len(digits) {
-		out[i] = safeAlphabet[int(digits[i])%len(safeAlphabet)]
-	}
-	return string(out)
+	return controllerutil.ComputeHash(t, collisionCount)
 }
 
 // equalIgnoreHash reports whether two templates are the same but for the

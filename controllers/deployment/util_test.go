@@ -26,7 +26,7 @@ func TestComputeHash(t *testing.T) {
 	if h != golden {
 		t.Fatalf("hash = %q, pinned %q", h, golden)
 	}
-	if strings.Trim(h, safeAlphabet) != "" || len(h) == 0 {
+	if strings.Trim(h, "bcdfghjklmnpqrstvwxz2456789") != "" || len(h) == 0 {
 		t.Fatalf("hash %q uses characters outside the safe alphabet", h)
 	}
 	if ComputeHash(template("nginx:2"), nil) == h {

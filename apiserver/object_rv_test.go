@@ -1,0 +1,20 @@
+package apiserver
+
+import "testing"
+
+// A field sorting before metadata may hold objects with a metadata of
+// their own (a ControllerRevision's data): the resourceVersion goes into
+// the top-level metadata only.
+func TestWithRVTopLevelMetadata(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}}`, `{"apiVersion":"v1","kind":"Pod","metadata":{"resourceVersion":"7","name":"a"}}`},
+		{`{"apiVersion":"apps/v1","data":{"spec":{"template":{"metadata":{"labels":{"a":"b"}}}}},"kind":"ControllerRevision","metadata":{}}`,
+			`{"apiVersion":"apps/v1","data":{"spec":{"template":{"metadata":{"labels":{"a":"b"}}}}},"kind":"ControllerRevision","metadata":{"resourceVersion":"7"}}`},
+		{`{"a":"\"metadata\":{","b":["x\\"],"metadata":{"name":"n"}}`, `{"a":"\"metadata\":{","b":["x\\"],"metadata":{"resourceVersion":"7","name":"n"}}`},
+		{`{"data":{"metadata":{}}}`, `{"data":{"metadata":{}}}`},
+	} {
+		if got := string(withRV([]byte(tc.in), 7)); got != tc.want {
+			t.Errorf("withRV(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

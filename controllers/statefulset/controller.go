@@ -1,0 +1,120 @@
+package statefulset
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/controllers/controllerutil"
+	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/workqueue"
+)
+
+// Owner reference of the pods and revisions a StatefulSet controls.
+const (
+	apiVersion = "apps/v1"
+	kind       = "StatefulSet"
+)
+
+// Deps are what the controller works with. The informers are shared and
+// run by the caller, created with controllerutil.Indexers.
+type Deps struct {
+	Client       *client.Client
+	Pods         *informer.Informer[*api.Pod]
+	StatefulSets *informer.Informer[*api.StatefulSet]
+	Revisions    *informer.Informer[*api.ControllerRevision]
+	// Events records what the controller does; *events.Recorder.
+	Events controllerutil.EventRecorder
+}
+
+// Controller is the StatefulSet controller. Create it with New and start
+// it with Run.
+type Controller struct {
+	log     zerolog.Logger
+	pods    *informer.Informer[*api.Pod]
+	sets    *informer.Informer[*api.StatefulSet]
+	events  controllerutil.EventRecorder
+	w       writer
+	history controllerutil.History
+	exp     *controllerutil.Expectations
+	now     func() time.Time
+
+	mu      sync.Mutex
+	waiting map[string]string // set key → the pod it last said it waits for
+
+	handlers sync.Once
+	running  atomic.Bool
+	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+}
+
+// New validates deps and returns a controller; it starts nothing.
+func New(deps Deps, log zerolog.Logger) (*Controller, error) {
+	if deps.Client == nil || deps.Pods == nil || deps.StatefulSets == nil || deps.Revisions == nil || deps.Events == nil {
+		return nil, errors.New("statefulset controller: client, pod, statefulset and controllerrevision informers and event recorder are required")
+	}
+	return &Controller{
+		log:    log,
+		pods:   deps.Pods,
+		sets:   deps.StatefulSets,
+		events: deps.Events,
+		w:      clientWriter{deps.Client},
+		history: controllerutil.History{Revisions: deps.Revisions, Client: controllerutil.NewRevisionClient(deps.Client),
+			OwnerAPIVersion: apiVersion, OwnerKind: kind},
+		exp:     controllerutil.NewExpectations(0, nil),
+		now:     time.Now,
+		waiting: map[string]string{},
+	}, nil
+}
+
+// Run waits for the informers' caches, then reconciles with the given
+// number of workers until ctx ends, and returns nil once they have
+// stopped. It may be called again after it returns, but not concurrently.
+func (c *Controller) Run(ctx context.Context, workers int) error {
+	if !c.running.CompareAndSwap(false, true) {
+		return errors.New("statefulset controller: already running")
+	}
+	defer c.running.Store(false)
+	q := workqueue.New(workqueue.Config[informer.Key]{})
+	c.queue.Store(q)
+	defer c.queue.Store(nil)
+	c.handlers.Do(c.addHandlers)
+	if !informer.WaitForCacheSync(ctx, c.pods.HasSynced, c.sets.HasSynced, c.history.Revisions.HasSynced) {
+		q.ShutDown()
+		return nil
+	}
+	for _, set := range c.sets.List() {
+		q.Add(informer.KeyOf(set))
+	}
+	c.log.Info().Int("workers", workers).Msg("statefulset controller started")
+	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
+	c.log.Info().Msg("statefulset controller stopped")
+	return nil
+}
+
+func (c *Controller) addHandlers() {
+	c.sets.AddHandler(informer.HandlerFuncs[*api.StatefulSet]{
+		AddFunc:    c.enqueue,
+		UpdateFunc: func(_, set *api.StatefulSet) { c.enqueue(set) },
+		DeleteFunc: func(set *api.StatefulSet) {
+			c.exp.Delete(set.Key())
+			c.mu.Lock()
+			delete(c.waiting, set.Key())
+			c.mu.Unlock()
+		},
+	})
+	selector := func(set *api.StatefulSet) *api.LabelSelector { return set.Spec.Selector }
+	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.sets, kind, selector, c.exp, c.enqueue))
+	c.history.Revisions.AddHandler(controllerutil.DependentHandler[*api.ControllerRevision](c.sets, kind, selector, nil, c.enqueue))
+}
+
+func (c *Controller) enqueue(set *api.StatefulSet) {
+	if q := c.queue.Load(); q != nil {
+		q.Add(informer.KeyOf(set))
+	}
+}
