@@ -12,6 +12,8 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/internal/testenv"
 	"github.com/minik8s/minik8s/internal/testsvc"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // Two controller-manager replicas elect one leader through the Lease
@@ -72,13 +74,5 @@ func TestControllerManagerReplicasFailOver(t *testing.T) {
 	eventually(t, 15*time.Second, "4 pods under the new leader", func() bool { return pods() == 4 })
 }
 
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// eventually is testpoll.Eventually.
+var eventually = testpoll.Eventually

@@ -12,6 +12,8 @@ import (
 	"github.com/minik8s/minik8s/controllers"
 	"github.com/minik8s/minik8s/internal/testenv"
 	"github.com/minik8s/minik8s/internal/testsvc"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -37,16 +39,8 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// eventually is testpoll.Eventually.
+var eventually = testpoll.Eventually
 
 // The manager runs every controller from shared informers: a deployment
 // gets its pods, deleting it takes them away, a silent node is marked, and

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/election"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // fakeClock is a clock that moves only when told to.
@@ -122,11 +124,5 @@ func (f *fakeLock) state() (holder string, fence int64, expires time.Time, renew
 // eventually polls cond every millisecond until it holds, failing after 5 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testpoll.Eventually(t, 5*time.Second, what, cond)
 }

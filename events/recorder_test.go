@@ -12,6 +12,8 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // fakeSink records writes and keeps the events it holds.
@@ -74,13 +76,7 @@ func start(t *testing.T, r *Recorder) {
 // waitFor polls cond until it holds or 5 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testpoll.Eventually(t, 5*time.Second, what, cond)
 }
 
 func TestRecorderAggregatesRepeats(t *testing.T) {

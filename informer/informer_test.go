@@ -12,6 +12,8 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // recorder is a Handler that logs every call as a string and checks that
@@ -49,13 +51,7 @@ func (r *recorder) get() []string {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testpoll.Eventually(t, 5*time.Second, what, cond)
 }
 
 var byNode = Indexer[*api.Pod]{Name: "node", Func: func(p *api.Pod) []string {

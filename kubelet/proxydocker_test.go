@@ -18,6 +18,8 @@ import (
 	"github.com/minik8s/minik8s/internal/syncbuf"
 	"github.com/minik8s/minik8s/kubelet/docker"
 	"github.com/minik8s/minik8s/kubelet/runtimetest"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // On Docker, pods/proxy and services/proxy reach a real pod through its
@@ -239,11 +241,5 @@ func freePort(t *testing.T) string {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within %s", what, waitTimeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testpoll.Eventually(t, waitTimeout, what, cond)
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/election"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // memLock is an in-memory election.Lock on the wall clock.
@@ -151,11 +153,5 @@ func drain(ch chan struct{}) int {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testpoll.Eventually(t, 5*time.Second, what, cond)
 }

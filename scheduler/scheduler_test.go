@@ -12,6 +12,8 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // fakeLW is an informer source: a fixed list, then the events sent to it.
@@ -164,13 +166,7 @@ func startScheduler(t *testing.T, nodes []*api.Node, pods []*api.Pod, mods ...fu
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testpoll.Eventually(t, 5*time.Second, what, cond)
 }
 
 func TestSchedulerFillsNodesThenWaitsForANewOne(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 func newTestQueue(t *testing.T) (*Queue[string], *fakeClock) {
@@ -18,13 +20,7 @@ func newTestQueue(t *testing.T) (*Queue[string], *fakeClock) {
 // eventually polls cond until it holds or a generous deadline passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testpoll.Eventually(t, 5*time.Second, what, cond)
 }
 
 func mustGet(t *testing.T, q *Queue[string]) string {

@@ -14,6 +14,8 @@ import (
 	"github.com/minik8s/minik8s/controllers/gc"
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/internal/testenv"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 type env struct {
@@ -61,13 +63,7 @@ func runAll(ctx context.Context, fns ...func(context.Context) error) {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testpoll.Eventually(t, 15*time.Second, what, cond)
 }
 
 func ref(apiVersion, kind string, m api.ObjectMeta) api.OwnerReference {

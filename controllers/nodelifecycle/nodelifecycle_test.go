@@ -16,6 +16,8 @@ import (
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/internal/testenv"
 	"github.com/minik8s/minik8s/internal/testsvc"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 var ctx = context.Background()
@@ -58,16 +60,8 @@ func start(t *testing.T, grace time.Duration) *env {
 	return &env{s: s, c: c}
 }
 
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// eventually is testpoll.Eventually.
+var eventually = testpoll.Eventually
 
 // kubelet stands in for a node's kubelet: it registers the node, posts it
 // Ready and renews its lease until stopped.

@@ -14,6 +14,8 @@ import (
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/workqueue"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // Informers are the shared informers of a controller manager.
@@ -107,15 +109,5 @@ func markReady(ctx context.Context, c *client.Client, pods *informer.Informer[*a
 	return err
 }
 
-// Eventually polls cond every 20 ms until it holds, failing the test with
-// what after timeout.
-func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// Eventually is testpoll.Eventually, for the controllers' tests.
+var Eventually = testpoll.Eventually
