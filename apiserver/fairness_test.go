@@ -15,6 +15,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 // call sends one request with token under ctx and returns its status and
@@ -44,6 +45,7 @@ func call(ctx context.Context, s *testenv.APIServer, token, method, path, body s
 // a component renewing its Lease with its own identity gets every renewal
 // through within the renew deadline, and /readyz answers.
 func TestLeaseRenewalsUnderListFlood(t *testing.T) {
+	testsvc.Slow(t, "a flood of 24 listers over 1,000 pods")
 	const (
 		pods          = 1000
 		listers       = 24

@@ -17,6 +17,7 @@ import (
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/controllers/controllerutil/controllertest"
 	"github.com/minik8s/minik8s/internal/testenv"
+	"github.com/minik8s/minik8s/internal/testsvc"
 )
 
 const svcs = "/api/v1/namespaces/default/services"
@@ -358,6 +359,7 @@ func postResult(s *testenv.APIServer, path, body string) (int, []byte, error) {
 // EndpointSlice name every API server sharing the store, and a server
 // that stops cleanly leaves them.
 func TestKubernetesEndpoints(t *testing.T) {
+	testsvc.Slow(t, "two API servers on one store and the 10 s wait for a peer")
 	dir := t.TempDir()
 	db := "sqlite://" + dir + "/shared.db"
 	a := testenv.StartAPIServer(t, testenv.Options{Store: db, DataDir: dir})
