@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,10 +12,12 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 
 	"github.com/minik8s/minik8s/internal/syncbuf"
+	"github.com/minik8s/minik8s/internal/testpoll"
 	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubelet/docker"
 )
@@ -266,12 +267,18 @@ func testExecTTY(t *testing.T, c *cluster, env []string) {
 		t.Fatal(err)
 	}
 	defer tty.Close()
-	var out bytes.Buffer
+	var out syncbuf.Buffer
 	copied := make(chan struct{})
 	go func() {
 		_, _ = io.Copy(&out, tty) // ends with EIO once kubectl exits
 		close(copied)
 	}()
+	// Type once the shell's prompt shows, as a person would: the size
+	// reaches the exec's terminal with a resize once the process runs
+	// (kubectl sends it first; Kubernetes' runtimes apply it the same way).
+	testpoll.Eventually(t, 10*time.Second, "the shell's prompt", func() bool {
+		return strings.Contains(out.String(), "# ")
+	})
 	if _, err := io.WriteString(tty, "stty size; tty; exit 5\n"); err != nil {
 		t.Fatal(err)
 	}
