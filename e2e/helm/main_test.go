@@ -2,11 +2,9 @@ package helm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +18,6 @@ import (
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/kube"
 	release "helm.sh/helm/v4/pkg/release/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
@@ -160,8 +157,9 @@ modes:
 	}
 }
 
-// requireServerSideApply skips the test if the API server answers an
-// apply patch (application/apply-patch+yaml, dry run) with 415.
+// requireServerSideApply fails the test unless the API server takes an
+// apply patch (application/apply-patch+yaml, dry run): Helm 4 applies
+// server-side by default, and minik8s serves it.
 func requireServerSideApply(t *testing.T) {
 	t.Helper()
 	body := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: helm-ssa-probe\n  namespace: default\ndata:\n  probe: \"1\"\n")
@@ -169,10 +167,6 @@ func requireServerSideApply(t *testing.T) {
 		Namespace("default").Resource("configmaps").Name("helm-ssa-probe").
 		Param("fieldManager", "helm-e2e-probe").Param("dryRun", "All").
 		Body(body).Do(t.Context()).Error()
-	var status apierrors.APIStatus
-	if err != nil && errors.As(err, &status) && status.Status().Code == http.StatusUnsupportedMediaType {
-		t.Skipf("server-side apply not served yet: PATCH with Content-Type application/apply-patch+yaml answers 415 (%v); Helm 4 applies server-side by default", err)
-	}
 	if err != nil {
 		t.Fatalf("server-side apply probe (dry run): %v", err)
 	}

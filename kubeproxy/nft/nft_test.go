@@ -10,6 +10,7 @@ import (
 	"github.com/google/nftables"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/testsvc"
 	"github.com/minik8s/minik8s/kubeproxy"
 )
 
@@ -18,9 +19,7 @@ import (
 // port losing its endpoints moves to reject-services, and Cleanup removes
 // the table and puts route_localnet back.
 func TestBackend(t *testing.T) {
-	if testing.Short() {
-		t.Skip("changes the host's nftables; make test runs it (as root)")
-	}
+	testsvc.Slow(t, "changes the host's nftables, as root")
 	LocalnetSaved = filepath.Join(t.TempDir(), "route_localnet.orig")
 	before, err := os.ReadFile(routeLocalnet)
 	if err != nil {
