@@ -120,12 +120,22 @@ func StartAPIServer(t testing.TB, opt Options) *APIServer {
 	if opt.Configure != nil {
 		opt.Configure(&cfg)
 	}
-	log := zerolog.Nop()
+	var log zerolog.Logger
 	switch {
 	case opt.Log != nil:
 		log = zerolog.New(opt.Log).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	case os.Getenv("MINIK8S_TEST_LOG") != "":
 		log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	default:
+		// Warnings and errors are kept and shown if the test fails, so a
+		// 500 in CI comes with the server's reason for it.
+		warnings := new(syncbuf.Buffer)
+		log = zerolog.New(warnings).Level(zerolog.WarnLevel).With().Timestamp().Logger()
+		t.Cleanup(func() {
+			if out := warnings.String(); t.Failed() && out != "" {
+				t.Logf("the API server's warnings and errors:\n%s", out)
+			}
+		})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.NewAPIServer(ctx, cfg, log)
