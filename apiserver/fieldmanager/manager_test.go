@@ -3,12 +3,14 @@ package fieldmanager
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
 	"github.com/minik8s/minik8s/api"
-	"reflect"
 )
 
 func obj(t *testing.T, s string) Object {
@@ -102,5 +104,82 @@ func TestApplyConflictsAndRemoval(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no update entry: %+v", entries(t, upd))
+	}
+}
+
+// TestReadSetMatchesFromJSON: managedFields read from the decoded object
+// give the same sets as structured-merge-diff's own FieldsV1 reader.
+func TestReadSetMatchesFromJSON(t *testing.T) {
+	for _, fields := range []string{
+		`{}`,
+		`{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:replicas":{}}}`,
+		`{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:image":{},"f:ports":{"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{}}}}}}`,
+		`{"f:spec":{"f:a":{".":{}}}}`, // a member alone, written {} (not written back the same)
+		`{"f:data":{"f:a":{}},"v:\"x\"":{},"i:3":{".":{},"f:b":{}},"z:unknown":{}}`,
+	} {
+		want := fieldpath.NewSet()
+		if err := want.FromJSON(strings.NewReader(fields)); err != nil {
+			t.Fatalf("%s: %v", fields, err)
+		}
+		var decoded map[string]any
+		if err := json.Unmarshal([]byte(fields), &decoded); err != nil {
+			t.Fatal(err)
+		}
+		got := &fieldpath.Set{}
+		if !readSet(decoded, got) {
+			t.Fatalf("%s: not read", fields)
+		}
+		if !got.Equals(want) {
+			t.Errorf("%s: read %s, want %s", fields, got, want)
+		}
+		if b, _ := json.Marshal(setJSON(got, false)); !strings.Contains(fields, "z:") && !strings.Contains(fields, `{".":{}}`) && string(b) != fields {
+			t.Errorf("written back as %s, want %s", b, fields)
+		}
+	}
+	for _, bad := range []string{`{"f:a":1}`, `{"q":{}}`} {
+		var decoded map[string]any
+		_ = json.Unmarshal([]byte(bad), &decoded)
+		if readSet(decoded, &fieldpath.Set{}) {
+			t.Errorf("%s read as FieldsV1", bad)
+		}
+	}
+}
+
+// TestStatusWrite: a status write's manager gets the status fields it
+// changed, takes them from the manager that had them, and leaves the rest
+// of the object's ownership alone: the same sets as comparing the whole
+// objects gave before status writes compared status alone.
+func TestStatusWrite(t *testing.T) {
+	m := ForGo(reflect.TypeFor[api.Pod](), "v1", true)
+	now := time.Now()
+	created := obj(t, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default","labels":{"app":"web"}},
+	  "spec":{"containers":[{"name":"c","image":"i"}]}}`)
+	if err := m.Update(nil, created, "creator", "", now); err != nil {
+		t.Fatal(err)
+	}
+	status := func(cur Object, st string) Object {
+		next := copyObject(cur)
+		next["status"] = obj(t, st)
+		return next
+	}
+	first := status(created, `{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"True"}]}`)
+	if err := m.Update(created, first, "scheduler", "status", now); err != nil {
+		t.Fatal(err)
+	}
+	second := status(first, `{"phase":"Running","podIP":"10.0.0.1","conditions":[{"type":"PodScheduled","status":"True"}]}`)
+	if err := m.Update(first, second, "kubelet", "status", now); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range entries(t, second) {
+		got[e.Manager+"/"+e.Subresource] = string(e.FieldsV1)
+	}
+	want := map[string]string{
+		"creator/":         `{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{},"f:image":{},"f:name":{}}}}}`,
+		"scheduler/status": `{"f:status":{".":{},"f:conditions":{".":{},"k:{\"type\":\"PodScheduled\"}":{".":{},"f:status":{},"f:type":{}}}}}`,
+		"kubelet/status":   `{"f:status":{"f:phase":{},"f:podIP":{}}}`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("managedFields\n got %v\nwant %v", got, want)
 	}
 }
