@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -165,6 +166,11 @@ type Server struct {
 
 	// usage answers metrics.k8s.io; nil without KubeletTransport.
 	usage *resourcemetrics.Collector
+
+	// guesses counts the updates that started from the hub's version of
+	// their object (guaranteedUpdate): kept when the write went through
+	// from it, reread when the write read the store and tried again.
+	guesses struct{ kept, reread atomic.Int64 }
 
 	mu   sync.Mutex
 	addr string
@@ -400,6 +406,13 @@ func (s *Server) routes() (*echo.Echo, error) {
 		return nil, err
 	}
 	if err := metrics.RegisterWatchCacheBytes(s.deps.Metrics, func() float64 { return float64(s.hub.BufferedBytes()) }); err != nil {
+		return nil, err
+	}
+	err = metrics.RegisterUpdateGuesses(s.deps.Metrics, map[string]func() float64{
+		"kept":   func() float64 { return float64(s.guesses.kept.Load()) },
+		"reread": func() float64 { return float64(s.guesses.reread.Load()) },
+	})
+	if err != nil {
 		return nil, err
 	}
 	if b, ok := s.deps.Store.(BatchCounter); ok {

@@ -266,11 +266,38 @@ func toTyped(r *request, b []byte) (any, error) {
 // stored, and returns the next one and, if it has it already, its stored
 // encoding (nil: encode it here; it is encoded here anyway when res's
 // objects are stored at another version).
+//
+// The first try starts from the hub's newest delivered version of the
+// object, if it holds one, instead of reading the store (Kubernetes'
+// GuaranteedUpdate does the same with its watch cache): the write's
+// compare-and-swap catches a version that is behind, and a try from it
+// that fails, or changes nothing, is tried again from the store, since it
+// may fail or change nothing only because it is behind.
 func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, key store.Key, mutate mutation) (*store.Record, error) {
+	guess := s.hub != nil
+	// reread ends a try from the hub's version: the next reads the store.
+	reread := func() bool {
+		if !guess {
+			return false
+		}
+		guess = false
+		s.guesses.reread.Add(1)
+		return true
+	}
 	for i := 0; ; i++ {
-		rec, err := s.deps.Store.Get(ctx, key)
-		if err != nil {
-			return nil, err
+		var rec *store.Record
+		if guess {
+			if latest, ok := s.hub.Latest(key); ok {
+				rec = &latest
+			} else {
+				guess = false
+			}
+		}
+		if rec == nil {
+			var err error
+			if rec, err = s.deps.Store.Get(ctx, key); err != nil {
+				return nil, err
+			}
 		}
 		cur, err := decodeServed(res, rec.Value, rec.ResourceVersion)
 		if err != nil {
@@ -278,12 +305,18 @@ func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, k
 		}
 		next, value, err := mutate(cur, rec.Value)
 		if err != nil {
+			if reread() {
+				continue
+			}
 			return nil, err
 		}
 		undo := func() {}
 		wctx := ctx
 		if ares, ok := s.allocatingResource(key.Resource); ok {
 			if undo, err = s.allocate(ctx, ares, next, cur, false); err != nil {
+				if reread() {
+					continue
+				}
 				return nil, err
 			}
 			value = nil // allocation may have filled in fields
@@ -299,17 +332,26 @@ func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, k
 		}
 		if string(value) == string(rec.Value) {
 			undo()
+			if reread() {
+				continue
+			}
 			return rec, nil
 		}
 		out, err := s.deps.Store.Update(wctx, &store.Record{Key: key, UID: rec.UID, Value: value}, rec.ResourceVersion)
 		if err != nil {
 			undo()
 		}
+		if (errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)) && reread() {
+			continue
+		}
 		if errors.Is(err, store.ErrConflict) && i < maxUpdateRetries {
 			continue
 		}
 		if err != nil {
 			return nil, err
+		}
+		if guess {
+			s.guesses.kept.Add(1)
 		}
 		s.release(ctx, key.Resource, cur, next)
 		return s.finishIfDone(ctx, next, out)

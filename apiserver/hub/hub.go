@@ -419,6 +419,23 @@ func (h *Hub) remove(w *Watcher, err error) {
 	h.removeLocked(w, err)
 }
 
+// Latest returns the newest version of object k that the hub has
+// delivered, if it still holds it among its recent changes and it is not
+// a deletion. It is a guess at the current version for a write, which
+// checks it (compare-and-swap): the store may be ahead by changes not yet
+// delivered. A client that saw a version through a watch finds it here or
+// something newer, as changes reach the ring before any watcher. The
+// Record's Value is shared: read it, never change it.
+func (h *Hub) Latest(k store.Key) (store.Record, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ok := h.ring.latest(k)
+	if !ok || c.Type == store.Deleted {
+		return store.Record{}, false
+	}
+	return c.Record, true
+}
+
 // Revision returns the last revision delivered to watchers (0 before Run has
 // started), for bookmarks: every change up to it has been delivered.
 func (h *Hub) Revision() int64 {

@@ -19,8 +19,9 @@ func changeSize(c *store.Change) int64 {
 // ring holds the most recent delivered changes, oldest first: at most
 // len(buf) changes and maxBytes bytes of them (changeSize), evicting the
 // oldest first. It covers the revisions (floor, newest]: every change in
-// that range is in the ring. It is not safe for concurrent use; the Hub
-// guards it with its lock.
+// that range is in the ring. It indexes the newest held change of each
+// key (latest). It is not safe for concurrent use; the Hub guards it with
+// its lock.
 type ring struct {
 	buf      []store.Change
 	head     int // index of the oldest change
@@ -28,16 +29,31 @@ type ring struct {
 	floor    int64
 	bytes    int64 // changeSize of the held changes
 	maxBytes int64 // <= 0: no byte bound
+	// pushed counts the changes ever pushed, so the one pushed as number
+	// seq sits at (head + seq - (pushed - n)) % len(buf) while held;
+	// newest maps a key to the seq of its newest held change.
+	pushed int64
+	newest map[store.Key]int64
 }
 
 func newRing(size int, maxBytes int64) ring {
-	return ring{buf: make([]store.Change, size), maxBytes: maxBytes}
+	return ring{buf: make([]store.Change, size), maxBytes: maxBytes, newest: map[store.Key]int64{}}
 }
 
 // reset empties the ring; it then covers nothing after rev.
 func (r *ring) reset(rev int64) {
 	clear(r.buf)
+	clear(r.newest)
 	r.head, r.n, r.floor, r.bytes = 0, 0, rev, 0
+}
+
+// latest returns the newest held change of key, if the ring holds one.
+func (r *ring) latest(k store.Key) (*store.Change, bool) {
+	seq, ok := r.newest[k]
+	if !ok {
+		return nil, false
+	}
+	return &r.buf[(r.head+int(seq-(r.pushed-int64(r.n))))%len(r.buf)], true
 }
 
 // push appends c, whose revision is above every held one, evicting the
@@ -55,12 +71,17 @@ func (r *ring) push(c store.Change) {
 		r.evictOldest()
 	}
 	r.buf[(r.head+r.n)%size] = c
+	r.newest[c.Key] = r.pushed
+	r.pushed++
 	r.n++
 	r.bytes += sz
 }
 
 func (r *ring) evictOldest() {
 	old := &r.buf[r.head]
+	if seq, ok := r.newest[old.Key]; ok && seq == r.pushed-int64(r.n) {
+		delete(r.newest, old.Key)
+	}
 	r.floor = old.Revision
 	r.bytes -= changeSize(old)
 	*old = store.Change{} // let its bytes go

@@ -97,3 +97,45 @@ func TestRingBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestRingLatest: the ring finds each key's newest held change, through
+// wrap-around, eviction of older and of newest changes, and reset.
+func TestRingLatest(t *testing.T) {
+	key := func(n string) store.Key { return store.Key{Resource: "pods", Namespace: "default", Name: n} }
+	r := newRing(3, 0)
+	r.reset(0)
+	push := func(rev int64, name string) {
+		r.push(store.Change{Revision: rev, Record: store.Record{Key: key(name), ResourceVersion: rev}})
+	}
+	check := func(name string, want int64) {
+		t.Helper()
+		c, ok := r.latest(key(name))
+		switch {
+		case want == 0 && ok:
+			t.Errorf("%s: found revision %d, want none", name, c.Revision)
+		case want != 0 && !ok:
+			t.Errorf("%s: none, want revision %d", name, want)
+		case want != 0 && c.Revision != want:
+			t.Errorf("%s: revision %d, want %d", name, c.Revision, want)
+		}
+	}
+	push(1, "a")
+	push(2, "b")
+	push(3, "a")
+	check("a", 3)
+	check("b", 2)
+	push(4, "c") // evicts 1 (a's older change): a keeps 3
+	check("a", 3)
+	push(5, "c") // evicts 2: b is gone
+	check("b", 0)
+	check("c", 5)
+	push(6, "d") // evicts 3: a is gone
+	check("a", 0)
+	push(7, "e") // evicts 4, c's older change; wraps
+	check("c", 5)
+	check("e", 7)
+	r.reset(7)
+	check("e", 0)
+	push(8, "e")
+	check("e", 8)
+}

@@ -171,6 +171,27 @@ func RegisterStoreBatches(reg prometheus.Registerer, counts map[string]func() fl
 	return nil
 }
 
+// RegisterUpdateGuesses registers minik8s_update_guesses_total{outcome},
+// the writes that started from the watch hub's newest version of their
+// object instead of reading the store: "kept" when the write went through
+// from it, "reread" when it failed or changed nothing from it (it may have
+// been behind), so the write read the store and tried again. The
+// funcs are called at each scrape; they must be safe for concurrent use
+// and never decrease.
+func RegisterUpdateGuesses(reg prometheus.Registerer, counts map[string]func() float64) error {
+	for _, outcome := range slices.Sorted(maps.Keys(counts)) {
+		err := register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "minik8s_update_guesses_total",
+			Help:        "Updates that started from the watch hub's newest version of the object instead of reading the store, by whether they kept it or read the store and tried again.",
+			ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, counts[outcome]))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func register(reg prometheus.Registerer, c prometheus.Collector) error {
 	if err := reg.Register(c); err != nil {
 		return fmt.Errorf("register metric: %w", err)
