@@ -25,6 +25,9 @@
 //     added while running first gets OnAdd for every object cached at that
 //     moment, then every later change. Handlers must not block for long:
 //     they enqueue keys.
+//   - The cache drops each object's metadata.managedFields, as
+//     kube-controller-manager's informers do (their "trim" transform): no
+//     controller reads them, and they are about a third of a pod.
 //   - Get, List and ByIndex may be called from any goroutine. The objects
 //     they and the handlers receive are shared with the cache: treat them as
 //     read-only and copy (api.DeepCopy) before changing one.

@@ -2,6 +2,7 @@ package informer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -366,6 +367,24 @@ func TestKeyString(t *testing.T) {
 	}{{Key{"ns", "a"}, "ns/a"}, {Key{"", "node1"}, "node1"}} {
 		if got := tc.k.String(); got != tc.want {
 			t.Errorf("%#v.String() = %q, want %q", tc.k, got, tc.want)
+		}
+	}
+}
+
+// TestCacheDropsManagedFields: listed and watched objects are cached
+// without metadata.managedFields.
+func TestCacheDropsManagedFields(t *testing.T) {
+	withFields := func(p *api.Pod) *api.Pod {
+		p.ManagedFields = []json.RawMessage{json.RawMessage(`{"manager":"kubectl","operation":"Update"}`)}
+		return p
+	}
+	src := newFakeSource(withFields(pod("ns", "listed", "n1")))
+	inf := start(t, src, 0, nil)
+	src.create(withFields(pod("ns", "watched", "n1")))
+	waitInStep(t, src, inf)
+	for _, p := range inf.List() {
+		if p.ManagedFields != nil {
+			t.Errorf("%s cached with managedFields %s", p.Name, p.ManagedFields)
 		}
 	}
 }

@@ -101,6 +101,7 @@ func (i *Informer[T]) watch(ctx context.Context, fromRV int64) (int, int64, erro
 
 // apply stores one watched change and queues its notification.
 func (i *Informer[T]) apply(t client.EventType, obj T) {
+	obj.GetObjectMeta().ManagedFields = nil
 	k := KeyOf(obj)
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -131,6 +132,7 @@ func (i *Informer[T]) apply(t client.EventType, obj T) {
 func (i *Informer[T]) replace(items []T) {
 	fresh := make(map[Key]T, len(items))
 	for _, obj := range items {
+		obj.GetObjectMeta().ManagedFields = nil
 		fresh[KeyOf(obj)] = obj
 	}
 	i.mu.Lock()

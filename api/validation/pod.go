@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/netip"
 	"path"
 	"reflect"
 	"slices"
@@ -47,6 +48,65 @@ func ValidatePod(newObj, oldObj *api.Pod) field.ErrorList {
 	}
 	return errs
 }
+
+// ValidatePodStatusUpdate checks a pod's /status write, as Kubernetes'
+// ValidatePodStatusUpdate does: the spec is the stored one (the status
+// strategy keeps it), so the checks are metadata and status: the
+// nominated node's name, condition types and statuses, and addresses
+// (valid IPs, none twice).
+func ValidatePodStatusUpdate(newObj, _ *api.Pod) field.ErrorList {
+	errs := ValidateObjectMeta(&newObj.ObjectMeta, true, NameIsDNSSubdomain, field.NewPath("metadata"))
+	st, p := &newObj.Status, field.NewPath("status")
+	if n := st.NominatedNodeName; n != "" {
+		for _, msg := range IsDNS1123Subdomain(n) {
+			errs = append(errs, field.Invalid(p.Child("nominatedNodeName"), n, msg))
+		}
+	}
+	for i, c := range st.Conditions {
+		cp := p.Child("conditions").Index(i)
+		if c.Type == "" {
+			errs = append(errs, field.Required(cp.Child("type"), "must be specified"))
+		}
+		errs = append(errs, validateEnum(string(c.Status), conditionStatuses, cp.Child("status"))...)
+	}
+	podIPs := make([]string, len(st.PodIPs))
+	for i, ip := range st.PodIPs {
+		podIPs[i] = ip.IP
+	}
+	errs = append(errs, validateStatusIPs(st.PodIP, podIPs, p.Child("podIP"), p.Child("podIPs"))...)
+	hostIPs := make([]string, len(st.HostIPs))
+	for i, ip := range st.HostIPs {
+		hostIPs[i] = ip.IP
+	}
+	return append(errs, validateStatusIPs(st.HostIP, hostIPs, p.Child("hostIP"), p.Child("hostIPs"))...)
+}
+
+// conditionStatuses are the values of a condition's status.
+var conditionStatuses = []string{"True", "False", "Unknown"}
+
+// validateStatusIPs checks a pod's or its node's addresses: each a valid
+// IP, none twice. (A primary address that differs from the list's first
+// is not refused: Kubernetes' conversion lets the primary win.)
+func validateStatusIPs(primary string, ips []string, pp, lp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if primary != "" {
+		if _, err := netip.ParseAddr(primary); err != nil {
+			errs = append(errs, field.Invalid(pp, primary, validIPMessage))
+		}
+	}
+	seen := map[string]bool{}
+	for i, ip := range ips {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			errs = append(errs, field.Invalid(lp.Index(i).Child("ip"), ip, validIPMessage))
+		} else if seen[ip] {
+			errs = append(errs, field.Duplicate(lp.Index(i).Child("ip"), ip))
+		}
+		seen[ip] = true
+	}
+	return errs
+}
+
+const validIPMessage = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 
 // ValidatePodTemplateSpec checks a workload's pod template at p: its
 // labels and annotations (no name is needed) and its spec.

@@ -282,3 +282,35 @@ func TestValidatePodUpdate(t *testing.T) {
 		t.Errorf("forbidden update detail = %q", errs.ToAggregate())
 	}
 }
+
+func TestValidatePodStatusUpdate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(s *api.PodStatus)
+		want   []string
+	}{
+		{"running", func(s *api.PodStatus) {}, nil},
+		{"nominated node", func(s *api.PodStatus) { s.NominatedNodeName = "Node_1" }, []string{"status.nominatedNodeName: Invalid"}},
+		{"condition", func(s *api.PodStatus) {
+			s.Conditions = append(s.Conditions, api.PodCondition{Status: "Yes"})
+		}, []string{"status.conditions[1].type: Required", "status.conditions[1].status: NotSupported"}},
+		{"pod IPs", func(s *api.PodStatus) {
+			s.PodIP = "10.244.0.300"
+			s.PodIPs = []api.PodIP{{IP: "10.244.0.5"}, {IP: "10.244.0.5"}, {IP: "x"}}
+		}, []string{"status.podIP: Invalid", "status.podIPs[1].ip: Duplicate", "status.podIPs[2].ip: Invalid"}},
+		{"host IPs", func(s *api.PodStatus) { s.HostIPs = []api.HostIP{{IP: "node-1"}} }, []string{"status.hostIPs[0].ip: Invalid"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old := validPod()
+			p := api.DeepCopy(old)
+			p.Status = api.PodStatus{Phase: api.PodRunning, PodIP: "10.244.0.5", PodIPs: []api.PodIP{{IP: "10.244.0.5"}},
+				HostIP: "172.18.0.2", HostIPs: []api.HostIP{{IP: "172.18.0.2"}},
+				Conditions: []api.PodCondition{{Type: api.PodReady, Status: api.ConditionTrue}}}
+			tt.mutate(&p.Status)
+			if got := summary(ValidatePodStatusUpdate(p, old)); !slices.Equal(got, tt.want) {
+				t.Errorf("errors:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}

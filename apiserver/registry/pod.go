@@ -39,8 +39,9 @@ var pods = &Resource{
 			}
 			status["qosClass"] = qos
 		},
-		Validate:    Typed(validation.ValidatePod),
-		GracePeriod: podGracePeriod,
+		Validate:       Typed(validation.ValidatePod),
+		ValidateStatus: Typed(validation.ValidatePodStatusUpdate),
+		GracePeriod:    podGracePeriod,
 	},
 	Fields: map[string][]string{
 		"spec.nodeName":            {"spec", "nodeName"},
