@@ -203,6 +203,15 @@ var stripped = fieldpath.NewSet(
 type managed struct {
 	fields fieldpath.ManagedFields
 	times  map[string]string
+	// read holds, by manager identity, the set read from the object and
+	// its FieldsV1 as decoded, which encode writes back as it was if the
+	// manager's set is still that one (most entries of most writes).
+	read map[string]readFields
+}
+
+type readFields struct {
+	set    *fieldpath.Set
+	fields map[string]any
 }
 
 // Validate checks the managedFields an object carries as Kubernetes'
@@ -240,7 +249,7 @@ func Validate(o Object) field.ErrorList {
 // decode reads an object's managedFields; ok is false when it has none
 // or they cannot be read.
 func decode(o Object) (managed, bool) {
-	mf := managed{fields: fieldpath.ManagedFields{}, times: map[string]string{}}
+	mf := managed{fields: fieldpath.ManagedFields{}, times: map[string]string{}, read: map[string]readFields{}}
 	l, _ := metaOf(o)["managedFields"].([]any)
 	if len(l) == 0 {
 		return mf, false
@@ -265,14 +274,13 @@ func decode(o Object) (managed, bool) {
 			}
 		}
 		set := &fieldpath.Set{}
-		if v, present := m["fieldsV1"]; present && v != nil {
-			fields, ok := v.(map[string]any)
-			if !ok || !readSet(fields, set) {
-				return mf, false
-			}
+		fields, _ := m["fieldsV1"].(map[string]any)
+		if v := m["fieldsV1"]; v != nil && (fields == nil || !readSet(fields, set)) {
+			return mf, false
 		}
 		id := identity(e)
 		mf.fields[id] = fieldpath.NewVersionedSet(set, fieldpath.APIVersion(e.APIVersion), e.Operation == OperationApply)
+		mf.read[id] = readFields{set: set, fields: fields}
 		if e.Time != "" {
 			mf.times[id] = e.Time
 		}
@@ -366,7 +374,12 @@ func encode(o Object, mf managed) error {
 	})
 	sets := make([]map[string]any, len(entries))
 	for i, e := range entries {
-		sets[i] = setJSON(bySet[identity(e)], false)
+		id := identity(e)
+		if r, ok := mf.read[id]; ok && r.set == bySet[id] && r.fields != nil {
+			sets[i] = r.fields
+		} else {
+			sets[i] = setJSON(bySet[id], false)
+		}
 	}
 	meta := metaOf(o)
 	if len(entries) == 0 {
