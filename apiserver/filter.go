@@ -110,23 +110,47 @@ func (f *filter) needsObject() bool { return !f.label.Empty() || !f.field.Empty(
 
 // matches reports whether a decoded object passes the selectors.
 func (f *filter) matches(o object) bool {
-	if !f.label.Empty() && !f.label.Matches(stringMap(nested(o, "metadata", "labels"))) {
+	return f.matchesWith(stringMap(nested(o, "metadata", "labels")), func(name string) (string, bool) {
+		switch name {
+		case "metadata.name":
+			return nestedString(o, "metadata", "name"), true
+		case "metadata.namespace":
+			return nestedString(o, "metadata", "namespace"), true
+		}
+		path, ok := f.res.Fields[name]
+		if !ok {
+			return "", false
+		}
+		if v := nested(o, path...); v != nil {
+			return fieldString(v), true
+		}
+		return "", false
+	})
+}
+
+// matchesAttrs reports whether the object whose attributes are a passes
+// the selectors, as matches does for the whole object.
+func (f *filter) matchesAttrs(a *selectAttrs) bool {
+	return f.matchesWith(a.labels, func(name string) (string, bool) {
+		v, ok := a.fields[name]
+		return v, ok
+	})
+}
+
+// matchesWith applies the selectors to an object's labels and its
+// fields, read by field (false for a field the object lacks, which then
+// reads as its type's zero value).
+func (f *filter) matchesWith(labels map[string]string, field func(string) (string, bool)) bool {
+	if !f.label.Empty() && !f.label.Matches(labels) {
 		return false
 	}
 	if !f.field.Empty() {
 		return f.field.Matches(func(name string) (string, bool) {
-			switch name {
-			case "metadata.name":
-				return nestedString(o, "metadata", "name"), true
-			case "metadata.namespace":
-				return nestedString(o, "metadata", "namespace"), true
+			if v, ok := field(name); ok {
+				return v, true
 			}
-			path, ok := f.res.Fields[name]
-			if !ok {
+			if _, known := f.res.Fields[name]; !known && name != "metadata.name" && name != "metadata.namespace" {
 				return "", false
-			}
-			if v := nested(o, path...); v != nil {
-				return fieldString(v), true
 			}
 			return f.zero[name], true
 		})

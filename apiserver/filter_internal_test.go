@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/store"
 )
 
 // selectableZero is the value of every selectable field of every served
@@ -25,6 +27,25 @@ var selectableZero = map[string]map[string]string{
 	"Secret":     {"type": ""},
 	"Job":        {"status.successful": "0"},
 	"Service":    {"spec.clusterIP": "", "spec.type": ""},
+}
+
+// matchBoth is f.matches(o), checked against what a watch computes from
+// o's JSON (readSelectAttrs and matchesAttrs): the two must agree.
+func matchBoth(t *testing.T, f *filter, o object) bool {
+	t.Helper()
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := readSelectAttrs(f.res, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := f.matches(o)
+	if got := f.matchesAttrs(a); got != want {
+		t.Errorf("%v: from the JSON's attributes %v, from the object %v", o, got, want)
+	}
+	return want
 }
 
 func testFilter(t *testing.T, res *registry.Resource, selector string) *filter {
@@ -50,13 +71,13 @@ func TestFieldSelectorsZeroValues(t *testing.T) {
 			}
 			t.Run(res.Kind+"/"+name, func(t *testing.T) {
 				absent := object{"metadata": map[string]any{"name": "x"}}
-				if !testFilter(t, res, name+"="+zero).matches(absent) {
+				if !matchBoth(t, testFilter(t, res, name+"="+zero), absent) {
 					t.Errorf("%s=%q does not select an object without the field", name, zero)
 				}
-				if testFilter(t, res, name+"!="+zero).matches(absent) {
+				if matchBoth(t, testFilter(t, res, name+"!="+zero), absent) {
 					t.Errorf("%s!=%q selects an object without the field", name, zero)
 				}
-				if testFilter(t, res, name+"=other").matches(absent) {
+				if matchBoth(t, testFilter(t, res, name+"=other"), absent) {
 					t.Errorf("%s=other selects an object without the field", name)
 				}
 				value := any("v1")
@@ -68,7 +89,7 @@ func TestFieldSelectorsZeroValues(t *testing.T) {
 				}
 				present := object{"metadata": map[string]any{"name": "x"}}
 				setNested(present, value, path...)
-				if !testFilter(t, res, name+"="+fieldString(value)).matches(present) || testFilter(t, res, name+"="+zero).matches(present) {
+				if !matchBoth(t, testFilter(t, res, name+"="+fieldString(value)), present) || matchBoth(t, testFilter(t, res, name+"="+zero), present) {
 					t.Errorf("%s: an object with %v is not selected by its value alone", name, value)
 				}
 			})
@@ -108,9 +129,58 @@ func TestFieldSelectorsTools(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := testFilter(t, tt.res, tt.selector).matches(tt.obj); got != tt.want {
+			if got := matchBoth(t, testFilter(t, tt.res, tt.selector), tt.obj); got != tt.want {
 				t.Errorf("%s matches %v = %v, want %v", tt.selector, tt.obj, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSelectAttrs: label and field selectors agree between the decoded
+// object and its JSON's attributes, including labels, null and non-object
+// values on the way to a field; and the watchers of one change share one
+// reading of it.
+func TestSelectAttrs(t *testing.T) {
+	pods, _ := registry.ByKind("Pod")
+	labelFilter := func(sel string) *filter {
+		req := httptest.NewRequest("GET", "/?labelSelector="+url.QueryEscape(sel)+"&fieldSelector="+url.QueryEscape("spec.nodeName!=n2"), nil)
+		f, err := newFilter(&request{c: echo.New().NewContext(req, httptest.NewRecorder()), res: pods})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	for _, o := range []object{
+		{"metadata": map[string]any{"name": "a", "labels": map[string]any{"app": "web", "tier": "front"}}, "spec": map[string]any{"nodeName": "n1"}},
+		{"metadata": map[string]any{"name": "b", "labels": map[string]any{"app": "db"}}, "spec": nil},
+		{"metadata": map[string]any{"name": "c"}, "spec": "not an object", "status": map[string]any{"phase": nil}},
+		{"metadata": map[string]any{"name": "d", "labels": map[string]any{"app": "web"}}, "spec": map[string]any{"nodeName": "n2"}},
+	} {
+		for _, sel := range []string{"app=web", "app in (web,db),!tier", "tier", ""} {
+			matchBoth(t, labelFilter(sel), o)
+		}
+	}
+
+	var cache attrCache
+	c := store.Change{Revision: 7, Record: store.Record{Key: store.Key{Resource: "pods", Namespace: "ns", Name: "a"},
+		Value: []byte(`{"metadata":{"name":"a"},"spec":{"nodeName":"n1"}}`)}}
+	first, err := cache.get(pods, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := cache.get(pods, &c); again != first {
+		t.Error("a second watcher of the change read it again")
+	}
+	if first.fields["spec.nodeName"] != "n1" {
+		t.Errorf("attributes %v", first.fields)
+	}
+	c.Revision, c.Value = 8, []byte(`{"metadata":{"name":"a"},"spec":{"nodeName":"n2"}}`)
+	if next, _ := cache.get(pods, &c); next.fields["spec.nodeName"] != "n2" {
+		t.Errorf("the next version read as %v", next.fields)
+	}
+	c.Value = []byte(`{"metadata":`)
+	c.Revision = 9
+	if _, err := cache.get(pods, &c); err == nil {
+		t.Error("a malformed object read without error")
 	}
 }

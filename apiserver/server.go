@@ -167,6 +167,9 @@ type Server struct {
 	// usage answers metrics.k8s.io; nil without KubeletTransport.
 	usage *resourcemetrics.Collector
 
+	// selectAttrs holds what watchers' selectors read of recent changes.
+	selectAttrs attrCache
+
 	// guesses counts the updates that started from the hub's version of
 	// their object (guaranteedUpdate): kept when the write went through
 	// from it, reread when the write read the store and tried again.

@@ -180,14 +180,25 @@ type watchStream struct {
 func (ws *watchStream) send(c store.Change) error {
 	typ := string(c.Type)
 	var o object
-	if ws.f.needsObject() || ws.table {
+	if ws.table || ws.f.needsObject() && rewritesOnRead(ws.r.res) {
 		var err error
 		if o, err = decodeServed(ws.r.res, c.Value, c.ResourceVersion); err != nil {
 			return err
 		}
 	}
 	if ws.f.needsObject() {
-		match := ws.f.matches(o)
+		var match bool
+		if o != nil {
+			match = ws.f.matches(o)
+		} else {
+			// Served as stored: the selectors read the stored JSON, once
+			// for every watcher of this change.
+			a, err := ws.s.selectAttrs.get(ws.r.res, &c)
+			if err != nil {
+				return err
+			}
+			match = ws.f.matchesAttrs(a)
+		}
 		was := ws.visible[c.Key]
 		switch {
 		case c.Type == store.Deleted:
