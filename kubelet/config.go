@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/minik8s/minik8s/apiserver/authn"
+	"path/filepath"
 	"time"
 
 	"github.com/minik8s/minik8s/api"
@@ -167,4 +168,19 @@ type Deps struct {
 	// (agent.go) on the same port: admins (replica.AdminGroup) may stop
 	// and freeze each node's agent. Nil turns them off.
 	AdminTokens *authn.Tokens
+}
+
+// absRootDir makes RootDir absolute: the runtime bind-mounts the files
+// under it into containers, and Docker refuses a relative source (the
+// default data dir, .minik8s, is relative).
+func (c *Config) absRootDir() error {
+	if c.RootDir == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(c.RootDir)
+	if err != nil {
+		return fmt.Errorf("kubelet rootDir %q: %w", c.RootDir, err)
+	}
+	c.RootDir = abs
+	return nil
 }

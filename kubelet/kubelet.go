@@ -95,6 +95,9 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.absRootDir(); err != nil {
+		return nil, err
+	}
 	if deps.Client == nil || len(deps.Nodes) == 0 || deps.TLS == nil || deps.TLS.ClientCAs == nil {
 		return nil, errors.New("new kubelet: a client, at least one node and a TLS config that verifies client certificates are required")
 	}

@@ -1,6 +1,8 @@
 package kubelet
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -171,5 +173,22 @@ func TestBuildStatus(t *testing.T) {
 	}
 	if c := api.GetPodCondition(&st, api.PodInitialized); c == nil || c.Status != api.ConditionTrue {
 		t.Errorf("Initialized condition %+v", c)
+	}
+}
+
+// TestRootDirAbsolute: a relative rootDir (the default data dir is
+// .minik8s) becomes absolute, as Docker's bind mounts of pod volumes need.
+func TestRootDirAbsolute(t *testing.T) {
+	c := Config{RootDir: filepath.Join(".minik8s", "kubelet")}
+	if err := c.absRootDir(); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if want := filepath.Join(wd, ".minik8s", "kubelet"); c.RootDir != want {
+		t.Errorf("rootDir %q, want %q", c.RootDir, want)
+	}
+	empty := Config{}
+	if err := empty.absRootDir(); err != nil || empty.RootDir != "" {
+		t.Errorf("no rootDir became %q (%v)", empty.RootDir, err)
 	}
 }
