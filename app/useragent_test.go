@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/minik8s/minik8s/apiserver/audit"
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
@@ -29,26 +27,8 @@ func TestComponentsNameTheirWrites(t *testing.T) {
 	auditLog := filepath.Join(t.TempDir(), "audit.log")
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(cfg *app.Config) { cfg.APIServer.Audit.Path = auditLog }})
 	cfg := fastElection(t, s.DataDir)
-	cfg.Kubelet.Runtime = app.RuntimeSim
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	runCluster(t, cfg, 1, 1)
 	bg := context.Background()
-	kubelets, _, err := app.NewKubelets(bg, cfg, cfg.Kubelet, 1, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	run(t, kubelets)
-	scheds, err := app.NewSchedulers(cfg, 1, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	run(t, scheds)
-	cms, err := app.NewControllerManagers(cfg, 1, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	run(t, cms)
 
 	if out, err := s.Kubectl(t, "", "create", "deployment", "named", "--image=nginx"); err != nil {
 		t.Fatalf("create deployment: %v %s", err, out)
