@@ -86,6 +86,11 @@ func NewControllerManagers(cfg Config, n int, log zerolog.Logger) ([]func(contex
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("build API client: %w", err)
 			}
+			// Every controller shares this client and the manager's
+			// identity, so every write's field manager is
+			// kube-controller-manager, as in Kubernetes without
+			// per-controller service accounts.
+			c = c.WithUserAgent(client.UserAgent("kube-controller-manager"))
 			m, err := controllers.NewManager(cm.Config, c, identity, host, log)
 			if err != nil {
 				return nil, nil, nil, err
@@ -103,6 +108,7 @@ func NewControllerManagers(cfg Config, n int, log zerolog.Logger) ([]func(contex
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("build lock's API client: %w", err)
 			}
+			lc = lc.WithUserAgent(client.UserAgent("kube-controller-manager") + "/leader-election")
 			return m.Run, nil, lc, nil
 		},
 	}, log)

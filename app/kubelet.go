@@ -163,6 +163,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 	if err != nil {
 		return nil, PickedRuntime{}, fmt.Errorf("build API client: %w", err)
 	}
+	c = c.WithUserAgent(client.UserAgent("kubelet"))
 	nodeClient := func(name string) (*client.Client, error) {
 		tok, ok, err := cfg.ComponentToken(authn.NodeUser(name), authn.NodesGroup)
 		if err != nil || !ok {
@@ -214,7 +215,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 			return nil, PickedRuntime{}, err
 		}
 	}
-	proxy, err := planProxy(ctx, cfg, kc, rt, cluster, c, klog)
+	proxy, err := planProxy(ctx, cfg, kc, rt, cluster, c.WithUserAgent(client.UserAgent("kube-proxy")), klog)
 	if err != nil {
 		return nil, PickedRuntime{}, err
 	}

@@ -8,10 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/minik8s/minik8s/api"
-	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/internal/testenv"
 	"github.com/minik8s/minik8s/internal/testsvc"
@@ -26,27 +23,9 @@ func TestRolloutSurvivesControllerManagerFailover(t *testing.T) {
 	testsvc.Slow(t, "a rollout across a failover")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	cfg := fastElection(t, s.DataDir)
-	cfg.Kubelet.Runtime = app.RuntimeSim
 	cfg.Kubelet.Sim.StartDelay, cfg.Kubelet.Sim.StartJitter = 50*time.Millisecond, 100*time.Millisecond
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	stopCM := runCluster(t, cfg, 4, 3)
 	bg := context.Background()
-	kubelets, _, err := app.NewKubelets(bg, cfg, cfg.Kubelet, 4, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	run(t, kubelets)
-	scheds, err := app.NewSchedulers(cfg, 1, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	run(t, scheds)
-	cms, err := app.NewControllerManagers(cfg, 3, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopCM := run(t, cms)
 
 	c, err := client.FromKubeconfig(s.Kubeconfig, -1, 0)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/minik8s/minik8s/app"
 )
 
@@ -46,4 +48,30 @@ func run(t *testing.T, fns []func(context.Context) error) (stop []func() error) 
 		})
 	}
 	return stop
+}
+
+// runCluster validates cfg and runs, until the test ends, nodes simulated
+// kubelets, a scheduler and cms controller-manager replicas on it, as
+// `minik8s all` does. It returns the controller managers' stop functions.
+func runCluster(t *testing.T, cfg app.Config, nodes, cms int) (stopCM []func() error) {
+	t.Helper()
+	cfg.Kubelet.Runtime = app.RuntimeSim
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	kubelets, _, err := app.NewKubelets(context.Background(), cfg, cfg.Kubelet, nodes, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, kubelets)
+	scheds, err := app.NewSchedulers(cfg, 1, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, scheds)
+	fns, err := app.NewControllerManagers(cfg, cms, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run(t, fns)
 }

@@ -139,6 +139,7 @@ func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Contex
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("build API client: %w", err)
 			}
+			c = c.WithUserAgent(client.UserAgent("kube-scheduler"))
 			rec := events.New(events.ClientSink(c), events.Config{
 				Source: api.DefaultSchedulerName, Host: host, Instance: identity,
 			}, log.With().Str("events", "recorder").Logger())

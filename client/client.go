@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/kubeconfig"
+	"github.com/minik8s/minik8s/version"
 )
 
 // Config says where the API server is and how to talk to it.
@@ -29,7 +31,7 @@ type Config struct {
 	QPS       float32       // client-side rate limit; 0: 50, negative: unlimited
 	Burst     int           // token bucket size; 0: 100
 	Timeout   time.Duration // per attempt of a non-watch request; 0: 30 s
-	UserAgent string        // "" : "minik8s"
+	UserAgent string        // "": UserAgent("minik8s")
 	// MaxRetries bounds the retries of one request after a 429 or a refused
 	// connection; 0: 10, negative: none.
 	MaxRetries int
@@ -73,7 +75,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Timeout = 30 * time.Second
 	}
 	if cfg.UserAgent == "" {
-		cfg.UserAgent = "minik8s"
+		cfg.UserAgent = UserAgent("minik8s")
 	}
 	switch {
 	case cfg.MaxRetries == 0:
@@ -325,6 +327,25 @@ func (c *Client) WithToken(token string) *Client {
 	cp := *c
 	cp.token = token
 	return &cp
+}
+
+// WithUserAgent returns a client that is c but sends userAgent (see
+// UserAgent); like WithToken, it shares c's connections and rate limit.
+func (c *Client) WithUserAgent(userAgent string) *Client {
+	cp := *c
+	cp.userAgent = userAgent
+	return &cp
+}
+
+// UserAgent returns the User-Agent of a component, in the form Kubernetes'
+// components send: "kubelet/v1.32.0+minik8s (linux/amd64) kubernetes/minik8s"
+// for "kubelet". The API server names the field manager of a write that
+// gives no fieldManager after what precedes the first "/" ("kubelet"), and
+// the audit log records it whole. Append "/"+more for a part of a
+// component, as Kubernetes' leader election client does
+// (".../leader-election").
+func UserAgent(component string) string {
+	return component + "/" + version.KubernetesVersion + "+minik8s (" + runtime.GOOS + "/" + runtime.GOARCH + ") kubernetes/minik8s"
 }
 
 // Server returns the API server's base URL the client sends requests to.

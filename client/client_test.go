@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -113,7 +114,7 @@ func TestRequests(t *testing.T) {
 			if !strings.Contains(r.Body, tc.body) {
 				t.Errorf("body %s does not contain %s", r.Body, tc.body)
 			}
-			if r.Auth != "Bearer tok" || r.UserAgent != "minik8s" {
+			if r.Auth != "Bearer tok" || r.UserAgent != UserAgent("minik8s") {
 				t.Errorf("Authorization %q, User-Agent %q", r.Auth, r.UserAgent)
 			}
 		})
@@ -435,5 +436,29 @@ func TestBackoffWait(t *testing.T) {
 		if got := b.wait(i); got != w {
 			t.Errorf("wait(%d) = %v, want %v", i, got, w)
 		}
+	}
+}
+
+// A component's client sends its own User-Agent, Kubernetes-style, so that
+// the API server names its writes' field manager after the component; the
+// client it was derived from keeps its own.
+func TestWithUserAgent(t *testing.T) {
+	s := newAPIServer(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{}`) })
+	c, _ := newTestClient(t, s)
+	kubelet := c.WithUserAgent(UserAgent("kubelet"))
+	ctx := context.Background()
+	if err := kubelet.Do(ctx, "GET", "/version", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(ctx, "GET", "/version", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	reqs := s.requests()
+	want := "kubelet/v1.32.0+minik8s (" + runtime.GOOS + "/" + runtime.GOARCH + ") kubernetes/minik8s"
+	if reqs[0].UserAgent != want {
+		t.Errorf("User-Agent %q, want %q", reqs[0].UserAgent, want)
+	}
+	if got := reqs[1].UserAgent; !strings.HasPrefix(got, "minik8s/v1.32.0+minik8s (") {
+		t.Errorf("the original client's User-Agent %q, want minik8s/v1.32.0+minik8s (...", got)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/kubelet/runtime"
+	"github.com/minik8s/minik8s/version"
 )
 
 // AnnotationProbeFail, on a pod of a simulated node, makes its probes of
@@ -260,6 +261,16 @@ func (p *prober) probe(ctx context.Context, kind probeKind, pod *api.Pod, c *api
 	return errors.New("probe has no action")
 }
 
+// probeUserAgent is what an HTTP probe sends, as Kubernetes' kubelet
+// does: "kube-probe/" and the major.minor of the Kubernetes version.
+var probeUserAgent = func() string {
+	v := strings.TrimPrefix(version.KubernetesVersion, "v")
+	if i := strings.LastIndex(v, "."); i > 0 {
+		v = v[:i]
+	}
+	return "kube-probe/" + v
+}()
+
 func (p *prober) httpGet(ctx context.Context, g *api.HTTPGetAction, c *api.Container, podIP string) error {
 	port, err := resolvePort(g.Port, c)
 	if err != nil {
@@ -281,7 +292,7 @@ func (p *prober) httpGet(ctx context.Context, g *api.HTTPGetAction, c *api.Conta
 	if err != nil {
 		return err
 	}
-	req.Header.Set("User-Agent", "kube-probe/1.32")
+	req.Header.Set("User-Agent", probeUserAgent)
 	for _, h := range g.HTTPHeaders {
 		req.Header.Set(h.Name, h.Value)
 	}

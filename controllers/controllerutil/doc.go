@@ -15,10 +15,15 @@
 //   - Claim: adoption of matching orphans and release of owned objects
 //     that no longer match, through strategic-merge patches of
 //     metadata.ownerReferences.
-//   - RunWorkers and ProcessNext: sample-controller's worker loop. A sync
-//     error requeues the key with backoff; a 429 requeues it after the
-//     server's Retry-After; a sync that asks for a later look requeues it
-//     after that delay.
+//   - Loop: what every controller's constructor and Run share. It owns
+//     the work queue the informer handlers fill, waits for the caches,
+//     adds every key once (and again every Resync), logs "<name> started"
+//     and "<name> stopped", and runs the workers. A controller keeps only
+//     its handlers and its sync.
+//   - RunWorkers and ProcessNext: sample-controller's worker loop, which
+//     Loop runs. A sync error requeues the key with backoff; a 429
+//     requeues it after the server's Retry-After; a sync that asks for a
+//     later look requeues it after that delay.
 //
 // Everything here is safe for concurrent use unless its doc says
 // otherwise.

@@ -3,8 +3,6 @@ package cronjob
 import (
 	"context"
 	"errors"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -13,7 +11,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 const (
@@ -44,9 +41,7 @@ type Controller struct {
 	w      writer
 	now    func() time.Time
 
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+	loop controllerutil.Loop
 }
 
 // New validates deps and returns a controller; it starts nothing.
@@ -58,40 +53,21 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Controller{log: log, jobs: deps.Jobs, cjs: deps.CronJobs, events: deps.Events,
-		w: clientWriter{deps.Client}, now: now}, nil
+	c := &Controller{log: log, jobs: deps.Jobs, cjs: deps.CronJobs, events: deps.Events,
+		w: clientWriter{deps.Client}, now: now}
+	c.loop = controllerutil.Loop{Name: "cronjob controller", Log: log, Sync: c.sync,
+		HasSynced:   []func() bool{c.jobs.HasSynced, c.cjs.HasSynced},
+		AddHandlers: c.addHandlers, Keys: controllerutil.KeysOf(c.cjs)}
+	return c, nil
 }
 
 // Run waits for the informers' caches, then reconciles with the given
 // number of workers until ctx ends, and returns nil once they have
 // stopped. It may be called again after it returns, but not concurrently.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if !c.running.CompareAndSwap(false, true) {
-		return errors.New("cronjob controller: already running")
-	}
-	defer c.running.Store(false)
-	q := workqueue.New(workqueue.Config[informer.Key]{})
-	c.queue.Store(q)
-	defer c.queue.Store(nil)
-	c.handlers.Do(c.addHandlers)
-	if !informer.WaitForCacheSync(ctx, c.jobs.HasSynced, c.cjs.HasSynced) {
-		q.ShutDown()
-		return nil
-	}
-	for _, cj := range c.cjs.List() {
-		q.Add(informer.KeyOf(cj))
-	}
-	c.log.Info().Int("workers", workers).Msg("cronjob controller started")
-	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
-	c.log.Info().Msg("cronjob controller stopped")
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 func (c *Controller) addHandlers() {
-	c.cjs.AddHandler(informer.HandlerFuncs[*api.CronJob]{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, cj *api.CronJob) { c.enqueue(cj) },
-	})
+	c.cjs.AddHandler(controllerutil.Handler[*api.CronJob](&c.loop))
 	c.jobs.AddHandler(informer.HandlerFuncs[*api.Job]{
 		AddFunc:    c.jobChanged,
 		UpdateFunc: func(_, j *api.Job) { c.jobChanged(j) },
@@ -99,11 +75,7 @@ func (c *Controller) addHandlers() {
 	})
 }
 
-func (c *Controller) enqueue(cj *api.CronJob) {
-	if q := c.queue.Load(); q != nil {
-		q.Add(informer.KeyOf(cj))
-	}
-}
+func (c *Controller) enqueue(cj *api.CronJob) { c.loop.Enqueue(cj) }
 
 // jobChanged enqueues the CronJob that controls j.
 func (c *Controller) jobChanged(j *api.Job) {

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -15,7 +14,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // Owner reference of the pods and revisions a DaemonSet controls.
@@ -57,9 +55,7 @@ type Controller struct {
 	backoffMu sync.Mutex
 	backoff   map[string]backoffEntry // namespace/name/node → failed-pod back-off
 
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+	loop controllerutil.Loop
 }
 
 // New validates deps and returns a controller; it starts nothing.
@@ -67,7 +63,7 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Pods == nil || deps.Nodes == nil || deps.DaemonSets == nil || deps.Revisions == nil || deps.Events == nil {
 		return nil, errors.New("daemonset controller: client, pod, node, daemonset and controllerrevision informers and event recorder are required")
 	}
-	return &Controller{
+	c := &Controller{
 		log:    log,
 		pods:   deps.Pods,
 		nodes:  deps.Nodes,
@@ -78,31 +74,17 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 			OwnerAPIVersion: apiVersion, OwnerKind: kind},
 		exp: controllerutil.NewExpectations(0, nil),
 		now: time.Now,
-	}, nil
+	}
+	c.loop = controllerutil.Loop{Name: "daemonset controller", Log: log, Sync: c.sync,
+		HasSynced:   []func() bool{c.pods.HasSynced, c.nodes.HasSynced, c.dss.HasSynced, c.history.Revisions.HasSynced},
+		AddHandlers: c.addHandlers, Keys: controllerutil.KeysOf(c.dss)}
+	return c, nil
 }
 
 // Run waits for the informers' caches, then reconciles with the given
 // number of workers until ctx ends, and returns nil once they have
 // stopped. It may be called again after it returns, but not concurrently.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if !c.running.CompareAndSwap(false, true) {
-		return errors.New("daemonset controller: already running")
-	}
-	defer c.running.Store(false)
-	q := workqueue.New(workqueue.Config[informer.Key]{})
-	c.queue.Store(q)
-	defer c.queue.Store(nil)
-	c.handlers.Do(c.addHandlers)
-	if !informer.WaitForCacheSync(ctx, c.pods.HasSynced, c.nodes.HasSynced, c.dss.HasSynced, c.history.Revisions.HasSynced) {
-		q.ShutDown()
-		return nil
-	}
-	c.enqueueAll()
-	c.log.Info().Int("workers", workers).Msg("daemonset controller started")
-	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
-	c.log.Info().Msg("daemonset controller stopped")
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 func (c *Controller) addHandlers() {
 	c.dss.AddHandler(informer.HandlerFuncs[*api.DaemonSet]{
@@ -132,11 +114,7 @@ func nodeChanged(old, cur *api.Node) bool {
 	}) || old.Spec.Unschedulable != cur.Spec.Unschedulable || api.IsNodeReady(old) != api.IsNodeReady(cur)
 }
 
-func (c *Controller) enqueue(ds *api.DaemonSet) {
-	if q := c.queue.Load(); q != nil {
-		q.Add(informer.KeyOf(ds))
-	}
-}
+func (c *Controller) enqueue(ds *api.DaemonSet) { c.loop.Enqueue(ds) }
 
 func (c *Controller) enqueueAll() {
 	for _, ds := range c.dss.List() {

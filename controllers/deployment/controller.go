@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -14,7 +12,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // Owner references the controller writes and follows.
@@ -54,9 +51,7 @@ type Controller struct {
 	w       writer
 	now     func() time.Time
 
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+	loop controllerutil.Loop
 }
 
 // New validates deps and returns a controller; it starts nothing.
@@ -64,7 +59,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Pods == nil || deps.ReplicaSets == nil || deps.Deployments == nil || deps.Events == nil {
 		return nil, errors.New("deployment controller: client, pod, replicaset and deployment informers and event recorder are required")
 	}
-	return &Controller{
+	c := &Controller{
 		log:     log,
 		pods:    deps.Pods,
 		rss:     deps.ReplicaSets,
@@ -72,39 +67,20 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 		events:  deps.Events,
 		w:       clientWriter{deps.Client},
 		now:     time.Now,
-	}, nil
+	}
+	c.loop = controllerutil.Loop{Name: "deployment controller", Log: log, Sync: c.sync,
+		HasSynced:   []func() bool{c.pods.HasSynced, c.rss.HasSynced, c.deploys.HasSynced},
+		AddHandlers: c.addHandlers, Keys: controllerutil.KeysOf(c.deploys)}
+	return c, nil
 }
 
 // Run waits for the informers' caches, then reconciles with the given
 // number of workers until ctx ends, and returns nil once they have
 // stopped. It may be called again after it returns, but not concurrently.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if !c.running.CompareAndSwap(false, true) {
-		return errors.New("deployment controller: already running")
-	}
-	defer c.running.Store(false)
-	q := workqueue.New(workqueue.Config[informer.Key]{})
-	c.queue.Store(q)
-	defer c.queue.Store(nil)
-	c.handlers.Do(c.addHandlers)
-	if !informer.WaitForCacheSync(ctx, c.pods.HasSynced, c.rss.HasSynced, c.deploys.HasSynced) {
-		q.ShutDown()
-		return nil
-	}
-	for _, d := range c.deploys.List() {
-		q.Add(informer.KeyOf(d))
-	}
-	c.log.Info().Int("workers", workers).Msg("deployment controller started")
-	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
-	c.log.Info().Msg("deployment controller stopped")
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 func (c *Controller) addHandlers() {
-	c.deploys.AddHandler(informer.HandlerFuncs[*api.Deployment]{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, d *api.Deployment) { c.enqueue(d) },
-	})
+	c.deploys.AddHandler(controllerutil.Handler[*api.Deployment](&c.loop))
 	c.rss.AddHandler(informer.HandlerFuncs[*api.ReplicaSet]{
 		AddFunc:    c.addReplicaSet,
 		UpdateFunc: c.updateReplicaSet,
@@ -113,11 +89,7 @@ func (c *Controller) addHandlers() {
 	c.pods.AddHandler(informer.HandlerFuncs[*api.Pod]{DeleteFunc: c.deletePod})
 }
 
-func (c *Controller) enqueue(d *api.Deployment) {
-	if q := c.queue.Load(); q != nil {
-		q.Add(informer.KeyOf(d))
-	}
-}
+func (c *Controller) enqueue(d *api.Deployment) { c.loop.Enqueue(d) }
 
 // owner returns the cached Deployment ref names, if it is one and still
 // has ref's uid.

@@ -3,8 +3,6 @@ package disruption
 import (
 	"context"
 	"errors"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -13,7 +11,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // Deps are what the controller works with. The informers are shared with
@@ -41,9 +38,7 @@ type Controller struct {
 	w       writer
 	now     func() time.Time
 
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+	loop controllerutil.Loop
 }
 
 // New validates deps and returns a controller; it starts nothing.
@@ -51,7 +46,7 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Pods == nil || deps.PDBs == nil || deps.ReplicaSets == nil || deps.Deployments == nil || deps.Events == nil {
 		return nil, errors.New("disruption controller: client, pod, budget, replicaset and deployment informers and event recorder are required")
 	}
-	return &Controller{
+	c := &Controller{
 		log:     log,
 		pods:    deps.Pods,
 		pdbs:    deps.PDBs,
@@ -60,39 +55,20 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 		events:  deps.Events,
 		w:       clientWriter{deps.Client},
 		now:     time.Now,
-	}, nil
+	}
+	c.loop = controllerutil.Loop{Name: "disruption controller", Log: log, Sync: c.sync,
+		HasSynced:   []func() bool{c.pods.HasSynced, c.pdbs.HasSynced, c.rss.HasSynced, c.deploys.HasSynced},
+		AddHandlers: c.addHandlers, Keys: controllerutil.KeysOf(c.pdbs)}
+	return c, nil
 }
 
 // Run waits for the informers' caches, then reconciles with the given
 // number of workers until ctx ends, and returns nil once they have
 // stopped. It may be called again after it returns, but not concurrently.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if !c.running.CompareAndSwap(false, true) {
-		return errors.New("disruption controller: already running")
-	}
-	defer c.running.Store(false)
-	q := workqueue.New(workqueue.Config[informer.Key]{})
-	c.queue.Store(q)
-	defer c.queue.Store(nil)
-	c.handlers.Do(c.addHandlers)
-	if !informer.WaitForCacheSync(ctx, c.pods.HasSynced, c.pdbs.HasSynced, c.rss.HasSynced, c.deploys.HasSynced) {
-		q.ShutDown()
-		return nil
-	}
-	for _, p := range c.pdbs.List() {
-		q.Add(informer.KeyOf(p))
-	}
-	c.log.Info().Int("workers", workers).Msg("disruption controller started")
-	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
-	c.log.Info().Msg("disruption controller stopped")
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 func (c *Controller) addHandlers() {
-	c.pdbs.AddHandler(informer.HandlerFuncs[*api.PodDisruptionBudget]{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, p *api.PodDisruptionBudget) { c.enqueue(p) },
-	})
+	c.pdbs.AddHandler(controllerutil.Handler[*api.PodDisruptionBudget](&c.loop))
 	c.pods.AddHandler(informer.HandlerFuncs[*api.Pod]{
 		AddFunc: c.enqueueBudgetsOf,
 		UpdateFunc: func(old, cur *api.Pod) {
@@ -106,11 +82,7 @@ func (c *Controller) addHandlers() {
 	})
 }
 
-func (c *Controller) enqueue(p *api.PodDisruptionBudget) {
-	if q := c.queue.Load(); q != nil {
-		q.Add(informer.KeyOf(p))
-	}
-}
+func (c *Controller) enqueue(p *api.PodDisruptionBudget) { c.loop.Enqueue(p) }
 
 // enqueueBudgetsOf enqueues the budgets that select pod.
 func (c *Controller) enqueueBudgetsOf(pod *api.Pod) {

@@ -1,65 +1,37 @@
 package endpoints
 
 import (
-	"context"
-	"errors"
-	"sync"
-	"sync/atomic"
-
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
-// serviceQueue is what both controllers share: a work queue of Service
-// keys fed by the Service and pod informers, and the Run loop.
+// serviceQueue is what both controllers share: a loop over Service keys
+// fed by the Service and pod informers.
 type serviceQueue struct {
-	name string
+	loop controllerutil.Loop
 	log  zerolog.Logger
 	pods *informer.Informer[*api.Pod]
 	svcs *informer.Informer[*api.Service]
-
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
 }
 
-// run waits for the caches, then syncs Services with workers until ctx
-// ends. addHandlers registers the handlers of the controller's own
-// informer, once.
-func (q *serviceQueue) run(ctx context.Context, workers int, synced []func() bool, addHandlers func(), sync controllerutil.SyncFunc) error {
-	if !q.running.CompareAndSwap(false, true) {
-		return errors.New(q.name + " controller: already running")
-	}
-	defer q.running.Store(false)
-	wq := workqueue.New(workqueue.Config[informer.Key]{})
-	q.queue.Store(wq)
-	defer q.queue.Store(nil)
-	q.handlers.Do(func() {
-		q.addHandlers()
-		addHandlers()
-	})
-	if !informer.WaitForCacheSync(ctx, append([]func() bool{q.pods.HasSynced, q.svcs.HasSynced}, synced...)...) {
-		wq.ShutDown()
-		return nil
-	}
-	for _, s := range q.svcs.List() {
-		wq.Add(informer.KeyOf(s))
-	}
-	q.log.Info().Int("workers", workers).Msg(q.name + " controller started")
-	controllerutil.RunWorkers(ctx, wq, workers, sync, q.log)
-	q.log.Info().Msg(q.name + " controller stopped")
-	return nil
+// init sets up the loop of the controller called name, whose own
+// informer is synced by synced and gets its handlers from addHandlers.
+func (q *serviceQueue) init(name string, log zerolog.Logger, pods *informer.Informer[*api.Pod], svcs *informer.Informer[*api.Service],
+	synced func() bool, addHandlers func(), sync controllerutil.SyncFunc) {
+	q.log, q.pods, q.svcs = log, pods, svcs
+	q.loop = controllerutil.Loop{Name: name + " controller", Log: log, Sync: sync,
+		HasSynced: []func() bool{pods.HasSynced, svcs.HasSynced, synced},
+		AddHandlers: func() {
+			q.addHandlers()
+			addHandlers()
+		},
+		Keys: controllerutil.KeysOf(svcs)}
 }
 
-func (q *serviceQueue) add(k informer.Key) {
-	if wq := q.queue.Load(); wq != nil {
-		wq.Add(k)
-	}
-}
+func (q *serviceQueue) add(k informer.Key) { q.loop.Add(k) }
 
 func (q *serviceQueue) addHandlers() {
 	q.svcs.AddHandler(informer.HandlerFuncs[*api.Service]{

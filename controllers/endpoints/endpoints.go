@@ -67,30 +67,34 @@ func NewEndpoints(deps EndpointsDeps, log zerolog.Logger) (*EndpointsController,
 	if deps.Client == nil || deps.Pods == nil || deps.Services == nil || deps.Endpoints == nil {
 		return nil, errors.New("endpoints controller: client and pod, service and endpoints informers are required")
 	}
-	return &EndpointsController{
-		serviceQueue: serviceQueue{name: "endpoints", log: log, pods: deps.Pods, svcs: deps.Services},
-		eps:          deps.Endpoints,
-		w:            clientEndpoints{deps.Client},
-	}, nil
+	c := &EndpointsController{
+		eps: deps.Endpoints,
+		w:   clientEndpoints{deps.Client},
+	}
+	c.init("endpoints", log, deps.Pods, deps.Services, c.eps.HasSynced, c.addHandlers, c.sync)
+	return c, nil
 }
 
 // Run waits for the caches, then reconciles with workers until ctx ends;
 // it returns nil once they have stopped. It may be called again after it
 // returns, not concurrently.
 func (c *EndpointsController) Run(ctx context.Context, workers int) error {
-	return c.run(ctx, workers, []func() bool{c.eps.HasSynced}, func() {
-		// An Endpoints object changed or deleted by someone else is put
-		// back.
-		enqueue := func(ep *api.Endpoints) { c.add(informer.KeyOf(ep)) }
-		c.eps.AddHandler(informer.HandlerFuncs[*api.Endpoints]{
-			UpdateFunc: func(old, cur *api.Endpoints) {
-				if old.ResourceVersion != cur.ResourceVersion {
-					enqueue(cur)
-				}
-			},
-			DeleteFunc: enqueue,
-		})
-	}, c.sync)
+	return c.loop.Run(ctx, workers)
+}
+
+// addHandlers registers the handlers of the controller's own informer.
+func (c *EndpointsController) addHandlers() {
+	// An Endpoints object changed or deleted by someone else is put
+	// back.
+	enqueue := func(ep *api.Endpoints) { c.add(informer.KeyOf(ep)) }
+	c.eps.AddHandler(informer.HandlerFuncs[*api.Endpoints]{
+		UpdateFunc: func(old, cur *api.Endpoints) {
+			if old.ResourceVersion != cur.ResourceVersion {
+				enqueue(cur)
+			}
+		},
+		DeleteFunc: enqueue,
+	})
 }
 
 // sync reconciles the Endpoints of the Service key.

@@ -86,42 +86,46 @@ func NewSlices(deps SlicesDeps, log zerolog.Logger) (*SlicesController, error) {
 	if deps.Client == nil || deps.Pods == nil || deps.Services == nil || deps.EndpointSlices == nil {
 		return nil, errors.New("endpointslice controller: client and pod, service and endpointslice informers are required")
 	}
-	return &SlicesController{
-		serviceQueue: serviceQueue{name: "endpointslice", log: log, pods: deps.Pods, svcs: deps.Services},
-		slices:       deps.EndpointSlices,
-		w:            clientSlices{deps.Client},
-		written:      map[informer.Key]map[string]int64{},
-	}, nil
+	c := &SlicesController{
+		slices:  deps.EndpointSlices,
+		w:       clientSlices{deps.Client},
+		written: map[informer.Key]map[string]int64{},
+	}
+	c.init("endpointslice", log, deps.Pods, deps.Services, c.slices.HasSynced, c.addHandlers, c.sync)
+	return c, nil
 }
 
 // Run waits for the caches, then reconciles with workers until ctx ends;
 // it returns nil once they have stopped. It may be called again after it
 // returns, not concurrently.
 func (c *SlicesController) Run(ctx context.Context, workers int) error {
-	return c.run(ctx, workers, []func() bool{c.slices.HasSynced}, func() {
-		enqueue := func(es *api.EndpointSlice) {
-			if es.Labels[api.LabelManagedBy] == ManagedBy && es.Labels[api.LabelServiceName] != "" {
-				c.add(informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]})
-			}
+	return c.loop.Run(ctx, workers)
+}
+
+// addHandlers registers the handlers of the controller's own informer.
+func (c *SlicesController) addHandlers() {
+	enqueue := func(es *api.EndpointSlice) {
+		if es.Labels[api.LabelManagedBy] == ManagedBy && es.Labels[api.LabelServiceName] != "" {
+			c.add(informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]})
 		}
-		c.slices.AddHandler(informer.HandlerFuncs[*api.EndpointSlice]{
-			// A slice this controller created arrives too: a sync deferred
-			// until the cache showed it runs then.
-			AddFunc: enqueue,
-			UpdateFunc: func(old, cur *api.EndpointSlice) {
-				if old.ResourceVersion != cur.ResourceVersion {
-					enqueue(cur)
-				}
-			},
-			DeleteFunc: func(es *api.EndpointSlice) {
-				// Gone, whatever was written to it last.
-				c.mu.Lock()
-				delete(c.written[informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]}], es.Name)
-				c.mu.Unlock()
-				enqueue(es)
-			},
-		})
-	}, c.sync)
+	}
+	c.slices.AddHandler(informer.HandlerFuncs[*api.EndpointSlice]{
+		// A slice this controller created arrives too: a sync deferred
+		// until the cache showed it runs then.
+		AddFunc: enqueue,
+		UpdateFunc: func(old, cur *api.EndpointSlice) {
+			if old.ResourceVersion != cur.ResourceVersion {
+				enqueue(cur)
+			}
+		},
+		DeleteFunc: func(es *api.EndpointSlice) {
+			// Gone, whatever was written to it last.
+			c.mu.Lock()
+			delete(c.written[informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]}], es.Name)
+			c.mu.Unlock()
+			enqueue(es)
+		},
+	})
 }
 
 // owned returns the cached slices this controller manages for the

@@ -15,7 +15,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // Deps are the collector's client and the shared informers it reads
@@ -37,8 +36,8 @@ type Collector struct {
 	deps  Deps
 	log   zerolog.Logger
 	graph *graph
-	queue *workqueue.Queue[informer.Key] // object uids, as Key.Name
-	kick  chan struct{}                  // asks for a discovery now
+	loop  controllerutil.Loop // of object uids, as Key.Name
+	kick  chan struct{}       // asks for a discovery now
 
 	mu      sync.RWMutex
 	sources map[groupKind]*source
@@ -75,20 +74,24 @@ func New(deps Deps, log zerolog.Logger) (*Collector, error) {
 		deps:    deps,
 		log:     log,
 		graph:   newGraph(),
-		queue:   workqueue.New(workqueue.Config[informer.Key]{}),
 		kick:    make(chan struct{}, 1),
 		sources: make(map[groupKind]*source),
 		absent:  make(map[string]struct{}),
 	}
+	var synced []func() bool
 	for _, sh := range deps.Shared {
+		synced = append(synced, sh.synced)
 		gk := groupKind{Group: sh.gvr.Group, Kind: sh.kind}
 		c.sources[gk] = &source{objects: objects{deps.Client, sh.gvr}, cached: sh.get, synced: sh.synced}
 		sh.attach(c, gk)
 	}
+	// Discovery starts watching the other resources once the shared
+	// informers have synced.
+	c.loop = controllerutil.Loop{Name: "garbage collector", Log: log, Sync: c.sync, HasSynced: synced, Also: c.runDiscovery}
 	return c, nil
 }
 
-func (c *Collector) enqueue(uid string) { c.queue.Add(informer.Key{Name: uid}) }
+func (c *Collector) enqueue(uid string) { c.loop.Add(informer.Key{Name: uid}) }
 
 // source returns the watched resource of kind gk.
 func (c *Collector) source(gk groupKind) (*source, bool) {
@@ -208,22 +211,7 @@ func (c *Collector) runDiscovery(ctx context.Context) {
 // resources, then runs workers until ctx ends. It returns nil then, after
 // the workers have stopped. Run may be called once: build a new one for
 // each term of leadership.
-func (c *Collector) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	var synced []func() bool
-	for _, sh := range c.deps.Shared {
-		synced = append(synced, sh.synced)
-	}
-	if !informer.WaitForCacheSync(ctx, synced...) {
-		return nil
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); c.runDiscovery(ctx) }()
-	defer func() { <-done }()
-	c.log.Info().Int("workers", workers).Msg("garbage collector started")
-	controllerutil.RunWorkers(ctx, c.queue, workers, c.sync, c.log)
-	return nil
-}
+func (c *Collector) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 // sync reconciles the object with uid: the deletion of its dependents if
 // it is being deleted in the foreground or with orphaning, else the

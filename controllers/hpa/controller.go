@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -14,7 +13,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // Config tunes the controller (kube-controller-manager's
@@ -68,9 +66,7 @@ type Controller struct {
 	mu      sync.Mutex
 	history map[informer.Key]*history
 
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]]
+	loop controllerutil.Loop
 }
 
 // New validates cfg and deps and returns a controller; it starts nothing.
@@ -81,47 +77,19 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Pods == nil || deps.HPAs == nil || deps.Events == nil {
 		return nil, errors.New("horizontal pod autoscaler: client, pod and HPA informers and event recorder are required")
 	}
-	return &Controller{cfg: cfg, log: log, pods: deps.Pods, hpas: deps.HPAs, events: deps.Events,
-		w: &clientWriter{c: deps.Client}, now: time.Now, history: map[informer.Key]*history{}}, nil
+	c := &Controller{cfg: cfg, log: log, pods: deps.Pods, hpas: deps.HPAs, events: deps.Events,
+		w: &clientWriter{c: deps.Client}, now: time.Now, history: map[informer.Key]*history{}}
+	c.loop = controllerutil.Loop{Name: "horizontal pod autoscaler", Log: log, Sync: c.sync,
+		HasSynced:   []func() bool{c.pods.HasSynced, c.hpas.HasSynced},
+		AddHandlers: c.addHandlers, Keys: controllerutil.KeysOf(c.hpas),
+		Resync: cfg.SyncPeriod, StartFields: map[string]any{"syncPeriod": cfg.SyncPeriod}}
+	return c, nil
 }
 
 // Run waits for the caches, then syncs every HPA every SyncPeriod (and at
 // once when one is created or its spec changes) with the given number of
 // workers until ctx ends; it returns nil once they have stopped.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if !c.running.CompareAndSwap(false, true) {
-		return errors.New("horizontal pod autoscaler: already running")
-	}
-	defer c.running.Store(false)
-	q := workqueue.New(workqueue.Config[informer.Key]{})
-	c.queue.Store(q)
-	defer c.queue.Store(nil)
-	c.handlers.Do(c.addHandlers)
-	if !informer.WaitForCacheSync(ctx, c.pods.HasSynced, c.hpas.HasSynced) {
-		q.ShutDown()
-		return nil
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(c.cfg.SyncPeriod)
-		defer t.Stop()
-		for {
-			for _, h := range c.hpas.List() {
-				q.Add(informer.KeyOf(h))
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	})
-	c.log.Info().Int("workers", workers).Dur("syncPeriod", c.cfg.SyncPeriod).Msg("horizontal pod autoscaler started")
-	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
-	wg.Wait()
-	c.log.Info().Msg("horizontal pod autoscaler stopped")
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 func (c *Controller) addHandlers() {
 	c.hpas.AddHandler(informer.HandlerFuncs[*api.HorizontalPodAutoscaler]{
@@ -141,11 +109,7 @@ func (c *Controller) addHandlers() {
 	})
 }
 
-func (c *Controller) enqueue(h *api.HorizontalPodAutoscaler) {
-	if q := c.queue.Load(); q != nil {
-		q.Add(informer.KeyOf(h))
-	}
-}
+func (c *Controller) enqueue(h *api.HorizontalPodAutoscaler) { c.loop.Enqueue(h) }
 
 func (c *Controller) historyOf(k informer.Key) *history {
 	c.mu.Lock()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -14,7 +13,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 const (
@@ -76,9 +74,7 @@ type Controller struct {
 	// skipped (see stale).
 	written map[string]writtenJob
 
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+	loop controllerutil.Loop
 }
 
 // writtenJob identifies a status write: the Job's uid and the
@@ -103,7 +99,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Pods == nil || deps.Jobs == nil || deps.Events == nil {
 		return nil, errors.New("job controller: client, pod and job informers and event recorder are required")
 	}
-	return &Controller{
+	c := &Controller{
 		cfg:      cfg,
 		log:      log,
 		pods:     deps.Pods,
@@ -115,33 +111,17 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 		removing: map[string]map[string]struct{}{},
 		backoff:  map[string]backoffRecord{},
 		written:  map[string]writtenJob{},
-	}, nil
+	}
+	c.loop = controllerutil.Loop{Name: "job controller", Log: log, Sync: c.sync,
+		HasSynced:   []func() bool{c.pods.HasSynced, c.jobs.HasSynced},
+		AddHandlers: c.addHandlers, Keys: controllerutil.KeysOf(c.jobs)}
+	return c, nil
 }
 
 // Run waits for the informers' caches, then reconciles with the given
 // number of workers until ctx ends, and returns nil once they have
 // stopped. It may be called again after it returns, but not concurrently.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if !c.running.CompareAndSwap(false, true) {
-		return errors.New("job controller: already running")
-	}
-	defer c.running.Store(false)
-	q := workqueue.New(workqueue.Config[informer.Key]{})
-	c.queue.Store(q)
-	defer c.queue.Store(nil)
-	c.handlers.Do(c.addHandlers)
-	if !informer.WaitForCacheSync(ctx, c.pods.HasSynced, c.jobs.HasSynced) {
-		q.ShutDown()
-		return nil
-	}
-	for _, j := range c.jobs.List() {
-		q.Add(informer.KeyOf(j))
-	}
-	c.log.Info().Int("workers", workers).Msg("job controller started")
-	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
-	c.log.Info().Msg("job controller stopped")
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 func (c *Controller) addHandlers() {
 	c.jobs.AddHandler(informer.HandlerFuncs[*api.Job]{
@@ -187,18 +167,12 @@ func (c *Controller) podChanged(pod *api.Pod) *api.Job {
 		return j
 	}
 	if hasFinalizer(pod) {
-		if q := c.queue.Load(); q != nil {
-			q.Add(informer.Key{Namespace: pod.Namespace, Name: ref.Name})
-		}
+		c.loop.Add(informer.Key{Namespace: pod.Namespace, Name: ref.Name})
 	}
 	return nil
 }
 
-func (c *Controller) enqueue(j *api.Job) {
-	if q := c.queue.Load(); q != nil {
-		q.Add(informer.KeyOf(j))
-	}
-}
+func (c *Controller) enqueue(j *api.Job) { c.loop.Enqueue(j) }
 
 // owner returns the cached Job that controls pod, if any.
 func (c *Controller) owner(pod *api.Pod) *api.Job {

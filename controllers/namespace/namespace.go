@@ -14,7 +14,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // recheck is how long a namespace whose content is still going waits
@@ -29,9 +28,9 @@ type Deps struct {
 
 // Controller is the namespace controller; see the package doc.
 type Controller struct {
-	deps  Deps
-	log   zerolog.Logger
-	queue *workqueue.Queue[informer.Key]
+	deps Deps
+	log  zerolog.Logger
+	loop controllerutil.Loop
 }
 
 // New returns a controller. It registers its handler on the informer; it
@@ -40,10 +39,12 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Namespaces == nil {
 		return nil, errors.New("namespace controller: client and namespace informer are required")
 	}
-	c := &Controller{deps: deps, log: log, queue: workqueue.New(workqueue.Config[informer.Key]{})}
+	c := &Controller{deps: deps, log: log}
+	c.loop = controllerutil.Loop{Name: "namespace controller", Log: log, Sync: c.sync,
+		HasSynced: []func() bool{deps.Namespaces.HasSynced}}
 	enqueue := func(ns *api.Namespace) {
 		if ns.DeletionTimestamp != nil {
-			c.queue.Add(informer.KeyOf(ns))
+			c.loop.Add(informer.KeyOf(ns))
 		}
 	}
 	deps.Namespaces.AddHandler(informer.HandlerFuncs[*api.Namespace]{
@@ -55,16 +56,8 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 
 // Run waits for the informer to sync, then runs workers until ctx ends. It
 // returns nil then, after the workers have stopped.
-// Run may be called once: build a new one for each term of leadership.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	if !informer.WaitForCacheSync(ctx, c.deps.Namespaces.HasSynced) {
-		return nil
-	}
-	c.log.Info().Int("workers", workers).Msg("namespace controller started")
-	controllerutil.RunWorkers(ctx, c.queue, workers, c.sync, c.log)
-	return nil
-}
+// It may be called again after it returns, not concurrently.
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 // sync empties a namespace that is being deleted and, once nothing is left
 // in it, removes the kubernetes finalizer so that the API server removes

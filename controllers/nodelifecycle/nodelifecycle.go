@@ -15,7 +15,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // NodeLeaseNamespace holds the Lease each kubelet renews as its heartbeat.
@@ -77,8 +76,8 @@ type Controller struct {
 	deps  Deps
 	log   zerolog.Logger
 	now   func() time.Time
-	nodes *workqueue.Queue[informer.Key]
-	pods  *workqueue.Queue[informer.Key]
+	nodes controllerutil.Loop // node names: heartbeats and taints
+	pods  controllerutil.Loop // pods on tainted nodes: evictions
 
 	mu     sync.Mutex
 	health map[string]*health // by node name
@@ -105,13 +104,16 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 		deps:   deps,
 		log:    log,
 		now:    deps.Now,
-		nodes:  workqueue.New(workqueue.Config[informer.Key]{}),
-		pods:   workqueue.New(workqueue.Config[informer.Key]{}),
 		health: make(map[string]*health),
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
+	synced := []func() bool{deps.Nodes.HasSynced, deps.Leases.HasSynced, deps.Pods.HasSynced}
+	// Every node is looked at every MonitorPeriod, heartbeat or not.
+	c.nodes = controllerutil.Loop{Name: "node lifecycle controller", Log: log, Sync: c.syncNode, HasSynced: synced,
+		Keys: controllerutil.KeysOf(deps.Nodes), Resync: cfg.MonitorPeriod, StartFields: map[string]any{"gracePeriod": cfg.GracePeriod}}
+	c.pods = controllerutil.Loop{Name: "taint eviction controller", Log: log, Sync: c.syncPod, HasSynced: synced}
 	deps.Nodes.AddHandler(informer.HandlerFuncs[*api.Node]{
 		AddFunc: func(n *api.Node) { c.nodes.Add(informer.KeyOf(n)) },
 		UpdateFunc: func(old, n *api.Node) {
@@ -168,30 +170,14 @@ func noExecute(taints []api.Taint) []string {
 // Run waits for the informers to sync, then monitors nodes every
 // MonitorPeriod and runs workers for the node and the eviction queues until
 // ctx ends. It returns nil then, after the workers have stopped.
-// Run may be called once: build a new one for each term of leadership.
+// It may be called again after it returns, not concurrently.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.nodes.ShutDown()
-	defer c.pods.ShutDown()
-	if !informer.WaitForCacheSync(ctx, c.deps.Nodes.HasSynced, c.deps.Leases.HasSynced, c.deps.Pods.HasSynced) {
-		return nil
-	}
-	c.log.Info().Dur("gracePeriod", c.cfg.GracePeriod).Msg("node lifecycle controller started")
 	var wg sync.WaitGroup
-	wg.Go(func() { controllerutil.RunWorkers(ctx, c.nodes, workers, c.syncNode, c.log) })
-	wg.Go(func() { controllerutil.RunWorkers(ctx, c.pods, workers, c.syncPod, c.log) })
-	t := time.NewTicker(c.cfg.MonitorPeriod)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			wg.Wait()
-			return nil
-		case <-t.C:
-			for _, n := range c.deps.Nodes.List() {
-				c.nodes.Add(informer.KeyOf(n))
-			}
-		}
-	}
+	var podsErr error
+	wg.Go(func() { podsErr = c.pods.Run(ctx, workers) })
+	err := c.nodes.Run(ctx, workers)
+	wg.Wait()
+	return errors.Join(err, podsErr)
 }
 
 // observe records the node's latest heartbeat and returns when, by the

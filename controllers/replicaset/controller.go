@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -15,7 +12,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // Owner reference of the pods a ReplicaSet controls.
@@ -61,10 +57,7 @@ type Controller struct {
 	w      writer
 	exp    *controllerutil.Expectations
 	now    func() time.Time
-
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+	loop   controllerutil.Loop
 }
 
 // New validates cfg and deps and returns a controller; it starts nothing.
@@ -81,7 +74,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Pods == nil || deps.ReplicaSets == nil || deps.Events == nil {
 		return nil, errors.New("replicaset controller: client, pod and replicaset informers and event recorder are required")
 	}
-	return &Controller{
+	c := &Controller{
 		cfg:    cfg,
 		log:    log,
 		pods:   deps.Pods,
@@ -90,123 +83,24 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 		w:      clientWriter{deps.Client},
 		exp:    controllerutil.NewExpectations(cfg.ExpectationsTimeout, nil),
 		now:    time.Now,
-	}, nil
+	}
+	c.loop = controllerutil.Loop{Name: "replicaset controller", Log: log, Sync: c.sync,
+		HasSynced: []func() bool{c.pods.HasSynced, c.rss.HasSynced}, AddHandlers: c.addHandlers, Keys: controllerutil.KeysOf(c.rss)}
+	return c, nil
 }
 
 // Run waits for the informers' caches, then reconciles with the given
 // number of workers until ctx ends, and returns nil once they have
 // stopped. It may be called again after it returns (a leader that lost
 // and regained its lease), but not concurrently.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if !c.running.CompareAndSwap(false, true) {
-		return errors.New("replicaset controller: already running")
-	}
-	defer c.running.Store(false)
-	q := workqueue.New(workqueue.Config[informer.Key]{})
-	c.queue.Store(q)
-	defer c.queue.Store(nil)
-	c.handlers.Do(c.addHandlers)
-	if !informer.WaitForCacheSync(ctx, c.pods.HasSynced, c.rss.HasSynced) {
-		q.ShutDown()
-		return nil
-	}
-	// The handlers may have run before this queue existed: look at all.
-	for _, rs := range c.rss.List() {
-		q.Add(informer.KeyOf(rs))
-	}
-	c.log.Info().Int("workers", workers).Msg("replicaset controller started")
-	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
-	c.log.Info().Msg("replicaset controller stopped")
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 func (c *Controller) addHandlers() {
-	c.rss.AddHandler(informer.HandlerFuncs[*api.ReplicaSet]{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, rs *api.ReplicaSet) { c.enqueue(rs) },
-		DeleteFunc: func(rs *api.ReplicaSet) { c.exp.Delete(rs.Key()) },
-	})
-	c.pods.AddHandler(informer.HandlerFuncs[*api.Pod]{
-		AddFunc:    c.addPod,
-		UpdateFunc: c.updatePod,
-		DeleteFunc: c.deletePod,
-	})
+	rs := controllerutil.Handler[*api.ReplicaSet](&c.loop)
+	rs.DeleteFunc = func(rs *api.ReplicaSet) { c.exp.Delete(rs.Key()) }
+	c.rss.AddHandler(rs)
+	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.rss, kind,
+		func(rs *api.ReplicaSet) *api.LabelSelector { return rs.Spec.Selector }, c.exp, c.enqueue))
 }
 
-func (c *Controller) enqueue(rs *api.ReplicaSet) {
-	if q := c.queue.Load(); q != nil {
-		q.Add(informer.KeyOf(rs))
-	}
-}
-
-// owner returns the cached ReplicaSet ref names, if it is one and still
-// has ref's uid.
-func (c *Controller) owner(namespace string, ref *api.OwnerReference) *api.ReplicaSet {
-	rs, _ := controllerutil.Owner(c.rss, kind, namespace, ref)
-	return rs
-}
-
-// selecting returns the ReplicaSets of pod's namespace whose selector
-// matches it: those that may adopt it.
-func (c *Controller) selecting(pod *api.Pod) []*api.ReplicaSet {
-	return controllerutil.Selecting(c.rss, pod.Namespace, pod.Labels, func(rs *api.ReplicaSet) *api.LabelSelector { return rs.Spec.Selector })
-}
-
-func (c *Controller) addPod(pod *api.Pod) {
-	if pod.DeletionTimestamp != nil {
-		// Seen for the first time while terminating (a relist, a restart):
-		// it must not count as a new replica.
-		c.deletePod(pod)
-		return
-	}
-	if ref := api.GetControllerOf(&pod.ObjectMeta); ref != nil {
-		if rs := c.owner(pod.Namespace, ref); rs != nil {
-			c.exp.CreationObserved(rs.Key())
-			c.enqueue(rs)
-		}
-		return
-	}
-	for _, rs := range c.selecting(pod) {
-		c.enqueue(rs)
-	}
-}
-
-func (c *Controller) updatePod(old, cur *api.Pod) {
-	if old.ResourceVersion == cur.ResourceVersion {
-		return // a resync; the ReplicaSets' own resync covers it
-	}
-	labelsChanged := !maps.Equal(old.Labels, cur.Labels)
-	if cur.DeletionTimestamp != nil {
-		// Terminating pods stop counting now, not when the kubelet is done.
-		c.deletePod(cur)
-		if labelsChanged {
-			c.deletePod(old)
-		}
-		return
-	}
-	oldRef, curRef := api.GetControllerOf(&old.ObjectMeta), api.GetControllerOf(&cur.ObjectMeta)
-	refChanged := !api.SameController(oldRef, curRef)
-	if refChanged {
-		if rs := c.owner(old.Namespace, oldRef); rs != nil {
-			c.enqueue(rs)
-		}
-	}
-	if curRef != nil {
-		if rs := c.owner(cur.Namespace, curRef); rs != nil {
-			c.enqueue(rs)
-		}
-		return
-	}
-	if labelsChanged || refChanged {
-		for _, rs := range c.selecting(cur) {
-			c.enqueue(rs)
-		}
-	}
-}
-
-func (c *Controller) deletePod(pod *api.Pod) {
-	if rs := c.owner(pod.Namespace, api.GetControllerOf(&pod.ObjectMeta)); rs != nil {
-		c.exp.DeletionObserved(rs.Key(), pod.Key())
-		c.enqueue(rs)
-	}
-}
+func (c *Controller) enqueue(rs *api.ReplicaSet) { c.loop.Enqueue(rs) }

@@ -16,7 +16,6 @@ import (
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/quota"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // Resync is how often every quota is recomputed even if nothing it
@@ -36,7 +35,7 @@ type Deps struct {
 type Controller struct {
 	deps   Deps
 	log    zerolog.Logger
-	queue  *workqueue.Queue[informer.Key]
+	loop   controllerutil.Loop
 	resync time.Duration
 }
 
@@ -46,12 +45,14 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Quotas == nil || deps.Pods == nil {
 		return nil, errors.New("resourcequota controller: client and informers are required")
 	}
-	c := &Controller{deps: deps, log: log, queue: workqueue.New(workqueue.Config[informer.Key]{}), resync: Resync}
+	c := &Controller{deps: deps, log: log, resync: Resync}
+	c.loop = controllerutil.Loop{Name: "resourcequota controller", Log: log, Sync: c.sync,
+		HasSynced: []func() bool{deps.Quotas.HasSynced, deps.Pods.HasSynced}}
 	deps.Quotas.AddHandler(informer.HandlerFuncs[*api.ResourceQuota]{
-		AddFunc: func(q *api.ResourceQuota) { c.queue.Add(informer.KeyOf(q)) },
+		AddFunc: func(q *api.ResourceQuota) { c.loop.Add(informer.KeyOf(q)) },
 		UpdateFunc: func(old, q *api.ResourceQuota) {
 			if !equal(old.Spec.Hard, q.Spec.Hard) || !equal(q.Spec.Hard, q.Status.Hard) {
-				c.queue.Add(informer.KeyOf(q))
+				c.loop.Add(informer.KeyOf(q))
 			}
 		},
 	})
@@ -68,7 +69,7 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 
 func (c *Controller) enqueueNamespace(ns string) {
 	for _, q := range c.deps.Quotas.ByIndex(controllerutil.IndexNamespace, ns) {
-		c.queue.Add(informer.KeyOf(q))
+		c.loop.Add(informer.KeyOf(q))
 	}
 }
 
@@ -87,15 +88,7 @@ func equal(a, b api.ResourceList) bool {
 // Run waits for the informers to sync, then runs workers until ctx ends.
 // It returns nil then, after the workers have stopped. Run may be called
 // once: build a new one for each term of leadership.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	if !informer.WaitForCacheSync(ctx, c.deps.Quotas.HasSynced, c.deps.Pods.HasSynced) {
-		return nil
-	}
-	c.log.Info().Int("workers", workers).Msg("resourcequota controller started")
-	controllerutil.RunWorkers(ctx, c.queue, workers, c.sync, c.log)
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 // sync recomputes one quota's status.
 func (c *Controller) sync(ctx context.Context, key informer.Key) (time.Duration, error) {

@@ -11,7 +11,6 @@ import (
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/events"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // ReasonRoleNotFound is the reason of the event on a binding whose role
@@ -29,9 +28,9 @@ type Deps struct {
 
 // Controller is the binding check; see the package doc.
 type Controller struct {
-	deps  Deps
-	log   zerolog.Logger
-	queue *workqueue.Queue[informer.Key]
+	deps Deps
+	log  zerolog.Logger
+	loop controllerutil.Loop
 }
 
 // New returns a controller. It registers its handlers on the informers;
@@ -40,18 +39,20 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Roles == nil || deps.ClusterRoles == nil || deps.RoleBindings == nil || deps.ClusterRoleBindings == nil || deps.Events == nil {
 		return nil, errors.New("rolebinding controller: informers and events are required")
 	}
-	c := &Controller{deps: deps, log: log, queue: workqueue.New(workqueue.Config[informer.Key]{})}
+	c := &Controller{deps: deps, log: log}
+	c.loop = controllerutil.Loop{Name: "rolebinding controller", Log: log, Sync: c.sync,
+		HasSynced: []func() bool{deps.Roles.HasSynced, deps.ClusterRoles.HasSynced, deps.RoleBindings.HasSynced, deps.ClusterRoleBindings.HasSynced}}
 	deps.RoleBindings.AddHandler(informer.HandlerFuncs[*api.RoleBinding]{
-		AddFunc: func(b *api.RoleBinding) { c.queue.Add(informer.KeyOf(b)) },
+		AddFunc: func(b *api.RoleBinding) { c.loop.Add(informer.KeyOf(b)) },
 	})
 	deps.ClusterRoleBindings.AddHandler(informer.HandlerFuncs[*api.ClusterRoleBinding]{
-		AddFunc: func(b *api.ClusterRoleBinding) { c.queue.Add(informer.KeyOf(b)) },
+		AddFunc: func(b *api.ClusterRoleBinding) { c.loop.Add(informer.KeyOf(b)) },
 	})
 	deps.Roles.AddHandler(informer.HandlerFuncs[*api.Role]{
 		DeleteFunc: func(r *api.Role) {
 			for _, b := range deps.RoleBindings.List() {
 				if b.Namespace == r.Namespace && b.RoleRef.Kind == "Role" && b.RoleRef.Name == r.Name {
-					c.queue.Add(informer.KeyOf(b))
+					c.loop.Add(informer.KeyOf(b))
 				}
 			}
 		},
@@ -60,12 +61,12 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 		DeleteFunc: func(r *api.ClusterRole) {
 			for _, b := range deps.RoleBindings.List() {
 				if b.RoleRef.Kind == "ClusterRole" && b.RoleRef.Name == r.Name {
-					c.queue.Add(informer.KeyOf(b))
+					c.loop.Add(informer.KeyOf(b))
 				}
 			}
 			for _, b := range deps.ClusterRoleBindings.List() {
 				if b.RoleRef.Name == r.Name {
-					c.queue.Add(informer.KeyOf(b))
+					c.loop.Add(informer.KeyOf(b))
 				}
 			}
 		},
@@ -75,16 +76,7 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 
 // Run waits for the informers to sync, then runs workers until ctx ends.
 // It returns nil then.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	d := c.deps
-	if !informer.WaitForCacheSync(ctx, d.Roles.HasSynced, d.ClusterRoles.HasSynced, d.RoleBindings.HasSynced, d.ClusterRoleBindings.HasSynced) {
-		return nil
-	}
-	c.log.Info().Int("workers", workers).Msg("rolebinding controller started")
-	controllerutil.RunWorkers(ctx, c.queue, workers, c.sync, c.log)
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 // sync records the event on binding key if its role is missing.
 func (c *Controller) sync(_ context.Context, key informer.Key) (time.Duration, error) {

@@ -11,7 +11,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // The objects every namespace gets.
@@ -34,9 +33,9 @@ type Deps struct {
 
 // Controller is the service account controller; see the package doc.
 type Controller struct {
-	deps  Deps
-	log   zerolog.Logger
-	queue *workqueue.Queue[informer.Key]
+	deps Deps
+	log  zerolog.Logger
+	loop controllerutil.Loop
 }
 
 // New returns a controller. It registers its handlers on the informers;
@@ -45,8 +44,10 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Namespaces == nil || deps.ServiceAccounts == nil || deps.ConfigMaps == nil {
 		return nil, errors.New("serviceaccount controller: client and informers are required")
 	}
-	c := &Controller{deps: deps, log: log, queue: workqueue.New(workqueue.Config[informer.Key]{})}
-	ns := func(name string) { c.queue.Add(informer.Key{Name: name}) }
+	c := &Controller{deps: deps, log: log}
+	c.loop = controllerutil.Loop{Name: "serviceaccount controller", Log: log, Sync: c.sync,
+		HasSynced: []func() bool{deps.Namespaces.HasSynced, deps.ServiceAccounts.HasSynced, deps.ConfigMaps.HasSynced}}
+	ns := func(name string) { c.loop.Add(informer.Key{Name: name}) }
 	deps.Namespaces.AddHandler(informer.HandlerFuncs[*api.Namespace]{
 		AddFunc:    func(n *api.Namespace) { ns(n.Name) },
 		UpdateFunc: func(_, n *api.Namespace) { ns(n.Name) },
@@ -76,15 +77,7 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 // Run waits for the informers to sync, then runs workers until ctx ends.
 // It returns nil then, after the workers have stopped. Run may be called
 // once: build a new one for each term of leadership.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer c.queue.ShutDown()
-	if !informer.WaitForCacheSync(ctx, c.deps.Namespaces.HasSynced, c.deps.ServiceAccounts.HasSynced, c.deps.ConfigMaps.HasSynced) {
-		return nil
-	}
-	c.log.Info().Int("workers", workers).Msg("serviceaccount controller started")
-	controllerutil.RunWorkers(ctx, c.queue, workers, c.sync, c.log)
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 // sync gives namespace key.Name its default ServiceAccount and
 // kube-root-ca.crt.

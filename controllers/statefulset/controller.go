@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -13,7 +12,6 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
-	"github.com/minik8s/minik8s/workqueue"
 )
 
 // Owner reference of the pods and revisions a StatefulSet controls.
@@ -48,9 +46,7 @@ type Controller struct {
 	mu      sync.Mutex
 	waiting map[string]string // set key → the pod it last said it waits for
 
-	handlers sync.Once
-	running  atomic.Bool
-	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil when not running
+	loop controllerutil.Loop
 }
 
 // New validates deps and returns a controller; it starts nothing.
@@ -58,7 +54,7 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	if deps.Client == nil || deps.Pods == nil || deps.StatefulSets == nil || deps.Revisions == nil || deps.Events == nil {
 		return nil, errors.New("statefulset controller: client, pod, statefulset and controllerrevision informers and event recorder are required")
 	}
-	return &Controller{
+	c := &Controller{
 		log:    log,
 		pods:   deps.Pods,
 		sets:   deps.StatefulSets,
@@ -69,33 +65,17 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 		exp:     controllerutil.NewExpectations(0, nil),
 		now:     time.Now,
 		waiting: map[string]string{},
-	}, nil
+	}
+	c.loop = controllerutil.Loop{Name: "statefulset controller", Log: log, Sync: c.sync,
+		HasSynced:   []func() bool{c.pods.HasSynced, c.sets.HasSynced, c.history.Revisions.HasSynced},
+		AddHandlers: c.addHandlers, Keys: controllerutil.KeysOf(c.sets)}
+	return c, nil
 }
 
 // Run waits for the informers' caches, then reconciles with the given
 // number of workers until ctx ends, and returns nil once they have
 // stopped. It may be called again after it returns, but not concurrently.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if !c.running.CompareAndSwap(false, true) {
-		return errors.New("statefulset controller: already running")
-	}
-	defer c.running.Store(false)
-	q := workqueue.New(workqueue.Config[informer.Key]{})
-	c.queue.Store(q)
-	defer c.queue.Store(nil)
-	c.handlers.Do(c.addHandlers)
-	if !informer.WaitForCacheSync(ctx, c.pods.HasSynced, c.sets.HasSynced, c.history.Revisions.HasSynced) {
-		q.ShutDown()
-		return nil
-	}
-	for _, set := range c.sets.List() {
-		q.Add(informer.KeyOf(set))
-	}
-	c.log.Info().Int("workers", workers).Msg("statefulset controller started")
-	controllerutil.RunWorkers(ctx, q, workers, c.sync, c.log)
-	c.log.Info().Msg("statefulset controller stopped")
-	return nil
-}
+func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop.Run(ctx, workers) }
 
 func (c *Controller) addHandlers() {
 	c.sets.AddHandler(informer.HandlerFuncs[*api.StatefulSet]{
@@ -113,8 +93,4 @@ func (c *Controller) addHandlers() {
 	c.history.Revisions.AddHandler(controllerutil.DependentHandler[*api.ControllerRevision](c.sets, kind, selector, nil, c.enqueue))
 }
 
-func (c *Controller) enqueue(set *api.StatefulSet) {
-	if q := c.queue.Load(); q != nil {
-		q.Add(informer.KeyOf(set))
-	}
-}
+func (c *Controller) enqueue(set *api.StatefulSet) { c.loop.Enqueue(set) }
