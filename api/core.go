@@ -1279,3 +1279,17 @@ func (rl ResourceList) Memory() Quantity { return rl[ResourceMemory] }
 
 // Pods returns the list's pods quantity (zero if absent).
 func (rl ResourceList) Pods() Quantity { return rl[ResourcePods] }
+
+// Equal reports whether rl and other hold the same resources in equal
+// quantities (Quantity.Equal: 1000m equals 1).
+func (rl ResourceList) Equal(other ResourceList) bool {
+	if len(rl) != len(other) {
+		return false
+	}
+	for name, q := range rl {
+		if o, ok := other[name]; !ok || !q.Equal(o) {
+			return false
+		}
+	}
+	return true
+}

@@ -45,6 +45,8 @@ func SpreadPodJSON(ns string, i, deployments int) []byte {
 
 func podsPath(ns string) string { return "/api/v1/namespaces/" + ns + "/pods" }
 
+func deploymentsPath(ns string) string { return "/apis/apps/v1/namespaces/" + ns + "/deployments" }
+
 // CreateNamespace creates namespace ns through s, with the default
 // ServiceAccount its pods need (ServiceAccount admission refuses pods
 // without it). The service account controller adds it too when a

@@ -18,6 +18,9 @@ type Need string
 const (
 	NeedPostgres Need = "postgres"
 	NeedRedis    Need = "redis"
+	// NeedScale marks the scale scenarios, which take minutes: they run
+	// only with Options.Scale (--scale).
+	NeedScale Need = "scale"
 )
 
 // Scenario is one measurement. Run reports its figures with Env.Report as
@@ -57,6 +60,16 @@ type Params struct {
 	// PortForwardMiB is the size of the file downloaded through kubectl
 	// port-forward.
 	PortForwardMiB int
+	// ScaleNodes simulated nodes and a Deployment of ScalePods make the
+	// all-10k scenario; HugeNodes and HugePods the all-150k one (with a
+	// rolling update and a scale to zero). Both run only with --scale.
+	ScaleNodes int
+	ScalePods  int
+	HugeNodes  int
+	HugePods   int
+	// ScaleTimeout bounds each step of the scale scenarios (nodes Ready,
+	// each phase), instead of RunTimeout.
+	ScaleTimeout time.Duration
 }
 
 // DefaultParams returns the full-size parameters, or with quick those of a
@@ -76,6 +89,11 @@ func DefaultParams(quick bool) Params {
 			ClusterNodes:    10,
 			Replicas:        100,
 			PortForwardMiB:  16,
+			ScaleNodes:      20,
+			ScalePods:       200,
+			HugeNodes:       50,
+			HugePods:        1000,
+			ScaleTimeout:    2 * time.Minute,
 		}
 	}
 	return Params{
@@ -91,6 +109,11 @@ func DefaultParams(quick bool) Params {
 		ClusterNodes:    100,
 		Replicas:        1000,
 		PortForwardMiB:  128,
+		ScaleNodes:      1000,
+		ScalePods:       10000,
+		HugeNodes:       5000,
+		HugePods:        150000,
+		ScaleTimeout:    30 * time.Minute,
 	}
 }
 
@@ -103,6 +126,9 @@ type Options struct {
 	Postgres string
 	// Redis is a Redis URL; "" skips the scenarios needing it.
 	Redis string
+	// Scale runs the scale scenarios (NeedScale); without it they are
+	// reported as skipped.
+	Scale bool
 	// Only selects scenarios by name; empty runs them all.
 	Only []string
 	// Params size the runs.
@@ -176,12 +202,14 @@ func Run(ctx context.Context, opt Options, out, progress io.Writer) error {
 	var rows []Row
 	var notes []string
 	var failed []string
+	kept := map[string]float64{}
 	for _, s := range scenarios {
 		if missing := missingNeeds(s, opt); missing != "" {
 			rows = append(rows, Row{Figure: s.Name, Measured: "needs " + missing, Verdict: VerdictSkipped})
 			continue
 		}
 		env := &Env{
+			kept:       kept,
 			Params:     opt.Params,
 			Binary:     opt.Binary,
 			Postgres:   opt.Postgres,
@@ -232,7 +260,7 @@ func Run(ctx context.Context, opt Options, out, progress io.Writer) error {
 func missingNeeds(s Scenario, opt Options) string {
 	var missing []string
 	for _, n := range s.Needs {
-		if n == NeedPostgres && opt.Postgres == "" || n == NeedRedis && opt.Redis == "" {
+		if n == NeedPostgres && opt.Postgres == "" || n == NeedRedis && opt.Redis == "" || n == NeedScale && !opt.Scale {
 			missing = append(missing, "--"+string(n))
 		}
 	}
@@ -258,10 +286,28 @@ type Env struct {
 	notes      []string
 	cleanups   []func() error
 	seq        int
+	// kept holds figures a scenario leaves for later ones of the same
+	// Run (keep, kept), such as all-sqlite's CPU per pod for all-10k.
+	kept map[string]float64
 }
 
 // Report adds figures to the table.
 func (e *Env) Report(rows ...Row) { e.rows = append(e.rows, rows...) }
+
+// keep leaves a figure under name for the scenarios that run after this
+// one in the same Run.
+func (e *Env) keep(name string, v float64) {
+	if e.kept == nil {
+		e.kept = map[string]float64{}
+	}
+	e.kept[name] = v
+}
+
+// keptFigure returns a figure an earlier scenario of the same Run kept.
+func (e *Env) keptFigure(name string) (float64, bool) {
+	v, ok := e.kept[name]
+	return v, ok
+}
 
 // Note adds a note printed under the table (once, however many scenarios
 // add it): how a figure was measured, when the table alone would mislead.

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,13 +164,13 @@ func TestQuickSQLite(t *testing.T) {
 }
 
 func TestPodWatchNote(t *testing.T) {
-	w := &podWatch{
-		want: 2, added: map[string]struct{}{}, bound: map[string]struct{}{}, running: map[string]struct{}{},
-		allBound: make(chan struct{}), allRunning: make(chan struct{}),
-	}
+	w := newPodWatch(2)
+	rv := 0
 	ev := func(typ, name, node, phase string) *podEvent {
+		rv++
 		e := &podEvent{Type: typ}
 		e.Object.Metadata.Name, e.Object.Spec.NodeName, e.Object.Status.Phase = name, node, phase
+		e.Object.Metadata.ResourceVersion = strconv.Itoa(rv)
 		return e
 	}
 	t0 := time.Unix(100, 0)
@@ -189,10 +191,11 @@ func TestPodWatchNote(t *testing.T) {
 	}{
 		{ev("ADDED", "a", "", "Pending"), 0, 0, false, false, time.Time{}, time.Time{}},
 		{ev("MODIFIED", "a", "n1", "Pending"), 1, 0, false, false, at(1), time.Time{}},
-		{ev("MODIFIED", "a", "n1", "Pending"), 1, 0, false, false, at(1), time.Time{}}, // a repeat counts once
-		{ev("BOOKMARK", "b", "n1", "Running"), 1, 0, false, false, at(1), time.Time{}}, // not a pod change
-		{ev("ADDED", "b", "n2", "Running"), 2, 1, true, false, at(4), at(4)},
-		{ev("MODIFIED", "a", "n1", "Running"), 2, 2, true, true, at(4), at(5)},
+		{ev("MODIFIED", "a", "n1", "Pending"), 1, 0, false, false, at(1), time.Time{}},   // a repeat counts once
+		{ev("BOOKMARK", "b", "n1", "Running"), 1, 0, false, false, at(1), time.Time{}},   // not a pod change
+		{ev("MODIFIED", "old", "n1", "Running"), 1, 0, false, false, at(1), time.Time{}}, // created before the watch
+		{ev("ADDED", "b", "n2", "Running"), 2, 1, true, false, at(5), at(5)},
+		{ev("MODIFIED", "a", "n1", "Running"), 2, 2, true, true, at(5), at(6)},
 	}
 	for i, s := range steps {
 		w.note(s.ev, at(i))
@@ -203,7 +206,42 @@ func TestPodWatchNote(t *testing.T) {
 				i, b, lb, r, lr, closed(w.allBound), closed(w.allRunning), s)
 		}
 	}
-	if n, last := w.created(); n != 2 || !last.Equal(at(4)) {
-		t.Errorf("created = %d, last %v; want 2, %v", n, last, at(4))
+	if n, last := w.created(); n != 2 || !last.Equal(at(5)) {
+		t.Errorf("created = %d, last %v; want 2, %v", n, last, at(5))
+	}
+	// Deletions count whether the watch saw the pod created or not.
+	w.note(ev("DELETED", "old", "n1", "Running"), at(10))
+	if n, _ := w.deletions(); n != 1 || closed(w.allDeleted) {
+		t.Errorf("after one deletion: %d deleted, all deleted %v", n, closed(w.allDeleted))
+	}
+	w.note(ev("DELETED", "a", "n1", "Running"), at(11))
+	if n, last := w.deletions(); n != 2 || !last.Equal(at(11)) || !closed(w.allDeleted) {
+		t.Errorf("after two deletions: %d deleted (last %v), all deleted %v; want 2, %v, true", n, last, closed(w.allDeleted), at(11))
+	}
+	// The stream resumes from the last resourceVersion seen.
+	if w.rv != strconv.Itoa(rv) {
+		t.Errorf("resume from %q, want %q", w.rv, strconv.Itoa(rv))
+	}
+}
+
+// TestScaleScenariosNeedTheFlag: the scale scenarios are reported as
+// skipped unless Options.Scale is set, like those needing a service.
+func TestScaleScenariosNeedTheFlag(t *testing.T) {
+	scale, err := Select([]string{"all-10k", "all-150k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scale {
+		if got := missingNeeds(s, Options{}); got != "--scale" {
+			t.Errorf("%s without --scale: missing %q, want --scale", s.Name, got)
+		}
+		if got := missingNeeds(s, Options{Scale: true}); got != "" {
+			t.Errorf("%s with --scale: missing %q, want nothing", s.Name, got)
+		}
+	}
+	for _, s := range Scenarios() {
+		if slices.Contains(s.Needs, NeedScale) != (s.Name == "all-10k" || s.Name == "all-150k") {
+			t.Errorf("scenario %s: needs %v", s.Name, s.Needs)
+		}
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -47,7 +49,8 @@ type podEvent struct {
 	Type   string `json:"type"`
 	Object struct {
 		Metadata struct {
-			Name string `json:"name"`
+			Name            string `json:"name"`
+			ResourceVersion string `json:"resourceVersion"`
 		} `json:"metadata"`
 		Spec struct {
 			NodeName string `json:"nodeName"`
@@ -59,15 +62,17 @@ type podEvent struct {
 }
 
 // podWatch follows the pods of one namespace through a watch and notes
-// when each pod was first seen bound to a node and first seen Running.
-// Its methods are safe for concurrent use.
+// when each pod was first seen bound to a node and first seen Running,
+// and when pods were deleted. Its methods are safe for concurrent use.
 type podWatch struct {
 	want   int
 	cancel context.CancelFunc
-	ended  chan struct{} // closed when the stream ends
+	ended  chan struct{} // closed when the stream ends for good
 	err    error         // why it ended, once ended is closed
 
 	mu          sync.Mutex
+	rv          string // the last resourceVersion seen, to resume from
+	resumed     int    // streams opened again after one ended
 	added       map[string]struct{}
 	lastAdded   time.Time
 	times       [3][]time.Time // when pods were first seen, bound, Running
@@ -75,57 +80,126 @@ type podWatch struct {
 	running     map[string]struct{}
 	lastBound   time.Time
 	lastRunning time.Time
+	deleted     int
+	lastDeleted time.Time
 	allBound    chan struct{} // closed when want pods are bound
 	allRunning  chan struct{} // closed when want pods are Running
+	allDeleted  chan struct{} // closed when want pods were deleted
 }
 
-// watchPods opens a watch on the pods of namespace ns, which should be
-// empty, and follows it until ctx ends or stop is called; want is the
-// number of pods whose binding and Running phase the waits expect.
-func watchPods(ctx context.Context, s *Server, ns string, want int) (*podWatch, error) {
+// maxWatchResumes bounds how often a podWatch opens its stream again.
+const maxWatchResumes = 5
+
+// watchPods opens a watch on the pods of namespace ns from resourceVersion
+// rv ("": from now on, for a namespace that should be empty) and follows
+// it until ctx ends or stop is called; want is the number of pods whose
+// binding and Running phase, or deletion, the waits expect. Only pods
+// whose creation the watch saw (ADDED) count as bound or Running, so a
+// watch from the resourceVersion of a list follows the pods created
+// after it; every deletion counts. A stream that ends is opened again from
+// the last resourceVersion seen (bookmarks included), up to
+// maxWatchResumes times, as an informer re-watches: a run of 150,000 pods
+// must not end with a dropped watch. Events are decoded one at a time, so
+// the watch holds only the pods' names.
+func watchPods(ctx context.Context, s *Server, ns, rv string, want int) (*podWatch, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	resp, err := s.send(ctx, http.MethodGet, podsPath(ns)+"?watch=true", nil)
+	resp, err := openPodWatch(ctx, s, ns, rv)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("open watch: %w", err)
+		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		cancel()
-		return nil, fmt.Errorf("open watch: status %d", resp.StatusCode)
-	}
-	w := &podWatch{
-		want: want, cancel: cancel, ended: make(chan struct{}),
-		added: make(map[string]struct{}, want), bound: make(map[string]struct{}, want), running: make(map[string]struct{}, want),
-		allBound: make(chan struct{}), allRunning: make(chan struct{}),
-	}
+	w := newPodWatch(want)
+	w.cancel, w.rv = cancel, rv
 	go func() {
 		defer close(w.ended)
-		defer resp.Body.Close()
-		dec := json.NewDecoder(resp.Body)
 		for {
-			var ev podEvent
-			if err := dec.Decode(&ev); err != nil {
+			err := w.follow(resp.Body)
+			resp.Body.Close()
+			w.mu.Lock()
+			from, resumes := w.rv, w.resumed
+			w.mu.Unlock()
+			if ctx.Err() != nil || from == "" || resumes >= maxWatchResumes {
 				w.err = err
 				return
 			}
-			w.note(&ev, time.Now())
+			if resp, err = openPodWatch(ctx, s, ns, from); err != nil {
+				w.err = err
+				return
+			}
+			w.mu.Lock()
+			w.resumed++
+			w.mu.Unlock()
 		}
 	}()
 	return w, nil
 }
 
-func (w *podWatch) note(ev *podEvent, at time.Time) {
-	if ev.Type != "ADDED" && ev.Type != "MODIFIED" {
-		return
+func newPodWatch(want int) *podWatch {
+	return &podWatch{
+		want: want, ended: make(chan struct{}), cancel: func() {},
+		added: make(map[string]struct{}, want), bound: make(map[string]struct{}, want), running: make(map[string]struct{}, want),
+		allBound: make(chan struct{}), allRunning: make(chan struct{}), allDeleted: make(chan struct{}),
 	}
-	name := ev.Object.Metadata.Name
+}
+
+// openPodWatch starts a watch of the pods of ns from rv ("": now).
+func openPodWatch(ctx context.Context, s *Server, ns, rv string) (*http.Response, error) {
+	q := url.Values{"watch": {"true"}, "allowWatchBookmarks": {"true"}}
+	if rv != "" {
+		q.Set("resourceVersion", rv)
+	}
+	resp, err := s.send(ctx, http.MethodGet, podsPath(ns)+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open watch: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("open watch from resourceVersion %q: status %d", rv, resp.StatusCode)
+	}
+	return resp, nil
+}
+
+// follow notes the events of one stream until it ends.
+func (w *podWatch) follow(body io.Reader) error {
+	dec := json.NewDecoder(body)
+	for {
+		var ev podEvent
+		// An ERROR event (a Status) does not decode as a pod event:
+		// it ends the stream too.
+		if err := dec.Decode(&ev); err != nil {
+			return err
+		}
+		w.note(&ev, time.Now())
+	}
+}
+
+func (w *podWatch) note(ev *podEvent, at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, ok := w.added[name]; !ok {
-		w.added[name] = struct{}{}
-		w.lastAdded = at
-		w.times[0] = append(w.times[0], at)
+	if rv := ev.Object.Metadata.ResourceVersion; rv != "" {
+		w.rv = rv
+	}
+	name := ev.Object.Metadata.Name
+	switch ev.Type {
+	case "ADDED":
+		if _, ok := w.added[name]; !ok {
+			w.added[name] = struct{}{}
+			w.lastAdded = at
+			w.times[0] = append(w.times[0], at)
+		}
+	case "MODIFIED":
+		if _, ok := w.added[name]; !ok {
+			return // a pod that existed before the watch
+		}
+	case "DELETED":
+		w.deleted++
+		w.lastDeleted = at
+		if w.deleted == w.want {
+			close(w.allDeleted)
+		}
+		return
+	default:
+		return
 	}
 	if _, ok := w.bound[name]; !ok && ev.Object.Spec.NodeName != "" {
 		w.bound[name] = struct{}{}
@@ -143,6 +217,20 @@ func (w *podWatch) note(ev *podEvent, at time.Time) {
 			close(w.allRunning)
 		}
 	}
+}
+
+// deletions is how many pods were seen deleted, and when the last was.
+func (w *podWatch) deletions() (int, time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.deleted, w.lastDeleted
+}
+
+// resumes is how many times the stream was opened again.
+func (w *podWatch) resumes() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.resumed
 }
 
 // stop closes the watch.
@@ -222,10 +310,16 @@ func createObjects(ctx context.Context, s *Server, path string, n, clients int, 
 	})
 }
 
-// WaitNodesReady waits until n nodes report Ready=True.
+// WaitNodesReady waits until n nodes report Ready=True. It reads the
+// nodes a page of 500 at a time, and for a thousand nodes or more looks
+// once a second, so that waiting does not load the server it waits for.
 func WaitNodesReady(ctx context.Context, s *Server, n int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	var list struct {
+	every := 20 * time.Millisecond
+	if n >= 1000 {
+		every = time.Second
+	}
+	var page struct {
 		Items []struct {
 			Status struct {
 				Conditions []struct {
@@ -236,29 +330,94 @@ func WaitNodesReady(ctx context.Context, s *Server, n int, timeout time.Duration
 	}
 	ready := 0
 	for time.Now().Before(deadline) {
-		b, err := s.Expect(ctx, http.StatusOK, http.MethodGet, "/api/v1/nodes", nil)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(b, &list); err != nil {
-			return fmt.Errorf("decode nodes: %w", err)
-		}
 		ready = 0
-		for _, it := range list.Items {
-			for _, c := range it.Status.Conditions {
-				if c.Type == "Ready" && c.Status == "True" {
-					ready++
+		_, _, err := listPages(ctx, s, "/api/v1/nodes", 500, func(b []byte) error {
+			page.Items = nil
+			if err := json.Unmarshal(b, &page); err != nil {
+				return fmt.Errorf("decode nodes: %w", err)
+			}
+			for _, it := range page.Items {
+				for _, c := range it.Status.Conditions {
+					if c.Type == "Ready" && c.Status == "True" {
+						ready++
+					}
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		if ready >= n {
 			return nil
 		}
-		if err := s.pause(ctx); err != nil {
+		if err := s.pauseFor(ctx, every); err != nil {
 			return err
 		}
 	}
 	return fmt.Errorf("%d of %d nodes Ready after %s", ready, n, timeout)
+}
+
+// listPages lists path limit items at a time, following continue tokens,
+// and calls page (if not nil) with the body of each page. It returns the
+// number of pages and of items.
+func listPages(ctx context.Context, s *Server, path string, limit int, page func(body []byte) error) (pages, items int, err error) {
+	cont := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(limit)}}
+		if cont != "" {
+			q.Set("continue", cont)
+		}
+		b, err := s.Expect(ctx, http.StatusOK, http.MethodGet, path+"?"+q.Encode(), nil)
+		if err != nil {
+			return pages, items, err
+		}
+		var l struct {
+			Metadata struct {
+				Continue string `json:"continue"`
+			} `json:"metadata"`
+			Items []struct{} `json:"items"`
+		}
+		if err := json.Unmarshal(b, &l); err != nil {
+			return pages, items, fmt.Errorf("decode list of %s: %w", path, err)
+		}
+		pages++
+		items += len(l.Items)
+		if page != nil {
+			if err := page(b); err != nil {
+				return pages, items, err
+			}
+		}
+		if l.Metadata.Continue == "" {
+			return pages, items, nil
+		}
+		cont = l.Metadata.Continue
+	}
+}
+
+// countObjects lists path with limit=1: the number of objects (the item
+// plus remainingItemCount) and the list's resourceVersion, to watch from,
+// without reading them all.
+func countObjects(ctx context.Context, s *Server, path string) (n int, rv string, err error) {
+	b, err := s.Expect(ctx, http.StatusOK, http.MethodGet, path+"?limit=1", nil)
+	if err != nil {
+		return 0, "", err
+	}
+	var l struct {
+		Metadata struct {
+			ResourceVersion    string `json:"resourceVersion"`
+			RemainingItemCount *int64 `json:"remainingItemCount"`
+		} `json:"metadata"`
+		Items []struct{} `json:"items"`
+	}
+	if err := json.Unmarshal(b, &l); err != nil {
+		return 0, "", fmt.Errorf("decode list of %s: %w", path, err)
+	}
+	n = len(l.Items)
+	if l.Metadata.RemainingItemCount != nil {
+		n += int(*l.Metadata.RemainingItemCount)
+	}
+	return n, l.Metadata.ResourceVersion, nil
 }
 
 // WaitLeaders waits until each named Lease in kube-system has a holder:

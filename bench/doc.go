@@ -22,7 +22,12 @@
 //     new ones are added there. Its Env starts servers and creates scratch
 //     Postgres databases and removes both when the scenario ends, whether it
 //     succeeded or not. A scenario needing a service that was not given
-//     (Options.Postgres, Options.Redis) is reported as skipped.
+//     (Options.Postgres, Options.Redis) is reported as skipped, and so are
+//     the scale scenarios (NeedScale: all-10k, all-150k, minutes each)
+//     unless Options.Scale (--scale) is set; with --quick they run at a
+//     small size. A scenario may compare its figures with those an
+//     earlier one of the same Run kept (all-10k's CPU per pod with
+//     all-sqlite's).
 //   - Figures are measurements on a possibly busy machine, not assertions: a
 //     missed target is reported as MISS and does not make Run fail. A
 //     scenario that cannot finish (a server that does not start, a request

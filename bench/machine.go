@@ -32,6 +32,10 @@ func writeHeader(ctx context.Context, w io.Writer, opt Options) {
 		p.Creates, p.Clients, p.WatchEvents, p.WatchRate, p.PgbenchDuration, p.RunTimeout)
 	fmt.Fprintf(w, "          scheduler: %d nodes × %d pods created by %d clients; all: %d simulated nodes, a Deployment of %d\n",
 		p.SchedNodes, p.SchedPods, p.SchedClients, p.ClusterNodes, p.Replicas)
+	if opt.Scale {
+		fmt.Fprintf(w, "          scale: all-10k %d simulated nodes × %d pods, all-150k %d × %d, each step bounded by %s\n",
+			p.ScaleNodes, p.ScalePods, p.HugeNodes, p.HugePods, p.ScaleTimeout)
+	}
 	fmt.Fprintln(w, "method:   each server is its own minik8s process (API rate limits off); load comes from this process over")
 	fmt.Fprintln(w, "          loopback HTTPS/1.1 with keep-alive, one connection per client; latency is per request, as the client sees it")
 }

@@ -51,7 +51,7 @@ func portForwardScenario(ctx context.Context, env *Env) error {
 	// Registered before the server, so it runs after the server stopped:
 	// the node agent's containers outlive it, as a kubelet's do.
 	env.onCleanup(func() error { return removeNodeContainers(node) })
-	config := strings.Replace(processConfig(false), "kubelet:\n", fmt.Sprintf("kubelet:\n  nodeName: %q\n", node), 1)
+	config := strings.Replace(processConfig(false, false), "kubelet:\n", fmt.Sprintf("kubelet:\n  nodeName: %q\n", node), 1)
 	s, err := env.StartServer(ctx, ServerOptions{Role: "all", Config: config, Args: []string{"--runtime", "docker", "--nodes", "1"}})
 	if err != nil {
 		return err

@@ -26,19 +26,28 @@ import (
 // otherwise cap the figures, since all the load comes from one admin
 // token. The scheduler's, controller manager's and kubelets' own ports
 // are off or picked freely, so that runs do not collide with anything
-// else on the machine; simulated containers start at once (the default
-// adds 100-300 ms per pod to mimic a real runtime, which would only
-// measure that delay). Unless defaultClientLimits, the controller
-// manager's API client may send 5000 requests/s instead of its default
-// 200 (burst 400), which alone would hold a 1000-pod ReplicaSet to about
-// 3 s.
-func processConfig(defaultClientLimits bool) string {
+// else on the machine; unless defaultSim, simulated containers start at
+// once (the default adds 100-300 ms per pod to mimic a real runtime, which
+// would only measure that delay). Unless defaultClientLimits, the
+// controller manager's API client may send 5000 requests/s instead of its
+// default 200 (burst 400), which alone would hold a 1000-pod ReplicaSet to
+// about 3 s.
+func processConfig(defaultClientLimits, defaultSim bool) string {
 	cm := `controllerManager:
   port: 0
 `
 	if !defaultClientLimits {
 		cm += `  kubeAPIQPS: 5000
   kubeAPIBurst: 5000
+`
+	}
+	kubelet := `kubelet:
+  port: 0
+`
+	if !defaultSim {
+		kubelet += `  sim:
+    startDelay: 0s
+    startJitter: 0s
 `
 	}
 	return `apiserver:
@@ -48,12 +57,7 @@ func processConfig(defaultClientLimits bool) string {
     maxMutatingInFlight: 0
 scheduler:
   port: 0
-` + cm + `kubelet:
-  port: 0
-  sim:
-    startDelay: 0s
-    startJitter: 0s
-`
+` + cm + kubelet
 }
 
 // startTimeout bounds how long a server may take to become ready.
@@ -70,8 +74,10 @@ type ServerOptions struct {
 	// Args are more flags of the role.
 	Args []string
 	// DefaultClientLimits keeps the controller manager's default API
-	// client rate limit (see processConfig).
+	// client rate limit, DefaultSim the simulated runtime's default start
+	// delay and jitter (see processConfig).
 	DefaultClientLimits bool
+	DefaultSim          bool
 	// Config, if set, is the whole config file instead of processConfig,
 	// e.g. to keep the API rate limits and in-flight caps on.
 	Config string
@@ -102,11 +108,11 @@ type Process struct {
 }
 
 // StartProcess starts `minik8s ... role args...` in a fresh data dir with
-// the benchmark's config file (processConfig(false)) and log level warn.
+// the benchmark's config file (processConfig(false, false)) and log level warn.
 // The process is stopped when the scenario ends. It does not wait for
 // anything: the caller knows what "ready" means for the role.
 func (e *Env) StartProcess(role string, args ...string) (*Process, error) {
-	return e.startProcess(processConfig(false), "", "", role, args...)
+	return e.startProcess(processConfig(false, false), "", "", role, args...)
 }
 
 // StartProcessOn is StartProcess with s's data dir as --data-dir: the
@@ -114,7 +120,7 @@ func (e *Env) StartProcess(role string, args ...string) (*Process, error) {
 // processes of one cluster do (a node agent needs the CA to serve its
 // logs), while its config and log stay in a dir of its own.
 func (e *Env) StartProcessOn(s *Server, role string, args ...string) (*Process, error) {
-	return e.startProcess(processConfig(false), "", s.DataDir, role, args...)
+	return e.startProcess(processConfig(false, false), "", s.DataDir, role, args...)
 }
 
 // startProcess starts role with config and its log in dir ("" for a fresh
@@ -190,7 +196,7 @@ func (e *Env) StartServer(ctx context.Context, opt ServerOptions) (*Server, erro
 	}
 	config := opt.Config
 	if config == "" {
-		config = processConfig(opt.DefaultClientLimits)
+		config = processConfig(opt.DefaultClientLimits, opt.DefaultSim)
 	}
 	if opt.DataDir != "" {
 		// The kubeconfig of the last run would look ready at once.
@@ -267,13 +273,16 @@ func (s *Server) waitReady(ctx context.Context) error {
 }
 
 // pause waits a little, failing if the process exited or ctx is done.
-func (p *Process) pause(ctx context.Context) error {
+func (p *Process) pause(ctx context.Context) error { return p.pauseFor(ctx, 20*time.Millisecond) }
+
+// pauseFor is pause for d.
+func (p *Process) pauseFor(ctx context.Context, d time.Duration) error {
 	select {
 	case <-p.done:
 		return fmt.Errorf("process exited: %v", p.err)
 	case <-ctx.Done():
 		return fmt.Errorf("not ready: %w", ctx.Err())
-	case <-time.After(20 * time.Millisecond):
+	case <-time.After(d):
 		return nil
 	}
 }
@@ -440,6 +449,19 @@ func (s *Server) Expect(ctx context.Context, code int, method, path string, body
 	}
 	if got != code {
 		return nil, fmt.Errorf("%s %s: got %d, want %d: %s", method, path, got, code, bytes.TrimSpace(b))
+	}
+	return b, nil
+}
+
+// mergePatch sends a JSON merge patch to path and fails unless it answers
+// 200.
+func (s *Server) mergePatch(ctx context.Context, path string, patch []byte) ([]byte, error) {
+	code, b, err := s.DoAs(ctx, http.MethodPatch, path, "application/merge-patch+json", patch)
+	if err != nil {
+		return nil, err
+	}
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("PATCH %s: got %d, want 200: %s", path, code, bytes.TrimSpace(b))
 	}
 	return b, nil
 }

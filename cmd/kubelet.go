@@ -19,7 +19,8 @@ func kubeletCommand() *cli.Command {
 		&cli.IntFlag{Name: "port", Value: d.Port, Usage: "port of the log server (the API server proxies kubectl logs to it; 0: any free port)"},
 		&cli.IntFlag{Name: "max-pods", Value: d.MaxPods, Usage: "pods capacity of each node"},
 		&cli.DurationFlag{Name: "node-lease-renew-interval", Value: d.NodeLeaseRenewInterval, Usage: "how often each node's Lease is renewed"},
-		&cli.DurationFlag{Name: "node-status-update-interval", Value: d.NodeStatusUpdateInterval, Usage: "how often each node's status is written"},
+		&cli.DurationFlag{Name: "node-status-update-interval", Value: d.NodeStatusUpdateInterval, Usage: "how often each node's status is computed (written when it changed)"},
+		&cli.DurationFlag{Name: "node-status-report-frequency", Value: d.NodeStatusReportFrequency, Usage: "how often each node's status is written when it did not change"},
 		&cli.StringFlag{Name: "sim-cpu", Value: d.Sim.CPU, Usage: "cpu capacity of each simulated node"},
 		&cli.StringFlag{Name: "sim-memory", Value: d.Sim.Memory, Usage: "memory capacity of each simulated node"},
 		&cli.DurationFlag{Name: "sim-start-delay", Value: d.Sim.StartDelay, Usage: "how long a simulated container takes to start (plus up to --sim-start-jitter)"},
@@ -67,6 +68,7 @@ func runKubelet(c *cli.Context) error {
 	}
 	setDuration(c, "node-lease-renew-interval", &kc.NodeLeaseRenewInterval)
 	setDuration(c, "node-status-update-interval", &kc.NodeStatusUpdateInterval)
+	setDuration(c, "node-status-report-frequency", &kc.NodeStatusReportFrequency)
 	setDuration(c, "sim-start-delay", &kc.Sim.StartDelay)
 	setDuration(c, "sim-start-jitter", &kc.Sim.StartJitter)
 	log := newLogger(cfg.Log, os.Stderr)

@@ -28,9 +28,13 @@ type Config struct {
 	// NodeLeaseDurationSeconds.
 	NodeLeaseRenewInterval   time.Duration `yaml:"nodeLeaseRenewInterval"`
 	NodeLeaseDurationSeconds int32         `yaml:"nodeLeaseDurationSeconds"`
-	// NodeStatusUpdateInterval is how often each node's status (its Ready
-	// condition's heartbeat) is written.
-	NodeStatusUpdateInterval time.Duration `yaml:"nodeStatusUpdateInterval"`
+	// NodeStatusUpdateInterval is how often each node's status is
+	// computed; it is written only when it changed (anything but the
+	// conditions' heartbeat times) or when NodeStatusReportFrequency has
+	// passed since it was last written, as the Kubernetes kubelet does
+	// since its Leases carry the heartbeat.
+	NodeStatusUpdateInterval  time.Duration `yaml:"nodeStatusUpdateInterval"`
+	NodeStatusReportFrequency time.Duration `yaml:"nodeStatusReportFrequency"`
 	// Workers sync pods in parallel; StatusWorkers write pod statuses.
 	Workers       int `yaml:"workers"`
 	StatusWorkers int `yaml:"statusWorkers"`
@@ -66,23 +70,25 @@ type Config struct {
 
 // DefaultConfig returns the Kubernetes kubelet's defaults where it has
 // them: port 10250, 110 pods, a 10 s lease renewal of a 40 s lease, status
-// every 10 s, crash back-off from 10 s to 5 min.
+// computed every 10 s and written on change or every 5 min, crash back-off
+// from 10 s to 5 min.
 func DefaultConfig() Config {
 	return Config{
-		Address:                  "127.0.0.1",
-		Port:                     10250,
-		MaxPods:                  110,
-		NodeLeaseRenewInterval:   10 * time.Second,
-		NodeLeaseDurationSeconds: 40,
-		NodeStatusUpdateInterval: 10 * time.Second,
-		Workers:                  8,
-		StatusWorkers:            8,
-		RelistPeriod:             time.Second,
-		NotifierRelistPeriod:     30 * time.Second,
-		ResyncPeriod:             time.Minute,
-		BackoffInitial:           10 * time.Second,
-		BackoffMax:               5 * time.Minute,
-		ConfigRefreshPeriod:      10 * time.Second,
+		Address:                   "127.0.0.1",
+		Port:                      10250,
+		MaxPods:                   110,
+		NodeLeaseRenewInterval:    10 * time.Second,
+		NodeLeaseDurationSeconds:  40,
+		NodeStatusUpdateInterval:  10 * time.Second,
+		NodeStatusReportFrequency: 5 * time.Minute,
+		Workers:                   8,
+		StatusWorkers:             8,
+		RelistPeriod:              time.Second,
+		NotifierRelistPeriod:      30 * time.Second,
+		ResyncPeriod:              time.Minute,
+		BackoffInitial:            10 * time.Second,
+		BackoffMax:                5 * time.Minute,
+		ConfigRefreshPeriod:       10 * time.Second,
 	}
 }
 
@@ -98,8 +104,8 @@ func (c Config) Validate() error {
 	if c.MaxPods < 1 {
 		errs = append(errs, fmt.Errorf("maxPods %d must be at least 1", c.MaxPods))
 	}
-	if c.NodeLeaseRenewInterval <= 0 || c.NodeStatusUpdateInterval <= 0 {
-		errs = append(errs, errors.New("nodeLeaseRenewInterval and nodeStatusUpdateInterval must be positive"))
+	if c.NodeLeaseRenewInterval <= 0 || c.NodeStatusUpdateInterval <= 0 || c.NodeStatusReportFrequency <= 0 {
+		errs = append(errs, errors.New("nodeLeaseRenewInterval, nodeStatusUpdateInterval and nodeStatusReportFrequency must be positive"))
 	}
 	if time.Duration(c.NodeLeaseDurationSeconds)*time.Second <= c.NodeLeaseRenewInterval {
 		errs = append(errs, fmt.Errorf("nodeLeaseDurationSeconds %d must exceed the renew interval %s", c.NodeLeaseDurationSeconds, c.NodeLeaseRenewInterval))

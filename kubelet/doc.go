@@ -13,13 +13,18 @@
 //     Config.MaxPods; InternalIP Config.Address; the log port in
 //     daemonEndpoints; nodeInfo), or adopts one that exists.
 //   - Each node's Lease in kube-node-lease (holder the node's name,
-//     NodeLeaseDurationSeconds) is renewed every NodeLeaseRenewInterval,
-//     and its status, with a Ready=True condition (reason KubeletReady)
-//     and a fresh heartbeat time, written every NodeStatusUpdateInterval;
-//     on a runtime that lists images (Docker) the status carries
-//     status.images, listed at each such write (the 50 largest, as the
-//     kubelet reports them). The nodes' turns are spread over the interval. Failures are retried
-//     at the next turn; a Node deleted meanwhile is registered again.
+//     NodeLeaseDurationSeconds) is renewed every NodeLeaseRenewInterval:
+//     the Lease is the node's heartbeat. Its status, with a Ready=True
+//     condition (reason KubeletReady) and a heartbeat time, is computed
+//     every NodeStatusUpdateInterval and written only when it differs from
+//     the Node the API server has (heartbeat times aside; the Nodes are
+//     watched) or NodeStatusReportFrequency after the last write, as the
+//     Kubernetes kubelet does with Leases. A node marked not ready
+//     meanwhile is written Ready again at once. On a runtime that lists
+//     images (Docker) the status carries status.images, listed at each
+//     computation (the 50 largest, as the kubelet reports them). The
+//     nodes' turns are spread over the interval. Failures are retried at
+//     the next turn; a Node deleted meanwhile is registered again.
 //
 // Pods:
 //

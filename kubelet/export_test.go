@@ -26,3 +26,6 @@ func (w *StatusWriter) Set(uid, ns, name string, status []byte) {
 	w.m.set(w.m.c, uid, ns, name, status)
 }
 func (w *StatusWriter) Run(ctx context.Context) { w.m.run(ctx, 1) }
+
+// SetClock makes now the kubelet's clock; call it before Run.
+func (k *Kubelet) SetClock(now func() time.Time) { k.now = now }

@@ -47,6 +47,10 @@ type harness struct {
 
 	// adminTokens, if set, turns the node agent controls on.
 	adminTokens *authn.Tokens
+	// configure, if set, changes the kubelet's configuration; clock, if
+	// set, is the kubelet's clock.
+	configure func(*kubelet.Config)
+	clock     func() time.Time
 
 	k      *kubelet.Kubelet
 	cancel context.CancelFunc
@@ -72,6 +76,9 @@ func (h *harness) start() {
 	cfg.NodeStatusUpdateInterval = time.Second
 	cfg.RelistPeriod = 200 * time.Millisecond
 	cfg.RootDir = h.t.TempDir()
+	if h.configure != nil {
+		h.configure(&cfg)
+	}
 	h.publishRootCA()
 	ctx, cancel := context.WithCancel(context.Background())
 	rec := events.New(events.ClientSink(h.c), events.Config{Source: "kubelet", Host: h.node}, zerolog.Nop())
@@ -80,6 +87,9 @@ func (h *harness) start() {
 	}}, AdminTokens: h.adminTokens}, zerolog.Nop())
 	if err != nil {
 		h.t.Fatal(err)
+	}
+	if h.clock != nil {
+		k.SetClock(h.clock)
 	}
 	h.k, h.cancel, h.done = k, cancel, make(chan error, 1)
 	go func() { _ = rec.Run(ctx) }()

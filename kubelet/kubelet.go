@@ -38,6 +38,9 @@ type Kubelet struct {
 	nodes map[string]*node
 	order []*node // nodes in the order given, for the heartbeat round
 	pods  *informer.Informer[*api.Pod]
+	// nodeObjs holds the Nodes as the API server has them, which each
+	// node's status is compared with before it is written (node.go).
+	nodeObjs *informer.Informer[*api.Node]
 	// services serve the pods' service variables.
 	services *informer.Informer[*api.Service]
 	// apiHost and apiPort are where pods on nodes running real containers
@@ -74,7 +77,8 @@ type node struct {
 	busy       atomic.Bool
 	registered bool
 	lease      *api.Lease
-	lastStatus time.Time // last successful status write
+	lastStatus time.Time // last computation of the status (node.go)
+	lastReport time.Time // last successful status write
 	lastOK     time.Time // last successful heartbeat of any kind
 	readySince api.Time
 	failing    bool
@@ -144,6 +148,12 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 		},
 		DeleteFunc: k.onPodDelete,
 	})
+	nodeSel := ""
+	if len(deps.Nodes) == 1 {
+		nodeSel = "metadata.name=" + deps.Nodes[0].Name
+	}
+	k.nodeObjs = informer.New(client.ListWatch(deps.Client.Nodes(), client.ListOptions{FieldSelector: nodeSel, Limit: 500}), 0).
+		WithLogger(log.With().Str("informer", "nodes").Logger())
 	k.services = informer.New(client.ListWatch(deps.Client.Services(""), client.ListOptions{Limit: 500}), cfg.ResyncPeriod,
 		informer.Indexer[*api.Service]{Name: "namespace", Func: func(s *api.Service) []string { return []string{s.Namespace} }}).
 		WithLogger(log.With().Str("informer", "services").Logger())
@@ -196,6 +206,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	wg.Go(func() { k.heartbeatLoop(ctx) })
 	wg.Go(func() { _ = k.pods.Run(ctx) })
 	wg.Go(func() { _ = k.services.Run(ctx) })
+	wg.Go(func() { _ = k.nodeObjs.Run(ctx) })
 	wg.Go(func() { k.status.run(ctx, k.cfg.StatusWorkers) })
 	k.apiHost, k.apiPort = k.podAPIAddress(ctx, &wg)
 

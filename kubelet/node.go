@@ -13,6 +13,7 @@ import (
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
+	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 )
 
@@ -32,8 +33,9 @@ const (
 const heartbeatParallelism = 16
 
 // heartbeatLoop registers every node, then renews each one's Lease every
-// NodeLeaseRenewInterval and writes its status every
-// NodeStatusUpdateInterval. The nodes' turns are spread evenly over the
+// NodeLeaseRenewInterval and computes its status every
+// NodeStatusUpdateInterval, writing it when it changed or is due
+// (syncNodeStatus). The nodes' turns are spread evenly over the
 // interval, so a thousand nodes make a steady trickle of writes rather
 // than a burst. A failed heartbeat is tried again at the node's next turn;
 // a node that was deleted is registered again.
@@ -83,7 +85,7 @@ func (k *Kubelet) heartbeatLoop(ctx context.Context) {
 }
 
 // heartbeat registers the node if needed, renews its Lease and, when due,
-// writes its status.
+// syncs its status.
 func (k *Kubelet) heartbeat(ctx context.Context, n *node) {
 	// A stopped agent sends nothing; a frozen one hangs here (agent.go).
 	if n.agent.stopped.Load() || n.agent.hold.Wait(ctx) != nil {
@@ -96,7 +98,7 @@ func (k *Kubelet) heartbeat(ctx context.Context, n *node) {
 				return err
 			}
 		} else if now.Sub(n.lastStatus) >= k.cfg.NodeStatusUpdateInterval {
-			if err := k.updateNodeStatus(ctx, n, now); err != nil {
+			if err := k.syncNodeStatus(ctx, n, now, false); err != nil {
 				return err
 			}
 		}
@@ -164,7 +166,7 @@ func (k *Kubelet) register(ctx context.Context, n *node, now time.Time) error {
 		n.lease = nil // the Lease of a node that was deleted
 	}
 	n.registered = true
-	return k.updateNodeStatus(ctx, n, now)
+	return k.syncNodeStatus(ctx, n, now, true)
 }
 
 func (k *Kubelet) nodeLabels(n *node) map[string]string {
@@ -179,16 +181,36 @@ func (k *Kubelet) nodeLabels(n *node) map[string]string {
 	return l
 }
 
-// updateNodeStatus writes the node's whole status (a merge patch), with a
-// fresh heartbeat in its conditions.
-func (k *Kubelet) updateNodeStatus(ctx context.Context, n *node, now time.Time) error {
+// syncNodeStatus computes the node's status and writes it (a merge patch)
+// when force is set, when it says something the Node the API server has
+// does not (heartbeat times aside: nodeStatusChanged), or when
+// NodeStatusReportFrequency has passed since the last write: the Lease is
+// the node's heartbeat, so an unchanged status is not rewritten every
+// NodeStatusUpdateInterval, as the Kubernetes kubelet's
+// tryUpdateNodeStatus does. The Node is read from the kubelet's node
+// informer, as the Kubernetes kubelet reads it from the API server's
+// cache; a Node not there yet is written.
+func (k *Kubelet) syncNodeStatus(ctx context.Context, n *node, now time.Time, force bool) error {
 	if !n.lastOK.IsZero() && now.Sub(n.lastOK) > time.Duration(k.cfg.NodeLeaseDurationSeconds)*time.Second {
 		// Away long enough for the node to be marked not ready: it
 		// becomes ready again now.
 		n.readySince = api.NewTime(now)
 	}
+	cur, known := k.nodeObjs.Get(informer.Key{Name: n.Name})
+	if known {
+		if r := api.NodeReadyCondition(cur); r != nil && r.Status != api.ConditionTrue {
+			// Marked not ready meanwhile (the node lifecycle controller
+			// does when the Lease is late): it becomes ready again now.
+			n.readySince = api.NewTime(now)
+		}
+	}
 	k.listImages(ctx, n)
-	patch := mustJSON(map[string]any{"status": k.nodeStatus(n, now)})
+	status := k.nodeStatus(n, now)
+	if !force && known && now.Before(n.lastReport.Add(k.cfg.NodeStatusReportFrequency)) && !nodeStatusChanged(&cur.Status, &status) {
+		n.lastStatus = now
+		return nil
+	}
+	patch := mustJSON(map[string]any{"status": status})
 	_, err := n.Client.Nodes().Patch(ctx, n.Name, client.MergePatchType, patch, "status")
 	if client.IsNotFound(err) {
 		n.registered = false
@@ -198,8 +220,32 @@ func (k *Kubelet) updateNodeStatus(ctx context.Context, n *node, now time.Time) 
 	if err != nil {
 		return fmt.Errorf("update node status: %w", err)
 	}
-	n.lastStatus = now
+	n.lastStatus, n.lastReport = now, now
 	return nil
+}
+
+// nodeStatusChanged reports whether want, the status the kubelet computed,
+// says something have, the API server's, does not. As the Kubernetes
+// kubelet's nodeStatusHasChanged, it ignores the conditions' heartbeat
+// times. It compares only what the kubelet's merge patch sets: conditions
+// of other types, and images when the runtime lists none, are left out.
+func nodeStatusChanged(have, want *api.NodeStatus) bool {
+	if !have.Capacity.Equal(want.Capacity) || !have.Allocatable.Equal(want.Allocatable) {
+		return true
+	}
+	for _, w := range want.Conditions {
+		h := api.GetNodeCondition(have, w.Type)
+		if h == nil || h.Status != w.Status || h.Reason != w.Reason || h.Message != w.Message ||
+			!h.LastTransitionTime.Equal(w.LastTransitionTime.Time) {
+			return true
+		}
+	}
+	if !slices.Equal(have.Addresses, want.Addresses) || have.DaemonEndpoints != want.DaemonEndpoints || have.NodeInfo != want.NodeInfo {
+		return true
+	}
+	return len(want.Images) > 0 && !slices.EqualFunc(have.Images, want.Images, func(a, b api.ContainerImage) bool {
+		return a.SizeBytes == b.SizeBytes && slices.Equal(a.Names, b.Names)
+	})
 }
 
 // Limits of status.images, as the kubelet's: the largest images, and a
@@ -210,8 +256,8 @@ const (
 )
 
 // listImages refreshes n.images from its runtime, if that lists images (a
-// local call to the engine, once per status update); on error the last
-// list stays.
+// local call to the engine, once per status computation); on error the
+// last list stays.
 func (k *Kubelet) listImages(ctx context.Context, n *node) {
 	l, ok := n.Runtime.(runtime.ImageLister)
 	if !ok {

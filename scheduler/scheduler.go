@@ -613,19 +613,7 @@ func nodeChanged(old, n *api.Node) bool {
 		!slices.EqualFunc(old.Spec.Taints, n.Spec.Taints, func(a, b api.Taint) bool {
 			return a.Key == b.Key && a.Value == b.Value && a.Effect == b.Effect
 		}) ||
-		!resourcesEqual(old.Status.Allocatable, n.Status.Allocatable)
-}
-
-func resourcesEqual(a, b api.ResourceList) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || !w.Equal(v) {
-			return false
-		}
-	}
-	return true
+		!old.Status.Allocatable.Equal(n.Status.Allocatable)
 }
 
 func podRef(p *api.Pod) api.ObjectReference {

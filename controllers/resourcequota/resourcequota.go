@@ -51,7 +51,7 @@ func New(deps Deps, log zerolog.Logger) (*Controller, error) {
 	deps.Quotas.AddHandler(informer.HandlerFuncs[*api.ResourceQuota]{
 		AddFunc: func(q *api.ResourceQuota) { c.loop.Add(informer.KeyOf(q)) },
 		UpdateFunc: func(old, q *api.ResourceQuota) {
-			if !equal(old.Spec.Hard, q.Spec.Hard) || !equal(q.Spec.Hard, q.Status.Hard) {
+			if !old.Spec.Hard.Equal(q.Spec.Hard) || !q.Spec.Hard.Equal(q.Status.Hard) {
 				c.loop.Add(informer.KeyOf(q))
 			}
 		},
@@ -73,18 +73,6 @@ func (c *Controller) enqueueNamespace(ns string) {
 	}
 }
 
-func equal(a, b api.ResourceList) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || !v.Equal(w) {
-			return false
-		}
-	}
-	return true
-}
-
 // Run waits for the informers to sync, then runs workers until ctx ends.
 // It returns nil then, after the workers have stopped. Run may be called
 // once: build a new one for each term of leadership.
@@ -100,7 +88,7 @@ func (c *Controller) sync(ctx context.Context, key informer.Key) (time.Duration,
 	if err != nil {
 		return 0, err
 	}
-	if equal(q.Status.Hard, q.Spec.Hard) && equal(q.Status.Used, used) {
+	if q.Status.Hard.Equal(q.Spec.Hard) && q.Status.Used.Equal(used) {
 		return c.resync, nil
 	}
 	next := api.DeepCopy(q)

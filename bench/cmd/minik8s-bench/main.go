@@ -42,6 +42,12 @@ func run(args []string) error {
 		sClient = fs.Int("sched-clients", 0, "concurrent clients creating the scheduler runs' pods (default 16, 8 with --quick)")
 		cNodes  = fs.Int("cluster-nodes", 0, "simulated nodes of the `all` runs (default 100, 10 with --quick)")
 		reps    = fs.Int("replicas", 0, "replicas of the `all` runs' Deployment (default 1000, 100 with --quick)")
+		scale   = fs.Bool("scale", false, "also run the scale scenarios (all-10k, all-150k), which take minutes; with --quick, at a small size")
+		scNodes = fs.Int("scale-nodes", 0, "simulated nodes of all-10k (default 1000, 20 with --quick)")
+		scPods  = fs.Int("scale-pods", 0, "replicas of all-10k's Deployment (default 10000, 200 with --quick)")
+		hNodes  = fs.Int("huge-nodes", 0, "simulated nodes of all-150k (default 5000, 50 with --quick)")
+		hPods   = fs.Int("huge-pods", 0, "replicas of all-150k's Deployment (default 150000, 1000 with --quick)")
+		scTime  = fs.Duration("scale-timeout", 0, "bound on each step of the scale scenarios (default 30m, 2m with --quick)")
 	)
 	fs.StringVar(&opt.Binary, "bin", "./minik8s", "the minik8s binary to measure")
 	fs.StringVar(&opt.Postgres, "postgres", os.Getenv("MINIK8S_TEST_POSTGRES"), "Postgres URL; the benchmark creates and drops databases on its server (default $MINIK8S_TEST_POSTGRES; empty skips Postgres scenarios)")
@@ -88,15 +94,20 @@ func run(args []string) error {
 	if *timeout > 0 {
 		p.RunTimeout = *timeout
 	}
+	if *scTime > 0 {
+		p.ScaleTimeout = *scTime
+	}
 	for _, f := range []struct {
 		flag int
 		dst  *int
-	}{{*sNodes, &p.SchedNodes}, {*sPods, &p.SchedPods}, {*sClient, &p.SchedClients}, {*cNodes, &p.ClusterNodes}, {*reps, &p.Replicas}} {
+	}{{*sNodes, &p.SchedNodes}, {*sPods, &p.SchedPods}, {*sClient, &p.SchedClients}, {*cNodes, &p.ClusterNodes}, {*reps, &p.Replicas},
+		{*scNodes, &p.ScaleNodes}, {*scPods, &p.ScalePods}, {*hNodes, &p.HugeNodes}, {*hPods, &p.HugePods}} {
 		if f.flag > 0 {
 			*f.dst = f.flag
 		}
 	}
 	opt.Params = p
+	opt.Scale = *scale
 	if opt.ProfileDir != "" {
 		if err := os.MkdirAll(opt.ProfileDir, 0o755); err != nil {
 			return fmt.Errorf("--cpuprofile-dir: %w", err)
