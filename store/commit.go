@@ -235,7 +235,7 @@ func (s *SQLStore) commitInOrder(ctx context.Context, batch []*request) (*inOrde
 		if len(o.changes) == 0 {
 			return nil
 		}
-		if err := insertChanges(tx, o.changes, o.prevs); err != nil {
+		if err := insertChanges(tx, o.changes, o.prevs, s.pipelining); err != nil {
 			return err
 		}
 		if err := tx.Exec(`UPDATE revision SET current_rev = ? WHERE id = 1`, rev).Error; err != nil {
@@ -452,17 +452,33 @@ func queryRows(tx *gorm.DB, scan func(*sql.Rows) error, query string, args ...an
 }
 
 // insertChanges writes a batch's changes, with what each replaced, to the
-// change log in one statement.
-func insertChanges(tx *gorm.DB, changes []Change, prevs []prev) error {
+// change log: in one statement where a statement is a round trip
+// (Postgres), else one prepared single-row statement each (SQLite), which
+// needs no statement journal: a multi-row INSERT keeps one in memory to
+// undo itself if a row fails, and SQLite's allocator maps and unmaps its
+// pages for every batch (6-9% of the CPU of SQLite writes, profiled).
+func insertChanges(tx *gorm.DB, changes []Change, prevs []prev, oneStatement bool) error {
 	const cols = 9
+	const insert = `INSERT INTO changes (revision, type, resource, namespace, name, uid, value, prev_revision, prev_value) VALUES `
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	if !oneStatement {
+		for i, c := range changes {
+			err := tx.Exec(insert+row, c.Revision, string(c.Type), c.Resource, c.Namespace, c.Name, c.UID, nonNil(c.Value),
+				prevs[i].rev, prevs[i].value).Error
+			if err != nil {
+				return fmt.Errorf("insert change: %w", err)
+			}
+		}
+		return nil
+	}
 	var q strings.Builder
-	q.WriteString(`INSERT INTO changes (revision, type, resource, namespace, name, uid, value, prev_revision, prev_value) VALUES `)
+	q.WriteString(insert)
 	args := make([]any, 0, cols*len(changes))
 	for i, c := range changes {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		q.WriteString(row)
 		args = append(args, c.Revision, string(c.Type), c.Resource, c.Namespace, c.Name, c.UID, nonNil(c.Value),
 			prevs[i].rev, prevs[i].value)
 	}

@@ -130,7 +130,10 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error
 		s.pipelining = true
 		s.collate = ` COLLATE "C"`
 	} else {
-		s.lockRevision = `UPDATE revision SET current_rev = current_rev WHERE id = 1 RETURNING current_rev`
+		// BEGIN IMMEDIATE (sqliteDSN) took the write lock already; an
+		// UPDATE … RETURNING here built a temporary table per batch, whose
+		// pages SQLite's allocator mapped and unmapped every time.
+		s.lockRevision = `SELECT current_rev FROM revision WHERE id = 1`
 	}
 
 	// Two pools, so that writes never queue behind reads for a connection:
