@@ -437,8 +437,16 @@ func (c *Collector) deleteObjectAt(ctx context.Context, n node, policy, rv strin
 		PropagationPolicy: &policy,
 		Preconditions:     pre,
 	})
-	if client.IsNotFound(err) || client.IsConflict(err) {
-		return nil // gone, or replaced by another object of that name
+	switch {
+	case client.IsNotFound(err):
+		return nil // gone
+	case client.IsConflict(err) && rv != "":
+		// Changed since it was read (a status write): read it again. No
+		// event brings it back, since the collector ignores changes that
+		// leave owners, finalizers and deletion alone.
+		return fmt.Errorf("delete %s %s/%s: changed since read; trying again", n.gk.Kind, n.namespace, n.name)
+	case client.IsConflict(err):
+		return nil // replaced by another object of that name
 	}
 	if err != nil {
 		return fmt.Errorf("delete %s %s/%s: %w", n.gk.Kind, n.namespace, n.name, err)

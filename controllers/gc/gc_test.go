@@ -2,8 +2,13 @@ package gc_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,18 +29,28 @@ type env struct {
 }
 
 // start runs an API server, the shared informers and a collector.
-func start(t *testing.T) *env {
+func start(t *testing.T) *env { return startWrapped(t, nil) }
+
+// startWrapped is start with the collector's client's transport wrapped.
+func startWrapped(t *testing.T, wrap func(http.RoundTripper) http.RoundTripper) *env {
 	t.Helper()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	c, err := client.FromKubeconfig(s.Kubeconfig, -1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cc := c
+	if wrap != nil {
+		cc, err = client.FromKubeconfigWrapped(s.Kubeconfig, -1, 0, wrap)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Pods and replica sets through shared informers; deployments and
 	// every other kind through the collector's own, from discovery.
-	pods := informer.New(client.ListWatch(c.Pods(""), client.ListOptions{}), time.Minute)
-	rss := informer.New(client.ListWatch(c.ReplicaSets(""), client.ListOptions{}), time.Minute)
-	col, err := gc.New(gc.Deps{Client: c, Shared: []gc.Shared{
+	pods := informer.New(client.ListWatch(cc.Pods(""), client.ListOptions{}), time.Minute)
+	rss := informer.New(client.ListWatch(cc.ReplicaSets(""), client.ListOptions{}), time.Minute)
+	col, err := gc.New(gc.Deps{Client: cc, Shared: []gc.Shared{
 		gc.Watch(client.Pods, "Pod", pods), gc.Watch(client.ReplicaSets, "ReplicaSet", rss),
 	}}, zerolog.Nop())
 	if err != nil {
@@ -153,6 +168,46 @@ func TestBackgroundDeletion(t *testing.T) {
 		eventually(t, "pod "+p.Name+" to go", gone(e.c.Pods("default").ResourceClient, p.Name))
 	}
 }
+
+// TestOrphanChangedBeforeDelete: a dependent whose owner is gone changes
+// (its status, say) between the collector's read and its delete, which is
+// conditional on the resourceVersion read. The delete conflicts, and as the
+// change concerns neither owners nor finalizers no event brings the
+// dependent back: the collector must read it again and delete it.
+func TestOrphanChangedBeforeDelete(t *testing.T) {
+	var raced atomic.Bool
+	e := startWrapped(t, func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodDelete && strings.HasSuffix(r.URL.Path, "/pods/racer") && raced.CompareAndSwap(false, true) {
+				// Another writer changes the pod first.
+				patch := r.Clone(r.Context())
+				patch.Method = http.MethodPatch
+				patch.Header.Set("Content-Type", "application/merge-patch+json")
+				body := `{"metadata":{"annotations":{"touched":"yes"}}}`
+				patch.Body, patch.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+				resp, err := rt.RoundTrip(patch)
+				if err != nil {
+					return nil, err
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					return nil, fmt.Errorf("patch racer: %s", resp.Status)
+				}
+			}
+			return rt.RoundTrip(r)
+		})
+	})
+	ghost := api.OwnerReference{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "ghost", UID: "2f0e0d0c-0000-4000-8000-000000000000"}
+	racer := e.pod(t, "racer", ghost)
+	eventually(t, "the pod changed before its delete to go", gone(e.c.Pods("default").ResourceClient, racer.Name))
+	if !raced.Load() {
+		t.Fatal("the collector's delete was never raced")
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestOwnerThatNeverExisted(t *testing.T) {
 	e := start(t)
