@@ -91,7 +91,9 @@ func (s *Server) watch(r *request) error {
 	// StallTimeout, which ends this handler and frees its watcher.
 	sw := newStallWriter(resp, s.cfg.StallTimeout)
 	defer sw.Done()
-	ws.out = bufio.NewWriterSize(sw, 32<<10)
+	// 8 KB gathers a few events per write; a watch stream lives long and a
+	// quiet `minik8s all` holds about a hundred.
+	ws.out = bufio.NewWriterSize(sw, 8<<10)
 	ws.flush = func() {
 		if ws.err == nil {
 			ws.err = ws.out.Flush()

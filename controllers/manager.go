@@ -243,10 +243,13 @@ func (m *Manager) Run(ctx context.Context) error {
 	clusterRoleBindings := informer.New(client.ListWatch(client.Resource[api.ClusterRoleBinding](c, client.ClusterRoleBindings, ""),
 		client.ListOptions{Limit: listPageSize}), cfg.ResyncPeriod).WithLogger(logInf("clusterrolebindings"))
 
-	recorder := func(source string) *events.Recorder {
-		return events.New(events.ClientSink(c), events.Config{Source: source, Host: m.host, Instance: m.identity},
-			m.log.With().Str("events", source).Logger())
-	}
+	// One event queue for every controller, each reporting as itself, as
+	// kube-controller-manager's controllers share one broadcaster: a queue
+	// and cache each cost about 300 KB. Its rate is that of two recorders.
+	eventQueue := events.New(events.ClientSink(c), events.Config{
+		Source: "kube-controller-manager", Host: m.host, Instance: m.identity, QPS: 100, Burst: 200, Buffer: 2000,
+	}, m.log.With().Str("events", "recorder").Logger())
+	recorder := eventQueue.WithSource
 	rsEvents, deployEvents, nodeEvents := recorder("replicaset-controller"), recorder("deployment-controller"), recorder("node-controller")
 	pdbEvents, jobEvents, cronJobEvents := recorder("controllermanager"), recorder("job-controller"), recorder("cronjob-controller")
 	dsEvents, stsEvents := recorder("daemonset-controller"), recorder("statefulset-controller")
@@ -345,16 +348,15 @@ func (m *Manager) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for _, run := range []func(context.Context) error{
 		pods.Run, rss.Run, deploys.Run, nodes.Run, leases.Run, nss.Run, pdbs.Run, jobs.Run, cronJobs.Run, sas.Run, rootCAs.Run, quotas.Run,
-		svcs.Run, eps.Run, slices.Run, daemonSets.Run, statefulSets.Run, revisions.Run, dsEvents.Run, stsEvents.Run,
+		svcs.Run, eps.Run, slices.Run, daemonSets.Run, statefulSets.Run, revisions.Run, eventQueue.Run,
 		func(ctx context.Context) error { return dsc.Run(ctx, cfg.ConcurrentDaemonSetSyncs) },
 		func(ctx context.Context) error { return stsc.Run(ctx, cfg.ConcurrentStatefulSetSyncs) },
-		roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run, bindingEvents.Run,
+		roles.Run, clusterRoles.Run, roleBindings.Run, clusterRoleBindings.Run,
 		func(ctx context.Context) error { return rbc.Run(ctx, 1) },
-		hpas.Run, hpaEvents.Run, pgc.Run,
+		hpas.Run, pgc.Run,
 		func(ctx context.Context) error { return hpac.Run(ctx, hpaWorkers) },
 		func(ctx context.Context) error { return epc.Run(ctx, cfg.ConcurrentEndpointSyncs) },
 		func(ctx context.Context) error { return esc.Run(ctx, cfg.ConcurrentServiceEndpointSyncs) },
-		rsEvents.Run, deployEvents.Run, nodeEvents.Run, pdbEvents.Run, jobEvents.Run, cronJobEvents.Run,
 		func(ctx context.Context) error { return rsc.Run(ctx, cfg.ConcurrentReplicaSetSyncs) },
 		func(ctx context.Context) error { return dc.Run(ctx, cfg.ConcurrentDeploymentSyncs) },
 		func(ctx context.Context) error { return nlc.Run(ctx, nodeLifecycleWorkers) },

@@ -63,7 +63,15 @@ type Config struct {
 }
 
 // Recorder queues events and writes them; see the package doc.
+// Recorders made by WithSource share its queue, rate limit, aggregation
+// cache and workers, as client-go's recorders share one broadcaster.
 type Recorder struct {
+	*queue
+	source string
+}
+
+// queue is what the recorders of one component share.
+type queue struct {
 	sink    Sink
 	cfg     Config
 	log     zerolog.Logger
@@ -87,6 +95,7 @@ type record struct {
 
 // aggKey identifies events that aggregate into one Event object.
 type aggKey struct {
+	source                     string
 	kind, namespace, name, uid string
 	eventType, reason, message string
 }
@@ -116,7 +125,7 @@ func New(sink Sink, cfg Config, log zerolog.Logger) *Recorder {
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = 4096
 	}
-	r := &Recorder{
+	r := &queue{
 		sink:    sink,
 		cfg:     cfg,
 		log:     log,
@@ -130,7 +139,14 @@ func New(sink Sink, cfg Config, log zerolog.Logger) *Recorder {
 	for range cfg.Workers {
 		r.queues = append(r.queues, make(chan record, per))
 	}
-	return r
+	return &Recorder{queue: r, source: cfg.Source}
+}
+
+// WithSource returns a recorder reporting as source (source.component and
+// reportingComponent) through r's queue: run r, not it. A controller
+// manager runs one recorder and gives each controller its own source.
+func (r *Recorder) WithSource(source string) *Recorder {
+	return &Recorder{queue: r.queue, source: source}
 }
 
 // Ref returns a reference to obj for Eventf.
@@ -152,6 +168,7 @@ func (r *Recorder) Eventf(ref api.ObjectReference, eventType, reason, messageFmt
 	}
 	rec := record{
 		key: aggKey{
+			source: r.source,
 			kind: ref.Kind, namespace: ref.Namespace, name: ref.Name, uid: ref.UID,
 			eventType: eventType, reason: reason, message: msg,
 		},
@@ -174,10 +191,10 @@ func (r *Recorder) Eventf(ref api.ObjectReference, eventType, reason, messageFmt
 }
 
 // Dropped is how many events were dropped because the queue was full.
-func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
+func (r *queue) Dropped() int64 { return r.dropped.Load() }
 
 // Run writes queued events until ctx is done; it returns nil then.
-func (r *Recorder) Run(ctx context.Context) error {
+func (r *queue) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, q := range r.queues {
 		wg.Go(func() {
@@ -202,7 +219,7 @@ func (r *Recorder) Run(ctx context.Context) error {
 }
 
 // write creates the Event for rec, or bumps the one it aggregates into.
-func (r *Recorder) write(ctx context.Context, rec record) error {
+func (r *queue) write(ctx context.Context, rec record) error {
 	if agg := r.lookup(rec.key); agg != nil {
 		patch, err := json.Marshal(map[string]any{
 			"count":         agg.count + 1,
@@ -229,7 +246,7 @@ func (r *Recorder) write(ctx context.Context, rec record) error {
 	return nil
 }
 
-func (r *Recorder) newEvent(rec record) *api.Event {
+func (r *queue) newEvent(rec record) *api.Event {
 	ns := rec.ref.Namespace
 	if ns == "" {
 		ns = "default" // events about cluster-scoped objects, as Kubernetes does
@@ -242,18 +259,18 @@ func (r *Recorder) newEvent(rec record) *api.Event {
 		InvolvedObject:      rec.ref,
 		Reason:              rec.key.reason,
 		Message:             rec.key.message,
-		Source:              api.EventSource{Component: r.cfg.Source, Host: r.cfg.Host},
+		Source:              api.EventSource{Component: rec.key.source, Host: r.cfg.Host},
 		FirstTimestamp:      api.NewTime(rec.at),
 		LastTimestamp:       api.NewTime(rec.at),
 		Count:               1,
 		Type:                rec.key.eventType,
-		ReportingController: r.cfg.Source,
+		ReportingController: rec.key.source,
 		ReportingInstance:   r.cfg.Instance,
 	}
 }
 
 // lookup returns a copy of the aggregate of k, if remembered.
-func (r *Recorder) lookup(k aggKey) *aggregate {
+func (r *queue) lookup(k aggKey) *aggregate {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	el, ok := r.seen[k]
@@ -266,7 +283,7 @@ func (r *Recorder) lookup(k aggKey) *aggregate {
 
 // remember records a as the latest state of its event, forgetting the
 // least recently written event beyond CacheSize.
-func (r *Recorder) remember(a aggregate) {
+func (r *queue) remember(a aggregate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if el, ok := r.seen[a.key]; ok {

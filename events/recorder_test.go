@@ -112,6 +112,34 @@ func TestRecorderAggregatesRepeats(t *testing.T) {
 	}
 }
 
+// TestWithSource: recorders made by WithSource write through the first's
+// queue (only it runs) under their own source, and the same event from two
+// sources is two Events, not one count of 2.
+func TestWithSource(t *testing.T) {
+	sink := newFakeSink()
+	root := New(sink, Config{Source: "replicaset-controller", Instance: "cm-0"}, zerolog.Nop())
+	start(t, root)
+	jobs := root.WithSource("job-controller")
+	root.Eventf(podRef("p"), api.EventTypeNormal, "SuccessfulCreate", "Created pod: p")
+	jobs.Eventf(podRef("p"), api.EventTypeNormal, "SuccessfulCreate", "Created pod: p")
+	jobs.Eventf(podRef("p"), api.EventTypeNormal, "SuccessfulCreate", "Created pod: p")
+	waitFor(t, "writes", func() bool { _, c, p := sink.snapshot(); return c+p == 3 })
+	events, creates, patches := sink.snapshot()
+	if creates != 2 || patches != 1 {
+		t.Fatalf("creates=%d patches=%d, want 2 and 1", creates, patches)
+	}
+	counts := map[string]int32{}
+	for _, ev := range events {
+		if ev.ReportingController != ev.Source.Component || ev.ReportingInstance != "cm-0" {
+			t.Fatalf("event %+v: reporting controller and instance", ev)
+		}
+		counts[ev.Source.Component] = ev.Count
+	}
+	if counts["replicaset-controller"] != 1 || counts["job-controller"] != 2 {
+		t.Fatalf("counts by source = %v, want replicaset-controller 1, job-controller 2", counts)
+	}
+}
+
 func TestRecorderRecreatesDeletedEvent(t *testing.T) {
 	sink := newFakeSink()
 	r := New(sink, Config{Source: "kubelet"}, zerolog.Nop())

@@ -38,7 +38,7 @@ const (
 type Handlers struct {
 	plain      map[string][]byte // path → JSON document
 	aggregated map[string][]byte // "/api", "/apis" → APIGroupDiscoveryList
-	openapi    *openAPI
+	openapi    *lazyOpenAPI
 }
 
 // New builds every document for resources (normally registry.All()). It
@@ -119,11 +119,7 @@ func New(resources []*registry.Resource) (*Handlers, error) {
 		h.aggregated[path] = b
 	}
 
-	oa, err := newOpenAPI(gvs)
-	if err != nil {
-		return nil, err
-	}
-	h.openapi = oa
+	h.openapi = &lazyOpenAPI{gvs: gvs}
 	return h, nil
 }
 

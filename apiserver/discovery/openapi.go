@@ -44,6 +44,37 @@ type v3Doc struct {
 	body []byte
 }
 
+// lazyOpenAPI makes the documents on the first request for any of them:
+// they take about 4 MB, a server remakes its handlers whenever a CRD
+// changes, and only some clients (kubectl's validation and explain) ask.
+type lazyOpenAPI struct {
+	gvs  []groupVersion
+	once sync.Once
+	oa   *openAPI
+	err  error
+}
+
+func (l *lazyOpenAPI) get(w http.ResponseWriter) (*openAPI, bool) {
+	l.once.Do(func() { l.oa, l.err = newOpenAPI(l.gvs) })
+	if l.err != nil {
+		writeStatus(w, http.StatusInternalServerError, api.StatusReasonInternalError, l.err.Error())
+		return nil, false
+	}
+	return l.oa, true
+}
+
+func (l *lazyOpenAPI) serveV2(w http.ResponseWriter, r *http.Request) {
+	if oa, ok := l.get(w); ok {
+		oa.serveV2(w, r)
+	}
+}
+
+func (l *lazyOpenAPI) serveV3(w http.ResponseWriter, r *http.Request) {
+	if oa, ok := l.get(w); ok {
+		oa.serveV3(w, r)
+	}
+}
+
 // newOpenAPI generates the Swagger 2.0 document of every group version and
 // one OpenAPI 3.0 document per group version.
 func newOpenAPI(gvs []groupVersion) (*openAPI, error) {

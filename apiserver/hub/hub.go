@@ -391,13 +391,12 @@ func (h *Hub) deliver(cs []store.Change) {
 				h.logger.Debug().Int64("rev", c.Revision).Int64("bytes", pending).Msg("closed slow watcher")
 				continue
 			}
-			select {
-			case w.live <- c:
-				w.pending.Add(sz)
-			default:
+			if !w.live.put(c, h.opts.watcherBuffer) {
 				h.removeLocked(w, ErrSlowWatcher)
 				h.logger.Debug().Int64("rev", c.Revision).Msg("closed slow watcher")
+				continue
 			}
+			w.pending.Add(sz)
 		}
 	}
 }
@@ -410,7 +409,7 @@ func (h *Hub) removeLocked(w *Watcher, err error) {
 	}
 	delete(h.watchers, w)
 	w.setErr(err)
-	close(w.live)
+	w.live.close()
 }
 
 func (h *Hub) remove(w *Watcher, err error) {

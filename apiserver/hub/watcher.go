@@ -14,7 +14,7 @@ type Watcher struct {
 	hub    *Hub
 	filter func(*store.Change) bool
 	from   int64             // deliver only revisions above this
-	live   chan store.Change // hub → watcher; closed by the hub on removal
+	live   *mailbox          // hub → watcher; closed by the hub on removal
 	out    chan store.Change // watcher → client
 	done   chan struct{}     // closed by Stop
 	stop   sync.Once
@@ -58,7 +58,7 @@ func (h *Hub) Watch(ctx context.Context, fromRev int64, filter func(*store.Chang
 	w := &Watcher{
 		hub:    h,
 		filter: filter,
-		live:   make(chan store.Change, h.opts.watcherBuffer),
+		live:   newMailbox(),
 		out:    make(chan store.Change),
 		done:   make(chan struct{}),
 	}
@@ -115,12 +115,7 @@ func (w *Watcher) RequestBookmark() bool {
 	if _, ok := h.watchers[w]; !ok {
 		return false
 	}
-	select {
-	case w.live <- store.Change{Revision: h.last, Type: Bookmark}:
-		return true
-	default:
-		return false
-	}
+	return w.live.put(store.Change{Revision: h.last, Type: Bookmark}, h.opts.watcherBuffer)
 }
 
 // Events returns the channel of changes (and of the bookmarks asked for).
@@ -183,12 +178,11 @@ replay:
 		}
 	}
 
+	var batch []store.Change
 	for {
-		select {
-		case c, ok := <-w.live:
-			if !ok {
-				return
-			}
+		var open bool
+		batch, open = w.live.take(batch)
+		for _, c := range batch {
 			if c.Type != Bookmark {
 				w.pending.Add(-changeSize(&c))
 			}
@@ -196,6 +190,15 @@ replay:
 			if (c.Revision > w.from || c.Type == Bookmark && c.Revision == w.from) && !w.send(ctx, c) {
 				return
 			}
+		}
+		if !open {
+			return
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-w.live.ready:
 		case <-w.done:
 			return
 		case <-ctx.Done():
