@@ -169,7 +169,7 @@ func (r *Recorder) Eventf(ref api.ObjectReference, eventType, reason, messageFmt
 	rec := record{
 		key: aggKey{
 			source: r.source,
-			kind: ref.Kind, namespace: ref.Namespace, name: ref.Name, uid: ref.UID,
+			kind:   ref.Kind, namespace: ref.Namespace, name: ref.Name, uid: ref.UID,
 			eventType: eventType, reason: reason, message: msg,
 		},
 		ref: ref,
