@@ -35,7 +35,7 @@ func (s *Server) attributes(r *request, op admission.Operation, o, old object) *
 	return &admission.Attributes{
 		Operation: op, Resource: r.res.StoreName(), Kind: r.res.Kind, Subresource: r.ri.Subresource,
 		Namespace: r.ri.Namespace, Name: name, Object: o, Old: old,
-		DryRun: r.query("dryRun") == "All", User: u,
+		DryRun: r.dryRun, User: u,
 	}
 }
 

@@ -47,8 +47,24 @@ func optionsKind(r *request) string {
 		return "CreateOptions"
 	case "update":
 		return "UpdateOptions"
+	case "delete", "deletecollection":
+		return "DeleteOptions"
 	}
 	return "PatchOptions"
+}
+
+// checkDryRun reads a request's dryRun values (the query's, or a
+// DeleteOptions body's): a dry run if there are any, each "All". Anything
+// else is Kubernetes' 422 on the verb's options (kind): a client asking
+// for a dry run this server does not know must not get a real write.
+func checkDryRun(kind string, values []string) (bool, error) {
+	for _, v := range values {
+		if v != "All" {
+			return false, invalidObject("meta.k8s.io", kind, "", field.ErrorList{
+				field.NotSupported(field.NewPath("dryRun"), values, []string{"All"})})
+		}
+	}
+	return len(values) > 0, nil
 }
 
 // managerName is the field manager of a write: the fieldManager parameter,
@@ -192,7 +208,7 @@ func (s *Server) apply(r *request, statusOnly bool) error {
 		return s.prepareUpdate(r, merged, cur, curValue, statusOnly)
 	}
 	var rec *store.Record
-	if r.query("dryRun") == "All" {
+	if r.dryRun {
 		err = s.dryRunUpdate(r, mutate)
 	} else {
 		rec, err = s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), mutate)

@@ -69,7 +69,7 @@ func (s *Server) createObject(r *request, o object) error {
 	initMeta(o, time.Now(), uuid.NewString())
 	generate := nestedString(o, "metadata", "name") == "" && nestedString(o, "metadata", "generateName") != ""
 	sent := o
-	dryRun := r.query("dryRun") == "All"
+	dryRun := r.dryRun
 	var undo func() // releases what the kind's allocator claimed
 	for attempt := 0; ; attempt++ {
 		if generate {
@@ -119,6 +119,14 @@ func (s *Server) createObject(r *request, o object) error {
 			}
 		}
 		if dryRun {
+			// Answer as the write would: 409 for a name that is taken.
+			if _, err := s.deps.Store.Get(ctx, store.Key{Resource: r.res.StoreName(), Namespace: r.ri.Namespace, Name: name}); err == nil {
+				undo()
+				return store.ErrAlreadyExists
+			} else if !errors.Is(err, store.ErrNotFound) {
+				undo()
+				return err
+			}
 			return writeJSON(r.c, http.StatusCreated, o)
 		}
 		rec, err := s.createAllocated(ctx, r, &store.Record{

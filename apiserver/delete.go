@@ -49,8 +49,10 @@ func deleteOptions(r *request) (api.DeleteOptions, error) {
 				fmt.Sprintf("DeleteOptions.propagationPolicy: Unsupported value: %q: supported values: \"Foreground\", \"Background\", \"Orphan\"", *opts.PropagationPolicy))
 		}
 	}
-	if r.query("dryRun") == "All" {
+	if r.dryRun {
 		opts.DryRun = []string{"All"}
+	} else if _, err := checkDryRun("DeleteOptions", opts.DryRun); err != nil {
+		return opts, err
 	}
 	return opts, nil
 }
@@ -65,8 +67,11 @@ func (s *Server) delete(r *request) error {
 	if err != nil {
 		return err
 	}
+	// 200 with the object, gone or marked; 202 only for a delete that
+	// waits and asked for orphanDependents=false, as Kubernetes keeps it
+	// for old clients.
 	code := http.StatusOK
-	if !done {
+	if !done && opts.OrphanDependents != nil && !*opts.OrphanDependents {
 		code = http.StatusAccepted
 	}
 	body, err := servedJSON(r.res, rec.Value, rec.ResourceVersion)
@@ -96,7 +101,15 @@ func (s *Server) deleteObject(ctx context.Context, res *registry.Resource, key s
 		}
 		next, pending := markForDeletion(res, o, opts, time.Now())
 		if len(opts.DryRun) > 0 {
-			return cur, !pending, nil
+			if next == nil {
+				return cur, !pending, nil
+			}
+			// Answer as if written: marked, not gone.
+			value, err := encodeStored(next)
+			if err != nil {
+				return nil, false, err
+			}
+			return &store.Record{Key: key, UID: cur.UID, Value: value, ResourceVersion: cur.ResourceVersion}, false, nil
 		}
 		if !pending {
 			rec, err = s.deps.Store.Delete(ctx, key, cur.ResourceVersion)

@@ -44,8 +44,10 @@ func (s *Server) evict(r *request) error {
 	if ev.DeleteOptions != nil {
 		opts = *ev.DeleteOptions
 	}
-	if r.query("dryRun") == "All" {
+	if r.dryRun {
 		opts.DryRun = []string{"All"}
+	} else if _, err := checkDryRun("DeleteOptions", opts.DryRun); err != nil {
+		return err
 	}
 	dryRun := len(opts.DryRun) > 0
 

@@ -51,7 +51,7 @@ func (s *Server) patch(r *request, statusOnly bool) error {
 		}
 		return s.prepareUpdate(r, sent, cur, curValue, statusOnly)
 	}
-	if r.query("dryRun") == "All" {
+	if r.dryRun {
 		return s.dryRunUpdate(r, mutate)
 	}
 	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), mutate)

@@ -130,7 +130,7 @@ func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) 
 		setNested(sent, json.Number(strconv.Itoa(int(sc.Spec.Replicas))), r.res.ScaleAt().SpecReplicas...)
 		return s.prepareUpdate(r, sent, cur, curValue, false)
 	}
-	if r.query("dryRun") == "All" {
+	if r.dryRun {
 		// The Scale as if written; nothing is stored.
 		rec, err := s.deps.Store.Get(r.c.Request().Context(), r.key())
 		if err != nil {

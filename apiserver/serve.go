@@ -26,6 +26,9 @@ type request struct {
 	// applied: the object written is a server-side apply's, whose
 	// managedFields the apply set.
 	applied bool
+	// dryRun: the write is computed, checked and answered, not stored
+	// (dryRun=All); set by dispatch, which refuses any other value.
+	dryRun bool
 }
 
 func (r *request) key() store.Key {
@@ -73,6 +76,12 @@ func (s *Server) serveAPI(c echo.Context) error {
 }
 
 func (s *Server) dispatch(r *request) error {
+	if values, ok := r.c.QueryParams()["dryRun"]; ok {
+		var err error
+		if r.dryRun, err = checkDryRun(optionsKind(r), values); err != nil {
+			return err
+		}
+	}
 	if r.ri.Subresource != "" {
 		return s.serveSubresource(r)
 	}

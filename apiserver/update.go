@@ -13,7 +13,7 @@ func (s *Server) update(r *request, statusOnly bool) error {
 			return badRequest("the namespace of the provided object does not match the namespace sent on the request")
 		}
 	}
-	if r.query("dryRun") == "All" {
+	if r.dryRun {
 		return s.dryRunUpdate(r, func(cur object, curValue []byte) (object, []byte, error) {
 			return s.prepareUpdate(r, sent, cur, curValue, statusOnly)
 		})
