@@ -39,6 +39,8 @@ func TestContentTypes(t *testing.T) {
 		{"update, unknown type", "PUT", pods + "/yp", "text/yaml", podYAML, 415, "UnsupportedMediaType", unknownBody},
 		{"patch, unknown type, before the object is looked up", "PATCH", pods + "/none", "application/json", `{}`, 415, "UnsupportedMediaType", unknownPatch},
 		{"patch, server-side apply", "PATCH", pods + "/yp?fieldManager=t&force=true", "application/apply-patch+yaml", podYAML, 200, "", ""},
+		{"patch, server-side apply as JSON", "PATCH", pods + "/yp?fieldManager=t&force=true", "application/apply-patch+json",
+			`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"yp","labels":{"app":"yp"}},"spec":{"serviceAccountName":"default","automountServiceAccountToken":false,"containers":[{"name":"c","image":"x"}]}}`, 200, "", ""},
 		{"patch, server-side apply without a field manager", "PATCH", pods + "/yp", "application/apply-patch+yaml", podYAML, 422, "Invalid", "fieldManager: Required value: is required for apply patch"},
 		{"patch, server-side apply in CBOR", "PATCH", pods + "/yp?fieldManager=t", "application/apply-patch+cbor", podYAML, 415, "UnsupportedMediaType", unknownPatch},
 		{"patch, force on a merge patch", "PATCH", pods + "/yp?force=true", "application/merge-patch+json", `{}`, 422, "Invalid", "force: Forbidden: may not be specified for non-apply patch"},

@@ -3,6 +3,7 @@ package fieldmanager
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/structural"
 )
 
 func obj(t *testing.T, s string) Object {
@@ -181,5 +183,66 @@ func TestStatusWrite(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("managedFields\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestCRDListAndMapTypes: a custom resource's x-kubernetes-list-type set
+// merges two managers' items and lets each own its own; atomic lists and
+// x-kubernetes-map-type atomic maps are owned whole, so a second manager
+// conflicts on the whole value, and two conflicts are worded as kubectl
+// prints them.
+func TestCRDListAndMapTypes(t *testing.T) {
+	s := structural.MustNew(obj(t, `{"type":"object","properties":{
+	  "spec":{"type":"object","properties":{
+	    "tags":{"type":"array","x-kubernetes-list-type":"set","items":{"type":"string"}},
+	    "args":{"type":"array","x-kubernetes-list-type":"atomic","items":{"type":"string"}},
+	    "selector":{"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":{"type":"string"}},
+	    "labels":{"type":"object","additionalProperties":{"type":"string"}}}}}}`))
+	m := ForStructural(s, "demo.example.com/v1", false)
+	now := time.Now()
+	apply := func(cur Object, manager, spec string, force bool) (Object, error) {
+		t.Helper()
+		return m.Apply(cur, obj(t, `{"apiVersion":"demo.example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":`+spec+`}`), manager, "", force, now)
+	}
+	empty := obj(t, `{"apiVersion":"demo.example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"default"}}`)
+	a, err := apply(empty, "alice", `{"tags":["a","b"],"args":["x"],"selector":{"app":"web"},"labels":{"l1":"1"}}`, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A set: bob adds his own item, and keeps alice's.
+	b, err := apply(a, "bob", `{"tags":["b","c"],"labels":{"l2":"2"}}`, false)
+	if err != nil {
+		t.Fatalf("bob's set items and map keys: %v", err)
+	}
+	spec := b["spec"].(map[string]any)
+	if got := fmt.Sprint(spec["tags"]); got != "[a b c]" {
+		t.Fatalf("set after two managers = %s, want [a b c]", got)
+	}
+	// alice stops applying "a": it goes; "b", co-owned by bob, stays.
+	c, err := apply(b, "alice", `{"tags":["b"],"args":["x"],"selector":{"app":"web"},"labels":{"l1":"1"}}`, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c["spec"].(map[string]any)["tags"]); got != "[b c]" {
+		t.Fatalf("set after alice dropped a = %s, want [b c]", got)
+	}
+	// An atomic list and an atomic map are owned whole: bob conflicts on
+	// each as one field, even adding an item or a key alice never set.
+	_, err = apply(c, "bob", `{"args":["x","y"],"selector":{"app":"web","tier":"db"}}`, false)
+	var conflicts *Conflicts
+	if !errors.As(err, &conflicts) {
+		t.Fatalf("want conflicts on the atomic list and map, got %v", err)
+	}
+	const want = "Apply failed with 2 conflicts: conflicts with \"alice\":\n- .spec.args\n- .spec.selector"
+	if conflicts.Message() != want {
+		t.Fatalf("message:\n%s\nwant:\n%s", conflicts.Message(), want)
+	}
+	forced, err := apply(c, "bob", `{"args":["x","y"],"selector":{"tier":"db"}}`, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := forced["spec"].(map[string]any)
+	if fmt.Sprint(fs["args"]) != "[x y]" || fmt.Sprint(fs["selector"]) != "map[tier:db]" {
+		t.Fatalf("forced atomic values: args %v selector %v, want replaced whole", fs["args"], fs["selector"])
 	}
 }
