@@ -255,7 +255,8 @@ func testPortForward(t *testing.T, c *cluster, env []string, target, remote, wan
 }
 
 // testExecTTY runs `kubectl exec -it` on a pseudo-terminal of 33x77: the
-// shell sees that size, and its exit code comes back.
+// shell sees that size, then 41x99 once the terminal is resized, and its
+// exit code comes back.
 func testExecTTY(t *testing.T, c *cluster, env []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -273,23 +274,43 @@ func testExecTTY(t *testing.T, c *cluster, env []string) {
 		_, _ = io.Copy(&out, tty) // ends with EIO once kubectl exits
 		close(copied)
 	}()
+	defer func() {
+		if t.Failed() {
+			t.Logf("kubectl exec -it output:\n%q", out.String())
+		}
+	}()
 	// Type once the shell's prompt shows, as a person would: the size
 	// reaches the exec's terminal with a resize once the process runs
 	// (kubectl sends it first; Kubernetes' runtimes apply it the same way).
 	testpoll.Eventually(t, 10*time.Second, "the shell's prompt", func() bool {
 		return strings.Contains(out.String(), "# ")
 	})
-	if _, err := io.WriteString(tty, "stty size; tty; exit 5\n"); err != nil {
+	typed := func(line string) {
+		t.Helper()
+		if _, err := io.WriteString(tty, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	typed("stty size; tty")
+	testpoll.Eventually(t, 10*time.Second, "the terminal's size 33 77 and a /dev/pts tty", func() bool {
+		return strings.Contains(out.String(), "33 77") && strings.Contains(out.String(), "/dev/pts/")
+	})
+	// Resized mid-session: kubectl gets SIGWINCH and sends the new size on
+	// its resize stream; the shell's terminal follows. Asked again until
+	// it does (the resize and the typed line travel on separate streams).
+	if err := pty.Setsize(tty, &pty.Winsize{Rows: 41, Cols: 99}); err != nil {
 		t.Fatal(err)
 	}
+	testpoll.Eventually(t, 10*time.Second, "the terminal's new size 41 99 after a resize", func() bool {
+		typed("stty size")
+		return strings.Contains(out.String(), "41 99")
+	})
+	typed("exit 5")
 	_ = cmd.Wait()
 	tty.Close()
 	<-copied
 	if code := cmd.ProcessState.ExitCode(); code != 5 {
 		t.Errorf("exec -it exited %d, want 5; output:\n%q", code, out.String())
-	}
-	if !strings.Contains(out.String(), "33 77") || !strings.Contains(out.String(), "/dev/pts/") {
-		t.Errorf("exec -it output lacks the terminal's size 33 77 and a /dev/pts tty:\n%q", out.String())
 	}
 }
 
