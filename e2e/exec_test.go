@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,7 @@ func TestExecDocker(t *testing.T) {
 	c.waitRunning(1, "web")
 	c.waitRunning(1, "-l", "app=dep")
 	testAttach(t, c)
+	testPodDNS(t, c)
 	testExecStopped(t, c)
 	testKubectlProxy(t, c)
 	testRunInteractive(t, c)
@@ -364,6 +366,54 @@ func TestExecSimulatedRuntime(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, "simulated runtime, which has no processes") {
 			t.Errorf("exec into a simulated pod (%v): %v", env, r)
 		}
+	}
+}
+
+// dnsNonePod takes its /etc/resolv.conf from its dnsConfig only.
+const dnsNonePod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: dnsnone
+spec:
+  terminationGracePeriodSeconds: 1
+  dnsPolicy: None
+  dnsConfig:
+    nameservers: [192.0.2.53]
+    searches: [corp.example, lab.example]
+    options: [{name: ndots, value: "2"}, {name: edns0}]
+  containers:
+  - name: main
+    image: ` + busyboxImage + `
+    imagePullPolicy: Never
+    command: ["sleep", "100000"]
+`
+
+// testPodDNS reads the /etc/resolv.conf of a pod with dnsPolicy None
+// (its dnsConfig, nothing else) and of bb (ClusterFirst, the default: the
+// cluster DNS and Kubernetes' search path), as Kubernetes writes them.
+func testPodDNS(t *testing.T, c *cluster) {
+	t.Helper()
+	c.kubectlStdin(dnsNonePod, "apply", "-f", "-")
+	c.waitRunning(1, "dnsnone")
+	resolvConf := func(pod string) []string {
+		t.Helper()
+		var lines []string
+		for _, l := range strings.Split(c.kubectl("exec", pod, "-c", "main", "--", "cat", "/etc/resolv.conf"), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				lines = append(lines, l)
+			}
+		}
+		slices.Sort(lines) // the order of the lines does not matter to a resolver
+		return lines
+	}
+	want := []string{"nameserver 192.0.2.53", "options ndots:2 edns0", "search corp.example lab.example"}
+	if got := resolvConf("dnsnone"); !slices.Equal(got, want) {
+		t.Errorf("resolv.conf of a pod with dnsPolicy None: %q, want %q", got, want)
+	}
+	got := resolvConf("bb")
+	if len(got) != 3 || !strings.HasPrefix(got[0], "nameserver ") || got[0] == want[0] ||
+		got[1] != "options ndots:5" || got[2] != "search default.svc.cluster.local svc.cluster.local cluster.local" {
+		t.Errorf("resolv.conf of a ClusterFirst pod: %q, want the cluster DNS and Kubernetes' search path", got)
 	}
 }
 
