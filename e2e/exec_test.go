@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,7 @@ func TestExecDocker(t *testing.T) {
 	c.waitRunning(1, "web")
 	c.waitRunning(1, "-l", "app=dep")
 	testAttach(t, c)
+	testPodDNS(t, c)
 	testExecStopped(t, c)
 	testKubectlProxy(t, c)
 	testRunInteractive(t, c)
@@ -255,7 +257,8 @@ func testPortForward(t *testing.T, c *cluster, env []string, target, remote, wan
 }
 
 // testExecTTY runs `kubectl exec -it` on a pseudo-terminal of 33x77: the
-// shell sees that size, and its exit code comes back.
+// shell sees that size, then 41x99 once the terminal is resized, and its
+// exit code comes back.
 func testExecTTY(t *testing.T, c *cluster, env []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -273,23 +276,43 @@ func testExecTTY(t *testing.T, c *cluster, env []string) {
 		_, _ = io.Copy(&out, tty) // ends with EIO once kubectl exits
 		close(copied)
 	}()
+	defer func() {
+		if t.Failed() {
+			t.Logf("kubectl exec -it output:\n%q", out.String())
+		}
+	}()
 	// Type once the shell's prompt shows, as a person would: the size
 	// reaches the exec's terminal with a resize once the process runs
 	// (kubectl sends it first; Kubernetes' runtimes apply it the same way).
 	testpoll.Eventually(t, 10*time.Second, "the shell's prompt", func() bool {
 		return strings.Contains(out.String(), "# ")
 	})
-	if _, err := io.WriteString(tty, "stty size; tty; exit 5\n"); err != nil {
+	typed := func(line string) {
+		t.Helper()
+		if _, err := io.WriteString(tty, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	typed("stty size; tty")
+	testpoll.Eventually(t, 10*time.Second, "the terminal's size 33 77 and a /dev/pts tty", func() bool {
+		return strings.Contains(out.String(), "33 77") && strings.Contains(out.String(), "/dev/pts/")
+	})
+	// Resized mid-session: kubectl gets SIGWINCH and sends the new size on
+	// its resize stream; the shell's terminal follows. Asked again until
+	// it does (the resize and the typed line travel on separate streams).
+	if err := pty.Setsize(tty, &pty.Winsize{Rows: 41, Cols: 99}); err != nil {
 		t.Fatal(err)
 	}
+	testpoll.Eventually(t, 10*time.Second, "the terminal's new size 41 99 after a resize", func() bool {
+		typed("stty size")
+		return strings.Contains(out.String(), "41 99")
+	})
+	typed("exit 5")
 	_ = cmd.Wait()
 	tty.Close()
 	<-copied
 	if code := cmd.ProcessState.ExitCode(); code != 5 {
 		t.Errorf("exec -it exited %d, want 5; output:\n%q", code, out.String())
-	}
-	if !strings.Contains(out.String(), "33 77") || !strings.Contains(out.String(), "/dev/pts/") {
-		t.Errorf("exec -it output lacks the terminal's size 33 77 and a /dev/pts tty:\n%q", out.String())
 	}
 }
 
@@ -343,6 +366,54 @@ func TestExecSimulatedRuntime(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, "simulated runtime, which has no processes") {
 			t.Errorf("exec into a simulated pod (%v): %v", env, r)
 		}
+	}
+}
+
+// dnsNonePod takes its /etc/resolv.conf from its dnsConfig only.
+const dnsNonePod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: dnsnone
+spec:
+  terminationGracePeriodSeconds: 1
+  dnsPolicy: None
+  dnsConfig:
+    nameservers: [192.0.2.53]
+    searches: [corp.example, lab.example]
+    options: [{name: ndots, value: "2"}, {name: edns0}]
+  containers:
+  - name: main
+    image: ` + busyboxImage + `
+    imagePullPolicy: Never
+    command: ["sleep", "100000"]
+`
+
+// testPodDNS reads the /etc/resolv.conf of a pod with dnsPolicy None
+// (its dnsConfig, nothing else) and of bb (ClusterFirst, the default: the
+// cluster DNS and Kubernetes' search path), as Kubernetes writes them.
+func testPodDNS(t *testing.T, c *cluster) {
+	t.Helper()
+	c.kubectlStdin(dnsNonePod, "apply", "-f", "-")
+	c.waitRunning(1, "dnsnone")
+	resolvConf := func(pod string) []string {
+		t.Helper()
+		var lines []string
+		for _, l := range strings.Split(c.kubectl("exec", pod, "-c", "main", "--", "cat", "/etc/resolv.conf"), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				lines = append(lines, l)
+			}
+		}
+		slices.Sort(lines) // the order of the lines does not matter to a resolver
+		return lines
+	}
+	want := []string{"nameserver 192.0.2.53", "options ndots:2 edns0", "search corp.example lab.example"}
+	if got := resolvConf("dnsnone"); !slices.Equal(got, want) {
+		t.Errorf("resolv.conf of a pod with dnsPolicy None: %q, want %q", got, want)
+	}
+	got := resolvConf("bb")
+	if len(got) != 3 || !strings.HasPrefix(got[0], "nameserver ") || got[0] == want[0] ||
+		got[1] != "options ndots:5" || got[2] != "search default.svc.cluster.local svc.cluster.local cluster.local" {
+		t.Errorf("resolv.conf of a ClusterFirst pod: %q, want the cluster DNS and Kubernetes' search path", got)
 	}
 }
 
