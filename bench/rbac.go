@@ -35,7 +35,7 @@ const (
 	// rbacRounds: each server's creates are split into this many rounds,
 	// taken in turns (ABBA…), so that load elsewhere on the machine falls
 	// on both servers alike.
-	rbacRounds = 4
+	rbacRounds = 10
 )
 
 // alwaysAllowConfig is processConfig with authorization off.
