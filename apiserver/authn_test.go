@@ -1,14 +1,21 @@
 package apiserver_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/app"
@@ -88,7 +95,9 @@ func TestClientCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, cert := range map[string]tls.Certificate{"foreign CA": foreign, "server certificate": serving} {
+	// alice again, signed by the cluster CA, but expired a minute ago.
+	expired := expiredClientCert(t, s.DataDir, "alice", "system:masters")
+	for name, cert := range map[string]tls.Certificate{"foreign CA": foreign, "server certificate": serving, "expired": expired} {
 		t.Run(name, func(t *testing.T) {
 			c := certClient(s, cert)
 			if _, code := whoami(t, s, c, ""); code != http.StatusUnauthorized {
@@ -111,6 +120,37 @@ func TestClientCertificates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// expiredClientCert is a client certificate for cn in groups that the CA
+// in dataDir signed, valid from two hours ago until a minute ago.
+func expiredClientCert(t *testing.T, dataDir, cn string, groups ...string) tls.Certificate {
+	t.Helper()
+	f := pki.In(dataDir)
+	ca, err := tls.LoadX509KeyPair(f.CACert, f.CAKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, err := x509.ParseCertificate(ca.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: cn, Organization: groups},
+		NotBefore:    time.Now().Add(-2 * time.Hour),
+		NotAfter:     time.Now().Add(-time.Minute),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, caCert, &key.PublicKey, ca.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der, caCert.Raw}, PrivateKey: key}
 }
 
 // TestAnonymous: without credentials only the health, version and issuer

@@ -45,7 +45,7 @@ func newAuthorizer(mode string) (*authorizer, error) {
 	default:
 		return nil, fmt.Errorf("apiserver: authorizationMode %q: want %q or %q", mode, AuthorizationNodeRBAC, AuthorizationAlwaysAllow)
 	}
-	z.chain = authz.Chain{authz.Masters{}, z.node, z.rbac}
+	z.chain = authz.NodeRBAC(z.node, z.rbac)
 	return z, nil
 }
 

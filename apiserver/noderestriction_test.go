@@ -1,11 +1,13 @@
 package apiserver_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/internal/testenv"
 )
@@ -167,5 +169,46 @@ spec:
 			t.Fatalf("a's pod pb2 uses sb-secret, yet a may not read it: %d %s", r.Code, r.Body)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestNodeRestrictionEviction: a node may evict the pods bound to it, and
+// not another node's (NodeRestriction, with Kubernetes' message).
+func TestNodeRestrictionEviction(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	apply(t, s, nodeFixture)
+	tok, err := authn.EnsureUser(filepath.Join(s.DataDir, "tokens.csv"), authn.NodeUser("a"), []string{authn.NodesGroup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asA := []string{"Authorization", "Bearer " + tok}
+	const ns = "/api/v1/namespaces/default"
+	evict := func(pod string) *testenv.Response {
+		t.Helper()
+		return s.Do(t, "POST", ns+"/pods/"+pod+"/eviction",
+			`{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"`+pod+`","namespace":"default"}}`, asA...)
+	}
+	deleting := func(pod string) bool {
+		t.Helper()
+		r := s.Do(t, "GET", ns+"/pods/"+pod, nil)
+		if r.Code == http.StatusNotFound {
+			return true
+		}
+		expect(t, r, http.StatusOK)
+		var p api.Pod
+		if err := json.Unmarshal(r.Body, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p.DeletionTimestamp != nil
+	}
+
+	wantStatus(t, evict("pb"), http.StatusForbidden,
+		`pods "pb" is forbidden: node "a" can only evict pods with spec.nodeName set to itself`)
+	if deleting("pb") {
+		t.Fatal("node a's refused eviction deleted b's pod pb")
+	}
+	expect(t, evict("pa"), http.StatusCreated)
+	if !deleting("pa") {
+		t.Fatal("node a evicted its pod pa, yet pa is neither gone nor being deleted")
 	}
 }

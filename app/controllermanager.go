@@ -78,7 +78,7 @@ func NewControllerManagers(cfg Config, n int, log zerolog.Logger) ([]func(contex
 		// lock has a client of its own, since a standby's campaign is a
 		// write.
 		build: func(r *replica.Replica, identity, host string, _ prometheus.Registerer, log zerolog.Logger) (func(context.Context) error, []func(context.Context) error, *client.Client, error) {
-			kcPath, err := cfg.ComponentKubeconfig(authn.ControllerManagerUser)
+			kcPath, err := cfg.ComponentKubeconfig(log, authn.ControllerManagerUser)
 			if err != nil {
 				return nil, nil, nil, err
 			}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rs/zerolog"
+
 	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/kubeconfig"
 )
@@ -18,14 +20,23 @@ import (
 // reaching the same server with user's own token, which the token file gets
 // on the component's first start and keeps; otherwise (a component on
 // another machine, or a kubeconfig of another cluster) ClientKubeconfig as
-// it is. Each component having its own
-// identity lets the API server give the control plane's traffic a share
-// that people's cannot starve (see limits' priority levels).
-func (c *Config) ComponentKubeconfig(user string, groups ...string) (string, error) {
+// it is, as a Kubernetes component uses its --kubeconfig, with a warning
+// on log saying why: the component then has the identity and the rights
+// of that kubeconfig's user, the admin's if it is an admin kubeconfig.
+// Each component having its own identity lets the authorizer give it
+// only what it needs (system:kube-scheduler, system:node:<name>, ...) and
+// the API server give the control plane's traffic a share that people's
+// cannot starve (see limits' priority levels).
+func (c *Config) ComponentKubeconfig(log zerolog.Logger, user string, groups ...string) (string, error) {
 	base := c.ClientKubeconfig()
-	cred, ok, err := c.componentCredential(user, groups)
-	if err != nil || !ok {
-		return base, err
+	cred, why, err := c.componentCredential(user, groups)
+	if err != nil {
+		return "", err
+	}
+	if why != "" {
+		log.Warn().Str("user", user).Str("kubeconfig", base).Str("reason", why).
+			Msg("no credential of the component's own: it authenticates as the kubeconfig's user, with that user's rights")
+		return base, nil
 	}
 	own := kubeconfig.New(cred.server.Cluster.Server, cred.token, "minik8s")
 	own.Clusters[0].Cluster = cred.server.Cluster
@@ -45,8 +56,8 @@ func (c *Config) ComponentKubeconfig(user string, groups ...string) (string, err
 // token (client.WithToken), so that each node is its own
 // system:node:<name>.
 func (c *Config) ComponentToken(user string, groups ...string) (token string, ok bool, err error) {
-	cred, ok, err := c.componentCredential(user, groups)
-	return cred.token, ok, err
+	cred, why, err := c.componentCredential(user, groups)
+	return cred.token, err == nil && why == "", err
 }
 
 type componentCred struct {
@@ -56,31 +67,31 @@ type componentCred struct {
 
 // componentCredential ensures user's token in the token file, if the
 // client kubeconfig's token is one of that file's (see
-// ComponentKubeconfig).
-func (c *Config) componentCredential(user string, groups []string) (componentCred, bool, error) {
+// ComponentKubeconfig); otherwise why says why not.
+func (c *Config) componentCredential(user string, groups []string) (cred componentCred, why string, err error) {
 	if _, err := os.Stat(c.TokenFile()); errors.Is(err, fs.ErrNotExist) {
-		return componentCred{}, false, nil
+		return componentCred{}, "no token file " + c.TokenFile() + " to add its token to (the API server's data dir is elsewhere?)", nil
 	}
 	kc, err := kubeconfig.Load(c.ClientKubeconfig())
 	if err != nil {
-		return componentCred{}, false, err
+		return componentCred{}, "", err
 	}
 	r, err := kc.Resolve()
 	if err != nil {
-		return componentCred{}, false, err
+		return componentCred{}, "", err
 	}
 	// A kubeconfig whose token the token file does not hold belongs to
 	// another cluster: use it as it is.
 	toks, err := authn.Load(c.TokenFile())
 	if err != nil {
-		return componentCred{}, false, err
+		return componentCred{}, "", err
 	}
 	if _, ok := toks.Authenticate(r.Token); !ok {
-		return componentCred{}, false, nil
+		return componentCred{}, "the kubeconfig's credential is none of the tokens of " + c.TokenFile() + " (another cluster's, or a client certificate)", nil
 	}
 	token, err := authn.EnsureUser(c.TokenFile(), user, groups)
 	if err != nil {
-		return componentCred{}, false, fmt.Errorf("credential of %s: %w", user, err)
+		return componentCred{}, "", fmt.Errorf("credential of %s: %w", user, err)
 	}
-	return componentCred{server: r, token: token}, true, nil
+	return componentCred{server: r, token: token}, "", nil
 }

@@ -155,7 +155,8 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 	// (system:node:<name>, client.WithToken), as the Node authorizer
 	// requires. The shared pod watch runs as the first node (a node may
 	// watch every pod).
-	kcPath, err := cfg.ComponentKubeconfig(authn.NodeUser(nodeName(0)), authn.NodesGroup)
+	klog := log.With().Str("component", "kubelet").Logger()
+	kcPath, err := cfg.ComponentKubeconfig(klog, authn.NodeUser(nodeName(0)), authn.NodesGroup)
 	if err != nil {
 		return nil, PickedRuntime{}, err
 	}
@@ -171,7 +172,6 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		}
 		return c.WithToken(tok), nil
 	}
-	klog := log.With().Str("component", "kubelet").Logger()
 	var (
 		fns     []func(context.Context) error
 		closers []func() error

@@ -131,7 +131,7 @@ func NewSchedulers(cfg Config, n int, log zerolog.Logger) ([]func(context.Contex
 		leaseName: "kube-scheduler",
 		port:      sc.Port,
 		build: func(r *replica.Replica, identity, host string, reg prometheus.Registerer, log zerolog.Logger) (func(context.Context) error, []func(context.Context) error, *client.Client, error) {
-			kcPath, err := cfg.ComponentKubeconfig(authn.SchedulerUser)
+			kcPath, err := cfg.ComponentKubeconfig(log, authn.SchedulerUser)
 			if err != nil {
 				return nil, nil, nil, err
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/apiserver/audit"
+	"github.com/minik8s/minik8s/apiserver/authn"
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/internal/testenv"
@@ -22,7 +23,11 @@ import (
 // the status subresource) and the audit log says who sent each request.
 // Binding writes no managedFields, in Kubernetes as here: the pods/binding
 // storage updates the pod without the field manager, so kube-scheduler
-// shows only in the audit log.
+// shows only in the audit log. The audit log also shows that each
+// component authenticates as its own least-privilege identity, as
+// `minik8s all` runs them (same constructors, same data dir), not as the
+// admin: system:kube-controller-manager, system:kube-scheduler and
+// system:node:<the pod's node>.
 func TestComponentsNameTheirWrites(t *testing.T) {
 	auditLog := filepath.Join(t.TempDir(), "audit.log")
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(cfg *app.Config) { cfg.APIServer.Audit.Path = auditLog }})
@@ -38,14 +43,14 @@ func TestComponentsNameTheirWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	type entry struct{ Manager, Operation, Subresource string }
-	var pod string
+	var pod, node string
 	var entries []entry
 	eventually(t, 30*time.Second, "a Running pod with a status write", func() bool {
 		pods, _, err := c.Pods("default").List(bg, client.ListOptions{LabelSelector: "app=named"})
 		if err != nil || len(pods) != 1 || pods[0].Status.Phase != "Running" {
 			return false
 		}
-		pod, entries = pods[0].Name, nil
+		pod, node, entries = pods[0].Name, pods[0].Spec.NodeName, nil
 		for _, raw := range pods[0].ManagedFields {
 			var e entry
 			if err := json.Unmarshal(raw, &e); err != nil {
@@ -78,7 +83,7 @@ func TestComponentsNameTheirWrites(t *testing.T) {
 
 	// The audit log names each component by its whole User-Agent. It is
 	// written in the background: read it until it has all three writes.
-	agents := map[string]string{} // "verb resource[/subresource]" → User-Agent
+	agents := map[string]auditWriter{} // "verb resource[/subresource]" → who
 	statusWrite := func() string {
 		for k := range agents {
 			if strings.HasSuffix(k, " pods/status") {
@@ -89,27 +94,28 @@ func TestComponentsNameTheirWrites(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, "the audit log to hold the pod's create, binding and status writes", func() bool {
 		agents = readAuditAgents(t, auditLog)
-		return agents["create pods"] != "" && agents["create pods/binding"] != "" && statusWrite() != ""
+		return agents["create pods"].agent != "" && agents["create pods/binding"].agent != "" && statusWrite() != ""
 	})
-	for k, component := range map[string]string{
-		"create pods":         "kube-controller-manager",
-		"create pods/binding": "kube-scheduler",
+	for k, want := range map[string]auditWriter{
+		"create pods":         {client.UserAgent("kube-controller-manager"), authn.ControllerManagerUser},
+		"create pods/binding": {client.UserAgent("kube-scheduler"), authn.SchedulerUser},
+		statusWrite():         {client.UserAgent("kubelet"), authn.NodeUser(node)},
 	} {
-		if got := agents[k]; got != client.UserAgent(component) {
-			t.Errorf("audit: %s by User-Agent %q, want %q", k, got, client.UserAgent(component))
+		if got := agents[k]; got != want {
+			t.Errorf("audit: %s by %+v, want %+v", k, got, want)
 		}
-	}
-	if k := statusWrite(); agents[k] != client.UserAgent("kubelet") {
-		t.Errorf("audit: %s by User-Agent %q, want %q", k, agents[k], client.UserAgent("kubelet"))
 	}
 }
 
-// readAuditAgents returns the User-Agent of the last audit event of each
-// kind of request on pods of namespace default, keyed by "verb
+// auditWriter is who sent a request, as the audit log says.
+type auditWriter struct{ agent, user string }
+
+// readAuditAgents returns the User-Agent and user of the last audit event
+// of each kind of request on pods of namespace default, keyed by "verb
 // resource[/subresource]".
-func readAuditAgents(t *testing.T, path string) map[string]string {
+func readAuditAgents(t *testing.T, path string) map[string]auditWriter {
 	t.Helper()
-	agents := map[string]string{}
+	agents := map[string]auditWriter{}
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
 		return agents
@@ -132,7 +138,7 @@ func readAuditAgents(t *testing.T, path string) map[string]string {
 		if ev.ObjectRef.Subresource != "" {
 			k += "/" + ev.ObjectRef.Subresource
 		}
-		agents[k] = ev.UserAgent
+		agents[k] = auditWriter{ev.UserAgent, ev.User.Username}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)

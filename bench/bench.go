@@ -53,6 +53,9 @@ type Params struct {
 	SchedNodes   int
 	SchedPods    int
 	SchedClients int
+	// RBACObjects Roles and as many RoleBindings are seeded for
+	// api-sqlite-rbac.
+	RBACObjects int
 	// ClusterNodes simulated nodes run in one `minik8s all`, which gets a
 	// Deployment of Replicas pods.
 	ClusterNodes int
@@ -86,6 +89,7 @@ func DefaultParams(quick bool) Params {
 			SchedNodes:      50,
 			SchedPods:       500,
 			SchedClients:    8,
+			RBACObjects:     100,
 			ClusterNodes:    10,
 			Replicas:        100,
 			PortForwardMiB:  16,
@@ -106,6 +110,7 @@ func DefaultParams(quick bool) Params {
 		SchedNodes:      1000,
 		SchedPods:       10000,
 		SchedClients:    16,
+		RBACObjects:     1000,
 		ClusterNodes:    100,
 		Replicas:        1000,
 		PortForwardMiB:  128,

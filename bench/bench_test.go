@@ -104,6 +104,39 @@ func TestCreateRateRow(t *testing.T) {
 	}
 }
 
+func TestRBACRows(t *testing.T) {
+	run := func(n int, d time.Duration, lat ...time.Duration) Sample {
+		return Sample{N: n, Want: 1000, Elapsed: d, Lat: lat}
+	}
+	allow := run(1000, time.Second) // 1000/s
+	for _, tt := range []struct {
+		name string
+		rbac Sample
+		want Row
+	}{
+		{"within 5%", run(1000, 1040*time.Millisecond), Row{"SQLite creates/s by an edit user, Node,RBAC as a share of AlwaysAllow, 8 clients",
+			"96.2% (962/s vs 1000/s)", "≥ 95% of AlwaysAllow", VerdictOK}},
+		{"more than 5% fewer", run(1000, 1100*time.Millisecond), Row{"SQLite creates/s by an edit user, Node,RBAC as a share of AlwaysAllow, 8 clients",
+			"90.9% (909/s vs 1000/s)", "≥ 95% of AlwaysAllow", VerdictMiss}},
+		{"cut short", run(500, 400*time.Millisecond), Row{"SQLite creates/s by an edit user, Node,RBAC as a share of AlwaysAllow, 8 clients",
+			"125.0% (1250/s vs 1000/s)", "≥ 95% of AlwaysAllow", VerdictMiss}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rbacRateRow(8, tt.rbac, allow); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+
+	fast, slow := run(2, 0, 3*time.Microsecond, 5*time.Microsecond), run(2, 0, 3*time.Microsecond, 25*time.Microsecond)
+	if got := authorizeRow(1000, fast, fast); got.Verdict != VerdictOK || got.Measured != "3.0 µs / 5.0 µs; 3.0 µs / 5.0 µs" || got.Target != "p99 ≤ 20.0 µs" {
+		t.Errorf("both p99 within 20 µs: %+v", got)
+	}
+	if got := authorizeRow(1000, fast, slow); got.Verdict != VerdictMiss {
+		t.Errorf("denied p99 25 µs: %+v, want a miss", got)
+	}
+}
+
 func TestSelect(t *testing.T) {
 	got, err := Select([]string{"watch-redis", "api-sqlite"})
 	if err != nil {
@@ -134,7 +167,7 @@ func TestQuickSQLite(t *testing.T) {
 	var out, progress bytes.Buffer
 	err := Run(ctx, Options{
 		Binary:      bin,
-		Only:        []string{"api-sqlite", "scheduler-sqlite", "all-sqlite"},
+		Only:        []string{"api-sqlite", "api-sqlite-rbac", "scheduler-sqlite", "all-sqlite"},
 		Params:      DefaultParams(true),
 		CommandLine: "go test",
 	}, &out, &progress)
@@ -149,6 +182,10 @@ func TestQuickSQLite(t *testing.T) {
 		"| SQLite updates/s, 8 clients ",
 		"| SQLite watch latency p50 / p99, same server ",
 		"| SQLite API server peak RSS ",
+		"| SQLite creates/s by an edit user, Node,RBAC, 8 clients ",
+		"| SQLite creates/s by an edit user, AlwaysAllow, 8 clients ",
+		"| SQLite creates/s by an edit user, Node,RBAC as a share of AlwaysAllow, 1 client ",
+		"| one authorization (Node,RBAC, in-process) p50 / p99 with 100 Roles and RoleBindings, allowed; denied ",
 		"| SQLite scheduling throughput, 50 nodes × 500 pods, first create to last bound ",
 		"| SQLite, all with 10 sim nodes: Deployment of 100 → all pods Running ",
 		"| SQLite, all with 10 sim nodes: peak RSS (VmHWM) of the whole all process ",

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/minik8s/minik8s/app"
@@ -48,6 +47,11 @@ func Scenarios() []Scenario {
 			Name: "api-sqlite",
 			Help: "creates/s and updates/s with p50/p99 through the HTTP API, and same-server watch latency, on SQLite",
 			Run:  func(ctx context.Context, env *Env) error { return apiScenario(ctx, env, false) },
+		},
+		{
+			Name: "api-sqlite-rbac",
+			Help: "pod creates/s by a user bound to edit in its namespace among 1,000 Roles and RoleBindings, with authorizationMode Node,RBAC beside AlwaysAllow (two API servers on SQLite, alternating rounds), and one authorization's p99 timed in-process",
+			Run:  rbacScenario,
 		},
 		{
 			Name:  "api-postgres",
@@ -525,7 +529,7 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		DefaultClientLimits: run.defaultClientLimits, DefaultSim: run.defaultSim}
 	if run.alwaysAllow {
 		label = "SQLite, authorizationMode AlwaysAllow"
-		opt.Config = strings.Replace(processConfig(false, false), "apiserver:\n", "apiserver:\n  authorizationMode: AlwaysAllow\n", 1)
+		opt.Config = alwaysAllowConfig()
 	}
 	if run.postgres {
 		label = "Postgres+Redis"

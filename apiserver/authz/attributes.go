@@ -89,6 +89,10 @@ func (Masters) Authorize(_ context.Context, a *Attributes) (Decision, string) {
 	return NoOpinion, ""
 }
 
+// NodeRBAC is the chain of authorizationMode Node,RBAC as the API server
+// runs it: system:masters, then the Node authorizer, then RBAC.
+func NodeRBAC(node *Node, rbac *RBAC) Chain { return Chain{Masters{}, node, rbac} }
+
 // ForbiddenMessage is Kubernetes' message for a denied request, without
 // the "<resource> is forbidden: " its Status prefixes (see
 // QualifiedResource): `User "alice" cannot list resource "pods" in API

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -188,22 +189,25 @@ func (n *Node) ReplacePods(values [][]byte) {
 		if api.Unmarshal(v, &p) != nil {
 			continue
 		}
-		k := nsName{p.Metadata.Namespace, p.Metadata.Name}
 		r := refsOf(&p)
-		pods[k] = r
-		if r.node != "" {
-			if byNode[r.node] == nil {
-				byNode[r.node] = map[nsName]*podRefs{}
-			}
-			byNode[r.node][k] = r
+		if r.node == "" {
+			continue
 		}
+		k := nsName{p.Metadata.Namespace, p.Metadata.Name}
+		pods[k] = r
+		if byNode[r.node] == nil {
+			byNode[r.node] = map[nsName]*podRefs{}
+		}
+		byNode[r.node][k] = r
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.pods, n.byNode, n.synced = pods, byNode, true
 }
 
-// ApplyPod adds or replaces one pod, given as stored JSON.
+// ApplyPod adds or replaces one pod, given as stored JSON. The graph
+// keeps only pods bound to a node, as Kubernetes' graph populator does: a
+// pod without a node relates no node to anything.
 func (n *Node) ApplyPod(value []byte) {
 	var p podShape
 	if api.Unmarshal(value, &p) != nil {
@@ -214,13 +218,14 @@ func (n *Node) ApplyPod(value []byte) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.removeLocked(k)
-	n.pods[k] = r
-	if r.node != "" {
-		if n.byNode[r.node] == nil {
-			n.byNode[r.node] = map[nsName]*podRefs{}
-		}
-		n.byNode[r.node][k] = r
+	if r.node == "" {
+		return
 	}
+	n.pods[k] = r
+	if n.byNode[r.node] == nil {
+		n.byNode[r.node] = map[nsName]*podRefs{}
+	}
+	n.byNode[r.node][k] = r
 }
 
 // ApplyPodChange is ApplyPod for a change of the pod ns/name whose uid is
@@ -229,12 +234,21 @@ func (n *Node) ApplyPod(value []byte) {
 // updates, since neither a bound pod's node nor what its spec references
 // can change (an update may change only images, tolerations and the
 // active deadline). Most pod changes are of that kind (status writes).
+// A pod whose JSON has no nodeName is not bound (the field is left out
+// when empty): it is forgotten without decoding, which spares every pod
+// create the decode.
 func (n *Node) ApplyPodChange(ns, name, uid string, value []byte) {
 	n.mu.RLock()
 	r := n.pods[nsName{ns, name}]
 	known := r != nil && r.node != "" && uid != "" && r.uid == uid
 	n.mu.RUnlock()
-	if !known {
+	switch {
+	case known:
+	case !bytes.Contains(value, []byte(`"nodeName"`)):
+		if r != nil {
+			n.DeletePod(ns, name)
+		}
+	default:
 		n.ApplyPod(value)
 	}
 }
@@ -260,8 +274,8 @@ func (n *Node) removeLocked(k nsName) {
 	}
 }
 
-// PodNode returns the node the pod ns/name is bound to ("" if none), and
-// whether the authorizer knows the pod.
+// PodNode returns the node the pod ns/name is bound to, and whether the
+// authorizer knows the pod bound (it keeps no others).
 func (n *Node) PodNode(ns, name string) (string, bool) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()

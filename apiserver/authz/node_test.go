@@ -59,9 +59,10 @@ func podJSON(uid, node, secret string) []byte {
 }
 
 // TestNodeGraphChanges feeds the Node authorizer's pod graph the changes
-// of a pod's life: a change of a bound pod with the same uid is skipped
-// without decoding, but a binding, and a pod recreated under the same
-// name (a new uid) on another node, are applied.
+// of a pod's life: an unbound pod is not kept, a change of a bound pod
+// with the same uid is skipped without decoding, but a binding, and a pod
+// recreated under the same name (a new uid) on another node or unbound,
+// are applied.
 func TestNodeGraphChanges(t *testing.T) {
 	n := authz.NewNode()
 	n.ReplacePods(nil)
@@ -71,9 +72,13 @@ func TestNodeGraphChanges(t *testing.T) {
 		d, _ := n.Authorize(context.Background(), &a)
 		return d == authz.Allow
 	}
-	n.ApplyPodChange("ns", "p", "u1", podJSON("u1", "", "s1"))
-	if node, ok := n.PodNode("ns", "p"); !ok || node != "" {
-		t.Fatalf("unbound pod: node %q, known %v", node, ok)
+	// An unbound pod relates no node to anything: the graph keeps none,
+	// whether its JSON has an empty nodeName or none (not decoded).
+	for _, v := range [][]byte{podJSON("u1", "", "s1"), []byte(`{"metadata":{"namespace":"ns","name":"p","uid":"u1"},"spec":{}}`)} {
+		n.ApplyPodChange("ns", "p", "u1", v)
+		if node, ok := n.PodNode("ns", "p"); ok {
+			t.Fatalf("unbound pod %s: kept, on node %q", v, node)
+		}
 	}
 	n.ApplyPodChange("ns", "p", "u1", podJSON("u1", "n1", "s1")) // the binding
 	if node, _ := n.PodNode("ns", "p"); node != "n1" || !canRead("n1", "s1") {
@@ -96,5 +101,10 @@ func TestNodeGraphChanges(t *testing.T) {
 	n.ApplyPodChange("ns", "p", "u3", podJSON("u3", "n3", "s3"))
 	if node, _ := n.PodNode("ns", "p"); node != "n3" || !canRead("n3", "s3") || canRead("n2", "s2") {
 		t.Fatalf("pod with a new uid: node %q", node)
+	}
+	// Recreated unbound without a delete between: n3 loses its reference.
+	n.ApplyPodChange("ns", "p", "u4", []byte(`{"metadata":{"namespace":"ns","name":"p","uid":"u4"},"spec":{}}`))
+	if node, ok := n.PodNode("ns", "p"); ok || canRead("n3", "s3") {
+		t.Fatalf("pod recreated unbound: kept on node %q, n3 reads s3 %v", node, canRead("n3", "s3"))
 	}
 }

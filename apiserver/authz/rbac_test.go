@@ -284,7 +284,7 @@ func BenchmarkAuthorize1000(b *testing.B) {
 	}
 	r := authz.NewRBAC()
 	r.Replace(objs)
-	z := authz.Chain{authz.Masters{}, authz.NewNode(), r}
+	z := authz.NodeRBAC(authz.NewNode(), r)
 	u := user("user-7", "team-7", "team-x")
 	cases := map[string]authz.Attributes{
 		"allowed": res(u, "list", "apps", "deployments", "ns-7", ""),
