@@ -535,6 +535,17 @@ func (k *Kubelet) terminate(ctx context.Context, w *podWorker, pod *api.Pod) err
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("stop containers: %w", err)
 	}
+	// Report the stopped containers (not ready) before removing them,
+	// which may take a while on Docker: until then the pod's endpoints
+	// would stay serving, and a Service with no other endpoint would send
+	// connections to an address nobody answers.
+	if rs, err = rt.PodStatus(ctx, w.uid); err != nil {
+		return fmt.Errorf("read runtime status: %w", err)
+	}
+	k.setStatus(w, pod, buildStatus(statusInput{
+		pod: pod, old: k.oldStatus(w, pod), rs: &rs, hostIP: k.cfg.Address, now: k.now(),
+		ready: func(*api.Container, *runtime.ContainerStatus) bool { return false },
+	}))
 	if err := rt.RemovePod(ctx, w.uid); err != nil {
 		return fmt.Errorf("remove pod: %w", err)
 	}

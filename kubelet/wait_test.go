@@ -68,3 +68,46 @@ func TestRunWaitsForTermination(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// removeBlocker is a runtime whose RemovePod waits for release, as
+// Docker removing a pod's containers and sandbox may take a while.
+type removeBlocker struct {
+	runtime.Runtime
+	release chan struct{}
+}
+
+func (b *removeBlocker) RemovePod(ctx context.Context, uid string) error {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return b.Runtime.RemovePod(ctx, uid)
+}
+
+// TestStoppedContainersReportedBeforeRemoval: once a deleted pod's
+// containers have stopped, the pod reports them not ready before the
+// runtime removes them and the pod goes, so its endpoints stop serving
+// instead of pointing at an address nobody answers meanwhile.
+func TestStoppedContainersReportedBeforeRemoval(t *testing.T) {
+	rt, err := sim.New(sim.DefaultConfig(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &removeBlocker{Runtime: rt, release: make(chan struct{})}
+	h := newHarness(t, "sim-node", b, true)
+	h.start()
+	defer close(b.release)
+	h.run(&api.Pod{
+		ObjectMeta: api.ObjectMeta{Name: "web"},
+		Spec:       api.PodSpec{Containers: []api.Container{{Name: "app", Image: "minik8s/testapp:1"}}},
+	})
+	h.waitPod("web", "Ready", api.IsPodReady)
+	if err := h.c.Pods("default").Delete(context.Background(), "web", api.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitPod("web", "reported stopped (container terminated, not ready) while the runtime removes it", func(p *api.Pod) bool {
+		return p.DeletionTimestamp != nil && !api.IsPodReady(p) &&
+			len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Terminated != nil
+	})
+}
