@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,8 +75,11 @@ func decodeWatch[T any, PT interface {
 		}
 	}
 	dec := api.NewDecoder(body)
+	// raw is each event as read, in one array reused from event to event;
+	// the event is then decoded once, its object straight into T. An
+	// ERROR event's Status does not fit T: it is decoded again from raw.
+	var raw json.RawMessage
 	for {
-		var raw api.WatchEvent
 		if err := dec.Decode(&raw); err != nil {
 			// EOF is the server ending the stream; an error after ctx ended
 			// is our own cancellation. Anything else is worth reporting.
@@ -84,19 +88,31 @@ func decodeWatch[T any, PT interface {
 			}
 			return
 		}
-		switch t := EventType(raw.Type); t {
+		var ev struct {
+			Type   EventType `json:"type"`
+			Object PT        `json:"object"`
+		}
+		err := api.Unmarshal(raw, &ev)
+		switch t := ev.Type; t {
 		case Added, Modified, Deleted, Bookmark:
-			obj := PT(new(T))
-			if err := api.Unmarshal(raw.Object, obj); err != nil {
+			if err == nil && ev.Object == nil {
+				err = errors.New("no object")
+			}
+			if err != nil {
 				send(WatchEvent[PT]{Type: Error, Err: fmt.Errorf("decode %s event object: %w", t, err)})
 				return
 			}
-			if !send(WatchEvent[PT]{Type: t, Object: obj}) {
+			if !send(WatchEvent[PT]{Type: t, Object: ev.Object}) {
 				return
 			}
 		case Error:
+			var e api.WatchEvent
 			var st api.Status
-			if err := api.Unmarshal(raw.Object, &st); err != nil {
+			if err := api.Unmarshal(raw, &e); err != nil {
+				send(WatchEvent[PT]{Type: Error, Err: fmt.Errorf("decode ERROR event: %w", err)})
+				return
+			}
+			if err := api.Unmarshal(e.Object, &st); err != nil {
 				send(WatchEvent[PT]{Type: Error, Err: fmt.Errorf("decode ERROR event: %w", err)})
 				return
 			}

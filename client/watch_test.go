@@ -1,11 +1,13 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -223,3 +225,59 @@ func TestListWatchAdapter(t *testing.T) {
 }
 
 var _ ListerWatcher[*api.Pod] = (*PodClient)(nil)
+
+// TestWatchEventShapes: an event of a type this client does not know is
+// skipped; an event without an object, or whose object does not fit the
+// kind, ends the stream with a decode error.
+func TestWatchEventShapes(t *testing.T) {
+	for _, tt := range []struct {
+		name, stream string
+		want         []EventType
+	}{
+		{"unknown type skipped", `{"type":"SOMEDAY","object":{"anything":[1]}}` + "\n" + `{"type":"ADDED","object":{"metadata":{"name":"a"}}}`, []EventType{Added}},
+		{"no object", `{"type":"MODIFIED"}`, []EventType{Error}},
+		{"null object", `{"type":"DELETED","object":null}`, []EventType{Error}},
+		{"object of another shape", `{"type":"ADDED","object":{"metadata":7}}` + "\n" + `{"type":"ADDED","object":{"metadata":{"name":"b"}}}`, []EventType{Error}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newAPIServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(200)
+				io.WriteString(w, tt.stream+"\n")
+			})
+			c, _ := newTestClient(t, s)
+			ch, err := c.Nodes().Watch(context.Background(), ListOptions{}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []EventType
+			for _, ev := range collect(t, ch) {
+				got = append(got, ev.Type)
+				if ev.Type == Error && (ev.Err == nil || IsGone(ev.Err)) {
+					t.Fatalf("error event %+v, want a decode error", ev)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("events %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeWatch decodes a stream of pod events as an informer reads
+// them.
+func BenchmarkDecodeWatch(b *testing.B) {
+	pod := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-1","namespace":"default","uid":"1e856983-fb6a-4090-867f-a7656abb8a84","resourceVersion":"7","labels":{"app":"web"}},` +
+		`"spec":{"nodeName":"n1","containers":[{"name":"c","image":"nginx","ports":[{"containerPort":80,"protocol":"TCP"}],"resources":{"requests":{"cpu":"100m"}}}]},` +
+		`"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2026-12-05T05:14:09Z"}],"podIP":"10.244.0.7"}}`
+	line := []byte(`{"type":"MODIFIED","object":` + pod + "}\n")
+	stream := bytes.Repeat(line, b.N)
+	ch := make(chan WatchEvent[*api.Pod], 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	go func() {
+		for range ch {
+		}
+	}()
+	decodeWatch(context.Background(), bytes.NewReader(stream), ch)
+	close(ch)
+}
