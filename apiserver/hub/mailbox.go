@@ -7,10 +7,10 @@ import (
 )
 
 // mailbox is a watcher's queue of changes from the hub. Unlike a buffered
-// channel it holds no memory while empty: the hub keeps one per watcher
-// (fifty in a quiet `minik8s all`), and a channel of DefaultWatcherBuffer
-// changes each cost about 9 MB in all. The hub bounds it (put's limit and
-// WithWatcherBytes); it grows only as far as a burst needs.
+// channel it holds no memory while empty: the hub keeps one per watcher,
+// about fifty in a quiet `minik8s all`, where channels of
+// DefaultWatcherBuffer changes cost about 9 MB together. The hub bounds it
+// (put's limit and WithWatcherBytes); it grows only as far as a burst needs.
 type mailbox struct {
 	mu     sync.Mutex
 	items  []store.Change
