@@ -69,16 +69,23 @@ metadata: {name: b, namespace: kube-node-lease}
 spec: {holderIdentity: b}
 `
 
-// TestNodeRestriction: node a's credential reads and writes what is a's
-// (its Node, Lease, pods and the objects they use) and nothing of b's.
-func TestNodeRestriction(t *testing.T) {
+// startAsNodeA starts an API server holding nodeFixture and returns it
+// with the header that authenticates as node a.
+func startAsNodeA(t *testing.T) (*testenv.APIServer, []string) {
+	t.Helper()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	apply(t, s, nodeFixture)
 	tok, err := authn.EnsureUser(filepath.Join(s.DataDir, "tokens.csv"), authn.NodeUser("a"), []string{authn.NodesGroup})
 	if err != nil {
 		t.Fatal(err)
 	}
-	asA := []string{"Authorization", "Bearer " + tok}
+	return s, []string{"Authorization", "Bearer " + tok}
+}
+
+// TestNodeRestriction: node a's credential reads and writes what is a's
+// (its Node, Lease, pods and the objects they use) and nothing of b's.
+func TestNodeRestriction(t *testing.T) {
+	s, asA := startAsNodeA(t)
 	do := func(method, path string, body any, extra ...string) *testenv.Response {
 		t.Helper()
 		return s.Do(t, method, path, body, append(append([]string{}, asA...), extra...)...)
@@ -175,13 +182,7 @@ spec:
 // TestNodeRestrictionEviction: a node may evict the pods bound to it, and
 // not another node's (NodeRestriction, with Kubernetes' message).
 func TestNodeRestrictionEviction(t *testing.T) {
-	s := testenv.StartAPIServer(t, testenv.Options{})
-	apply(t, s, nodeFixture)
-	tok, err := authn.EnsureUser(filepath.Join(s.DataDir, "tokens.csv"), authn.NodeUser("a"), []string{authn.NodesGroup})
-	if err != nil {
-		t.Fatal(err)
-	}
-	asA := []string{"Authorization", "Bearer " + tok}
+	s, asA := startAsNodeA(t)
 	const ns = "/api/v1/namespaces/default"
 	evict := func(pod string) *testenv.Response {
 		t.Helper()

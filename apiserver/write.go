@@ -168,11 +168,7 @@ func fieldValidation(r *request) (string, error) {
 	case fieldValidationIgnore, fieldValidationWarn, fieldValidationStrict:
 		return v, nil
 	default:
-		kind := map[string]string{"create": "CreateOptions", "update": "UpdateOptions"}[r.ri.Verb]
-		if kind == "" {
-			kind = "PatchOptions"
-		}
-		return "", invalidObject("meta.k8s.io", kind, "", field.ErrorList{field.NotSupported(
+		return "", invalidObject("meta.k8s.io", optionsKind(r), "", field.ErrorList{field.NotSupported(
 			field.NewPath("fieldValidation"), v, []string{"", fieldValidationIgnore, fieldValidationStrict, fieldValidationWarn})})
 	}
 }

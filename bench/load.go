@@ -50,6 +50,14 @@ func (s Sample) cut() string {
 	return fmt.Sprintf(" (timed out after %d of %d)", s.N, s.Want)
 }
 
+// merge is the run of s then o: their counts and times added, their
+// latencies together.
+func (s Sample) merge(o Sample) Sample {
+	lat := append(slices.Clone(s.Lat), o.Lat...)
+	slices.Sort(lat)
+	return Sample{N: s.N + o.N, Want: s.Want + o.Want, Elapsed: s.Elapsed + o.Elapsed, Lat: lat}
+}
+
 // drive performs operations 0..n-1 with clients goroutines, each taking the
 // next index as soon as its previous operation returns (a closed loop), and
 // times each call of op. It stops early, without error, once timeout has

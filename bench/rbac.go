@@ -157,14 +157,6 @@ func (s *rbacServer) round(ctx context.Context, prefix string, n, clients int, t
 	return nil
 }
 
-// merge is the run of s then o: their counts and times added, their
-// latencies together.
-func (s Sample) merge(o Sample) Sample {
-	lat := append(slices.Clone(s.Lat), o.Lat...)
-	slices.Sort(lat)
-	return Sample{N: s.N + o.N, Want: s.Want + o.Want, Elapsed: s.Elapsed + o.Elapsed, Lat: lat}
-}
-
 // rbacRateRow checks the creates/s of the bench user under Node,RBAC
 // against the same under AlwaysAllow.
 func rbacRateRow(c int, rbac, allow Sample) Row {
