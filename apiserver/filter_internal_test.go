@@ -1,7 +1,9 @@
 package apiserver
 
 import (
+	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -183,4 +185,53 @@ func TestSelectAttrs(t *testing.T) {
 	if _, err := cache.get(pods, &c); err == nil {
 		t.Error("a malformed object read without error")
 	}
+}
+
+// FuzzSelectAttrs: the attributes read from an object's JSON are the ones
+// read from the decoded object, for any JSON object (the store only holds
+// what encoding an object gives: no duplicate keys), and no input makes
+// readSelectAttrs panic.
+func FuzzSelectAttrs(f *testing.F) {
+	f.Add([]byte(`{"metadata":{"name":"a","namespace":"n","labels":{"app":"web","x":1}},"spec":{"nodeName":"n1","hostNetwork":true},"status":{"phase":null}}`))
+	f.Add([]byte(`{"metadata":{"name":7},"spec":[1,2],"status":{"phase":{"a":1}}}`))
+	f.Add([]byte(`{"involvedObject":{"kind":"Pod","name":"p\u00e9\"q"},"reason":"Scheduled","source":{"component":"x"},"type":"Normal"}`))
+	f.Add([]byte(`{"spec":{"unschedulable":false},"status":{"replicas":12.5e3}}`))
+	f.Add([]byte(`[1]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, res := range registry.All() {
+			a, err := readSelectAttrs(res, b)
+			var o map[string]any
+			if json.Unmarshal(b, &o) != nil || o == nil {
+				continue // not an object: no attributes to compare
+			}
+			if b, err = json.Marshal(o); err != nil {
+				t.Fatal(err)
+			}
+			if a, err = readSelectAttrs(res, b); err != nil {
+				t.Fatalf("%s: %v\n%s", res.Kind, err, b)
+			}
+			d := json.NewDecoder(bytes.NewReader(b))
+			d.UseNumber()
+			if err := d.Decode(&o); err != nil {
+				t.Fatal(err)
+			}
+			if want := stringMap(nested(o, "metadata", "labels")); !maps.Equal(a.labels, want) {
+				t.Errorf("%s labels %v, want %v\n%s", res.Kind, a.labels, want, b)
+			}
+			if a.fields["metadata.name"] != nestedString(o, "metadata", "name") || a.fields["metadata.namespace"] != nestedString(o, "metadata", "namespace") {
+				t.Errorf("%s name and namespace %v\n%s", res.Kind, a.fields, b)
+			}
+			for name, path := range res.Fields {
+				v := nested(o, path...)
+				switch v.(type) {
+				case map[string]any, []any:
+					continue // not a scalar: no selector reads it
+				}
+				got, ok := a.fields[name]
+				if ok != (v != nil) || ok && got != fieldString(v) {
+					t.Errorf("%s %s: %q (%v), want %v\n%s", res.Kind, name, got, ok, v, b)
+				}
+			}
+		}
+	})
 }

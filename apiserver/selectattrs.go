@@ -1,9 +1,13 @@
 package apiserver
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
 	"sync"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
@@ -21,68 +25,75 @@ type selectAttrs struct {
 	fields map[string]string
 }
 
-// readSelectAttrs reads the attributes from an object's JSON, decoding
-// only the objects on the way to them (no array, no other field).
+// readSelectAttrs reads the attributes from an object's JSON. It checks
+// the JSON once, then reads only what it needs with
+// github.com/tidwall/gjson, which skips over the rest without decoding it:
+// a pod's managedFields and spec cost a scan, not a decode, and a change
+// is read in microseconds.
 func readSelectAttrs(res *registry.Resource, value []byte) (*selectAttrs, error) {
+	if !gjson.ValidBytes(value) {
+		return nil, errors.New("the stored object is not valid JSON")
+	}
+	// A view of value, not a copy: what the attributes keep is cloned.
+	top := gjson.Parse(unsafe.String(unsafe.SliceData(value), len(value)))
+	if !top.IsObject() {
+		return nil, errors.New("the stored object is not a JSON object")
+	}
 	a := &selectAttrs{fields: make(map[string]string, len(res.Fields)+2)}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(value, &top); err != nil {
-		return nil, err
+	meta := top.Get("metadata")
+	if labels := meta.Get("labels"); labels.IsObject() {
+		a.labels = map[string]string{}
+		labels.ForEach(func(k, v gjson.Result) bool {
+			a.labels[strings.Clone(k.Str)] = strings.Clone(stringOf(v))
+			return true
+		})
 	}
-	var meta struct {
-		Name      string            `json:"name"`
-		Namespace string            `json:"namespace"`
-		Labels    map[string]string `json:"labels"`
-	}
-	if raw := top["metadata"]; raw != nil {
-		if err := json.Unmarshal(raw, &meta); err != nil {
-			return nil, err
-		}
-	}
-	a.labels = meta.Labels
-	a.fields["metadata.name"], a.fields["metadata.namespace"] = meta.Name, meta.Namespace
-	// The objects read so far, by the path to them joined with ".".
-	objects := map[string]map[string]json.RawMessage{"": top}
+	a.fields["metadata.name"] = strings.Clone(stringOf(meta.Get("name")))
+	a.fields["metadata.namespace"] = strings.Clone(stringOf(meta.Get("namespace")))
+	// The objects read so far, by their first key (most fields share one:
+	// spec or status).
+	objects := map[string]gjson.Result{}
 	for name, path := range res.Fields {
-		if v, ok := readPath(objects, path); ok {
-			a.fields[name] = v
+		first, ok := objects[path[0]]
+		if !ok {
+			first = top.Get(gjson.Escape(path[0]))
+			objects[path[0]] = first
+		}
+		if v, ok := readPath(first, path[1:]); ok {
+			a.fields[name] = strings.Clone(v)
 		}
 	}
 	return a, nil
 }
 
-// readPath reads the scalar at path, as fieldString renders it.
-func readPath(objects map[string]map[string]json.RawMessage, path []string) (string, bool) {
-	obj, prefix := objects[""], ""
-	for i, p := range path[:len(path)-1] {
-		if i > 0 {
-			prefix += "."
-		}
-		prefix += p
-		next, seen := objects[prefix]
-		if !seen {
-			raw := obj[p]
-			if raw == nil || json.Unmarshal(raw, &next) != nil {
-				next = nil // absent, null or not an object
-			}
-			objects[prefix] = next
-		}
-		if next == nil {
+// stringOf is a JSON string's value, and "" for any other value, as
+// nestedString and stringMap read a decoded object.
+func stringOf(r gjson.Result) string {
+	if r.Type == gjson.String {
+		return r.Str
+	}
+	return ""
+}
+
+// readPath reads the scalar at path below v, as fieldString renders the
+// decoded value: absent on the way through anything but an object, and
+// when null.
+func readPath(v gjson.Result, path []string) (string, bool) {
+	for _, p := range path {
+		if !v.IsObject() {
 			return "", false
 		}
-		obj = next
+		v = v.Get(gjson.Escape(p))
 	}
-	raw := obj[path[len(path)-1]]
-	if raw == nil {
-		return "", false
+	switch v.Type {
+	case gjson.Null:
+		return "", false // null, or absent
+	case gjson.String:
+		return v.Str, true
+	case gjson.True, gjson.False:
+		return strconv.FormatBool(v.Bool()), true
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if d.Decode(&v) != nil || v == nil {
-		return "", false
-	}
-	return fieldString(v), true
+	return v.Raw, true // a number as written, as json.Number keeps it
 }
 
 // attrCache holds the selector attributes of the most recent changes, so

@@ -8,6 +8,7 @@ import (
 
 	"github.com/minik8s/minik8s/apiserver/fieldmanager"
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/internal/testfill"
 )
 
 // TestEveryKind builds the Manager of every built-in kind and records the
@@ -58,7 +59,7 @@ func TestEveryKindEveryField(t *testing.T) {
 		}
 		t.Run(r.Kind, func(t *testing.T) {
 			v := reflect.New(r.Schema.Go).Elem()
-			fill(v, map[reflect.Type]bool{})
+			testfill.Fill(v)
 			b, err := json.Marshal(v.Addr().Interface())
 			if err != nil {
 				t.Fatalf("encode the filled %s: %v", r.Kind, err)
@@ -78,60 +79,5 @@ func TestEveryKindEveryField(t *testing.T) {
 				t.Fatal("no managedFields recorded")
 			}
 		})
-	}
-}
-
-// fill sets every settable field of v to a sample value, leaving a
-// struct type zero where it would nest in itself (JSONSchemaProps).
-func fill(v reflect.Value, open map[reflect.Type]bool) {
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString("x")
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(1)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(1)
-	case reflect.Float32, reflect.Float64:
-		v.SetFloat(1)
-	case reflect.Pointer:
-		if open[v.Type().Elem()] {
-			return
-		}
-		p := reflect.New(v.Type().Elem())
-		fill(p.Elem(), open)
-		v.Set(p)
-	case reflect.Slice:
-		if v.Type() == reflect.TypeFor[json.RawMessage]() {
-			v.SetBytes([]byte(`{}`))
-			return
-		}
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			v.SetBytes([]byte("x"))
-			return
-		}
-		s := reflect.MakeSlice(v.Type(), 1, 1)
-		fill(s.Index(0), open)
-		v.Set(s)
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		k := reflect.New(v.Type().Key()).Elem()
-		fill(k, open)
-		e := reflect.New(v.Type().Elem()).Elem()
-		fill(e, open)
-		m.SetMapIndex(k, e)
-		v.Set(m)
-	case reflect.Struct:
-		if open[v.Type()] {
-			return
-		}
-		open[v.Type()] = true
-		defer delete(open, v.Type())
-		for i := range v.NumField() {
-			if f := v.Field(i); f.CanSet() {
-				fill(f, open)
-			}
-		}
 	}
 }

@@ -219,7 +219,9 @@ func (s Schema) DecodeAs(b []byte) (any, error) {
 		return o, nil
 	}
 	v := s.New()
-	if err := api.Unmarshal(b, v); err != nil {
+	// b is the JSON the server is about to store or has stored: only
+	// the kind's own fields, exactly spelt.
+	if err := api.UnmarshalTrusted(b, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", s.Go.Name(), err)
 	}
 	return v, nil

@@ -1,0 +1,108 @@
+package api_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/minik8s/minik8s/internal/testfill"
+)
+
+// TestUnmarshalTrustedEveryKind decodes an object of every built-in kind,
+// with every field of its Go type set, with UnmarshalTrusted and with
+// Unmarshal: the two must give the same value for JSON the server writes.
+// The objects also carry what Fill cannot set (times, quantities,
+// int-or-strings, escaped strings), as a stored pod does.
+func TestUnmarshalTrustedEveryKind(t *testing.T) {
+	n := 0
+	for _, r := range registry.All() {
+		if r.Schema.Go == nil {
+			continue
+		}
+		n++
+		t.Run(r.Kind, func(t *testing.T) {
+			v := reflect.New(r.Schema.Go)
+			testfill.Fill(v.Elem())
+			b, err := json.Marshal(v.Interface())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameDecoding(t, r.Schema.Go, b)
+		})
+	}
+	if n < 40 {
+		t.Fatalf("%d built-in kinds; the registry lost some", n)
+	}
+	t.Run("stored pod", func(t *testing.T) {
+		const pod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-1","namespace":"default","uid":"u1","creationTimestamp":"2026-12-05T07:36:12Z",` +
+			`"deletionTimestamp":null,"labels":{"app.kubernetes.io/name":"web \u00e9\"q\\"},` +
+			`"managedFields":[{"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{}}}}},"manager":"kubelet","operation":"Update","time":"2026-12-05T07:36:13Z"}]},` +
+			`"spec":{"nodeName":"n1","containers":[{"name":"c","image":"nginx","ports":[{"containerPort":80}],` +
+			`"resources":{"requests":{"cpu":"100m","memory":"64Mi"},"limits":{"cpu":2}},` +
+			`"livenessProbe":{"httpGet":{"port":"http","path":"/"}},"readinessProbe":{"tcpSocket":{"port":8080}}}],"activeDeadlineSeconds":9007199254740993},` +
+			`"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2026-12-05T07:36:13.123456Z"}],` +
+			`"containerStatuses":[{"name":"c","ready":true,"restartCount":0,"state":{"running":{"startedAt":"2026-12-05T07:36:13Z"}}}]}}`
+		sameDecoding(t, reflect.TypeFor[api.Pod](), []byte(pod))
+	})
+}
+
+func sameDecoding(t *testing.T, typ reflect.Type, b []byte) {
+	t.Helper()
+	strict, trusted, kept := reflect.New(typ), reflect.New(typ), reflect.New(typ)
+	if err := api.Unmarshal(b, strict.Interface()); err != nil {
+		t.Fatalf("Unmarshal: %v\n%s", err, b)
+	}
+	if err := api.UnmarshalTrusted(b, trusted.Interface()); err != nil {
+		t.Fatalf("UnmarshalTrusted: %v\n%s", err, b)
+	}
+	if err := api.UnmarshalTrustedToKeep(b, kept.Interface()); err != nil {
+		t.Fatalf("UnmarshalTrustedToKeep: %v\n%s", err, b)
+	}
+	for name, v := range map[string]reflect.Value{"UnmarshalTrusted": trusted, "UnmarshalTrustedToKeep": kept} {
+		if !reflect.DeepEqual(strict.Interface(), v.Interface()) {
+			s, _ := json.Marshal(strict.Interface())
+			u, _ := json.Marshal(v.Interface())
+			t.Errorf("decodings differ\nUnmarshal: %s\n%s: %s", s, name, u)
+		}
+	}
+	if path, ok := spareCapacity(kept, typ.String()); ok {
+		t.Errorf("UnmarshalTrustedToKeep left spare capacity in %s", path)
+	}
+}
+
+// spareCapacity finds a slice in v with capacity beyond its length.
+func spareCapacity(v reflect.Value, path string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return spareCapacity(v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				if p, ok := spareCapacity(v.Field(i), path+"."+v.Type().Field(i).Name); ok {
+					return p, true
+				}
+			}
+		}
+	case reflect.Slice:
+		if v.Cap() > v.Len() {
+			return path, true
+		}
+		for i := range v.Len() {
+			if p, ok := spareCapacity(v.Index(i), path+"[]"); ok {
+				return p, true
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			if p, ok := spareCapacity(it.Value(), path+"{}"); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
