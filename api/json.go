@@ -58,21 +58,33 @@ func UnmarshalTrustedToKeep(data []byte, v any) error {
 func NewTrustedDecoder(r io.Reader) *gojson.Decoder { return gojson.NewDecoder(r) }
 
 // trimSlices cuts every slice reachable from v (through pointers, structs,
-// slices and maps) to its length.
-func trimSlices(v reflect.Value) {
-	if !holdsSlices(v.Type()) {
+// slices and maps) to its length, walking only what may hold one.
+func trimSlices(v reflect.Value) { trimPlanOf(v.Type()).trim(v) }
+
+// trimPlan is how trimSlices walks a value of one type: nil for a type
+// that holds no slice (most fields of most kinds), which is not walked.
+type trimPlan struct {
+	fields []trimField // of a struct
+	elem   *trimPlan   // of a pointer, slice or map
+}
+
+type trimField struct {
+	index int
+	plan  *trimPlan
+}
+
+func (p *trimPlan) trim(v reflect.Value) {
+	if p == nil {
 		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			trimSlices(v.Elem())
+			p.elem.trim(v.Elem())
 		}
 	case reflect.Struct:
-		for i := range v.NumField() {
-			if f := v.Field(i); f.CanSet() {
-				trimSlices(f)
-			}
+		for _, f := range p.fields {
+			f.plan.trim(v.Field(f.index))
 		}
 	case reflect.Slice:
 		if v.Cap() > v.Len() {
@@ -80,44 +92,66 @@ func trimSlices(v reflect.Value) {
 			reflect.Copy(c, v)
 			v.Set(c)
 		}
-		for i := range v.Len() {
-			trimSlices(v.Index(i))
+		if p.elem != nil {
+			for i := range v.Len() {
+				p.elem.trim(v.Index(i))
+			}
 		}
 	case reflect.Map:
+		if p.elem == nil {
+			return
+		}
 		it := v.MapRange()
 		for it.Next() {
 			e := reflect.New(v.Type().Elem()).Elem()
 			e.Set(it.Value())
-			trimSlices(e)
+			p.elem.trim(e)
 			v.SetMapIndex(it.Key(), e)
 		}
 	}
 }
 
-// holdsSlices reports whether a value of t may reach a slice, which
-// trimSlices would cut: most fields of most kinds do not, and are not
-// walked.
-func holdsSlices(t reflect.Type) bool {
-	if h, ok := slicesIn.Load(t); ok {
-		return h.(bool)
+// trimPlans holds the plan of every type trimSlices has walked.
+var trimPlans sync.Map // reflect.Type → *trimPlan
+
+func trimPlanOf(t reflect.Type) *trimPlan {
+	if p, ok := trimPlans.Load(t); ok {
+		return p.(*trimPlan)
 	}
-	slicesIn.Store(t, true) // a type that nests in itself is walked
-	h := false
-	switch t.Kind() {
-	case reflect.Slice:
-		h = true
-	case reflect.Pointer, reflect.Map:
-		h = holdsSlices(t.Elem())
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() && holdsSlices(f.Type) {
-				h = true
-				break
-			}
-		}
-	}
-	slicesIn.Store(t, h)
-	return h
+	p := planTrim(t, map[reflect.Type]*trimPlan{})
+	trimPlans.Store(t, p)
+	return p
 }
 
-var slicesIn sync.Map // reflect.Type → bool
+// planTrim builds t's plan; open holds the plans being built, so that a
+// type that nests in itself (JSONSchemaProps) refers to its own.
+func planTrim(t reflect.Type, open map[reflect.Type]*trimPlan) *trimPlan {
+	if p, ok := open[t]; ok {
+		return p
+	}
+	p := &trimPlan{}
+	open[t] = p
+	holds := false
+	switch t.Kind() {
+	case reflect.Slice:
+		holds = true
+		p.elem = planTrim(t.Elem(), open)
+	case reflect.Pointer, reflect.Map:
+		p.elem = planTrim(t.Elem(), open)
+		holds = p.elem != nil
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() {
+				if fp := planTrim(f.Type, open); fp != nil {
+					p.fields = append(p.fields, trimField{i, fp})
+				}
+			}
+		}
+		holds = len(p.fields) > 0
+	}
+	if !holds {
+		open[t] = nil // a self-nesting type seen on the way keeps p: walked, harmlessly
+		return nil
+	}
+	return p
+}

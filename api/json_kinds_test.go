@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
 	"testing"
 
@@ -36,16 +37,50 @@ func TestUnmarshalTrustedEveryKind(t *testing.T) {
 		t.Fatalf("%d built-in kinds; the registry lost some", n)
 	}
 	t.Run("stored pod", func(t *testing.T) {
-		const pod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-1","namespace":"default","uid":"u1","creationTimestamp":"2026-12-05T07:36:12Z",` +
-			`"deletionTimestamp":null,"labels":{"app.kubernetes.io/name":"web \u00e9\"q\\"},` +
-			`"managedFields":[{"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{}}}}},"manager":"kubelet","operation":"Update","time":"2026-12-05T07:36:13Z"}]},` +
-			`"spec":{"nodeName":"n1","containers":[{"name":"c","image":"nginx","ports":[{"containerPort":80}],` +
-			`"resources":{"requests":{"cpu":"100m","memory":"64Mi"},"limits":{"cpu":2}},` +
-			`"livenessProbe":{"httpGet":{"port":"http","path":"/"}},"readinessProbe":{"tcpSocket":{"port":8080}}}],"activeDeadlineSeconds":9007199254740993},` +
-			`"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2026-12-05T07:36:13.123456Z"}],` +
-			`"containerStatuses":[{"name":"c","ready":true,"restartCount":0,"state":{"running":{"startedAt":"2026-12-05T07:36:13Z"}}}]}}`
-		sameDecoding(t, reflect.TypeFor[api.Pod](), []byte(pod))
+		sameDecoding(t, reflect.TypeFor[api.Pod](), []byte(storedPod))
 	})
+	t.Run("pod of a Deployment", func(t *testing.T) {
+		sameDecoding(t, reflect.TypeFor[api.Pod](), deploymentPod(t))
+	})
+}
+
+// deploymentPod is a Running pod of a Deployment on a simulated node as
+// `minik8s all` stores it, with its managedFields.
+func deploymentPod(tb testing.TB) []byte {
+	b, err := os.ReadFile("testdata/pod.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// storedPod is a pod as the server stores it.
+const storedPod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-1","namespace":"default","uid":"u1","creationTimestamp":"2026-12-05T07:36:12Z",` +
+	`"deletionTimestamp":null,"labels":{"app.kubernetes.io/name":"web \u00e9\"q\\"},` +
+	`"managedFields":[{"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{}}}}},"manager":"kubelet","operation":"Update","time":"2026-12-05T07:36:13Z"}]},` +
+	`"spec":{"nodeName":"n1","containers":[{"name":"c","image":"nginx","ports":[{"containerPort":80}],` +
+	`"resources":{"requests":{"cpu":"100m","memory":"64Mi"},"limits":{"cpu":2}},` +
+	`"livenessProbe":{"httpGet":{"port":"http","path":"/"}},"readinessProbe":{"tcpSocket":{"port":8080}}}],"activeDeadlineSeconds":9007199254740993},` +
+	`"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2026-12-05T07:36:13.123456Z"}],` +
+	`"containerStatuses":[{"name":"c","ready":true,"restartCount":0,"state":{"running":{"startedAt":"2026-12-05T07:36:13Z"}}}]}}`
+
+// BenchmarkUnmarshalPod compares the decoders on a pod of a Deployment.
+func BenchmarkUnmarshalPod(b *testing.B) {
+	pod := deploymentPod(b)
+	for _, d := range []struct {
+		name string
+		f    func([]byte, any) error
+	}{{"Unmarshal", api.Unmarshal}, {"UnmarshalTrusted", api.UnmarshalTrusted}, {"UnmarshalTrustedToKeep", api.UnmarshalTrustedToKeep}} {
+		b.Run(d.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var p api.Pod
+				if err := d.f(pod, &p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func sameDecoding(t *testing.T, typ reflect.Type, b []byte) {
