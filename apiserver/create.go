@@ -154,5 +154,11 @@ func (s *Server) createAllocated(ctx context.Context, r *request, rec *store.Rec
 		ctx, cancel = context.WithTimeout(ctx, allocatedWriteTimeout)
 		defer cancel()
 	}
-	return s.deps.Store.Create(ctx, rec)
+	out, err := s.deps.Store.Create(ctx, rec)
+	if err == nil {
+		for _, c := range s.admissionCaches() {
+			c.Created(out)
+		}
+	}
+	return out, err
 }

@@ -68,19 +68,26 @@ var metadataOpen = []byte(`"metadata":{`)
 // that sorts before it may hold objects with metadata of their own (a
 // ControllerRevision's data), so the match must be at depth one.
 func withRV(stored []byte, rv int64) []byte {
+	head, field, tail := rvParts(stored, rv)
+	out := make([]byte, 0, len(head)+len(field)+len(tail))
+	return append(append(append(out, head...), field...), tail...)
+}
+
+// rvParts splits stored where withRV puts the resourceVersion: withRV
+// is head, field and tail joined. Without a top-level metadata, head is
+// stored and the rest empty.
+func rvParts(stored []byte, rv int64) (head, field, tail []byte) {
 	i := topLevelMetadata(stored)
 	if i < 0 {
-		return stored
+		return stored, nil, nil
 	}
 	i += len(metadataOpen)
-	field := `"resourceVersion":"` + strconv.FormatInt(rv, 10) + `"`
-	out := make([]byte, 0, len(stored)+len(field)+1)
-	out = append(out, stored[:i]...)
-	out = append(out, field...)
+	field = strconv.AppendInt(append(make([]byte, 0, 40), `"resourceVersion":"`...), rv, 10)
+	field = append(field, '"')
 	if stored[i] != '}' {
-		out = append(out, ',')
+		field = append(field, ',')
 	}
-	return append(out, stored[i:]...)
+	return stored[:i], field, stored[i:]
 }
 
 // topLevelMetadata is the index of the top-level `"metadata":{` of a JSON

@@ -332,7 +332,7 @@ func (s *Server) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.pc.run(ctx, s.deps.Store, s.hub)
 	}()
-	for _, c := range []*admission.Cache{s.namespaces, s.limitRanges, s.quotas, s.serviceAccounts} {
+	for _, c := range s.admissionCaches() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -529,4 +529,9 @@ func (s *Server) httpError(err error, c echo.Context) {
 		return
 	}
 	_ = s.writeError(c, err, nil, "")
+}
+
+// admissionCaches are the caches admission reads, fed by the hub.
+func (s *Server) admissionCaches() []*admission.Cache {
+	return []*admission.Cache{s.namespaces, s.limitRanges, s.quotas, s.serviceAccounts}
 }

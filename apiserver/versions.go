@@ -65,18 +65,29 @@ func decodeServed(res *registry.Resource, value []byte, rv int64) (object, error
 // servedJSON is the JSON of a stored value as res serves it, with its
 // resourceVersion.
 func servedJSON(res *registry.Resource, value []byte, rv int64) ([]byte, error) {
-	if !rewritesOnRead(res) {
-		return withRV(value, rv), nil
-	}
-	o, err := decodeServed(res, value, rv)
+	head, field, tail, err := servedParts(res, value, rv)
 	if err != nil {
 		return nil, err
 	}
-	b, err := encodeStored(o)
-	if err != nil {
-		return nil, err
+	out := make([]byte, 0, len(head)+len(field)+len(tail))
+	return append(append(append(out, head...), field...), tail...), nil
+}
+
+// servedParts is servedJSON in three parts to write one after the other,
+// which a watch does without copying the stored value: rvParts of value,
+// or of its rewrite for a kind that is rewritten on read.
+func servedParts(res *registry.Resource, value []byte, rv int64) (head, field, tail []byte, err error) {
+	if rewritesOnRead(res) {
+		o, err := decodeServed(res, value, rv)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if value, err = encodeStored(o); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	return withRV(b, rv), nil
+	head, field, tail = rvParts(value, rv)
+	return head, field, tail, nil
 }
 
 // encodeForStore encodes o (at res's version) in the storage version's

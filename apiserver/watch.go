@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -220,35 +219,38 @@ func (ws *watchStream) send(c store.Change) error {
 			return nil
 		}
 	}
-	var body []byte
 	if ws.table {
 		t := ws.r.res.Table([]map[string]any{o}, ws.r.query("includeObject"), strconv.FormatInt(c.ResourceVersion, 10), time.Now())
-		var err error
-		if body, err = json.Marshal(t); err != nil {
+		body, err := json.Marshal(t)
+		if err != nil {
 			return err
 		}
-	} else {
-		var err error
-		if body, err = servedJSON(ws.r.res, c.Value, c.ResourceVersion); err != nil {
-			return err
-		}
+		ws.writeEvent(typ, body)
+		return ws.err
 	}
-	ws.writeEvent(typ, body)
+	// The stored value goes out as it is, in parts around its
+	// resourceVersion: one change reaches many watchers.
+	head, field, tail, err := servedParts(ws.r.res, c.Value, c.ResourceVersion)
+	if err != nil {
+		return err
+	}
+	ws.writeEvent(typ, head, field, tail)
 	return ws.err
 }
 
-func (ws *watchStream) writeEvent(typ string, obj []byte) {
+// writeEvent writes one event whose object is the parts of obj, joined.
+// The buffered writer keeps its first error, which the last write returns.
+func (ws *watchStream) writeEvent(typ string, obj ...[]byte) {
 	if ws.err != nil {
 		return
 	}
-	var b bytes.Buffer
-	b.Grow(len(obj) + 32)
-	b.WriteString(`{"type":"`)
-	b.WriteString(typ)
-	b.WriteString(`","object":`)
-	b.Write(obj)
-	b.WriteString("}\n")
-	_, ws.err = ws.out.Write(b.Bytes())
+	ws.out.WriteString(`{"type":"`)
+	ws.out.WriteString(typ)
+	ws.out.WriteString(`","object":`)
+	for _, part := range obj {
+		ws.out.Write(part)
+	}
+	_, ws.err = ws.out.WriteString("}\n")
 }
 
 // writeBookmark writes a BOOKMARK event at revision rev; initialEnd marks

@@ -15,7 +15,9 @@ import (
 // write costs no database read in the common case, as Kubernetes' plugins
 // read informers. Until it has synced (and after its watch broke, until it
 // has listed again) it answers from the store. Like an informer it may be
-// a few milliseconds behind the store.
+// a few milliseconds behind the store, except for what this API server
+// creates: Created puts it in at once, so that a quota or LimitRange that
+// a client created applies to the very next write of that client.
 type Cache struct {
 	resource string
 	st       store.Store
@@ -23,6 +25,7 @@ type Cache struct {
 	mu     sync.RWMutex
 	synced bool
 	objs   map[store.Key]*store.Record
+	rev    int64 // the revision of the last list or change applied
 }
 
 // NewCache returns a cache of resource (its store name), reading st until
@@ -44,6 +47,23 @@ func (c *Cache) Get(ctx context.Context, namespace, name string) (*store.Record,
 		return rec, nil
 	}
 	return c.st.Get(ctx, k)
+}
+
+// Created puts in an object this API server has just created, ahead of
+// the watch, which will bring the same change; a change the watch has
+// already applied (rev is newer: the object may be deleted since) wins.
+func (c *Cache) Created(rec *store.Record) {
+	if rec.Resource != c.resource {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.synced && rec.ResourceVersion > c.rev {
+		if _, ok := c.objs[rec.Key]; !ok {
+			r := *rec
+			c.objs[rec.Key] = &r
+		}
+	}
 }
 
 // List returns the objects of namespace, sorted by name.
@@ -96,10 +116,11 @@ func (c *Cache) sync(ctx context.Context, h *hub.Hub) error {
 		m[r.Key] = r
 	}
 	c.mu.Lock()
-	c.objs, c.synced = m, true
+	c.objs, c.synced, c.rev = m, true, rev
 	c.mu.Unlock()
 	for ch := range w.Events() {
 		c.mu.Lock()
+		c.rev = ch.Revision
 		if ch.Type == store.Deleted {
 			delete(c.objs, ch.Key)
 		} else {

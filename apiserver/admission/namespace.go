@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/store"
 )
@@ -41,18 +43,12 @@ func (p NamespaceLifecycle) Admit(ctx context.Context, a *Attributes) error {
 	return nil
 }
 
-// isTerminating reads whether a stored namespace is being deleted.
+// isTerminating reads whether a stored namespace is being deleted,
+// reading only the two fields (every create in a namespace asks).
 func isTerminating(value []byte) bool {
-	var ns struct {
-		Metadata struct {
-			DeletionTimestamp *string `json:"deletionTimestamp"`
-		} `json:"metadata"`
-		Status struct {
-			Phase string `json:"phase"`
-		} `json:"status"`
-	}
-	if api.Unmarshal(value, &ns) != nil {
+	if !gjson.ValidBytes(value) {
 		return false
 	}
-	return ns.Metadata.DeletionTimestamp != nil || ns.Status.Phase == "Terminating"
+	r := gjson.GetManyBytes(value, "metadata.deletionTimestamp", "status.phase")
+	return r[0].Exists() && r[0].Type != gjson.Null || r[1].Str == "Terminating"
 }
