@@ -238,7 +238,7 @@ func (s *Server) lookupPodNode(ctx context.Context, ns, name string) (string, bo
 			NodeName string `json:"nodeName"`
 		} `json:"spec"`
 	}
-	if api.Unmarshal(rec.Value, &p) != nil {
+	if api.UnmarshalTrusted(rec.Value, &p) != nil {
 		return "", false
 	}
 	return p.Spec.NodeName, true

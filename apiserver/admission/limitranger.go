@@ -39,7 +39,7 @@ func (p LimitRanger) items(ctx context.Context, ns string) ([]api.LimitRangeItem
 	var items []api.LimitRangeItem
 	for _, rec := range recs {
 		var lr api.LimitRange
-		if err := api.Unmarshal(rec.Value, &lr); err != nil {
+		if err := api.UnmarshalTrusted(rec.Value, &lr); err != nil {
 			return nil, err
 		}
 		for _, it := range lr.Spec.Limits {

@@ -90,7 +90,7 @@ func (p ServiceAccount) lookup(ctx context.Context, ns, name string) (*api.Servi
 		rec, err := p.Accounts.Get(ctx, ns, name)
 		if err == nil {
 			var sa api.ServiceAccount
-			if err := api.Unmarshal(rec.Value, &sa); err != nil {
+			if err := api.UnmarshalTrusted(rec.Value, &sa); err != nil {
 				return nil, err
 			}
 			return &sa, nil

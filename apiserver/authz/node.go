@@ -186,7 +186,7 @@ func (n *Node) ReplacePods(values [][]byte) {
 	byNode := map[string]map[nsName]*podRefs{}
 	for _, v := range values {
 		var p podShape
-		if api.Unmarshal(v, &p) != nil {
+		if api.UnmarshalTrusted(v, &p) != nil {
 			continue
 		}
 		r := refsOf(&p)
@@ -210,7 +210,7 @@ func (n *Node) ReplacePods(values [][]byte) {
 // pod without a node relates no node to anything.
 func (n *Node) ApplyPod(value []byte) {
 	var p podShape
-	if api.Unmarshal(value, &p) != nil {
+	if api.UnmarshalTrusted(value, &p) != nil {
 		return
 	}
 	k := nsName{p.Metadata.Namespace, p.Metadata.Name}
