@@ -195,17 +195,20 @@ func TestConnectionLossAndRecovery(t *testing.T) {
 	c.write(t, 3)
 
 	// Drop every subscriber and the publisher's connection (CLIENT KILL
-	// spares the admin client itself).
+	// spares the admin client itself). Counting the subscribers right
+	// after would race with go-redis, which may have subscribed again
+	// already: the kill's own count says both hubs' were dropped.
 	ctx := context.Background()
 	for _, typ := range []string{"pubsub", "normal"} {
-		if err := c.admin.Do(ctx, "CLIENT", "KILL", "TYPE", typ).Err(); err != nil {
+		n, err := c.admin.Do(ctx, "CLIENT", "KILL", "TYPE", typ).Int()
+		if err != nil {
 			t.Fatalf("client kill %s: %v", typ, err)
 		}
+		if typ == "pubsub" && n < 2 {
+			t.Fatalf("CLIENT KILL TYPE pubsub dropped %d connections; the two hubs hold one each", n)
+		}
 	}
-	if n := c.numSub(t); n != 0 {
-		t.Fatalf("%d subscribers after CLIENT KILL, want 0", n)
-	}
-	c.write(t, 3) // published while nobody listens
+	c.write(t, 3) // published while the hubs may not listen
 	bustest.WaitFor(t, "hubs resubscribed", func() bool { return c.numSub(t) == 2 && c.hubA.Ready() && c.hubB.Ready() })
 	last := c.write(t, 3)
 	expectRevs(t, wB, start+1, last)
