@@ -89,10 +89,20 @@ func TestKubeletProcessKilled(t *testing.T) {
 		unknownAfter.Seconds(), time.Since(killed).Seconds())
 }
 
-// nodeReady is the status of the node's Ready condition.
+// nodeReady is the status of node's Ready condition, or "absent" while the
+// node is not registered yet (a kubelet process started just before
+// registers in its own time).
 func (c *cluster) nodeReady(node string) string {
 	c.t.Helper()
-	return strings.TrimSpace(c.kubectl("get", "node", node, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`))
+	r := c.kubectlRun("", "get", "node", node, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
+	switch {
+	case r.code == 0:
+		return strings.TrimSpace(r.stdout)
+	case strings.Contains(r.stderr, "NotFound"):
+		return "absent"
+	}
+	c.t.Fatal(r)
+	return ""
 }
 
 // moveDeployment tolerates an unreachable node for 2 s only (the default
