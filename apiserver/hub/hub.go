@@ -114,6 +114,7 @@ type Hub struct {
 	subscribed atomic.Bool
 	started    chan struct{} // closed once the starting revision is known
 	stopped    chan struct{} // closed when Run returns
+	packBuf    []byte        // deliver's scratch for packing; only Run's goroutine delivers
 
 	mu       sync.Mutex
 	last     int64         // last delivered revision
@@ -372,15 +373,25 @@ func (h *Hub) WaitRevision(ctx context.Context, rev int64, timeout time.Duration
 // skipping those at or below the last delivered revision. It never blocks:
 // a watcher without room is closed with ErrSlowWatcher.
 func (h *Hub) deliver(cs []store.Change) {
+	// Pack for the ring before taking the lock that watchers wait on.
+	var ps []packed
+	if len(h.ring.buf) > 0 {
+		ps = make([]packed, len(cs))
+		for i, c := range cs {
+			ps[i] = pack(c, &h.packBuf)
+		}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	defer h.advanceLocked()
-	for _, c := range cs {
+	for i, c := range cs {
 		if c.Revision <= h.last {
 			continue
 		}
 		h.last = c.Revision
-		h.ring.push(c)
+		if ps != nil {
+			h.ring.push(ps[i])
+		}
 		sz := changeSize(&c)
 		for w := range h.watchers {
 			if !w.filter(&c) {
@@ -424,12 +435,20 @@ func (h *Hub) remove(w *Watcher, err error) {
 // checks it (compare-and-swap): the store may be ahead by changes not yet
 // delivered. A client that saw a version through a watch finds it here or
 // something newer, as changes reach the ring before any watcher. The
-// Record's Value is shared: read it, never change it.
+// Record's Value is the caller's own.
 func (h *Hub) Latest(k store.Key) (store.Record, bool) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	c, ok := h.ring.latest(k)
-	if !ok || c.Type == store.Deleted {
+	p, ok := h.ring.latest(k)
+	var held packed
+	if ok {
+		held = *p
+	}
+	h.mu.Unlock()
+	if !ok || held.Type == store.Deleted {
+		return store.Record{}, false
+	}
+	c, err := held.unpack()
+	if err != nil { // never packed by us: let the caller read the store
 		return store.Record{}, false
 	}
 	return c.Record, true

@@ -235,6 +235,44 @@ func TestWatchReplaysFromOldRevision(t *testing.T) {
 	expectRevs(t, w2, live+2, last2)
 }
 
+// The ring keeps changes packed: a replay from it and Latest give back the
+// very bytes stored, and Latest misses once the newest change is a deletion.
+func TestRingReplayAndLatestValues(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	start := put(t, s, "first") // a watch from revision 0 would start now
+	h := bustest.StartHub(t, s, bus)
+	ctx := context.Background()
+	k := store.Key{Resource: "configmaps", Namespace: "default", Name: "big"}
+	value := []byte(`{"data":{"a":"` + strings.Repeat("minik8s ", 500) + `"}}`)
+	r, err := s.Create(ctx, &store.Record{Key: k, UID: "uid-big", Value: value})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bustest.WaitFor(t, "delivered", func() bool { return h.Revision() >= r.ResourceVersion })
+
+	c := next(t, watch(t, h, start, nil))
+	if c.Revision != r.ResourceVersion || string(c.Value) != string(value) {
+		t.Fatalf("replayed revision %d, %d bytes; want %d, the %d bytes stored", c.Revision, len(c.Value), r.ResourceVersion, len(value))
+	}
+	got, ok := h.Latest(k)
+	if !ok || got.ResourceVersion != r.ResourceVersion || string(got.Value) != string(value) {
+		t.Fatalf("Latest = %v, %d bytes; want revision %d, the %d bytes stored", ok, len(got.Value), r.ResourceVersion, len(value))
+	}
+	if h.BufferedBytes() >= int64(len(value)) {
+		t.Errorf("the ring holds %d bytes for a %d-byte repetitive value, want it packed", h.BufferedBytes(), len(value))
+	}
+	d, err := s.Delete(ctx, k, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bustest.WaitFor(t, "delete delivered", func() bool { return h.Revision() >= d.ResourceVersion })
+	if _, ok := h.Latest(k); ok {
+		t.Fatal("Latest found a deleted object")
+	}
+}
+
 func TestWatchCompactedRevision(t *testing.T) {
 	s := openStore(t)
 	bus := hub.NewLocal(0)

@@ -1,6 +1,9 @@
 package hub
 
 import (
+	"bytes"
+	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 
@@ -35,7 +38,7 @@ func TestRing(t *testing.T) {
 			r := newRing(tt.size, 0)
 			r.reset(tt.start)
 			for _, rev := range tt.push {
-				r.push(store.Change{Revision: rev})
+				r.push(pack(store.Change{Revision: rev}, new([]byte)))
 			}
 			got, ok := r.since(tt.after)
 			if ok != tt.wantOK {
@@ -54,8 +57,16 @@ func TestRing(t *testing.T) {
 
 // TestRingBytes: the ring keeps its changes' memory under its byte bound,
 // evicting the oldest, and never keeps a change larger than the bound.
+// The values are random, so that packing them saves nothing.
 func TestRingBytes(t *testing.T) {
-	kib := func(n int) store.Change { return store.Change{Record: store.Record{Value: make([]byte, n<<10)}} }
+	rnd := rand.New(rand.NewPCG(1, 2))
+	kib := func(n int) store.Change {
+		v := make([]byte, n<<10)
+		for i := range v {
+			v[i] = byte(rnd.Uint32())
+		}
+		return store.Change{Record: store.Record{Value: v}}
+	}
 	const bound = 10 << 10
 	tests := []struct {
 		name      string
@@ -76,7 +87,7 @@ func TestRingBytes(t *testing.T) {
 			for i, n := range tt.sizes {
 				c := kib(n)
 				c.Revision = int64(i + 1)
-				r.push(c)
+				r.push(pack(c, new([]byte)))
 				if r.bytes > bound {
 					t.Fatalf("after revision %d the ring holds %d bytes, over its bound %d", c.Revision, r.bytes, bound)
 				}
@@ -86,7 +97,7 @@ func TestRingBytes(t *testing.T) {
 			got, ok := r.since(tt.wantFloor)
 			for _, c := range got {
 				revs = append(revs, c.Revision)
-				sum += changeSize(&c)
+				sum += c.size()
 			}
 			if !ok || !slices.Equal(revs, tt.wantRevs) || r.floor != tt.wantFloor {
 				t.Fatalf("ring holds %v from floor %d (ok %v), want %v from %d", revs, r.floor, ok, tt.wantRevs, tt.wantFloor)
@@ -105,7 +116,7 @@ func TestRingLatest(t *testing.T) {
 	r := newRing(3, 0)
 	r.reset(0)
 	push := func(rev int64, name string) {
-		r.push(store.Change{Revision: rev, Record: store.Record{Key: key(name), ResourceVersion: rev}})
+		r.push(pack(store.Change{Revision: rev, Record: store.Record{Key: key(name), ResourceVersion: rev}}, new([]byte)))
 	}
 	check := func(name string, want int64) {
 		t.Helper()
@@ -138,4 +149,35 @@ func TestRingLatest(t *testing.T) {
 	check("e", 0)
 	push(8, "e")
 	check("e", 8)
+}
+
+// TestRingPacks: the ring holds a stored pod in less than half its size,
+// and hands back exactly the bytes delivered, from since and from latest.
+func TestRingPacks(t *testing.T) {
+	pod, err := os.ReadFile("../../api/testdata/pod.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := store.Key{Resource: "pods", Namespace: "default", Name: "web"}
+	r := newRing(4, 0)
+	r.reset(0)
+	r.push(pack(store.Change{Revision: 1, Type: store.Added, Record: store.Record{Key: k, Value: pod}}, new([]byte)))
+	r.push(pack(store.Change{Revision: 2, Type: store.Deleted, Record: store.Record{Key: k}}, new([]byte)))
+	if held := r.bytes - 2*changeOverhead - 2*int64(len(k.Resource)+len(k.Namespace)+len(k.Name)); held*2 >= int64(len(pod)) {
+		t.Errorf("the ring holds a %d-byte pod in %d bytes, want less than half", len(pod), held)
+	}
+	got, ok := r.since(0)
+	if !ok || len(got) != 2 {
+		t.Fatalf("since(0) = %d changes, %v", len(got), ok)
+	}
+	for i, want := range [][]byte{pod, nil} {
+		c, err := got[i].unpack()
+		if err != nil || !bytes.Equal(c.Value, want) || (want == nil) != (c.Value == nil) {
+			t.Errorf("change %d unpacks to %d bytes (%v), want %d", c.Revision, len(c.Value), err, len(want))
+		}
+	}
+	p, ok := r.latest(k)
+	if !ok || p.Revision != 2 {
+		t.Fatalf("latest = %v, want revision 2", ok)
+	}
 }

@@ -75,16 +75,17 @@ func (h *Hub) Watch(ctx context.Context, fromRev int64, filter func(*store.Chang
 		fromRev = head
 	}
 	w.from = fromRev
-	var replay []store.Change
+	var fromRing []packed
 	fromLog := false
 	if fromRev < head {
 		var inRing bool
-		replay, inRing = h.ring.since(fromRev)
+		fromRing, inRing = h.ring.since(fromRev)
 		fromLog = !inRing
 	}
 	h.watchers[w] = struct{}{}
 	h.mu.Unlock()
 
+	var replay []store.Change
 	if fromLog {
 		// Read the first page now, so that a compacted revision is the
 		// caller's error rather than an ended watch.
@@ -95,7 +96,7 @@ func (h *Hub) Watch(ctx context.Context, fromRev int64, filter func(*store.Chang
 			return nil, fmt.Errorf("replay change log after %d: %w", fromRev, err)
 		}
 	}
-	go w.run(ctx, replay, fromLog, head)
+	go w.run(ctx, fromRing, replay, fromLog, head)
 	return w, nil
 }
 
@@ -147,13 +148,24 @@ func (w *Watcher) setErr(err error) {
 	}
 }
 
-// run replays (w.from, head] — replay holds the first part; if fromLog, the
-// rest is read from the change log page by page — then forwards live
-// changes, which the hub has already filtered.
-func (w *Watcher) run(ctx context.Context, replay []store.Change, fromLog bool, head int64) {
+// run replays (w.from, head] — all of it from the ring, or from the change
+// log: replay is its first page, the rest is read page by page — then
+// forwards live changes, which the hub has already filtered.
+func (w *Watcher) run(ctx context.Context, fromRing []packed, replay []store.Change, fromLog bool, head int64) {
 	defer close(w.out)
 	defer w.hub.remove(w, nil) // unregister if ending for our own reasons
 
+	for i := range fromRing {
+		c, err := fromRing[i].unpack()
+		if err != nil {
+			w.setErr(fmt.Errorf("replay revision %d from the ring: %w", fromRing[i].Revision, err))
+			return
+		}
+		fromRing[i] = packed{} // let its bytes go
+		if w.filter(&c) && !w.send(ctx, c) {
+			return
+		}
+	}
 	after := w.from
 replay:
 	for page := replay; ; {
