@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/apiserver/registry"
@@ -104,6 +105,39 @@ func sameDecoding(t *testing.T, typ reflect.Type, b []byte) {
 	}
 	if path, ok := spareCapacity(kept, typ.String()); ok {
 		t.Errorf("UnmarshalTrustedToKeep left spare capacity in %s", path)
+	}
+}
+
+// TestUnmarshalTrustedToKeepInterns: two pods decoded to be kept share the
+// memory of their equal strings — in fields, in slices, in map keys and
+// values — so that an informer of a thousand pods keeps one copy of each.
+func TestUnmarshalTrustedToKeepInterns(t *testing.T) {
+	var a, b api.Pod
+	for _, p := range []*api.Pod{&a, &b} {
+		if err := api.UnmarshalTrustedToKeep(deploymentPod(t), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(what, x, y string) {
+		t.Helper()
+		if x != y || x == "" {
+			t.Fatalf("%s: %q and %q, want equal and set", what, x, y)
+		}
+		if unsafe.StringData(x) != unsafe.StringData(y) {
+			t.Errorf("%s: %q kept twice", what, x)
+		}
+	}
+	same("image", a.Spec.Containers[0].Image, b.Spec.Containers[0].Image)
+	same("owner name", a.OwnerReferences[0].Name, b.OwnerReferences[0].Name)
+	same("toleration key", a.Spec.Tolerations[0].Key, b.Spec.Tolerations[0].Key)
+	same("phase", string(a.Status.Phase), string(b.Status.Phase))
+	for k, v := range a.Labels {
+		for k2, v2 := range b.Labels {
+			if k == k2 {
+				same("label key", k, k2)
+				same("label value", v, v2)
+			}
+		}
 	}
 }
 
