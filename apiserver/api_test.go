@@ -274,10 +274,26 @@ func TestWatchResumeAndSelectors(t *testing.T) {
 		t.Fatalf("resume delivered %s first, want b", name)
 	}
 	// Field selector on a watch.
+	// (spec.nodeName is the index of the watch fan-out: these watches are
+	// offered only the changes of pods on their node, before or after.)
 	nodeWatch := watchLines(t, s, pods+"?watch=true&fieldSelector=spec.nodeName%3Dn1")
+	unbound := watchLines(t, s, pods+"?watch=true&fieldSelector=spec.nodeName%3D")
 	expect(t, s.Do(t, "POST", pods+"/b/binding", `{"metadata":{"name":"b"},"target":{"kind":"Node","name":"n1"}}`), http.StatusCreated)
 	if typ, name, _ = nextEvent(t, nodeWatch); typ != "ADDED" || name != "b" {
 		t.Fatalf("bound pod on node watch: %s %s", typ, name)
+	}
+	for _, p := range []struct{ name, node string }{{"c", "n2"}, {"d", "n1"}} {
+		expect(t, s.Do(t, "POST", pods, strings.Replace(podJSON, `"name":"web"`, `"name":"`+p.name+`"`, 1)), http.StatusCreated)
+		expect(t, s.Do(t, "POST", pods+"/"+p.name+"/binding", `{"metadata":{"name":"`+p.name+`"},"target":{"kind":"Node","name":"`+p.node+`"}}`), http.StatusCreated)
+	}
+	if typ, name, _ = nextEvent(t, nodeWatch); typ != "ADDED" || name != "d" {
+		t.Fatalf("node n1's watch: %s %s, want ADDED d (c is on n2)", typ, name)
+	}
+	// It starts with the unbound pods as ADDED; then each bound one leaves.
+	for _, want := range []string{"ADDED a", "ADDED b", "DELETED b", "ADDED c", "DELETED c", "ADDED d", "DELETED d"} {
+		if typ, name, _ = nextEvent(t, unbound); typ+" "+name != want {
+			t.Fatalf("unbound pods' watch: %s %s, want %s", typ, name, want)
+		}
 	}
 	// A second binding is refused.
 	expect(t, s.Do(t, "POST", pods+"/b/binding", `{"metadata":{"name":"b"},"target":{"kind":"Node","name":"n2"}}`), http.StatusConflict)

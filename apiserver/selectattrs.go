@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unique"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -140,4 +141,34 @@ func (ac *attrCache) get(res *registry.Resource, c *store.Change) (*selectAttrs,
 		ac.byKey[k] = a
 	}
 	return a, nil
+}
+
+// watchIndex is the hub's index (hub.WithIndex): the value of the field
+// each kind's watchers are indexed by (registry.Resource.WatchIndex, a
+// pod's spec.nodeName), read from a change's JSON without decoding it.
+// Absent reads as "", which the selector "field=" matches. Values are
+// interned: the hub keeps every object's.
+func watchIndex() func(*store.Change) (string, bool) {
+	paths := map[string]string{} // by store name: a gjson path
+	for _, r := range registry.All() {
+		if r.WatchIndex == "" {
+			continue
+		}
+		parts := make([]string, 0, 2)
+		for _, p := range r.Fields[r.WatchIndex] {
+			parts = append(parts, gjson.Escape(p))
+		}
+		paths[r.StoreName()] = strings.Join(parts, ".")
+	}
+	return func(c *store.Change) (string, bool) {
+		path, ok := paths[c.Resource]
+		if !ok {
+			return "", false
+		}
+		v := gjson.GetBytes(c.Value, path)
+		if v.Type != gjson.String {
+			return "", true // absent or null; a kind's index is a string field
+		}
+		return unique.Make(v.Str).Value(), true
+	}
 }

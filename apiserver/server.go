@@ -214,7 +214,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("apiserver: %w", err)
 	}
 	h := hub.New(deps.Store, deps.Bus, log.With().Str("component", "watch-hub").Logger(),
-		hub.WithRingBytes(cfg.WatchCacheBytes), hub.WithWatcherBytes(cfg.WatchQueueBytes))
+		hub.WithRingBytes(cfg.WatchCacheBytes), hub.WithWatcherBytes(cfg.WatchQueueBytes), hub.WithIndex(watchIndex()))
 	s := &Server{
 		cfg:  cfg,
 		deps: deps,

@@ -74,9 +74,18 @@ func (s *Server) watch(r *request) error {
 	storeName := r.res.StoreName()
 	var w *hub.Watcher
 	if tooLarge == nil {
-		w, err = s.hub.Watch(ctx, from, func(c *store.Change) bool {
+		// A selector that pins the kind's indexed field (a node agent's
+		// spec.nodeName=its node) lets the hub offer this watch only the
+		// changes of objects with that value, before or after.
+		var ix hub.IndexKey
+		if field := r.res.WatchIndex; field != "" {
+			if v, ok := f.field.Equal(field); ok {
+				ix = hub.IndexKey{Resource: storeName, Value: v}
+			}
+		}
+		w, err = s.hub.WatchIndexed(ctx, from, func(c *store.Change) bool {
 			return c.Resource == storeName && (f.namespace == "" || c.Namespace == f.namespace)
-		})
+		}, ix)
 		if err != nil && !errors.Is(err, store.ErrCompacted) {
 			return err
 		}

@@ -189,6 +189,18 @@ func (s Selector) OneTermEqual(field string) (value string, ok bool) {
 	return "", false
 }
 
+// Equal returns the value that one of the selector's terms requires field
+// to equal ("field=value" or "field==value"), if it has such a term: only
+// objects whose field has that value can match.
+func (s Selector) Equal(field string) (value string, ok bool) {
+	for _, r := range s.reqs {
+		if r.Field == field && r.Operator == Equals {
+			return r.Value, true
+		}
+	}
+	return "", false
+}
+
 // String renders the selector so that Parse gives it back.
 func (s Selector) String() string {
 	parts := make([]string, len(s.reqs))

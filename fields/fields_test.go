@@ -147,6 +147,34 @@ func TestOneTermEqual(t *testing.T) {
 	}
 }
 
+func TestEqual(t *testing.T) {
+	tests := []struct {
+		sel    string
+		want   string
+		wantOK bool
+	}{
+		{"spec.nodeName=n1", "n1", true},
+		{"spec.nodeName==n1", "n1", true},
+		{"spec.nodeName=", "", true},
+		{"status.phase=Running,spec.nodeName=n1", "n1", true},
+		{"spec.nodeName!=n1", "", false},
+		{"spec.nodeName!=n2,metadata.name=n1", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sel, func(t *testing.T) {
+			s, err := Parse(tt.sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := s.Equal("spec.nodeName")
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("Equal = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
 func TestConstructors(t *testing.T) {
 	tests := []struct {
 		name string

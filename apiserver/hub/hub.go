@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 
 	"github.com/rs/zerolog"
 
@@ -46,6 +48,7 @@ type options struct {
 	ringBytes     int64
 	watcherBuffer int
 	watcherBytes  int64
+	index         func(*store.Change) (string, bool)
 }
 
 // WithPollInterval sets how often the hub compares its revision with the
@@ -91,6 +94,18 @@ func WithWatcherBytes(n int64) Option {
 	}
 }
 
+// WithIndex has the hub index watchers by a value of each change, as
+// Kubernetes' watch cache indexes pod watchers by spec.nodeName: index
+// returns that value and whether the change's resource is indexed. A
+// watcher registered with an IndexKey (WatchIndexed) is then offered only
+// the changes of its resource whose value, before or after the change, is
+// its key's, instead of every change: a pod's change costs the watchers of
+// its node, not those of every node. A watcher's filter still decides what
+// it gets; the index only skips the watchers a change cannot concern.
+func WithIndex(index func(*store.Change) (value string, indexed bool)) Option {
+	return func(o *options) { o.index = index }
+}
+
 // WithWatcherBuffer sets how many changes a watcher may have pending before
 // it is closed as slow (DefaultWatcherBuffer); n <= 0 keeps the default.
 func WithWatcherBuffer(n int) Option {
@@ -120,8 +135,17 @@ type Hub struct {
 	last     int64         // last delivered revision
 	advanced chan struct{} // if not nil, closed when last next changes
 	ring     ring
-	watchers map[*Watcher]struct{}
-	closed   bool
+	watchers map[*Watcher]struct{} // all of them
+	// unindexed are the watchers without an IndexKey; indexed those with
+	// one, by resource and value. lastIndex is the indexed value of every
+	// object of an indexed resource as of the last change delivered: a
+	// change is offered to the watchers of its old value too. A change of
+	// an object missing from it (one that has not changed since the hub
+	// started) is offered to every indexed watcher of its resource.
+	unindexed map[*Watcher]struct{}
+	indexed   map[string]map[string]map[*Watcher]struct{}
+	lastIndex map[store.Key]string
+	closed    bool
 }
 
 // New returns a Hub that reads gaps from log and live changes from bus. It
@@ -138,15 +162,18 @@ func New(log store.ChangeLog, bus Bus, logger zerolog.Logger, opts ...Option) *H
 		opt(&o)
 	}
 	return &Hub{
-		log:      log,
-		bus:      bus,
-		logger:   logger,
-		errLog:   logger.Sample(&zerolog.BurstSampler{Burst: 3, Period: 10 * time.Second}),
-		opts:     o,
-		started:  make(chan struct{}),
-		stopped:  make(chan struct{}),
-		ring:     newRing(o.ringSize, o.ringBytes),
-		watchers: make(map[*Watcher]struct{}),
+		log:       log,
+		bus:       bus,
+		logger:    logger,
+		errLog:    logger.Sample(&zerolog.BurstSampler{Burst: 3, Period: 10 * time.Second}),
+		opts:      o,
+		started:   make(chan struct{}),
+		stopped:   make(chan struct{}),
+		ring:      newRing(o.ringSize, o.ringBytes),
+		watchers:  make(map[*Watcher]struct{}),
+		unindexed: make(map[*Watcher]struct{}),
+		indexed:   make(map[string]map[string]map[*Watcher]struct{}),
+		lastIndex: make(map[store.Key]string),
 	}
 }
 
@@ -325,6 +352,7 @@ func (h *Hub) restart(ctx context.Context, last int64) error {
 	}
 	h.last = rev
 	h.ring.reset(rev)
+	clear(h.lastIndex) // the changes skipped may have moved objects
 	h.advanceLocked()
 	return nil
 }
@@ -373,12 +401,24 @@ func (h *Hub) WaitRevision(ctx context.Context, rev int64, timeout time.Duration
 // skipping those at or below the last delivered revision. It never blocks:
 // a watcher without room is closed with ErrSlowWatcher.
 func (h *Hub) deliver(cs []store.Change) {
-	// Pack for the ring before taking the lock that watchers wait on.
+	// Pack for the ring and read the indexed values before taking the
+	// lock that watchers wait on.
 	var ps []packed
 	if len(h.ring.buf) > 0 {
 		ps = make([]packed, len(cs))
 		for i, c := range cs {
 			ps[i] = pack(c, &h.packBuf)
+		}
+	}
+	type indexValue struct {
+		value string
+		ok    bool
+	}
+	var ixs []indexValue
+	if h.opts.index != nil {
+		ixs = make([]indexValue, len(cs))
+		for i := range cs {
+			ixs[i].value, ixs[i].ok = h.opts.index(&cs[i])
 		}
 	}
 	h.mu.Lock()
@@ -393,23 +433,67 @@ func (h *Hub) deliver(cs []store.Change) {
 			h.ring.push(ps[i])
 		}
 		sz := changeSize(&c)
-		for w := range h.watchers {
-			if !w.filter(&c) {
-				continue
+		for w := range h.unindexed {
+			h.offerLocked(w, &c, sz)
+		}
+		if ixs == nil || !ixs[i].ok {
+			continue
+		}
+		value := ixs[i].value
+		if byValue := h.indexed[c.Resource]; len(byValue) > 0 {
+			old, known := h.lastIndex[c.Key]
+			if c.Type == store.Added { // nothing before it
+				old, known = value, true
 			}
-			if pending := w.pending.Load(); pending > 0 && pending+sz > h.opts.watcherBytes {
-				h.removeLocked(w, ErrSlowWatcher)
-				h.logger.Debug().Int64("rev", c.Revision).Int64("bytes", pending).Msg("closed slow watcher")
-				continue
+			switch {
+			case !known:
+				for _, ws := range byValue {
+					for w := range ws {
+						h.offerLocked(w, &c, sz)
+					}
+				}
+			case old != value:
+				for w := range byValue[old] {
+					h.offerLocked(w, &c, sz)
+				}
+				fallthrough
+			default:
+				for w := range byValue[value] {
+					h.offerLocked(w, &c, sz)
+				}
 			}
-			if !w.live.put(c, h.opts.watcherBuffer) {
-				h.removeLocked(w, ErrSlowWatcher)
-				h.logger.Debug().Int64("rev", c.Revision).Msg("closed slow watcher")
-				continue
-			}
-			w.pending.Add(sz)
+		}
+		switch _, had := h.lastIndex[c.Key]; {
+		case c.Type == store.Deleted:
+			delete(h.lastIndex, c.Key)
+		case had:
+			h.lastIndex[c.Key] = value
+		default:
+			// A key of its own: the change's strings may share a buffer
+			// that is not ours to keep.
+			k := store.Key{Resource: unique.Make(c.Resource).Value(), Namespace: unique.Make(c.Namespace).Value(), Name: strings.Clone(c.Name)}
+			h.lastIndex[k] = value
 		}
 	}
+}
+
+// offerLocked queues c for w if w's filter passes it, closing w as slow
+// if it has no room.
+func (h *Hub) offerLocked(w *Watcher, c *store.Change, sz int64) {
+	if !w.filter(c) {
+		return
+	}
+	if pending := w.pending.Load(); pending > 0 && pending+sz > h.opts.watcherBytes {
+		h.removeLocked(w, ErrSlowWatcher)
+		h.logger.Debug().Int64("rev", c.Revision).Int64("bytes", pending).Msg("closed slow watcher")
+		return
+	}
+	if !w.live.put(*c, h.opts.watcherBuffer) {
+		h.removeLocked(w, ErrSlowWatcher)
+		h.logger.Debug().Int64("rev", c.Revision).Msg("closed slow watcher")
+		return
+	}
+	w.pending.Add(sz)
 }
 
 // removeLocked unregisters w, if still registered, recording err as the
@@ -419,6 +503,14 @@ func (h *Hub) removeLocked(w *Watcher, err error) {
 		return
 	}
 	delete(h.watchers, w)
+	if w.index == (IndexKey{}) {
+		delete(h.unindexed, w)
+	} else if byValue := h.indexed[w.index.Resource]; byValue != nil {
+		delete(byValue[w.index.Value], w)
+		if len(byValue[w.index.Value]) == 0 {
+			delete(byValue, w.index.Value)
+		}
+	}
 	w.setErr(err)
 	w.live.close()
 }

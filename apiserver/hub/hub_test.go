@@ -273,6 +273,81 @@ func TestRingReplayAndLatestValues(t *testing.T) {
 	}
 }
 
+// Watchers indexed by a value (a node's pods) are offered only the changes
+// whose value, before or after, is theirs; an object whose old value the
+// hub does not know yet (changed before it started) goes to all of them.
+// Each watcher's filter passes every pod, so what it gets is what the hub
+// offered it.
+func TestIndexedWatchers(t *testing.T) {
+	s := openStore(t)
+	bus := hub.NewLocal(0)
+	wire(s, bus)
+	ctx := context.Background()
+	// A pod's Value is its node's name.
+	index := hub.WithIndex(func(c *store.Change) (string, bool) { return string(c.Value), c.Resource == "pods" })
+	pods := func(c *store.Change) bool { return c.Resource == "pods" }
+	key := func(name string) store.Key { return store.Key{Resource: "pods", Namespace: "default", Name: name} }
+	rvs := map[string]int64{}
+	write := func(name, node string) int64 {
+		t.Helper()
+		var r *store.Record
+		var err error
+		if rv, ok := rvs[name]; ok {
+			r, err = s.Update(ctx, &store.Record{Key: key(name), UID: "uid-" + name, Value: []byte(node)}, rv)
+		} else {
+			r, err = s.Create(ctx, &store.Record{Key: key(name), UID: "uid-" + name, Value: []byte(node)})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rvs[name] = r.ResourceVersion
+		return r.ResourceVersion
+	}
+	watchOn := func(h *hub.Hub, node string) *hub.Watcher {
+		t.Helper()
+		w, err := h.WatchIndexed(ctx, 0, pods, hub.IndexKey{Resource: "pods", Value: node})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(w.Stop)
+		return w
+	}
+	expect := func(w *hub.Watcher, revs ...int64) {
+		t.Helper()
+		for _, rev := range revs {
+			if c := next(t, w); c.Revision != rev {
+				t.Fatalf("got revision %d, want %d", c.Revision, rev)
+			}
+		}
+	}
+
+	h := bustest.StartHub(t, s, bus, index)
+	wa, wb, all := watchOn(h, "a"), watchOn(h, "b"), watch(t, h, 0, pods)
+	r1 := write("p1", "a")
+	r2 := write("p2", "b")
+	r3 := write("p2", "a") // moves: both nodes' watchers hear of it
+	r4 := write("p1", "a")
+	d, err := s.Delete(ctx, key("p2"), 0) // its last state is on a
+	if err != nil {
+		t.Fatal(err)
+	}
+	r5 := d.ResourceVersion
+	r6 := write("p3", "b")
+	r7 := write("p4", "a")
+	expect(wa, r1, r3, r4, r5, r7)
+	expect(wb, r2, r3, r6)
+	expect(all, r1, r2, r3, r4, r5, r6, r7)
+
+	// A second hub has seen none of these objects change: p1's next change
+	// goes to b's watcher too, the one after only to a's.
+	h2 := bustest.StartHub(t, s, bus, index)
+	wb2 := watchOn(h2, "b")
+	r8 := write("p1", "a")
+	write("p1", "a")
+	r10 := write("p5", "b")
+	expect(wb2, r8, r10)
+}
+
 func TestWatchCompactedRevision(t *testing.T) {
 	s := openStore(t)
 	bus := hub.NewLocal(0)

@@ -13,6 +13,7 @@ import (
 type Watcher struct {
 	hub    *Hub
 	filter func(*store.Change) bool
+	index  IndexKey
 	from   int64             // deliver only revisions above this
 	live   *mailbox          // hub → watcher; closed by the hub on removal
 	out    chan store.Change // watcher → client
@@ -42,6 +43,21 @@ type Watcher struct {
 // returned. The watcher ends when ctx is done, Stop is called, or as Err
 // reports.
 func (h *Hub) Watch(ctx context.Context, fromRev int64, filter func(*store.Change) bool) (*Watcher, error) {
+	return h.WatchIndexed(ctx, fromRev, filter, IndexKey{})
+}
+
+// IndexKey is the resource and the indexed value (WithIndex) of the
+// changes a watcher may want: one whose filter passes only objects of
+// Resource whose indexed value is Value. The zero IndexKey is no index.
+type IndexKey struct {
+	Resource, Value string
+}
+
+// WatchIndexed is Watch for a watcher that wants only changes of ix's
+// resource whose indexed value is, or was before the change, ix.Value;
+// the hub offers it no other live change. Its filter must still select
+// them: the index skips watchers, it does not filter them.
+func (h *Hub) WatchIndexed(ctx context.Context, fromRev int64, filter func(*store.Change) bool, ix IndexKey) (*Watcher, error) {
 	if fromRev < 0 {
 		return nil, fmt.Errorf("watch: negative revision %d", fromRev)
 	}
@@ -58,6 +74,7 @@ func (h *Hub) Watch(ctx context.Context, fromRev int64, filter func(*store.Chang
 	w := &Watcher{
 		hub:    h,
 		filter: filter,
+		index:  ix,
 		live:   newMailbox(),
 		out:    make(chan store.Change),
 		done:   make(chan struct{}),
@@ -83,6 +100,19 @@ func (h *Hub) Watch(ctx context.Context, fromRev int64, filter func(*store.Chang
 		fromLog = !inRing
 	}
 	h.watchers[w] = struct{}{}
+	if ix == (IndexKey{}) {
+		h.unindexed[w] = struct{}{}
+	} else {
+		byValue := h.indexed[ix.Resource]
+		if byValue == nil {
+			byValue = make(map[string]map[*Watcher]struct{})
+			h.indexed[ix.Resource] = byValue
+		}
+		if byValue[ix.Value] == nil {
+			byValue[ix.Value] = make(map[*Watcher]struct{})
+		}
+		byValue[ix.Value][w] = struct{}{}
+	}
 	h.mu.Unlock()
 
 	var replay []store.Change

@@ -53,6 +53,7 @@ var pods = &Resource{
 		"status.podIP":             {"status", "podIP"},
 		"status.nominatedNodeName": {"status", "nominatedNodeName"},
 	},
+	WatchIndex: "spec.nodeName",
 	Columns: []Column{
 		{Name: "Ready", Type: "string", Description: "The number of ready containers out of all containers.",
 			Cell: func(o map[string]any, now time.Time) any { return podSummary(o, now).ready }},

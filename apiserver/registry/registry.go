@@ -19,6 +19,7 @@
 package registry
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"sort"
@@ -59,6 +60,13 @@ type Resource struct {
 	// Fields lists the field selector keys beyond metadata.name and
 	// metadata.namespace, each with its JSON path in the object.
 	Fields map[string][]string
+	// WatchIndex is one of Fields that the watch fan-out indexes watchers
+	// by, as Kubernetes' watch cache does with a trigger function: a
+	// watcher whose field selector requires it to equal a value is offered
+	// only the changes of objects with that value, before or after the
+	// change (a pod's spec.nodeName: a node agent hears of its own pods,
+	// not of every node's).
+	WatchIndex string
 	// Columns are the server-side table columns (after NAME).
 	Columns []Column
 	// Bootstrap are objects every cluster has: the API server creates
@@ -248,6 +256,9 @@ var all []*Resource
 
 // register adds a declaration; each kind's file calls it from init.
 func register(r *Resource) {
+	if _, ok := r.Fields[r.WatchIndex]; r.WatchIndex != "" && !ok {
+		panic(fmt.Sprintf("registry: %s: WatchIndex %q is not one of its Fields", r.Name, r.WatchIndex))
+	}
 	all = append(all, r)
 	// A stable order whatever the order of the files: core first, then by
 	// group, then by name.
