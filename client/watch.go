@@ -76,9 +76,9 @@ func decodeWatch[T any, PT interface {
 	}
 	dec := api.NewTrustedDecoder(body)
 	// raw is each event as read, in one array reused from event to event;
-	// the event is then decoded once, its object straight into T, to be
-	// kept (in an informer's cache). An ERROR event's Status does not fit
-	// T: it is decoded again from raw.
+	// the event is then decoded once, its object straight into T (an
+	// informer compacts what it keeps). An ERROR event's Status does not
+	// fit T: it is decoded again from raw.
 	var raw json.RawMessage
 	for {
 		if err := dec.Decode(&raw); err != nil {
@@ -93,7 +93,7 @@ func decodeWatch[T any, PT interface {
 			Type   EventType `json:"type"`
 			Object PT        `json:"object"`
 		}
-		err := api.UnmarshalTrustedToKeep(raw, &ev)
+		err := api.UnmarshalTrusted(raw, &ev)
 		switch t := ev.Type; t {
 		case Added, Modified, Deleted, Bookmark:
 			if err == nil && ev.Object == nil {

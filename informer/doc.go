@@ -27,7 +27,9 @@
 //     they enqueue keys.
 //   - The cache drops each object's metadata.managedFields, as
 //     kube-controller-manager's informers do (their "trim" transform): no
-//     controller reads them, and they are about a third of a pod.
+//     controller reads them, and they are about a third of a pod. It keeps
+//     objects compacted (api.Compact): their strings are shared with the
+//     other objects of the process.
 //   - Get, List and ByIndex may be called from any goroutine. The objects
 //     they and the handlers receive are shared with the cache: treat them as
 //     read-only and copy (api.DeepCopy) before changing one.

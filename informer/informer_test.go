@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
@@ -372,19 +373,25 @@ func TestKeyString(t *testing.T) {
 }
 
 // TestCacheDropsManagedFields: listed and watched objects are cached
-// without metadata.managedFields.
+// without metadata.managedFields, compacted: their equal strings shared.
 func TestCacheDropsManagedFields(t *testing.T) {
-	withFields := func(p *api.Pod) *api.Pod {
+	withFields := func(p *api.Pod, node string) *api.Pod {
 		p.ManagedFields = []json.RawMessage{json.RawMessage(`{"manager":"kubectl","operation":"Update"}`)}
+		p.Spec.NodeName = strings.Clone(node) // each pod's own copy
 		return p
 	}
-	src := newFakeSource(withFields(pod("ns", "listed", "n1")))
+	src := newFakeSource(withFields(pod("ns", "listed", "n1"), "node-1"))
 	inf := start(t, src, 0, nil)
-	src.create(withFields(pod("ns", "watched", "n1")))
+	src.create(withFields(pod("ns", "watched", "n1"), "node-1"))
 	waitInStep(t, src, inf)
+	var nodes []string
 	for _, p := range inf.List() {
 		if p.ManagedFields != nil {
 			t.Errorf("%s cached with managedFields %s", p.Name, p.ManagedFields)
 		}
+		nodes = append(nodes, p.Spec.NodeName)
+	}
+	if len(nodes) != 2 || unsafe.StringData(nodes[0]) != unsafe.StringData(nodes[1]) {
+		t.Errorf("the two pods' spec.nodeName are not one string: %q", nodes)
 	}
 }

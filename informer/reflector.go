@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
 )
 
@@ -99,9 +100,17 @@ func (i *Informer[T]) watch(ctx context.Context, fromRV int64) (int, int64, erro
 	}
 }
 
+// keep readies obj for the cache: without its managedFields, compacted
+// (api.Compact: no spare slice capacity, strings shared with the other
+// objects of the process).
+func keep[T api.Object](obj T) {
+	obj.GetObjectMeta().ManagedFields = nil
+	api.Compact(obj)
+}
+
 // apply stores one watched change and queues its notification.
 func (i *Informer[T]) apply(t client.EventType, obj T) {
-	obj.GetObjectMeta().ManagedFields = nil
+	keep(obj)
 	k := KeyOf(obj)
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -132,7 +141,7 @@ func (i *Informer[T]) apply(t client.EventType, obj T) {
 func (i *Informer[T]) replace(items []T) {
 	fresh := make(map[Key]T, len(items))
 	for _, obj := range items {
-		obj.GetObjectMeta().ManagedFields = nil
+		keep(obj)
 		fresh[KeyOf(obj)] = obj
 	}
 	i.mu.Lock()
