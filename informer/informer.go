@@ -100,7 +100,7 @@ type Informer[T api.Object] struct {
 
 	mu      sync.RWMutex
 	items   map[Key]T
-	indices map[string]map[string]map[Key]struct{} // index → value → keys
+	indices map[string]map[string]*indexSet // index → value → keys
 	synced  atomic.Bool
 	running atomic.Bool
 
@@ -139,7 +139,7 @@ func New[T api.Object](lw ListWatch[T], resync time.Duration, indexers ...Indexe
 		indexers:   indexers,
 		log:        zerolog.Nop(),
 		items:      make(map[Key]T),
-		indices:    make(map[string]map[string]map[Key]struct{}),
+		indices:    make(map[string]map[string]*indexSet),
 		signal:     make(chan struct{}, 1),
 		minBackoff: 200 * time.Millisecond,
 		maxBackoff: 30 * time.Second,
@@ -148,7 +148,7 @@ func New[T api.Object](lw ListWatch[T], resync time.Duration, indexers ...Indexe
 		watchTimeout: func() int64 { return int64(300 + rand.IntN(300)) },
 	}
 	for _, ix := range indexers {
-		i.indices[ix.Name] = make(map[string]map[Key]struct{})
+		i.indices[ix.Name] = make(map[string]*indexSet)
 	}
 	return i
 }
@@ -183,16 +183,20 @@ func (i *Informer[T]) List() []T {
 }
 
 // ByIndex returns the cached objects whose index name has value, sorted by
-// namespace and name; nil for an unknown index.
+// namespace and name; empty for an unknown index or value.
 func (i *Informer[T]) ByIndex(name, value string) []T {
 	i.mu.RLock()
 	defer i.mu.RUnlock()
 	set := i.indices[name][value]
-	keys := make([]Key, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
+	if set == nil {
+		return []T{}
 	}
-	return i.sortedLocked(keys)
+	keys := set.sortedKeys()
+	out := make([]T, len(keys))
+	for n, k := range keys {
+		out[n] = i.items[k]
+	}
+	return out
 }
 
 func (i *Informer[T]) sortedLocked(keys []Key) []T {

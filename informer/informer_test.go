@@ -260,6 +260,29 @@ func TestIndexes(t *testing.T) {
 	if got := inf.ByIndex("no-such-index", "x"); len(got) != 0 {
 		t.Fatalf("unknown index: %v", got)
 	}
+
+	// An update that keeps a pod's node keeps n2's sorted keys (ByIndex of
+	// a ReplicaSet's thousands of pods on each status change sorts
+	// nothing); an added pod takes its place in the order.
+	sorted := func() *[]Key {
+		inf.mu.RLock()
+		defer inf.mu.RUnlock()
+		return inf.indices["node"]["n2"].sorted.Load()
+	}
+	before := sorted()
+	src.update("ns", "c", func(p *api.Pod) { p.Status.Phase = api.PodRunning })
+	waitInStep(t, src, inf)
+	if after := sorted(); before == nil || after != before {
+		t.Fatalf("n2's sorted keys rebuilt after an update that kept the node")
+	}
+	if got := inf.ByIndex("node", "n2"); got[1].Status.Phase != api.PodRunning {
+		t.Fatalf("ByIndex gives the old c")
+	}
+	src.create(pod("ns", "b", "n2"))
+	waitInStep(t, src, inf)
+	if got := names("n2"); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("n2 after adding b: %v", got)
+	}
 	inf.mu.RLock()
 	defer inf.mu.RUnlock()
 	if _, ok := inf.indices["node"]["n1"]; ok {

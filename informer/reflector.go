@@ -3,6 +3,8 @@ package informer
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/minik8s/minik8s/api"
@@ -126,9 +128,10 @@ func (i *Informer[T]) apply(t client.EventType, obj T) {
 	}
 	i.items[k] = obj
 	if exists {
-		i.unindexLocked(k, old)
+		i.reindexLocked(k, old, obj)
+	} else {
+		i.indexLocked(k, obj)
 	}
-	i.indexLocked(k, obj)
 	if exists {
 		i.notify(notification[T]{kind: notifyUpdate, old: old, new: obj})
 	} else {
@@ -160,7 +163,7 @@ func (i *Informer[T]) replace(items []T) {
 	}
 	i.items = fresh
 	for name := range i.indices {
-		i.indices[name] = make(map[string]map[Key]struct{})
+		i.indices[name] = make(map[string]*indexSet)
 	}
 	for k, obj := range fresh {
 		i.indexLocked(k, obj)
@@ -170,28 +173,94 @@ func (i *Informer[T]) replace(items []T) {
 
 func (i *Informer[T]) indexLocked(k Key, obj T) {
 	for _, ix := range i.indexers {
-		idx := i.indices[ix.Name]
 		for _, v := range ix.Func(obj) {
-			set := idx[v]
-			if set == nil {
-				set = make(map[Key]struct{})
-				idx[v] = set
-			}
-			set[k] = struct{}{}
+			i.indexSetLocked(ix.Name, v).add(k)
 		}
 	}
 }
 
 func (i *Informer[T]) unindexLocked(k Key, obj T) {
 	for _, ix := range i.indexers {
-		idx := i.indices[ix.Name]
 		for _, v := range ix.Func(obj) {
-			delete(idx[v], k)
-			if len(idx[v]) == 0 {
-				delete(idx, v)
+			i.removeLocked(ix.Name, v, k)
+		}
+	}
+}
+
+// reindexLocked moves k from old's index values to obj's, touching only
+// the values that differ: a status update leaves every set, and its sorted
+// order, as it was.
+func (i *Informer[T]) reindexLocked(k Key, old, obj T) {
+	for _, ix := range i.indexers {
+		cur := ix.Func(obj)
+		for _, v := range cur {
+			i.indexSetLocked(ix.Name, v).add(k)
+		}
+		for _, v := range ix.Func(old) {
+			if !slices.Contains(cur, v) {
+				i.removeLocked(ix.Name, v, k)
 			}
 		}
 	}
+}
+
+func (i *Informer[T]) indexSetLocked(name, v string) *indexSet {
+	idx := i.indices[name]
+	set := idx[v]
+	if set == nil {
+		set = &indexSet{keys: make(map[Key]struct{})}
+		idx[v] = set
+	}
+	return set
+}
+
+func (i *Informer[T]) removeLocked(name, v string, k Key) {
+	idx := i.indices[name]
+	if set := idx[v]; set != nil {
+		set.remove(k)
+		if len(set.keys) == 0 {
+			delete(idx, v)
+		}
+	}
+}
+
+// indexSet is the keys with one value of one index, and their sorted
+// order, kept until the keys change: ByIndex of a large set (a
+// ReplicaSet's 10,000 pods, asked for on each change of one of them) then
+// sorts nothing.
+type indexSet struct {
+	keys map[Key]struct{}
+	// sorted is nil once keys change. ByIndex fills it under the read
+	// lock, so it is atomic; keys change only under the write lock.
+	sorted atomic.Pointer[[]Key]
+}
+
+func (s *indexSet) add(k Key) {
+	if _, ok := s.keys[k]; !ok {
+		s.keys[k] = struct{}{}
+		s.sorted.Store(nil)
+	}
+}
+
+func (s *indexSet) remove(k Key) {
+	if _, ok := s.keys[k]; ok {
+		delete(s.keys, k)
+		s.sorted.Store(nil)
+	}
+}
+
+// sortedKeys returns the keys sorted by namespace and name.
+func (s *indexSet) sortedKeys() []Key {
+	if p := s.sorted.Load(); p != nil {
+		return *p
+	}
+	keys := make([]Key, 0, len(s.keys))
+	for k := range s.keys {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compareKeys)
+	s.sorted.Store(&keys)
+	return keys
 }
 
 // backoff is a jittered exponential delay between failed attempts.
