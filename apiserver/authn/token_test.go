@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -190,6 +191,30 @@ func TestAuthenticateReturnsACopy(t *testing.T) {
 	u.Groups[0] = MastersGroup
 	if again, _ := toks.Authenticate("t"); again.Groups[0] != "a" {
 		t.Fatalf("mutating a returned user changed the loaded tokens: %v", again.Groups)
+	}
+}
+
+// TestAuthenticateAmongMany: with a node's token per line for a thousand
+// nodes, every token finds its own user, and a near miss finds none.
+func TestAuthenticateAmongMany(t *testing.T) {
+	var b strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&b, "token-%04d,system:node:n%d,uid-%d,system:nodes\n", i, i, i)
+	}
+	toks, err := parse(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 1, 500, 999} {
+		u, ok := toks.Authenticate(fmt.Sprintf("token-%04d", i))
+		if want := fmt.Sprintf("system:node:n%d", i); !ok || u.Name != want {
+			t.Errorf("token %d: %q, %v; want %q", i, u.Name, ok, want)
+		}
+	}
+	for _, guess := range []string{"token-1000", "token-000", "token-0000 ", "TOKEN-0001"} {
+		if u, ok := toks.Authenticate(guess); ok {
+			t.Errorf("%q authenticated as %q", guess, u.Name)
+		}
 	}
 }
 
