@@ -13,6 +13,9 @@
 //     the two never collide).
 //   - A binding is looked at when it is added or its roleRef's role is
 //     deleted; a binding whose role exists is left alone, one whose role
-//     is missing gets the event (the recorder aggregates repeats).
+//     is missing gets the event (the recorder aggregates repeats). A
+//     binding younger than two seconds is looked at again at that age
+//     instead: a role created with it may not have reached the role
+//     informer yet, as the two come by separate watches.
 //   - It only reads (informers) and writes events.
 package rolebinding

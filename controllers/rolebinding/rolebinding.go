@@ -26,6 +26,10 @@ type Deps struct {
 	Events              *events.Recorder
 }
 
+// roleGrace is how old a binding must be before its missing role is
+// reported: time for the role's watch to deliver a role created with it.
+const roleGrace = 2 * time.Second
+
 // Controller is the binding check; see the package doc.
 type Controller struct {
 	deps Deps
@@ -82,18 +86,19 @@ func (c *Controller) Run(ctx context.Context, workers int) error { return c.loop
 func (c *Controller) sync(_ context.Context, key informer.Key) (time.Duration, error) {
 	var ref api.ObjectReference
 	var roleRef api.RoleRef
+	var created time.Time
 	if key.Namespace != "" {
 		b, ok := c.deps.RoleBindings.Get(key)
 		if !ok {
 			return 0, nil
 		}
-		ref, roleRef = events.Ref(api.RBACGroup+"/v1", "RoleBinding", b), b.RoleRef
+		ref, roleRef, created = events.Ref(api.RBACGroup+"/v1", "RoleBinding", b), b.RoleRef, b.CreationTimestamp.Time
 	} else {
 		b, ok := c.deps.ClusterRoleBindings.Get(key)
 		if !ok {
 			return 0, nil
 		}
-		ref, roleRef = events.Ref(api.RBACGroup+"/v1", "ClusterRoleBinding", b), b.RoleRef
+		ref, roleRef, created = events.Ref(api.RBACGroup+"/v1", "ClusterRoleBinding", b), b.RoleRef, b.CreationTimestamp.Time
 	}
 	var found bool
 	switch roleRef.Kind {
@@ -103,6 +108,14 @@ func (c *Controller) sync(_ context.Context, key informer.Key) (time.Duration, e
 		_, found = c.deps.ClusterRoles.Get(informer.Key{Name: roleRef.Name})
 	}
 	if !found {
+		// The role may exist and not have reached its informer yet: the
+		// bindings' and the roles' watches are separate streams, and a
+		// manifest that creates a role and its binding together (kubectl
+		// apply, Helm) races them. A young binding is looked at again once
+		// it is roleGrace old; only then does a missing role get the event.
+		if age := time.Since(created); age < roleGrace {
+			return roleGrace - age, nil
+		}
 		c.deps.Events.Eventf(ref, api.EventTypeWarning, ReasonRoleNotFound,
 			"%s.%s %q not found: this binding grants nothing until it exists", lower(roleRef.Kind), api.RBACGroup, roleRef.Name)
 	}
