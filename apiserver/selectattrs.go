@@ -145,30 +145,36 @@ func (ac *attrCache) get(res *registry.Resource, c *store.Change) (*selectAttrs,
 
 // watchIndex is the hub's index (hub.WithIndex): the value of the field
 // each kind's watchers are indexed by (registry.Resource.WatchIndex, a
-// pod's spec.nodeName), read from a change's JSON without decoding it.
-// Absent reads as "", which the selector "field=" matches. Values are
-// interned: the hub keeps every object's.
+// pod's spec.nodeName), read from a change's JSON as selectors read it
+// (readPath, and zeroValue when absent), so that a watcher indexed by a
+// selector's value is offered exactly the changes the selector can match.
+// Values are interned: the hub keeps every object's.
 func watchIndex() func(*store.Change) (string, bool) {
-	paths := map[string]string{} // by store name: a gjson path
+	type index struct {
+		path []string
+		zero string
+	}
+	byStore := map[string]index{}
 	for _, r := range registry.All() {
 		if r.WatchIndex == "" {
 			continue
 		}
-		parts := make([]string, 0, 2)
-		for _, p := range r.Fields[r.WatchIndex] {
-			parts = append(parts, gjson.Escape(p))
+		ix := index{path: r.Fields[r.WatchIndex]}
+		if r.Schema.Go != nil {
+			ix.zero = zeroValue(r.Schema.Go, ix.path)
 		}
-		paths[r.StoreName()] = strings.Join(parts, ".")
+		byStore[r.StoreName()] = ix
 	}
 	return func(c *store.Change) (string, bool) {
-		path, ok := paths[c.Resource]
+		ix, ok := byStore[c.Resource]
 		if !ok {
 			return "", false
 		}
-		v := gjson.GetBytes(c.Value, path)
-		if v.Type != gjson.String {
-			return "", true // absent or null; a kind's index is a string field
+		// A view of the value, not a copy: the value kept is interned.
+		v, ok := readPath(gjson.Parse(unsafe.String(unsafe.SliceData(c.Value), len(c.Value))), ix.path)
+		if !ok {
+			v = ix.zero
 		}
-		return unique.Make(v.Str).Value(), true
+		return unique.Make(v).Value(), true
 	}
 }

@@ -13,9 +13,9 @@
 // a getter for the object's field values; a field the object lacks reads as
 // the empty string, as in Kubernetes' fields.Set.
 //
-// OneTermEqual recognises the single-term equality selectors (kubelets watch
-// pods with spec.nodeName=NODE) so that the server can serve them from an
-// index.
+// Equal finds the value a selector requires a field to equal (kubelets
+// watch pods with spec.nodeName=NODE), so that the server's watch fan-out
+// can offer such a watch only the changes of that node's pods.
 //
 // Selectors are immutable values and safe for concurrent use.
 package fields

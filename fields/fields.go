@@ -180,15 +180,6 @@ func (s Selector) CheckFields(allowed ...string) error {
 	return nil
 }
 
-// OneTermEqual returns the value if the selector is exactly the one term
-// "field=value" (or "field==value").
-func (s Selector) OneTermEqual(field string) (value string, ok bool) {
-	if len(s.reqs) == 1 && s.reqs[0].Field == field && s.reqs[0].Operator == Equals {
-		return s.reqs[0].Value, true
-	}
-	return "", false
-}
-
 // Equal returns the value that one of the selector's terms requires field
 // to equal ("field=value" or "field==value"), if it has such a term: only
 // objects whose field has that value can match.

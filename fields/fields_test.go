@@ -119,34 +119,6 @@ func TestCheckFields(t *testing.T) {
 	}
 }
 
-func TestOneTermEqual(t *testing.T) {
-	tests := []struct {
-		sel    string
-		want   string
-		wantOK bool
-	}{
-		{"spec.nodeName=n1", "n1", true},
-		{"spec.nodeName==n1", "n1", true},
-		{"spec.nodeName=", "", true},
-		{"spec.nodeName!=n1", "", false},
-		{"metadata.name=n1", "", false},
-		{"spec.nodeName=n1,status.phase=Running", "", false},
-		{"", "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.sel, func(t *testing.T) {
-			s, err := Parse(tt.sel)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, ok := s.OneTermEqual("spec.nodeName")
-			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("OneTermEqual = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
-			}
-		})
-	}
-}
-
 func TestEqual(t *testing.T) {
 	tests := []struct {
 		sel    string
@@ -159,6 +131,7 @@ func TestEqual(t *testing.T) {
 		{"status.phase=Running,spec.nodeName=n1", "n1", true},
 		{"spec.nodeName!=n1", "", false},
 		{"spec.nodeName!=n2,metadata.name=n1", "", false},
+		{"metadata.name=n1", "", false},
 		{"", "", false},
 	}
 	for _, tt := range tests {
