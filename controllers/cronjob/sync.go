@@ -179,7 +179,12 @@ func (c *Controller) run(ctx context.Context, cj *api.CronJob, st *api.CronJobSt
 	name := jobName(cj, scheduled)
 	if slices.ContainsFunc(jobs, func(j *api.Job) bool { return j.Name == name }) ||
 		slices.ContainsFunc(st.Active, func(r api.ObjectReference) bool { return r.Name == name }) {
-		return next(), nil // this time has run already
+		// This time has run already. If the sync that created its Job lost
+		// its status write, the time is recorded now, as trackJobs
+		// restores the Job in Active.
+		t := api.NewTime(scheduled)
+		st.LastScheduleTime = &t
+		return next(), nil
 	}
 	switch cj.Spec.ConcurrencyPolicy {
 	case api.ForbidConcurrent:

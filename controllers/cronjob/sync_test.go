@@ -1,6 +1,7 @@
 package cronjob
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -53,5 +54,25 @@ func TestJobFromTemplate(t *testing.T) {
 	}
 	if got := j.Annotations[api.CronJobScheduledTimestampAnnotation]; got != "2026-01-02T04:00:00+01:00" {
 		t.Fatalf("scheduled timestamp %q", got)
+	}
+}
+
+// TestRunAfterLostStatusWrite: the Job of the latest scheduled time exists
+// but the status write of the sync that created it was lost; the next sync
+// records that time as the last schedule time and creates nothing.
+func TestRunAfterLostStatusWrite(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 1, 30, 0, time.UTC)
+	created := api.NewTime(now.Add(-5 * time.Minute))
+	cj := &api.CronJob{ObjectMeta: api.ObjectMeta{Name: "tick", Namespace: "ns", UID: "u", CreationTimestamp: created},
+		Spec: api.CronJobSpec{Schedule: "* * * * *"}}
+	scheduled := time.Date(2026, 3, 10, 12, 1, 0, 0, time.UTC)
+	job := jobFromTemplate(cj, scheduled, jobName(cj, scheduled))
+	c := &Controller{now: func() time.Time { return now }} // no writer: a create would panic
+	st := api.DeepCopy(&cj.Status)
+	if _, err := c.run(context.Background(), cj, st, []*api.Job{job}); err != nil {
+		t.Fatal(err)
+	}
+	if st.LastScheduleTime == nil || !st.LastScheduleTime.Equal(scheduled) {
+		t.Fatalf("lastScheduleTime = %v, want %s", st.LastScheduleTime, scheduled)
 	}
 }
