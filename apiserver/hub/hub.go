@@ -129,7 +129,7 @@ type Hub struct {
 	subscribed atomic.Bool
 	started    chan struct{} // closed once the starting revision is known
 	stopped    chan struct{} // closed when Run returns
-	packBuf    []byte        // deliver's scratch for packing; only Run's goroutine delivers
+	packer     packer        // only Run's goroutine delivers
 
 	mu       sync.Mutex
 	last     int64         // last delivered revision
@@ -407,7 +407,7 @@ func (h *Hub) deliver(cs []store.Change) {
 	if len(h.ring.buf) > 0 {
 		ps = make([]packed, len(cs))
 		for i, c := range cs {
-			ps[i] = pack(c, &h.packBuf)
+			ps[i] = h.packer.pack(c)
 		}
 	}
 	type indexValue struct {

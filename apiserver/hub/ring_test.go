@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -38,7 +39,7 @@ func TestRing(t *testing.T) {
 			r := newRing(tt.size, 0)
 			r.reset(tt.start)
 			for _, rev := range tt.push {
-				r.push(pack(store.Change{Revision: rev}, new([]byte)))
+				r.push(new(packer).pack(store.Change{Revision: rev}))
 			}
 			got, ok := r.since(tt.after)
 			if ok != tt.wantOK {
@@ -87,7 +88,7 @@ func TestRingBytes(t *testing.T) {
 			for i, n := range tt.sizes {
 				c := kib(n)
 				c.Revision = int64(i + 1)
-				r.push(pack(c, new([]byte)))
+				r.push(new(packer).pack(c))
 				if r.bytes > bound {
 					t.Fatalf("after revision %d the ring holds %d bytes, over its bound %d", c.Revision, r.bytes, bound)
 				}
@@ -116,7 +117,7 @@ func TestRingLatest(t *testing.T) {
 	r := newRing(3, 0)
 	r.reset(0)
 	push := func(rev int64, name string) {
-		r.push(pack(store.Change{Revision: rev, Record: store.Record{Key: key(name), ResourceVersion: rev}}, new([]byte)))
+		r.push(new(packer).pack(store.Change{Revision: rev, Record: store.Record{Key: key(name), ResourceVersion: rev}}))
 	}
 	check := func(name string, want int64) {
 		t.Helper()
@@ -161,8 +162,8 @@ func TestRingPacks(t *testing.T) {
 	k := store.Key{Resource: "pods", Namespace: "default", Name: "web"}
 	r := newRing(4, 0)
 	r.reset(0)
-	r.push(pack(store.Change{Revision: 1, Type: store.Added, Record: store.Record{Key: k, Value: pod}}, new([]byte)))
-	r.push(pack(store.Change{Revision: 2, Type: store.Deleted, Record: store.Record{Key: k}}, new([]byte)))
+	r.push(new(packer).pack(store.Change{Revision: 1, Type: store.Added, Record: store.Record{Key: k, Value: pod}}))
+	r.push(new(packer).pack(store.Change{Revision: 2, Type: store.Deleted, Record: store.Record{Key: k}}))
 	if held := r.bytes - 2*changeOverhead - 2*int64(len(k.Resource)+len(k.Namespace)+len(k.Name)); held*2 >= int64(len(pod)) {
 		t.Errorf("the ring holds a %d-byte pod in %d bytes, want less than half", len(pod), held)
 	}
@@ -179,5 +180,44 @@ func TestRingPacks(t *testing.T) {
 	p, ok := r.latest(k)
 	if !ok || p.Revision != 2 {
 		t.Fatalf("latest = %v, want revision 2", ok)
+	}
+}
+
+// TestPackerDictionary: a resource's changes pack without a dictionary
+// until its dictAfter-th; from then on against one, to under a fifth of
+// a stored pod's size, and every change unpacks to the exact bytes, with
+// or without one, other resources unaffected.
+func TestPackerDictionary(t *testing.T) {
+	pod, err := os.ReadFile("../../api/testdata/pod.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k packer
+	var held []packed
+	values := map[int64][]byte{}
+	for i := range 3 * dictAfter {
+		rev := int64(i + 1)
+		// Pods alike but for their name, as a ReplicaSet's are.
+		v := bytes.Replace(pod, []byte(`"generateName":"web-6d547bcffc-"`), fmt.Appendf(nil, `"generateName":"web-%08d-"`, rev*7919), 1)
+		values[rev] = v
+		p := k.pack(store.Change{Revision: rev, Type: store.Added, Record: store.Record{Key: store.Key{Resource: "pods", Name: fmt.Sprint(rev)}, Value: v}})
+		if want := i+1 >= dictAfter; (p.dict != nil) != want {
+			t.Errorf("change %d packed with a dictionary: %v, want %v", rev, p.dict != nil, want)
+		}
+		if p.dict != nil && len(p.Value)*5 >= len(v) {
+			t.Errorf("change %d packs %d bytes to %d with a dictionary, want under a fifth", rev, len(v), len(p.Value))
+		}
+		held = append(held, p)
+	}
+	other := k.pack(store.Change{Revision: 100, Record: store.Record{Key: store.Key{Resource: "configmaps"}, Value: pod}})
+	if other.dict != nil {
+		t.Error("a resource's first change packed with a dictionary")
+	}
+	values[100] = pod
+	for _, p := range append(held, other) {
+		c, err := p.unpack()
+		if err != nil || !bytes.Equal(c.Value, values[c.Revision]) {
+			t.Errorf("change %d unpacks to %d bytes (%v), want the %d packed", c.Revision, len(c.Value), err, len(values[c.Revision]))
+		}
 	}
 }
