@@ -78,7 +78,7 @@ type queue struct {
 	now     func() time.Time
 	limiter *rate.Limiter
 	seed    maphash.Seed
-	queues  []chan record
+	queues  []chan *record // pointers: a channel allocates its whole buffer up front
 	dropped atomic.Int64
 
 	mu    sync.Mutex
@@ -137,7 +137,7 @@ func New(sink Sink, cfg Config, log zerolog.Logger) *Recorder {
 	}
 	per := max(cfg.Buffer/cfg.Workers, 1)
 	for range cfg.Workers {
-		r.queues = append(r.queues, make(chan record, per))
+		r.queues = append(r.queues, make(chan *record, per))
 	}
 	return &Recorder{queue: r, source: cfg.Source}
 }
@@ -166,7 +166,7 @@ func (r *Recorder) Eventf(ref api.ObjectReference, eventType, reason, messageFmt
 	if len(args) > 0 {
 		msg = fmt.Sprintf(messageFmt, args...)
 	}
-	rec := record{
+	rec := &record{
 		key: aggKey{
 			source: r.source,
 			kind:   ref.Kind, namespace: ref.Namespace, name: ref.Name, uid: ref.UID,
@@ -219,7 +219,7 @@ func (r *queue) Run(ctx context.Context) error {
 }
 
 // write creates the Event for rec, or bumps the one it aggregates into.
-func (r *queue) write(ctx context.Context, rec record) error {
+func (r *queue) write(ctx context.Context, rec *record) error {
 	if agg := r.lookup(rec.key); agg != nil {
 		patch, err := json.Marshal(map[string]any{
 			"count":         agg.count + 1,
@@ -246,7 +246,7 @@ func (r *queue) write(ctx context.Context, rec record) error {
 	return nil
 }
 
-func (r *queue) newEvent(rec record) *api.Event {
+func (r *queue) newEvent(rec *record) *api.Event {
 	ns := rec.ref.Namespace
 	if ns == "" {
 		ns = "default" // events about cluster-scoped objects, as Kubernetes does

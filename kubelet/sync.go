@@ -3,6 +3,7 @@ package kubelet
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,7 +50,7 @@ type podWorker struct {
 	startErr     map[string]*startFailure
 	backoffEvent map[string]time.Time // the failure a BackOff event was recorded for
 	last         *api.PodStatus       // last status handed to the status manager
-	lastBody     []byte               // ... as JSON
+	lastSum      [sha256.Size]byte    // ... its JSON's digest: a pod's JSON status is a kilobyte
 	lastRV       string               // the pod's resourceVersion then
 
 	volumeSums    map[string][32]byte  // by volume dir: the payload last written there
@@ -158,7 +159,7 @@ func (k *Kubelet) oldStatus(w *podWorker, pod *api.Pod) *api.PodStatus {
 	if w.last != nil && w.lastRV == pod.ResourceVersion {
 		return w.last
 	}
-	if w.last != nil && bytes.Equal(w.lastBody, mustJSON(pod.Status)) {
+	if w.last != nil && w.lastSum == sha256.Sum256(mustJSON(pod.Status)) {
 		return w.last
 	}
 	return &pod.Status
@@ -168,12 +169,12 @@ func (k *Kubelet) oldStatus(w *podWorker, pod *api.Pod) *api.PodStatus {
 // already or it was handed over and the API server has not changed since.
 func (k *Kubelet) setStatus(w *podWorker, pod *api.Pod, st api.PodStatus) {
 	body := mustJSON(st)
-	if bytes.Equal(body, mustJSON(pod.Status)) ||
-		(bytes.Equal(body, w.lastBody) && w.lastRV == pod.ResourceVersion) {
-		w.last, w.lastBody, w.lastRV = &st, body, pod.ResourceVersion
+	sum := sha256.Sum256(body)
+	if bytes.Equal(body, mustJSON(pod.Status)) || (sum == w.lastSum && w.lastRV == pod.ResourceVersion) {
+		w.last, w.lastSum, w.lastRV = &st, sum, pod.ResourceVersion
 		return
 	}
-	w.last, w.lastBody, w.lastRV = &st, body, pod.ResourceVersion
+	w.last, w.lastSum, w.lastRV = &st, sum, pod.ResourceVersion
 	k.status.set(w.node.Client, w.uid, pod.Namespace, pod.Name, body)
 }
 
