@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
+	"reflect"
 	"testing"
 )
 
@@ -61,4 +63,66 @@ func FuzzAppendJSON(f *testing.F) {
 		checkAppendJSON(t, s)
 		checkAppendJSON(t, json.Number(s))
 	})
+}
+
+// checkDecodeStored: on what encodeStored writes, decodeStored gives
+// what decodeObject does, with the resourceVersion set.
+func checkDecodeStored(t *testing.T, o object) {
+	t.Helper()
+	b, err := encodeStored(o)
+	if err != nil {
+		return
+	}
+	want, err := decodeObject(b)
+	if err != nil {
+		t.Fatalf("decodeObject(%q): %v", b, err)
+	}
+	metaOf(want)["resourceVersion"] = "7"
+	got, err := decodeStored(b, 7)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeStored(%q) = %#v, %v; decodeObject gives %#v", b, got, err, want)
+	}
+}
+
+func TestDecodeStoredMatchesDecodeObject(t *testing.T) {
+	pod, err := os.ReadFile("../api/testdata/pod.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := decodeObject(pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDecodeStored(t, o)
+	checkDecodeStored(t, object{"metadata": map[string]any{"name": "n\u2028é\x00"}, "n": []any{json.Number("-12.5e+3"), json.Number("0"),
+		json.Number("123456789012345678901234567890"), nil, true, "bad\xffutf8", map[string]any{"": []any{}}}})
+	if _, err := decodeStored([]byte(`[1]`), 1); err == nil {
+		t.Error("decodeStored accepted an array")
+	}
+	if _, err := decodeStored([]byte(`null`), 1); err == nil {
+		t.Error("decodeStored accepted null")
+	}
+}
+
+func FuzzDecodeStored(f *testing.F) {
+	f.Add([]byte(`{"a":1,"b":[true,null,"x\u2028"],"c":{"d":-1.5e3},"metadata":{"name":"x"}}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		if o, err := decodeObject(doc); err == nil {
+			checkDecodeStored(t, o)
+		}
+		_, _ = decodeStored(doc, 1) // never panics
+	})
+}
+
+func BenchmarkDecodeStored(b *testing.B) {
+	pod, err := os.ReadFile("../api/testdata/pod.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeStored(pod, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
