@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -164,6 +165,9 @@ type request struct {
 	body        []byte
 	contentType string
 	watch       bool // no timeout: the response streams until it ends
+	// typed: the answer decodes into a type of package api, which
+	// api.UnmarshalTrusted decodes as api.Unmarshal does, faster.
+	typed bool
 }
 
 // send performs r, waiting for the rate limiter before each attempt and
@@ -281,10 +285,38 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	if err := api.NewDecoder(resp.Body).Decode(out); err != nil {
+	if r.typed {
+		err = decodeTyped(resp.Body, out)
+	} else {
+		err = api.NewDecoder(resp.Body).Decode(out)
+	}
+	if err != nil {
 		return fmt.Errorf("decode %s %s response: %w", r.method, r.path, err)
 	}
 	return nil
+}
+
+// bodies are the buffers decodeTyped reads answers into, kept up to
+// maxPooledBody.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBody = 1 << 20
+
+// decodeTyped reads an answer whole and decodes it with
+// api.UnmarshalTrusted: the objects an API server answers with are what
+// it stored or is about to store, as in a watch (a pod: 23 µs against 65).
+func decodeTyped(body io.Reader, out any) error {
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBody { // a big list's buffer is let go
+			bodies.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return err
+	}
+	return api.UnmarshalTrusted(buf.Bytes(), out)
 }
 
 // Do sends one request to an absolute API path, which may carry a query

@@ -166,7 +166,7 @@ func (r *ResourceClient[T, PT]) Get(ctx context.Context, name string) (PT, error
 		return nil, err
 	}
 	out := PT(new(T))
-	if err := r.c.do(ctx, &request{method: http.MethodGet, path: p}, out); err != nil {
+	if err := r.c.do(ctx, &request{method: http.MethodGet, path: p, typed: true}, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -193,7 +193,7 @@ func (r *ResourceClient[T, PT]) List(ctx context.Context, opt ListOptions) ([]PT
 			Metadata api.ListMeta `json:"metadata"`
 			Items    []T          `json:"items"`
 		}
-		if err := r.c.do(ctx, &request{method: http.MethodGet, path: r.path(r.ns, "", ""), query: q}, &list); err != nil {
+		if err := r.c.do(ctx, &request{method: http.MethodGet, path: r.path(r.ns, "", ""), query: q, typed: true}, &list); err != nil {
 			return nil, 0, err
 		}
 		if page == 0 {
@@ -272,7 +272,7 @@ func (r *ResourceClient[T, PT]) write(ctx context.Context, method, path string, 
 		return nil, fmt.Errorf("encode %s: %w", r.gvr.Resource, err)
 	}
 	out := PT(new(T))
-	if err := r.c.do(ctx, &request{method: method, path: path, body: b}, out); err != nil {
+	if err := r.c.do(ctx, &request{method: method, path: path, body: b, typed: true}, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -290,7 +290,7 @@ func (r *ResourceClient[T, PT]) Patch(ctx context.Context, name string, pt Patch
 		return nil, err
 	}
 	out := PT(new(T))
-	if err := r.c.do(ctx, &request{method: http.MethodPatch, path: p, body: data, contentType: string(pt)}, out); err != nil {
+	if err := r.c.do(ctx, &request{method: http.MethodPatch, path: p, body: data, contentType: string(pt), typed: true}, out); err != nil {
 		return nil, err
 	}
 	return out, nil
