@@ -56,8 +56,25 @@ func (c *Config) ComponentKubeconfig(log zerolog.Logger, user string, groups ...
 // token (client.WithToken), so that each node is its own
 // system:node:<name>.
 func (c *Config) ComponentToken(user string, groups ...string) (token string, ok bool, err error) {
-	cred, why, err := c.componentCredential(user, groups)
-	return cred.token, err == nil && why == "", err
+	toks, ok, err := c.ComponentTokens([]string{user}, groups...)
+	if !ok || err != nil {
+		return "", ok, err
+	}
+	return toks[0], true, nil
+}
+
+// ComponentTokens is ComponentToken for many users, their tokens in their
+// order, reading the token file once.
+func (c *Config) ComponentTokens(users []string, groups ...string) (tokens []string, ok bool, err error) {
+	creds, why, err := c.componentCredentials(users, groups)
+	if err != nil || why != "" {
+		return nil, false, err
+	}
+	tokens = make([]string, len(creds))
+	for i, cr := range creds {
+		tokens[i] = cr.token
+	}
+	return tokens, true, nil
 }
 
 type componentCred struct {
@@ -69,29 +86,42 @@ type componentCred struct {
 // client kubeconfig's token is one of that file's (see
 // ComponentKubeconfig); otherwise why says why not.
 func (c *Config) componentCredential(user string, groups []string) (cred componentCred, why string, err error) {
+	creds, why, err := c.componentCredentials([]string{user}, groups)
+	if err != nil || why != "" {
+		return componentCred{}, why, err
+	}
+	return creds[0], "", nil
+}
+
+// componentCredentials is componentCredential for many users at once.
+func (c *Config) componentCredentials(users []string, groups []string) (creds []componentCred, why string, err error) {
 	if _, err := os.Stat(c.TokenFile()); errors.Is(err, fs.ErrNotExist) {
-		return componentCred{}, "no token file " + c.TokenFile() + " to add its token to (the API server's data dir is elsewhere?)", nil
+		return nil, "no token file " + c.TokenFile() + " to add its token to (the API server's data dir is elsewhere?)", nil
 	}
 	kc, err := kubeconfig.Load(c.ClientKubeconfig())
 	if err != nil {
-		return componentCred{}, "", err
+		return nil, "", err
 	}
 	r, err := kc.Resolve()
 	if err != nil {
-		return componentCred{}, "", err
+		return nil, "", err
 	}
 	// A kubeconfig whose token the token file does not hold belongs to
 	// another cluster: use it as it is.
 	toks, err := authn.Load(c.TokenFile())
 	if err != nil {
-		return componentCred{}, "", err
+		return nil, "", err
 	}
 	if _, ok := toks.Authenticate(r.Token); !ok {
-		return componentCred{}, "the kubeconfig's credential is none of the tokens of " + c.TokenFile() + " (another cluster's, or a client certificate)", nil
+		return nil, "the kubeconfig's credential is none of the tokens of " + c.TokenFile() + " (another cluster's, or a client certificate)", nil
 	}
-	token, err := authn.EnsureUser(c.TokenFile(), user, groups)
+	tokens, err := authn.EnsureUsers(c.TokenFile(), users, groups)
 	if err != nil {
-		return componentCred{}, "", fmt.Errorf("credential of %s: %w", user, err)
+		return nil, "", fmt.Errorf("credentials of %s: %w", strings.Join(users[:min(len(users), 3)], ", "), err)
 	}
-	return componentCred{server: r, token: token}, "", nil
+	creds = make([]componentCred, len(tokens))
+	for i, t := range tokens {
+		creds[i] = componentCred{server: r, token: t}
+	}
+	return creds, "", nil
 }

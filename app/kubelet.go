@@ -165,12 +165,19 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 		return nil, PickedRuntime{}, fmt.Errorf("build API client: %w", err)
 	}
 	c = c.WithUserAgent(client.UserAgent("kubelet"))
-	nodeClient := func(name string) (*client.Client, error) {
-		tok, ok, err := cfg.ComponentToken(authn.NodeUser(name), authn.NodesGroup)
-		if err != nil || !ok {
-			return c, err
+	users := make([]string, nodes)
+	for i := range users {
+		users[i] = authn.NodeUser(nodeName(i))
+	}
+	tokens, ownTokens, err := cfg.ComponentTokens(users, authn.NodesGroup)
+	if err != nil {
+		return nil, PickedRuntime{}, err
+	}
+	nodeClient := func(i int) *client.Client {
+		if !ownTokens {
+			return c
 		}
-		return c.WithToken(tok), nil
+		return c.WithToken(tokens[i])
 	}
 	var (
 		fns     []func(context.Context) error
@@ -225,13 +232,7 @@ func NewKubelets(ctx context.Context, cfg Config, kc KubeletConfig, nodes int, l
 	var dockerRT *docker.Runtime // any of the nodes' Docker runtimes, to build images
 	for i := range nodes {
 		name := nodeName(i)
-		nc, err := nodeClient(name)
-		if err != nil {
-			for _, cl := range closers {
-				_ = cl()
-			}
-			return nil, PickedRuntime{}, err
-		}
+		nc := nodeClient(i)
 		n := kubelet.Node{Name: name, Client: nc, Events: recorder(name, nc), Labels: map[string]string{LabelRuntime: rt}}
 		kc.topologyLabels(i, n.Labels)
 		switch rt {

@@ -310,29 +310,51 @@ func AddToken(path, token, user string, groups []string) error {
 	if token == "" || strings.ContainsAny(token, ",\"# \t\r\n") || strings.TrimSpace(user) == "" {
 		return fmt.Errorf("add token: token must be a non-empty plain word and user non-empty")
 	}
+	old, t, err := readFile(path)
+	if err != nil {
+		return err
+	}
+	if _, ok := t.Authenticate(token); ok {
+		return fmt.Errorf("add token: token already in %s", path)
+	}
+	return appendRecords(path, old, []record{{token, user, groups}})
+}
+
+type record struct {
+	token, user string
+	groups      []string
+}
+
+// readFile reads and parses the token file at path: empty if it does not
+// exist.
+func readFile(path string) ([]byte, *Tokens, error) {
 	old, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		old = nil
+		return nil, &Tokens{}, nil
 	case err != nil:
-		return fmt.Errorf("read token file: %w", err)
-	default:
-		t, err := parse(bytes.NewReader(old))
-		if err != nil {
-			return fmt.Errorf("token file %s: %w", path, err)
-		}
-		if _, ok := t.Authenticate(token); ok {
-			return fmt.Errorf("add token: token already in %s", path)
-		}
+		return nil, nil, fmt.Errorf("read token file: %w", err)
 	}
+	t, err := parse(bytes.NewReader(old))
+	if err != nil {
+		return nil, nil, fmt.Errorf("token file %s: %w", path, err)
+	}
+	return old, t, nil
+}
+
+// appendRecords appends recs, in one write, to the token file at path,
+// whose content was old, creating it with mode 0600 if it does not exist.
+func appendRecords(path string, old []byte, recs []record) error {
 	var buf bytes.Buffer
 	if len(old) == 0 {
 		buf.WriteString(fileHeader)
 	} else if old[len(old)-1] != '\n' {
 		buf.WriteByte('\n') // don't glue the new record onto an unterminated last line
 	}
-	if err := writeRecord(&buf, token, user, user, groups); err != nil {
-		return err
+	for _, r := range recs {
+		if err := writeRecord(&buf, r.token, r.user, r.user, r.groups); err != nil {
+			return err
+		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
@@ -370,25 +392,46 @@ func writeRecord(w io.Writer, token, user, uid string, groups []string) error {
 // calls it on every start: the first creates its credential, later ones
 // reuse it.
 func EnsureUser(path, user string, groups []string) (string, error) {
-	if old, err := os.ReadFile(path); err == nil {
-		t, err := parse(bytes.NewReader(old))
-		if err != nil {
-			return "", fmt.Errorf("token file %s: %w", path, err)
-		}
-		for _, e := range t.entries {
-			if e.user.Name == user {
-				return e.token, nil
-			}
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read token file: %w", err)
-	}
-	tok, err := NewToken()
+	toks, err := EnsureUsers(path, []string{user}, groups)
 	if err != nil {
 		return "", err
 	}
-	if err := AddToken(path, tok, user, groups); err != nil {
-		return "", err
+	return toks[0], nil
+}
+
+// EnsureUsers is EnsureUser for many users (all in groups), their tokens
+// in their order, reading the file once and appending in one write: a
+// kubelet running a thousand simulated nodes would otherwise read a
+// growing file once per node.
+func EnsureUsers(path string, users []string, groups []string) ([]string, error) {
+	old, t, err := readFile(path)
+	if err != nil {
+		return nil, err
 	}
-	return tok, nil
+	have := make(map[string]string, len(t.entries))
+	for _, e := range t.entries {
+		if _, ok := have[e.user.Name]; !ok {
+			have[e.user.Name] = e.token
+		}
+	}
+	toks := make([]string, len(users))
+	var add []record
+	for i, u := range users {
+		if strings.TrimSpace(u) == "" {
+			return nil, fmt.Errorf("add token: user must be non-empty")
+		}
+		tok, ok := have[u]
+		if !ok {
+			if tok, err = NewToken(); err != nil {
+				return nil, err
+			}
+			have[u] = tok
+			add = append(add, record{tok, u, groups})
+		}
+		toks[i] = tok
+	}
+	if len(add) == 0 {
+		return toks, nil
+	}
+	return toks, appendRecords(path, old, add)
 }

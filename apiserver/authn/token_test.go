@@ -1,10 +1,12 @@
 package authn
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -251,5 +253,47 @@ func TestEnsureUserAndReload(t *testing.T) {
 	}
 	if toks.Len() != 3 {
 		t.Fatalf("Len = %d, want 3", toks.Len())
+	}
+}
+
+// EnsureUsers gives each user its token, in order: the one the file holds,
+// or a new one, all new ones appended at once; a second call changes
+// nothing.
+func TestEnsureUsers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.csv")
+	if _, _, err := EnsureTokenFile(path); err != nil {
+		t.Fatal(err)
+	}
+	n1, err := EnsureUser(path, NodeUser("n1"), []string{NodesGroup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := []string{NodeUser("n0"), NodeUser("n1"), NodeUser("n2")}
+	toks, err := EnsureUsers(path, users, []string{NodesGroup})
+	if err != nil || len(toks) != 3 || toks[1] != n1 || toks[0] == toks[2] || toks[0] == n1 {
+		t.Fatalf("EnsureUsers = %q, %v; want n1's token %q second among three distinct", toks, err, n1)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := EnsureUsers(path, users, []string{NodesGroup})
+	if err != nil || !slices.Equal(again, toks) {
+		t.Fatalf("second call = %q, %v; want %q", again, err, toks)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("a second call changed the file")
+	}
+	loaded, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range users {
+		if got, ok := loaded.Authenticate(toks[i]); !ok || got.Name != u || !got.InGroup(NodesGroup) {
+			t.Errorf("token of %s authenticates as %+v, %v", u, got, ok)
+		}
+	}
+	if _, err := EnsureUsers(path, []string{" "}, nil); err == nil {
+		t.Error("an empty user name was accepted")
 	}
 }
