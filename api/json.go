@@ -3,8 +3,8 @@ package api
 import (
 	"io"
 	"reflect"
+	"strings"
 	"sync"
-	"unique"
 
 	gojson "github.com/goccy/go-json"
 	sigsjson "sigs.k8s.io/json"
@@ -44,7 +44,7 @@ func UnmarshalTrusted(data []byte, v any) error { return gojson.Unmarshal(data, 
 
 // Compact readies a decoded value (a pointer) to live on, in an
 // informer's cache: every slice in it is cut to its length (UnmarshalTrusted
-// leaves room for four), and every string is interned (unique.Make), so
+// leaves room for four), and every string is interned (intern), so
 // that the objects one process keeps share what repeats between them —
 // image, labels, owner, tolerations, condition types — and the copies that
 // the scheduler, the controller manager and the node agents each keep of a
@@ -85,7 +85,7 @@ func (p *keepPlan) walk(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
 		if v.Len() > 0 {
-			v.SetString(unique.Make(v.String()).Value())
+			v.SetString(intern(v.String()))
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
@@ -110,7 +110,7 @@ func (p *keepPlan) walk(v reflect.Value) {
 		if m, ok := v.Interface().(map[string]string); ok { // labels, annotations, selectors
 			for k, s := range m {
 				// Storing under an equal key replaces the key's string too.
-				m[unique.Make(k).Value()] = unique.Make(s).Value()
+				m[intern(k)] = intern(s)
 			}
 			return
 		}
@@ -118,7 +118,7 @@ func (p *keepPlan) walk(v reflect.Value) {
 		for it.Next() {
 			k := it.Key()
 			if p.key {
-				k = reflect.ValueOf(unique.Make(k.String()).Value()).Convert(k.Type())
+				k = reflect.ValueOf(intern(k.String())).Convert(k.Type())
 			}
 			e := reflect.New(v.Type().Elem()).Elem()
 			e.Set(it.Value())
@@ -178,4 +178,38 @@ func planKeep(t reflect.Type, open map[reflect.Type]*keepPlan) *keepPlan {
 		return nil
 	}
 	return p
+}
+
+// interned is the table intern keeps. unique.Make would not do: its
+// table keeps an entry only while a unique.Handle of it is reachable, and
+// a string taken from a Handle does not keep one, so whatever an informer
+// had cached stopped being shared at the next garbage collection. When
+// the table is full it starts over, letting go the strings that only it
+// holds: names and UIDs, each its object's own, would otherwise grow it
+// without bound.
+var interned struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// maxInterned bounds the table: about a megabyte of entries.
+const maxInterned = 1 << 14
+
+// intern returns the string equal to s that the values Compact readied
+// share.
+func intern(s string) string {
+	if s == "" {
+		return s
+	}
+	interned.mu.Lock()
+	defer interned.mu.Unlock()
+	if c, ok := interned.m[s]; ok {
+		return c
+	}
+	if len(interned.m) >= maxInterned || interned.m == nil {
+		interned.m = make(map[string]string, 1024)
+	}
+	s = strings.Clone(s) // s may be part of a larger string
+	interned.m[s] = s
+	return s
 }
