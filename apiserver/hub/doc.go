@@ -14,8 +14,10 @@
 //     message, a dead bus or a broken subscription heals within a poll
 //     interval. A broken subscription is renewed with backoff.
 //   - It keeps the most recent changes in a ring buffer, bounded by count
-//     and by bytes (of the changes compressed with S2), so a new watcher
-//     usually replays from memory instead of the database.
+//     and by bytes (of the changes compressed with S2, each resource's
+//     against a dictionary of one of its own values: a pod to a tenth of
+//     its size), so a new watcher usually replays from memory instead of
+//     the database.
 //   - With WithIndex, it offers a watcher registered for one value of an
 //     indexed field (a node agent's spec.nodeName) only the changes of
 //     objects that had or have that value, rather than every change.
