@@ -109,7 +109,7 @@ func (s *Server) recordUpdate(r *request, cur, next object) error {
 		s.requestLog(r.c).Warn().Err(err).Str("resource", r.res.StoreName()).Msg("managedFields not updated")
 		if cur != nil {
 			if mf, ok := metaOf(cur)["managedFields"]; ok {
-				metaOf(next)["managedFields"] = deepCopy(mf)
+				metaOf(next)["managedFields"] = registry.DeepCopy(mf)
 			}
 		}
 	}
@@ -179,7 +179,7 @@ func (s *Server) apply(r *request, statusOnly bool) error {
 		sub = "status"
 	}
 	applyTo := func(cur object) (object, error) {
-		merged, err := fm.Apply(cur, deepCopy(p).(map[string]any), manager, sub, force, time.Now())
+		merged, err := fm.Apply(cur, registry.DeepCopy(p).(map[string]any), manager, sub, force, time.Now())
 		var c *fieldmanager.Conflicts
 		switch {
 		case errors.As(err, &c):

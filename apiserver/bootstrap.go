@@ -26,7 +26,7 @@ func (s *Server) bootstrap(ctx context.Context, addr net.Addr) error {
 	}
 	for _, res := range registry.All() {
 		for _, b := range res.Bootstrap {
-			o := deepCopy(b).(map[string]any)
+			o := registry.DeepCopy(b).(map[string]any)
 			o["apiVersion"], o["kind"] = res.GroupVersion(), res.Kind
 			k := store.Key{Resource: res.StoreName(), Namespace: nestedString(o, "metadata", "namespace"), Name: nestedString(o, "metadata", "name")}
 			if _, err := s.deps.Store.Get(ctx, k); err == nil {

@@ -427,7 +427,7 @@ func (s *Server) syncCRD(ctx context.Context, name string) (again bool, err erro
 	crdRes, _ := registry.Lookup(api.APIExtensionsGroup, "v1", "customresourcedefinitions")
 	key := store.Key{Resource: crdStoreName, Name: name}
 	if _, err := s.guaranteedUpdate(ctx, crdRes, key, func(cur object, _ []byte) (object, []byte, error) {
-		next := deepCopy(cur).(map[string]any)
+		next := registry.DeepCopy(cur).(map[string]any)
 		status, err := registry.As[api.CustomResourceDefinition](cur)
 		if err != nil {
 			return nil, nil, err
@@ -465,7 +465,7 @@ func (s *Server) syncCRD(ctx context.Context, name string) (again bool, err erro
 		return true, nil
 	}
 	_, err = s.guaranteedUpdate(ctx, crdRes, key, func(cur object, _ []byte) (object, []byte, error) {
-		next := deepCopy(cur).(map[string]any)
+		next := registry.DeepCopy(cur).(map[string]any)
 		meta := metaOf(next)
 		var keep []any
 		for _, f := range stringList(meta["finalizers"]) {

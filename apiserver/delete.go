@@ -188,7 +188,7 @@ func markForDeletion(res *registry.Resource, o object, opts api.DeleteOptions, n
 	if len(finalizers) == 0 && grace == 0 && !res.Finalizing(o) {
 		return nil, false
 	}
-	next = deepCopy(o).(map[string]any)
+	next = registry.DeepCopy(o).(map[string]any)
 	nm := metaOf(next)
 	nm["deletionTimestamp"] = now.Add(time.Duration(grace) * time.Second).UTC().Format(time.RFC3339)
 	nm["deletionGracePeriodSeconds"] = json.Number(strconv.FormatInt(grace, 10))

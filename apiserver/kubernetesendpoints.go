@@ -234,7 +234,7 @@ func toObject(v any, cur object, key store.Key, labels map[string]any) object {
 	b, _ := json.Marshal(v)
 	o, _ := decodeObject(b)
 	if cur != nil {
-		o["metadata"] = deepCopy(cur["metadata"])
+		o["metadata"] = registry.DeepCopy(cur["metadata"])
 	} else {
 		meta := map[string]any{"name": key.Name, "namespace": key.Namespace}
 		if labels != nil {

@@ -216,26 +216,6 @@ func fieldString(v any) string {
 	}
 }
 
-// deepCopy copies a decoded JSON value.
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		c := make(map[string]any, len(t))
-		for k, e := range t {
-			c[k] = deepCopy(e)
-		}
-		return c
-	case []any:
-		c := make([]any, len(t))
-		for i, e := range t {
-			c[i] = deepCopy(e)
-		}
-		return c
-	default:
-		return v
-	}
-}
-
 // decodeStored decodes a stored value and sets its resourceVersion.
 // What the store holds was written by encodeStored, so it is decoded with
 // github.com/goccy/go-json, which gives the same object as decodeObject

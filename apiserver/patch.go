@@ -11,6 +11,7 @@ import (
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
 	"github.com/minik8s/minik8s/apiserver/patch"
+	"github.com/minik8s/minik8s/apiserver/registry"
 )
 
 // patch serves PATCH of an object or of its status: the patch is applied
@@ -70,7 +71,7 @@ func applyPatchTo(ctype string, cur object, body []byte, schema reflect.Type) (o
 	if mt, _, err := mime.ParseMediaType(ctype); err == nil && mt == patch.MergePatchType {
 		// Decoded afresh on each attempt: the merge takes its values.
 		if p, err := decodeObject(body); err == nil {
-			next := deepCopy(cur).(map[string]any)
+			next := registry.DeepCopy(cur).(map[string]any)
 			patch.MergeInto(next, p)
 			return next, nil
 		}

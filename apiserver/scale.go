@@ -123,7 +123,7 @@ func (s *Server) scaleTo(r *request, want func(cur object) (*api.Scale, error)) 
 			return nil, nil, newStatus(http.StatusUnprocessableEntity, api.StatusReasonInvalid,
 				"Scale.autoscaling \""+r.ri.Name+"\" is invalid: spec.replicas: Invalid value: "+strconv.Itoa(int(sc.Spec.Replicas))+": must be greater than or equal to 0")
 		}
-		sent := deepCopy(cur).(map[string]any)
+		sent := registry.DeepCopy(cur).(map[string]any)
 		if sc.ResourceVersion != "" {
 			metaOf(sent)["resourceVersion"] = sc.ResourceVersion
 		}

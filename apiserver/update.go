@@ -1,6 +1,10 @@
 package apiserver
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/minik8s/minik8s/apiserver/registry"
+)
 
 // update serves PUT of an object or of its status.
 func (s *Server) update(r *request, statusOnly bool) error {
@@ -19,7 +23,7 @@ func (s *Server) update(r *request, statusOnly bool) error {
 		})
 	}
 	rec, err := s.guaranteedUpdate(r.c.Request().Context(), r.res, r.key(), func(cur object, curValue []byte) (object, []byte, error) {
-		return s.prepareUpdate(r, deepCopy(sent).(map[string]any), cur, curValue, statusOnly)
+		return s.prepareUpdate(r, registry.DeepCopy(sent).(map[string]any), cur, curValue, statusOnly)
 	})
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ func toStorage(res *registry.Resource, o object) (object, error) {
 	if res.StoredAsServed() {
 		return o, nil
 	}
-	c := deepCopy(o).(map[string]any)
+	c := registry.DeepCopy(o).(map[string]any)
 	if err := res.StorageResource().ConvertTo(c); err != nil {
 		return nil, err
 	}
