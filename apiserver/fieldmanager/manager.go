@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
@@ -117,14 +119,67 @@ type Entry struct {
 // identity is the manager's key in fieldpath.ManagedFields: the entry
 // without time and fields; appliers without apiVersion, so that one
 // applier is one entry whatever version it applies at.
+// It is the JSON json.Marshal gives, written without reflection: every
+// write of an object computes its managers' identities.
 func identity(e Entry) string {
-	e.Time, e.FieldsType, e.FieldsV1 = "", "", nil
 	if e.Operation == OperationApply {
 		e.APIVersion = ""
 	}
-	b, _ := json.Marshal(e)
-	return string(b)
+	b := make([]byte, 0, 96)
+	b = append(b, '{')
+	for _, f := range [...]struct{ key, value string }{
+		{"manager", e.Manager}, {"operation", e.Operation}, {"apiVersion", e.APIVersion}, {"subresource", e.Subresource},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, f.key...)
+		b = append(b, '"', ':')
+		b = appendJSONString(b, f.value)
+	}
+	return string(append(b, '}'))
 }
+
+// appendJSONString appends s as json.Marshal writes it: quoted as it is
+// when nothing in it needs escaping, else by json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// parseIdentity is the Entry an identity was made from. Parses are kept
+// (a kind's objects have a handful of managers), up to maxIdentities.
+func parseIdentity(id string) (Entry, error) {
+	if e, ok := identities.Load(id); ok {
+		return e.(Entry), nil
+	}
+	var e Entry
+	if err := json.Unmarshal([]byte(id), &e); err != nil {
+		return e, err
+	}
+	if identitiesHeld.Add(1) <= maxIdentities {
+		identities.Store(id, e)
+	}
+	return e, nil
+}
+
+var (
+	identities     sync.Map // identity -> Entry
+	identitiesHeld atomic.Int64
+)
+
+const maxIdentities = 4096
 
 // Manager tracks field ownership of one kind at one version, and applies.
 // It is safe for concurrent use.
@@ -348,8 +403,8 @@ func encode(o Object, mf managed) error {
 		if vs.Set().Empty() {
 			continue
 		}
-		var e Entry
-		if err := json.Unmarshal([]byte(id), &e); err != nil {
+		e, err := parseIdentity(id)
+		if err != nil {
 			return fmt.Errorf("manager identity %q: %w", id, err)
 		}
 		e.APIVersion = string(vs.APIVersion())

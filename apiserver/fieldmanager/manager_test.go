@@ -246,3 +246,49 @@ func TestCRDListAndMapTypes(t *testing.T) {
 		t.Fatalf("forced atomic values: args %v selector %v, want replaced whole", fs["args"], fs["selector"])
 	}
 }
+
+// identityByMarshal is identity as json.Marshal writes it, which identity
+// must give exactly: one entry, one key.
+func identityByMarshal(e Entry) string {
+	e.Time, e.FieldsType, e.FieldsV1 = "", "", nil
+	if e.Operation == OperationApply {
+		e.APIVersion = ""
+	}
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+func checkIdentity(t *testing.T, e Entry) {
+	t.Helper()
+	got, want := identity(e), identityByMarshal(e)
+	if got != want {
+		t.Fatalf("identity(%+v) = %s, json.Marshal gives %s", e, got, want)
+	}
+	var parsed Entry
+	_ = json.Unmarshal([]byte(got), &parsed)
+	for range 2 { // parsed, then kept
+		if back, err := parseIdentity(got); err != nil || !reflect.DeepEqual(back, parsed) {
+			t.Fatalf("parseIdentity(%s) = %+v, %v; want %+v", got, back, err, parsed)
+		}
+	}
+}
+
+func TestIdentityMatchesMarshal(t *testing.T) {
+	for _, e := range []Entry{
+		{},
+		{Manager: "kubectl", Operation: OperationUpdate, APIVersion: "v1"},
+		{Manager: "kubelet", Operation: OperationUpdate, APIVersion: "v1", Subresource: "status", Time: "2026-01-01T00:00:00Z"},
+		{Manager: "kubectl", Operation: OperationApply, APIVersion: "apps/v1", FieldsType: "FieldsV1"},
+		{Manager: `q"uote\back <a>&b`, Operation: OperationUpdate, APIVersion: "v1"},
+		{Manager: "ctl\x00\x1f\x7f é \u2028 bad\xff", Operation: OperationUpdate},
+	} {
+		checkIdentity(t, e)
+	}
+}
+
+func FuzzIdentity(f *testing.F) {
+	f.Add("kubectl", "Update", "v1", "status")
+	f.Fuzz(func(t *testing.T, manager, op, version, sub string) {
+		checkIdentity(t, Entry{Manager: manager, Operation: op, APIVersion: version, Subresource: sub})
+	})
+}
