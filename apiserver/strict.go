@@ -257,6 +257,30 @@ var quantityHolders sync.Map // reflect.Type → bool
 // holdsQuantity reports whether a value of type t can contain a resource
 // quantity anywhere, so that quantityErrors skips what cannot (metadata,
 // most of a status). Safe for concurrent use.
+// quantityFields are the JSON fields of struct type t that hold a
+// quantity, the only ones quantityErrors walks: a pod's are its
+// containers' resources and its overhead.
+func quantityFields(t reflect.Type) []namedType {
+	if fs, ok := quantityFieldsByType.Load(t); ok {
+		return fs.([]namedType)
+	}
+	var fs []namedType
+	for name, ft := range jsonFields(t) {
+		if holdsQuantity(ft) {
+			fs = append(fs, namedType{name, ft})
+		}
+	}
+	quantityFieldsByType.Store(t, fs)
+	return fs
+}
+
+type namedType struct {
+	name string
+	t    reflect.Type
+}
+
+var quantityFieldsByType sync.Map // reflect.Type -> []namedType
+
 func holdsQuantity(t reflect.Type) bool {
 	if b, ok := quantityHolders.Load(t); ok {
 		return b.(bool)
@@ -324,9 +348,9 @@ func quantityErrors(v any, t reflect.Type, path *field.Path) field.ErrorList {
 		if !ok {
 			return nil
 		}
-		for name, ft := range jsonFields(t) {
-			if e, ok := m[name]; ok {
-				errs = append(errs, quantityErrors(e, ft, childPath(path, name))...)
+		for _, f := range quantityFields(t) {
+			if e, ok := m[f.name]; ok {
+				errs = append(errs, quantityErrors(e, f.t, childPath(path, f.name))...)
 			}
 		}
 	case reflect.Slice:
