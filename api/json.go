@@ -3,8 +3,9 @@ package api
 import (
 	"io"
 	"reflect"
-	"strings"
 	"sync"
+	"sync/atomic"
+	"unique"
 
 	gojson "github.com/goccy/go-json"
 	sigsjson "sigs.k8s.io/json"
@@ -180,20 +181,17 @@ func planKeep(t reflect.Type, open map[reflect.Type]*keepPlan) *keepPlan {
 	return p
 }
 
-// interned is the table intern keeps. unique.Make would not do: its
-// table keeps an entry only while a unique.Handle of it is reachable, and
-// a string taken from a Handle does not keep one, so whatever an informer
-// had cached stopped being shared at the next garbage collection. When
-// the table is full it starts over, letting go the strings that only it
-// holds: names and UIDs, each its object's own, would otherwise grow it
-// without bound.
-var interned struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-// maxInterned bounds the table: about a megabyte of entries.
-const maxInterned = 1 << 14
+// kept holds the handles of the strings intern made last. unique.Make
+// alone would not do: its table keeps an entry only while a
+// unique.Handle of it is reachable, and a string taken from a Handle
+// does not keep one, so whatever an informer had cached stopped being
+// shared at the next garbage collection. A string interned again is kept
+// again; one not met for the last len(kept) interns is let go (names and
+// UIDs, each its object's own, would otherwise be kept for ever).
+var (
+	kept     [1 << 14]atomic.Value // of unique.Handle[string], a pointer: storing it allocates nothing
+	keptNext atomic.Uint64
+)
 
 // intern returns the string equal to s that the values Compact readied
 // share.
@@ -201,15 +199,7 @@ func intern(s string) string {
 	if s == "" {
 		return s
 	}
-	interned.mu.Lock()
-	defer interned.mu.Unlock()
-	if c, ok := interned.m[s]; ok {
-		return c
-	}
-	if len(interned.m) >= maxInterned || interned.m == nil {
-		interned.m = make(map[string]string, 1024)
-	}
-	s = strings.Clone(s) // s may be part of a larger string
-	interned.m[s] = s
-	return s
+	h := unique.Make(s)
+	kept[keptNext.Add(1)%uint64(len(kept))].Store(h)
+	return h.Value()
 }
