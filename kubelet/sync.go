@@ -170,12 +170,11 @@ func (k *Kubelet) oldStatus(w *podWorker, pod *api.Pod) *api.PodStatus {
 func (k *Kubelet) setStatus(w *podWorker, pod *api.Pod, st api.PodStatus) {
 	body := mustJSON(st)
 	sum := sha256.Sum256(body)
-	if bytes.Equal(body, mustJSON(pod.Status)) || (sum == w.lastSum && w.lastRV == pod.ResourceVersion) {
-		w.last, w.lastSum, w.lastRV = &st, sum, pod.ResourceVersion
-		return
-	}
+	handed := bytes.Equal(body, mustJSON(pod.Status)) || (sum == w.lastSum && w.lastRV == pod.ResourceVersion)
 	w.last, w.lastSum, w.lastRV = &st, sum, pod.ResourceVersion
-	k.status.set(w.node.Client, w.uid, pod.Namespace, pod.Name, body)
+	if !handed {
+		k.status.set(w.node.Client, w.uid, pod.Namespace, pod.Name, body)
+	}
 }
 
 func mustJSON(v any) []byte {

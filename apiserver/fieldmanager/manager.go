@@ -90,8 +90,8 @@ func (c *Conflicts) Message() string {
 
 // printManager renders a manager identity as Kubernetes does in conflicts.
 func printManager(id string) string {
-	var e Entry
-	if err := json.Unmarshal([]byte(id), &e); err != nil {
+	e, err := parseIdentity(id)
+	if err != nil {
 		return strconv.Quote(id)
 	}
 	s := strconv.Quote(e.Manager)
