@@ -54,15 +54,13 @@ func (s *Server) list(r *request) error {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if !rewritesOnRead(r.res) {
-			buf.Write(withRV(rec.Value, rec.ResourceVersion))
-			continue
-		}
-		body, err := servedJSON(r.res, rec.Value, rec.ResourceVersion)
+		p, err := servedParts(r.res, rec.Value, rec.ResourceVersion, o.omitManagedFields)
 		if err != nil {
 			return err
 		}
-		buf.Write(body)
+		for _, b := range p {
+			buf.Write(b)
+		}
 	}
 	buf.WriteString(`],"kind":"` + r.res.Kind + `List","metadata":`)
 	buf.Write(meta)

@@ -302,3 +302,43 @@ func TestListContinueExpired(t *testing.T) {
 		t.Errorf("exact list at a compacted revision: %s %q", st.Reason, st.Message)
 	}
 }
+
+// TestOmitManagedFields: with omitManagedFields=true (what minik8s's
+// informers send), lists and watches leave metadata.managedFields out of
+// their objects and keep the rest; without it they are there.
+func TestOmitManagedFields(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	const pods = "/api/v1/namespaces/default/pods"
+	rv := listRV(t, s, pods)
+	plain := watchLines(t, s, pods+"?watch=true&resourceVersion="+rv)
+	omitted := watchLines(t, s, pods+"?watch=true&omitManagedFields=true&resourceVersion="+rv)
+	expect(t, s.Do(t, "POST", pods, podJSON), http.StatusCreated)
+
+	hasManagedFields := func(o map[string]any) bool {
+		m, _ := o["metadata"].(map[string]any)
+		if m["name"] != "web" || m["resourceVersion"] == nil || o["spec"] == nil {
+			t.Fatalf("object lost more than its managedFields: %v", o)
+		}
+		_, ok := m["managedFields"]
+		return ok
+	}
+	for _, tc := range []struct {
+		name string
+		ch   <-chan map[string]any
+		want bool
+	}{{"plain watch", plain, true}, {"watch with omitManagedFields", omitted, false}} {
+		ev := nextRaw(t, tc.ch)
+		if o, _ := ev["object"].(map[string]any); ev["type"] != "ADDED" || hasManagedFields(o) != tc.want {
+			t.Fatalf("%s: event %v, want managedFields: %v", tc.name, ev, tc.want)
+		}
+	}
+	for query, want := range map[string]bool{"": true, "?omitManagedFields=true": false, "?omitManagedFields=false": true} {
+		var list struct{ Items []map[string]any }
+		r := s.Do(t, "GET", pods+query, nil)
+		expect(t, r, http.StatusOK)
+		r.JSON(t, &list)
+		if len(list.Items) != 1 || hasManagedFields(list.Items[0]) != want {
+			t.Fatalf("list%s: %v, want managedFields: %v", query, list.Items, want)
+		}
+	}
+}

@@ -18,3 +18,27 @@ func TestWithRVTopLevelMetadata(t *testing.T) {
 		}
 	}
 }
+
+// managedFieldsSpan cuts the top-level metadata.managedFields with one
+// comma, wherever they are among metadata's fields, and nothing else.
+func TestManagedFieldsSpan(t *testing.T) {
+	const mf = `"managedFields":[{"manager":"m","fieldsV1":{"f:metadata":{"f:managedFields":{}}}}]`
+	for _, tc := range []struct{ in, want string }{
+		{`{"kind":"Pod","metadata":{"labels":{"a":"b"},` + mf + `,"name":"a"},"spec":{}}`, `{"kind":"Pod","metadata":{"labels":{"a":"b"},"name":"a"},"spec":{}}`},
+		{`{"kind":"Pod","metadata":{` + mf + `,"name":"a"}}`, `{"kind":"Pod","metadata":{"name":"a"}}`},
+		{`{"kind":"Pod","metadata":{"name":"a",` + mf + `}}`, `{"kind":"Pod","metadata":{"name":"a"}}`},
+		{`{"data":{"metadata":{` + mf + `,"name":"x"}},"metadata":{"name":"a"}}`, ""},
+		{`{"metadata":{` + mf + `}}`, ""},
+		{`{"metadata":{"name":"a"}}`, ""},
+		{`{"metadata":{"name":"a","x":"\"managedFields\":[]"}}`, ""},
+	} {
+		from, to, ok := managedFieldsSpan([]byte(tc.in))
+		got := ""
+		if ok {
+			got = tc.in[:from] + tc.in[to:]
+		}
+		if got != tc.want {
+			t.Errorf("cut of %s = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

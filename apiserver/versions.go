@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"github.com/minik8s/minik8s/apiserver/registry"
+	"github.com/tidwall/gjson"
 )
 
 // A kind served at several versions is stored at one of them (its
@@ -65,29 +66,69 @@ func decodeServed(res *registry.Resource, value []byte, rv int64) (object, error
 // servedJSON is the JSON of a stored value as res serves it, with its
 // resourceVersion.
 func servedJSON(res *registry.Resource, value []byte, rv int64) ([]byte, error) {
-	head, field, tail, err := servedParts(res, value, rv)
+	p, err := servedParts(res, value, rv, false)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(head)+len(field)+len(tail))
-	return append(append(append(out, head...), field...), tail...), nil
+	return p.join(), nil
 }
 
-// servedParts is servedJSON in three parts to write one after the other,
-// which a watch does without copying the stored value: rvParts of value,
-// or of its rewrite for a kind that is rewritten on read.
-func servedParts(res *registry.Resource, value []byte, rv int64) (head, field, tail []byte, err error) {
+// jsonParts is a JSON value in parts to write one after the other.
+type jsonParts [4][]byte
+
+func (p *jsonParts) join() []byte {
+	n := 0
+	for _, b := range p {
+		n += len(b)
+	}
+	out := make([]byte, 0, n)
+	for _, b := range p {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// servedParts is servedJSON in parts, which a list or a watch writes
+// without copying the stored value: rvParts of value, or of its rewrite
+// for a kind that is rewritten on read; without metadata.managedFields
+// if omitManagedFields.
+func servedParts(res *registry.Resource, value []byte, rv int64, omitManagedFields bool) (jsonParts, error) {
 	if rewritesOnRead(res) {
 		o, err := decodeServed(res, value, rv)
 		if err != nil {
-			return nil, nil, nil, err
+			return jsonParts{}, err
 		}
 		if value, err = encodeStored(o); err != nil {
-			return nil, nil, nil, err
+			return jsonParts{}, err
 		}
 	}
-	head, field, tail = rvParts(value, rv)
-	return head, field, tail, nil
+	head, field, tail := rvParts(value, rv)
+	if omitManagedFields {
+		if from, to, ok := managedFieldsSpan(value); ok && from >= len(head) {
+			return jsonParts{head, field, value[len(head):from], value[to:]}, nil
+		}
+	}
+	return jsonParts{head, field, tail}, nil
+}
+
+// managedFieldsSpan is where the top-level metadata.managedFields of a
+// stored value is, with the comma that separates it from its neighbour:
+// what to cut for a client that asked for objects without them. ok is
+// false when there are none, or when they are metadata's only field.
+func managedFieldsSpan(value []byte) (from, to int, ok bool) {
+	const key = `"managedFields":`
+	v := gjson.GetBytes(value, "metadata.managedFields")
+	from, to = v.Index-len(key), v.Index+len(v.Raw)
+	if !v.Exists() || v.Index == 0 || from < 1 || to >= len(value) || string(value[from:v.Index]) != key {
+		return 0, 0, false
+	}
+	switch {
+	case value[from-1] == ',':
+		return from - 1, to, true
+	case value[to] == ',':
+		return from, to + 1, true
+	}
+	return 0, 0, false
 }
 
 // encodeForStore encodes o (at res's version) in the storage version's

@@ -58,7 +58,7 @@ func (s *Server) watch(r *request) error {
 			return nil
 		}
 	}
-	ws := &watchStream{s: s, r: r, f: f, table: wantsTable(r.c), visible: map[store.Key]bool{}}
+	ws := &watchStream{s: s, r: r, f: f, table: wantsTable(r.c), omitManagedFields: o.omitManagedFields, visible: map[store.Key]bool{}}
 	var initialRecs []*store.Record
 	switch {
 	case tooLarge != nil:
@@ -178,8 +178,11 @@ type watchStream struct {
 	r     *request
 	f     *filter
 	table bool
-	out   *bufio.Writer
-	flush func()
+	// omitManagedFields leaves metadata.managedFields out of the objects
+	// sent (see listOptions).
+	omitManagedFields bool
+	out               *bufio.Writer
+	flush             func()
 	// visible holds the keys the client currently sees through its
 	// selectors, so that an object leaving them is sent as DELETED.
 	visible map[store.Key]bool
@@ -239,11 +242,11 @@ func (ws *watchStream) send(c store.Change) error {
 	}
 	// The stored value goes out as it is, in parts around its
 	// resourceVersion: one change reaches many watchers.
-	head, field, tail, err := servedParts(ws.r.res, c.Value, c.ResourceVersion)
+	p, err := servedParts(ws.r.res, c.Value, c.ResourceVersion, ws.omitManagedFields)
 	if err != nil {
 		return err
 	}
-	ws.writeEvent(typ, head, field, tail)
+	ws.writeEvent(typ, p[:]...)
 	return ws.err
 }
 

@@ -77,6 +77,10 @@ type ListOptions struct {
 	Limit int64
 	// TimeoutSeconds asks the server to end a watch after that long.
 	TimeoutSeconds int64
+	// OmitManagedFields asks a minik8s API server to leave
+	// metadata.managedFields out of the objects it lists or watches, for a
+	// client that drops them anyway (an informer); Kubernetes ignores it.
+	OmitManagedFields bool
 }
 
 func (o ListOptions) query() url.Values {
@@ -89,6 +93,9 @@ func (o ListOptions) query() url.Values {
 	}
 	if o.TimeoutSeconds > 0 {
 		q.Set("timeoutSeconds", strconv.FormatInt(o.TimeoutSeconds, 10))
+	}
+	if o.OmitManagedFields {
+		q.Set("omitManagedFields", "true")
 	}
 	return q
 }

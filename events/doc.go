@@ -13,6 +13,13 @@
 //     lastTimestamp are bumped (a merge patch) instead of new objects; the
 //     recorder remembers the most recent CacheSize distinct events. If the
 //     Event was deleted meanwhile, a new one is created.
+//   - Similar events combine and spam is dropped, as client-go's
+//     EventCorrelator does: once one source has reported 10 different
+//     messages with the same object, type and reason within 10 minutes,
+//     the next ones bump one Event whose message is "(combined from
+//     similar events): " and the latest message; and a source may report
+//     25 events about one object, then one every 5 minutes (Spammed
+//     counts the others).
 //   - Writes are rate limited (QPS, Burst) and made by Workers goroutines;
 //     repeats of one event are always written by the same worker, in order.
 //   - Run writes until its context ends; events still queued then are

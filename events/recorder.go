@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,10 +58,23 @@ type Config struct {
 	Buffer int
 	// Workers write in parallel (0: 4).
 	Workers int
-	// CacheSize is how many distinct events are remembered for
-	// aggregation (0: 4096).
+	// CacheSize is how many distinct events, groups of similar events and
+	// objects' spam budgets are remembered (0: 4096).
 	CacheSize int
 }
+
+// The correlation rules of client-go's EventCorrelator.
+const (
+	// similarMax distinct messages of one source, object, type and
+	// reason within similarWindow make the next ones one combined event.
+	similarMax    = 10
+	similarWindow = 10 * time.Minute
+	combinedBy    = "(combined from similar events): "
+	// A source may write spamBurst events about one object, then one
+	// more every spamEvery.
+	spamBurst = 25
+	spamEvery = 5 * time.Minute
+)
 
 // Recorder queues events and writes them; see the package doc.
 // Recorders made by WithSource share its queue, rate limit, aggregation
@@ -80,24 +94,41 @@ type queue struct {
 	seed    maphash.Seed
 	queues  []chan *record // pointers: a channel allocates its whole buffer up front
 	dropped atomic.Int64
+	spammed atomic.Int64
+	names   atomic.Int64 // makes event names unique within a nanosecond
 
-	mu    sync.Mutex
-	seen  map[aggKey]*list.Element // of *aggregate
-	lru   *list.List               // most recent first
-	names atomic.Int64             // makes event names unique within a nanosecond
+	mu      sync.Mutex
+	written lru[aggKey, aggregate]     // the Event object each distinct event went to
+	similar lru[uint64, similarEvents] // by the hash of the key without its message
+	budgets lru[uint64, *rate.Limiter] // by the hash of the objectKey
 }
 
 type record struct {
-	key aggKey
-	ref api.ObjectReference
-	at  time.Time
+	key     aggKey
+	message string // key.message, or the combined message
+	ref     api.ObjectReference
+	at      time.Time
+}
+
+// objectKey is one source's events about one object.
+type objectKey struct {
+	source                                 string
+	apiVersion, kind, namespace, name, uid string
 }
 
 // aggKey identifies events that aggregate into one Event object.
 type aggKey struct {
-	source                     string
-	kind, namespace, name, uid string
+	objectKey
 	eventType, reason, message string
+	combined                   bool // the similar events' combined event; message is empty
+}
+
+// similarEvents is what correlate knows of the events that differ only
+// in their message: the hashes of up to similarMax-1 of their messages.
+type similarEvents struct {
+	messages [similarMax - 1]uint64
+	n        int
+	last     time.Time
 }
 
 type aggregate struct {
@@ -132,8 +163,9 @@ func New(sink Sink, cfg Config, log zerolog.Logger) *Recorder {
 		now:     time.Now,
 		limiter: rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst),
 		seed:    maphash.MakeSeed(),
-		seen:    make(map[aggKey]*list.Element),
-		lru:     list.New(),
+		written: newLRU[aggKey, aggregate](cfg.CacheSize),
+		similar: newLRU[uint64, similarEvents](cfg.CacheSize),
+		budgets: newLRU[uint64, *rate.Limiter](cfg.CacheSize),
 	}
 	per := max(cfg.Buffer/cfg.Workers, 1)
 	for range cfg.Workers {
@@ -168,12 +200,17 @@ func (r *Recorder) Eventf(ref api.ObjectReference, eventType, reason, messageFmt
 	}
 	rec := &record{
 		key: aggKey{
-			source: r.source,
-			kind:   ref.Kind, namespace: ref.Namespace, name: ref.Name, uid: ref.UID,
+			objectKey: objectKey{source: r.source, apiVersion: ref.APIVersion, kind: ref.Kind,
+				namespace: ref.Namespace, name: ref.Name, uid: ref.UID},
 			eventType: eventType, reason: reason, message: msg,
 		},
-		ref: ref,
-		at:  r.now(),
+		message: msg,
+		ref:     ref,
+		at:      r.now(),
+	}
+	if !r.correlate(rec) {
+		r.spammed.Add(1)
+		return
 	}
 	var h maphash.Hash
 	h.SetSeed(r.seed)
@@ -192,6 +229,60 @@ func (r *Recorder) Eventf(ref api.ObjectReference, eventType, reason, messageFmt
 
 // Dropped is how many events were dropped because the queue was full.
 func (r *queue) Dropped() int64 { return r.dropped.Load() }
+
+// Spammed is how many events were dropped because their source had
+// spent its budget for their object.
+func (r *queue) Spammed() int64 { return r.spammed.Load() }
+
+// correlate applies client-go's EventCorrelator to rec: past similarMax
+// distinct messages within similarWindow, the events of one source about
+// one object with one type and reason become one combined event (rec is
+// changed into it); and it reports whether the source's budget for the
+// object has room for rec. A ReplicaSet creating a thousand pods so
+// writes 25 events, not a thousand: nine "Created pod: …", then one
+// "(combined from similar events): Created pod: …" counted up.
+func (r *queue) correlate(rec *record) bool {
+	k := rec.key
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	for _, f := range []string{k.source, k.apiVersion, k.kind, k.namespace, k.name, k.uid} {
+		h.WriteString(f)
+		h.WriteByte(0)
+	}
+	object := h.Sum64()
+	h.WriteString(k.eventType)
+	h.WriteByte(0)
+	h.WriteString(k.reason)
+	group := h.Sum64()
+	message := maphash.String(r.seed, rec.message)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.similar.get(group)
+	if !ok || rec.at.Sub(s.last) > similarWindow {
+		s = similarEvents{}
+	}
+	s.last = rec.at
+	switch {
+	case slices.Contains(s.messages[:s.n], message):
+	case s.n < len(s.messages):
+		s.messages[s.n] = message
+		s.n++
+	default:
+		// The similarMax-th distinct message: this and every new one
+		// after it are combined. (client-go then swaps one of the
+		// messages it knows for this one; these stay.)
+		k.message, k.combined = "", true
+		rec.key, rec.message = k, combinedBy+rec.message
+	}
+	r.similar.put(group, s)
+	budget, ok := r.budgets.get(object)
+	if !ok {
+		budget = rate.NewLimiter(rate.Every(spamEvery), spamBurst)
+		r.budgets.put(object, budget)
+	}
+	return budget.AllowN(rec.at, 1)
+}
 
 // Run writes queued events until ctx is done; it returns nil then.
 func (r *queue) Run(ctx context.Context) error {
@@ -221,10 +312,11 @@ func (r *queue) Run(ctx context.Context) error {
 // write creates the Event for rec, or bumps the one it aggregates into.
 func (r *queue) write(ctx context.Context, rec *record) error {
 	if agg := r.lookup(rec.key); agg != nil {
-		patch, err := json.Marshal(map[string]any{
-			"count":         agg.count + 1,
-			"lastTimestamp": api.NewTime(rec.at),
-		})
+		bump := map[string]any{"count": agg.count + 1, "lastTimestamp": api.NewTime(rec.at)}
+		if rec.key.combined {
+			bump["message"] = rec.message
+		}
+		patch, err := json.Marshal(bump)
 		if err != nil {
 			return err
 		}
@@ -258,7 +350,7 @@ func (r *queue) newEvent(rec *record) *api.Event {
 		ObjectMeta:          api.ObjectMeta{Name: rec.ref.Name + "." + strconv.FormatInt(nanos, 16), Namespace: ns},
 		InvolvedObject:      rec.ref,
 		Reason:              rec.key.reason,
-		Message:             rec.key.message,
+		Message:             rec.message,
 		Source:              api.EventSource{Component: rec.key.source, Host: r.cfg.Host},
 		FirstTimestamp:      api.NewTime(rec.at),
 		LastTimestamp:       api.NewTime(rec.at),
@@ -269,31 +361,58 @@ func (r *queue) newEvent(rec *record) *api.Event {
 	}
 }
 
-// lookup returns a copy of the aggregate of k, if remembered.
+// lookup returns the aggregate of k, if remembered.
 func (r *queue) lookup(k aggKey) *aggregate {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	el, ok := r.seen[k]
+	a, ok := r.written.get(k)
 	if !ok {
 		return nil
 	}
-	a := *el.Value.(*aggregate)
 	return &a
 }
 
-// remember records a as the latest state of its event, forgetting the
-// least recently written event beyond CacheSize.
+// remember records a as the latest state of its event.
 func (r *queue) remember(a aggregate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if el, ok := r.seen[a.key]; ok {
-		*el.Value.(*aggregate) = a
-		r.lru.MoveToFront(el)
+	r.written.put(a.key, a)
+}
+
+// lru is a map that keeps its size most recently used entries.
+type lru[K comparable, V any] struct {
+	size  int
+	m     map[K]*list.Element // of *lruEntry[K, V]
+	order list.List           // most recent first
+}
+
+type lruEntry[K comparable, V any] struct {
+	key K
+	val V
+}
+
+func newLRU[K comparable, V any](size int) lru[K, V] {
+	return lru[K, V]{size: size, m: make(map[K]*list.Element)}
+}
+
+func (c *lru[K, V]) get(k K) (V, bool) {
+	el, ok := c.m[k]
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*lruEntry[K, V]).val, true
+}
+
+func (c *lru[K, V]) put(k K, v V) {
+	if el, ok := c.m[k]; ok {
+		el.Value.(*lruEntry[K, V]).val = v
+		c.order.MoveToFront(el)
 		return
 	}
-	r.seen[a.key] = r.lru.PushFront(&a)
-	for r.lru.Len() > r.cfg.CacheSize {
-		old := r.lru.Remove(r.lru.Back()).(*aggregate)
-		delete(r.seen, old.key)
+	c.m[k] = c.order.PushFront(&lruEntry[K, V]{k, v})
+	for c.order.Len() > c.size {
+		delete(c.m, c.order.Remove(c.order.Back()).(*lruEntry[K, V]).key)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -187,4 +188,66 @@ func TestRef(t *testing.T) {
 	if got := Ref("v1", "Pod", p); got != want {
 		t.Fatalf("Ref = %+v, want %+v", got, want)
 	}
+}
+
+// TestRecorderCombinesSimilarAndDropsSpam: a ReplicaSet creating 40 pods
+// is reported as client-go's EventCorrelator reports it — nine events of
+// their own, then one combined event counted up, 25 writes in all — and
+// another object keeps its own budget.
+func TestRecorderCombinesSimilarAndDropsSpam(t *testing.T) {
+	sink := newFakeSink()
+	r := New(sink, Config{Source: "replicaset-controller", Workers: 1, QPS: 1000, Burst: 1000}, zerolog.Nop())
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { return now }
+	start(t, r)
+	rs := api.ObjectReference{Kind: "ReplicaSet", APIVersion: "apps/v1", Namespace: "default", Name: "web-1", UID: "u1"}
+	for i := range 40 {
+		r.Eventf(rs, api.EventTypeNormal, "SuccessfulCreate", "Created pod: web-1-%d", i)
+	}
+	r.Eventf(podRef("p"), api.EventTypeNormal, "Scheduled", "assigned")
+	waitFor(t, "writes", func() bool { _, c, p := sink.snapshot(); return c+p == 26 })
+
+	events, creates, patches := sink.snapshot()
+	if creates != 11 || patches != 15 || r.Spammed() != 15 {
+		t.Fatalf("creates=%d patches=%d spammed=%d, want 11, 15 and 15", creates, patches, r.Spammed())
+	}
+	var own, combined int
+	for _, ev := range events {
+		switch {
+		case ev.InvolvedObject.Name == "p":
+		case ev.Message == "(combined from similar events): Created pod: web-1-24":
+			combined++
+			if ev.Count != 16 {
+				t.Fatalf("combined event count = %d, want 16 (the 10th to the 25th)", ev.Count)
+			}
+		case strings.HasPrefix(ev.Message, "Created pod: web-1-") && ev.Count == 1:
+			own++
+		default:
+			t.Fatalf("unexpected event %+v", ev)
+		}
+	}
+	if own != 9 || combined != 1 {
+		t.Fatalf("%d events of their own and %d combined, want 9 and 1", own, combined)
+	}
+
+	// The budget refills at one event per five minutes.
+	now = now.Add(5 * time.Minute)
+	r.Eventf(rs, api.EventTypeNormal, "SuccessfulCreate", "Created pod: web-1-40")
+	r.Eventf(rs, api.EventTypeNormal, "SuccessfulCreate", "Created pod: web-1-41")
+	waitFor(t, "a refilled write", func() bool { _, c, p := sink.snapshot(); return c+p == 27 })
+	if r.Spammed() != 16 {
+		t.Fatalf("spammed = %d after the refill, want 16", r.Spammed())
+	}
+	// Similar events older than ten minutes start over.
+	now = now.Add(11 * time.Minute)
+	r.Eventf(rs, api.EventTypeNormal, "SuccessfulCreate", "Created pod: web-1-42")
+	waitFor(t, "an event of its own again", func() bool {
+		events, _, _ := sink.snapshot()
+		for _, ev := range events {
+			if ev.Message == "Created pod: web-1-42" {
+				return true
+			}
+		}
+		return false
+	})
 }

@@ -23,7 +23,7 @@ func (i *Informer[T]) listAndWatch(ctx context.Context) {
 	)
 	for ctx.Err() == nil {
 		if needList {
-			items, listRV, err := i.lw.List(ctx, client.ListOptions{})
+			items, listRV, err := i.lw.List(ctx, client.ListOptions{OmitManagedFields: true})
 			if err != nil {
 				if ctx.Err() == nil {
 					i.log.Warn().Err(err).Msg("list failed")
@@ -70,7 +70,7 @@ func (i *Informer[T]) watch(ctx context.Context, fromRV int64) (int, int64, erro
 	// Stop the producer when we stop reading, whatever the reason.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ch, err := i.lw.Watch(ctx, client.ListOptions{TimeoutSeconds: i.watchTimeout()}, fromRV)
+	ch, err := i.lw.Watch(ctx, client.ListOptions{TimeoutSeconds: i.watchTimeout(), OmitManagedFields: true}, fromRV)
 	if err != nil {
 		return 0, fromRV, err
 	}
@@ -102,7 +102,8 @@ func (i *Informer[T]) watch(ctx context.Context, fromRV int64) (int, int64, erro
 	}
 }
 
-// keep readies obj for the cache: without its managedFields, compacted
+// keep readies obj for the cache: without its managedFields (which the
+// informer asks a minik8s server to leave out; another sends them), compacted
 // (api.Compact: no spare slice capacity, strings shared with the other
 // objects of the process).
 func keep[T api.Object](obj T) {
