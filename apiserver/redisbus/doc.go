@@ -15,5 +15,6 @@
 //     stops answering health-check pings, or when Redis disconnects a slow
 //     subscriber; the hub then subscribes again and catches up.
 //
-// Messages are JSON arrays of changes; values travel as base64.
+// Messages are protocol buffers of changes (encode); values travel as
+// they are.
 package redisbus
