@@ -244,6 +244,16 @@ func (w *podWatch) progress() (bound, running int, lastBound, lastRunning time.T
 	return len(w.bound), len(w.running), w.lastBound, w.lastRunning
 }
 
+// firstBound is when the watch first saw a pod bound (zero if none).
+func (w *podWatch) firstBound() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.times[1]) == 0 {
+		return time.Time{}
+	}
+	return w.times[1][0]
+}
+
 // timeline describes, for the progress log, when the first, the 10th,
 // 50th and 90th percentile and the last pod were seen created, bound and
 // Running, in seconds after start.

@@ -78,7 +78,7 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "scheduler-sqlite",
-			Help: "scheduling throughput: apiserver and scheduler processes on SQLite, Node objects without kubelets, pods created as fast as possible",
+			Help: "scheduling throughput: apiserver and scheduler processes on SQLite, Node objects without kubelets, pods queued before the scheduler starts, first binding to last",
 			Run:  func(ctx context.Context, env *Env) error { return schedulerScenario(ctx, env, false, schedPlain) },
 		},
 		{
@@ -334,11 +334,14 @@ func watchAcrossServers(ctx context.Context, env *Env) error {
 }
 
 // schedulerScenario measures scheduling throughput through the API: an
-// API server and a scheduler, each its own process, SchedNodes Ready Node
-// objects (no kubelets behind them), then SchedPods pending pods created
-// as fast as SchedClients clients can. The figure is pods bound per second
-// from just before the first create is sent to the last binding seen by a
-// watch, so it is bounded by the creates as much as by the scheduler.
+// API server on SchedNodes Ready Node objects (no kubelets behind them)
+// and SchedPods pending pods, created as fast as SchedClients clients can
+// before the scheduler, its own process, starts. The figure is pods bound
+// per second from the first binding to the last that a watch sees, as
+// kube-scheduler's scheduler_perf measures a scheduler's throughput
+// rather than its API server's: on two cores, creating pods while they
+// are scheduled holds the figure to the creates (about 1,100/s), which
+// are reported beside it.
 // schedPods is the kind of pods schedulerScenario creates.
 type schedPods int
 
@@ -387,22 +390,6 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind sche
 	}); err != nil {
 		return fmt.Errorf("create nodes: %w", err)
 	}
-	sched, err := env.StartProcessOn(srv, "scheduler", "--port", "0")
-	if err != nil {
-		return err
-	}
-	// One pod bound means the scheduler leads and its caches are synced.
-	if err := CreateNamespace(ctx, srv, "bench-probe"); err != nil {
-		return err
-	}
-	if _, err := srv.Expect(ctx, http.StatusCreated, http.MethodPost, podsPath("bench-probe"), PodJSON("bench-probe", "probe")); err != nil {
-		return err
-	}
-	if err := waitBound(ctx, srv, "bench-probe", "probe", startTimeout); err != nil {
-		return fmt.Errorf("wait for the scheduler: %w%s", err, sched.logTail())
-	}
-	env.Logf("scheduler pid %d binds; %d nodes", sched.PID(), p.SchedNodes)
-
 	const ns = "bench-sched"
 	if err := CreateNamespace(ctx, srv, ns); err != nil {
 		return err
@@ -415,40 +402,51 @@ func schedulerScenario(ctx context.Context, env *Env, onPostgres bool, kind sche
 		return err
 	}
 	defer w.stop()
-	env.profile(ctx, srv, "apiserver")
-	apiCPU, schedCPU := srv.cpuMeter(), sched.cpuMeter()
-	start := time.Now()
+	apiCreateCPU := srv.cpuMeter()
 	cs, err := createObjects(ctx, srv, podsPath(ns), p.SchedPods, p.SchedClients, p.RunTimeout, func(i int) []byte {
 		return podJSON(ns, i)
 	})
 	if err != nil {
 		return fmt.Errorf("create pods: %w", err)
 	}
-	timedOut, err := w.wait(ctx, w.allBound, start.Add(p.RunTimeout), sched, srv.Process)
+	apiCreatePer := apiCreateCPU.per(cs.N)
+	env.Logf("%d pods created in %s (%s)", cs.N, cs.Elapsed.Round(time.Millisecond), perSecond(cs.Rate()))
+
+	apiCPU := srv.cpuMeter()
+	start := time.Now()
+	sched, err := env.StartProcessOn(srv, "scheduler", "--port", "0")
+	if err != nil {
+		return err
+	}
+	env.profile(ctx, srv, "apiserver")
+	schedCPU := sched.cpuMeter()
+	timedOut, err := w.wait(ctx, w.allBound, start.Add(startTimeout+p.RunTimeout), sched, srv.Process)
 	if err != nil {
 		return err
 	}
 	bound, _, last, _ := w.progress()
-	// Per pod created (API server) and bound (scheduler): a run cut short
-	// by the timeout did not do all of its work.
-	apiPer, schedPer := apiCPU.per(cs.N), schedCPU.per(bound)
-	env.Logf("CPU per pod: API server %s, scheduler %s", apiPer, schedPer)
-	elapsed := last.Sub(start)
+	first := w.firstBound()
+	// Per pod bound: a run cut short by the timeout did not do all of its
+	// work.
+	apiPer, schedPer := apiCPU.per(bound), schedCPU.per(bound)
+	env.Logf("CPU per pod bound: API server %s, scheduler %s", apiPer, schedPer)
+	elapsed := last.Sub(first)
 	rate := 0.0
-	if bound > 0 && elapsed > 0 {
-		rate = float64(bound) / elapsed.Seconds()
+	if bound > 1 && elapsed > 0 {
+		rate = float64(bound-1) / elapsed.Seconds()
 	}
-	env.Logf("%d pods created in %s (%s), %d bound in %s: %s", cs.N, cs.Elapsed.Round(time.Millisecond), perSecond(cs.Rate()),
-		bound, elapsed.Round(time.Millisecond), perSecond(rate))
+	env.Logf("scheduler pid %d started; first binding after %s, %d bound in %s more: %s", sched.PID(),
+		first.Sub(start).Round(time.Millisecond), bound, elapsed.Round(time.Millisecond), perSecond(rate))
 	measured := fmt.Sprintf("%.0f pods/s (%d in %s)", rate, bound, seconds(elapsed))
 	if timedOut {
 		measured += fmt.Sprintf(" (timed out after %d of %d bound)", bound, p.SchedPods)
 	}
 	env.Report(
-		Check(fmt.Sprintf("%s scheduling throughput, %d nodes × %d pods, first create to last bound", label, p.SchedNodes, p.SchedPods),
+		Check(fmt.Sprintf("%s scheduling throughput, %d nodes × %d queued pods, first binding to last", label, p.SchedNodes, p.SchedPods),
 			measured, fmt.Sprintf("≥ %.0f pods/s", target), !timedOut && rate >= target),
-		Info(fmt.Sprintf("%s pod creates/s meanwhile, %s", label, clients(p.SchedClients)), perSecond(cs.Rate())+cs.cut()),
-		Info(label+" CPU per pod, API server (per pod created) / scheduler (per pod bound)", apiPer+" / "+schedPer),
+		Info(label+" scheduler start to first binding (lease, lists of nodes and pods)", seconds(first.Sub(start))),
+		Info(fmt.Sprintf("%s pod creates/s before, %s", label, clients(p.SchedClients)), perSecond(cs.Rate())+cs.cut()),
+		Info(label+" CPU per pod: API server per create / per binding; scheduler per binding", apiCreatePer+" / "+apiPer+"; "+schedPer),
 	)
 	srss, err := sched.PeakRSS()
 	if err != nil {
