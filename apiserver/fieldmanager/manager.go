@@ -542,6 +542,12 @@ func (m *Manager) Update(cur, next Object, manager, subresource string, now time
 			set = set.Union(prev.Set())
 		}
 		set = set.Difference(stripped)
+		if r, ok := mf.read[id]; ok && set.Equals(r.set) {
+			// A manager that wrote only fields it owned already (a
+			// controller's status, again) keeps the set it was read
+			// with, which encode writes as it was read.
+			set = r.set
+		}
 		if !set.Empty() {
 			fields[id] = fieldpath.NewVersionedSet(set, m.gv, false)
 			mf.times[id] = now.UTC().Format(time.RFC3339)

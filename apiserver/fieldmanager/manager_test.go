@@ -292,3 +292,57 @@ func FuzzIdentity(f *testing.F) {
 		checkIdentity(t, Entry{Manager: manager, Operation: op, APIVersion: version, Subresource: sub})
 	})
 }
+
+// TestRewriteOwnFields: a manager writing again only fields it owns keeps
+// its entry's FieldsV1 as read (encode reuses it rather than building it
+// again) with a new time; a field it did not own before grows its set.
+func TestRewriteOwnFields(t *testing.T) {
+	m := ForGo(reflect.TypeFor[api.Pod](), "v1", true)
+	t0 := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	created := obj(t, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default"},
+	  "spec":{"containers":[{"name":"c","image":"i"}]}}`)
+	if err := m.Update(nil, created, "creator", "", t0); err != nil {
+		t.Fatal(err)
+	}
+	first := copyObject(created)
+	first["status"] = obj(t, `{"phase":"Pending","podIP":"10.0.0.1"}`)
+	if err := m.Update(created, first, "kubelet", "status", t0); err != nil {
+		t.Fatal(err)
+	}
+	// As stored and read back.
+	b, err := json.Marshal(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := obj(t, string(b))
+	kubeletFields := func(o Object) (map[string]any, string) {
+		for _, e := range metaOf(o)["managedFields"].([]any) {
+			if e := e.(map[string]any); e["manager"] == "kubelet" {
+				return e["fieldsV1"].(map[string]any), e["time"].(string)
+			}
+		}
+		t.Fatalf("no kubelet entry in %v", metaOf(o)["managedFields"])
+		return nil, ""
+	}
+	read, _ := kubeletFields(cur)
+
+	again := copyObject(cur)
+	again["status"] = obj(t, `{"phase":"Running","podIP":"10.0.0.1"}`)
+	t1 := t0.Add(time.Minute)
+	if err := m.Update(cur, again, "kubelet", "status", t1); err != nil {
+		t.Fatal(err)
+	}
+	fields, at := kubeletFields(again)
+	if reflect.ValueOf(fields).UnsafePointer() != reflect.ValueOf(read).UnsafePointer() || at != t1.Format(time.RFC3339) {
+		t.Fatalf("kubelet's entry after writing its own fields: %v at %s, want the FieldsV1 as read (%v) at %s", fields, at, read, t1.Format(time.RFC3339))
+	}
+
+	grown := copyObject(again)
+	grown["status"] = obj(t, `{"phase":"Running","podIP":"10.0.0.1","hostIP":"192.168.0.2"}`)
+	if err := m.Update(again, grown, "kubelet", "status", t1); err != nil {
+		t.Fatal(err)
+	}
+	if fields, _ := kubeletFields(grown); fmt.Sprint(fields) != "map[f:status:map[.:map[] f:hostIP:map[] f:phase:map[] f:podIP:map[]]]" {
+		t.Fatalf("kubelet's fields after a new one = %v", fields)
+	}
+}
