@@ -186,7 +186,7 @@ func TestQuickSQLite(t *testing.T) {
 		"| SQLite creates/s by an edit user, AlwaysAllow, 8 clients ",
 		"| SQLite creates/s by an edit user, Node,RBAC as a share of AlwaysAllow, 1 client ",
 		"| one authorization (Node,RBAC, in-process) p50 / p99 with 100 Roles and RoleBindings, allowed; denied ",
-		"| SQLite scheduling throughput, 50 nodes × 500 pods, first create to last bound ",
+		"| SQLite scheduling throughput, 50 nodes × 500 queued pods, first binding to last ",
 		"| SQLite, all with 10 sim nodes: Deployment of 100 → all pods Running ",
 		"| SQLite, all with 10 sim nodes: peak RSS (VmHWM) of the whole all process ",
 		"- `minik8s all` runs with kubelet.sim.startDelay",
