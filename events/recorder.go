@@ -58,8 +58,9 @@ type Config struct {
 	Buffer int
 	// Workers write in parallel (0: 4).
 	Workers int
-	// CacheSize is how many distinct events, groups of similar events and
-	// objects' spam budgets are remembered (0: 4096).
+	// CacheSize is how many distinct events, and how many sources'
+	// objects (their similar events and spam budgets), are remembered
+	// (0: 4096).
 	CacheSize int
 }
 
@@ -99,8 +100,7 @@ type queue struct {
 
 	mu      sync.Mutex
 	written lru[aggKey, aggregate]     // the Event object each distinct event went to
-	similar lru[uint64, similarEvents] // by the hash of the key without its message
-	budgets lru[uint64, *rate.Limiter] // by the hash of the objectKey
+	objects lru[uint64, *objectEvents] // by the hash of the objectKey
 }
 
 type record struct {
@@ -123,12 +123,36 @@ type aggKey struct {
 	combined                   bool // the similar events' combined event; message is empty
 }
 
-// similarEvents is what correlate knows of the events that differ only
-// in their message: the hashes of up to similarMax-1 of their messages.
+// objectEvents is what correlate keeps of one source's events about one
+// object: a few dozen bytes, for thousands of pods. Its spam budget is a
+// token bucket of spamBurst refilled one per spamEvery, kept as two
+// numbers (a rate.Limiter and its pointer would double the entry).
+type objectEvents struct {
+	tokens  float64
+	at      time.Time // of tokens
+	similar []similarEvents
+}
+
+// similarEvents is what correlate knows of the events of one type and
+// reason, which differ only in their message: the hashes of up to
+// similarMax-1 of their messages.
 type similarEvents struct {
-	messages [similarMax - 1]uint64
-	n        int
+	group    uint64 // the hash of the type and reason
+	messages []uint64
 	last     time.Time
+}
+
+// take spends one of o's tokens at now, if it has one.
+func (o *objectEvents) take(now time.Time) bool {
+	if now.After(o.at) {
+		o.tokens = min(spamBurst, o.tokens+now.Sub(o.at).Seconds()/spamEvery.Seconds())
+		o.at = now
+	}
+	if o.tokens < 1 {
+		return false
+	}
+	o.tokens--
+	return true
 }
 
 type aggregate struct {
@@ -164,8 +188,7 @@ func New(sink Sink, cfg Config, log zerolog.Logger) *Recorder {
 		limiter: rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst),
 		seed:    maphash.MakeSeed(),
 		written: newLRU[aggKey, aggregate](cfg.CacheSize),
-		similar: newLRU[uint64, similarEvents](cfg.CacheSize),
-		budgets: newLRU[uint64, *rate.Limiter](cfg.CacheSize),
+		objects: newLRU[uint64, *objectEvents](cfg.CacheSize),
 	}
 	per := max(cfg.Buffer/cfg.Workers, 1)
 	for range cfg.Workers {
@@ -250,6 +273,7 @@ func (r *queue) correlate(rec *record) bool {
 		h.WriteByte(0)
 	}
 	object := h.Sum64()
+	h.Reset()
 	h.WriteString(k.eventType)
 	h.WriteByte(0)
 	h.WriteString(k.reason)
@@ -258,16 +282,25 @@ func (r *queue) correlate(rec *record) bool {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s, ok := r.similar.get(group)
-	if !ok || rec.at.Sub(s.last) > similarWindow {
-		s = similarEvents{}
+	o, ok := r.objects.get(object)
+	if !ok {
+		o = &objectEvents{tokens: spamBurst, at: rec.at}
+		r.objects.put(object, o)
+	}
+	i := slices.IndexFunc(o.similar, func(s similarEvents) bool { return s.group == group })
+	if i < 0 {
+		i = len(o.similar)
+		o.similar = append(o.similar, similarEvents{group: group})
+	}
+	s := &o.similar[i]
+	if rec.at.Sub(s.last) > similarWindow {
+		s.messages = s.messages[:0]
 	}
 	s.last = rec.at
 	switch {
-	case slices.Contains(s.messages[:s.n], message):
-	case s.n < len(s.messages):
-		s.messages[s.n] = message
-		s.n++
+	case slices.Contains(s.messages, message):
+	case len(s.messages) < similarMax-1:
+		s.messages = append(s.messages, message)
 	default:
 		// The similarMax-th distinct message: this and every new one
 		// after it are combined. (client-go then swaps one of the
@@ -275,13 +308,7 @@ func (r *queue) correlate(rec *record) bool {
 		k.message, k.combined = "", true
 		rec.key, rec.message = k, combinedBy+rec.message
 	}
-	r.similar.put(group, s)
-	budget, ok := r.budgets.get(object)
-	if !ok {
-		budget = rate.NewLimiter(rate.Every(spamEvery), spamBurst)
-		r.budgets.put(object, budget)
-	}
-	return budget.AllowN(rec.at, 1)
+	return o.take(rec.at)
 }
 
 // Run writes queued events until ctx is done; it returns nil then.

@@ -251,3 +251,23 @@ func TestRecorderCombinesSimilarAndDropsSpam(t *testing.T) {
 		return false
 	})
 }
+
+// TestObjectBudget: 25 events at once, then one per five minutes; a clock
+// that goes back refills nothing.
+func TestObjectBudget(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	o := &objectEvents{tokens: spamBurst, at: t0}
+	for i := range spamBurst {
+		if !o.take(t0) {
+			t.Fatalf("event %d of a fresh budget refused", i+1)
+		}
+	}
+	for _, at := range []time.Time{t0, t0.Add(-time.Hour), t0.Add(4 * time.Minute)} {
+		if o.take(at) {
+			t.Fatalf("an event at %v allowed by a spent budget", at.Sub(t0))
+		}
+	}
+	if !o.take(t0.Add(5*time.Minute)) || o.take(t0.Add(5*time.Minute)) {
+		t.Fatal("five minutes on, want one event and no more")
+	}
+}
