@@ -34,7 +34,7 @@ func decodeObject(b []byte) (object, error) {
 
 // encodeStored renders the canonical stored form: keys sorted, no HTML
 // escaping, and no metadata.resourceVersion (the store's revision is
-// authoritative and spliced in on the way out by withRV).
+// authoritative and spliced in on the way out by rvParts).
 func encodeStored(o object) ([]byte, error) {
 	meta := metaOf(o)
 	rv, had := meta["resourceVersion"]
@@ -64,20 +64,13 @@ const maxPooledEncodeBuf = 1 << 20
 
 var metadataOpen = []byte(`"metadata":{`)
 
-// withRV returns the stored JSON with metadata.resourceVersion set to rv.
-// Stored values come from encodeStored; the top-level `"metadata":{` is
-// usually the first (apiVersion and kind sort before it), but a field
-// that sorts before it may hold objects with metadata of their own (a
-// ControllerRevision's data), so the match must be at depth one.
-func withRV(stored []byte, rv int64) []byte {
-	head, field, tail := rvParts(stored, rv)
-	out := make([]byte, 0, len(head)+len(field)+len(tail))
-	return append(append(append(out, head...), field...), tail...)
-}
-
-// rvParts splits stored where withRV puts the resourceVersion: withRV
-// is head, field and tail joined. Without a top-level metadata, head is
-// stored and the rest empty.
+// rvParts splits stored where its metadata.resourceVersion goes: head,
+// field (the resourceVersion rv) and tail joined are the stored JSON as
+// served. Stored values come from encodeStored; the top-level
+// `"metadata":{` is usually the first (apiVersion and kind sort before
+// it), but a field that sorts before it may hold objects with metadata of
+// their own (a ControllerRevision's data), so the match must be at depth
+// one. Without a top-level metadata, head is stored and the rest empty.
 func rvParts(stored []byte, rv int64) (head, field, tail []byte) {
 	i := topLevelMetadata(stored)
 	if i < 0 {

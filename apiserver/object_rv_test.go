@@ -13,8 +13,9 @@ func TestWithRVTopLevelMetadata(t *testing.T) {
 		{`{"a":"\"metadata\":{","b":["x\\"],"metadata":{"name":"n"}}`, `{"a":"\"metadata\":{","b":["x\\"],"metadata":{"resourceVersion":"7","name":"n"}}`},
 		{`{"data":{"metadata":{}}}`, `{"data":{"metadata":{}}}`},
 	} {
-		if got := string(withRV([]byte(tc.in), 7)); got != tc.want {
-			t.Errorf("withRV(%s) = %s, want %s", tc.in, got, tc.want)
+		head, field, tail := rvParts([]byte(tc.in), 7)
+		if got := string(head) + string(field) + string(tail); got != tc.want {
+			t.Errorf("rvParts(%s) joined = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }
