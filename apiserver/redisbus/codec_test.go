@@ -30,7 +30,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			payload := encode(tt.changes)
+			payload := encode(nil, tt.changes)
 			got, err := decode(payload)
 			if err != nil {
 				t.Fatalf("decode %s: %v", payload, err)
@@ -56,7 +56,7 @@ func TestDecodeRejectsGarbage(t *testing.T) {
 // FuzzDecode: no message makes decode panic, and whatever it accepts
 // encodes back to changes it decodes the same.
 func FuzzDecode(f *testing.F) {
-	f.Add(encode([]store.Change{{Revision: 3, Type: store.Added, Record: store.Record{
+	f.Add(encode(nil, []store.Change{{Revision: 3, Type: store.Added, Record: store.Record{
 		Key: store.Key{Resource: "pods", Namespace: "default", Name: "p"}, UID: "u", ResourceVersion: 3, Value: []byte(`{}`),
 	}}}))
 	f.Add([]byte("[]"))
@@ -65,7 +65,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := decode(encode(changes))
+		again, err := decode(encode(nil, changes))
 		if err != nil || !reflect.DeepEqual(again, changes) {
 			t.Fatalf("re-decoded %+v, %v; want %+v", again, err, changes)
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
@@ -30,6 +31,7 @@ const (
 	subscribeTimeout = 5 * time.Second  // for the SUBSCRIBE confirmation
 	healthInterval   = 15 * time.Second // silence after which a subscription pings
 	subBuffer        = 4096             // changes buffered per subscription
+	maxBuffer        = 1 << 20          // largest message buffer kept for the next
 )
 
 // Bus publishes and receives changes on one Redis pub/sub channel. It is
@@ -48,6 +50,7 @@ type Bus struct {
 	ctx       context.Context // cancelled by Close, ends subscriptions
 	cancel    context.CancelFunc
 	published chan struct{} // closed when the publisher goroutine exits
+	buf       []byte        // the last message sent; the publisher's own
 }
 
 // New connects to the Redis server at url (redis://[user:pass@]host:port/db,
@@ -151,7 +154,12 @@ func (b *Bus) discardQueued() int {
 }
 
 func (b *Bus) send(changes []store.Change) error {
-	payload := encode(changes)
+	// Publish has written the payload to the connection when it returns,
+	// so the next message reuses its buffer.
+	payload := encode(b.buf, changes)
+	if cap(payload) <= maxBuffer {
+		b.buf = payload
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
 	if err := b.client.Publish(ctx, b.channel, payload).Err(); err != nil {
@@ -227,7 +235,9 @@ func (b *Bus) receive(ctx context.Context, ps *redis.PubSub, out chan<- store.Ch
 		if !ok {
 			continue // *redis.Pong, or a subscription confirmation
 		}
-		changes, err := decode([]byte(m.Payload))
+		// decode reads the payload without keeping it (values are
+		// copied), so it needs no copy of its own.
+		changes, err := decode(unsafe.Slice(unsafe.StringData(m.Payload), len(m.Payload)))
 		if err != nil {
 			b.errLog.Error().Err(err).Msg("drop undecodable message")
 			continue
@@ -280,28 +290,50 @@ const (
 	fieldValue    protowire.Number = 8
 )
 
-func encode(changes []store.Change) []byte {
-	var msg, c []byte
-	str := func(b []byte, n protowire.Number, s string) []byte {
+// encode appends the message carrying changes to buf[:0], which is sized
+// first so that a batch of pods is one allocation, or none once buf has
+// grown to the batches' size.
+func encode(buf []byte, changes []store.Change) []byte {
+	str := func(n protowire.Number, s string) int {
+		if s == "" {
+			return 0
+		}
+		return protowire.SizeTag(n) + protowire.SizeBytes(len(s))
+	}
+	sizes := make([]int, len(changes))
+	total := 0
+	for i, ch := range changes {
+		n := protowire.SizeTag(fieldRevision) + protowire.SizeVarint(uint64(ch.Revision)) +
+			str(fieldType, string(ch.Type)) + str(fieldResource, ch.Resource) + str(fieldNS, ch.Namespace) +
+			str(fieldName, ch.Name) + str(fieldUID, ch.UID) +
+			protowire.SizeTag(fieldRV) + protowire.SizeVarint(uint64(ch.ResourceVersion))
+		if len(ch.Value) > 0 {
+			n += protowire.SizeTag(fieldValue) + protowire.SizeBytes(len(ch.Value))
+		}
+		sizes[i] = n
+		total += protowire.SizeTag(fieldChange) + protowire.SizeBytes(n)
+	}
+	b := slices.Grow(buf[:0], total)
+	appendStr := func(b []byte, n protowire.Number, s string) []byte {
 		if s == "" {
 			return b
 		}
 		return protowire.AppendString(protowire.AppendTag(b, n, protowire.BytesType), s)
 	}
-	for _, ch := range changes {
-		c = protowire.AppendVarint(protowire.AppendTag(c[:0], fieldRevision, protowire.VarintType), uint64(ch.Revision))
-		c = str(c, fieldType, string(ch.Type))
-		c = str(c, fieldResource, ch.Resource)
-		c = str(c, fieldNS, ch.Namespace)
-		c = str(c, fieldName, ch.Name)
-		c = str(c, fieldUID, ch.UID)
-		c = protowire.AppendVarint(protowire.AppendTag(c, fieldRV, protowire.VarintType), uint64(ch.ResourceVersion))
+	for i, ch := range changes {
+		b = protowire.AppendVarint(protowire.AppendTag(b, fieldChange, protowire.BytesType), uint64(sizes[i]))
+		b = protowire.AppendVarint(protowire.AppendTag(b, fieldRevision, protowire.VarintType), uint64(ch.Revision))
+		b = appendStr(b, fieldType, string(ch.Type))
+		b = appendStr(b, fieldResource, ch.Resource)
+		b = appendStr(b, fieldNS, ch.Namespace)
+		b = appendStr(b, fieldName, ch.Name)
+		b = appendStr(b, fieldUID, ch.UID)
+		b = protowire.AppendVarint(protowire.AppendTag(b, fieldRV, protowire.VarintType), uint64(ch.ResourceVersion))
 		if len(ch.Value) > 0 {
-			c = protowire.AppendBytes(protowire.AppendTag(c, fieldValue, protowire.BytesType), ch.Value)
+			b = protowire.AppendBytes(protowire.AppendTag(b, fieldValue, protowire.BytesType), ch.Value)
 		}
-		msg = protowire.AppendBytes(protowire.AppendTag(msg, fieldChange, protowire.BytesType), c)
 	}
-	return msg
+	return b
 }
 
 func decode(payload []byte) ([]store.Change, error) {
