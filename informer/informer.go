@@ -244,22 +244,28 @@ func (i *Informer[T]) Run(ctx context.Context) error {
 		defer wg.Done()
 		i.dispatch(ctx)
 	}()
-	if i.resync > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			i.resyncLoop(ctx)
-		}()
-	}
 	i.listAndWatch(ctx)
 	wg.Wait()
 	return nil
 }
 
-// dispatch calls the handlers with the queued notifications, in order.
+// dispatch calls the handlers with the queued notifications, in order,
+// and queues every cached object again each resync period (in this
+// goroutine: an informer's goroutines are scanned at every GC).
 func (i *Informer[T]) dispatch(ctx context.Context) {
 	var handlers []Handler[T]
+	var resync <-chan time.Time
+	if i.resync > 0 {
+		t := time.NewTicker(i.resync)
+		defer t.Stop()
+		resync = t.C
+	}
 	for {
+		select { // also while notifications keep coming
+		case <-resync:
+			i.resyncNow()
+		default:
+		}
 		i.qmu.Lock()
 		batch := i.pending
 		i.pending = nil
@@ -269,6 +275,9 @@ func (i *Informer[T]) dispatch(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-i.signal:
+				continue
+			case <-resync:
+				i.resyncNow()
 				continue
 			}
 		}
@@ -299,23 +308,11 @@ func (i *Informer[T]) dispatch(ctx context.Context) {
 	}
 }
 
-// resyncLoop re-delivers every cached object each resync period.
-func (i *Informer[T]) resyncLoop(ctx context.Context) {
-	t := time.NewTicker(i.resync)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if i.HasSynced() {
-				i.resyncNow()
-			}
-		}
-	}
-}
-
+// resyncNow queues every cached object as updated, once synced.
 func (i *Informer[T]) resyncNow() {
+	if !i.HasSynced() {
+		return
+	}
 	i.mu.RLock()
 	defer i.mu.RUnlock()
 	for _, obj := range i.items {
