@@ -190,6 +190,7 @@ type Manager struct {
 	// main is for writes of the object, status for its status
 	// subresource; each ignores what the other owns.
 	main, status *merge.Updater
+	creates      createCache
 }
 
 // ForGo is the Manager of a built-in kind, whose objects are Go type t
@@ -504,18 +505,17 @@ func (m *Manager) Update(cur, next Object, manager, subresource string, now time
 	delete(metaOf(next), "managedFields")
 	id := identity(Entry{Manager: manager, Operation: OperationUpdate, APIVersion: string(m.gv), Subresource: subresource})
 	if cur == nil && len(mf.fields) == 0 {
-		// A create: the manager owns every field there is, which is
-		// cheaper to list than to compare with an empty object.
-		set, err := m.unvalidated(next).ToFieldSet()
+		set, fields, err := m.createSet(next, subresource)
 		if err != nil {
 			return err
 		}
-		if f := m.updater(subresource).IgnoreFilter[m.gv]; f != nil {
-			set = f.Filter(set)
-		}
-		if set = set.Difference(stripped); !set.Empty() {
+		if !set.Empty() {
 			mf.fields[id] = fieldpath.NewVersionedSet(set, m.gv, false)
 			mf.times[id] = now.UTC().Format(time.RFC3339)
+			if fields != nil {
+				// encode writes these fields for this set.
+				mf.read[id] = readFields{set: set, fields: fields}
+			}
 		}
 		return encode(next, mf)
 	}
@@ -555,6 +555,34 @@ func (m *Manager) Update(cur, next Object, manager, subresource string, now time
 	}
 	mf.fields = fields
 	return encode(next, mf)
+}
+
+// createSet is the set the manager of a create owns, and its FieldsV1
+// when the body was seen before (else nil), which the caller may change.
+func (m *Manager) createSet(o Object, subresource string) (*fieldpath.Set, map[string]any, error) {
+	k, cacheable := digestOf(o, subresource)
+	var seen bool
+	if cacheable {
+		var r *readFields
+		if r, seen = m.creates.get(k); r != nil {
+			return r.set, copyTree(r.fields), nil
+		}
+	}
+	// The manager owns every field there is, which is cheaper to list
+	// than to compare with an empty object.
+	set, err := m.unvalidated(o).ToFieldSet()
+	if err != nil {
+		return nil, nil, err
+	}
+	if f := m.updater(subresource).IgnoreFilter[m.gv]; f != nil {
+		set = f.Filter(set)
+	}
+	if set = set.Difference(stripped); !seen {
+		return set, nil, nil
+	}
+	fields := setJSON(set, false)
+	m.creates.put(k, &readFields{set: set, fields: fields})
+	return set, copyTree(fields), nil
 }
 
 // Apply merges the applied configuration patch into cur (an object with
