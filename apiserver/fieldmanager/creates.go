@@ -7,16 +7,14 @@ import (
 	"math"
 	"strconv"
 	"sync"
-
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
 
 // createCache keeps the sets of creates, and their FieldsV1, by a digest
-// of their bodies: a ReplicaSet's pods come from one template and differ
-// only in fields nobody owns, and listing a pod's fields and writing them
-// as FieldsV1 was most of the cost of its create. It holds nil for a body
-// seen once, so that bodies seen once (Events) neither pay for storing
-// their sets nor evict those of templates; it is cleared when full.
+// of their bodies' fields (see digester.value): a ReplicaSet's pods come
+// from one template, Events differ only in values, and listing an object's
+// fields and writing them as FieldsV1 was most of the cost of its create.
+// It holds nil for a digest seen once, so that one-off bodies neither pay
+// for storing their sets nor evict others'; it is cleared when full.
 type createCache struct {
 	mu   sync.Mutex
 	sets map[[2]uint64]*readFields // never changed once stored
@@ -49,23 +47,12 @@ func (c *createCache) put(k [2]uint64, r *readFields) {
 // the same digest are taken to have the same fields.
 var seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
-// strippedMeta are the fields of metadata in stripped. A value that is
-// neither map nor list adds only their path, which stripped removes, so
-// the digest has only whether they are there: for one that is not in the
-// schema (clusterName, selfLink), being there is an error.
-var strippedMeta = func() map[string]bool {
-	m := map[string]bool{}
-	meta, _ := stripped.Children.Get(fieldpath.PathElement{FieldName: ptr("metadata")})
-	meta.Members.Iterate(func(pe fieldpath.PathElement) { m[*pe.FieldName] = true })
-	return m
-}()
-
 // digestOf hashes a decoded object and a subresource. It reports false
 // for a value of a type it does not know, which is not cached.
 func digestOf(o Object, subresource string) ([2]uint64, bool) {
 	w := digester{buf: make([]byte, 0, 256)}
 	w.string('r', subresource)
-	ok := w.value(o, 0)
+	ok := w.value(o, false)
 	return w.sum(0), ok
 }
 
@@ -73,24 +60,21 @@ func digestOf(o Object, subresource string) ([2]uint64, bool) {
 // strings with their length so that a list's cannot be cut differently.
 type digester struct{ buf []byte }
 
-// value writes v, found at depth 0 (the object), 1 (its metadata) or 2
-// (below). A map's entries are hashed apart, each with its key, and their
-// sum written, so that their order does not matter; a list's elements
-// are written in order.
-func (w *digester) value(v any, depth int) bool {
+// value writes v, inside a list or not. A map's entries are hashed apart,
+// each with its key, and their sum written, so that their order does not
+// matter; a list's elements are written in order. A scalar outside lists
+// adds only its path to the set, whatever its value, so only its type is
+// written: Events, which differ in messages, names and times, share a
+// digest. Inside a list a value may be an element's key (k:) or the
+// element itself (v:), so it is written whole.
+func (w *digester) value(v any, inList bool) bool {
 	switch t := v.(type) {
 	case map[string]any:
 		var sum [2]uint64
 		for k, e := range t {
-			next := 2
-			if depth == 0 && k == "metadata" {
-				next = 1
-			}
 			start := len(w.buf)
 			w.string('e', k)
-			if depth == 1 && strippedMeta[k] && !isContainer(e) {
-				w.buf = append(w.buf, 'x')
-			} else if !w.value(e, next) {
+			if !w.value(e, inList) {
 				return false
 			}
 			d := w.sum(start)
@@ -99,13 +83,20 @@ func (w *digester) value(v any, depth int) bool {
 		}
 		w.uint('m', sum[0])
 		w.uint('m', sum[1])
+		return true
 	case []any:
 		w.uint('l', uint64(len(t)))
 		for _, e := range t {
-			if !w.value(e, 2) {
+			if !w.value(e, true) {
 				return false
 			}
 		}
+		return true
+	}
+	if !inList {
+		return w.scalarType(v)
+	}
+	switch t := v.(type) {
 	case string:
 		w.string('s', t)
 	case json.Number:
@@ -126,6 +117,29 @@ func (w *digester) value(v any, depth int) bool {
 	return true
 }
 
+// scalarType writes the tag of a scalar's type alone.
+func (w *digester) scalarType(v any) bool {
+	var tag byte
+	switch v.(type) {
+	case string:
+		tag = 's'
+	case json.Number:
+		tag = 'n'
+	case int64, int:
+		tag = 'i'
+	case float64:
+		tag = 'f'
+	case bool:
+		tag = 'b'
+	case nil:
+		tag = 'z'
+	default:
+		return false
+	}
+	w.buf = append(w.buf, tag)
+	return true
+}
+
 func (w *digester) uint(tag byte, x uint64) {
 	w.buf = binary.LittleEndian.AppendUint64(append(w.buf, tag), x)
 }
@@ -137,14 +151,6 @@ func (w *digester) string(tag byte, s string) {
 // sum hashes what was written from start.
 func (w *digester) sum(start int) [2]uint64 {
 	return [2]uint64{maphash.Bytes(seeds[0], w.buf[start:]), maphash.Bytes(seeds[1], w.buf[start:])}
-}
-
-func isContainer(v any) bool {
-	switch v.(type) {
-	case map[string]any, []any:
-		return true
-	}
-	return false
 }
 
 // copyTree copies a FieldsV1 tree, whose values are all such trees.

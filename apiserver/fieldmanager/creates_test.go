@@ -93,6 +93,23 @@ func TestCreateCache(t *testing.T) {
 	}
 }
 
+// TestCreateCacheSharesValues checks that bodies that differ only in
+// values outside lists, which are not in their sets (a label's value, a
+// number, an Event's message), share one cached set, and each still gets
+// the managedFields computed for it.
+func TestCreateCacheSharesValues(t *testing.T) {
+	m := podManager()
+	for i := range 4 {
+		body := strings.NewReplacer(`"app":"web"`, `"app":"web-`+strconv.Itoa(i)+`"`, `"priority":0`, `"priority":`+strconv.Itoa(i)).Replace(podBody(i))
+		if got, want := outcome(t, m, body), uncached(t, body); got != want {
+			t.Fatalf("create %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+	if n := cachedSets(m); n != 1 {
+		t.Fatalf("%d sets cached, want 1", n)
+	}
+}
+
 // TestCreateCacheDiffers checks that a body whose fields differ from a
 // cached body's does not get its set: body a is cached, then b created.
 func TestCreateCacheDiffers(t *testing.T) {
