@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"hash/maphash"
 	"math"
+	"reflect"
 	"strconv"
 	"sync"
 )
@@ -101,10 +102,8 @@ func (w *digester) value(v any, inList bool) bool {
 		w.string('s', t)
 	case json.Number:
 		w.string('n', string(t))
-	case int64:
-		w.uint('i', uint64(t))
-	case int:
-		w.uint('i', uint64(t))
+	case int64, int32, int:
+		w.uint('i', uint64(reflect.ValueOf(t).Int()))
 	case float64:
 		w.uint('f', math.Float64bits(t))
 	case bool:
@@ -125,7 +124,7 @@ func (w *digester) scalarType(v any) bool {
 		tag = 's'
 	case json.Number:
 		tag = 'n'
-	case int64, int:
+	case int64, int32, int:
 		tag = 'i'
 	case float64:
 		tag = 'f'

@@ -110,6 +110,22 @@ func TestCreateCacheSharesValues(t *testing.T) {
 	}
 }
 
+// TestCreateCacheGoValues checks that values Go code set (the priority
+// admission's int32) are cached like decoded ones.
+func TestCreateCacheGoValues(t *testing.T) {
+	m := podManager()
+	for i := range 3 {
+		o := obj(t, podBody(i))
+		o["spec"].(map[string]any)["priority"] = int32(7)
+		if err := m.Update(nil, o, "kube-controller-manager", "", cacheNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := cachedSets(m); n != 1 {
+		t.Fatalf("%d sets cached, want 1", n)
+	}
+}
+
 // TestCreateCacheDiffers checks that a body whose fields differ from a
 // cached body's does not get its set: body a is cached, then b created.
 func TestCreateCacheDiffers(t *testing.T) {
