@@ -21,9 +21,15 @@ import (
 // event's attributes once: a pod's change reaches a kubelet's watch per
 // node, and each decoding the whole pod to read spec.nodeName made every
 // change cost in proportion to the nodes.
+//
+// It also holds where the version's managedFields are, which every
+// watcher that asked for objects without them cuts out.
 type selectAttrs struct {
 	labels map[string]string
 	fields map[string]string
+	// managedFrom and managedTo are managedFieldsSpan's, if managed.
+	managedFrom, managedTo int
+	managed                bool
 }
 
 // readSelectAttrs reads the attributes from an object's JSON. It checks
@@ -49,6 +55,7 @@ func readSelectAttrs(res *registry.Resource, value []byte) (*selectAttrs, error)
 			return true
 		})
 	}
+	a.managedFrom, a.managedTo, a.managed = fieldSpan(value, meta.Get("managedFields"), "managedFields")
 	a.fields["metadata.name"] = strings.Clone(stringOf(meta.Get("name")))
 	a.fields["metadata.namespace"] = strings.Clone(stringOf(meta.Get("namespace")))
 	// The objects read so far, by their first key (most fields share one:

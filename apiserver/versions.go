@@ -93,6 +93,12 @@ func (p *jsonParts) join() []byte {
 // for a kind that is rewritten on read; without metadata.managedFields
 // if omitManagedFields.
 func servedParts(res *registry.Resource, value []byte, rv int64, omitManagedFields bool) (jsonParts, error) {
+	return servedPartsOf(res, value, rv, omitManagedFields, managedFieldsSpan)
+}
+
+// servedPartsOf is servedParts with where value's managedFields are, for
+// a caller that has found them already.
+func servedPartsOf(res *registry.Resource, value []byte, rv int64, omitManagedFields bool, span func([]byte) (int, int, bool)) (jsonParts, error) {
 	if rewritesOnRead(res) {
 		o, err := decodeServed(res, value, rv)
 		if err != nil {
@@ -104,7 +110,7 @@ func servedParts(res *registry.Resource, value []byte, rv int64, omitManagedFiel
 	}
 	head, field, tail := rvParts(value, rv)
 	if omitManagedFields {
-		if from, to, ok := managedFieldsSpan(value); ok && from >= len(head) {
+		if from, to, ok := span(value); ok && from >= len(head) {
 			return jsonParts{head, field, value[len(head):from], value[to:]}, nil
 		}
 	}
@@ -116,10 +122,15 @@ func servedParts(res *registry.Resource, value []byte, rv int64, omitManagedFiel
 // what to cut for a client that asked for objects without them. ok is
 // false when there are none, or when they are metadata's only field.
 func managedFieldsSpan(value []byte) (from, to int, ok bool) {
-	const key = `"managedFields":`
-	v := gjson.GetBytes(value, "metadata.managedFields")
-	from, to = v.Index-len(key), v.Index+len(v.Raw)
-	if !v.Exists() || v.Index == 0 || from < 1 || to >= len(value) || string(value[from:v.Index]) != key {
+	return fieldSpan(value, gjson.GetBytes(value, "metadata.managedFields"), "managedFields")
+}
+
+// fieldSpan is where field name, found as v in value, is, with the comma
+// that separates it from its neighbour.
+func fieldSpan(value []byte, v gjson.Result, name string) (from, to int, ok bool) {
+	key := len(name) + 3 // "name":
+	from, to = v.Index-key, v.Index+len(v.Raw)
+	if !v.Exists() || v.Index == 0 || from < 1 || to >= len(value) || string(value[from:v.Index]) != `"`+name+`":` {
 		return 0, 0, false
 	}
 	switch {

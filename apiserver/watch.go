@@ -241,8 +241,17 @@ func (ws *watchStream) send(c store.Change) error {
 		return ws.err
 	}
 	// The stored value goes out as it is, in parts around its
-	// resourceVersion: one change reaches many watchers.
-	p, err := servedParts(ws.r.res, c.Value, c.ResourceVersion, ws.omitManagedFields)
+	// resourceVersion: one change reaches many watchers, which find its
+	// managedFields once, with its selectors' attributes.
+	span := managedFieldsSpan
+	if ws.omitManagedFields && !rewritesOnRead(ws.r.res) {
+		a, err := ws.s.selectAttrs.get(ws.r.res, &c)
+		if err != nil {
+			return err
+		}
+		span = func([]byte) (int, int, bool) { return a.managedFrom, a.managedTo, a.managed }
+	}
+	p, err := servedPartsOf(ws.r.res, c.Value, c.ResourceVersion, ws.omitManagedFields, span)
 	if err != nil {
 		return err
 	}
