@@ -76,37 +76,34 @@ func cachedSets(m *Manager) int {
 	return n
 }
 
-// TestCreateCache checks that creates of a ReplicaSet's pods get their
-// set from the cache, and the same managedFields as computed.
+// TestCreateCache checks that creates whose bodies differ only in what
+// is in no set share one cached set, and still get the managedFields
+// computed for each: a ReplicaSet's pods (their names and uids, which
+// nobody owns, differ) and bodies that differ in values outside lists (a
+// label's value, a number, as an Event's message and times do). Seen
+// once, a digest is recorded; twice, its set stored; then read.
 func TestCreateCache(t *testing.T) {
-	m := podManager()
-	want := uncached(t, podBody(0))
-	// Seen once, recorded; twice, stored; then read from the cache. The
-	// fields nobody owns differ from pod to pod.
-	for i := range 4 {
-		if got := managedJSON(t, created(t, m, podBody(i))); got != want {
-			t.Fatalf("create %d:\n got %s\nwant %s", i, got, want)
-		}
-	}
-	if n := cachedSets(m); n != 1 {
-		t.Fatalf("%d sets cached, want 1", n)
-	}
-}
-
-// TestCreateCacheSharesValues checks that bodies that differ only in
-// values outside lists, which are not in their sets (a label's value, a
-// number, an Event's message), share one cached set, and each still gets
-// the managedFields computed for it.
-func TestCreateCacheSharesValues(t *testing.T) {
-	m := podManager()
-	for i := range 4 {
-		body := strings.NewReplacer(`"app":"web"`, `"app":"web-`+strconv.Itoa(i)+`"`, `"priority":0`, `"priority":`+strconv.Itoa(i)).Replace(podBody(i))
-		if got, want := outcome(t, m, body), uncached(t, body); got != want {
-			t.Fatalf("create %d:\n got %s\nwant %s", i, got, want)
-		}
-	}
-	if n := cachedSets(m); n != 1 {
-		t.Fatalf("%d sets cached, want 1", n)
+	for _, tc := range []struct {
+		name string
+		body func(i int) string
+	}{
+		{"pods of a ReplicaSet", podBody},
+		{"values outside lists", func(i int) string {
+			n := strconv.Itoa(i)
+			return strings.NewReplacer(`"app":"web"`, `"app":"web-`+n+`"`, `"priority":0`, `"priority":`+n).Replace(podBody(i))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := podManager()
+			for i := range 4 {
+				if got, want := outcome(t, m, tc.body(i)), uncached(t, tc.body(i)); got != want {
+					t.Fatalf("create %d:\n got %s\nwant %s", i, got, want)
+				}
+			}
+			if n := cachedSets(m); n != 1 {
+				t.Fatalf("%d sets cached, want 1", n)
+			}
+		})
 	}
 }
 
