@@ -206,7 +206,7 @@ func (ws *watchStream) send(c store.Change) error {
 		} else {
 			// Served as stored: the selectors read the stored JSON, once
 			// for every watcher of this change.
-			a, err := ws.s.selectAttrs.get(ws.r.res, &c)
+			a, err := ws.s.selectAttrs.get(ws.r.res, &c, readSelectAttrs)
 			if err != nil {
 				return err
 			}
@@ -242,16 +242,13 @@ func (ws *watchStream) send(c store.Change) error {
 	}
 	// The stored value goes out as it is, in parts around its
 	// resourceVersion: one change reaches many watchers, which find its
-	// managedFields once, with its selectors' attributes.
-	span := managedFieldsSpan
+	// managedFields once between them.
+	spanOf := managedFieldsSpan
 	if ws.omitManagedFields && !rewritesOnRead(ws.r.res) {
-		a, err := ws.s.selectAttrs.get(ws.r.res, &c)
-		if err != nil {
-			return err
-		}
-		span = func([]byte) (int, int, bool) { return a.managedFrom, a.managedTo, a.managed }
+		sp, _ := ws.s.managedSpans.get(ws.r.res, &c, readManagedSpan)
+		spanOf = func([]byte) (int, int, bool) { return sp.from, sp.to, sp.ok }
 	}
-	p, err := servedPartsOf(ws.r.res, c.Value, c.ResourceVersion, ws.omitManagedFields, span)
+	p, err := servedPartsOf(ws.r.res, c.Value, c.ResourceVersion, ws.omitManagedFields, spanOf)
 	if err != nil {
 		return err
 	}
