@@ -144,7 +144,7 @@ func (cc *changeCache[V]) get(res *registry.Resource, c *store.Change, read func
 	return v, nil
 }
 
-// span is where a stored value's managedFields are, if ok (managedFieldsSpan).
+// span is where a field is in a stored value, if ok (fieldSpan).
 type span struct {
 	from, to int
 	ok       bool
