@@ -163,26 +163,26 @@ func TestSelectAttrs(t *testing.T) {
 		}
 	}
 
-	var cache changeCache[*selectAttrs]
+	var cache attrCache
 	c := store.Change{Revision: 7, Record: store.Record{Key: store.Key{Resource: "pods", Namespace: "ns", Name: "a"},
 		Value: []byte(`{"metadata":{"name":"a"},"spec":{"nodeName":"n1"}}`)}}
-	first, err := cache.get(pods, &c, readSelectAttrs)
+	first, err := cache.get(pods, &c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := cache.get(pods, &c, readSelectAttrs); again != first {
+	if again, _ := cache.get(pods, &c); again != first {
 		t.Error("a second watcher of the change read it again")
 	}
 	if first.fields["spec.nodeName"] != "n1" {
 		t.Errorf("attributes %v", first.fields)
 	}
 	c.Revision, c.Value = 8, []byte(`{"metadata":{"name":"a"},"spec":{"nodeName":"n2"}}`)
-	if next, _ := cache.get(pods, &c, readSelectAttrs); next.fields["spec.nodeName"] != "n2" {
+	if next, _ := cache.get(pods, &c); next.fields["spec.nodeName"] != "n2" {
 		t.Errorf("the next version read as %v", next.fields)
 	}
 	c.Value = []byte(`{"metadata":`)
 	c.Revision = 9
-	if _, err := cache.get(pods, &c, readSelectAttrs); err == nil {
+	if _, err := cache.get(pods, &c); err == nil {
 		t.Error("a malformed object read without error")
 	}
 }

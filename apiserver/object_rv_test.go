@@ -1,6 +1,10 @@
 package apiserver
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/minik8s/minik8s/apiserver/registry"
+)
 
 // A field sorting before metadata may hold objects with a metadata of
 // their own (a ControllerRevision's data): the resourceVersion goes into
@@ -40,6 +44,15 @@ func TestManagedFieldsSpan(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("cut of %s = %q, want %q", tc.in, got, tc.want)
+		}
+		// Watchers take the span from a change's selector attributes.
+		pods, _ := registry.Lookup("", "v1", "pods")
+		a, err := readSelectAttrs(pods, []byte(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.managedFrom != from || a.managedTo != to || a.managed != ok {
+			t.Errorf("attributes of %s: span %d-%d %v, want %d-%d %v", tc.in, a.managedFrom, a.managedTo, a.managed, from, to, ok)
 		}
 	}
 }

@@ -21,9 +21,15 @@ import (
 // event's attributes once: a pod's change reaches a kubelet's watch per
 // node, and each decoding the whole pod to read spec.nodeName made every
 // change cost in proportion to the nodes.
+//
+// It also holds where the version's managedFields are, which every
+// watcher that asked for objects without them cuts out.
 type selectAttrs struct {
 	labels map[string]string
 	fields map[string]string
+	// managedFrom and managedTo are managedFieldsSpan's, if managed.
+	managedFrom, managedTo int
+	managed                bool
 }
 
 // readSelectAttrs reads the attributes from an object's JSON. It checks
@@ -49,6 +55,7 @@ func readSelectAttrs(res *registry.Resource, value []byte) (*selectAttrs, error)
 			return true
 		})
 	}
+	a.managedFrom, a.managedTo, a.managed = fieldSpan(value, meta.Get("managedFields"), "managedFields")
 	a.fields["metadata.name"] = strings.Clone(stringOf(meta.Get("name")))
 	a.fields["metadata.namespace"] = strings.Clone(stringOf(meta.Get("namespace")))
 	// The objects read so far, by their first key (most fields share one:
@@ -97,63 +104,50 @@ func readPath(v gjson.Result, path []string) (string, bool) {
 	return v.Raw, true // a number as written, as json.Number keeps it
 }
 
-// changeCache holds what was read of the most recent changes (selector
-// attributes, where managedFields are), so that the watchers of one change
-// read it once between them.
-type changeCache[V any] struct {
+// attrCache holds the selector attributes of the most recent changes, so
+// that the watchers of one change read it once between them.
+type attrCache struct {
 	mu    sync.Mutex
-	byKey map[changeKey]V
-	order []changeKey // a ring of the keys held, oldest at next
+	byKey map[attrKey]*selectAttrs
+	order []attrKey // a ring of the keys held, oldest at next
 	next  int
 }
 
-type changeKey struct {
+type attrKey struct {
 	store.Key
 	rev int64
 }
 
-// changeCacheSize bounds the changes held: watchers read a change within
-// moments of one another.
-const changeCacheSize = 1024
+// attrCacheSize bounds the changes whose attributes are held: watchers
+// read a change within moments of one another.
+const attrCacheSize = 1024
 
-// get returns what read reads of the object version c carries.
-func (cc *changeCache[V]) get(res *registry.Resource, c *store.Change, read func(*registry.Resource, []byte) (V, error)) (V, error) {
-	k := changeKey{c.Key, c.Revision}
-	cc.mu.Lock()
-	v, ok := cc.byKey[k]
-	cc.mu.Unlock()
+// get returns the attributes of the object version c carries.
+func (ac *attrCache) get(res *registry.Resource, c *store.Change) (*selectAttrs, error) {
+	k := attrKey{c.Key, c.Revision}
+	ac.mu.Lock()
+	a, ok := ac.byKey[k]
+	ac.mu.Unlock()
 	if ok {
-		return v, nil
+		return a, nil
 	}
-	v, err := read(res, c.Value)
+	a, err := readSelectAttrs(res, c.Value)
 	if err != nil {
-		return v, err
+		return nil, err
 	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if cc.byKey == nil {
-		cc.byKey = make(map[changeKey]V, changeCacheSize)
-		cc.order = make([]changeKey, changeCacheSize)
+	ac.mu.Lock()
+	defer ac.mu.Unlock()
+	if ac.byKey == nil {
+		ac.byKey = make(map[attrKey]*selectAttrs, attrCacheSize)
+		ac.order = make([]attrKey, attrCacheSize)
 	}
-	if _, ok := cc.byKey[k]; !ok {
-		delete(cc.byKey, cc.order[cc.next])
-		cc.order[cc.next] = k
-		cc.next = (cc.next + 1) % changeCacheSize
-		cc.byKey[k] = v
+	if _, ok := ac.byKey[k]; !ok {
+		delete(ac.byKey, ac.order[ac.next])
+		ac.order[ac.next] = k
+		ac.next = (ac.next + 1) % attrCacheSize
+		ac.byKey[k] = a
 	}
-	return v, nil
-}
-
-// span is where a field is in a stored value, if ok (fieldSpan).
-type span struct {
-	from, to int
-	ok       bool
-}
-
-// readManagedSpan finds a stored value's managedFields.
-func readManagedSpan(_ *registry.Resource, value []byte) (span, error) {
-	from, to, ok := managedFieldsSpan(value)
-	return span{from, to, ok}, nil
+	return a, nil
 }
 
 // watchIndex is the hub's index (hub.WithIndex): the value of the field

@@ -168,10 +168,7 @@ type Server struct {
 	usage *resourcemetrics.Collector
 
 	// selectAttrs holds what watchers' selectors read of recent changes.
-	selectAttrs changeCache[*selectAttrs]
-	// managedSpans holds where recent changes' managedFields are, for
-	// watchers that asked for objects without them.
-	managedSpans changeCache[span]
+	selectAttrs attrCache
 
 	// guesses counts the updates that started from the hub's version of
 	// their object (guaranteedUpdate): kept when the write went through

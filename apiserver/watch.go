@@ -206,7 +206,7 @@ func (ws *watchStream) send(c store.Change) error {
 		} else {
 			// Served as stored: the selectors read the stored JSON, once
 			// for every watcher of this change.
-			a, err := ws.s.selectAttrs.get(ws.r.res, &c, readSelectAttrs)
+			a, err := ws.s.selectAttrs.get(ws.r.res, &c)
 			if err != nil {
 				return err
 			}
@@ -242,13 +242,16 @@ func (ws *watchStream) send(c store.Change) error {
 	}
 	// The stored value goes out as it is, in parts around its
 	// resourceVersion: one change reaches many watchers, which find its
-	// managedFields once between them.
-	spanOf := managedFieldsSpan
+	// managedFields once, with its selectors' attributes.
+	span := managedFieldsSpan
 	if ws.omitManagedFields && !rewritesOnRead(ws.r.res) {
-		sp, _ := ws.s.managedSpans.get(ws.r.res, &c, readManagedSpan)
-		spanOf = func([]byte) (int, int, bool) { return sp.from, sp.to, sp.ok }
+		a, err := ws.s.selectAttrs.get(ws.r.res, &c)
+		if err != nil {
+			return err
+		}
+		span = func([]byte) (int, int, bool) { return a.managedFrom, a.managedTo, a.managed }
 	}
-	p, err := servedPartsOf(ws.r.res, c.Value, c.ResourceVersion, ws.omitManagedFields, spanOf)
+	p, err := servedPartsOf(ws.r.res, c.Value, c.ResourceVersion, ws.omitManagedFields, span)
 	if err != nil {
 		return err
 	}
