@@ -55,7 +55,7 @@ func readSelectAttrs(res *registry.Resource, value []byte) (*selectAttrs, error)
 			return true
 		})
 	}
-	a.managedFrom, a.managedTo, a.managed = fieldSpan(value, meta.Get("managedFields"), "managedFields")
+	a.managedFrom, a.managedTo, a.managed = managedFieldsSpanAt(value, meta.Get("managedFields"))
 	a.fields["metadata.name"] = strings.Clone(stringOf(meta.Get("name")))
 	a.fields["metadata.namespace"] = strings.Clone(stringOf(meta.Get("namespace")))
 	// The objects read so far, by their first key (most fields share one:

@@ -122,15 +122,15 @@ func servedPartsOf(res *registry.Resource, value []byte, rv int64, omitManagedFi
 // what to cut for a client that asked for objects without them. ok is
 // false when there are none, or when they are metadata's only field.
 func managedFieldsSpan(value []byte) (from, to int, ok bool) {
-	return fieldSpan(value, gjson.GetBytes(value, "metadata.managedFields"), "managedFields")
+	return managedFieldsSpanAt(value, gjson.GetBytes(value, "metadata.managedFields"))
 }
 
-// fieldSpan is where field name, found as v in value, is, with the comma
-// that separates it from its neighbour.
-func fieldSpan(value []byte, v gjson.Result, name string) (from, to int, ok bool) {
-	key := len(name) + 3 // "name":
-	from, to = v.Index-key, v.Index+len(v.Raw)
-	if !v.Exists() || v.Index == 0 || from < 1 || to >= len(value) || string(value[from:v.Index]) != `"`+name+`":` {
+// managedFieldsSpanAt is managedFieldsSpan for a caller that has found
+// metadata.managedFields in value already, as v.
+func managedFieldsSpanAt(value []byte, v gjson.Result) (from, to int, ok bool) {
+	const key = `"managedFields":`
+	from, to = v.Index-len(key), v.Index+len(v.Raw)
+	if !v.Exists() || v.Index == 0 || from < 1 || to >= len(value) || string(value[from:v.Index]) != key {
 		return 0, 0, false
 	}
 	switch {
