@@ -171,6 +171,7 @@ func connect(ctx context.Context, kind, target string, conns int) (*gorm.DB, err
 		dial = postgres.Open(target)
 	} else {
 		gcfg.PrepareStmt = true
+		pinSQLiteAllocator()
 		dial = sqlite.Open(sqliteDSN(target))
 	}
 	db, err := gorm.Open(dial, gcfg)
