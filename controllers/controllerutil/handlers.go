@@ -8,23 +8,37 @@ import (
 )
 
 // DependentHandler returns the handler of a dependent kind (pods,
-// ControllerRevisions) for the controller of owners of kind: a dependent
-// enqueues its controlling owner, or, as an orphan, every owner whose
-// selector matches it (one may adopt it). With exp (may be nil) it also
-// records observed creates and deletes: a dependent seen terminating or
-// deleted counts as deleted, once.
+// ControllerRevisions) for the controller of owners of kind, whose loop is
+// l: a dependent enqueues its controlling owner, or, as an orphan, every
+// owner whose selector matches it (one may adopt it). With exp (may be
+// nil) it also records observed creates and deletes: a dependent seen
+// terminating or deleted counts as deleted, once.
+//
+// What can only change the owner's status (a dependent's own status, or
+// a create or delete observed while the owner still waits for others)
+// queues the owner with Loop.AddBatched; what lets the owner act (its
+// expectations met, a dependent to adopt or release) queues it at once.
 func DependentHandler[D api.Object, O api.Object](owners *informer.Informer[O], kind string, selector func(O) *api.LabelSelector,
-	exp *Expectations, enqueue func(O)) informer.Handler[D] {
+	exp *Expectations, l *Loop) informer.Handler[D] {
 	owner := func(m *api.ObjectMeta, ref *api.OwnerReference) (O, bool) {
 		return Owner(owners, kind, m.Namespace, ref)
+	}
+	// observed queues o after one of its expectations was observed.
+	observed := func(o O, key string) {
+		if exp == nil || exp.Satisfied(key) {
+			l.Enqueue(o)
+		} else {
+			l.EnqueueBatched(o)
+		}
 	}
 	deleted := func(obj D) {
 		m := obj.GetObjectMeta()
 		if o, ok := owner(m, api.GetControllerOf(m)); ok {
+			key := o.GetObjectMeta().Key()
 			if exp != nil {
-				exp.DeletionObserved(o.GetObjectMeta().Key(), m.Key())
+				exp.DeletionObserved(key, m.Key())
 			}
-			enqueue(o)
+			observed(o, key)
 		}
 	}
 	return informer.HandlerFuncs[D]{
@@ -38,15 +52,16 @@ func DependentHandler[D api.Object, O api.Object](owners *informer.Informer[O], 
 			}
 			if ref := api.GetControllerOf(m); ref != nil {
 				if o, ok := owner(m, ref); ok {
+					key := o.GetObjectMeta().Key()
 					if exp != nil {
-						exp.CreationObserved(o.GetObjectMeta().Key())
+						exp.CreationObserved(key)
 					}
-					enqueue(o)
+					observed(o, key)
 				}
 				return
 			}
 			for _, o := range Selecting(owners, m.Namespace, m.Labels, selector) {
-				enqueue(o)
+				l.Enqueue(o)
 			}
 		},
 		UpdateFunc: func(old, cur D) {
@@ -67,18 +82,22 @@ func DependentHandler[D api.Object, O api.Object](owners *informer.Informer[O], 
 			refChanged := !api.SameController(oldRef, curRef)
 			if refChanged {
 				if o, ok := owner(om, oldRef); ok {
-					enqueue(o)
+					l.Enqueue(o)
 				}
 			}
 			if curRef != nil {
 				if o, ok := owner(cm, curRef); ok {
-					enqueue(o)
+					if labelsChanged || refChanged {
+						l.Enqueue(o) // it may have to release or adopt it
+					} else {
+						l.EnqueueBatched(o)
+					}
 				}
 				return
 			}
 			if labelsChanged || refChanged {
 				for _, o := range Selecting(owners, cm.Namespace, cm.Labels, selector) {
-					enqueue(o)
+					l.Enqueue(o)
 				}
 			}
 		},

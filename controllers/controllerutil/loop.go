@@ -52,6 +52,7 @@ type Loop struct {
 
 	handlers sync.Once
 	running  atomic.Bool
+	slow     sync.Map                                      // informer.Key → time.Duration: keys whose last sync took at least minBatchedSync
 	mu       sync.Mutex                                    // serializes creating the queue
 	queue    atomic.Pointer[workqueue.Queue[informer.Key]] // nil until first needed
 }
@@ -62,6 +63,47 @@ func (l *Loop) Add(key informer.Key) { l.current().Add(key) }
 
 // Enqueue queues obj's key.
 func (l *Loop) Enqueue(obj api.Object) { l.Add(informer.KeyOf(obj)) }
+
+// Batching of slow keys: a key whose last sync took at least
+// minBatchedSync is queued by AddBatched only after batchFactor times
+// that sync's duration, at most maxBatchDelay.
+const (
+	minBatchedSync = time.Millisecond
+	batchFactor    = 2
+	maxBatchDelay  = 250 * time.Millisecond
+)
+
+// AddBatched queues key like Add when its last sync was quick. When it
+// was slow, it queues key after twice that sync's duration (at most
+// 250 ms), so that the changes arriving meanwhile are handled by one sync.
+// Handlers use it for changes that can only alter the key's status, such
+// as a pod of a ReplicaSet becoming ready: a ReplicaSet of 10,000 pods
+// counts them all at each sync, and would otherwise spend a core doing so
+// while its pods start, as Kubernetes' EndpointSlice controller batches
+// pod changes (--endpointslice-updates-batch-period), but only as much as
+// a sync costs.
+func (l *Loop) AddBatched(key informer.Key) {
+	if d, ok := l.slow.Load(key); ok {
+		l.current().AddAfter(key, min(batchFactor*d.(time.Duration), maxBatchDelay))
+		return
+	}
+	l.Add(key)
+}
+
+// EnqueueBatched queues obj's key with AddBatched.
+func (l *Loop) EnqueueBatched(obj api.Object) { l.AddBatched(informer.KeyOf(obj)) }
+
+// timed is l.Sync, recording which keys are slow to sync for AddBatched.
+func (l *Loop) timed(ctx context.Context, key informer.Key) (time.Duration, error) {
+	start := time.Now()
+	after, err := l.Sync(ctx, key)
+	if d := time.Since(start); d >= minBatchedSync {
+		l.slow.Store(key, d)
+	} else if _, ok := l.slow.Load(key); ok {
+		l.slow.Delete(key)
+	}
+	return after, err
+}
 
 // current returns the queue of the running or next Run.
 func (l *Loop) current() *workqueue.Queue[informer.Key] {
@@ -107,7 +149,7 @@ func (l *Loop) Run(ctx context.Context, workers int) error {
 		wg.Go(func() { l.Also(ctx) })
 	}
 	l.Log.Info().Int("workers", workers).Fields(l.StartFields).Msg(l.Name + " started")
-	RunWorkers(ctx, q, workers, l.Sync, l.Log)
+	RunWorkers(ctx, q, workers, l.timed, l.Log)
 	wg.Wait()
 	l.Log.Info().Msg(l.Name + " stopped")
 	return nil
@@ -148,11 +190,20 @@ func KeysOf[T api.Object](inf *informer.Informer[T]) func() []informer.Key {
 }
 
 // Handler returns the handler of a controller's own kind: each add and
-// update queues the object's key on l. Set DeleteFunc on the result when
-// a deletion needs more than the sync of a missing object.
+// update queues the object's key on l, with AddBatched when neither its
+// generation nor its deletion changed (such as the controller's own
+// status writes). Set DeleteFunc on the result when a deletion needs more
+// than the sync of a missing object.
 func Handler[T api.Object](l *Loop) informer.HandlerFuncs[T] {
 	return informer.HandlerFuncs[T]{
-		AddFunc:    func(obj T) { l.Enqueue(obj) },
-		UpdateFunc: func(_, obj T) { l.Enqueue(obj) },
+		AddFunc: func(obj T) { l.Enqueue(obj) },
+		UpdateFunc: func(old, obj T) {
+			om, m := old.GetObjectMeta(), obj.GetObjectMeta()
+			if om.Generation == m.Generation && (om.DeletionTimestamp == nil) == (m.DeletionTimestamp == nil) {
+				l.EnqueueBatched(obj)
+				return
+			}
+			l.Enqueue(obj)
+		},
 	}
 }

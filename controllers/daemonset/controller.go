@@ -93,8 +93,8 @@ func (c *Controller) addHandlers() {
 		DeleteFunc: func(ds *api.DaemonSet) { c.exp.Delete(ds.Key()) },
 	})
 	selector := func(ds *api.DaemonSet) *api.LabelSelector { return ds.Spec.Selector }
-	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.dss, kind, selector, c.exp, c.enqueue))
-	c.history.Revisions.AddHandler(controllerutil.DependentHandler[*api.ControllerRevision](c.dss, kind, selector, nil, c.enqueue))
+	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.dss, kind, selector, c.exp, &c.loop))
+	c.history.Revisions.AddHandler(controllerutil.DependentHandler[*api.ControllerRevision](c.dss, kind, selector, nil, &c.loop))
 	c.nodes.AddHandler(informer.HandlerFuncs[*api.Node]{
 		AddFunc: func(*api.Node) { c.enqueueAll() },
 		UpdateFunc: func(old, cur *api.Node) {

@@ -100,7 +100,5 @@ func (c *Controller) addHandlers() {
 	rs.DeleteFunc = func(rs *api.ReplicaSet) { c.exp.Delete(rs.Key()) }
 	c.rss.AddHandler(rs)
 	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.rss, kind,
-		func(rs *api.ReplicaSet) *api.LabelSelector { return rs.Spec.Selector }, c.exp, c.enqueue))
+		func(rs *api.ReplicaSet) *api.LabelSelector { return rs.Spec.Selector }, c.exp, &c.loop))
 }
-
-func (c *Controller) enqueue(rs *api.ReplicaSet) { c.loop.Enqueue(rs) }

@@ -89,8 +89,8 @@ func (c *Controller) addHandlers() {
 		},
 	})
 	selector := func(set *api.StatefulSet) *api.LabelSelector { return set.Spec.Selector }
-	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.sets, kind, selector, c.exp, c.enqueue))
-	c.history.Revisions.AddHandler(controllerutil.DependentHandler[*api.ControllerRevision](c.sets, kind, selector, nil, c.enqueue))
+	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.sets, kind, selector, c.exp, &c.loop))
+	c.history.Revisions.AddHandler(controllerutil.DependentHandler[*api.ControllerRevision](c.sets, kind, selector, nil, &c.loop))
 }
 
 func (c *Controller) enqueue(set *api.StatefulSet) { c.loop.Enqueue(set) }
