@@ -81,6 +81,9 @@ type SQLStore struct {
 	// collate makes a comparison or an ordering of keys byte order
 	// (Postgres would otherwise use the database's collation).
 	collate string
+	// joinPages: a page of objects is read through a join with the
+	// revision row rather than a derived table (see readObjects).
+	joinPages bool
 
 	// The committer's own state: the revision its last batch ended at,
 	// which the fast path guesses is still current, and whether to try the
@@ -134,6 +137,7 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error
 		// UPDATE … RETURNING here built a temporary table per batch, whose
 		// pages SQLite's allocator mapped and unmapped every time.
 		s.lockRevision = `SELECT current_rev FROM revision WHERE id = 1`
+		s.joinPages = true
 	}
 
 	// Two pools, so that writes never queue behind reads for a connection:
@@ -296,31 +300,7 @@ func (s *SQLStore) List(ctx context.Context, p Prefix, _ ListOptions) ([]*Record
 // matches. The records come back sorted by namespace then name, in byte
 // order.
 func (s *SQLStore) readObjects(ctx context.Context, p Prefix, after Key, limit int, count bool) (recs []*Record, rev, total int64, err error) {
-	c := s.collate
-	where := `o.resource = ?`
-	args := []any{p.Resource}
-	if p.Namespace != "" {
-		where += ` AND o.namespace = ?`
-		args = append(args, p.Namespace)
-	}
-	if after.Name != "" {
-		where += ` AND (o.namespace` + c + ` > ? OR (o.namespace = ? AND o.name` + c + ` > ?))`
-		args = append(args, after.Namespace, after.Namespace, after.Name)
-	}
-	var qargs []any
-	countCol := `0`
-	if count {
-		countCol = `(SELECT COUNT(*) FROM objects o WHERE ` + where + `)`
-		qargs = append(qargs, args...)
-	}
-	sub := `SELECT o.namespace, o.name, o.uid, o.resource_version, o.value FROM objects o WHERE ` + where
-	qargs = append(qargs, args...)
-	if limit > 0 {
-		sub += ` ORDER BY o.namespace` + c + `, o.name` + c + ` LIMIT ?`
-		qargs = append(qargs, limit)
-	}
-	q := `SELECT r.current_rev, ` + countCol + `, x.namespace, x.name, x.uid, x.resource_version, x.value
-		FROM revision r LEFT JOIN (` + sub + `) x ON 1 = 1 WHERE r.id = 1`
+	q, qargs := s.objectsQuery(p, after, limit, count)
 
 	release, err := s.readSlot(ctx)
 	if err != nil {
@@ -363,6 +343,55 @@ func (s *SQLStore) readObjects(ctx context.Context, p Prefix, after Key, limit i
 	// COLLATE "C", and clients expect the byte order etcd keys have.
 	slices.SortFunc(recs, func(a, b *Record) int { return compareKeys(a.Key, b.Key) })
 	return recs, rev, total, nil
+}
+
+// objectsQuery is readObjects' statement and its arguments.
+func (s *SQLStore) objectsQuery(p Prefix, after Key, limit int, count bool) (string, []any) {
+	c := s.collate
+	where := `o.resource = ?`
+	args := []any{p.Resource}
+	if p.Namespace != "" {
+		where += ` AND o.namespace = ?`
+		args = append(args, p.Namespace)
+	}
+	if after.Name != "" {
+		where += ` AND (o.namespace` + c + ` > ? OR (o.namespace = ? AND o.name` + c + ` > ?))`
+		args = append(args, after.Namespace, after.Namespace, after.Name)
+	}
+	var qargs []any
+	countCol := `0`
+	if count {
+		countCol = `(SELECT COUNT(*) FROM objects o WHERE ` + where + `)`
+		qargs = append(qargs, args...)
+	}
+	// The outer join with the revision row gives the revision the page
+	// was read at, and one row of NULLs when no object matches. SQLite
+	// would copy a derived table with a LIMIT, every value of the page,
+	// into a temporary b-tree, so there the conditions go into the join,
+	// whose index scan below the one revision row is in key order already.
+	// Postgres keeps the derived table: a join's ordering would sort every
+	// object after the page's start.
+	order := ` ORDER BY o.namespace` + c + `, o.name` + c + ` LIMIT ?`
+	var q string
+	if s.joinPages {
+		q = `SELECT r.current_rev, ` + countCol + `, o.namespace, o.name, o.uid, o.resource_version, o.value
+		FROM revision r LEFT JOIN objects o ON ` + where + ` WHERE r.id = 1`
+		if limit > 0 {
+			q += order
+		}
+	} else {
+		sub := `SELECT o.namespace, o.name, o.uid, o.resource_version, o.value FROM objects o WHERE ` + where
+		if limit > 0 {
+			sub += order
+		}
+		q = `SELECT r.current_rev, ` + countCol + `, x.namespace, x.name, x.uid, x.resource_version, x.value
+		FROM revision r LEFT JOIN (` + sub + `) x ON 1 = 1 WHERE r.id = 1`
+	}
+	qargs = append(qargs, args...)
+	if limit > 0 {
+		qargs = append(qargs, limit)
+	}
+	return q, qargs
 }
 
 // compareKeys orders keys as lists are sorted: by namespace, then name, in

@@ -25,7 +25,7 @@ func TestSQLiteAllocatorPinned(t *testing.T) {
 	before := faults()
 	for range rounds {
 		p := libc.Xmalloc(tls, 6000) // a pod's JSON: the 8 KiB class
-		libc.Xmemset(tls, p, 1, 1) // touch it
+		libc.Xmemset(tls, p, 1, 1)   // touch it
 		libc.Xfree(tls, p)
 	}
 	if n := faults() - before; n > rounds/10 {
