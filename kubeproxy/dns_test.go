@@ -13,19 +13,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
-	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/informer/informertest"
 )
-
-// static lists fixed objects and watches nothing.
-type static[T any] []T
-
-func (s static[T]) List(context.Context, client.ListOptions) ([]T, int64, error) { return s, 1, nil }
-func (s static[T]) Watch(ctx context.Context, _ client.ListOptions, _ int64) (<-chan client.WatchEvent[T], error) {
-	ch := make(chan client.WatchEvent[T])
-	go func() { <-ctx.Done(); close(ch) }()
-	return ch, nil
-}
 
 // TestDNS asks a running server, over UDP, what pods ask: Services by
 // name, headless Services, pod hostnames in a subdomain, SRV of named
@@ -68,8 +58,8 @@ func TestDNS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.svcs = informer.New[*api.Service](static[*api.Service]{web, db, ext}, time.Hour)
-	d.slices = informer.New[*api.EndpointSlice](static[*api.EndpointSlice]{sl}, time.Hour,
+	d.svcs = informer.New[*api.Service](informertest.Static[*api.Service]{Items: []*api.Service{web, db, ext}}, time.Hour)
+	d.slices = informer.New[*api.EndpointSlice](informertest.Static[*api.EndpointSlice]{Items: []*api.EndpointSlice{sl}}, time.Hour,
 		informer.Indexer[*api.EndpointSlice]{Name: indexService, Func: func(s *api.EndpointSlice) []string {
 			return []string{s.Namespace + "/" + s.Labels[api.LabelServiceName]}
 		}})

@@ -9,8 +9,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
-	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/informer/informertest"
 	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
@@ -83,26 +83,12 @@ func TestLoopBatchesSlowKeys(t *testing.T) {
 	}
 }
 
-// staticOwners is a ListWatch that lists objs once and then watches
-// nothing.
-type staticOwners[T any] struct{ objs []T }
-
-func (s staticOwners[T]) List(context.Context, client.ListOptions) ([]T, int64, error) {
-	return s.objs, 1, nil
-}
-
-func (s staticOwners[T]) Watch(ctx context.Context, _ client.ListOptions, _ int64) (<-chan client.WatchEvent[T], error) {
-	ch := make(chan client.WatchEvent[T])
-	go func() { <-ctx.Done(); close(ch) }()
-	return ch, nil
-}
-
 // TestHandlersBatchStatusChanges: what can only change the owner's
 // status is queued with AddBatched, what lets it act at once.
 func TestHandlersBatchStatusChanges(t *testing.T) {
 	rs := &api.ReplicaSet{ObjectMeta: api.ObjectMeta{Namespace: "ns", Name: "web", UID: "rs-uid", Generation: 1}}
 	rs.Spec.Selector = &api.LabelSelector{MatchLabels: map[string]string{"app": "web"}}
-	owners := informer.New[*api.ReplicaSet](staticOwners[*api.ReplicaSet]{objs: []*api.ReplicaSet{rs}}, 0)
+	owners := informer.New[*api.ReplicaSet](informertest.Static[*api.ReplicaSet]{Items: []*api.ReplicaSet{rs}}, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go owners.Run(ctx)

@@ -13,20 +13,8 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/informer/informertest"
 )
-
-// staticLW serves a fixed list and a watch that stays silent.
-type staticLW[T any] struct{ items []T }
-
-func (s staticLW[T]) List(context.Context, client.ListOptions) ([]T, int64, error) {
-	return s.items, 1, nil
-}
-
-func (s staticLW[T]) Watch(ctx context.Context, _ client.ListOptions, _ int64) (<-chan client.WatchEvent[T], error) {
-	ch := make(chan client.WatchEvent[T])
-	go func() { <-ctx.Done(); close(ch) }()
-	return ch, nil
-}
 
 // fakeWriter records the status writes and serves StatefulSet scales.
 type fakeWriter struct {
@@ -120,10 +108,10 @@ func newTestController(t *testing.T, f fixture) (*Controller, *fakeWriter, *fake
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	pi := informer.New[*api.Pod](staticLW[*api.Pod]{f.pods}, 0, controllerutil.Indexers[*api.Pod]()...)
-	bi := informer.New[*api.PodDisruptionBudget](staticLW[*api.PodDisruptionBudget]{f.pdbs}, 0, controllerutil.Indexers[*api.PodDisruptionBudget]()...)
-	ri := informer.New[*api.ReplicaSet](staticLW[*api.ReplicaSet]{f.rss}, 0, controllerutil.Indexers[*api.ReplicaSet]()...)
-	di := informer.New[*api.Deployment](staticLW[*api.Deployment]{f.deploys}, 0, controllerutil.Indexers[*api.Deployment]()...)
+	pi := informer.New[*api.Pod](informertest.Static[*api.Pod]{Items: f.pods}, 0, controllerutil.Indexers[*api.Pod]()...)
+	bi := informer.New[*api.PodDisruptionBudget](informertest.Static[*api.PodDisruptionBudget]{Items: f.pdbs}, 0, controllerutil.Indexers[*api.PodDisruptionBudget]()...)
+	ri := informer.New[*api.ReplicaSet](informertest.Static[*api.ReplicaSet]{Items: f.rss}, 0, controllerutil.Indexers[*api.ReplicaSet]()...)
+	di := informer.New[*api.Deployment](informertest.Static[*api.Deployment]{Items: f.deploys}, 0, controllerutil.Indexers[*api.Deployment]()...)
 	for _, run := range []func(context.Context) error{pi.Run, bi.Run, ri.Run, di.Run} {
 		go run(ctx)
 	}

@@ -12,25 +12,13 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/informer/informertest"
 )
-
-// staticLW serves a fixed list and a watch that stays silent.
-type staticLW[T any] struct{ items []T }
-
-func (s staticLW[T]) List(context.Context, client.ListOptions) ([]T, int64, error) {
-	return s.items, 1, nil
-}
-
-func (s staticLW[T]) Watch(ctx context.Context, _ client.ListOptions, _ int64) (<-chan client.WatchEvent[T], error) {
-	ch := make(chan client.WatchEvent[T])
-	go func() { <-ctx.Done(); close(ch) }()
-	return ch, nil
-}
 
 // cache returns a synced informer holding items.
 func cache[T api.Object](t *testing.T, items ...T) *informer.Informer[T] {
 	t.Helper()
-	inf := informer.New[T](staticLW[T]{items}, 0, controllerutil.Indexers[T]()...)
+	inf := informer.New[T](informertest.Static[T]{Items: items}, 0, controllerutil.Indexers[T]()...)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go inf.Run(ctx)

@@ -15,20 +15,8 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/informer/informertest"
 )
-
-// staticLW serves a fixed list and a watch that stays silent.
-type staticLW[T any] struct{ items []T }
-
-func (s staticLW[T]) List(context.Context, client.ListOptions) ([]T, int64, error) {
-	return s.items, 1, nil
-}
-
-func (s staticLW[T]) Watch(ctx context.Context, _ client.ListOptions, _ int64) (<-chan client.WatchEvent[T], error) {
-	ch := make(chan client.WatchEvent[T])
-	go func() { <-ctx.Done(); close(ch) }()
-	return ch, nil
-}
 
 // fakeWriter records the controller's writes in order.
 type fakeWriter struct {
@@ -113,8 +101,8 @@ func syncOnce(t *testing.T, job *api.Job, pods ...*api.Pod) (*fakeWriter, time.D
 // never change) and whose writes go to the returned fakeWriter.
 func newSyncController(ctx context.Context, t *testing.T, job *api.Job, pods ...*api.Pod) (*Controller, *fakeWriter) {
 	t.Helper()
-	podInf := informer.New[*api.Pod](staticLW[*api.Pod]{pods}, 0, controllerutil.Indexers[*api.Pod]()...)
-	jobInf := informer.New[*api.Job](staticLW[*api.Job]{[]*api.Job{job}}, 0, controllerutil.Indexers[*api.Job]()...)
+	podInf := informer.New[*api.Pod](informertest.Static[*api.Pod]{Items: pods}, 0, controllerutil.Indexers[*api.Pod]()...)
+	jobInf := informer.New[*api.Job](informertest.Static[*api.Job]{Items: []*api.Job{job}}, 0, controllerutil.Indexers[*api.Job]()...)
 	go podInf.Run(ctx)
 	go jobInf.Run(ctx)
 	if !informer.WaitForCacheSync(ctx, podInf.HasSynced, jobInf.HasSynced) {

@@ -15,20 +15,8 @@ import (
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
+	"github.com/minik8s/minik8s/informer/informertest"
 )
-
-// staticLW serves a fixed list and a watch that stays silent.
-type staticLW[T any] struct{ items []T }
-
-func (s staticLW[T]) List(context.Context, client.ListOptions) ([]T, int64, error) {
-	return s.items, 1, nil
-}
-
-func (s staticLW[T]) Watch(ctx context.Context, _ client.ListOptions, _ int64) (<-chan client.WatchEvent[T], error) {
-	ch := make(chan client.WatchEvent[T])
-	go func() { <-ctx.Done(); close(ch) }()
-	return ch, nil
-}
 
 // fakeWriter records the controller's writes.
 type fakeWriter struct {
@@ -163,8 +151,8 @@ func newTestController(t *testing.T, rss []*api.ReplicaSet, pods []*api.Pod) (*C
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	pi := informer.New[*api.Pod](staticLW[*api.Pod]{pods}, 0, controllerutil.Indexers[*api.Pod]()...)
-	ri := informer.New[*api.ReplicaSet](staticLW[*api.ReplicaSet]{rss}, 0, controllerutil.Indexers[*api.ReplicaSet]()...)
+	pi := informer.New[*api.Pod](informertest.Static[*api.Pod]{Items: pods}, 0, controllerutil.Indexers[*api.Pod]()...)
+	ri := informer.New[*api.ReplicaSet](informertest.Static[*api.ReplicaSet]{Items: rss}, 0, controllerutil.Indexers[*api.ReplicaSet]()...)
 	go pi.Run(ctx)
 	go ri.Run(ctx)
 	if !informer.WaitForCacheSync(ctx, pi.HasSynced, ri.HasSynced) {
