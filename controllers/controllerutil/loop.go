@@ -77,11 +77,11 @@ const (
 // was slow, it queues key after twice that sync's duration (at most
 // 250 ms), so that the changes arriving meanwhile are handled by one sync.
 // Handlers use it for changes that can only alter the key's status, such
-// as a pod of a ReplicaSet becoming ready: a ReplicaSet of 10,000 pods
-// counts them all at each sync, and would otherwise spend a core doing so
-// while its pods start, as Kubernetes' EndpointSlice controller batches
-// pod changes (--endpointslice-updates-batch-period), but only as much as
-// a sync costs.
+// as a pod of a ReplicaSet becoming ready. A ReplicaSet of 10,000 pods
+// counts them all at each sync; without batching, its syncs would run
+// back to back while its pods start. Kubernetes' EndpointSlice controller
+// batches pod changes the same way (--endpointslice-updates-batch-period),
+// with a fixed period instead of one in proportion to the sync's cost.
 func (l *Loop) AddBatched(key informer.Key) {
 	if d, ok := l.slow.Load(key); ok {
 		l.current().AddAfter(key, min(batchFactor*d.(time.Duration), maxBatchDelay))
