@@ -41,15 +41,7 @@ func TestLoopBatchesSlowKeys(t *testing.T) {
 			return 0, nil
 		},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- l.Run(ctx, 2) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	defer startLoop(t, l, 2)()
 
 	l.AddBatched(slow) // never synced: at once
 	l.Add(quick)

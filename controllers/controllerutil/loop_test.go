@@ -47,17 +47,7 @@ func TestLoop(t *testing.T) {
 	}
 	l.Add(informer.Key{Namespace: "ns", Name: "early"}) // before any Run: waits for it
 
-	run := func() (stop func()) {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- l.Run(ctx, 2) }()
-		return func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		}
-	}
+	run := func() (stop func()) { return startLoop(t, l, 2) }
 
 	stop := run()
 	l.Add(informer.Key{Namespace: "ns", Name: "flaky"})
@@ -78,6 +68,20 @@ func TestLoop(t *testing.T) {
 	stop()
 	if handlers != 1 {
 		t.Errorf("AddHandlers called %d times, want once", handlers)
+	}
+}
+
+// startLoop runs l with workers until the returned stop is called, which
+// waits for Run to return.
+func startLoop(t *testing.T, l *Loop, workers int) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- l.Run(ctx, workers) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
 	}
 }
 
