@@ -73,7 +73,7 @@ type SQLStore struct {
 	cfg Config
 	log zerolog.Logger
 
-	// lockRevision is the one dialect difference: how a write transaction
+	// The dialect's differences. lockRevision is how a write transaction
 	// takes the revision counter (and so the right to commit) first.
 	lockRevision string
 	// pipelining: try batches on the pipelined fast path (Postgres).
