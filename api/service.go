@@ -185,6 +185,14 @@ type EndpointPort struct {
 	AppProtocol *string `json:"appProtocol,omitempty" protobuf:"bytes,4,opt,name=appProtocol"`
 }
 
+// EndpointsOverCapacityAnnotation is set to "truncated" on Endpoints
+// that list only MaxEndpointsAddresses of a Service's addresses.
+const EndpointsOverCapacityAnnotation = "endpoints.kubernetes.io/over-capacity"
+
+// MaxEndpointsAddresses is how many addresses an Endpoints object lists
+// at most, as in Kubernetes since 1.22: EndpointSlices carry the rest.
+const MaxEndpointsAddresses = 1000
+
 // LabelServiceName labels an EndpointSlice with the Service it belongs to.
 const LabelServiceName = "kubernetes.io/service-name"
 

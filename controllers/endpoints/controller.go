@@ -1,6 +1,9 @@
 package endpoints
 
 import (
+	"sync"
+	"time"
+
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
@@ -61,7 +64,7 @@ func (q *serviceQueue) addHandlers() {
 // podChanged enqueues the Services selecting pod.
 func (q *serviceQueue) podChanged(pod *api.Pod) {
 	for _, s := range controllerutil.ServicesSelecting(q.svcs, pod) {
-		q.add(informer.KeyOf(s))
+		q.loop.AddBatched(informer.KeyOf(s))
 	}
 }
 
@@ -95,4 +98,72 @@ func podPortsEqual(a, b *api.Pod) bool {
 		}
 	}
 	return true
+}
+
+// ownWrites remembers, by Service, the objects a controller wrote and its
+// cache has not shown yet: object name → the resourceVersion written, or
+// deleted. A sync from a cache without them would write from an old
+// version (a conflict) or create a duplicate. Kubernetes' controllers
+// defer such syncs the same way (the EndpointSlice controller's
+// endpointSliceTracker, the Endpoints controller's staleEndpointsTracker).
+type ownWrites struct {
+	mu      sync.Mutex
+	written map[informer.Key]map[string]int64
+}
+
+// deleted marks a deletion in ownWrites.
+const deleted = -1
+
+// staleRetry is when a deferred sync runs again should no event for the
+// awaited writes come (an object deleted by someone else between a
+// relist).
+const staleRetry = time.Second
+
+func (o *ownWrites) wrote(key informer.Key, name string, rv int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.written == nil {
+		o.written = map[informer.Key]map[string]int64{}
+	}
+	if o.written[key] == nil {
+		o.written[key] = map[string]int64{}
+	}
+	o.written[key][name] = rv
+}
+
+// forget drops what was written to one object: it is gone.
+func (o *ownWrites) forget(key informer.Key, name string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.written[key], name)
+}
+
+// forgetAll drops what was written for the Service key: it is gone.
+func (o *ownWrites) forgetAll(key informer.Key) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.written, key)
+}
+
+// stale reports whether the cached objects of the Service key (name →
+// resourceVersion) miss some of the writes: an object created or updated
+// but not cached at that version or later, or one deleted but still
+// cached. Writes the cache shows are forgotten.
+func (o *ownWrites) stale(key informer.Key, cached map[string]int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	w := o.written[key]
+	stale := false
+	for name, rv := range w {
+		have, ok := cached[name]
+		if (rv == deleted && !ok) || (rv != deleted && ok && have >= rv) {
+			delete(w, name)
+			continue
+		}
+		stale = true
+	}
+	if len(w) == 0 {
+		delete(o.written, key)
+	}
+	return stale
 }

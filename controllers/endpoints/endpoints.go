@@ -59,6 +59,9 @@ type EndpointsController struct {
 	serviceQueue
 	eps *informer.Informer[*api.Endpoints]
 	w   endpointsWriter
+	// own are the writes not yet in the cache: a sync from a cache
+	// without them would update an old version, and lose with a 409.
+	own ownWrites
 }
 
 // NewEndpoints validates deps and returns the controller; it starts
@@ -85,8 +88,9 @@ func (c *EndpointsController) Run(ctx context.Context, workers int) error {
 // addHandlers registers the handlers of the controller's own informer.
 func (c *EndpointsController) addHandlers() {
 	// An Endpoints object changed or deleted by someone else is put
-	// back.
-	enqueue := func(ep *api.Endpoints) { c.add(informer.KeyOf(ep)) }
+	// back. Most updates are the controller's own writes coming back,
+	// which a sync already accounted for: batched, as pod changes are.
+	enqueue := func(ep *api.Endpoints) { c.loop.AddBatched(informer.KeyOf(ep)) }
 	c.eps.AddHandler(informer.HandlerFuncs[*api.Endpoints]{
 		UpdateFunc: func(old, cur *api.Endpoints) {
 			if old.ResourceVersion != cur.ResourceVersion {
@@ -101,6 +105,7 @@ func (c *EndpointsController) addHandlers() {
 func (c *EndpointsController) sync(ctx context.Context, key informer.Key) (time.Duration, error) {
 	svc, ok := c.svcs.Get(key)
 	if !ok {
+		c.own.forgetAll(key)
 		if _, had := c.eps.Get(key); !had {
 			return 0, nil
 		}
@@ -113,26 +118,141 @@ func (c *EndpointsController) sync(ctx context.Context, key informer.Key) (time.
 	if svc.Spec.Selector == nil {
 		return 0, nil // managed by hand
 	}
+	cur, exists := c.eps.Get(key)
+	cached := map[string]int64{}
+	if exists {
+		cached[cur.Name] = client.ResourceVersion(cur)
+	}
+	if c.own.stale(key, cached) {
+		// The informer's event for the write enqueues the Service again.
+		return staleRetry, nil
+	}
+	subsets, truncated := truncateSubsets(desiredSubsets(svc, controllerutil.ServicePods(c.pods, svc)), api.MaxEndpointsAddresses, cur)
 	want := &api.Endpoints{
 		TypeMeta:   api.TypeMeta{APIVersion: "v1", Kind: "Endpoints"},
 		ObjectMeta: api.ObjectMeta{Namespace: svc.Namespace, Name: svc.Name, Labels: endpointsLabels(svc)},
-		Subsets:    desiredSubsets(svc, controllerutil.ServicePods(c.pods, svc)),
+		Subsets:    subsets,
 	}
-	cur, exists := c.eps.Get(key)
 	if !exists {
-		_, err := c.w.Create(ctx, want)
+		if truncated {
+			want.Annotations = map[string]string{api.EndpointsOverCapacityAnnotation: "truncated"}
+		}
+		out, err := c.w.Create(ctx, want)
 		if client.IsAlreadyExists(err) {
 			return 0, fmt.Errorf("endpoints %s exist but are not in the cache yet: %w", key, err)
 		}
+		if err == nil {
+			c.own.wrote(key, out.Name, client.ResourceVersion(out))
+		}
 		return 0, err
 	}
-	if reflect.DeepEqual(cur.Subsets, want.Subsets) && mapsEqual(cur.Labels, want.Labels) {
+	mark, marked := cur.Annotations[api.EndpointsOverCapacityAnnotation]
+	markedRight := marked == truncated && (!truncated || mark == "truncated")
+	if markedRight && reflect.DeepEqual(cur.Subsets, want.Subsets) && mapsEqual(cur.Labels, want.Labels) {
 		return 0, nil
 	}
 	next := api.DeepCopy(cur)
 	next.Subsets, next.Labels = want.Subsets, want.Labels
-	_, err := c.w.Update(ctx, next)
+	if truncated {
+		if next.Annotations == nil {
+			next.Annotations = map[string]string{}
+		}
+		next.Annotations[api.EndpointsOverCapacityAnnotation] = "truncated"
+	} else {
+		delete(next.Annotations, api.EndpointsOverCapacityAnnotation)
+	}
+	out, err := c.w.Update(ctx, next)
+	if err == nil {
+		c.own.wrote(key, out.Name, client.ResourceVersion(out))
+	}
 	return 0, err
+}
+
+// truncateSubsets keeps at most max addresses, as Kubernetes' Endpoints
+// controller does: ready addresses first, so if there are more than max
+// of them every not-ready one goes, else only not-ready ones are cut. The
+// room is shared among the subsets in proportion to what each holds. It
+// reports whether it cut.
+//
+// Within a subset, the addresses cur (nil if none) lists are kept first,
+// then the others in order: Kubernetes keeps the first ones in address
+// order, so that each new pod with a lower address rewrites the whole
+// object while a large Deployment starts; here an Endpoints object at
+// capacity stays as it is until one of its own addresses goes.
+func truncateSubsets(subsets []api.EndpointSubset, max int, cur *api.Endpoints) ([]api.EndpointSubset, bool) {
+	ready, notReady := 0, 0
+	for _, ss := range subsets {
+		ready += len(ss.Addresses)
+		notReady += len(ss.NotReadyAddresses)
+	}
+	if ready+notReady <= max {
+		return subsets, false
+	}
+	cutReady := ready > max
+	room, total := max-ready, notReady
+	if cutReady {
+		room, total = max, ready
+	}
+	listed := map[string]bool{}
+	if cur != nil {
+		for _, ss := range cur.Subsets {
+			for _, l := range [][]api.EndpointAddress{ss.Addresses, ss.NotReadyAddresses} {
+				for _, a := range l {
+					listed[addressKey(a)] = true
+				}
+			}
+		}
+	}
+	left := room
+	for i := range subsets {
+		ss := &subsets[i]
+		list := &ss.NotReadyAddresses
+		if cutReady {
+			list = &ss.Addresses
+			ss.NotReadyAddresses = nil
+		}
+		// Rounded up, so the last subsets may get less than their share.
+		keep := min((len(*list)*room+total-1)/total, left, len(*list))
+		left -= keep
+		*list = keepListed(*list, keep, listed)
+	}
+	return subsets, true
+}
+
+// keepListed returns n of the sorted addresses: those listed first, then
+// the others in order; sorted, and nil for none (as an empty list reads
+// back).
+func keepListed(addrs []api.EndpointAddress, n int, listed map[string]bool) []api.EndpointAddress {
+	if n == 0 {
+		return nil
+	}
+	out := make([]api.EndpointAddress, 0, n)
+	rest := make([]bool, len(addrs)) // not taken in the first pass
+	for i, a := range addrs {
+		if len(out) < n && len(listed) > 0 && listed[addressKey(a)] {
+			out = append(out, a)
+		} else {
+			rest[i] = true
+		}
+	}
+	for i, a := range addrs {
+		if len(out) == n {
+			break
+		}
+		if rest[i] {
+			out = append(out, a)
+		}
+	}
+	sortAddresses(out)
+	return out
+}
+
+// addressKey identifies an address by its IP and pod.
+func addressKey(a api.EndpointAddress) string {
+	if a.TargetRef == nil {
+		return a.IP
+	}
+	return a.IP + "/" + string(a.TargetRef.UID)
 }
 
 // endpointsLabels are the Service's labels, with the headless label for a

@@ -3,8 +3,11 @@ package endpoints
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/informer/informertest"
+	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
 // cache returns a synced informer holding items.
@@ -73,24 +77,31 @@ func noNamedPort(p *api.Pod) { p.Spec.Containers[0].Ports = nil }
 
 func labelled(app string) podOpt { return func(p *api.Pod) { p.Labels["app"] = app } }
 
+// fakeEndpoints records the writes and versions each, as the API server
+// does.
 type fakeEndpoints struct {
 	mu    sync.Mutex
 	calls []string
 	last  *api.Endpoints
+	rv    int
 }
 
 func (f *fakeEndpoints) Create(_ context.Context, ep *api.Endpoints) (*api.Endpoints, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls, f.last = append(f.calls, "create "+ep.Name), ep
-	return ep, nil
+	return f.write("create", ep)
 }
 
 func (f *fakeEndpoints) Update(_ context.Context, ep *api.Endpoints) (*api.Endpoints, error) {
+	return f.write("update", ep)
+}
+
+func (f *fakeEndpoints) write(verb string, ep *api.Endpoints) (*api.Endpoints, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls, f.last = append(f.calls, "update "+ep.Name), ep
-	return ep, nil
+	f.rv++
+	out := api.DeepCopy(ep)
+	out.ResourceVersion = fmt.Sprint(f.rv)
+	f.calls, f.last = append(f.calls, verb+" "+ep.Name), out
+	return out, nil
 }
 
 func (f *fakeEndpoints) Delete(_ context.Context, ns, name string) error {
@@ -161,6 +172,140 @@ func TestEndpointsSync(t *testing.T) {
 	c, f = newEndpointsController(t, []*api.Service{service()}, pods, []*api.Endpoints{f.last})
 	if _, err := c.sync(context.Background(), webKey); err != nil || len(f.calls) != 0 {
 		t.Errorf("calls %v, %v", f.calls, err)
+	}
+}
+
+// TestEndpointsTruncated: as in Kubernetes, an Endpoints object lists at
+// most 1,000 addresses, ready ones first, shared among the subsets in
+// proportion, and says so in an annotation, which goes again once the
+// addresses fit.
+func TestEndpointsTruncated(t *testing.T) {
+	pods := func(n int, prefix string, opts ...podOpt) []*api.Pod {
+		out := make([]*api.Pod, n)
+		for i := range out {
+			out[i] = pod(fmt.Sprintf("%s%04d", prefix, i), fmt.Sprintf("10.%d.%d.%d", len(prefix), i/256, i%256), opts...)
+		}
+		return out
+	}
+	lowerIP := func(p *api.Pod) { p.Status.PodIP = "10.0." + p.Status.PodIP[strings.Index(p.Status.PodIP[3:], ".")+4:] }
+	count := func(ep *api.Endpoints) (ready, notReady []int) {
+		for _, ss := range ep.Subsets {
+			ready, notReady = append(ready, len(ss.Addresses)), append(notReady, len(ss.NotReadyAddresses))
+		}
+		return ready, notReady
+	}
+	for _, tc := range []struct {
+		name            string
+		pods            []*api.Pod
+		ready, notReady string
+		truncated       bool
+		more            []*api.Pod // that change nothing once truncated
+	}{
+		{"fits", append(pods(990, "r"), pods(10, "n", notReady)...), "[990]", "[10]", false, nil},
+		{"not-ready ones cut", append(pods(990, "r"), pods(20, "n", notReady)...), "[990]", "[10]", true, nil},
+		{"ready ones cut, every not-ready one goes", append(pods(1050, "r"), pods(5, "n", notReady)...), "[1000]", "[0]", true,
+			pods(50, "lower", lowerIP)},
+		{"shared in proportion", append(pods(900, "a"), pods(300, "b", port(8081))...), "[750 250]", "[0 0]", true,
+			append(pods(30, "lo", lowerIP), pods(10, "low", port(8081), lowerIP)...)},
+	} {
+		c, f := newEndpointsController(t, []*api.Service{service()}, tc.pods, nil)
+		if _, err := c.sync(context.Background(), webKey); err != nil {
+			t.Fatal(err)
+		}
+		ready, notReady := count(f.last)
+		_, marked := f.last.Annotations[api.EndpointsOverCapacityAnnotation]
+		if fmt.Sprint(ready) != tc.ready || fmt.Sprint(notReady) != tc.notReady || marked != tc.truncated {
+			t.Errorf("%s: ready %v, not ready %v, annotated %v; want %s, %s, %v", tc.name, ready, notReady, marked,
+				tc.ready, tc.notReady, tc.truncated)
+		}
+		if tc.truncated && f.last.Annotations[api.EndpointsOverCapacityAnnotation] != "truncated" {
+			t.Errorf("%s: annotations %v", tc.name, f.last.Annotations)
+		}
+		if !tc.truncated {
+			continue
+		}
+		// Up to date: nothing written. Fewer pods: the annotation goes.
+		c, f2 := newEndpointsController(t, []*api.Service{service()}, tc.pods, []*api.Endpoints{f.last})
+		if _, err := c.sync(context.Background(), webKey); err != nil || len(f2.calls) != 0 {
+			t.Errorf("%s: a second sync wrote %v, %v", tc.name, f2.calls, err)
+		}
+		if tc.more != nil {
+			// More pods, with lower addresses: the object at capacity
+			// keeps the addresses it lists rather than being rewritten.
+			c, f2 = newEndpointsController(t, []*api.Service{service()}, append(tc.more, tc.pods...), []*api.Endpoints{f.last})
+			if _, err := c.sync(context.Background(), webKey); err != nil || len(f2.calls) != 0 {
+				t.Errorf("%s: more pods rewrote the object: %v, %v", tc.name, f2.calls, err)
+			}
+		}
+		c, f2 = newEndpointsController(t, []*api.Service{service()}, tc.pods[:10], []*api.Endpoints{f.last})
+		if _, err := c.sync(context.Background(), webKey); err != nil || len(f2.calls) != 1 {
+			t.Fatalf("%s: sync of ten pods: %v, %v", tc.name, f2.calls, err)
+		}
+		if _, marked := f2.last.Annotations[api.EndpointsOverCapacityAnnotation]; marked {
+			t.Errorf("%s: ten addresses still annotated %v", tc.name, f2.last.Annotations)
+		}
+	}
+}
+
+// TestEndpointsStaleCache: a sync whose cache does not show this
+// controller's last write yet writes nothing; it used to update from the
+// old version and lose with a 409, resending the whole object.
+func TestEndpointsStaleCache(t *testing.T) {
+	old := &api.Endpoints{ObjectMeta: api.ObjectMeta{Namespace: "default", Name: "web", ResourceVersion: "5"}}
+	c, f := newEndpointsController(t, []*api.Service{service()}, []*api.Pod{pod("a", "10.0.0.1")}, []*api.Endpoints{old})
+	f.rv = 5
+	if _, err := c.sync(context.Background(), webKey); err != nil || fmt.Sprint(f.calls) != "[update web]" {
+		t.Fatalf("first sync: %v, %v", f.calls, err)
+	}
+	after, err := c.sync(context.Background(), webKey) // the cache still holds version 5
+	if err != nil || len(f.calls) != 1 || after <= 0 {
+		t.Fatalf("sync from a stale cache: calls %v, after %s, %v", f.calls, after, err)
+	}
+	// Once the cache shows the write, syncs go ahead.
+	c.own.stale(webKey, map[string]int64{"web": 6})
+	if after, err := c.sync(context.Background(), webKey); err != nil || after != 0 {
+		t.Fatalf("sync after the cache caught up: after %s, %v", after, err)
+	}
+}
+
+// TestPodChangesBatched: while a Service's syncs are slow (every sync
+// reads all its pods), the changes of its pods are taken in by one sync
+// rather than one after another.
+func TestPodChangesBatched(t *testing.T) {
+	const took = 50 * time.Millisecond
+	pods := []*api.Pod{pod("a", "10.0.0.1")}
+	c, f := newEndpointsController(t, []*api.Service{service()}, pods, nil)
+	if _, err := c.sync(context.Background(), webKey); err != nil {
+		t.Fatal(err)
+	}
+	// Up to date: the syncs write nothing.
+	c, f = newEndpointsController(t, []*api.Service{service()}, pods, []*api.Endpoints{f.last})
+	var syncs atomic.Int32
+	inner := c.loop.Sync
+	c.loop.Sync = func(ctx context.Context, k informer.Key) (time.Duration, error) {
+		time.Sleep(took)
+		defer syncs.Add(1)
+		return inner(ctx, k)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = c.Run(ctx, 1) }()
+	defer func() { cancel(); <-done }()
+	testpoll.Eventually(t, 10*time.Second, "the first sync", func() bool { return syncs.Load() >= 1 })
+	time.Sleep(3 * took) // the Service's add and the initial listing may give two
+	first := syncs.Load()
+
+	for range 5 {
+		c.podChanged(pod("a", "10.0.0.1"))
+		time.Sleep(time.Millisecond)
+	}
+	testpoll.Eventually(t, 10*time.Second, "a sync for the pod changes", func() bool { return syncs.Load() == first+1 })
+	time.Sleep(3 * took) // room for a sync too many
+	if n := syncs.Load() - first; n != 1 {
+		t.Errorf("%d syncs for the pod changes, want 1: five changes within one batch give one sync", n)
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("wrote %v", f.calls)
 	}
 }
 

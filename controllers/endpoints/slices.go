@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -69,17 +68,10 @@ type SlicesController struct {
 	serviceQueue
 	slices *informer.Informer[*api.EndpointSlice]
 	w      slicesWriter
-
-	mu sync.Mutex
-	// written maps a Service key to its slices this controller wrote and
-	// the cache has not shown yet: name → resourceVersion written, or
-	// deleted. A sync from a cache without them would create or keep
-	// duplicates (see stale).
-	written map[informer.Key]map[string]int64
+	// own are the slices written and not yet in the cache: a sync from a
+	// cache without them would create or keep duplicates.
+	own ownWrites
 }
-
-// deleted marks a slice deletion in SlicesController.written.
-const deleted = -1
 
 // NewSlices validates deps and returns the controller; it starts nothing.
 func NewSlices(deps SlicesDeps, log zerolog.Logger) (*SlicesController, error) {
@@ -87,9 +79,8 @@ func NewSlices(deps SlicesDeps, log zerolog.Logger) (*SlicesController, error) {
 		return nil, errors.New("endpointslice controller: client and pod, service and endpointslice informers are required")
 	}
 	c := &SlicesController{
-		slices:  deps.EndpointSlices,
-		w:       clientSlices{deps.Client},
-		written: map[informer.Key]map[string]int64{},
+		slices: deps.EndpointSlices,
+		w:      clientSlices{deps.Client},
 	}
 	c.init("endpointslice", log, deps.Pods, deps.Services, c.slices.HasSynced, c.addHandlers, c.sync)
 	return c, nil
@@ -104,9 +95,11 @@ func (c *SlicesController) Run(ctx context.Context, workers int) error {
 
 // addHandlers registers the handlers of the controller's own informer.
 func (c *SlicesController) addHandlers() {
+	// Most of these events are the controller's own writes coming back,
+	// which a sync already accounted for: batched, as pod changes are.
 	enqueue := func(es *api.EndpointSlice) {
 		if es.Labels[api.LabelManagedBy] == ManagedBy && es.Labels[api.LabelServiceName] != "" {
-			c.add(informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]})
+			c.loop.AddBatched(informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]})
 		}
 	}
 	c.slices.AddHandler(informer.HandlerFuncs[*api.EndpointSlice]{
@@ -120,9 +113,7 @@ func (c *SlicesController) addHandlers() {
 		},
 		DeleteFunc: func(es *api.EndpointSlice) {
 			// Gone, whatever was written to it last.
-			c.mu.Lock()
-			delete(c.written[informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]}], es.Name)
-			c.mu.Unlock()
+			c.own.forget(informer.Key{Namespace: es.Namespace, Name: es.Labels[api.LabelServiceName]}, es.Name)
 			enqueue(es)
 		},
 	})
@@ -150,15 +141,17 @@ func (c *SlicesController) sync(ctx context.Context, key informer.Key) (time.Dur
 		for _, es := range existing {
 			errs = append(errs, c.w.Delete(ctx, es.Namespace, es.Name, es.UID))
 		}
-		c.mu.Lock()
-		delete(c.written, key)
-		c.mu.Unlock()
+		c.own.forgetAll(key)
 		return 0, errors.Join(errs...)
 	}
 	if svc.Spec.Selector == nil {
 		return 0, nil // managed by hand
 	}
-	if c.stale(key, existing) {
+	cached := make(map[string]int64, len(existing))
+	for _, es := range existing {
+		cached[es.Name] = client.ResourceVersion(es)
+	}
+	if c.own.stale(key, cached) {
 		// The informer's events for the writes enqueue the Service again.
 		c.log.Debug().Str("service", key.String()).Msg("endpointslice cache older than this controller's writes; sync deferred")
 		return staleRetry, nil
@@ -168,68 +161,25 @@ func (c *SlicesController) sync(ctx context.Context, key informer.Key) (time.Dur
 	for _, es := range deletes {
 		err := c.w.Delete(ctx, es.Namespace, es.Name, es.UID)
 		if err == nil {
-			c.wrote(key, es.Name, deleted)
+			c.own.wrote(key, es.Name, deleted)
 		}
 		errs = append(errs, err)
 	}
 	for _, es := range updates {
 		out, err := c.w.Update(ctx, es)
 		if err == nil {
-			c.wrote(key, out.Name, client.ResourceVersion(out))
+			c.own.wrote(key, out.Name, client.ResourceVersion(out))
 		}
 		errs = append(errs, err)
 	}
 	for _, es := range creates {
 		out, err := c.w.Create(ctx, es)
 		if err == nil {
-			c.wrote(key, out.Name, client.ResourceVersion(out))
+			c.own.wrote(key, out.Name, client.ResourceVersion(out))
 		}
 		errs = append(errs, err)
 	}
 	return 0, errors.Join(errs...)
-}
-
-// staleRetry is when a deferred sync runs again should no event for the
-// awaited writes come (a slice deleted by someone else between a relist).
-const staleRetry = time.Second
-
-func (c *SlicesController) wrote(key informer.Key, name string, rv int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.written[key] == nil {
-		c.written[key] = map[string]int64{}
-	}
-	c.written[key][name] = rv
-}
-
-// stale reports whether the cached slices of the Service key miss some
-// of this controller's writes: a slice it created or updated, or still
-// hold one it deleted. Such a sync would create a slice the cache does
-// not show yet again (two slices with the same endpoints, one of them
-// never cleaned up) or write from an old version. Writes the cache shows
-// are forgotten. Kubernetes' EndpointSlice controller defers these syncs
-// the same way (its endpointSliceTracker).
-func (c *SlicesController) stale(key informer.Key, existing []*api.EndpointSlice) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	w := c.written[key]
-	cached := map[string]int64{}
-	for _, es := range existing {
-		cached[es.Name] = client.ResourceVersion(es)
-	}
-	stale := false
-	for name, rv := range w {
-		have, ok := cached[name]
-		if (rv == deleted && !ok) || (rv != deleted && ok && have >= rv) {
-			delete(w, name)
-			continue
-		}
-		stale = true
-	}
-	if len(w) == 0 {
-		delete(c.written, key)
-	}
-	return stale
 }
 
 // family is a set of endpoints that share an address type and resolved
@@ -337,11 +287,13 @@ func reconcileSlices(svc *api.Service, want map[string]*family, existing []*api.
 			}
 			eps = eps[:MaxEndpointsPerSlice]
 		}
-		next := api.DeepCopy(es)
+		// A shallow copy: only its endpoints, a new list, are changed
+		// (here or below), never what it shares with the cached slice.
+		next := *es
 		next.Endpoints = eps
-		kept = append(kept, next)
+		kept = append(kept, &next)
 		if !reflect.DeepEqual(es.Endpoints, next.Endpoints) {
-			updates = append(updates, next)
+			updates = append(updates, &next)
 		}
 	}
 	keys := make([]string, 0, len(want))
