@@ -264,7 +264,8 @@ func TestPodWatchNote(t *testing.T) {
 // TestScaleScenariosNeedTheFlag: the scale scenarios are reported as
 // skipped unless Options.Scale is set, like those needing a service.
 func TestScaleScenariosNeedTheFlag(t *testing.T) {
-	scale, err := Select([]string{"all-10k", "all-150k"})
+	names := []string{"all-10k", "all-10k-service", "all-150k"}
+	scale, err := Select(names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestScaleScenariosNeedTheFlag(t *testing.T) {
 		}
 	}
 	for _, s := range Scenarios() {
-		if slices.Contains(s.Needs, NeedScale) != (s.Name == "all-10k" || s.Name == "all-150k") {
+		if slices.Contains(s.Needs, NeedScale) != slices.Contains(names, s.Name) {
 			t.Errorf("scenario %s: needs %v", s.Name, s.Needs)
 		}
 	}

@@ -44,6 +44,77 @@ func DeploymentJSON(ns, name string, replicas int) []byte {
 		`"resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}}}`, name, ns, replicas, name, name)
 }
 
+// serviceJSON is a Service selecting DeploymentJSON's pods of the same
+// name.
+func serviceJSON(ns, name string) []byte {
+	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Service","metadata":{"name":%q,"namespace":%q},`+
+		`"spec":{"selector":{"app":%q},"ports":[{"name":"http","port":80,"targetPort":8080}]}}`, name, ns, name)
+}
+
+// waitEndpoints polls until the Service name's EndpointSlices hold want
+// ready endpoints and its Endpoints as many ready addresses as fit (at
+// most 1,000), and returns when it saw that; it fails at deadline.
+func waitEndpoints(ctx context.Context, s *Server, ns, name string, want int, deadline time.Time) (time.Time, error) {
+	slices := "/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices?" +
+		url.Values{"labelSelector": {"kubernetes.io/service-name=" + name}}.Encode()
+	endpoints := "/api/v1/namespaces/" + ns + "/endpoints/" + name
+	wantAddresses := min(want, 1000)
+	for {
+		var sl struct {
+			Items []struct {
+				Endpoints []struct {
+					Conditions struct {
+						Ready *bool `json:"ready"`
+					} `json:"conditions"`
+				} `json:"endpoints"`
+			} `json:"items"`
+		}
+		var ep struct {
+			Subsets []struct {
+				Addresses []struct{} `json:"addresses"`
+			} `json:"subsets"`
+		}
+		ready, addresses := 0, 0
+		b, err := s.Expect(ctx, http.StatusOK, http.MethodGet, slices, nil)
+		if err == nil {
+			err = json.Unmarshal(b, &sl)
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("list endpointslices: %w", err)
+		}
+		for _, it := range sl.Items {
+			for _, e := range it.Endpoints {
+				if e.Conditions.Ready == nil || *e.Conditions.Ready {
+					ready++
+				}
+			}
+		}
+		if ready == want {
+			code, b, err := s.Do(ctx, http.MethodGet, endpoints, nil)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("get endpoints: %w", err)
+			}
+			if code == http.StatusOK {
+				if err := json.Unmarshal(b, &ep); err != nil {
+					return time.Time{}, fmt.Errorf("get endpoints: %w", err)
+				}
+				for _, ss := range ep.Subsets {
+					addresses += len(ss.Addresses)
+				}
+			}
+			if addresses >= wantAddresses { // more: a build that does not truncate
+				return time.Now(), nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, fmt.Errorf("endpoints of %s: %d ready in slices, %d addresses, want %d and %d", name, ready, addresses, want, wantAddresses)
+		}
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return time.Time{}, err
+		}
+	}
+}
+
 // podEvent is the part of a pod watch event the benchmark reads.
 type podEvent struct {
 	Type   string `json:"type"`

@@ -133,6 +133,13 @@ func Scenarios() []Scenario {
 			},
 		},
 		{
+			Name: "all-sqlite-service",
+			Help: "all-sqlite with a Service selecting the Deployment's pods: to every pod Running and to every pod a ready endpoint (EndpointSlices and Endpoints), with CPU per pod beside all-sqlite's of the same run",
+			Run: func(ctx context.Context, env *Env) error {
+				return clusterScenario(ctx, env, clusterRun{service: true})
+			},
+		},
+		{
 			Name: "job-sim",
 			Help: "one `minik8s all` process, 100 simulated nodes, SQLite: a Job of 1,000 completions with parallelism 100 created through the API to its Complete condition",
 			Run:  jobScenario,
@@ -161,6 +168,14 @@ func Scenarios() []Scenario {
 			Needs: []Need{NeedScale},
 			Run: func(ctx context.Context, env *Env) error {
 				return clusterScenario(ctx, env, clusterRun{scale: scaleTenK})
+			},
+		},
+		{
+			Name:  "all-10k-service",
+			Help:  "--scale: all-sqlite-service at all-10k's size, with CPU per pod beside all-10k's of the same run",
+			Needs: []Need{NeedScale},
+			Run: func(ctx context.Context, env *Env) error {
+				return clusterScenario(ctx, env, clusterRun{scale: scaleTenK, service: true})
 			},
 		},
 		{
@@ -476,6 +491,10 @@ type clusterRun struct {
 	// defaultSim keeps the simulated runtime's default start delay and
 	// jitter, which the benchmark's config otherwise sets to 0.
 	defaultSim bool
+	// service creates a Service selecting the Deployment's pods first and
+	// times every pod becoming a ready endpoint too; the figures are then
+	// reported without targets, beside the run without it.
+	service bool
 	// scale sizes the run from the scale parameters and adds the scale
 	// figures.
 	scale clusterScale
@@ -507,10 +526,12 @@ func (r clusterRun) size(p Params) (nodes, replicas int, timeout time.Duration) 
 }
 
 // keptAllSQLiteCPU names all-sqlite's CPU per pod (in seconds), kept for
-// all-10k; keptAllSQLitePods its Deployment's size.
+// all-10k and all-sqlite-service; keptAllSQLitePods its Deployment's size;
+// keptTenKCPU all-10k's CPU per pod, kept for all-10k-service.
 const (
 	keptAllSQLiteCPU  = "all-sqlite cpu per pod"
 	keptAllSQLitePods = "all-sqlite pods"
+	keptTenKCPU       = "all-10k cpu per pod"
 )
 
 // clusterScenario starts one `minik8s all` process with simulated nodes,
@@ -566,6 +587,12 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	if err := CreateNamespace(ctx, srv, ns); err != nil {
 		return err
 	}
+	if run.service {
+		label += ", a Service over the pods"
+		if _, err := srv.Expect(ctx, http.StatusCreated, http.MethodPost, "/api/v1/namespaces/"+ns+"/services", serviceJSON(ns, "web")); err != nil {
+			return fmt.Errorf("create service: %w", err)
+		}
+	}
 	w, err := watchPods(ctx, srv, ns, "", replicas)
 	if err != nil {
 		return err
@@ -614,6 +641,12 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	if err != nil {
 		return err
 	}
+	var published time.Time // every pod a ready endpoint, if run.service
+	if run.service && !timedOut {
+		if published, err = waitEndpoints(ctx, srv, ns, "web", replicas, start.Add(timeout)); err != nil {
+			return err
+		}
+	}
 	sampled := time.Now()
 	cpu1, err := srv.CPUTime()
 	if err != nil {
@@ -653,6 +686,16 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	running1 := fmt.Sprintf("%s: Deployment of %d → all pods Running", where, replicas)
 	rssFigure := where + ": peak RSS (VmHWM) of the whole all process"
 	switch {
+	case run.service:
+		kept, than := keptAllSQLiteCPU, "all-sqlite"
+		if run.scale == scaleTenK {
+			kept, than = keptTenKCPU, "all-10k"
+		}
+		env.Report(Info(running1, measured),
+			Info(fmt.Sprintf("%s: Deployment of %d → every pod a ready endpoint", where, replicas), seconds(published.Sub(start))),
+			Info(rssFigure, mib(rss)),
+			cpuBesideRow(env, where, cpu1-cpu0, replicas, kept, than))
+		return nil
 	case run.defaultClientLimits:
 		env.Report(Info(fmt.Sprintf("%s, controller manager's default client limits: Deployment of %d → all pods Running", where, replicas), measured))
 		return nil
@@ -660,6 +703,7 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		env.Report(Info(running1, measured), Info(rssFigure, mib(rss)))
 		return nil
 	case run.scale == scaleTenK:
+		env.keep(keptTenKCPU, (cpu1-cpu0).Seconds()/float64(replicas))
 		env.Report(
 			Check(running1, measured, "≤ "+seconds(tenKRunningTarget), !timedOut && lastRunning.Sub(start) <= tenKRunningTarget),
 			Info(fmt.Sprintf("%s: Deployment of %d → all pods bound", where, replicas), seconds(lastBound.Sub(start))),
@@ -713,6 +757,18 @@ func cpuGrowthRow(env *Env, where string, total time.Duration, pods int) Row {
 	growth := per/base - 1
 	measured := fmt.Sprintf("%.0f µs at %d pods vs %.0f µs at %.0f pods (%+.0f%%)", per*1e6, pods, base*1e6, basePods, 100*growth)
 	return Check(fig, measured, fmt.Sprintf("≤ +%.0f%%", 100*tenKCPUGrowth), growth <= tenKCPUGrowth)
+}
+
+// cpuBesideRow gives a run's CPU per pod (total over pods) beside that of
+// the run kept as kept (named than) in the same Run, if it ran.
+func cpuBesideRow(env *Env, where string, total time.Duration, pods int, kept, than string) Row {
+	fig := where + ": CPU of the all process per pod, beside " + than + "'s of this run"
+	per := total.Seconds() / float64(pods)
+	base, ok := env.keptFigure(kept)
+	if !ok || base <= 0 {
+		return Info(fig, fmt.Sprintf("%.0f µs; %s did not run (run it in the same invocation to compare)", per*1e6, than))
+	}
+	return Info(fig, fmt.Sprintf("%.0f µs vs %.0f µs (%+.0f%%)", per*1e6, base*1e6, 100*(per/base-1)))
 }
 
 // hugePhases goes on from all-150k's Deployment of replicas Running pods
