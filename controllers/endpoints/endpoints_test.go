@@ -3,6 +3,8 @@ package endpoints
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -557,5 +559,117 @@ func TestSlicesStaleCache(t *testing.T) {
 	}
 	if len(f.calls) != 2 || after <= 0 {
 		t.Fatalf("sync from a stale cache: calls %v, after %s", f.calls, after)
+	}
+}
+
+// TestEndpointEqualSeesEveryField: endpointEqual holds for an endpoint and
+// its copy, and fails when any one field of it differs (a value changed,
+// a pointer or list dropped), so a field added to api.Endpoint cannot be
+// left out of it unnoticed.
+func TestEndpointEqualSeesEveryField(t *testing.T) {
+	typ := reflect.TypeFor[api.Endpoint]()
+	full := func() api.Endpoint {
+		var e api.Endpoint
+		fillAll(reflect.ValueOf(&e).Elem())
+		return e
+	}
+	if a, b := full(), full(); !endpointEqual(a, b) {
+		t.Fatalf("two equal endpoints compare unequal: %+v", a)
+	}
+	for _, path := range fieldPaths(typ, nil) {
+		for _, drop := range []bool{false, true} {
+			a, b := full(), full()
+			v := reflect.ValueOf(&b).Elem()
+			for _, i := range path {
+				switch v.Kind() {
+				case reflect.Pointer:
+					v = v.Elem()
+				case reflect.Slice:
+					v = v.Index(0)
+				}
+				v = v.Field(i)
+			}
+			if drop {
+				if k := v.Kind(); k != reflect.Pointer && k != reflect.Slice && k != reflect.Map {
+					continue
+				}
+				v.SetZero()
+			} else {
+				change(v)
+			}
+			if endpointEqual(a, b) {
+				t.Errorf("field %v (dropped %v) changed: endpointEqual still true", path, drop)
+			}
+		}
+	}
+}
+
+// fieldPaths lists the field index paths of every field reachable from
+// struct type t, through pointers and lists.
+func fieldPaths(t reflect.Type, prefix []int) [][]int {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out [][]int
+	for i := range t.NumField() {
+		p := append(slices.Clone(prefix), i)
+		out = append(out, p)
+		out = append(out, fieldPaths(t.Field(i).Type, p)...)
+	}
+	return out
+}
+
+// fillAll sets every pointer, list and map reachable from v to one
+// element, and every scalar to a value.
+func fillAll(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fillAll(v.Elem())
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillAll(v.Index(0))
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fillAll(k)
+		fillAll(e)
+		v.SetMapIndex(k, e)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fillAll(v.Field(i))
+		}
+	case reflect.String:
+		v.SetString("s")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		v.SetInt(1)
+	}
+}
+
+// change alters v, one that fillAll filled: a scalar's value, a list's
+// first element or length, a map's entries.
+func change(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		change(v.Elem())
+	case reflect.Slice:
+		v.Set(reflect.Append(v, v.Index(0)))
+	case reflect.Map:
+		k := reflect.New(v.Type().Key()).Elem()
+		k.SetString("other")
+		v.SetMapIndex(k, reflect.New(v.Type().Elem()).Elem())
+	case reflect.Struct:
+		change(v.Field(0))
+	case reflect.String:
+		v.SetString(v.String() + "x")
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		v.SetInt(v.Int() + 1)
 	}
 }
