@@ -97,8 +97,17 @@ func (c *EndpointsController) addHandlers() {
 				enqueue(cur)
 			}
 		},
-		DeleteFunc: enqueue,
+		DeleteFunc: c.deleted,
 	})
+}
+
+// deleted handles the deletion of an Endpoints object: gone, whatever
+// was written to it last (else the next syncs would wait for that write
+// in the cache forever), and put back.
+func (c *EndpointsController) deleted(ep *api.Endpoints) {
+	key := informer.KeyOf(ep)
+	c.own.forget(key, ep.Name)
+	c.loop.AddBatched(key)
 }
 
 // sync reconciles the Endpoints of the Service key.

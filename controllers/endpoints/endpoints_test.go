@@ -268,6 +268,17 @@ func TestEndpointsStaleCache(t *testing.T) {
 	if after, err := c.sync(context.Background(), webKey); err != nil || after != 0 {
 		t.Fatalf("sync after the cache caught up: after %s, %v", after, err)
 	}
+
+	// Written, then deleted by someone else before a sync saw the write:
+	// the deletion ends the wait, and the object is made again.
+	c, f = newEndpointsController(t, []*api.Service{service()}, []*api.Pod{pod("a", "10.0.0.1")}, nil)
+	if _, err := c.sync(context.Background(), webKey); err != nil || fmt.Sprint(f.calls) != "[create web]" {
+		t.Fatalf("first sync: %v, %v", f.calls, err)
+	}
+	c.deleted(f.last)
+	if after, err := c.sync(context.Background(), webKey); err != nil || after != 0 || fmt.Sprint(f.calls) != "[create web create web]" {
+		t.Fatalf("sync after a deletion: calls %v, after %s, %v", f.calls, after, err)
+	}
 }
 
 // TestPodChangesBatched: while a Service's syncs are slow (every sync
