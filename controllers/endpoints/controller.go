@@ -103,8 +103,11 @@ func podPortsEqual(a, b *api.Pod) bool {
 // ownWrites remembers, by Service, the objects a controller wrote and its
 // cache has not shown yet: object name → the resourceVersion written, or
 // deleted. A sync from a cache without them would write from an old
-// version (a conflict) or create a duplicate. Kubernetes' controllers
-// defer such syncs the same way (the EndpointSlice controller's
+// version (a conflict), create a duplicate, or find the old version equal
+// to what it wants and write nothing, losing a change: a pod ready, then
+// not, then ready again faster than the cache follows
+// (kubernetes/kubernetes#125638). Kubernetes' controllers defer such
+// syncs the same way (the EndpointSlice controller's
 // endpointSliceTracker, the Endpoints controller's staleEndpointsTracker).
 type ownWrites struct {
 	mu      sync.Mutex
