@@ -305,8 +305,17 @@ func TestPodChangesBatched(t *testing.T) {
 	go func() { defer close(done); _ = c.Run(ctx, 1) }()
 	defer func() { cancel(); <-done }()
 	testpoll.Eventually(t, 10*time.Second, "the first sync", func() bool { return syncs.Load() >= 1 })
-	time.Sleep(3 * took) // the Service's add and the initial listing may give two
+	// The Service's add and the initial listing may give two: wait until
+	// no more come.
 	first := syncs.Load()
+	for {
+		time.Sleep(3 * took)
+		if n := syncs.Load(); n != first {
+			first = n
+			continue
+		}
+		break
+	}
 
 	for range 5 {
 		c.podChanged(pod("a", "10.0.0.1"))
