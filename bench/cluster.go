@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/minik8s/minik8s/api"
 )
 
 // NodeJSON is a Ready node as a kubelet registers it, with room for
@@ -58,7 +60,7 @@ func waitEndpoints(ctx context.Context, s *Server, ns, name string, want int, de
 	slices := "/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices?" +
 		url.Values{"labelSelector": {"kubernetes.io/service-name=" + name}}.Encode()
 	endpoints := "/api/v1/namespaces/" + ns + "/endpoints/" + name
-	wantAddresses := min(want, 1000)
+	wantAddresses := min(want, api.MaxEndpointsAddresses)
 	for {
 		var sl struct {
 			Items []struct {

@@ -1,6 +1,7 @@
 package endpoints
 
 import (
+	"maps"
 	"sync"
 	"time"
 
@@ -48,7 +49,7 @@ func (q *serviceQueue) addHandlers() {
 			if old.ResourceVersion == cur.ResourceVersion {
 				return // a resync; the Services' own resync covers it
 			}
-			if !mapsEqual(old.Labels, cur.Labels) {
+			if !maps.Equal(old.Labels, cur.Labels) {
 				q.podChanged(old)
 				q.podChanged(cur)
 				return
@@ -61,23 +62,13 @@ func (q *serviceQueue) addHandlers() {
 	})
 }
 
-// podChanged enqueues the Services selecting pod.
+// podChanged enqueues the Services selecting pod, batched: a sync reads
+// all the Service's pods, so while it is slow one sync takes in the
+// changes of many (controllerutil.Loop.AddBatched).
 func (q *serviceQueue) podChanged(pod *api.Pod) {
 	for _, s := range controllerutil.ServicesSelecting(q.svcs, pod) {
 		q.loop.AddBatched(informer.KeyOf(s))
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // podPortsEqual reports whether two versions of a pod name the same

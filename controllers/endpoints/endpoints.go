@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strconv"
@@ -143,9 +144,7 @@ func (c *EndpointsController) sync(ctx context.Context, key informer.Key) (time.
 		Subsets:    subsets,
 	}
 	if !exists {
-		if truncated {
-			want.Annotations = map[string]string{api.EndpointsOverCapacityAnnotation: "truncated"}
-		}
+		want.Annotations = markOverCapacity(nil, truncated)
 		out, err := c.w.Create(ctx, want)
 		if client.IsAlreadyExists(err) {
 			return 0, fmt.Errorf("endpoints %s exist but are not in the cache yet: %w", key, err)
@@ -155,26 +154,33 @@ func (c *EndpointsController) sync(ctx context.Context, key informer.Key) (time.
 		}
 		return 0, err
 	}
-	mark, marked := cur.Annotations[api.EndpointsOverCapacityAnnotation]
-	markedRight := marked == truncated && (!truncated || mark == "truncated")
-	if markedRight && reflect.DeepEqual(cur.Subsets, want.Subsets) && mapsEqual(cur.Labels, want.Labels) {
+	annotations := markOverCapacity(cur.Annotations, truncated)
+	if maps.Equal(cur.Annotations, annotations) && reflect.DeepEqual(cur.Subsets, want.Subsets) && maps.Equal(cur.Labels, want.Labels) {
 		return 0, nil
 	}
 	next := api.DeepCopy(cur)
-	next.Subsets, next.Labels = want.Subsets, want.Labels
-	if truncated {
-		if next.Annotations == nil {
-			next.Annotations = map[string]string{}
-		}
-		next.Annotations[api.EndpointsOverCapacityAnnotation] = "truncated"
-	} else {
-		delete(next.Annotations, api.EndpointsOverCapacityAnnotation)
-	}
+	next.Subsets, next.Labels, next.Annotations = want.Subsets, want.Labels, annotations
 	out, err := c.w.Update(ctx, next)
 	if err == nil {
 		c.own.wrote(key, out.Name, client.ResourceVersion(out))
 	}
 	return 0, err
+}
+
+// markOverCapacity returns annotations with the over-capacity annotation
+// set to "truncated" if truncated, else without it; annotations itself is
+// left as it is.
+func markOverCapacity(annotations map[string]string, truncated bool) map[string]string {
+	out := maps.Clone(annotations)
+	if !truncated {
+		delete(out, api.EndpointsOverCapacityAnnotation)
+		return out
+	}
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[api.EndpointsOverCapacityAnnotation] = "truncated"
+	return out
 }
 
 // truncateSubsets keeps at most max addresses, as Kubernetes' Endpoints
