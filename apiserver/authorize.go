@@ -49,6 +49,16 @@ func newAuthorizer(mode string) (*authorizer, error) {
 	return z, nil
 }
 
+// hasSynced tells whether authorization no longer waits for the first load.
+func (z *authorizer) hasSynced() bool {
+	select {
+	case <-z.synced:
+		return true
+	default:
+		return z.allow
+	}
+}
+
 // authorize decides a, waiting for the first sync of the RBAC objects (or
 // ctx's end).
 func (z *authorizer) authorize(ctx context.Context, a *authz.Attributes) (authz.Decision, string) {

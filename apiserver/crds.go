@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -64,6 +65,8 @@ type crds struct {
 	servedUIDs, documented map[string]string
 
 	queue *workqueue.Queue[string]
+	// loaded is set once the stored CRDs are served.
+	loaded atomic.Bool
 }
 
 // crdState is what the API server decided about one CRD.
@@ -234,6 +237,7 @@ func (c *crds) watch(ctx context.Context, st store.Store, h *hub.Hub) error {
 		}
 	}
 	c.rebuild(all, names)
+	c.loaded.Store(true)
 	for ch := range w.Events() {
 		c.mu.RLock()
 		next := make(map[string]*api.CustomResourceDefinition, len(c.byName)+1)

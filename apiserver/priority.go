@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minik8s/minik8s/api"
@@ -115,6 +116,7 @@ type pcInfo struct {
 // so that admitting a pod costs no database read. A class it does not
 // know, or any question while it has not synced, goes to the store.
 type pcCache struct {
+	loaded  atomic.Bool // set once the first list is in
 	mu      sync.RWMutex
 	synced  bool
 	classes map[string]pcInfo
@@ -218,6 +220,7 @@ func (c *pcCache) sync(ctx context.Context, st store.Store, h *hub.Hub) error {
 	c.mu.Lock()
 	c.classes, c.synced = m, true
 	c.mu.Unlock()
+	c.loaded.Store(true)
 	for ch := range w.Events() {
 		// Copy on write: defaultClass reads the map without the lock held
 		// throughout.

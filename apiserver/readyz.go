@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -39,6 +40,30 @@ func (s *Server) readyChecks() []readyCheck {
 		{"watch-hub", true, func(context.Context) error {
 			if !s.hub.Started() {
 				return errors.New("watch hub not started")
+			}
+			return nil
+		}},
+		// Until the caches fed by the hub have loaded, requests wait
+		// (authorization) or go to the store: kube-apiserver's
+		// informer-sync check.
+		{"informer-sync", true, func(context.Context) error {
+			var waiting []string
+			for _, c := range s.admissionCaches() {
+				if !c.HasSynced() {
+					waiting = append(waiting, c.Resource())
+				}
+			}
+			if !s.authz.hasSynced() {
+				waiting = append(waiting, "rbac")
+			}
+			if !s.pc.loaded.Load() {
+				waiting = append(waiting, pcStore)
+			}
+			if !s.crds.loaded.Load() {
+				waiting = append(waiting, crdStoreName)
+			}
+			if len(waiting) > 0 {
+				return fmt.Errorf("caches not loaded yet: %s", strings.Join(waiting, ", "))
 			}
 			return nil
 		}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minik8s/minik8s/apiserver/hub"
@@ -21,6 +22,9 @@ import (
 type Cache struct {
 	resource string
 	st       store.Store
+
+	// loaded is set once the first list is in: HasSynced.
+	loaded atomic.Bool
 
 	mu     sync.RWMutex
 	synced bool
@@ -85,6 +89,14 @@ func (c *Cache) List(ctx context.Context, namespace string) ([]*store.Record, er
 	return recs, err
 }
 
+// Resource is the store name of what the cache holds.
+func (c *Cache) Resource() string { return c.resource }
+
+// HasSynced tells whether the cache has loaded its resource once, as an
+// informer's HasSynced does: a cache listing again after a broken watch
+// still has.
+func (c *Cache) HasSynced() bool { return c.loaded.Load() }
+
 // Run keeps the cache in step with the store until ctx ends: list, then
 // watch from the list's revision, and start over when the watch ends.
 func (c *Cache) Run(ctx context.Context, h *hub.Hub) {
@@ -118,6 +130,7 @@ func (c *Cache) sync(ctx context.Context, h *hub.Hub) error {
 	c.mu.Lock()
 	c.objs, c.synced, c.rev = m, true, rev
 	c.mu.Unlock()
+	c.loaded.Store(true)
 	for ch := range w.Events() {
 		c.mu.Lock()
 		c.rev = ch.Revision

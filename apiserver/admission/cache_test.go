@@ -16,7 +16,8 @@ import (
 // TestCacheCreated: an object this API server created is in the cache at
 // once, before the watch brings it (here it never does: nothing publishes
 // the store's commits, and the hub polls the change log only every
-// second); one the watch has seen deleted since is not put back.
+// second); one the watch has seen deleted since is not put back. HasSynced turns
+// true once Run has listed.
 func TestCacheCreated(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -28,12 +29,11 @@ func TestCacheCreated(t *testing.T) {
 	h := hub.New(st, hub.NewLocal(0), zerolog.Nop(), hub.WithPollInterval(time.Hour))
 	go h.Run(ctx)
 	c := NewCache("resourcequotas", st)
+	if c.HasSynced() {
+		t.Fatal("HasSynced before Run")
+	}
 	go c.Run(ctx, h)
-	testpoll.Eventually(t, 5*time.Second, "the cache synced", func() bool {
-		c.mu.RLock()
-		defer c.mu.RUnlock()
-		return c.synced
-	})
+	testpoll.Eventually(t, 5*time.Second, "the cache synced", c.HasSynced)
 
 	q := &store.Record{Key: store.Key{Resource: "resourcequotas", Namespace: "ns", Name: "q"}, UID: "u", Value: []byte(`{"metadata":{"name":"q"}}`)}
 	rec, err := st.Create(ctx, q)
