@@ -52,7 +52,7 @@ func startWrapped(t *testing.T, wrap func(http.RoundTripper) http.RoundTripper) 
 	rss := informer.New(client.ListWatch(cc.ReplicaSets(""), client.ListOptions{}), time.Minute)
 	col, err := gc.New(gc.Deps{Client: cc, Shared: []gc.Shared{
 		gc.Watch(client.Pods, "Pod", pods), gc.Watch(client.ReplicaSets, "ReplicaSet", rss),
-	}}, zerolog.Nop())
+	}}, testenv.KeptLog(t, zerolog.DebugLevel, "the collector's log"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,6 +105,19 @@ type APIServer struct {
 	stop func()
 }
 
+// KeptLog returns a logger at level whose lines are kept and shown, under
+// title, only if t fails: a component's reasons for a timeout in CI,
+// without noise in every passing run.
+func KeptLog(t testing.TB, level zerolog.Level, title string) zerolog.Logger {
+	kept := new(syncbuf.Buffer)
+	t.Cleanup(func() {
+		if out := kept.String(); t.Failed() && out != "" {
+			t.Logf("%s:\n%s", title, out)
+		}
+	})
+	return zerolog.New(kept).Level(level).With().Timestamp().Logger()
+}
+
 // StartAPIServer starts an API server on 127.0.0.1:0 and stops it when the
 // test ends.
 func StartAPIServer(t testing.TB, opt Options) *APIServer {
@@ -129,13 +142,7 @@ func StartAPIServer(t testing.TB, opt Options) *APIServer {
 	default:
 		// Warnings and errors are kept and shown if the test fails, so a
 		// 500 in CI comes with the server's reason for it.
-		warnings := new(syncbuf.Buffer)
-		log = zerolog.New(warnings).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-		t.Cleanup(func() {
-			if out := warnings.String(); t.Failed() && out != "" {
-				t.Logf("the API server's warnings and errors:\n%s", out)
-			}
-		})
+		log = KeptLog(t, zerolog.WarnLevel, "the API server's warnings and errors")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.NewAPIServer(ctx, cfg, log)
