@@ -16,6 +16,7 @@ import (
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/client"
 	"github.com/minik8s/minik8s/dashboard"
+	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/version"
 )
 
@@ -177,23 +178,45 @@ func printContainersLeft(w io.Writer, dataDir string) {
 
 // waitReady prints progress until nodes nodes are Ready, then how long the
 // cluster took to come up, and reports true. It gives up quietly when ctx
-// ends, and reports false.
+// ends, and reports false. It lists the nodes once and then watches them:
+// listing every node many times a second would cost the API server in
+// proportion to the cluster while the nodes register.
 func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, start time.Time) bool {
 	c, err := client.FromKubeconfig(kubeconfig, 50, 100)
 	if err != nil {
 		return false
 	}
+	var mu sync.Mutex
+	ready := map[string]bool{}
+	changed := make(chan struct{}, 1)
+	set := func(n *api.Node, isReady bool) {
+		mu.Lock()
+		if isReady {
+			ready[n.Name] = true
+		} else {
+			delete(ready, n.Name)
+		}
+		mu.Unlock()
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	inf := informer.New(client.ListWatch(c.Nodes(), client.ListOptions{Limit: 500}), 0)
+	inf.AddHandler(informer.HandlerFuncs[*api.Node]{
+		AddFunc:    func(n *api.Node) { set(n, api.IsNodeReady(n)) },
+		UpdateFunc: func(_, n *api.Node) { set(n, api.IsNodeReady(n)) },
+		DeleteFunc: func(n *api.Node) { set(n, false) },
+	})
+	ictx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = inf.Run(ictx) }()
+	defer func() { stop(); <-done }()
 	last := -1
 	for {
-		list, _, err := c.Nodes().List(ctx, client.ListOptions{})
-		readyN := 0
-		if err == nil {
-			for _, n := range list {
-				if api.IsNodeReady(n) {
-					readyN++
-				}
-			}
-		}
+		mu.Lock()
+		readyN := len(ready)
+		mu.Unlock()
 		if readyN != last {
 			fmt.Fprintf(w, "waiting for nodes: %d/%d Ready\n", readyN, nodes)
 			last = readyN
@@ -202,6 +225,12 @@ func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, s
 			fmt.Fprintf(w, "cluster ready in %.2fs\n", time.Since(start).Seconds())
 			return true
 		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-changed:
+		}
+		// At most one progress line per 50 ms, however many nodes change.
 		select {
 		case <-ctx.Done():
 			return false
