@@ -522,21 +522,18 @@ func (h *Hub) remove(w *Watcher, err error) {
 }
 
 // Latest returns the newest version of object k that the hub has
-// delivered, if it still holds it among its recent changes and it is not
-// a deletion. It is a guess at the current version for a write, which
+// delivered, if it holds it (among its recent changes, or kept beyond
+// them for an object whose newest change is older) and it is not a
+// deletion. It is a guess at the current version for a write, which
 // checks it (compare-and-swap): the store may be ahead by changes not yet
 // delivered. A client that saw a version through a watch finds it here or
 // something newer, as changes reach the ring before any watcher. The
 // Record's Value is the caller's own.
 func (h *Hub) Latest(k store.Key) (store.Record, bool) {
 	h.mu.Lock()
-	p, ok := h.ring.latest(k)
-	var held packed
-	if ok {
-		held = *p
-	}
+	held, ok := h.ring.current(k)
 	h.mu.Unlock()
-	if !ok || held.Type == store.Deleted {
+	if !ok {
 		return store.Record{}, false
 	}
 	c, err := held.unpack()

@@ -130,17 +130,42 @@ type ring struct {
 	// newest maps a key to the seq of its newest held change.
 	pushed int64
 	newest map[store.Key]int64
+	// beyond keeps, past the window, the newest change of each object
+	// whose newest change was evicted and is not a deletion, up to
+	// maxBytes/beyondShare bytes (beyondBytes), so that current finds the
+	// version of an object that changed long ago (a pod bound a while back
+	// that its kubelet now updates) without a read of the store.
+	beyond      map[store.Key]packed
+	beyondBytes int64
 }
+
+// beyondShare: beyond holds at most a quarter of the ring's byte bound.
+// Packed, a pod's newest change takes about 400 bytes there, so the
+// default 64 MiB ring keeps those of about 40,000 objects beyond it.
+const beyondShare = 4
 
 func newRing(size int, maxBytes int64) ring {
-	return ring{buf: make([]packed, size), maxBytes: maxBytes, newest: map[store.Key]int64{}}
+	return ring{buf: make([]packed, size), maxBytes: maxBytes, newest: map[store.Key]int64{}, beyond: map[store.Key]packed{}}
 }
 
-// reset empties the ring; it then covers nothing after rev.
+// reset empties the ring; it then covers nothing after rev. What beyond
+// held goes too: the changes skipped may have deleted or changed those
+// objects.
 func (r *ring) reset(rev int64) {
 	clear(r.buf)
 	clear(r.newest)
-	r.head, r.n, r.floor, r.bytes = 0, 0, rev, 0
+	clear(r.beyond)
+	r.head, r.n, r.floor, r.bytes, r.beyondBytes = 0, 0, rev, 0, 0
+}
+
+// current returns the newest change of key the ring knows, held or kept
+// beyond the window, unless that is a deletion.
+func (r *ring) current(k store.Key) (packed, bool) {
+	if p, ok := r.latest(k); ok {
+		return *p, p.Type != store.Deleted
+	}
+	p, ok := r.beyond[k]
+	return p, ok
 }
 
 // latest returns the newest held change of key, if the ring holds one.
@@ -166,6 +191,10 @@ func (r *ring) push(c packed) {
 	for r.n == size || r.maxBytes > 0 && r.bytes+sz > r.maxBytes {
 		r.evictOldest()
 	}
+	if p, ok := r.beyond[c.Key]; ok {
+		r.beyondBytes -= p.size()
+		delete(r.beyond, c.Key)
+	}
 	r.buf[(r.head+r.n)%size] = c
 	r.newest[c.Key] = r.pushed
 	r.pushed++
@@ -177,12 +206,33 @@ func (r *ring) evictOldest() {
 	old := &r.buf[r.head]
 	if seq, ok := r.newest[old.Key]; ok && seq == r.pushed-int64(r.n) {
 		delete(r.newest, old.Key)
+		if old.Type != store.Deleted {
+			r.keepBeyond(*old)
+		}
 	}
 	r.floor = old.Revision
 	r.bytes -= old.size()
 	*old = packed{} // let its bytes go
 	r.head = (r.head + 1) % len(r.buf)
 	r.n--
+}
+
+// keepBeyond keeps p, an evicted newest change, in beyond, dropping others
+// (any: map order) while beyond would exceed its bound.
+func (r *ring) keepBeyond(p packed) {
+	limit, sz := r.maxBytes/beyondShare, p.size()
+	if r.maxBytes > 0 && sz > limit {
+		return
+	}
+	for k, q := range r.beyond {
+		if r.maxBytes <= 0 || r.beyondBytes+sz <= limit {
+			break
+		}
+		r.beyondBytes -= q.size()
+		delete(r.beyond, k)
+	}
+	r.beyond[p.Key] = p
+	r.beyondBytes += sz
 }
 
 // since returns a copy of the held changes with revision > after, still

@@ -221,3 +221,80 @@ func TestPackerDictionary(t *testing.T) {
 		}
 	}
 }
+
+// TestRingBeyond: an object's newest change, once evicted from the window,
+// is still found by current, until a newer change of the object comes
+// (found in the window again), a deletion (found by nobody), or a reset.
+func TestRingBeyond(t *testing.T) {
+	key := func(n string) store.Key { return store.Key{Resource: "pods", Namespace: "default", Name: n} }
+	r := newRing(2, 0)
+	r.reset(0)
+	push := func(rev int64, name string, typ store.EventType) {
+		r.push(new(packer).pack(store.Change{Revision: rev, Type: typ, Record: store.Record{Key: key(name), ResourceVersion: rev}}))
+	}
+	check := func(name string, want int64) {
+		t.Helper()
+		c, ok := r.current(key(name))
+		switch {
+		case want == 0 && ok:
+			t.Errorf("%s: found revision %d, want none", name, c.Revision)
+		case want != 0 && !ok:
+			t.Errorf("%s: none, want revision %d", name, want)
+		case want != 0 && c.Revision != want:
+			t.Errorf("%s: revision %d, want %d", name, c.Revision, want)
+		}
+	}
+	push(1, "a", store.Added)
+	push(2, "b", store.Added)
+	push(3, "c", store.Added) // evicts a's newest
+	if _, ok := r.latest(key("a")); ok {
+		t.Fatal("a's change is still in the window: this test shows nothing")
+	}
+	check("a", 1)
+	push(4, "a", store.Modified) // a in the window again; evicts b's
+	check("a", 4)
+	check("b", 2)
+	if len(r.beyond) != 1 {
+		t.Errorf("beyond holds %d changes, want b's alone", len(r.beyond))
+	}
+	push(5, "b", store.Deleted) // evicts c's
+	check("b", 0)
+	check("c", 3)
+	push(6, "x", store.Added) // evicts a's 4
+	push(7, "y", store.Added) // evicts b's deletion, which is not kept
+	check("a", 4)
+	check("b", 0)
+	r.reset(7)
+	check("a", 0)
+	check("c", 0)
+	if r.beyondBytes != 0 || len(r.beyond) != 0 {
+		t.Errorf("after reset beyond holds %d changes, %d bytes", len(r.beyond), r.beyondBytes)
+	}
+}
+
+// TestRingBeyondBytes: what beyond keeps stays under a quarter of the
+// ring's byte bound, its byte count the sum of what it holds.
+func TestRingBeyondBytes(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	const bound = 40 << 10
+	r := newRing(4, bound)
+	r.reset(0)
+	for i := range 200 {
+		v := make([]byte, 1<<10)
+		for j := range v {
+			v[j] = byte(rnd.Uint32())
+		}
+		r.push(new(packer).pack(store.Change{Revision: int64(i + 1), Type: store.Added,
+			Record: store.Record{Key: store.Key{Resource: "pods", Name: fmt.Sprint(i)}, Value: v}}))
+		var sum int64
+		for _, p := range r.beyond {
+			sum += p.size()
+		}
+		if sum != r.beyondBytes || sum > bound/beyondShare {
+			t.Fatalf("after %d changes beyond holds %d bytes (counted %d), bound %d", i+1, sum, r.beyondBytes, bound/beyondShare)
+		}
+	}
+	if len(r.beyond) < 5 {
+		t.Fatalf("beyond holds %d changes of 1 KiB under a %d-byte bound", len(r.beyond), bound/beyondShare)
+	}
+}
