@@ -110,6 +110,20 @@ func TestRingBytes(t *testing.T) {
 	}
 }
 
+// wantRevision checks a change found (ok) for name against the revision
+// wanted, 0 for none.
+func wantRevision(t *testing.T, name string, c packed, ok bool, want int64) {
+	t.Helper()
+	switch {
+	case want == 0 && ok:
+		t.Errorf("%s: found revision %d, want none", name, c.Revision)
+	case want != 0 && !ok:
+		t.Errorf("%s: none, want revision %d", name, want)
+	case want != 0 && c.Revision != want:
+		t.Errorf("%s: revision %d, want %d", name, c.Revision, want)
+	}
+}
+
 // TestRingLatest: the ring finds each key's newest held change, through
 // wrap-around, eviction of older and of newest changes, and reset.
 func TestRingLatest(t *testing.T) {
@@ -122,14 +136,10 @@ func TestRingLatest(t *testing.T) {
 	check := func(name string, want int64) {
 		t.Helper()
 		c, ok := r.latest(key(name))
-		switch {
-		case want == 0 && ok:
-			t.Errorf("%s: found revision %d, want none", name, c.Revision)
-		case want != 0 && !ok:
-			t.Errorf("%s: none, want revision %d", name, want)
-		case want != 0 && c.Revision != want:
-			t.Errorf("%s: revision %d, want %d", name, c.Revision, want)
+		if !ok {
+			c = &packed{}
 		}
+		wantRevision(t, name, *c, ok, want)
 	}
 	push(1, "a")
 	push(2, "b")
@@ -235,14 +245,7 @@ func TestRingBeyond(t *testing.T) {
 	check := func(name string, want int64) {
 		t.Helper()
 		c, ok := r.current(key(name))
-		switch {
-		case want == 0 && ok:
-			t.Errorf("%s: found revision %d, want none", name, c.Revision)
-		case want != 0 && !ok:
-			t.Errorf("%s: none, want revision %d", name, want)
-		case want != 0 && c.Revision != want:
-			t.Errorf("%s: revision %d, want %d", name, c.Revision, want)
-		}
+		wantRevision(t, name, c, ok, want)
 	}
 	push(1, "a", store.Added)
 	push(2, "b", store.Added)
