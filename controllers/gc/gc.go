@@ -108,8 +108,12 @@ func (c *Collector) source(gk groupKind) (*source, bool) {
 func handler[T api.Object](c *Collector, gk groupKind) informer.Handler[T] {
 	upsert := func(obj T) {
 		m := obj.GetObjectMeta()
+		// Into the graph before into the queue: a worker may take the
+		// key at once, and a sync that does not find the object does
+		// nothing and is not tried again.
+		concerned := c.graph.upsert(gk, m)
 		c.enqueue(m.UID)
-		for _, uid := range c.graph.upsert(gk, m) {
+		for _, uid := range concerned {
 			c.enqueue(uid)
 		}
 	}
