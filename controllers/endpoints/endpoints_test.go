@@ -18,6 +18,7 @@ import (
 	"github.com/minik8s/minik8s/controllers/controllerutil"
 	"github.com/minik8s/minik8s/informer"
 	"github.com/minik8s/minik8s/informer/informertest"
+	"github.com/minik8s/minik8s/internal/testfill"
 	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
@@ -590,7 +591,7 @@ func TestEndpointEqualSeesEveryField(t *testing.T) {
 	typ := reflect.TypeFor[api.Endpoint]()
 	full := func() api.Endpoint {
 		var e api.Endpoint
-		fillAll(reflect.ValueOf(&e).Elem())
+		testfill.Fill(reflect.ValueOf(&e).Elem())
 		return e
 	}
 	if a, b := full(), full(); !endpointEqual(a, b) {
@@ -642,36 +643,7 @@ func fieldPaths(t reflect.Type, prefix []int) [][]int {
 	return out
 }
 
-// fillAll sets every pointer, list and map reachable from v to one
-// element, and every scalar to a value.
-func fillAll(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		v.Set(reflect.New(v.Type().Elem()))
-		fillAll(v.Elem())
-	case reflect.Slice:
-		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
-		fillAll(v.Index(0))
-	case reflect.Map:
-		v.Set(reflect.MakeMap(v.Type()))
-		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
-		fillAll(k)
-		fillAll(e)
-		v.SetMapIndex(k, e)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			fillAll(v.Field(i))
-		}
-	case reflect.String:
-		v.SetString("s")
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int32, reflect.Int64:
-		v.SetInt(1)
-	}
-}
-
-// change alters v, one that fillAll filled: a scalar's value, a list's
+// change alters v, one that testfill.Fill filled: a scalar's value, a list's
 // first element or length, a map's entries.
 func change(v reflect.Value) {
 	switch v.Kind() {
