@@ -186,17 +186,8 @@ func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, s
 	if err != nil {
 		return false
 	}
-	var mu sync.Mutex
-	ready := map[string]bool{}
 	changed := make(chan struct{}, 1)
-	set := func(n *api.Node, isReady bool) {
-		mu.Lock()
-		if isReady {
-			ready[n.Name] = true
-		} else {
-			delete(ready, n.Name)
-		}
-		mu.Unlock()
+	signal := func() {
 		select {
 		case changed <- struct{}{}:
 		default:
@@ -204,9 +195,9 @@ func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, s
 	}
 	inf := informer.New(client.ListWatch(c.Nodes(), client.ListOptions{Limit: 500}), 0)
 	inf.AddHandler(informer.HandlerFuncs[*api.Node]{
-		AddFunc:    func(n *api.Node) { set(n, api.IsNodeReady(n)) },
-		UpdateFunc: func(_, n *api.Node) { set(n, api.IsNodeReady(n)) },
-		DeleteFunc: func(n *api.Node) { set(n, false) },
+		AddFunc:    func(*api.Node) { signal() },
+		UpdateFunc: func(_, _ *api.Node) { signal() },
+		DeleteFunc: func(*api.Node) { signal() },
 	})
 	ictx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -214,9 +205,12 @@ func waitReady(ctx context.Context, w io.Writer, kubeconfig string, nodes int, s
 	defer func() { stop(); <-done }()
 	last := -1
 	for {
-		mu.Lock()
-		readyN := len(ready)
-		mu.Unlock()
+		readyN := 0
+		for _, n := range inf.List() {
+			if api.IsNodeReady(n) {
+				readyN++
+			}
+		}
 		if readyN != last {
 			fmt.Fprintf(w, "waiting for nodes: %d/%d Ready\n", readyN, nodes)
 			last = readyN
