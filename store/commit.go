@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"gorm.io/gorm"
 )
 
 type opKind uint8
@@ -194,57 +192,60 @@ type inOrder struct {
 // checks.
 func (s *SQLStore) commitInOrder(ctx context.Context, batch []*request) (*inOrder, error) {
 	o := &inOrder{results: make([]result, len(batch))}
-	err := s.wdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var revs []int64
-		if err := queryRows(tx, func(r *sql.Rows) error {
-			var rev int64
-			err := r.Scan(&rev)
-			revs = append(revs, rev)
-			return err
-		}, s.lockRevision); err != nil {
-			return fmt.Errorf("lock revision: %w", err)
-		}
-		if len(revs) != 1 {
-			return errors.New("lock revision: revision row missing")
-		}
-		rev := revs[0]
-		o.start = rev
-
-		b := applier{tx: tx, known: make(map[Key]keyState)}
-		for i, req := range batch {
-			if err := req.ctx.Err(); err != nil {
-				o.results[i] = result{err: err}
-				continue
-			}
-			ch, pv, err := b.apply(req, rev+1)
-			switch {
-			case err == nil:
-				rev++
-				o.changes = append(o.changes, ch)
-				o.prevs = append(o.prevs, pv)
-				out := ch.Record
-				o.results[i] = result{rec: &out}
-			case isOutcome(err):
-				o.results[i] = result{err: err}
-				o.missed = true
-			default:
-				return err
-			}
-		}
-		o.end = rev
-		if len(o.changes) == 0 {
-			return nil
-		}
-		if err := insertChanges(tx, o.changes, o.prevs, s.pipelining); err != nil {
-			return err
-		}
-		if err := tx.Exec(`UPDATE revision SET current_rev = ? WHERE id = 1`, rev).Error; err != nil {
-			return fmt.Errorf("advance revision: %w", err)
-		}
-		return nil
-	})
+	tx, err := s.wsql.BeginTx(ctx, nil)
 	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it only says so
+	b := applier{ctx: ctx, tx: tx, stmts: s.stmts, known: make(map[Key]keyState)}
+
+	var revs []int64
+	if err := b.query(func(r *sql.Rows) error {
+		var rev int64
+		err := r.Scan(&rev)
+		revs = append(revs, rev)
+		return err
+	}, s.lockRevision); err != nil {
+		return nil, fmt.Errorf("lock revision: %w", err)
+	}
+	if len(revs) != 1 {
+		return nil, errors.New("lock revision: revision row missing")
+	}
+	rev := revs[0]
+	o.start = rev
+
+	for i, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			o.results[i] = result{err: err}
+			continue
+		}
+		ch, pv, err := b.apply(req, rev+1)
+		switch {
+		case err == nil:
+			rev++
+			o.changes = append(o.changes, ch)
+			o.prevs = append(o.prevs, pv)
+			out := ch.Record
+			o.results[i] = result{rec: &out}
+		case isOutcome(err):
+			o.results[i] = result{err: err}
+			o.missed = true
+		default:
+			return nil, err
+		}
+	}
+	o.end = rev
+	if len(o.changes) == 0 {
+		return o, tx.Commit()
+	}
+	if err := b.insertChanges(o.changes, o.prevs, s.pipelining); err != nil {
 		return nil, err
+	}
+	if _, err := b.exec(`UPDATE revision SET current_rev = ? WHERE id = 1`, rev); err != nil {
+		return nil, fmt.Errorf("advance revision: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return o, nil
 }
@@ -269,8 +270,39 @@ type keyState struct {
 // inserts use ON CONFLICT DO NOTHING and conditional writes count the rows
 // they touched.
 type applier struct {
-	tx    *gorm.DB
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts *stmts
 	known map[Key]keyState
+}
+
+// exec runs a statement in the batch's transaction.
+func (b *applier) exec(query string, args ...any) (sql.Result, error) {
+	st, err := b.stmts.in(b.ctx, b.tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(b.ctx, args...)
+}
+
+// query runs a statement that returns rows in the batch's transaction and
+// calls scan for each row.
+func (b *applier) query(scan func(*sql.Rows) error, query string, args ...any) error {
+	st, err := b.stmts.in(b.ctx, b.tx, query)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(b.ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // prev is what a change replaced, for the change log: the revision of the
@@ -309,13 +341,15 @@ func (b *applier) create(r *Record, rev int64) (*Record, error) {
 	if st, ok := b.known[r.Key]; ok && st.exists {
 		return nil, ErrAlreadyExists
 	}
-	res := b.tx.Exec(`INSERT INTO objects (resource, namespace, name, uid, resource_version, value)
+	res, err := b.exec(`INSERT INTO objects (resource, namespace, name, uid, resource_version, value)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (resource, namespace, name) DO NOTHING`,
 		r.Resource, r.Namespace, r.Name, r.UID, rev, nonNil(r.Value))
-	if err := res.Error; err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("insert object: %w", err)
 	}
-	if res.RowsAffected == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, fmt.Errorf("insert object: %w", err)
+	} else if n == 0 {
 		b.known[r.Key] = keyState{exists: true}
 		return nil, ErrAlreadyExists
 	}
@@ -342,7 +376,7 @@ func (b *applier) update(r *Record, expectRV, rev int64) (*Record, prev, error) 
 		value []byte
 	}
 	var old []row
-	if err := queryRows(b.tx, func(r *sql.Rows) error {
+	if err := b.query(func(r *sql.Rows) error {
 		var o row
 		err := r.Scan(&o.uid, &o.rv, &o.value)
 		old = append(old, o)
@@ -361,9 +395,9 @@ func (b *applier) update(r *Record, expectRV, rev int64) (*Record, prev, error) 
 	}
 	// The committer holds the revision lock, so the row cannot have moved
 	// since the read.
-	err := b.tx.Exec(`UPDATE objects SET resource_version = ?, value = ?
+	_, err := b.exec(`UPDATE objects SET resource_version = ?, value = ?
 		WHERE resource = ? AND namespace = ? AND name = ? AND resource_version = ?`,
-		rev, nonNil(r.Value), r.Resource, r.Namespace, r.Name, expectRV).Error
+		rev, nonNil(r.Value), r.Resource, r.Namespace, r.Name, expectRV)
 	if err != nil {
 		return nil, prev{}, fmt.Errorf("update object: %w", err)
 	}
@@ -395,7 +429,7 @@ func (b *applier) delete(k Key, expectRV, rev int64) (*Record, prev, error) {
 		value []byte
 	}
 	var gone []row
-	if err := queryRows(b.tx, func(r *sql.Rows) error {
+	if err := b.query(func(r *sql.Rows) error {
 		var g row
 		err := r.Scan(&g.uid, &g.rv, &g.value)
 		gone = append(gone, g)
@@ -414,7 +448,7 @@ func (b *applier) delete(k Key, expectRV, rev int64) (*Record, prev, error) {
 // ErrConflict.
 func (b *applier) miss(k Key) error {
 	var rvs []int64
-	err := queryRows(b.tx, func(r *sql.Rows) error {
+	err := b.query(func(r *sql.Rows) error {
 		var rv int64
 		err := r.Scan(&rv)
 		rvs = append(rvs, rv)
@@ -432,39 +466,20 @@ func (b *applier) miss(k Key) error {
 	return ErrConflict
 }
 
-// queryRows runs a statement that returns rows in the batch's transaction
-// and calls scan for each row. It reads the rows itself because GORM's
-// Scan, even with logging off, renders every statement with its arguments
-// spelled out for a trace recorder: for an update, a quoted copy of the
-// whole object, on every write.
-func queryRows(tx *gorm.DB, scan func(*sql.Rows) error, query string, args ...any) error {
-	rows, err := tx.Raw(query, args...).Rows()
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 // insertChanges writes a batch's changes, with what each replaced, to the
 // change log: in one statement where a statement is a round trip
 // (Postgres), else one prepared single-row statement each (SQLite), which
 // needs no statement journal: a multi-row INSERT keeps one in memory to
 // undo itself if a row fails, and SQLite's allocator maps and unmaps its
 // pages for every batch (6-9% of the CPU of SQLite writes, profiled).
-func insertChanges(tx *gorm.DB, changes []Change, prevs []prev, oneStatement bool) error {
+func (b *applier) insertChanges(changes []Change, prevs []prev, oneStatement bool) error {
 	const cols = 9
 	const insert = `INSERT INTO changes (revision, type, resource, namespace, name, uid, value, prev_revision, prev_value) VALUES `
 	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	if !oneStatement {
 		for i, c := range changes {
-			err := tx.Exec(insert+row, c.Revision, string(c.Type), c.Resource, c.Namespace, c.Name, c.UID, nonNil(c.Value),
-				prevs[i].rev, prevs[i].value).Error
+			_, err := b.exec(insert+row, c.Revision, string(c.Type), c.Resource, c.Namespace, c.Name, c.UID, nonNil(c.Value),
+				prevs[i].rev, prevs[i].value)
 			if err != nil {
 				return fmt.Errorf("insert change: %w", err)
 			}
@@ -482,7 +497,8 @@ func insertChanges(tx *gorm.DB, changes []Change, prevs []prev, oneStatement boo
 		args = append(args, c.Revision, string(c.Type), c.Resource, c.Namespace, c.Name, c.UID, nonNil(c.Value),
 			prevs[i].rev, prevs[i].value)
 	}
-	if err := tx.Exec(q.String(), args...).Error; err != nil {
+	// Not kept: its text differs with the batch's size.
+	if _, err := b.tx.ExecContext(b.ctx, b.stmts.bind(q.String()), args...); err != nil {
 		return fmt.Errorf("insert changes: %w", err)
 	}
 	return nil

@@ -70,8 +70,11 @@ const (
 type SQLStore struct {
 	db  *gorm.DB // readers
 	wdb *gorm.DB // the committer and the compactor
-	cfg Config
-	log zerolog.Logger
+	// The committer's pool under wdb, and its statements.
+	wsql  *sql.DB
+	stmts *stmts
+	cfg   Config
+	log   zerolog.Logger
 
 	// The dialect's differences. lockRevision is how a write transaction
 	// takes the revision counter (and so the right to commit) first.
@@ -148,6 +151,10 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error
 	if s.wdb, err = connect(ctx, kind, target, writerConns); err == nil {
 		err = migrate(s.wdb.WithContext(ctx))
 	}
+	if err == nil {
+		s.wsql, err = s.wdb.DB()
+		s.stmts = newStmts(s.wsql, kind == "postgres")
+	}
 	if err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("open store: %w", err)
@@ -210,6 +217,9 @@ func (s *SQLStore) Close() error {
 }
 
 func (s *SQLStore) closeDBs() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	var errs []error
 	for _, db := range []*gorm.DB{s.db, s.wdb} {
 		if db == nil {
