@@ -49,6 +49,11 @@ type Config struct {
 	// MaxBatch bounds how many writes the committer puts in one
 	// transaction, 1 to 1024. Default 256.
 	MaxBatch int `json:"maxBatch" yaml:"maxBatch"`
+	// GroupCommitWait is how long the committer may wait, after the first
+	// write of a batch, for as many writes as its last batch held, when
+	// that was more than one (see commitLoop). 0 selects the default, 1ms;
+	// negative: never wait.
+	GroupCommitWait time.Duration `json:"groupCommitWait" yaml:"groupCommitWait"`
 }
 
 // DefaultConfig returns the defaults: a SQLite file minik8s.db in the
@@ -62,6 +67,8 @@ const (
 	commitTimeout = 10 * time.Second
 	busyTimeoutMS = 5000
 	writerConns   = 2 // the committer and the compactor
+
+	defaultGroupCommitWait = time.Millisecond
 )
 
 // SQLStore is the Store and ChangeLog over SQLite or Postgres. It is safe for
@@ -603,6 +610,9 @@ func (c Config) withDefaults(kind string) (Config, error) {
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = 256
+	}
+	if c.GroupCommitWait == 0 {
+		c.GroupCommitWait = defaultGroupCommitWait
 	}
 	if c.MaxOpenConns == 0 {
 		c.MaxOpenConns = 4
