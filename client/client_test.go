@@ -69,6 +69,9 @@ func TestRequests(t *testing.T) {
 			_, err := c.Nodes().Patch(ctx, "n1", MergePatchType, []byte(`{"spec":{"unschedulable":true}}`))
 			return err
 		}, "PATCH", "/api/v1/nodes/n1", "", "application/merge-patch+json", `unschedulable`},
+		{"patch, answer discarded", func() error {
+			return c.Pods("ns1").PatchDiscard(ctx, "p1", MergePatchType, []byte(`{"status":{"phase":"Running"}}`), "status")
+		}, "PATCH", "/api/v1/namespaces/ns1/pods/p1/status", "", "application/merge-patch+json", `Running`},
 		{"json patch of status", func() error {
 			_, err := c.Pods("ns1").Patch(ctx, "p1", JSONPatchType, []byte(`[]`), "status")
 			return err

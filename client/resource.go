@@ -289,18 +289,34 @@ func (r *ResourceClient[T, PT]) write(ctx context.Context, method, path string, 
 // or to its subresource (such as "status") if one is given, and returns the
 // result.
 func (r *ResourceClient[T, PT]) Patch(ctx context.Context, name string, pt PatchType, data []byte, subresource ...string) (PT, error) {
-	if len(subresource) > 1 {
-		return nil, errors.New("patch: at most one subresource")
-	}
-	p, err := r.namedPath(name, firstOr(subresource, ""))
-	if err != nil {
-		return nil, err
-	}
 	out := PT(new(T))
-	if err := r.c.do(ctx, &request{method: http.MethodPatch, path: p, body: data, contentType: string(pt), typed: true}, out); err != nil {
+	if err := r.patch(ctx, name, pt, data, subresource, out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// PatchDiscard patches as Patch does but does not decode the object the
+// server answers with, for a caller that would ignore it (a node agent's
+// pod status writes: decoding the pod cost more than sending the patch).
+func (r *ResourceClient[T, PT]) PatchDiscard(ctx context.Context, name string, pt PatchType, data []byte, subresource ...string) error {
+	return r.patch(ctx, name, pt, data, subresource, nil)
+}
+
+// patch sends the patch and decodes the answer into out, if not nil.
+func (r *ResourceClient[T, PT]) patch(ctx context.Context, name string, pt PatchType, data []byte, subresource []string, out PT) error {
+	if len(subresource) > 1 {
+		return errors.New("patch: at most one subresource")
+	}
+	p, err := r.namedPath(name, firstOr(subresource, ""))
+	if err != nil {
+		return err
+	}
+	var dst any
+	if out != nil {
+		dst = out
+	}
+	return r.c.do(ctx, &request{method: http.MethodPatch, path: p, body: data, contentType: string(pt), typed: true}, dst)
 }
 
 func firstOr(s []string, def string) string {

@@ -152,7 +152,7 @@ func (k *Kubelet) register(ctx context.Context, n *node, now time.Time) error {
 		}
 		created = cur
 		patch := mustJSON(map[string]any{"metadata": map[string]any{"labels": k.nodeLabels(n)}})
-		if _, err := nodes.Patch(ctx, n.Name, client.MergePatchType, patch); err != nil {
+		if err := nodes.PatchDiscard(ctx, n.Name, client.MergePatchType, patch); err != nil {
 			return fmt.Errorf("label node: %w", err)
 		}
 		n.readySince = api.NewTime(now)
@@ -211,7 +211,7 @@ func (k *Kubelet) syncNodeStatus(ctx context.Context, n *node, now time.Time, fo
 		return nil
 	}
 	patch := mustJSON(map[string]any{"status": status})
-	_, err := n.Client.Nodes().Patch(ctx, n.Name, client.MergePatchType, patch, "status")
+	err := n.Client.Nodes().PatchDiscard(ctx, n.Name, client.MergePatchType, patch, "status")
 	if client.IsNotFound(err) {
 		n.registered = false
 		k.nodeLog().Str(logKeyNode, n.Name).Msg("node was deleted; registering it again")

@@ -194,7 +194,7 @@ func (m *statusManager) write(ctx context.Context, uid string) error {
 	}
 	patch := make([]byte, 0, len(u.body)+12)
 	patch = append(append(append(patch, `{"status":`...), u.body...), '}')
-	_, err := u.c.Pods(u.ns).Patch(ctx, u.name, client.MergePatchType, patch, "status")
+	err := u.c.Pods(u.ns).PatchDiscard(ctx, u.name, client.MergePatchType, patch, "status")
 	if err == nil || client.IsNotFound(err) {
 		return nil
 	}

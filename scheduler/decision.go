@@ -55,7 +55,7 @@ func (w *APIWriter) PublishDecision(ctx context.Context, pod *api.Pod, d *Decisi
 	if err != nil {
 		return fmt.Errorf("encode decision patch: %w", err)
 	}
-	_, err = w.c.Pods(pod.Namespace).Patch(ctx, pod.Name, client.MergePatchType, body)
+	err = w.c.Pods(pod.Namespace).PatchDiscard(ctx, pod.Name, client.MergePatchType, body)
 	return err
 }
 

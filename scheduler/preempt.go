@@ -46,7 +46,7 @@ func (w *APIWriter) Nominate(ctx context.Context, pod *api.Pod, node string) err
 	if err != nil {
 		return fmt.Errorf("encode nomination: %w", err)
 	}
-	_, err = w.c.Pods(pod.Namespace).Patch(ctx, pod.Name, client.MergePatchType, body, "status")
+	err = w.c.Pods(pod.Namespace).PatchDiscard(ctx, pod.Name, client.MergePatchType, body, "status")
 	return err
 }
 

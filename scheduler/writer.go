@@ -65,6 +65,6 @@ func (w *APIWriter) SetPodCondition(ctx context.Context, pod *api.Pod, c api.Pod
 	if err != nil {
 		return fmt.Errorf("encode condition patch: %w", err)
 	}
-	_, err = w.c.Pods(pod.Namespace).Patch(ctx, pod.Name, client.StrategicMergePatchType, body, "status")
+	err = w.c.Pods(pod.Namespace).PatchDiscard(ctx, pod.Name, client.StrategicMergePatchType, body, "status")
 	return err
 }

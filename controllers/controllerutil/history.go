@@ -59,7 +59,7 @@ func (r revisionClient) DeleteControllerRevision(ctx context.Context, ns, name, 
 }
 
 func (r revisionClient) PatchControllerRevision(ctx context.Context, ns, name string, patch []byte) error {
-	_, err := r.res(ns).Patch(ctx, name, client.StrategicMergePatchType, patch)
+	err := r.res(ns).PatchDiscard(ctx, name, client.StrategicMergePatchType, patch)
 	return err
 }
 

@@ -36,7 +36,7 @@ func (w clientWriter) DeleteReplicaSet(ctx context.Context, namespace, name, uid
 }
 
 func (w clientWriter) PatchReplicaSet(ctx context.Context, namespace, name string, patch []byte) error {
-	_, err := w.c.ReplicaSets(namespace).Patch(ctx, name, client.StrategicMergePatchType, patch)
+	err := w.c.ReplicaSets(namespace).PatchDiscard(ctx, name, client.StrategicMergePatchType, patch)
 	return err
 }
 

@@ -50,7 +50,7 @@ func (o objects) list(ctx context.Context, ns string) ([]*api.ObjectMeta, error)
 }
 
 func (o objects) patch(ctx context.Context, ns, name string, data []byte) error {
-	_, err := o.res(ns).Patch(ctx, name, client.MergePatchType, data)
+	err := o.res(ns).PatchDiscard(ctx, name, client.MergePatchType, data)
 	return err
 }
 

@@ -206,7 +206,7 @@ func (c *Controller) deletePod(ctx context.Context, p *api.Pod, cond *api.PodCon
 			"metadata": map[string]any{"uid": p.UID},
 			"status":   map[string]any{"phase": api.PodFailed, "conditions": []any{cond}},
 		})
-		_, err := pods.Patch(ctx, p.Name, client.StrategicMergePatchType, patch, "status")
+		err := pods.PatchDiscard(ctx, p.Name, client.StrategicMergePatchType, patch, "status")
 		if err != nil && !client.IsNotFound(err) && !client.IsConflict(err) {
 			return fmt.Errorf("mark pod %s/%s failed: %w", p.Namespace, p.Name, err)
 		}

@@ -32,7 +32,7 @@ func (w clientWriter) DeletePod(ctx context.Context, namespace, name, uid string
 }
 
 func (w clientWriter) PatchPod(ctx context.Context, namespace, name string, patch []byte) error {
-	_, err := w.c.Pods(namespace).Patch(ctx, name, client.StrategicMergePatchType, patch)
+	err := w.c.Pods(namespace).PatchDiscard(ctx, name, client.StrategicMergePatchType, patch)
 	return err
 }
 
