@@ -59,7 +59,7 @@ type Config struct {
 // DefaultConfig returns the defaults: a SQLite file minik8s.db in the
 // working directory.
 func DefaultConfig() Config {
-	return Config{DSN: "minik8s.db", CompactWindow: 10000, MaxBatch: 256}
+	return Config{DSN: "minik8s.db", CompactWindow: 10000, MaxBatch: 256, GroupCommitWait: defaultGroupCommitWait}
 }
 
 const (
