@@ -29,6 +29,7 @@ import (
 	"github.com/minik8s/minik8s/apiserver/resourcemetrics"
 	"github.com/minik8s/minik8s/apiserver/satoken"
 	"github.com/minik8s/minik8s/apiserver/servicealloc"
+	"github.com/minik8s/minik8s/internal/growstack"
 	"github.com/minik8s/minik8s/internal/httpserver"
 	"github.com/minik8s/minik8s/store"
 )
@@ -358,7 +359,11 @@ func (s *Server) Run(ctx context.Context) error {
 			_ = c.RunCompactor(ctx, s.cfg.CompactInterval)
 		}()
 	}
-	srv := httpserver.New(s.cfg.HTTP, s.e, s.log)
+	// Each request runs on a goroutine of its own; see growstack.
+	srv := httpserver.New(s.cfg.HTTP, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		growstack.Grow()
+		s.e.ServeHTTP(w, r)
+	}), s.log)
 	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	wg.Add(1)
 	go func() {
