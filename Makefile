@@ -24,6 +24,10 @@ services:
 vet:
 	$(GO) vet ./...
 
+# Tests run with the informers' cache mutation detector on (a panic when
+# a component changes a cached object in place; informer/mutation.go).
+test unit: export MINIK8S_CACHE_MUTATION_DETECTOR = true
+
 test: services build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...

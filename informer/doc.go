@@ -28,9 +28,13 @@
 //   - The cache drops each object's metadata.managedFields, as
 //     kube-controller-manager's informers do (their "trim" transform): no
 //     controller reads them, and they are about a third of a pod. It keeps
-//     objects compacted (api.Compact): their strings are shared with the
-//     other objects of the process.
+//     objects compacted (api.Compact): their strings, and their equal
+//     parts (a Deployment's pods' tolerations, labels, owner), are shared
+//     with the other objects of the process.
 //   - Get, List and ByIndex may be called from any goroutine. The objects
-//     they and the handlers receive are shared with the cache: treat them as
-//     read-only and copy (api.DeepCopy) before changing one.
+//     they and the handlers receive are shared with the cache, and their
+//     parts with other cached objects: treat them as read-only and copy
+//     (api.DeepCopy) before changing one. With MINIK8S_CACHE_MUTATION_DETECTOR=true
+//     (as `make test` runs) an informer panics when it finds one of its
+//     objects changed in place.
 package informer

@@ -104,6 +104,8 @@ type Informer[T api.Object] struct {
 	synced  atomic.Bool
 	running atomic.Bool
 
+	mutations *mutationDetector // nil unless MutationDetectorEnv is set
+
 	qmu     sync.Mutex
 	pending []notification[T] // for the dispatch goroutine, in order
 	signal  chan struct{}     // wakes the dispatch goroutine
@@ -138,6 +140,7 @@ func New[T api.Object](lw ListWatch[T], resync time.Duration, indexers ...Indexe
 		resync:     resync,
 		indexers:   indexers,
 		log:        zerolog.Nop(),
+		mutations:  newMutationDetector(),
 		items:      make(map[Key]T),
 		indices:    make(map[string]map[string]*indexSet),
 		signal:     make(chan struct{}, 1),
@@ -246,7 +249,20 @@ func (i *Informer[T]) Run(ctx context.Context) error {
 	}()
 	i.listAndWatch(ctx)
 	wg.Wait()
+	i.checkMutations()
 	return nil
+}
+
+// checkMutations checks every cached object with the mutation detector.
+func (i *Informer[T]) checkMutations() {
+	if i.mutations == nil {
+		return
+	}
+	i.mu.RLock()
+	defer i.mu.RUnlock()
+	for k, obj := range i.items {
+		i.mutations.check(k, obj, false)
+	}
 }
 
 // dispatch calls the handlers with the queued notifications, in order,

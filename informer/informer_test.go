@@ -418,3 +418,28 @@ func TestCacheDropsManagedFields(t *testing.T) {
 		t.Errorf("the two pods' spec.nodeName are not one string: %q", nodes)
 	}
 }
+
+// TestMutationDetector: with the detector on, changing a cached object in
+// place panics when the object is next replaced, naming it; a cached
+// object replaced unchanged does not.
+func TestMutationDetector(t *testing.T) {
+	inf := New[*api.Pod](nil, 0)
+	inf.mutations = &mutationDetector{stored: map[Key][]byte{}}
+	p := pod("ns", "a", "n1")
+	p.ResourceVersion = "1"
+	inf.apply(client.Added, p)
+	next := pod("ns", "a", "n1")
+	next.ResourceVersion = "2"
+	inf.apply(client.Modified, next) // unchanged in place: no panic
+
+	cached, _ := inf.Get(Key{Namespace: "ns", Name: "a"})
+	cached.Spec.NodeName = "elsewhere" // what a handler must not do
+	defer func() {
+		r := recover()
+		if msg, _ := r.(string); !strings.Contains(msg, "cache mutation detected") || !strings.Contains(msg, "ns/a") {
+			t.Fatalf("recovered %v, want a cache mutation panic naming ns/a", r)
+		}
+	}()
+	inf.apply(client.Modified, pod("ns", "a", "n1"))
+	t.Fatal("a changed cached object went unnoticed")
+}

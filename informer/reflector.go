@@ -118,6 +118,9 @@ func (i *Informer[T]) apply(t client.EventType, obj T) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	old, exists := i.items[k]
+	if exists {
+		i.mutations.check(k, old, t == client.Deleted)
+	}
 	if t == client.Deleted {
 		if !exists {
 			return
@@ -128,6 +131,7 @@ func (i *Informer[T]) apply(t client.EventType, obj T) {
 		return
 	}
 	i.items[k] = obj
+	i.mutations.store(k, obj)
 	if exists {
 		i.reindexLocked(k, old, obj)
 	} else {
@@ -151,9 +155,14 @@ func (i *Informer[T]) replace(items []T) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	for k, old := range i.items {
-		if _, ok := fresh[k]; !ok {
+		_, ok := fresh[k]
+		i.mutations.check(k, old, !ok)
+		if !ok {
 			i.notify(notification[T]{kind: notifyDelete, old: old})
 		}
+	}
+	for k, obj := range fresh {
+		i.mutations.store(k, obj)
 	}
 	for _, obj := range items {
 		if old, ok := i.items[KeyOf(obj)]; ok {

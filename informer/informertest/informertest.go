@@ -4,6 +4,7 @@ package informertest
 import (
 	"context"
 
+	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
 )
 
@@ -12,9 +13,15 @@ import (
 // test that feeds its handlers itself.
 type Static[T any] struct{ Items []T }
 
-// List returns Items at revision 1.
+// List returns copies of Items at revision 1, as a server's list gives
+// objects of their own: a test may change its Items afterwards without
+// changing the informer's cache.
 func (s Static[T]) List(context.Context, client.ListOptions) ([]T, int64, error) {
-	return s.Items, 1, nil
+	out := make([]T, len(s.Items))
+	for i, obj := range s.Items {
+		out[i] = api.DeepCopy(obj)
+	}
+	return out, 1, nil
 }
 
 // Watch returns a channel that stays silent and closes when ctx ends.
