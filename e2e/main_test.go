@@ -104,7 +104,7 @@ func testConfig(nodeName string) string {
 }
 
 // startCluster starts `minik8s all` with opt on a free port, waits until
-// it prints "cluster ready in", and stops it (SIGINT) when the test ends;
+// it prints that it is ready, and stops it (SIGINT) when the test ends;
 // if the test failed, it then logs the process's stdout and stderr tail.
 func startCluster(t *testing.T, opt clusterOptions) *cluster {
 	t.Helper()
@@ -141,11 +141,13 @@ func startCluster(t *testing.T, opt clusterOptions) *cluster {
 	return c
 }
 
-// waitReady waits for "cluster ready in" on stdout.
+// waitReady waits for the end of what minik8s prints once it is ready
+// ("cluster ready in …", then the commands to try and "Ctrl-C stops every
+// component.").
 func (c *cluster) waitReady() {
 	c.t.Helper()
 	deadline := time.After(30 * time.Second)
-	for !strings.Contains(c.stdout.String(), "cluster ready in") {
+	for !strings.Contains(c.stdout.String(), "Ctrl-C stops every component") {
 		select {
 		case <-c.exited:
 			c.t.Fatalf("minik8s exited before it was ready (%v); stderr:\n%s", c.exitErr, tail(plain(c.stderr.String()), 40))
