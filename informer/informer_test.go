@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -264,10 +266,14 @@ func TestIndexes(t *testing.T) {
 	// An update that keeps a pod's node keeps n2's sorted keys (ByIndex of
 	// a ReplicaSet's thousands of pods on each status change sorts
 	// nothing); an added pod takes its place in the order.
-	sorted := func() *[]Key {
+	sorted := func() *Key {
 		inf.mu.RLock()
 		defer inf.mu.RUnlock()
-		return inf.indices["node"]["n2"].sorted.Load()
+		set := inf.indices["node"]["n2"]
+		if set.stale {
+			return nil
+		}
+		return unsafe.SliceData(set.sorted)
 	}
 	before := sorted()
 	src.update("ns", "c", func(p *api.Pod) { p.Status.Phase = api.PodRunning })
@@ -442,4 +448,70 @@ func TestMutationDetector(t *testing.T) {
 	}()
 	inf.apply(client.Modified, pod("ns", "a", "n1"))
 	t.Fatal("a changed cached object went unnoticed")
+}
+
+// TestIndexSetOrder: keys added and removed between calls, a key removed
+// and added again, and a set left unasked until it rebuilds, always come
+// out sorted and exactly once.
+func TestIndexSetOrder(t *testing.T) {
+	s := &indexSet{keys: map[Key]struct{}{}}
+	a, b := Key{Namespace: "ns", Name: "a"}, Key{Namespace: "ns", Name: "b"}
+	s.add(b)
+	s.sortedKeys()
+	s.add(a)
+	s.remove(a)
+	s.add(a) // twice in added
+	s.remove(b)
+	s.add(b) // in sorted and in added
+	if got := s.sortedKeys(); !slices.Equal(got, []Key{a, b}) {
+		t.Fatalf("sortedKeys %v, want [ns/a ns/b]", got)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 300 {
+		for range rng.IntN(40) {
+			k := Key{Namespace: "ns", Name: fmt.Sprintf("p%03d", rng.IntN(200))}
+			if rng.IntN(3) == 0 {
+				s.remove(k)
+			} else {
+				s.add(k)
+			}
+		}
+		if round%7 == 3 {
+			continue // not asked this round: added keeps growing
+		}
+		want := slices.SortedFunc(maps.Keys(s.keys), compareKeys)
+		if got := s.sortedKeys(); !slices.Equal(got, want) {
+			t.Fatalf("round %d: sortedKeys %v, want %v", round, got, want)
+		}
+	}
+	for i := range 1000 { // never asked: bounded all the same
+		k := Key{Namespace: "ns", Name: fmt.Sprint(i)}
+		s.add(k)
+		s.remove(k)
+	}
+	if len(s.added) > 2*len(s.keys)+16 {
+		t.Fatalf("added holds %d keys for a set of %d", len(s.added), len(s.keys))
+	}
+	if got, want := s.sortedKeys(), slices.SortedFunc(maps.Keys(s.keys), compareKeys); !slices.Equal(got, want) {
+		t.Fatalf("after a rebuild: %v, want %v", got, want)
+	}
+}
+
+// BenchmarkSortedKeysGrowing: ByIndex's order of a ReplicaSet's 100,000
+// pods while it creates more, 50 between two calls.
+func BenchmarkSortedKeysGrowing(b *testing.B) {
+	s := &indexSet{keys: map[Key]struct{}{}}
+	n := 0
+	add := func(k int) {
+		for range k {
+			s.add(Key{Namespace: "bench", Name: fmt.Sprintf("web-%08x", uint32(n)*2654435761)})
+			n++
+		}
+	}
+	add(100_000)
+	s.sortedKeys()
+	for b.Loop() {
+		add(50)
+		s.sortedKeys()
+	}
 }

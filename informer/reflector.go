@@ -2,9 +2,10 @@ package informer
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"slices"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/minik8s/minik8s/api"
@@ -235,42 +236,91 @@ func (i *Informer[T]) removeLocked(name, v string, k Key) {
 }
 
 // indexSet is the keys with one value of one index, and their sorted
-// order, kept until the keys change: ByIndex of a large set (a
-// ReplicaSet's 10,000 pods, asked for on each change of one of them) then
-// sorts nothing.
+// order. ByIndex of a large set (a ReplicaSet's 10,000 pods, asked for on
+// each change of one of them) sorts only the keys added since it last
+// asked, and merges them into the order it kept: a set growing by a few
+// keys between calls costs one pass over it, not a sort of it all.
 type indexSet struct {
 	keys map[Key]struct{}
-	// sorted is nil once keys change. ByIndex fills it under the read
-	// lock, so it is atomic; keys change only under the write lock.
-	sorted atomic.Pointer[[]Key]
+
+	// Writers (under the informer's write lock) change keys and append to
+	// added, and set stale. Readers (under its read lock, so alone with
+	// other readers) bring sorted up to date under mu.
+	mu      sync.Mutex
+	sorted  []Key // sorted, as keys were when stale was last cleared
+	added   []Key // keys added since, in any order
+	stale   bool  // keys changed since sorted was made
+	removed bool  // ... and some were removed: sorted and added may hold keys gone
+	rebuild bool  // sorted and added were dropped: sort keys afresh
 }
 
 func (s *indexSet) add(k Key) {
 	if _, ok := s.keys[k]; !ok {
 		s.keys[k] = struct{}{}
-		s.sorted.Store(nil)
+		s.stale = true
+		if s.rebuild {
+			return
+		}
+		s.added = append(s.added, k)
+		// A set nobody asks for (keys coming and going) would keep every
+		// key it ever had in added.
+		if len(s.added) > 2*len(s.keys)+16 {
+			s.sorted, s.added, s.rebuild = nil, nil, true
+		}
 	}
 }
 
 func (s *indexSet) remove(k Key) {
 	if _, ok := s.keys[k]; ok {
 		delete(s.keys, k)
-		s.sorted.Store(nil)
+		s.stale, s.removed = true, true
 	}
 }
 
-// sortedKeys returns the keys sorted by namespace and name.
+// sortedKeys returns the keys sorted by namespace and name; the caller
+// must not change the slice.
 func (s *indexSet) sortedKeys() []Key {
-	if p := s.sorted.Load(); p != nil {
-		return *p
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stale {
+		return s.sorted
 	}
-	keys := make([]Key, 0, len(s.keys))
-	for k := range s.keys {
-		keys = append(keys, k)
+	if s.rebuild {
+		s.added = slices.Collect(maps.Keys(s.keys))
 	}
-	slices.SortFunc(keys, compareKeys)
-	s.sorted.Store(&keys)
-	return keys
+	slices.SortFunc(s.added, compareKeys)
+	// Merge the two sorted runs; after removals, drop the keys removed
+	// (and keep a key removed and added again, in both runs or twice in
+	// added, once).
+	check := s.removed
+	out := make([]Key, 0, len(s.keys))
+	old, add := s.sorted, s.added
+	for len(old) > 0 || len(add) > 0 {
+		var k Key
+		switch {
+		case len(add) == 0:
+			k, old = old[0], old[1:]
+		case len(old) == 0:
+			k, add = add[0], add[1:]
+		default:
+			switch c := compareKeys(old[0], add[0]); {
+			case c < 0:
+				k, old = old[0], old[1:]
+			case c > 0:
+				k, add = add[0], add[1:]
+			default:
+				k, old, add = old[0], old[1:], add[1:]
+			}
+		}
+		if check {
+			if _, ok := s.keys[k]; !ok || (len(out) > 0 && out[len(out)-1] == k) {
+				continue
+			}
+		}
+		out = append(out, k)
+	}
+	s.sorted, s.added, s.stale, s.removed, s.rebuild = out, nil, false, false, false
+	return out
 }
 
 // backoff is a jittered exponential delay between failed attempts.
