@@ -35,7 +35,8 @@ type Config struct {
 	// since its Leases carry the heartbeat.
 	NodeStatusUpdateInterval  time.Duration `yaml:"nodeStatusUpdateInterval"`
 	NodeStatusReportFrequency time.Duration `yaml:"nodeStatusReportFrequency"`
-	// Workers sync pods in parallel; StatusWorkers write pod statuses.
+	// Workers sync pods in parallel; StatusWorkers write pod statuses
+	// (a process of many nodes has one per 50 nodes if that is more).
 	Workers       int `yaml:"workers"`
 	StatusWorkers int `yaml:"statusWorkers"`
 	// RelistPeriod is how often the runtimes are listed to notice changes

@@ -207,7 +207,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	wg.Go(func() { _ = k.pods.Run(ctx) })
 	wg.Go(func() { _ = k.services.Run(ctx) })
 	wg.Go(func() { _ = k.nodeObjs.Run(ctx) })
-	wg.Go(func() { k.status.run(ctx, k.cfg.StatusWorkers) })
+	wg.Go(func() { k.status.run(ctx, inFlight(k.cfg.StatusWorkers, len(k.order))) })
 	k.apiHost, k.apiPort = k.podAPIAddress(ctx, &wg)
 
 	// Services first, so that the pods started at once get their
