@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+// TestCompactKeepsAnInterval: a compaction keeps every revision made since
+// the tick before, however many more than CompactWindow there are, and
+// compacts nothing at its first tick. (With few writes, CompactWindow
+// keeps more: TestRunCompactor.)
+func TestCompactKeepsAnInterval(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{DSN: filepath.Join(t.TempDir(), "db"), CompactWindow: 3}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	made := 0
+	create := func(n int) {
+		t.Helper()
+		for range n {
+			made++
+			if _, err := s.Create(ctx, &Record{Key: Key{Resource: "leases", Name: fmt.Sprint(made)}, Value: []byte(`{}`)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	oldest := func() int64 { // the oldest revision Changes still serves
+		t.Helper()
+		for rev := int64(0); ; rev++ {
+			if _, err := s.Changes(ctx, rev, 1); !errors.Is(err, ErrCompacted) {
+				return rev
+			}
+		}
+	}
+	create(10)
+	tick1, err := s.compactOnce(ctx, 0)
+	if err != nil || oldest() != 0 {
+		t.Fatalf("first tick at %d (%v): oldest served revision %d, want nothing compacted", tick1, err, oldest())
+	}
+	create(20) // far more than the window within one interval
+	tick2, err := s.compactOnce(ctx, tick1)
+	if err != nil || oldest() != tick1 {
+		t.Fatalf("second tick: oldest served revision %d (%v), want %d: the revisions since the first tick kept", oldest(), err, tick1)
+	}
+	create(10)
+	if _, err := s.compactOnce(ctx, tick2); err != nil || oldest() != tick2 {
+		t.Fatalf("third tick: oldest served revision %d (%v), want %d", oldest(), err, tick2)
+	}
+}
