@@ -39,8 +39,8 @@ const (
 // of 8 writers.
 func inFlight(atLeast, nodes int) int { return max(atLeast, nodes/50) }
 
-// heartbeatParallelism bounds the heartbeats in flight at once, for
-// at least 16 nodes.
+// heartbeatParallelism is how many heartbeats a process keeps in flight
+// at once when it runs few nodes (inFlight gives more to many).
 const heartbeatParallelism = 16
 
 // heartbeatLoop registers every node, then renews each one's Lease every
