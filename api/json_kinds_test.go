@@ -199,6 +199,22 @@ func TestCompactShares(t *testing.T) {
 	same("pod IPs", a.Status.PodIPs, b.Status.PodIPs, false)
 }
 
+// TestCompactEmptyParts: empty slices and maps, which share leaves as
+// they are, come through Compact unchanged.
+func TestCompactEmptyParts(t *testing.T) {
+	raw := []byte(`{"metadata":{"name":"p","finalizers":[],"labels":{},"ownerReferences":[]},"spec":{"containers":[{"name":"c","image":"x","args":[]}]}}`)
+	var kept, plain api.Pod
+	if err := unmarshalCompact(raw, &kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := api.Unmarshal(raw, &plain); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&kept, &plain) {
+		t.Fatalf("compacted %+v, want %+v", kept, plain)
+	}
+}
+
 // BenchmarkKeptPod reports the memory a pod of a Deployment costs in an
 // informer's cache (decoded, without managedFields, compacted), over
 // 10,000 pods that differ as replicas do.

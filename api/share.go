@@ -85,68 +85,64 @@ func share(v reflect.Value) {
 	slots[free].Store(&sharedPart{typ: v.Type(), hash: h, val: v.Interface()})
 }
 
-// partHash hashes the memory of v's target (a pointer's, a slice's
-// elements) or the entries of a map of strings; ok is false for a kind it
-// does not share.
+// partHash hashes the memory of v's target (partMemory) or the entries of
+// a map of strings; ok is false for a part it does not share.
 func partHash(v reflect.Value) (uint64, bool) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		return maphash.Bytes(shareSeed, memoryOf(v.UnsafePointer(), v.Type().Elem().Size())), true
-	case reflect.Slice:
-		if v.Len() == 0 {
-			return 0, false
-		}
-		return maphash.Bytes(shareSeed, memoryOf(v.UnsafePointer(), uintptr(v.Len())*v.Type().Elem().Size())), true
-	case reflect.Map:
-		m, ok := stringMap(v)
-		if !ok || len(m) == 0 {
-			return 0, false
-		}
-		var h uint64
-		for k, s := range m { // any order: entries' hashes add up
-			h += maphash.String(shareSeed, k) ^ maphash.String(shareSeed, s)*31
-		}
-		return h, true
+	if b, ok := partMemory(v); ok {
+		return maphash.Bytes(shareSeed, b), true
 	}
-	return 0, false
+	m, ok := stringMap(v)
+	if !ok || len(m) == 0 {
+		return 0, false
+	}
+	var h uint64
+	for k, s := range m { // any order: entries' hashes add up
+		h += maphash.String(shareSeed, k) ^ maphash.String(shareSeed, s)*31
+	}
+	return h, true
+}
+
+// partMemory is the memory a pointer's target or a non-empty slice's
+// elements occupy; ok is false for other values.
+func partMemory(v reflect.Value) ([]byte, bool) {
+	switch {
+	case v.Kind() == reflect.Pointer:
+		return memoryOf(v.UnsafePointer(), v.Type().Elem().Size()), true
+	case v.Kind() == reflect.Slice && v.Len() > 0:
+		return memoryOf(v.UnsafePointer(), uintptr(v.Len())*v.Type().Elem().Size()), true
+	}
+	return nil, false
 }
 
 // samePart reports whether a and b (of one type) are equal as share
 // compares them.
 func samePart(a, b reflect.Value) bool {
-	switch a.Kind() {
-	case reflect.Pointer:
-		n := a.Type().Elem().Size()
-		return string(memoryOf(a.UnsafePointer(), n)) == string(memoryOf(b.UnsafePointer(), n))
-	case reflect.Slice:
-		if a.Len() != b.Len() {
-			return false
-		}
-		n := uintptr(a.Len()) * a.Type().Elem().Size()
-		return string(memoryOf(a.UnsafePointer(), n)) == string(memoryOf(b.UnsafePointer(), n))
-	case reflect.Map:
-		x, _ := stringMap(a)
-		y, _ := stringMap(b)
-		if len(x) != len(y) {
-			return false
-		}
-		for k, s := range x {
-			if t, ok := y[k]; !ok || t != s {
-				return false
-			}
-		}
-		return true
+	if x, ok := partMemory(a); ok {
+		y, _ := partMemory(b)
+		return string(x) == string(y)
 	}
-	return false
+	x, _ := stringMap(a)
+	y, _ := stringMap(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for k, s := range x {
+		if t, ok := y[k]; !ok || t != s {
+			return false
+		}
+	}
+	return true
 }
 
 var mapOfStrings = reflect.TypeFor[map[string]string]()
 
-// stringMap returns v as a map[string]string if its keys and values are
-// strings (labels, annotations, selectors).
+// stringMap returns v as a map[string]string if it is a map whose keys and
+// values are strings (labels, annotations, selectors).
 func stringMap(v reflect.Value) (map[string]string, bool) {
 	t := v.Type()
 	switch {
+	case t.Kind() != reflect.Map:
+		return nil, false
 	case t == mapOfStrings:
 		return v.Interface().(map[string]string), true
 	case t.Key().Kind() != reflect.String || t.Elem().Kind() != reflect.String:

@@ -57,7 +57,10 @@ func (d *mutationDetector) check(k Key, obj any, gone bool) {
 		delete(d.stored, k)
 	}
 	d.mu.Unlock()
-	if now := encode(obj); ok && !bytes.Equal(was, now) {
+	if !ok {
+		return
+	}
+	if now := encode(obj); !bytes.Equal(was, now) {
 		panic(fmt.Sprintf("informer: cache mutation detected: cached object %s was changed in place (or a part it shares with other cached objects was); copy an object before changing it\nstored: %s\nnow:    %s", k, was, now))
 	}
 }
