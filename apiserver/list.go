@@ -1,10 +1,12 @@
 package apiserver
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/minik8s/minik8s/store"
 )
@@ -25,45 +27,84 @@ func (s *Server) list(r *request) error {
 	ctx, cancel := o.withTimeout(r.c.Request().Context())
 	defer cancel()
 	p := store.Prefix{Resource: r.res.StoreName(), Namespace: r.ri.Namespace}
-	l, err := s.listPage(ctx, p, r.res.Namespaced, o, f)
-	if err != nil {
-		return err
-	}
 	if wantsTable(r.c) {
-		items := make([]map[string]any, 0, len(l.recs))
-		for _, rec := range l.recs {
+		var items []map[string]any
+		meta, err := s.listPage(ctx, p, r.res.Namespaced, o, f, func(rec *store.Record) error {
 			o, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
-			if err != nil {
-				return err
-			}
 			items = append(items, o)
-		}
-		t := r.res.Table(items, r.query("includeObject"), l.meta.ResourceVersion, time.Now())
-		t["metadata"] = l.meta
-		return writeJSON(r.c, http.StatusOK, t)
-	}
-	// Build the list by splicing stored JSON: no object is decoded unless a
-	// selector needed it.
-	meta, err := json.Marshal(l.meta)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"apiVersion":"` + r.res.GroupVersion() + `","items":[`)
-	for i, rec := range l.recs {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		p, err := servedParts(r.res, rec.Value, rec.ResourceVersion, o.omitManagedFields)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		for _, b := range p {
-			buf.Write(b)
+		t := r.res.Table(items, r.query("includeObject"), meta.ResourceVersion, time.Now())
+		t["metadata"] = meta
+		return writeJSON(r.c, http.StatusOK, t)
+	}
+	// The list is spliced from stored JSON (no object is decoded unless a
+	// selector needs it) and written as it is read, the metadata last, so
+	// that a list of every pod of a big cluster never sits whole in
+	// memory. Until the first bytes leave, an error is still a Status;
+	// after, the stream is cut (http.ErrAbortHandler), as Kubernetes'
+	// streaming list encoder does, so no client takes it for a whole list.
+	out := &lazyResponse{c: r.c}
+	w := bufio.NewWriterSize(out, 32<<10)
+	w.WriteString(`{"apiVersion":"` + r.res.GroupVersion() + `","items":[`)
+	n := 0
+	meta, err := s.listPage(ctx, p, r.res.Namespaced, o, f, func(rec *store.Record) error {
+		parts, err := servedParts(r.res, rec.Value, rec.ResourceVersion, o.omitManagedFields)
+		if err != nil {
+			return err
+		}
+		if n++; n > 1 {
+			w.WriteByte(',')
+		}
+		for _, b := range parts {
+			w.Write(b)
+		}
+		return out.err
+	})
+	if err == nil {
+		var m []byte
+		if m, err = json.Marshal(meta); err == nil {
+			w.WriteString(`],"kind":"` + r.res.Kind + `List","metadata":`)
+			w.Write(m)
+			w.WriteString("}\n")
+			err = w.Flush()
 		}
 	}
-	buf.WriteString(`],"kind":"` + r.res.Kind + `List","metadata":`)
-	buf.Write(meta)
-	buf.WriteString(`}`)
-	return r.c.JSONBlob(http.StatusOK, buf.Bytes())
+	switch {
+	case err == nil:
+		return nil
+	case !out.started:
+		return err
+	default:
+		if out.err == nil { // not the client going away
+			s.log.Warn().Err(err).Str("path", r.c.Request().URL.Path).Msg("list cut short after its first bytes")
+		}
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// lazyResponse writes a 200 JSON response's header with its first bytes,
+// so that a handler may still answer with an error until it writes.
+type lazyResponse struct {
+	c       echo.Context
+	started bool
+	err     error // the first write error; later writes do nothing
+}
+
+func (l *lazyResponse) Write(b []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if !l.started {
+		l.started = true
+		resp := l.c.Response()
+		resp.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		resp.WriteHeader(http.StatusOK)
+	}
+	var n int
+	n, l.err = l.c.Response().Write(b)
+	return n, l.err
 }

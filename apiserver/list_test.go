@@ -2,11 +2,15 @@ package apiserver_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -339,6 +343,113 @@ func TestOmitManagedFields(t *testing.T) {
 		r.JSON(t, &list)
 		if len(list.Items) != 1 || hasManagedFields(list.Items[0]) != want {
 			t.Fatalf("list%s: %v, want managedFields: %v", query, list.Items, want)
+		}
+	}
+}
+
+// TestListWholeUnderWrites: a list without a limit is read from the store
+// a thousand objects at a time, yet it is one list at one revision R while
+// objects are created and changed beside it: every object that existed at
+// R, as it was at R, and nothing created after R, in order.
+func TestListWholeUnderWrites(t *testing.T) {
+	s := testenv.StartAPIServer(t, testenv.Options{})
+	createNamespace(t, s, "big")
+	const cms = "/api/v1/namespaces/big/configmaps"
+	const initial, writers = 2100, 8
+	var (
+		mu      sync.Mutex
+		written = map[string][]int64{} // name → the revisions of its writes, in order
+	)
+	// write creates (POST) or patches a ConfigMap and records the revision.
+	write := func(method, name string) error {
+		path, body, ctype, want := cms, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"`+name+`"},"data":{"k":"v"}}`, "application/json", http.StatusCreated
+		if method == "PATCH" {
+			path, body, ctype, want = cms+"/"+name, `{"data":{"k":"`+strconv.Itoa(rand.Int())+`"}}`, "application/merge-patch+json", http.StatusOK
+		}
+		req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+s.Token)
+		req.Header.Set("Content-Type", ctype)
+		resp, err := s.HTTP.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var o obj
+		if err := json.NewDecoder(resp.Body).Decode(&o); err != nil || resp.StatusCode != want {
+			return fmt.Errorf("%s %s: %d %v", method, name, resp.StatusCode, err)
+		}
+		rv, err := strconv.ParseInt(o.Metadata.ResourceVersion, 10, 64)
+		mu.Lock()
+		written[name] = append(written[name], rv)
+		mu.Unlock()
+		return err
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := w; i < initial; i += writers {
+				if err := write("POST", fmt.Sprintf("cm-%05d", i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	// Beside the lists: patches of objects in every chunk, and creates that
+	// sort after them all. One writer, so each object's writes are recorded
+	// in revision order.
+	stop := make(chan struct{})
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			err := write("POST", fmt.Sprintf("zz-%05d", i))
+			if err == nil {
+				err = write("PATCH", fmt.Sprintf("cm-%05d", i*37%initial))
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+
+	for range 3 {
+		l := getPage(t, s, cms, nil)
+		rev, err := strconv.ParseInt(l.Metadata.ResourceVersion, 10, 64)
+		if err != nil {
+			t.Fatalf("list revision %q: %v", l.Metadata.ResourceVersion, err)
+		}
+		// What was there at rev: each object's last write up to rev.
+		want := map[string]int64{}
+		mu.Lock()
+		for name, revs := range written {
+			for _, r := range revs {
+				if r <= rev {
+					want[name] = r
+				}
+			}
+		}
+		mu.Unlock()
+		if names := l.names(); len(names) != len(want) || !slices.IsSorted(names) {
+			t.Errorf("list at %d: %d objects, sorted %v; want %d, sorted", rev, len(names), slices.IsSorted(names), len(want))
+		}
+		for _, it := range l.Items {
+			if r, _ := strconv.ParseInt(it.Metadata.ResourceVersion, 10, 64); r != want[it.Metadata.Name] {
+				t.Errorf("list at %d holds %s at resourceVersion %d; it was at %d then", rev, it.Metadata.Name, r, want[it.Metadata.Name])
+			}
 		}
 	}
 }

@@ -183,15 +183,16 @@ func (s *Server) waitRevision(ctx context.Context, rev int64) error {
 // Kubernetes etcd store doubles its reads up to 10,000.
 const maxListChunk = 10000
 
-// listResult is one response to a list: the matching records and the
-// list's metadata (resourceVersion, continue, remainingItemCount).
-type listResult struct {
-	recs []*store.Record
-	meta api.ListMeta
-}
+// unlimitedListChunk is how many objects a list without a limit reads from
+// the store at once: such a list is read, and written to its client, a
+// chunk at a time at the first chunk's revision, so that its memory does
+// not grow with the collection.
+const unlimitedListChunk = 1000
 
 // listPage lists p at a revision the options allow, up to limit objects
-// that pass f, resuming after a continue token's key:
+// that pass f, resuming after a continue token's key; it hands each object
+// to emit in order and returns the list's metadata (resourceVersion,
+// continue, remainingItemCount):
 //
 //   - continue: at the token's revision (the newest for -1); a
 //     resourceVersion other than "" or "0" beside it is a 400.
@@ -205,21 +206,25 @@ type listResult struct {
 // A revision the store has not reached yet is waited for, then a 504 "Too
 // large resource version". Every page of one list shows the same revision;
 // a token whose revision was compacted is a 410 whose own token resumes at
-// the newest, as Kubernetes answers.
-func (s *Server) listPage(ctx context.Context, p store.Prefix, namespaced bool, o listOptions, f *filter) (*listResult, error) {
+// the newest, as Kubernetes answers. Without a limit the store is read in
+// chunks of unlimitedListChunk at the first chunk's revision, so an error
+// can come after emit has had objects.
+func (s *Server) listPage(ctx context.Context, p store.Prefix, namespaced bool, o listOptions, f *filter, emit func(*store.Record) error) (api.ListMeta, error) {
 	var (
-		rev   int64 // exact revision; 0: the newest
-		floor int64 // the newest, but not older than this
-		after store.Key
+		rev     int64 // exact revision; 0: the newest
+		floor   int64 // the newest, but not older than this
+		after   store.Key
+		meta    api.ListMeta
+		emitted int64
 	)
 	switch {
 	case o.cont != "":
 		var err error
 		if after, rev, err = decodeContinue(p, namespaced, o.cont); err != nil {
-			return nil, err
+			return meta, err
 		}
 		if o.resourceVersion != "" && o.resourceVersion != "0" {
-			return nil, badRequest("specifying resource version is not allowed when using continue")
+			return meta, badRequest("specifying resource version is not allowed when using continue")
 		}
 		if rev < 0 {
 			rev = 0
@@ -233,67 +238,73 @@ func (s *Server) listPage(ctx context.Context, p store.Prefix, namespaced bool, 
 
 	limit := max(o.limit, 0)
 	chunk := int(min(limit, maxListChunk))
-	res := &listResult{}
+	if limit == 0 {
+		chunk = unlimitedListChunk
+	}
 	for waited := false; ; {
-		pg, err := s.deps.Store.ListPage(ctx, p, store.PageOptions{Revision: rev, After: after, Limit: chunk})
+		pg, err := s.deps.Store.ListPage(ctx, p, store.PageOptions{Revision: rev, After: after, Limit: chunk, Uncounted: limit == 0})
 		switch {
 		case errors.Is(err, store.ErrFutureRevision) && !waited:
 			waited = true
 			if err := s.waitRevision(ctx, rev); err != nil {
-				return nil, err
+				return meta, err
 			}
 			continue
 		case errors.Is(err, store.ErrFutureRevision):
 			cur, _ := s.deps.Store.Revision(ctx)
-			return nil, tooLargeResourceVersion(rev, cur)
+			return meta, tooLargeResourceVersion(rev, cur)
 		case errors.Is(err, store.ErrCompacted) && o.cont != "":
-			return nil, continueExpired(p, after)
+			return meta, continueExpired(p, after)
 		case errors.Is(err, store.ErrCompacted):
-			return nil, newStatus(http.StatusGone, api.StatusReasonExpired, listTooOld)
+			return meta, newStatus(http.StatusGone, api.StatusReasonExpired, listTooOld)
 		case err != nil:
-			return nil, err
+			return meta, err
 		}
 		if pg.Revision < floor {
 			if waited {
-				return nil, tooLargeResourceVersion(floor, pg.Revision)
+				return meta, tooLargeResourceVersion(floor, pg.Revision)
 			}
 			waited = true
 			if err := s.waitRevision(ctx, floor); err != nil {
-				return nil, err
+				return meta, err
 			}
 			continue
 		}
 		// The first read fixes the revision of the rest.
 		rev = pg.Revision
-		res.meta.ResourceVersion = strconv.FormatInt(rev, 10)
+		meta.ResourceVersion = strconv.FormatInt(rev, 10)
 		for i, rec := range pg.Records {
 			if f.needsObject() {
 				obj, err := decodeStored(rec.Value, rec.ResourceVersion)
 				if err != nil {
-					return nil, err
+					return meta, err
 				}
 				if !f.matches(obj) {
 					continue
 				}
 			}
-			res.recs = append(res.recs, rec)
-			if limit == 0 || int64(len(res.recs)) < limit {
+			if err := emit(rec); err != nil {
+				return meta, err
+			}
+			if emitted++; limit == 0 || emitted < limit {
 				continue
 			}
 			if rest := int64(len(pg.Records) - 1 - i); rest > 0 || pg.More {
-				res.meta.Continue = encodeContinue(p, rec.Key, rev)
+				meta.Continue = encodeContinue(p, rec.Key, rev)
 				if !f.needsObject() {
 					// Counted only without selectors, as in Kubernetes.
 					n := rest + pg.Remaining
-					res.meta.RemainingItemCount = &n
+					meta.RemainingItemCount = &n
 				}
 			}
-			return res, nil
+			return meta, nil
 		}
 		if !pg.More {
-			return res, nil
+			return meta, nil
 		}
 		after = pg.Records[len(pg.Records)-1].Key
-		chunk = min(chunk*2, maxListChunk)
+		if limit > 0 {
+			chunk = min(chunk*2, maxListChunk)
+		}
 	}
 }

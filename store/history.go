@@ -33,7 +33,7 @@ func (s *SQLStore) ListPage(ctx context.Context, p Prefix, opt PageOptions) (*Pa
 			// One row more than the page, to know whether more follow.
 			limit = opt.Limit + room + 1
 		}
-		recs, cur, total, err := s.readObjects(ctx, p, opt.After, limit, opt.Limit > 0)
+		recs, cur, total, err := s.readObjects(ctx, p, opt.After, limit, opt.Limit > 0 && !opt.Uncounted)
 		if err != nil {
 			return nil, fmt.Errorf("list objects: %w", err)
 		}

@@ -78,6 +78,9 @@ type PageOptions struct {
 	After Key
 	// Limit bounds the page (0: no bound).
 	Limit int
+	// Uncounted leaves Page.Remaining 0: counting it reads every object
+	// after the page, which a caller that walks them all does not need.
+	Uncounted bool
 }
 
 // Page is one page of a list.
