@@ -371,7 +371,20 @@ func (s *SQLStore) objectsQuery(p Prefix, after Key, limit int, count bool) (str
 		where += ` AND o.namespace = ?`
 		args = append(args, p.Namespace)
 	}
-	if after.Name != "" {
+	switch {
+	case after.Name == "":
+	case p.Namespace != "" && after.Namespace == p.Namespace:
+		// One namespace: a range of names, which the index seeks to,
+		// where the general form below would scan the namespace from its
+		// first name.
+		where += ` AND o.name` + c + ` > ?`
+		args = append(args, after.Name)
+	case s.joinPages:
+		// SQLite seeks the index to a row value; it only filters with
+		// the OR below, from the kind's first key.
+		where += ` AND (o.namespace, o.name) > (?, ?)`
+		args = append(args, after.Namespace, after.Name)
+	default:
 		where += ` AND (o.namespace` + c + ` > ? OR (o.namespace = ? AND o.name` + c + ` > ?))`
 		args = append(args, after.Namespace, after.Namespace, after.Name)
 	}
