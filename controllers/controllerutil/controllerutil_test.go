@@ -3,6 +3,8 @@ package controllerutil
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -169,5 +171,65 @@ func TestClaim(t *testing.T) {
 	names, patches, err = run(nil, &deleting)
 	if err != nil || !slices.Equal(names, []string{"keep"}) || len(patches) != 0 {
 		t.Fatalf("owner being deleted: claimed %v, patches %v, err %v", names, patches, err)
+	}
+}
+
+// randomPods makes n pods whose every attribute DeletionOrder reads varies,
+// with many ties.
+func randomPods(n int, rng *rand.Rand) []*api.Pod {
+	base := time.Unix(10000, 0)
+	phases := []api.PodPhase{api.PodPending, api.PodUnknown, api.PodRunning, api.PodRunning}
+	pods := make([]*api.Pod, n)
+	for i := range pods {
+		p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("p%05d", rng.IntN(n)),
+			CreationTimestamp: api.NewTime(base.Add(time.Duration(rng.IntN(5)) * time.Second))}}
+		if rng.IntN(8) > 0 {
+			p.Spec.NodeName = "n1"
+		}
+		p.Status.Phase = phases[rng.IntN(len(phases))]
+		if rng.IntN(2) == 0 {
+			p.Status.Conditions = []api.PodCondition{{Type: api.PodReady, Status: api.ConditionTrue,
+				LastTransitionTime: api.NewTime(base.Add(time.Duration(rng.IntN(4)) * time.Minute))}}
+		}
+		p.Status.ContainerStatuses = []api.ContainerStatus{{RestartCount: int32(rng.IntN(3))}}
+		pods[i] = p
+	}
+	return pods
+}
+
+// TestPodsToDelete: the n pods PodsToDelete picks are the n first of all
+// of them sorted by DeletionOrder, in that order, and pods is unchanged.
+func TestPodsToDelete(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, size := range []int{0, 1, 2, 50, 2000} {
+		pods := randomPods(size, rng)
+		sorted := slices.Clone(pods)
+		slices.SortStableFunc(sorted, DeletionOrder)
+		for _, n := range []int{-1, 0, 1, 7, size / 2, size - 1, size, size + 3} {
+			before := slices.Clone(pods)
+			got := PodsToDelete(pods, n)
+			want := sorted[:min(max(n, 0), size)]
+			if len(got) != len(want) {
+				t.Fatalf("%d pods, n %d: %d picked, want %d", size, n, len(got), len(want))
+			}
+			for i := range got {
+				// Equal names can tie completely; compare ranks, not pointers.
+				if DeletionOrder(got[i], want[i]) != 0 {
+					t.Fatalf("%d pods, n %d: pick %d is %s, want %s", size, n, i, got[i].Name, want[i].Name)
+				}
+			}
+			if !slices.Equal(pods, before) {
+				t.Fatalf("%d pods, n %d: PodsToDelete reordered its argument", size, n)
+			}
+		}
+	}
+}
+
+// BenchmarkPodsToDelete: one scale-down step (a burst of 500) of a
+// ReplicaSet of 150,000 pods.
+func BenchmarkPodsToDelete(b *testing.B) {
+	pods := randomPods(150000, rand.New(rand.NewPCG(1, 2)))
+	for b.Loop() {
+		PodsToDelete(pods, 500)
 	}
 }

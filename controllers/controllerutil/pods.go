@@ -2,6 +2,7 @@ package controllerutil
 
 import (
 	"cmp"
+	"container/heap"
 	"slices"
 	"time"
 
@@ -35,36 +36,108 @@ func phaseRank(p api.PodPhase) int {
 // more container restarts first; newer first. Ties fall back to the name
 // so that the order is total.
 func DeletionOrder(a, b *api.Pod) int {
-	if (a.Spec.NodeName == "") != (b.Spec.NodeName == "") {
-		return boolFirst(a.Spec.NodeName == "")
+	return rankOf(a).compare(rankOf(b))
+}
+
+// deletionRank is what DeletionOrder compares of a pod, read once: a
+// pod's conditions and container statuses are scanned to find it.
+type deletionRank struct {
+	unscheduled bool
+	phase       int
+	ready       bool
+	readySince  time.Time // of a ready pod
+	restarts    int32
+	created     time.Time
+	name        string
+}
+
+func rankOf(p *api.Pod) deletionRank {
+	r := deletionRank{
+		unscheduled: p.Spec.NodeName == "",
+		phase:       phaseRank(p.Status.Phase),
+		ready:       api.IsPodReady(p),
+		restarts:    maxRestarts(p),
+		created:     p.CreationTimestamp.Time,
+		name:        p.Name,
 	}
-	if c := cmp.Compare(phaseRank(a.Status.Phase), phaseRank(b.Status.Phase)); c != 0 {
+	if r.ready {
+		r.readySince = readySince(p)
+	}
+	return r
+}
+
+func (a deletionRank) compare(b deletionRank) int {
+	if a.unscheduled != b.unscheduled {
+		return boolFirst(a.unscheduled)
+	}
+	if c := cmp.Compare(a.phase, b.phase); c != 0 {
 		return c
 	}
-	ra, rb := api.IsPodReady(a), api.IsPodReady(b)
-	if ra != rb {
-		return boolFirst(!ra)
+	if a.ready != b.ready {
+		return boolFirst(!a.ready)
 	}
-	if ra {
-		if c := newerFirst(readySince(a), readySince(b)); c != 0 {
+	if a.ready {
+		if c := newerFirst(a.readySince, b.readySince); c != 0 {
 			return c
 		}
 	}
-	if c := cmp.Compare(maxRestarts(b), maxRestarts(a)); c != 0 {
+	if c := cmp.Compare(b.restarts, a.restarts); c != 0 {
 		return c
 	}
-	if c := newerFirst(a.CreationTimestamp.Time, b.CreationTimestamp.Time); c != 0 {
+	if c := newerFirst(a.created, b.created); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.Name, b.Name)
+	return cmp.Compare(a.name, b.name)
 }
 
 // PodsToDelete returns the n pods of pods that DeletionOrder puts first
-// (all of them if n >= len(pods)). pods is not changed.
+// (all of them if n >= len(pods)), in that order. pods is not changed.
+//
+// It ranks each pod once and keeps the n first in a heap whose root is
+// the last of them: a scale-down of a ReplicaSet of 150,000 pods by its
+// burst of 500 compares each pod with the root, where sorting them all
+// ranked both pods of 2.5 million comparisons.
 func PodsToDelete(pods []*api.Pod, n int) []*api.Pod {
-	sorted := slices.Clone(pods)
-	slices.SortFunc(sorted, DeletionOrder)
-	return sorted[:min(max(n, 0), len(sorted))]
+	n = min(max(n, 0), len(pods))
+	if n == 0 {
+		return nil
+	}
+	h := make(rankHeap, 0, n)
+	for _, p := range pods {
+		r := rankedPod{p, rankOf(p)}
+		switch {
+		case len(h) < n:
+			heap.Push(&h, r)
+		case r.rank.compare(h[0].rank) < 0:
+			h[0] = r
+			heap.Fix(&h, 0)
+		}
+	}
+	slices.SortFunc(h, func(a, b rankedPod) int { return a.rank.compare(b.rank) })
+	out := make([]*api.Pod, len(h))
+	for i, r := range h {
+		out[i] = r.pod
+	}
+	return out
+}
+
+type rankedPod struct {
+	pod  *api.Pod
+	rank deletionRank
+}
+
+// rankHeap is a heap of ranked pods whose root goes last in DeletionOrder.
+type rankHeap []rankedPod
+
+func (h rankHeap) Len() int           { return len(h) }
+func (h rankHeap) Less(i, j int) bool { return h[i].rank.compare(h[j].rank) > 0 }
+func (h rankHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *rankHeap) Push(x any)        { *h = append(*h, x.(rankedPod)) }
+func (h *rankHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // boolFirst is -1 if first holds, else 1.
