@@ -86,9 +86,16 @@ func (s *Server) delete(r *request) error {
 // policy adds) or a bound pod with a grace period is only marked: it gets
 // deletionTimestamp, and goes when its finalizers are removed or its
 // kubelet confirms. done reports whether it is gone.
+//
+// Like guaranteedUpdate, the first try starts from the hub's newest version
+// of the object (a dry run reads the store): a failed precondition, or a
+// mark that changes nothing, is tried again from the store, and so is a
+// write that lost to a newer version.
 func (s *Server) deleteObject(ctx context.Context, res *registry.Resource, key store.Key, opts api.DeleteOptions) (rec *store.Record, done bool, err error) {
+	g := s.newGuess()
+	g.on = g.on && len(opts.DryRun) == 0
 	for i := 0; ; i++ {
-		cur, err := s.deps.Store.Get(ctx, key)
+		cur, err := g.current(ctx, key)
 		if err != nil {
 			return nil, false, err
 		}
@@ -97,6 +104,9 @@ func (s *Server) deleteObject(ctx context.Context, res *registry.Resource, key s
 			return nil, false, err
 		}
 		if err := checkDeletePreconditions(res, key.Name, opts, o); err != nil {
+			if g.reread() {
+				continue
+			}
 			return nil, false, err
 		}
 		next, pending := markForDeletion(res, o, opts, time.Now())
@@ -118,6 +128,9 @@ func (s *Server) deleteObject(ctx context.Context, res *registry.Resource, key s
 				s.release(ctx, key.Resource, o, nil)
 			}
 		} else if next == nil {
+			if g.reread() {
+				continue
+			}
 			return cur, false, nil // already marked; nothing changes
 		} else {
 			var value []byte
@@ -126,8 +139,14 @@ func (s *Server) deleteObject(ctx context.Context, res *registry.Resource, key s
 			}
 			rec, err = s.deps.Store.Update(ctx, &store.Record{Key: key, UID: cur.UID, Value: value}, cur.ResourceVersion)
 		}
+		if (errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)) && g.reread() {
+			continue
+		}
 		if errors.Is(err, store.ErrConflict) && i < maxUpdateRetries {
 			continue
+		}
+		if err == nil {
+			g.kept()
 		}
 		return rec, done, err
 	}

@@ -67,8 +67,9 @@ func listRV(t *testing.T, s *testenv.APIServer, path string) string {
 // it polls (every second). Right after a write through A, writes through B
 // start from the older version and must still give the answers the store
 // gives: a resourceVersion precondition on A's version holds, a patch
-// keeps A's change, and a patch that changes nothing from B's older
-// version does change the stored one.
+// keeps A's change, a patch that changes nothing from B's older version
+// does change the stored one, and a delete's precondition on A's version
+// holds.
 func TestUpdateFromBehindHub(t *testing.T) {
 	pg := testenv.Postgres(t)
 	dir := t.TempDir()
@@ -124,8 +125,18 @@ func TestUpdateFromBehindHub(t *testing.T) {
 		if _, ok := stored.Metadata.Labels["keep"]; ok {
 			t.Fatalf("labels %v: B's removal of keep did not reach the store", stored.Metadata.Labels)
 		}
-		if rereads() > before {
-			return // B did start from a version behind the store
+
+		// 4. A delete through B with a precondition on A's newest version.
+		beforeDelete := rereads()
+		r = a.Do(t, "PATCH", cms+"/"+name, `{"data":{"k":"4"}}`, merge...)
+		expect(t, r, http.StatusOK)
+		r.JSON(t, &fromA)
+		r = b.Do(t, "DELETE", cms+"/"+name, `{"preconditions":{"resourceVersion":"`+fromA.Metadata.ResourceVersion+`"}}`)
+		expect(t, r, http.StatusOK)
+		expect(t, a.Do(t, "GET", cms+"/"+name, nil), http.StatusNotFound)
+
+		if rereads() > beforeDelete && beforeDelete > before {
+			return // B's update and delete did start from a version behind the store
 		}
 		if round == 4 {
 			t.Fatal("B's hub caught up before every write in 5 rounds: nothing was tested")

@@ -171,8 +171,8 @@ type Server struct {
 	// selectAttrs holds what watchers' selectors read of recent changes.
 	selectAttrs attrCache
 
-	// guesses counts the updates that started from the hub's version of
-	// their object (guaranteedUpdate): kept when the write went through
+	// guesses counts the updates and deletes that started from the hub's
+	// version of their object (guess): kept when the write went through
 	// from it, reread when the write read the store and tried again.
 	guesses struct{ kept, reread atomic.Int64 }
 

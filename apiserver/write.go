@@ -270,30 +270,12 @@ func toTyped(r *request, b []byte) (any, error) {
 // that fails, or changes nothing, is tried again from the store, since it
 // may fail or change nothing only because it is behind.
 func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, key store.Key, mutate mutation) (*store.Record, error) {
-	guess := s.hub != nil
-	// reread ends a try from the hub's version: the next reads the store.
-	reread := func() bool {
-		if !guess {
-			return false
-		}
-		guess = false
-		s.guesses.reread.Add(1)
-		return true
-	}
+	g := s.newGuess()
+	reread := g.reread
 	for i := 0; ; i++ {
-		var rec *store.Record
-		if guess {
-			if latest, ok := s.hub.Latest(key); ok {
-				rec = &latest
-			} else {
-				guess = false
-			}
-		}
-		if rec == nil {
-			var err error
-			if rec, err = s.deps.Store.Get(ctx, key); err != nil {
-				return nil, err
-			}
+		rec, err := g.current(ctx, key)
+		if err != nil {
+			return nil, err
 		}
 		cur, err := decodeServed(res, rec.Value, rec.ResourceVersion)
 		if err != nil {
@@ -346,9 +328,7 @@ func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, k
 		if err != nil {
 			return nil, err
 		}
-		if guess {
-			s.guesses.kept.Add(1)
-		}
+		g.kept()
 		s.release(ctx, key.Resource, cur, next)
 		return s.finishIfDone(ctx, next, out)
 	}
@@ -357,6 +337,46 @@ func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, k
 // mutation turns the current object (decoded, and as stored) into the
 // next one (and, if known, its stored encoding).
 type mutation func(cur object, curValue []byte) (next object, nextValue []byte, err error)
+
+// guess is one write's source of the object it changes: the hub's newest
+// delivered version while the guess holds, the store's once it is given
+// up (reread) or the hub does not hold the object. The write's
+// compare-and-swap catches a version that is behind.
+type guess struct {
+	s  *Server
+	on bool
+}
+
+func (s *Server) newGuess() *guess { return &guess{s: s, on: s.hub != nil} }
+
+// current returns the object's record, from the hub while the guess holds.
+func (g *guess) current(ctx context.Context, key store.Key) (*store.Record, error) {
+	if g.on {
+		if latest, ok := g.s.hub.Latest(key); ok {
+			return &latest, nil
+		}
+		g.on = false
+	}
+	return g.s.deps.Store.Get(ctx, key)
+}
+
+// reread gives up the guess, if it held: the write is then tried again
+// from the store.
+func (g *guess) reread() bool {
+	if !g.on {
+		return false
+	}
+	g.on = false
+	g.s.guesses.reread.Add(1)
+	return true
+}
+
+// kept counts a write that went through from the hub's version.
+func (g *guess) kept() {
+	if g.on {
+		g.s.guesses.kept.Add(1)
+	}
+}
 
 // finishIfDone deletes an object that is marked for deletion and has
 // nothing left to wait for: no finalizers, nothing its kind waits for

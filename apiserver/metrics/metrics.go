@@ -182,7 +182,7 @@ func RegisterUpdateGuesses(reg prometheus.Registerer, counts map[string]func() f
 	for _, outcome := range slices.Sorted(maps.Keys(counts)) {
 		err := register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "minik8s_update_guesses_total",
-			Help:        "Updates that started from the watch hub's newest version of the object instead of reading the store, by whether they kept it or read the store and tried again.",
+			Help:        "Updates and deletes that started from the watch hub's newest version of the object instead of reading the store, by whether they kept it or read the store and tried again.",
 			ConstLabels: prometheus.Labels{"outcome": outcome},
 		}, counts[outcome]))
 		if err != nil {
