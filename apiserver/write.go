@@ -271,7 +271,6 @@ func toTyped(r *request, b []byte) (any, error) {
 // may fail or change nothing only because it is behind.
 func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, key store.Key, mutate mutation) (*store.Record, error) {
 	g := s.newGuess()
-	reread := g.reread
 	for i := 0; ; i++ {
 		rec, err := g.current(ctx, key)
 		if err != nil {
@@ -283,7 +282,7 @@ func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, k
 		}
 		next, value, err := mutate(cur, rec.Value)
 		if err != nil {
-			if reread() {
+			if g.reread() {
 				continue
 			}
 			return nil, err
@@ -292,7 +291,7 @@ func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, k
 		wctx := ctx
 		if ares, ok := s.allocatingResource(key.Resource); ok {
 			if undo, err = s.allocate(ctx, ares, next, cur, false); err != nil {
-				if reread() {
+				if g.reread() {
 					continue
 				}
 				return nil, err
@@ -310,7 +309,7 @@ func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, k
 		}
 		if string(value) == string(rec.Value) {
 			undo()
-			if reread() {
+			if g.reread() {
 				continue
 			}
 			return rec, nil
@@ -319,7 +318,7 @@ func (s *Server) guaranteedUpdate(ctx context.Context, res *registry.Resource, k
 		if err != nil {
 			undo()
 		}
-		if (errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)) && reread() {
+		if (errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)) && g.reread() {
 			continue
 		}
 		if errors.Is(err, store.ErrConflict) && i < maxUpdateRetries {
