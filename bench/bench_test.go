@@ -49,6 +49,19 @@ func TestPercentile(t *testing.T) {
 	}
 }
 
+// TestAfter: a time that never came (a run that timed out before its
+// first pod got there) reads "never", not the zero time's distance from
+// start (-9223372036.85 s).
+func TestAfter(t *testing.T) {
+	start := time.Unix(1000, 0)
+	if got := after(start, start.Add(1500*time.Millisecond)); got != "1.50 s" {
+		t.Errorf("after 1.5 s = %q, want \"1.50 s\"", got)
+	}
+	if got := after(start, time.Time{}); got != "never" {
+		t.Errorf("after a zero time = %q, want \"never\"", got)
+	}
+}
+
 func TestParseTPS(t *testing.T) {
 	const pg15 = `transaction type: <builtin: simple update>
 scaling factor: 1

@@ -575,3 +575,13 @@ var errNoKubectl = errors.New("kubectl not found on PATH")
 
 // seconds formats d in seconds with two decimals.
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + " s" }
+
+// after formats how long after start t came, as seconds does, or "never"
+// when it did not come (t is zero): a run that timed out before its first
+// pod got there has no last time.
+func after(start, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return seconds(t.Sub(start))
+}

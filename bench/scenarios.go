@@ -656,8 +656,8 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	bound, running, lastBound, lastRunning := w.progress()
 	added, lastAdded := w.created()
 	env.Logf("created %s in %s; %d pods created after %s, %d bound after %s, %d Running after %s", how, created.Round(time.Millisecond),
-		added, lastAdded.Sub(start).Round(time.Millisecond), bound, lastBound.Sub(start).Round(time.Millisecond),
-		running, lastRunning.Sub(start).Round(time.Millisecond))
+		added, after(start, lastAdded), bound, after(start, lastBound),
+		running, after(start, lastRunning))
 	env.Logf("timeline (first, p10, p50, p90, last): %s", w.timeline(start))
 	env.Logf("CPU time of all: %s in the %s to the last pod", cpu1-cpu0, sampled.Sub(start).Round(time.Millisecond))
 	background := time.Duration(idleRate * float64(sampled.Sub(start)))
@@ -673,14 +673,14 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		return err
 	}
 	if run.kubectl {
-		measured := seconds(lastBound.Sub(start)) + fmt.Sprintf(" (kubectl returned after %s)", seconds(created))
+		measured := after(start, lastBound) + fmt.Sprintf(" (kubectl returned after %s)", seconds(created))
 		if timedOut {
 			measured += fmt.Sprintf(" (timed out after %d of %d bound)", bound, replicas)
 		}
 		env.Report(Info(fmt.Sprintf("%s: %s of a %d-replica Deployment → all pods bound", where, how, replicas), measured))
 		return nil
 	}
-	measured := seconds(lastRunning.Sub(start))
+	measured := after(start, lastRunning)
 	if timedOut {
 		measured += fmt.Sprintf(" (timed out after %d of %d Running)", running, replicas)
 	}
@@ -707,14 +707,14 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 		env.keep(keptTenKCPU, (cpu1-cpu0).Seconds()/float64(replicas))
 		env.Report(
 			Check(running1, measured, "≤ "+seconds(tenKRunningTarget), !timedOut && lastRunning.Sub(start) <= tenKRunningTarget),
-			Info(fmt.Sprintf("%s: Deployment of %d → all pods bound", where, replicas), seconds(lastBound.Sub(start))),
+			Info(fmt.Sprintf("%s: Deployment of %d → all pods bound", where, replicas), after(start, lastBound)),
 			Check(rssFigure, mib(rss), "≤ "+mib(tenKPeakRSSTarget), rss <= tenKPeakRSSTarget),
 			cpuGrowthRow(env, where, cpu1-cpu0, replicas),
 			Info("reference: real Kubernetes + KWOK, same work on this machine (issue #16, 2026-11-26)", "124 s, ≈ 2.3 GiB"),
 		)
 		return nil
 	case run.scale == scaleHuge:
-		env.Report(Info(running1, measured), Info(fmt.Sprintf("%s: Deployment of %d → all pods bound", where, replicas), seconds(lastBound.Sub(start))))
+		env.Report(Info(running1, measured), Info(fmt.Sprintf("%s: Deployment of %d → all pods bound", where, replicas), after(start, lastBound)))
 		if timedOut {
 			return fmt.Errorf("%d of %d pods Running after %s", running, replicas, timeout)
 		}
@@ -733,7 +733,7 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	}
 	env.Report(
 		Check(running1, measured, "≤ "+seconds(target), !timedOut && lastRunning.Sub(start) <= target),
-		Info(fmt.Sprintf("%s: Deployment of %d → all pods bound", where, replicas), seconds(lastBound.Sub(start))),
+		Info(fmt.Sprintf("%s: Deployment of %d → all pods bound", where, replicas), after(start, lastBound)),
 		Check(rssFigure, mib(rss), "≤ "+mib(allPeakRSSTarget), rss <= allPeakRSSTarget),
 	)
 	switch {
@@ -829,7 +829,7 @@ func hugePhases(ctx context.Context, env *Env, srv *Server, where, ns string, re
 	if timedOut {
 		return fmt.Errorf("rolling update: %d of %d new pods Running after %s", running, replicas, timeout)
 	}
-	env.Logf("rolling update: %d new pods Running after %s; timeline: %s", running, lastRunning.Sub(start).Round(time.Millisecond), w.timeline(start))
+	env.Logf("rolling update: %d new pods Running after %s; timeline: %s", running, after(start, lastRunning), w.timeline(start))
 	if err := waitRolledOut(ctx, srv, ns, "web", replicas, start.Add(timeout)); err != nil {
 		return fmt.Errorf("rolling update: %w", err)
 	}
@@ -838,7 +838,7 @@ func hugePhases(ctx context.Context, env *Env, srv *Server, where, ns string, re
 	env.Logf("rolling update: rolled out after %s, %d old pods deleted", rolledOut.Round(time.Millisecond), deleted)
 	w.stop()
 	env.Report(
-		Info(fmt.Sprintf("%s: rolling update of %d pods → all new pods Running", where, replicas), seconds(lastRunning.Sub(start))),
+		Info(fmt.Sprintf("%s: rolling update of %d pods → all new pods Running", where, replicas), after(start, lastRunning)),
 		Info(fmt.Sprintf("%s: rolling update of %d pods → rolled out, old pods gone", where, replicas), seconds(rolledOut)),
 	)
 
@@ -860,11 +860,11 @@ func hugePhases(ctx context.Context, env *Env, srv *Server, where, ns string, re
 		return err
 	}
 	deleted, lastDeleted := w.deletions()
-	measured := seconds(lastDeleted.Sub(start))
+	measured := after(start, lastDeleted)
 	if timedOut {
 		measured += fmt.Sprintf(" (timed out after %d of %d deleted)", deleted, have)
 	}
-	env.Logf("scale to zero: %d of %d pods deleted after %s", deleted, have, lastDeleted.Sub(start).Round(time.Millisecond))
+	env.Logf("scale to zero: %d of %d pods deleted after %s", deleted, have, after(start, lastDeleted))
 	env.Report(Info(fmt.Sprintf("%s: scale %d pods to zero → all deleted", where, have), measured))
 
 	if size, err = storeSize(dsn); err != nil {
