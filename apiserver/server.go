@@ -132,6 +132,12 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Listener, if set, is served instead of listening on Config.Listen.
 	Listener net.Listener
+	// Local, if set, is served too, as plain HTTP/1.1: a Unix socket that
+	// only the data dir's owner can open, for the components on this
+	// machine (see kubeconfig.SocketExtension). Requests on it are
+	// authenticated and authorized as on Listener; they carry no client
+	// certificate. Run closes it.
+	Local net.Listener
 	// Ready reports extra readiness checks (e.g. Redis) for /readyz.
 	Ready func(ctx context.Context) error
 	// ClientCAs verifies client certificates (CN the user, O the groups);
@@ -276,6 +282,9 @@ func (s *Server) Addr(ctx context.Context) (string, error) {
 // Run serves until ctx is done, then shuts down gracefully. It returns nil
 // on a clean stop.
 func (s *Server) Run(ctx context.Context) error {
+	if s.deps.Local != nil {
+		defer s.deps.Local.Close()
+	}
 	ln := s.deps.Listener
 	if ln == nil {
 		var err error
@@ -373,6 +382,17 @@ func (s *Server) Run(ctx context.Context) error {
 			cancel()
 		}
 	}()
+	if local := s.deps.Local; local != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(local); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+				cancel()
+			}
+		}()
+		s.log.Info().Str("socket", local.Addr().String()).Msg("API server listening on its local socket")
+	}
 	s.log.Info().Str("addr", s.addr).Msg("API server listening")
 	<-ctx.Done()
 	sctx, scancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)

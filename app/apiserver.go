@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"syscall"
 
@@ -128,17 +129,55 @@ func NewAPIServer(ctx context.Context, cfg Config, log zerolog.Logger) (*APIServ
 		ln.Close()
 		return fail(err)
 	}
+	local := listenLocal(cfg.APISocket(), log)
 	srv, err := apiserver.New(cfg.APIServer, apiserver.Deps{
-		Store: st, Bus: bus, Tokens: tokens, Listener: ln, ClientCAs: ca.Pool(), Issuer: issuer,
+		Store: st, Bus: bus, Tokens: tokens, Listener: ln, Local: local, ClientCAs: ca.Pool(), Issuer: issuer,
 		Metrics: prometheus.NewRegistry(), KubeletTransport: kubelets,
 	}, log.With().Str("component", "apiserver").Logger())
 	if err != nil {
 		ln.Close()
+		if local != nil {
+			local.Close()
+		}
 		return fail(err)
 	}
 	a.Server = srv
 	return a, nil
 }
+
+// listenLocal listens on the Unix socket at path for the components of
+// this machine, readable and writable by the data dir's owner only. It
+// gives up, with nil, when the path is too long for a socket address or
+// another API server already serves this data dir on it: the components
+// then use HTTPS, as any other client does.
+func listenLocal(path string, log zerolog.Logger) net.Listener {
+	if len(path) >= maxSocketPath {
+		log.Debug().Str("socket", path).Msg("data dir path too long for a Unix socket; components use HTTPS")
+		return nil
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		log.Info().Str("socket", path).Msg("another API server serves this data dir's socket; this one serves HTTPS only")
+		return nil
+	}
+	_ = os.Remove(path) // a socket left by a server that was killed
+	ln, err := net.Listen("unix", path)
+	if err == nil {
+		err = os.Chmod(path, 0o600)
+	}
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		log.Warn().Err(err).Str("socket", path).Msg("no local socket; components use HTTPS")
+		return nil
+	}
+	return ln
+}
+
+// maxSocketPath is the room for a path in a Unix socket address on Linux
+// (sun_path, 108 bytes, with its terminating NUL).
+const maxSocketPath = 108
 
 // kubeletTransport reaches node agents with a client certificate named
 // pki.KubeletClientCN, the caller they accept, trusting only log servers

@@ -132,5 +132,9 @@ func (c *Config) StoreDSN() string {
 // KubeconfigPath is where the admin kubeconfig is written.
 func (c *Config) KubeconfigPath() string { return filepath.Join(c.DataDir, "kubeconfig") }
 
+// APISocket is the Unix socket the API server serves its data dir's
+// components on (see kubeconfig.SocketExtension).
+func (c *Config) APISocket() string { return filepath.Join(c.DataDir, "apiserver.sock") }
+
 // TokenFile is the bearer token file.
 func (c *Config) TokenFile() string { return filepath.Join(c.DataDir, "tokens.csv") }

@@ -40,6 +40,13 @@ func (c *Config) ComponentKubeconfig(log zerolog.Logger, user string, groups ...
 	}
 	own := kubeconfig.New(cred.server.Cluster.Server, cred.token, "minik8s")
 	own.Clusters[0].Cluster = cred.server.Cluster
+	// On the API server's machine, the component reaches it on the data
+	// dir's socket (kubeconfig.SocketExtension) when the server serves one.
+	sock, err := filepath.Abs(c.APISocket())
+	if err != nil || !kubeconfig.IsSocket(sock) {
+		sock = ""
+	}
+	own.Clusters[0].Cluster.SetSocket(sock)
 	name := strings.NewReplacer("system:", "", ":", "-").Replace(user)
 	path := filepath.Join(c.DataDir, "components", name+".kubeconfig")
 	if err := own.Save(path); err != nil {

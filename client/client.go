@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -144,12 +145,16 @@ func FromKubeconfigWrapped(path string, qps float32, burst int, wrap func(http.R
 		}
 		tr.TLSClientConfig.Certificates = []tls.Certificate{pair}
 	}
+	server := r.Cluster.Server
+	if sock := r.Cluster.Socket(); sock != "" && kubeconfig.IsSocket(sock) {
+		tr, server = unixTransport(sock), "http://localhost"
+	}
 	var rt http.RoundTripper = tr
 	if wrap != nil {
 		rt = wrap(tr)
 	}
 	return New(Config{
-		Server:     r.Cluster.Server,
+		Server:     server,
 		Token:      r.Token,
 		QPS:        qps,
 		Burst:      burst,
@@ -348,6 +353,24 @@ func jsonUnmarshal(b []byte, v any) error { return api.Unmarshal(b, v) }
 func newTransport() *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 256
+	return tr
+}
+
+// unixTransport reaches the API server over plain HTTP/1.1 on the Unix
+// socket at path (kubeconfig.SocketExtension), as the components of
+// `minik8s all` do: beside HTTP/2 over TLS on loopback TCP it costs about a
+// tenth less CPU per pod (no TLS records, no HTTP/2 framing, flow control
+// or stream goroutines for every watch event). A watch holds a connection
+// of its own, which is cheap here: a process's node agents share their
+// watches, so `all` with 1,000 nodes opens about thirty.
+func unixTransport(path string) *http.Transport {
+	tr := newTransport()
+	tr.Proxy = nil
+	tr.ForceAttemptHTTP2 = false
+	tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}
 	return tr
 }
 

@@ -1,10 +1,12 @@
 package kubeconfig
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -34,6 +36,53 @@ type Cluster struct {
 	// certificate (base64 in the YAML, decoded here).
 	CertificateAuthorityData []byte `json:"certificate-authority-data,omitempty"`
 	InsecureSkipTLSVerify    bool   `json:"insecure-skip-tls-verify,omitempty"`
+	// Extensions are named values for particular clients; kubectl ignores
+	// them. minik8s's own clients read SocketExtension.
+	Extensions []NamedExtension `json:"extensions,omitempty"`
+}
+
+// NamedExtension is one entry of a cluster's extensions.
+type NamedExtension struct {
+	Name      string          `json:"name"`
+	Extension json.RawMessage `json:"extension"`
+}
+
+// SocketExtension names the extension that tells minik8s's clients on
+// the API server's machine to reach it over plain HTTP/1.1 on a Unix
+// socket instead of HTTPS on Server (which every other client uses): its
+// value is {"path": "<socket>"}.
+const SocketExtension = "minik8s.io/unix-socket"
+
+// Socket is the path in the cluster's SocketExtension, or "" without one.
+func (c Cluster) Socket() string {
+	for _, e := range c.Extensions {
+		if e.Name != SocketExtension {
+			continue
+		}
+		var v struct {
+			Path string `json:"path"`
+		}
+		if json.Unmarshal(e.Extension, &v) == nil {
+			return v.Path
+		}
+	}
+	return ""
+}
+
+// IsSocket reports whether path is a Unix socket: a kubeconfig copied to
+// another machine names one that is not there, and its client uses Server.
+func IsSocket(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&os.ModeSocket != 0
+}
+
+// SetSocket sets the cluster's SocketExtension to path ("" removes it).
+func (c *Cluster) SetSocket(path string) {
+	c.Extensions = slices.DeleteFunc(slices.Clone(c.Extensions), func(e NamedExtension) bool { return e.Name == SocketExtension })
+	if path != "" {
+		v, _ := json.Marshal(map[string]string{"path": path})
+		c.Extensions = append(c.Extensions, NamedExtension{Name: SocketExtension, Extension: v})
+	}
 }
 
 // NamedUser is one entry of users.

@@ -226,3 +226,39 @@ func TestKubectlAcceptsWrittenFile(t *testing.T) {
 		t.Fatalf("kubectl config view = %q", got)
 	}
 }
+
+// TestSocketExtension: SetSocket adds, replaces and removes the
+// SocketExtension without touching other extensions or the slice of the
+// cluster it was copied from, and the path survives Save and Load.
+func TestSocketExtension(t *testing.T) {
+	base := Cluster{Server: "https://127.0.0.1:6443", Extensions: []NamedExtension{{Name: "other", Extension: []byte(`{}`)}}}
+	c := base
+	c.SetSocket("/data/apiserver.sock")
+	c.SetSocket("/data/apiserver.sock") // replaces, does not add
+	if got := c.Socket(); got != "/data/apiserver.sock" || len(c.Extensions) != 2 {
+		t.Fatalf("after SetSocket: Socket() %q, extensions %+v", got, c.Extensions)
+	}
+	if base.Socket() != "" || len(base.Extensions) != 1 {
+		t.Fatalf("SetSocket changed the cluster it was copied from: %+v", base.Extensions)
+	}
+	kc := New(c.Server, "tok", "minik8s")
+	kc.Clusters[0].Cluster = c
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := kc.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Clusters[0].Cluster.Socket(); got != "/data/apiserver.sock" {
+		t.Fatalf("after Save and Load: Socket() %q", got)
+	}
+	c.SetSocket("")
+	if c.Socket() != "" || len(c.Extensions) != 1 || c.Extensions[0].Name != "other" {
+		t.Fatalf("SetSocket(\"\") left %+v", c.Extensions)
+	}
+	if IsSocket(path) {
+		t.Fatalf("IsSocket(%s), a regular file", path)
+	}
+}
