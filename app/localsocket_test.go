@@ -48,6 +48,10 @@ func TestComponentsUseTheLocalSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Pods' traffic is forwarded to the server's address, not the socket.
+	if got := c.Server(); got.String() != "https://127.0.0.1:1" {
+		t.Fatalf("Server() %s, want the kubeconfig's https://127.0.0.1:1", got.String())
+	}
 	var review struct {
 		Status struct {
 			UserInfo struct {
