@@ -374,24 +374,21 @@ func (s *Server) Run(ctx context.Context) error {
 		s.e.ServeHTTP(w, r)
 	}), s.log)
 	srv.BaseContext = func(net.Listener) context.Context { return ctx }
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- err
-			cancel()
+	for _, l := range []net.Listener{ln, s.deps.Local} {
+		if l == nil {
+			continue
 		}
-	}()
-	if local := s.deps.Local; local != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := srv.Serve(local); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
 				cancel()
 			}
 		}()
-		s.log.Info().Str("socket", local.Addr().String()).Msg("API server listening on its local socket")
+	}
+	if s.deps.Local != nil {
+		s.log.Info().Str("socket", s.deps.Local.Addr().String()).Msg("API server listening on its local socket")
 	}
 	s.log.Info().Str("addr", s.addr).Msg("API server listening")
 	<-ctx.Done()
