@@ -465,3 +465,20 @@ func TestWithUserAgent(t *testing.T) {
 		t.Errorf("the original client's User-Agent %q, want minik8s/v1.32.0+minik8s (...", got)
 	}
 }
+
+// TestIsWatch: the socket transport gives a watch a connection of its own
+// only when the query asks for one; allowWatchBookmarks is not a watch.
+func TestIsWatch(t *testing.T) {
+	for q, want := range map[string]bool{
+		"watch=true":                          true,
+		"allowWatchBookmarks=true&watch=1":    true,
+		"limit=500&allowWatchBookmarks=true":  false,
+		"watch=false":                         false,
+		"":                                    false,
+		"fieldSelector=spec.nodeName%3Dwatch": false,
+	} {
+		if got := isWatch(q); got != want {
+			t.Errorf("isWatch(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
