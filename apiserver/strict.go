@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/api/field"
@@ -95,28 +96,44 @@ func (s viewSchema) Elem() fieldSchema {
 }
 
 // goSchema is the schema of a Go type of package api, read from its JSON
-// tags.
-type goSchema struct{ t reflect.Type }
+// tags. One exists per type (goSchemaOf), its shape worked out once: every
+// write walks its object through these, and asking reflect each time cost
+// more than the walk.
+type goSchema struct {
+	t     reflect.Type
+	shape shape
+	// fields and elem are filled on first use (types can be recursive).
+	fields atomic.Pointer[map[string]*goSchema]
+	elem   atomic.Pointer[goSchema]
+}
 
-// goSchemaOf returns the schema of t (pointers are looked through).
-func goSchemaOf(t reflect.Type) goSchema {
+// goSchemas caches goSchemaOf.
+var goSchemas sync.Map // reflect.Type → *goSchema
+
+// goSchemaOf returns the schema of t (pointers are looked through). Safe
+// for concurrent use.
+func goSchemaOf(t reflect.Type) *goSchema {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return goSchema{t}
+	if g, ok := goSchemas.Load(t); ok {
+		return g.(*goSchema)
+	}
+	g, _ := goSchemas.LoadOrStore(t, &goSchema{t: t, shape: goShape(t)})
+	return g.(*goSchema)
 }
 
 var unmarshalerType = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 
-func (g goSchema) Shape() shape {
-	if g.t == rawMessageType || reflect.PointerTo(g.t).Implements(unmarshalerType) {
+func goShape(t reflect.Type) shape {
+	if t == rawMessageType || reflect.PointerTo(t).Implements(unmarshalerType) {
 		return shapeAny
 	}
-	switch g.t.Kind() {
+	switch t.Kind() {
 	case reflect.Struct:
 		return shapeObject
 	case reflect.Slice, reflect.Array:
-		if g.t.Elem().Kind() == reflect.Uint8 {
+		if t.Elem().Kind() == reflect.Uint8 {
 			return shapeAny // []byte: base64 text
 		}
 		return shapeList
@@ -126,72 +143,134 @@ func (g goSchema) Shape() shape {
 	return shapeAny
 }
 
-func (g goSchema) Field(name string) (fieldSchema, bool) {
-	ft, ok := jsonFields(g.t)[name]
+func (g *goSchema) Shape() shape { return g.shape }
+
+func (g *goSchema) Field(name string) (fieldSchema, bool) {
+	fields := g.fields.Load()
+	if fields == nil {
+		m := map[string]*goSchema{}
+		for k, ft := range jsonFields(g.t) {
+			m[k] = goSchemaOf(ft)
+		}
+		fields = &m
+		g.fields.Store(fields)
+	}
+	f, ok := (*fields)[name]
 	if !ok {
 		return nil, false
 	}
-	return goSchemaOf(ft), true
+	return f, true
 }
 
-func (g goSchema) Elem() fieldSchema { return goSchemaOf(g.t.Elem()) }
+func (g *goSchema) Elem() fieldSchema {
+	e := g.elem.Load()
+	if e == nil {
+		e = goSchemaOf(g.t.Elem())
+		g.elem.Store(e)
+	}
+	return e
+}
 
 // unknownFields lists the JSON paths in v that the schema s does not
 // declare, as Kubernetes' strict decoding reports them ("spec.foo",
-// "spec.containers[0].foo"), sorted. With prune, it
+// "spec.containers[0].foo"), sorted; path prefixes them. With prune, it
 // also deletes them from v, as decoding into the kind's type (or pruning
 // by a structural schema) does.
 func unknownFields(v any, s fieldSchema, path string, prune bool) []string {
+	w := unknownWalk{prune: prune}
+	if path != "" {
+		w.at = append(w.at, pathStep{key: path, index: -1})
+	}
+	w.walk(v, s)
+	sort.Strings(w.out)
+	return w.out
+}
+
+// unknownWalk is one walk of unknownFields. The path to the value being
+// walked is kept as steps and spelled out only for an unknown field: most
+// objects have none, and building every field's path cost more than
+// checking it.
+type unknownWalk struct {
+	prune bool
+	at    []pathStep
+	out   []string
+}
+
+// pathStep is an object's field or map's key (index -1), or a list's
+// element.
+type pathStep struct {
+	key   string
+	index int
+}
+
+func (w *unknownWalk) walk(v any, s fieldSchema) {
 	switch s.Shape() {
 	case shapeObject:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil
+			return
 		}
-		var out []string
 		for k, e := range m {
 			fs, ok := s.Field(k)
 			if !ok {
-				out = append(out, join(path, k))
-				if prune {
+				w.out = append(w.out, w.path(k))
+				if w.prune {
 					delete(m, k) // safe while ranging over m
 				}
 				continue
 			}
 			if fs.Shape() != shapeAny {
-				out = append(out, unknownFields(e, fs, join(path, k), prune)...)
+				w.at = append(w.at, pathStep{key: k, index: -1})
+				w.walk(e, fs)
+				w.at = w.at[:len(w.at)-1]
 			}
 		}
-		sort.Strings(out)
-		return out
 	case shapeList:
 		l, ok := v.([]any)
 		if !ok {
-			return nil
+			return
 		}
-		var out []string
 		es := s.Elem()
 		for i, e := range l {
-			out = append(out, unknownFields(e, es, path+"["+strconv.Itoa(i)+"]", prune)...)
+			w.at = append(w.at, pathStep{index: i})
+			w.walk(e, es)
+			w.at = w.at[:len(w.at)-1]
 		}
-		return out
 	case shapeMap:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil
+			return
 		}
 		es := s.Elem()
 		if es.Shape() == shapeAny {
-			return nil // labels, annotations, resource lists: nothing inside
+			return // labels, annotations, resource lists: nothing inside
 		}
-		var out []string
 		for k, e := range m {
-			out = append(out, unknownFields(e, es, join(path, k), prune)...)
+			w.at = append(w.at, pathStep{key: k, index: -1})
+			w.walk(e, es)
+			w.at = w.at[:len(w.at)-1]
 		}
-		sort.Strings(out)
-		return out
 	}
-	return nil
+}
+
+// path spells out the path of field k of the value being walked.
+func (w *unknownWalk) path(k string) string {
+	var b strings.Builder
+	for _, st := range w.at {
+		if st.index >= 0 {
+			b.WriteString("[" + strconv.Itoa(st.index) + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(st.key)
+	}
+	if b.Len() > 0 {
+		b.WriteByte('.')
+	}
+	b.WriteString(k)
+	return b.String()
 }
 
 // fieldsByType caches jsonFields: every write checks its object against
@@ -240,13 +319,6 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 		out[name] = f.Type
 	}
 	return out
-}
-
-func join(path, k string) string {
-	if path == "" {
-		return k
-	}
-	return path + "." + k
 }
 
 var quantityType = reflect.TypeOf(api.Quantity{})

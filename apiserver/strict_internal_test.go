@@ -179,3 +179,30 @@ func TestUnknownFieldsStructural(t *testing.T) {
 		t.Fatalf("walk pruned to %s\nstructural to %s", a, b)
 	}
 }
+
+// BenchmarkUnknownFields walks a Deployment's pod, as every write of one
+// does to find unknown fields (there are none).
+func BenchmarkUnknownFields(b *testing.B) {
+	in := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-7d9c5b6f4-x2x9q","generateName":"web-7d9c5b6f4-",` +
+		`"namespace":"default","labels":{"app":"web","pod-template-hash":"7d9c5b6f4"},"ownerReferences":[{"apiVersion":"apps/v1",` +
+		`"kind":"ReplicaSet","name":"web-7d9c5b6f4","uid":"0b0e9a3c-1f55-4a8e-9d43-1c2b1e0f6a11","controller":true,"blockOwnerDeletion":true}]},` +
+		`"spec":{"containers":[{"name":"web","image":"nginx","ports":[{"containerPort":80,"protocol":"TCP"}],"resources":{"requests":{"cpu":"100m"}},` +
+		`"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"Always",` +
+		`"volumeMounts":[{"name":"kube-api-access-abcde","readOnly":true,"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount"}]}],` +
+		`"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default",` +
+		`"securityContext":{},"schedulerName":"default-scheduler","tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists",` +
+		`"effect":"NoExecute","tolerationSeconds":300}],"volumes":[{"name":"kube-api-access-abcde","projected":{"sources":[` +
+		`{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt","path":"ca.crt"}]}}]}}]},` +
+		`"status":{"phase":"Pending","qosClass":"Burstable"}}`)
+	v, err := decodeObject(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := goSchemaOf(reflect.TypeFor[api.Pod]())
+	b.ReportAllocs()
+	for b.Loop() {
+		if u := unknownFields(v, s, "", true); len(u) > 0 {
+			b.Fatal(u)
+		}
+	}
+}
