@@ -13,6 +13,10 @@ type TypeMeta struct {
 	Kind       string `json:"kind,omitempty" protobuf:"bytes,1,opt,name=kind"`
 }
 
+// GetTypeMeta returns t itself: through the kinds that embed it, their
+// apiVersion and kind.
+func (t *TypeMeta) GetTypeMeta() *TypeMeta { return t }
+
 // ObjectMeta is the metadata every stored object carries. Fields marked
 // server-set in the API conventions (uid, resourceVersion, generation,
 // creationTimestamp) are written only by the API server.

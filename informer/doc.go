@@ -30,7 +30,9 @@
 //     controller reads them, and they are about a third of a pod. It keeps
 //     objects compacted (api.Compact): their strings, and their equal
 //     parts (a Deployment's pods' tolerations, labels, owner), are shared
-//     with the other objects of the process.
+//     with the other objects of the process. Informers of an API server's
+//     objects (client.ListWatch) share whole objects too: all of them in
+//     the process keep one copy of each version of an object (shared.go).
 //   - Get, List and ByIndex may be called from any goroutine. The objects
 //     they and the handlers receive are shared with the cache, and their
 //     parts with other cached objects: treat them as read-only and copy

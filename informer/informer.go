@@ -105,6 +105,7 @@ type Informer[T api.Object] struct {
 	running atomic.Bool
 
 	mutations *mutationDetector // nil unless MutationDetectorEnv is set
+	share     bool              // keep shares objects (lw is an API server's)
 
 	qmu     sync.Mutex
 	pending []notification[T] // for the dispatch goroutine, in order
@@ -153,6 +154,9 @@ func New[T api.Object](lw ListWatch[T], resync time.Duration, indexers ...Indexe
 	for _, ix := range indexers {
 		i.indices[ix.Name] = make(map[string]*indexSet)
 	}
+	// What an API server serves at one resourceVersion is the same for every
+	// informer; what a test's fake serves is not (shared.go).
+	_, i.share = lw.(*client.ListWatcher[T])
 	return i
 }
 

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/client"
 )
 
@@ -103,18 +102,9 @@ func (i *Informer[T]) watch(ctx context.Context, fromRV int64) (int, int64, erro
 	}
 }
 
-// keep readies obj for the cache: without its managedFields (which the
-// informer asks a minik8s server to leave out; another sends them), compacted
-// (api.Compact: no spare slice capacity, strings shared with the other
-// objects of the process).
-func keep[T api.Object](obj T) {
-	obj.GetObjectMeta().ManagedFields = nil
-	api.Compact(obj)
-}
-
 // apply stores one watched change and queues its notification.
 func (i *Informer[T]) apply(t client.EventType, obj T) {
-	keep(obj)
+	obj = keep(obj, i.share)
 	k := KeyOf(obj)
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -149,9 +139,9 @@ func (i *Informer[T]) apply(t client.EventType, obj T) {
 // not in items, updates for those in both and adds for new ones.
 func (i *Informer[T]) replace(items []T) {
 	fresh := make(map[Key]T, len(items))
-	for _, obj := range items {
-		keep(obj)
-		fresh[KeyOf(obj)] = obj
+	for j, obj := range items {
+		items[j] = keep(obj, i.share)
+		fresh[KeyOf(items[j])] = items[j]
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
