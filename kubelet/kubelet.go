@@ -5,9 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,7 +87,7 @@ type node struct {
 	// Relist state, owned by the relist loop.
 	notifies   bool
 	nextRelist time.Time
-	seen       map[string]string // pod UID → fingerprint of its runtime state
+	seen       map[string]uint64 // pod UID → fingerprint of its runtime state
 
 	agent agent // stop and freeze controls (agent.go)
 
@@ -125,7 +125,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 		if n.Client == nil {
 			n.Client = deps.Client
 		}
-		nd := &node{Node: n, seen: map[string]string{}}
+		nd := &node{Node: n, seen: map[string]uint64{}}
 		nd.objects = newObjectCache(n.Client, cfg.ConfigRefreshPeriod, time.Now)
 		nd.agent.hold = replica.NewHold()
 		_, nd.notifies = n.Runtime.(runtime.Notifier)
@@ -326,7 +326,7 @@ func (k *Kubelet) relist(ctx context.Context, n *node) error {
 	if err != nil {
 		return err
 	}
-	seen := make(map[string]string, len(pods))
+	seen := make(map[string]uint64, len(pods))
 	for i := range pods {
 		ps := &pods[i]
 		fp := fingerprint(ps)
@@ -363,21 +363,27 @@ func (k *Kubelet) relist(ctx context.Context, n *node) error {
 }
 
 // fingerprint summarises what of a pod's runtime state matters to its
-// sync: the sandbox and each container instance's state.
-func fingerprint(ps *runtime.PodStatus) string {
-	var b strings.Builder
-	b.WriteString(ps.SandboxID)
+// sync: the sandbox and each container instance's state, hashed (a node
+// agent keeps one per pod between relists; two states colliding would
+// only wait for the pod's next resync).
+func fingerprint(ps *runtime.PodStatus) uint64 {
+	var h maphash.Hash
+	h.SetSeed(fingerprintSeed)
+	h.WriteString(ps.SandboxID)
 	if ps.SandboxReady {
-		b.WriteString("+")
+		h.WriteByte('+')
 	}
 	for i := range ps.Containers {
 		c := &ps.Containers[i]
-		b.WriteString("|")
-		b.WriteString(c.ID)
-		b.WriteString(string(c.State))
+		h.WriteByte('|')
+		h.WriteString(c.ID)
+		h.WriteByte(0)
+		h.WriteString(string(c.State))
 	}
-	return b.String()
+	return h.Sum64()
 }
+
+var fingerprintSeed = maphash.MakeSeed()
 
 // forget drops a pod the kubelet is done with.
 func (k *Kubelet) forget(uid string) {
