@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -157,6 +158,12 @@ func TestGetDecodes(t *testing.T) {
 }
 
 func TestListFollowsContinue(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) { testListFollowsContinue(t, shared) })
+	}
+}
+
+func testListFollowsContinue(t *testing.T, shared bool) {
 	s := newAPIServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Query().Get("continue") {
 		case "":
@@ -166,7 +173,7 @@ func TestListFollowsContinue(t *testing.T) {
 		}
 	})
 	c, _ := newTestClient(t, s)
-	items, rv, err := c.Pods("").List(context.Background(), ListOptions{LabelSelector: "app=web", FieldSelector: "spec.nodeName=n1", Limit: 2})
+	items, rv, err := c.Pods("").List(context.Background(), ListOptions{LabelSelector: "app=web", FieldSelector: "spec.nodeName=n1", Limit: 2, Shared: shared})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +192,31 @@ func TestListFollowsContinue(t *testing.T) {
 	if q.Get("labelSelector") != "app=web" || q.Get("fieldSelector") != "spec.nodeName=n1" || q.Get("limit") != "2" || q.Get("continue") != "c1" {
 		t.Fatalf("second page query %q", reqs[1].Query)
 	}
+}
+
+// TestListReturnsSharedObjects: with Shared, a listed item whose object
+// the process keeps already at that version (api.Share) is that object;
+// the others are decoded, each on its own.
+func TestListReturnsSharedObjects(t *testing.T) {
+	kept := api.Share(api.Version{APIVersion: "v1", UID: "u-list-shared", ResourceVersion: "5"},
+		&api.Pod{ObjectMeta: api.ObjectMeta{Name: "kept", UID: "u-list-shared", ResourceVersion: "5"}})
+	s := newAPIServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"kind":"PodList","metadata":{"resourceVersion":"9"},"items":[`+
+			`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"kept","uid":"u-list-shared","resourceVersion":"5"}},`+
+			`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"kept","uid":"u-list-shared","resourceVersion":"6"}},`+
+			`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"other","uid":"u-other","resourceVersion":"5"}}]}`)
+	})
+	c, _ := newTestClient(t, s)
+	for _, shared := range []bool{true, false} {
+		items, _, err := c.Pods("").List(context.Background(), ListOptions{Shared: shared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 3 || (items[0] == kept) != shared || items[1] == kept || items[1].ResourceVersion != "6" || items[2].Name != "other" {
+			t.Errorf("shared=%v: items %+v (kept %p)", shared, items, kept)
+		}
+	}
+	runtime.KeepAlive(kept)
 }
 
 func TestErrorMapping(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/minik8s/minik8s/api"
 )
 
@@ -81,6 +83,11 @@ type ListOptions struct {
 	// metadata.managedFields out of the objects it lists or watches, for a
 	// client that drops them anyway (an informer); Kubernetes ignores it.
 	OmitManagedFields bool
+	// Shared lets List and Watch return, instead of decoding it again, an
+	// object this process's informers keep already at that version
+	// (api.Shared: read-only, trimmed and compacted as they keep it). For
+	// informers; it sends nothing to the server.
+	Shared bool
 }
 
 func (o ListOptions) query() url.Values {
@@ -196,28 +203,72 @@ func (r *ResourceClient[T, PT]) List(ctx context.Context, opt ListOptions) ([]PT
 		rv    int64
 	)
 	for page := 0; ; page++ {
-		var list struct {
-			Metadata api.ListMeta `json:"metadata"`
-			Items    []T          `json:"items"`
-		}
-		if err := r.c.do(ctx, &request{method: http.MethodGet, path: r.path(r.ns, "", ""), query: q, typed: true}, &list); err != nil {
+		meta, err := r.listPage(ctx, q, opt.Shared, &items)
+		if err != nil {
 			return nil, 0, err
 		}
 		if page == 0 {
-			var err error
-			if rv, err = parseRV(list.Metadata.ResourceVersion); err != nil {
+			if rv, err = parseRV(meta.ResourceVersion); err != nil {
 				return nil, 0, fmt.Errorf("list %s: %w", r.gvr.Resource, err)
 			}
 		}
-		for i := range list.Items {
-			items = append(items, &list.Items[i])
-		}
-		if list.Metadata.Continue == "" {
+		if meta.Continue == "" {
 			return items, rv, nil
 		}
-		q.Set("continue", list.Metadata.Continue)
+		q.Set("continue", meta.Continue)
 		q.Del("resourceVersion")
 	}
+}
+
+// listPage reads one page of a list and appends its objects to items.
+// With shared, each item is decoded on its own (listed); otherwise all
+// at once, into one array.
+func (r *ResourceClient[T, PT]) listPage(ctx context.Context, q url.Values, shared bool, items *[]PT) (api.ListMeta, error) {
+	req := &request{method: http.MethodGet, path: r.path(r.ns, "", ""), query: q, typed: true}
+	if shared {
+		var list struct {
+			Metadata api.ListMeta      `json:"metadata"`
+			Items    []json.RawMessage `json:"items"`
+		}
+		if err := r.c.do(ctx, req, &list); err != nil {
+			return api.ListMeta{}, err
+		}
+		for _, raw := range list.Items {
+			obj, err := r.listed(raw)
+			if err != nil {
+				return api.ListMeta{}, fmt.Errorf("list %s: %w", r.gvr.Resource, err)
+			}
+			*items = append(*items, obj)
+		}
+		return list.Metadata, nil
+	}
+	var list struct {
+		Metadata api.ListMeta `json:"metadata"`
+		Items    []T          `json:"items"`
+	}
+	if err := r.c.do(ctx, req, &list); err != nil {
+		return api.ListMeta{}, err
+	}
+	for i := range list.Items {
+		*items = append(*items, &list.Items[i])
+	}
+	return list.Metadata, nil
+}
+
+// listed returns the object the process's informers keep at the version
+// of a list's item (api.Shared), or decodes it: an allocation of its own,
+// so that a cache keeping some items of a list does not keep the whole
+// list's array.
+func (r *ResourceClient[T, PT]) listed(raw []byte) (PT, error) {
+	m := gjson.GetManyBytes(raw, "apiVersion", "metadata.uid", "metadata.resourceVersion")
+	if obj, ok := sharedObject[PT](m[0], m[1], m[2]); ok {
+		return obj, nil
+	}
+	obj := PT(new(T))
+	if err := api.UnmarshalTrusted(raw, obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
 }
 
 // parseRV parses a resourceVersion; "" is 0.

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/minik8s/minik8s/api"
 )
 
@@ -55,17 +57,18 @@ func (r *ResourceClient[T, PT]) Watch(ctx context.Context, opt ListOptions, from
 	go func() {
 		defer close(ch)
 		defer resp.Body.Close()
-		decodeWatch(ctx, resp.Body, ch)
+		decodeWatch(ctx, resp.Body, ch, opt.Shared)
 	}()
 	return ch, nil
 }
 
 // decodeWatch sends the events read from body to ch until the stream ends,
-// an ERROR event was sent, or ctx is done.
+// an ERROR event was sent, or ctx is done. With shared, an object the
+// process's informers keep already is not decoded again (sharedObject).
 func decodeWatch[T any, PT interface {
 	*T
 	api.Object
-}](ctx context.Context, body io.Reader, ch chan<- WatchEvent[PT]) {
+}](ctx context.Context, body io.Reader, ch chan<- WatchEvent[PT], shared bool) {
 	send := func(ev WatchEvent[PT]) bool {
 		select {
 		case ch <- ev:
@@ -88,6 +91,14 @@ func decodeWatch[T any, PT interface {
 				send(WatchEvent[PT]{Type: Error, Err: fmt.Errorf("decode watch stream: %w", err)})
 			}
 			return
+		}
+		if shared {
+			if t, obj, ok := sharedEvent[PT](raw); ok {
+				if !send(WatchEvent[PT]{Type: t, Object: obj}) {
+					return
+				}
+				continue
+			}
 		}
 		var ev struct {
 			Type   EventType `json:"type"`
@@ -126,4 +137,29 @@ func decodeWatch[T any, PT interface {
 			// An event type from a newer server: skip it, as client-go does.
 		}
 	}
+}
+
+// sharedEvent returns the object of an ADDED, MODIFIED or DELETED event if
+// the process's informers keep it already (api.Shared), reading only the
+// event's type and the object's apiVersion, UID and resourceVersion from
+// raw: about a microsecond, where decoding a pod takes fifteen.
+func sharedEvent[PT any](raw []byte) (EventType, PT, bool) {
+	r := gjson.GetManyBytes(raw, "type", "object.apiVersion", "object.metadata.uid", "object.metadata.resourceVersion")
+	var zero PT
+	switch t := EventType(r[0].Str); t {
+	case Added, Modified, Deleted:
+		obj, ok := sharedObject[PT](r[1], r[2], r[3])
+		return t, obj, ok
+	}
+	return "", zero, false
+}
+
+// sharedObject returns the object kept (api.Shared) under the apiVersion,
+// UID and resourceVersion read from its JSON.
+func sharedObject[PT any](apiVersion, uid, rv gjson.Result) (PT, bool) {
+	if uid.Type != gjson.String || rv.Type != gjson.String || uid.Str == "" || rv.Str == "" {
+		var zero PT
+		return zero, false
+	}
+	return api.Shared[PT](api.Version{APIVersion: apiVersion.Str, UID: uid.Str, ResourceVersion: rv.Str})
 }

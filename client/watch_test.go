@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -278,6 +280,44 @@ func BenchmarkDecodeWatch(b *testing.B) {
 		for range ch {
 		}
 	}()
-	decodeWatch(context.Background(), bytes.NewReader(stream), ch)
+	decodeWatch(context.Background(), bytes.NewReader(stream), ch, false)
 	close(ch)
+}
+
+// TestWatchReturnsSharedObjects: with Shared, an event or list item whose
+// object the process keeps already at that version (api.Share) is not
+// decoded: the kept object is returned. Other versions, events without a
+// UID and callers without Shared get objects of their own.
+func TestWatchReturnsSharedObjects(t *testing.T) {
+	kept := &api.Pod{TypeMeta: api.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: api.ObjectMeta{Namespace: "default", Name: "kept", UID: "u-watch-shared", ResourceVersion: "7"}}
+	kept = api.Share(api.Version{APIVersion: "v1", UID: "u-watch-shared", ResourceVersion: "7"}, kept)
+	obj := func(name, uid, rv string) string {
+		return `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"` + name + `","namespace":"default","uid":"` + uid + `","resourceVersion":"` + rv + `"}}`
+	}
+	stream := `{"type":"MODIFIED","object":` + obj("kept", "u-watch-shared", "7") + "}\n" +
+		`{"type":"DELETED","object":` + obj("kept", "u-watch-shared", "7") + "}\n" +
+		`{"type":"MODIFIED","object":` + obj("kept", "u-watch-shared", "8") + "}\n" +
+		`{"type":"BOOKMARK","object":{"apiVersion":"v1","kind":"Pod","metadata":{"resourceVersion":"7"}}}` + "\n"
+	for _, shared := range []bool{true, false} {
+		ch := make(chan WatchEvent[*api.Pod], 8)
+		decodeWatch(context.Background(), strings.NewReader(stream), ch, shared)
+		close(ch)
+		var got []WatchEvent[*api.Pod]
+		for ev := range ch {
+			got = append(got, ev)
+		}
+		if len(got) != 4 {
+			t.Fatalf("shared=%v: %d events, want 4", shared, len(got))
+		}
+		for i, ev := range got {
+			if want := shared && i < 2; (ev.Object == kept) != want {
+				t.Errorf("shared=%v: event %d (%s at %s) is the kept object: %v, want %v", shared, i, ev.Type, ev.Object.ResourceVersion, ev.Object == kept, want)
+			}
+		}
+		if got[1].Type != Deleted || got[2].Object.ResourceVersion != "8" {
+			t.Errorf("shared=%v: events mixed up: %+v", shared, got)
+		}
+	}
+	runtime.KeepAlive(kept)
 }

@@ -32,7 +32,9 @@
 //     parts (a Deployment's pods' tolerations, labels, owner), are shared
 //     with the other objects of the process. Informers of an API server's
 //     objects (client.ListWatch) share whole objects too: all of them in
-//     the process keep one copy of each version of an object (shared.go).
+//     the process keep one copy of each version of an object (shared.go,
+//     api.Share), which their client hands back without decoding it
+//     again (client.ListOptions.Shared).
 //   - Get, List and ByIndex may be called from any goroutine. The objects
 //     they and the handlers receive are shared with the cache, and their
 //     parts with other cached objects: treat them as read-only and copy

@@ -23,7 +23,7 @@ func (i *Informer[T]) listAndWatch(ctx context.Context) {
 	)
 	for ctx.Err() == nil {
 		if needList {
-			items, listRV, err := i.lw.List(ctx, client.ListOptions{OmitManagedFields: true})
+			items, listRV, err := i.lw.List(ctx, client.ListOptions{OmitManagedFields: true, Shared: i.share})
 			if err != nil {
 				if ctx.Err() == nil {
 					i.log.Warn().Err(err).Msg("list failed")
@@ -70,7 +70,7 @@ func (i *Informer[T]) watch(ctx context.Context, fromRV int64) (int, int64, erro
 	// Stop the producer when we stop reading, whatever the reason.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ch, err := i.lw.Watch(ctx, client.ListOptions{TimeoutSeconds: i.watchTimeout(), OmitManagedFields: true}, fromRV)
+	ch, err := i.lw.Watch(ctx, client.ListOptions{TimeoutSeconds: i.watchTimeout(), OmitManagedFields: true, Shared: i.share}, fromRV)
 	if err != nil {
 		return 0, fromRV, err
 	}

@@ -1,8 +1,8 @@
 package informer
 
 import (
-	"reflect"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -20,25 +20,27 @@ func TestKeepShares(t *testing.T) {
 		p.APIVersion, p.UID, p.ResourceVersion = apiVersion, uid, rv
 		return p
 	}
-	first := keep(version("v1", "u-keep", "1", "n1"), true)
-	if again := keep(version("v1", "u-keep", "1", "n1"), true); again != first {
+	// A UID of its own: a run before this one (-count) may still hold its
+	// objects.
+	uid := "u-keep-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	first := keep(version("v1", uid, "1", "n1"), true)
+	if again := keep(version("v1", uid, "1", "n1"), true); again != first {
 		t.Error("a second copy of one version is not replaced by the first")
 	}
-	for _, other := range []*api.Pod{version("v1", "u-keep", "2", "n1"), version("v1", "u-other", "1", "n1"), version("v2", "u-keep", "1", "n1")} {
+	for _, other := range []*api.Pod{version("v1", uid, "2", "n1"), version("v1", uid+"-other", "1", "n1"), version("v2", uid, "1", "n1")} {
 		if kept := keep(other, true); kept == first || kept != other {
 			t.Errorf("%s %s at %s: kept %p, want itself", other.APIVersion, other.UID, other.ResourceVersion, kept)
 		}
 	}
 	// A test's fake may serve different objects as one version.
-	unshared := version("v1", "u-keep", "1", "n2")
+	unshared := version("v1", uid, "1", "n2")
 	if kept := keep(unshared, false); kept != unshared || kept.Spec.NodeName != "n2" {
 		t.Error("without share, keep returned another object")
 	}
 	runtime.KeepAlive(first)
-	key := sharedKey{typ: reflect.TypeFor[*api.Pod](), apiVersion: "v1", uid: "u-keep", rv: "1"}
 	testpoll.Eventually(t, 5*time.Second, "the unreferenced copy to be forgotten", func() bool {
 		runtime.GC()
-		_, ok := shared.m.Load(key)
+		_, ok := api.Shared[*api.Pod](api.Version{APIVersion: "v1", UID: uid, ResourceVersion: "1"})
 		return !ok
 	})
 }
