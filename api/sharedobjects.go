@@ -15,6 +15,17 @@ type Version struct {
 	APIVersion, UID, ResourceVersion string
 }
 
+// VersionOf returns the version of a decoded object; ok is false for one
+// without a UID or resourceVersion, which names no version.
+func VersionOf(obj Object) (v Version, ok bool) {
+	m := obj.GetObjectMeta()
+	v = Version{UID: m.UID, ResourceVersion: m.ResourceVersion}
+	if tm, isTyped := obj.(interface{ GetTypeMeta() *TypeMeta }); isTyped {
+		v.APIVersion = tm.GetTypeMeta().APIVersion
+	}
+	return v, v.UID != "" && v.ResourceVersion != ""
+}
+
 // Shared returns the object kept under v by Share, if something still
 // holds it. PT is the object's pointer type (*Pod).
 func Shared[PT any](v Version) (PT, bool) {

@@ -15,17 +15,13 @@ import (
 // resourceVersion. The client may hand back that object itself instead of
 // decoding it again (client.ListOptions.Shared): it is found as its own.
 // Only an API server guarantees that one version of an object is one
-// content; a test's fake may serve two objects as one. An object without
-// a UID or resourceVersion is kept as it is.
+// content; a test's fake may serve two objects as one. An object that
+// names no version (api.VersionOf) is trimmed and compacted, not shared.
 func keep[T api.Object](obj T, share bool) T {
-	m := obj.GetObjectMeta()
-	if !share || m.UID == "" || m.ResourceVersion == "" || reflect.TypeFor[T]().Kind() != reflect.Pointer {
+	v, ok := api.VersionOf(obj)
+	if !share || !ok || reflect.TypeFor[T]().Kind() != reflect.Pointer {
 		trim(obj)
 		return obj
-	}
-	v := api.Version{UID: m.UID, ResourceVersion: m.ResourceVersion}
-	if tm, ok := any(obj).(interface{ GetTypeMeta() *api.TypeMeta }); ok {
-		v.APIVersion = tm.GetTypeMeta().APIVersion
 	}
 	if kept, ok := api.Shared[T](v); ok {
 		return kept
