@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"runtime"
 	"strings"
@@ -209,12 +210,13 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 	}
 }
 
-// attempt sends r once. A non-watch attempt is bounded by c.timeout, which
-// keeps running until the caller closes the body.
+// attempt sends r once. A non-watch attempt is bounded by c.timeout from
+// when it has a connection (see attemptTimeout) until the caller closes the
+// body.
 func (c *Client) attempt(ctx context.Context, r *request) (*http.Response, error) {
 	cancel := context.CancelFunc(func() {})
 	if !r.watch {
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		ctx, cancel = attemptTimeout(ctx, c.timeout)
 	}
 	u := *c.base
 	u.Path += r.path
@@ -243,11 +245,47 @@ func (c *Client) attempt(ctx context.Context, r *request) (*http.Response, error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if context.Cause(ctx) == errAttemptTimeout {
+			err = fmt.Errorf("no response within %s: %w", c.timeout, context.DeadlineExceeded)
+		}
 		cancel()
 		return nil, err
 	}
 	resp.Body = cancelOnClose{resp.Body, cancel}
 	return resp, nil
+}
+
+var errAttemptTimeout = errors.New("attempt timed out")
+
+// attemptTimeout returns a context that is cancelled, with cause
+// errAttemptTimeout, d after the request made with it starts dialling or
+// is handed a connection, whichever comes first. The wait for a connection
+// does not count: a transport that caps its connections, as unixTransport
+// does, queues requests on the client, and a deep queue (thousands of pod
+// deletions from a process's node agents in a rolling update) would
+// otherwise time out requests that were never sent, which are sent again
+// and lengthen the queue. The server's own slowness still counts, from the
+// first byte written to the body's close.
+func attemptTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	var (
+		once  sync.Once
+		timer *time.Timer
+	)
+	start := func() {
+		once.Do(func() { timer = time.AfterFunc(d, func() { cancel(errAttemptTimeout) }) })
+	}
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		ConnectStart: func(string, string) { start() },
+		GotConn:      func(httptrace.GotConnInfo) { start() },
+	})
+	return ctx, func() {
+		once.Do(func() {}) // no timer from now on
+		if timer != nil {
+			timer.Stop()
+		}
+		cancel(context.Canceled)
+	}
 }
 
 type cancelOnClose struct {

@@ -514,3 +514,51 @@ func TestIsWatch(t *testing.T) {
 		}
 	}
 }
+
+// TestAttemptTimeoutStartsWithTheConnection: a request queued behind a
+// capped transport's busy connection is not timed out for waiting (it was
+// never sent), while one the server does not answer is.
+func TestAttemptTimeoutStartsWithTheConnection(t *testing.T) {
+	release, hang := make(chan struct{}), make(chan struct{})
+	defer close(hang)
+	s := newAPIServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/nodes/busy":
+			<-release
+		case "/api/v1/nodes/hang":
+			<-hang
+		}
+		writeJSON(w, 200, `{"metadata":{"name":"n"}}`)
+	})
+	tr := newTransport()
+	tr.MaxConnsPerHost = 1
+	client := func(timeout time.Duration) *Client {
+		c, err := New(Config{Server: s.URL, QPS: -1, Timeout: timeout, HTTPClient: &http.Client{Transport: tr}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	const timeout = 200 * time.Millisecond
+	patient, c := client(time.Minute), client(timeout)
+
+	busy := make(chan error, 1)
+	go func() { _, err := patient.Nodes().Get(t.Context(), "busy"); busy <- err }()
+	for len(s.requests()) == 0 {
+		time.Sleep(time.Millisecond) // busy holds the one connection
+	}
+	queued := make(chan error, 1)
+	go func() { _, err := c.Nodes().Get(t.Context(), "queued"); queued <- err }()
+	time.Sleep(3 * timeout)
+	close(release)
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-queued; err != nil {
+		t.Fatalf("queued request: %v, want it sent once the connection was free", err)
+	}
+
+	if _, err := c.Nodes().Get(t.Context(), "hang"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("unanswered request: err = %v, want a timeout", err)
+	}
+}
