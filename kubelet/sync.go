@@ -59,6 +59,10 @@ type podWorker struct {
 	mountFailedAt string               // the last FailedMount message recorded
 }
 
+// noVolumeDirs is the volumeDirs of every pod without volumes, set up
+// and read, never written.
+var noVolumeDirs = map[string]string{}
+
 // startFailure is a start that failed before a container could run.
 type startFailure struct {
 	reason, message string
@@ -67,15 +71,7 @@ type startFailure struct {
 }
 
 func newPodWorker(uid string, n *node) *podWorker {
-	return &podWorker{
-		uid:          uid,
-		node:         n,
-		backoff:      map[string]*backoff{},
-		startErr:     map[string]*startFailure{},
-		backoffEvent: map[string]time.Time{},
-		volumeSums:   map[string][32]byte{},
-		tokens:       map[string]*podToken{},
-	}
+	return &podWorker{uid: uid, node: n} // its maps are made on first write
 }
 
 // syncPod brings the pod's containers to what its spec asks and reports
@@ -290,6 +286,9 @@ func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.Conta
 	b := w.backoff[c.Name]
 	if b == nil {
 		b = &backoff{initial: s.k.cfg.BackoffInitial, max: s.k.cfg.BackoffMax}
+		if w.backoff == nil {
+			w.backoff = map[string]*backoff{}
+		}
 		w.backoff[c.Name] = b
 	}
 	// The failure the container last had: an exit, or a start that failed.
@@ -384,7 +383,7 @@ func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.Conta
 func (s *podSync) volumes(ctx context.Context) bool {
 	w, k := s.w, s.k
 	if len(s.pod.Spec.Volumes) == 0 {
-		w.volumeDirs = map[string]string{}
+		w.volumeDirs = noVolumeDirs
 		return true
 	}
 	if w.volumeDirs != nil && !w.node.writesFiles() {
@@ -441,6 +440,9 @@ func (s *podSync) envInput() *envInput {
 // failed records a start that failed and schedules the retry.
 func (s *podSync) failed(c *api.Container, b *backoff, f *startFailure) {
 	f.at = s.now
+	if s.w.startErr == nil {
+		s.w.startErr = map[string]*startFailure{}
+	}
 	s.w.startErr[c.Name] = f
 	b.next(s.now)
 	s.waiting[c.Name] = &api.ContainerStateWaiting{Reason: f.reason, Message: f.message}
@@ -467,6 +469,9 @@ func (s *podSync) backingOff(c *api.Container, fail *startFailure, crashed bool,
 	}
 	s.waiting[c.Name] = &wait
 	if msg != "" && !s.w.backoffEvent[c.Name].Equal(since) {
+		if s.w.backoffEvent == nil {
+			s.w.backoffEvent = map[string]time.Time{}
+		}
 		s.w.backoffEvent[c.Name] = since
 		s.event(c, api.EventTypeWarning, EventBackOff, "%s", msg)
 	}

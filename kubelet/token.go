@@ -52,6 +52,9 @@ func (k *Kubelet) podToken(ctx context.Context, w *podWorker, pod *api.Pod, p *a
 	if expiry.IsZero() || !expiry.After(now) {
 		expiry = now.Add(time.Duration(exp) * time.Second)
 	}
+	if w.tokens == nil {
+		w.tokens = map[string]*podToken{}
+	}
 	w.tokens[key] = &podToken{token: resp.Status.Token, issued: now, expiry: expiry}
 	k.log.Debug().Str(logKeyPod, pod.Namespace+"/"+pod.Name).Time("expires", expiry).Msg("requested service account token")
 	return resp.Status.Token, nil

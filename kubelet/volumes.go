@@ -284,6 +284,9 @@ func (w *podWorker) writeVolume(dir string, payload map[string]volumeFile) error
 	if err := writeAtomic(dir, payload); err != nil {
 		return err
 	}
+	if w.volumeSums == nil {
+		w.volumeSums = map[string][32]byte{}
+	}
 	w.volumeSums[dir] = sum
 	return nil
 }
