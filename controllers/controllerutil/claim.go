@@ -41,7 +41,7 @@ type Claimer struct {
 // returned with them.
 func Claim[T api.Object](ctx context.Context, c Claimer, owned, orphans []T) ([]T, error) {
 	var (
-		claimed []T
+		claimed = make([]T, 0, len(owned)) // almost always all of owned
 		errs    []error
 		adopt   error // CanAdopt's answer, once asked
 		asked   bool
