@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/wait"
 )
 
 // NodeJSON is a Ready node as a kubelet registers it, with room for
@@ -111,7 +112,7 @@ func waitEndpoints(ctx context.Context, s *Server, ns, name string, want int, de
 		if time.Now().After(deadline) {
 			return time.Time{}, fmt.Errorf("endpoints of %s: %d ready in slices, %d addresses, want %d and %d", name, ready, addresses, want, wantAddresses)
 		}
-		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+		if err := wait.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return time.Time{}, err
 		}
 	}

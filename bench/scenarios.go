@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/app"
+	"github.com/minik8s/minik8s/internal/wait"
 )
 
 // Targets from the issues; each is printed beside its figure.
@@ -607,7 +608,7 @@ func clusterScenario(ctx context.Context, env *Env, run clusterRun) error {
 	// what else the machine runs.
 	idle := srv.cpuMeter()
 	idleStart := time.Now()
-	if err := sleepCtx(ctx, idleSample); err != nil {
+	if err := wait.Sleep(ctx, idleSample); err != nil {
 		return err
 	}
 	idleRate := 0.0
@@ -981,12 +982,3 @@ func defaultClientLimits() string {
 
 // idleSample is how long clusterScenario measures the idle CPU rate.
 const idleSample = 3 * time.Second
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
-}

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/wait"
 	"github.com/minik8s/minik8s/kubeconfig"
 	"github.com/minik8s/minik8s/version"
 )
@@ -101,7 +102,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetries: cfg.MaxRetries,
 		http:       cfg.HTTPClient,
 		limiter:    lim,
-		sleep:      sleepCtx,
+		sleep:      wait.Sleep,
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/wait"
 )
 
 // StatusError is an error response of the API server: the Status it sent,
@@ -172,7 +173,7 @@ func OnError(ctx context.Context, backoff Backoff, retriable func(error) bool, f
 		if err = fn(); err == nil || !retriable(err) || i+1 >= backoff.Steps {
 			return err
 		}
-		if serr := sleepCtx(ctx, backoff.wait(i)); serr != nil {
+		if serr := wait.Sleep(ctx, backoff.wait(i)); serr != nil {
 			return serr
 		}
 	}
@@ -184,15 +185,4 @@ func OnError(ctx context.Context, backoff Backoff, retriable func(error) bool, f
 // conflict is returned; any other error is returned at once.
 func RetryOnConflict(ctx context.Context, backoff Backoff, fn func() error) error {
 	return OnError(ctx, backoff, IsConflict, fn)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

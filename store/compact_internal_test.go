@@ -54,3 +54,38 @@ func TestCompactKeepsAnInterval(t *testing.T) {
 		t.Fatalf("third tick: oldest served revision %d (%v), want %d", oldest(), err, tick2)
 	}
 }
+
+// TestCompactDeletesInChunks: a compaction larger than a chunk still drops
+// every change up to its revision, and none after.
+func TestCompactDeletesInChunks(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{DSN: filepath.Join(t.TempDir(), "db")}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.compactChunk = 4
+	for i := range 30 {
+		if _, err := s.Create(ctx, &Record{Key: Key{Resource: "leases", Name: fmt.Sprint(i)}, Value: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rev, err := s.Revision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := rev - 5
+	if err := s.Compact(ctx, keep); err != nil {
+		t.Fatal(err)
+	}
+	var left []int64
+	if err := s.db.Raw(`SELECT revision FROM changes ORDER BY revision`).Scan(&left).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 5 || left[0] != keep+1 {
+		t.Fatalf("changes left after compacting to %d of %d: %v, want the 5 after it", keep, rev, left)
+	}
+	if _, err := s.Changes(ctx, keep-1, 0); !errors.Is(err, ErrCompacted) {
+		t.Fatalf("Changes after %d: %v, want ErrCompacted", keep-1, err)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/minik8s/minik8s/internal/wait"
 )
 
 // Config tunes the collector.
@@ -106,18 +108,7 @@ func New(cfg Config, transport http.RoundTripper) (*Collector, error) {
 		return nil, errors.New("resource metrics: a transport to the node agents is required")
 	}
 	return &Collector{cfg: cfg, client: &http.Client{Transport: transport, Timeout: cfg.Timeout}, now: time.Now,
-		sleep: sleepCtx, nodes: map[string]*nodeState{}}, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+		sleep: wait.Sleep, nodes: map[string]*nodeState{}}, nil
 }
 
 // Collect returns the figures of the targets' nodes, by node name;
