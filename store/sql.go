@@ -373,6 +373,20 @@ func (s *SQLStore) readObjects(ctx context.Context, p Prefix, after Key, limit i
 	return recs, rev, total, nil
 }
 
+// keyAfter is the SQL condition, and its arguments, that a row's
+// namespace and name (columns prefixed by table, e.g. "o.") come after k
+// in key order (compareKeys).
+func (s *SQLStore) keyAfter(table string, k Key) (string, []any) {
+	if s.joinPages {
+		// SQLite seeks an index to a row value; it only filters with the
+		// OR below, from the kind's first key.
+		return `(` + table + `namespace, ` + table + `name) > (?, ?)`, []any{k.Namespace, k.Name}
+	}
+	c := s.collate
+	return `(` + table + `namespace` + c + ` > ? OR (` + table + `namespace = ? AND ` + table + `name` + c + ` > ?))`,
+		[]any{k.Namespace, k.Namespace, k.Name}
+}
+
 // objectsQuery is readObjects' statement and its arguments.
 func (s *SQLStore) objectsQuery(p Prefix, after Key, limit int, count bool) (string, []any) {
 	c := s.collate
@@ -390,14 +404,10 @@ func (s *SQLStore) objectsQuery(p Prefix, after Key, limit int, count bool) (str
 		// first name.
 		where += ` AND o.name` + c + ` > ?`
 		args = append(args, after.Name)
-	case s.joinPages:
-		// SQLite seeks the index to a row value; it only filters with
-		// the OR below, from the kind's first key.
-		where += ` AND (o.namespace, o.name) > (?, ?)`
-		args = append(args, after.Namespace, after.Name)
 	default:
-		where += ` AND (o.namespace` + c + ` > ? OR (o.namespace = ? AND o.name` + c + ` > ?))`
-		args = append(args, after.Namespace, after.Namespace, after.Name)
+		cond, cargs := s.keyAfter("o.", after)
+		where += ` AND ` + cond
+		args = append(args, cargs...)
 	}
 	var qargs []any
 	countCol := `0`

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+// TestHistoryBeyondTheCutIsCounted: the history of a page cut after a key
+// reads the values of the changes up to that key, and of the changes after
+// it only what counting needs (none at all without counting).
+func TestHistoryBeyondTheCutIsCounted(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{DSN: filepath.Join(t.TempDir(), "db")}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	key := func(ns string) Key { return Key{Resource: "pods", Namespace: ns, Name: "p"} }
+	big := []byte(`"` + strings.Repeat("x", 8192) + `"`)
+	var revs = map[string]int64{}
+	for _, ns := range []string{"a", "b", "c"} {
+		r, err := s.Create(ctx, &Record{Key: key(ns), UID: "u-" + ns, Value: big})
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs[ns] = r.ResourceVersion
+	}
+	r0, _ := s.Revision(ctx)
+	for _, ns := range []string{"a", "c"} {
+		if _, err := s.Update(ctx, &Record{Key: key(ns), Value: []byte(`"new"`)}, revs[ns]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Delete(ctx, key("b"), 0); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := s.Revision(ctx)
+	cut := key("a")
+
+	h, err := s.readHistory(ctx, Prefix{Resource: "pods"}, Key{}, &cut, true, r0, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := h[key("a")]; e == nil || e.beyond || string(e.prevValue) != string(big) || e.prevRev != revs["a"] {
+		t.Fatalf("a, up to the cut: %+v, want its value at %d", e, r0)
+	}
+	for _, ns := range []string{"b", "c"} {
+		if e := h[key(ns)]; e == nil || !e.beyond || e.prevValue != nil || !e.existedAtR || e.existsNow != (ns == "c") {
+			t.Fatalf("%s, beyond the cut: %+v, want it counted (existed at %d, exists now: %v) and no value read", ns, e, r0, ns == "c")
+		}
+	}
+
+	h, err = s.readHistory(ctx, Prefix{Resource: "pods"}, Key{}, &cut, false, r0, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 1 || h[key("a")] == nil {
+		t.Fatalf("uncounted history: %d keys, want only a", len(h))
+	}
+}
