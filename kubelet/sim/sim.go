@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/wait"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 	"github.com/minik8s/minik8s/version"
 )
@@ -473,12 +474,8 @@ func (r *Runtime) StopContainer(ctx context.Context, containerID string, grace t
 	}
 	r.mu.Unlock()
 
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
+	if err := wait.Sleep(ctx, grace); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
