@@ -205,12 +205,23 @@ func testListPageChurn(t *testing.T, s Subject) {
 		write()
 	}
 
-	done := make(chan struct{})
+	stop, done := make(chan struct{}), make(chan struct{})
 	go func() { // keep writing while the pages are read
 		defer close(done)
 		for range 150 {
-			write()
+			select {
+			case <-stop:
+				return
+			default:
+				write()
+			}
 		}
+	}()
+	// A failed check ends the test at once (t.Fatalf): the writer stops
+	// first, so that it never reports on a test that has ended.
+	defer func() {
+		close(stop)
+		<-done
 	}()
 	check := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 40; i++ {
@@ -223,5 +234,4 @@ func testListPageChurn(t *testing.T, s Subject) {
 		wantErr(t, fmt.Sprintf("pages of %d at %d", limit, rev), err, nil)
 		wantSame(t, fmt.Sprintf("pages of %d at %d", limit, rev), got, want)
 	}
-	<-done
 }
