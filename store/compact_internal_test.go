@@ -10,17 +10,26 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// openSQLite opens a store with cfg on a new SQLite file, closed when the
+// test ends.
+func openSQLite(t *testing.T, cfg Config) *SQLStore {
+	t.Helper()
+	cfg.DSN = filepath.Join(t.TempDir(), "db")
+	s, err := Open(context.Background(), cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestCompactKeepsAnInterval: a compaction keeps every revision made since
 // the tick before, however many more than CompactWindow there are, and
 // compacts nothing at its first tick. (With few writes, CompactWindow
 // keeps more: TestRunCompactor.)
 func TestCompactKeepsAnInterval(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, Config{DSN: filepath.Join(t.TempDir(), "db"), CompactWindow: 3}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSQLite(t, Config{CompactWindow: 3})
 	made := 0
 	create := func(n int) {
 		t.Helper()
@@ -59,11 +68,7 @@ func TestCompactKeepsAnInterval(t *testing.T) {
 // every change up to its revision, and none after.
 func TestCompactDeletesInChunks(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, Config{DSN: filepath.Join(t.TempDir(), "db")}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSQLite(t, Config{})
 	s.compactChunk = 4
 	for i := range 30 {
 		if _, err := s.Create(ctx, &Record{Key: Key{Resource: "leases", Name: fmt.Sprint(i)}, Value: []byte(`{}`)}); err != nil {

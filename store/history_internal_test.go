@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rs/zerolog"
 )
 
 // TestHistoryBeyondTheCutIsCounted: the history of a page cut after a key
@@ -14,11 +11,7 @@ import (
 // it only what counting needs (none at all without counting).
 func TestHistoryBeyondTheCutIsCounted(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, Config{DSN: filepath.Join(t.TempDir(), "db")}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSQLite(t, Config{})
 	key := func(ns string) Key { return Key{Resource: "pods", Namespace: ns, Name: "p"} }
 	big := []byte(`"` + strings.Repeat("x", 8192) + `"`)
 	var revs = map[string]int64{}
