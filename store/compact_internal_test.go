@@ -12,14 +12,14 @@ import (
 
 // openSQLite opens a store with cfg on a new SQLite file, closed when the
 // test ends.
-func openSQLite(t *testing.T, cfg Config) *SQLStore {
-	t.Helper()
-	cfg.DSN = filepath.Join(t.TempDir(), "db")
+func openSQLite(tb testing.TB, cfg Config) *SQLStore {
+	tb.Helper()
+	cfg.DSN = filepath.Join(tb.TempDir(), "db")
 	s, err := Open(context.Background(), cfg, zerolog.Nop())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() { s.Close() })
 	return s
 }
 

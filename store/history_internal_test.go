@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,43 @@ func TestHistoryBeyondTheCutIsCounted(t *testing.T) {
 	}
 	if len(h) != 1 || h[key("a")] == nil {
 		t.Fatalf("uncounted history: %d keys, want only a", len(h))
+	}
+}
+
+// BenchmarkPagesAtOlderRevision pages through 20,000 objects of 1 KB at a
+// revision 2,000 updates old, 500 at a time (one op: the whole list).
+func BenchmarkPagesAtOlderRevision(b *testing.B) {
+	ctx := context.Background()
+	s := openSQLite(b, Config{})
+	value := []byte(`"` + strings.Repeat("x", 1024) + `"`)
+	const n = 20000
+	recs := make([]*Record, n)
+	for i := range n {
+		r, err := s.Create(ctx, &Record{Key: Key{Resource: "pods", Namespace: "ns", Name: fmt.Sprintf("p%05d", i)}, UID: fmt.Sprint(i), Value: value})
+		if err != nil {
+			b.Fatal(err)
+		}
+		recs[i] = r
+	}
+	r0, _ := s.Revision(ctx)
+	for i := range 2000 {
+		r := recs[i*n/2000]
+		if _, err := s.Update(ctx, &Record{Key: r.Key, Value: value}, r.ResourceVersion); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		var after Key
+		for {
+			pg, err := s.ListPage(ctx, Prefix{Resource: "pods"}, PageOptions{Revision: r0, After: after, Limit: 500})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !pg.More {
+				break
+			}
+			after = pg.Records[len(pg.Records)-1].Key
+		}
 	}
 }
