@@ -206,6 +206,17 @@ func (i *Informer[T]) ByIndex(name, value string) []T {
 	return out
 }
 
+// IndexLen returns how many cached objects ByIndex(name, value) would
+// return, without copying them.
+func (i *Informer[T]) IndexLen(name, value string) int {
+	i.mu.RLock()
+	defer i.mu.RUnlock()
+	if set := i.indices[name][value]; set != nil {
+		return len(set.keys)
+	}
+	return 0
+}
+
 func (i *Informer[T]) sortedLocked(keys []Key) []T {
 	slices.SortFunc(keys, compareKeys)
 	out := make([]T, len(keys))

@@ -262,6 +262,14 @@ func TestIndexes(t *testing.T) {
 	if got := inf.ByIndex("no-such-index", "x"); len(got) != 0 {
 		t.Fatalf("unknown index: %v", got)
 	}
+	for _, c := range []struct {
+		name, value string
+		want        int
+	}{{"node", "n1", 0}, {"node", "n2", 2}, {"node", "n3", 0}, {"no-such-index", "x", 0}} {
+		if got := inf.IndexLen(c.name, c.value); got != c.want {
+			t.Errorf("IndexLen(%s, %s) = %d, want %d", c.name, c.value, got, c.want)
+		}
+	}
 
 	// An update that keeps a pod's node keeps n2's sorted keys (ByIndex of
 	// a ReplicaSet's thousands of pods on each status change sorts

@@ -56,6 +56,7 @@ type Controller struct {
 	events controllerutil.EventRecorder
 	w      writer
 	exp    *controllerutil.Expectations
+	tally  *tally
 	now    func() time.Time
 	loop   controllerutil.Loop
 }
@@ -82,6 +83,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Controller, error) {
 		events: deps.Events,
 		w:      clientWriter{deps.Client},
 		exp:    controllerutil.NewExpectations(cfg.ExpectationsTimeout, nil),
+		tally:  newTally(),
 		now:    time.Now,
 	}
 	c.loop = controllerutil.Loop{Name: "replicaset controller", Log: log, Sync: c.sync,
@@ -99,6 +101,8 @@ func (c *Controller) addHandlers() {
 	rs := controllerutil.Handler[*api.ReplicaSet](&c.loop)
 	rs.DeleteFunc = func(rs *api.ReplicaSet) { c.exp.Delete(rs.Key()) }
 	c.rss.AddHandler(rs)
+	// The tally first: an expectation observed is then a pod tallied.
+	c.pods.AddHandler(c.tally)
 	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.rss, kind,
 		func(rs *api.ReplicaSet) *api.LabelSelector { return rs.Spec.Selector }, c.exp, &c.loop))
 }

@@ -31,4 +31,12 @@
 // must carry controllerutil.Indexers. Handlers only enqueue keys; workers
 // reconcile from the caches, so a 409 is retried against a fresh cache and
 // a 429 after the server's Retry-After.
+//
+// A sync does not walk a ReplicaSet's pods when it needs only their
+// counts: a tally, kept by a pod handler, counts each ReplicaSet's
+// replicas, fully labelled, ready and available pods as their events
+// arrive. A sync uses it when it holds as many pods as the cache indexes
+// under the ReplicaSet and there is nothing to delete, adopt or release
+// and no minReadySeconds; otherwise it claims the pods from the cache and
+// counts them, as Kubernetes does at every sync.
 package replicaset

@@ -36,16 +36,17 @@ func (c *Controller) sync(ctx context.Context, key informer.Key) (after time.Dur
 	// Read the expectations before the pods: pods observed in between
 	// are then in the cache we count from.
 	satisfied := c.exp.Satisfied(key.String())
-	pods, err := c.claimPods(ctx, rs, sel)
+	manage := satisfied && rs.DeletionTimestamp == nil
+	now := c.now()
+	n, pods, err := c.countPods(ctx, rs, sel, manage, now)
 	if err != nil {
 		return 0, fmt.Errorf("claim pods: %w", err)
 	}
 	var manageErr error
-	if satisfied && rs.DeletionTimestamp == nil {
-		manageErr = c.manageReplicas(ctx, rs, pods)
+	if manage {
+		manageErr = c.manageReplicas(ctx, rs, int(n.replicas), pods)
 	}
-	now := c.now()
-	status := calculateStatus(rs, pods, manageErr, now)
+	status := calculateStatus(rs, n, manageErr, now)
 	if err := c.updateStatus(ctx, rs, status); err != nil {
 		return 0, errors.Join(manageErr, err)
 	}
@@ -53,6 +54,36 @@ func (c *Controller) sync(ctx context.Context, key informer.Key) (after time.Dur
 		return 0, manageErr
 	}
 	return nextAvailable(rs, pods, now), nil
+}
+
+// countPods counts the active pods rs controls. It reads the tally when
+// that is in step with the cache and nothing needs the pods themselves:
+// none to release, adopt or delete, and no minReadySeconds to wait for.
+// Otherwise it claims the pods from the cache and returns them too.
+func (c *Controller) countPods(ctx context.Context, rs *api.ReplicaSet, sel labels.Selector, manage bool, now time.Time) (podCounts, []*api.Pod, error) {
+	n, ok := c.tally.count(rs, sel, c.pods.IndexLen(controllerutil.IndexControllerUID, rs.UID))
+	if ok && n.mismatched == 0 && !(manage && int(n.replicas) > replicas(rs)) && !c.adoptable(rs, sel) {
+		return n, nil, nil
+	}
+	pods, err := c.claimPods(ctx, rs, sel)
+	if err != nil {
+		return podCounts{}, nil, err
+	}
+	return countOf(rs, pods, now), pods, nil
+}
+
+// adoptable reports whether rs would adopt one of the orphans of its
+// namespace, as Claim decides.
+func (c *Controller) adoptable(rs *api.ReplicaSet, sel labels.Selector) bool {
+	if rs.DeletionTimestamp != nil {
+		return false
+	}
+	for _, p := range c.pods.ByIndex(controllerutil.IndexOrphans, rs.Namespace) {
+		if controllerutil.IsPodActive(p) && sel.Matches(p.Labels) {
+			return true
+		}
+	}
+	return false
 }
 
 // claimPods returns the active pods rs controls, after adopting and
@@ -85,12 +116,13 @@ func replicas(rs *api.ReplicaSet) int {
 	return int(*rs.Spec.Replicas)
 }
 
-// manageReplicas creates or deletes pods so that rs has spec.replicas,
-// recording expectations first.
-func (c *Controller) manageReplicas(ctx context.Context, rs *api.ReplicaSet, pods []*api.Pod) error {
+// manageReplicas creates or deletes pods so that rs, which has active
+// pods, has spec.replicas, recording expectations first. pods are those
+// pods; only deleting needs them.
+func (c *Controller) manageReplicas(ctx context.Context, rs *api.ReplicaSet, active int, pods []*api.Pod) error {
 	key := rs.Key()
 	ref := controllerutil.Ref(apiVersion, kind, rs)
-	diff := len(pods) - replicas(rs)
+	diff := active - replicas(rs)
 	switch {
 	case diff < 0:
 		n := min(-diff, c.cfg.BurstReplicas)
@@ -170,30 +202,17 @@ func podFromTemplate(rs *api.ReplicaSet) *api.Pod {
 	}
 }
 
-// calculateStatus is rs's status given its active pods and the outcome of
-// manageReplicas.
-func calculateStatus(rs *api.ReplicaSet, pods []*api.Pod, manageErr error, now time.Time) api.ReplicaSetStatus {
+// calculateStatus is rs's status given the counts of its active pods and
+// the outcome of manageReplicas.
+func calculateStatus(rs *api.ReplicaSet, n podCounts, manageErr error, now time.Time) api.ReplicaSetStatus {
 	st := api.DeepCopy(rs.Status)
-	st.Replicas = int32(len(pods))
-	st.FullyLabeledReplicas, st.ReadyReplicas, st.AvailableReplicas = 0, 0, 0
+	st.Replicas, st.FullyLabeledReplicas, st.ReadyReplicas, st.AvailableReplicas = n.replicas, n.fullyLabeled, n.ready, n.available
 	st.ObservedGeneration = rs.Generation
-	template := labels.SelectorFromSet(rs.Spec.Template.Labels)
-	for _, p := range pods {
-		if template.Matches(p.Labels) {
-			st.FullyLabeledReplicas++
-		}
-		if api.IsPodReady(p) {
-			st.ReadyReplicas++
-			if api.IsPodAvailable(p, rs.Spec.MinReadySeconds, now) {
-				st.AvailableReplicas++
-			}
-		}
-	}
 	i := slices.IndexFunc(st.Conditions, func(c api.ReplicaSetCondition) bool { return c.Type == api.ReplicaSetReplicaFailure })
 	switch {
 	case manageErr != nil && i < 0:
 		reason := "FailedCreate"
-		if len(pods) > replicas(rs) {
+		if int(n.replicas) > replicas(rs) {
 			reason = "FailedDelete"
 		}
 		st.Conditions = append(st.Conditions, api.ReplicaSetCondition{
