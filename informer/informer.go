@@ -123,13 +123,16 @@ const (
 	notifyUpdate
 	notifyDelete
 	notifyRegister
+	notifyListed // the first list's notifications are all queued
 )
 
 type notification[T any] struct {
 	kind     notifyKind
 	old, new T
-	handler  Handler[T] // notifyRegister
-	initial  []T        // notifyRegister: the objects cached when it was added
+	handler  Handler[T]   // notifyRegister
+	initial  []T          // notifyRegister: the objects cached when it was added
+	told     *atomic.Bool // notifyRegister: set once handler has had the first list
+	listed   bool         // notifyRegister: the first list was cached already
 }
 
 // New returns an informer of the objects lw lists and watches, re-delivering
@@ -206,17 +209,6 @@ func (i *Informer[T]) ByIndex(name, value string) []T {
 	return out
 }
 
-// IndexLen returns how many cached objects ByIndex(name, value) would
-// return, without copying them.
-func (i *Informer[T]) IndexLen(name, value string) int {
-	i.mu.RLock()
-	defer i.mu.RUnlock()
-	if set := i.indices[name][value]; set != nil {
-		return len(set.keys)
-	}
-	return 0
-}
-
 func (i *Informer[T]) sortedLocked(keys []Key) []T {
 	slices.SortFunc(keys, compareKeys)
 	out := make([]T, len(keys))
@@ -227,15 +219,20 @@ func (i *Informer[T]) sortedLocked(keys []Key) []T {
 }
 
 // AddHandler registers h. It may be called before or during Run; a handler
-// added during Run first gets OnAdd for every cached object.
-func (i *Informer[T]) AddHandler(h Handler[T]) {
+// added during Run first gets OnAdd for every cached object. The function
+// it returns reports whether h has been told of every object of the first
+// list (client-go's registration HasSynced): h's view of the cache is then
+// complete, if behind the cache by the notifications not yet dispatched.
+func (i *Informer[T]) AddHandler(h Handler[T]) (synced func() bool) {
 	i.mu.RLock()
 	defer i.mu.RUnlock()
 	initial := make([]T, 0, len(i.items))
 	for _, obj := range i.items {
 		initial = append(initial, obj)
 	}
-	i.notify(notification[T]{kind: notifyRegister, handler: h, initial: initial})
+	told := new(atomic.Bool)
+	i.notify(notification[T]{kind: notifyRegister, handler: h, initial: initial, told: told, listed: i.synced.Load()})
+	return told.Load
 }
 
 // notify queues n for the dispatch goroutine. Callers hold i.mu, so the
@@ -284,7 +281,10 @@ func (i *Informer[T]) checkMutations() {
 // and queues every cached object again each resync period (in this
 // goroutine: an informer's goroutines are scanned at every GC).
 func (i *Informer[T]) dispatch(ctx context.Context) {
-	var handlers []Handler[T]
+	var (
+		handlers []Handler[T]
+		told     []*atomic.Bool // of handlers registered before the first list
+	)
 	var resync <-chan time.Time
 	if i.resync > 0 {
 		t := time.NewTicker(i.resync)
@@ -322,6 +322,16 @@ func (i *Informer[T]) dispatch(ctx context.Context) {
 				for _, obj := range n.initial {
 					n.handler.OnAdd(obj)
 				}
+				if n.listed {
+					n.told.Store(true)
+				} else {
+					told = append(told, n.told)
+				}
+			case notifyListed:
+				for _, t := range told {
+					t.Store(true)
+				}
+				told = nil
 			case notifyAdd:
 				for _, h := range handlers {
 					h.OnAdd(n.new)

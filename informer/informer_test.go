@@ -262,14 +262,6 @@ func TestIndexes(t *testing.T) {
 	if got := inf.ByIndex("no-such-index", "x"); len(got) != 0 {
 		t.Fatalf("unknown index: %v", got)
 	}
-	for _, c := range []struct {
-		name, value string
-		want        int
-	}{{"node", "n1", 0}, {"node", "n2", 2}, {"node", "n3", 0}, {"no-such-index", "x", 0}} {
-		if got := inf.IndexLen(c.name, c.value); got != c.want {
-			t.Errorf("IndexLen(%s, %s) = %d, want %d", c.name, c.value, got, c.want)
-		}
-	}
 
 	// An update that keeps a pod's node keeps n2's sorted keys (ByIndex of
 	// a ReplicaSet's thousands of pods on each status change sorts
@@ -522,4 +514,49 @@ func BenchmarkSortedKeysGrowing(b *testing.B) {
 		add(50)
 		s.sortedKeys()
 	}
+}
+
+// slowAdds counts OnAdd calls, each taking a millisecond.
+type slowAdds struct{ n atomic.Int32 }
+
+func (s *slowAdds) OnAdd(*api.Pod) {
+	time.Sleep(time.Millisecond)
+	s.n.Add(1)
+}
+func (s *slowAdds) OnUpdate(_, _ *api.Pod) {}
+func (s *slowAdds) OnDelete(*api.Pod)      {}
+
+// TestHandlerToldOfTheFirstList: AddHandler's function reports true only
+// once the handler has had every object of the first list, for a handler
+// added before Run (the list's adds) and one added after (its initial
+// adds), however slow the handler.
+func TestHandlerToldOfTheFirstList(t *testing.T) {
+	var pods []*api.Pod
+	for n := range 50 {
+		pods = append(pods, pod("ns", fmt.Sprintf("p%d", n), ""))
+	}
+	src := newFakeSource(pods...)
+	before := &slowAdds{}
+	inf := New[*api.Pod](src, 0)
+	beforeTold := inf.AddHandler(before)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- inf.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if beforeTold() {
+		t.Fatal("told before Run")
+	}
+	check := func(name string, s *slowAdds, told func() bool) {
+		t.Helper()
+		eventually(t, "told "+name, func() bool {
+			ok := told() // before counting: the adds come first
+			if n := s.n.Load(); ok && n != 50 {
+				t.Fatalf("handler %s told after %d of 50 adds", name, n)
+			}
+			return ok
+		})
+	}
+	check("added before Run", before, beforeTold)
+	after := &slowAdds{}
+	check("added after the list", after, inf.AddHandler(after))
 }

@@ -169,7 +169,10 @@ func (i *Informer[T]) replace(items []T) {
 	for k, obj := range fresh {
 		i.indexLocked(k, obj)
 	}
-	i.synced.Store(true)
+	if !i.synced.Load() {
+		i.notify(notification[T]{kind: notifyListed})
+		i.synced.Store(true)
+	}
 }
 
 func (i *Informer[T]) indexLocked(k Key, obj T) {

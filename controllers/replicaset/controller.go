@@ -102,7 +102,7 @@ func (c *Controller) addHandlers() {
 	rs.DeleteFunc = func(rs *api.ReplicaSet) { c.exp.Delete(rs.Key()) }
 	c.rss.AddHandler(rs)
 	// The tally first: an expectation observed is then a pod tallied.
-	c.pods.AddHandler(c.tally)
+	c.tally.listed = c.pods.AddHandler(c.tally)
 	c.pods.AddHandler(controllerutil.DependentHandler[*api.Pod](c.rss, kind,
 		func(rs *api.ReplicaSet) *api.LabelSelector { return rs.Spec.Selector }, c.exp, &c.loop))
 }

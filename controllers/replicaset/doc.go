@@ -35,8 +35,8 @@
 // A sync does not walk a ReplicaSet's pods when it needs only their
 // counts: a tally, kept by a pod handler, counts each ReplicaSet's
 // replicas, fully labelled, ready and available pods as their events
-// arrive. A sync uses it when it holds as many pods as the cache indexes
-// under the ReplicaSet and there is nothing to delete, adopt or release
-// and no minReadySeconds; otherwise it claims the pods from the cache and
-// counts them, as Kubernetes does at every sync.
+// arrive. A sync uses it once it has had the informer's first list, when
+// there is nothing to delete, adopt or release and no minReadySeconds;
+// otherwise it claims the pods from the cache and counts them, as
+// Kubernetes does at every sync.
 package replicaset

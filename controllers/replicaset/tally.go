@@ -45,12 +45,15 @@ func countOf(rs *api.ReplicaSet, pods []*api.Pod, now time.Time) podCounts {
 // are by controller uid, as the IndexControllerUID index is.
 //
 // The tally is a pod handler registered before the one that observes
-// expectations, so an expectation met is a pod tallied. Handlers lag the
-// cache, so sync trusts a tally only when it holds as many pods as the
-// cache indexes under the ReplicaSet, and scans the cache otherwise.
+// expectations, so an expectation met is a pod tallied. It counts once it
+// has had the informer's first list (listed). Like any handler it sees
+// changes a moment after the cache: a count may be a little behind, as
+// the cache is behind the server, and the events still to come queue the
+// ReplicaSet again.
 type tally struct {
-	mu  sync.Mutex
-	rss map[string]*rsTally // by controller uid
+	mu     sync.Mutex
+	rss    map[string]*rsTally // by controller uid
+	listed func() bool         // the registration's; nil until registered
 }
 
 // rsTally is one ReplicaSet's pods and their counts under basis.
@@ -150,22 +153,18 @@ func (r *rsTally) add(f podFacts, sign int32) {
 	}
 }
 
-// count returns rs's counts, selected by sel, if t holds as many of its
-// pods as the cache does (cached); ok is false otherwise, and for a
-// ReplicaSet with minReadySeconds, whose available pods depend on the
-// time.
-func (t *tally) count(rs *api.ReplicaSet, sel labels.Selector, cached int) (n podCounts, ok bool) {
-	if rs.Spec.MinReadySeconds > 0 {
+// count returns rs's counts, selected by sel; ok is false before the
+// tally has had the first list, and for a ReplicaSet with
+// minReadySeconds, whose available pods depend on the time.
+func (t *tally) count(rs *api.ReplicaSet, sel labels.Selector) (n podCounts, ok bool) {
+	if rs.Spec.MinReadySeconds > 0 || t.listed == nil || !t.listed() {
 		return podCounts{}, false
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := t.rss[rs.UID]
 	if r == nil {
-		return podCounts{}, cached == 0
-	}
-	if len(r.pods) != cached {
-		return podCounts{}, false
+		return podCounts{}, true
 	}
 	if b := r.basis; b == nil || !reflect.DeepEqual(b.selector, rs.Spec.Selector) || !maps.Equal(b.templateLabels, rs.Spec.Template.Labels) {
 		r.basis = &basis{selector: rs.Spec.Selector, templateLabels: rs.Spec.Template.Labels,
