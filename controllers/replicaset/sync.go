@@ -57,9 +57,9 @@ func (c *Controller) sync(ctx context.Context, key informer.Key) (after time.Dur
 }
 
 // countPods counts the active pods rs controls. It reads the tally when
-// it can and nothing needs the pods themselves:
-// none to release, adopt or delete, and no minReadySeconds to wait for.
-// Otherwise it claims the pods from the cache and returns them too.
+// it can and nothing needs the pods themselves: none to release, adopt or
+// delete, and no minReadySeconds to wait for. Otherwise it claims the
+// pods from the cache and returns them too.
 func (c *Controller) countPods(ctx context.Context, rs *api.ReplicaSet, sel labels.Selector, manage bool, now time.Time) (podCounts, []*api.Pod, error) {
 	n, ok := c.tally.count(rs, sel)
 	if ok && n.mismatched == 0 && !(manage && int(n.replicas) > replicas(rs)) && !c.adoptable(rs, sel) {
