@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 )
 
@@ -63,7 +65,7 @@ func ParseQuantity(s string) (Quantity, error) {
 		neg = s[i] == '-'
 		i++
 	}
-	var mant []byte
+	mant := make([]byte, 0, 24) // the digits; on the stack unless longer
 	frac, dot := 0, false
 	for ; i < len(s); i++ {
 		c := s[i]
@@ -102,18 +104,81 @@ func ParseQuantity(s string) (Quantity, error) {
 	}
 
 	// value*1000 = mant * 10^(exp10-frac+3) * 2^exp2, rounded up to an integer.
-	m, _ := new(big.Int).SetString(string(mant), 10)
-	if m.Sign() == 0 {
+	if len(bytes.TrimLeft(mant, "0")) == 0 {
 		// Zero at any scale; "0e99999999" must not compute 10^99999999.
 		return Quantity{format: format, s: s}, nil
 	}
+	e := exp10 - frac + 3
+	milli, ok := smallMilli(mant, neg, e, exp2)
+	if !ok {
+		var err error
+		if milli, err = bigMilli(mant, neg, e, exp2); err != nil {
+			return Quantity{}, err
+		}
+	}
+	return Quantity{milli: milli, format: format, s: s}, nil
+}
+
+// pow10 holds the powers of ten that fit in a uint64.
+var pow10 = func() (p [20]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// smallMilli is (-)mant * 10^e * 2^exp2 rounded up, in uint64 arithmetic,
+// for the quantities people write ("100m", "64Mi", "1.5"); ok is false
+// when a step could overflow, and bigMilli must decide.
+func smallMilli(mant []byte, neg bool, e int, exp2 uint) (milli int64, ok bool) {
+	if len(mant) > 19 || exp2 > 63 || e >= len(pow10) || -e >= len(pow10) {
+		return 0, false
+	}
+	var m uint64
+	for _, c := range mant {
+		hi, lo := bits.Mul64(m, 10)
+		if hi != 0 {
+			return 0, false
+		}
+		if m = lo + uint64(c-'0'); m < lo {
+			return 0, false
+		}
+	}
+	hi, m := bits.Mul64(m, 1<<exp2)
+	if hi != 0 {
+		return 0, false
+	}
+	if e >= 0 {
+		if hi, m = bits.Mul64(m, pow10[e]); hi != 0 {
+			return 0, false
+		}
+	} else {
+		d := pow10[-e]
+		q := m / d
+		if m%d != 0 && !neg {
+			q++ // up, towards +∞
+		}
+		m = q
+	}
+	if m > math.MaxInt64 {
+		return 0, false
+	}
+	if neg {
+		return -int64(m), true
+	}
+	return int64(m), true
+}
+
+// bigMilli is smallMilli for any size, or ErrQuantityTooLarge.
+func bigMilli(mant []byte, neg bool, e int, exp2 uint) (int64, error) {
+	m, _ := new(big.Int).SetString(string(mant), 10)
 	if neg {
 		m.Neg(m)
 	}
 	r := new(big.Rat).SetInt(m)
-	e := exp10 - frac + 3
 	if e > 2*maxDigits {
-		return Quantity{}, ErrQuantityTooLarge
+		return 0, ErrQuantityTooLarge
 	}
 	e = max(e, -2*maxDigits) // smaller scales all round up to the same milli value
 	pow := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(e))), nil))
@@ -125,9 +190,9 @@ func ParseQuantity(s string) (Quantity, error) {
 	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), exp2)))
 	milli := ceilRat(r)
 	if !milli.IsInt64() {
-		return Quantity{}, ErrQuantityTooLarge
+		return 0, ErrQuantityTooLarge
 	}
-	return Quantity{milli: milli.Int64(), format: format, s: s}, nil
+	return milli.Int64(), nil
 }
 
 // parseExponent parses a decimal exponent suffix such as "e3" or "E-2".

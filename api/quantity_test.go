@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -164,6 +165,45 @@ func TestQuantityJSON(t *testing.T) {
 		var q Quantity
 		if err := json.Unmarshal([]byte(bad), &q); err == nil {
 			t.Errorf("unmarshal %s: no error", bad)
+		}
+	}
+}
+
+// TestSmallMilliMatchesBig: wherever the int64 arithmetic answers, it
+// gives what the exact arithmetic gives, over random mantissas, signs and
+// scales around the edges of its range.
+func TestSmallMilliMatchesBig(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	answered := 0
+	for range 200000 {
+		mant := make([]byte, 1+rng.IntN(21))
+		for i := range mant {
+			mant[i] = byte('0' + rng.IntN(10))
+		}
+		neg := rng.IntN(2) == 0
+		e := rng.IntN(45) - 22
+		exp2 := []uint{0, 10, 20, 30, 40, 50, 60, 63, 64}[rng.IntN(9)]
+		small, ok := smallMilli(mant, neg, e, exp2)
+		if !ok {
+			continue
+		}
+		answered++
+		big, err := bigMilli(mant, neg, e, exp2)
+		if err != nil || big != small {
+			t.Fatalf("mant %s neg %v e %d exp2 %d: int64 arithmetic %d, exact %d (%v)", mant, neg, e, exp2, small, big, err)
+		}
+	}
+	if answered < 20000 {
+		t.Fatalf("the int64 arithmetic answered only %d times", answered)
+	}
+}
+
+func BenchmarkParseQuantity(b *testing.B) {
+	in := []string{"100m", "64Mi", "1", "250m", "2Gi", "0.5", "1e3"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := ParseQuantity(in[i%len(in)]); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
