@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/apiserver/limits"
 	"github.com/minik8s/minik8s/apiserver/registry"
 	"github.com/minik8s/minik8s/store"
 )
@@ -183,6 +184,9 @@ func (s *Server) serveSubresource(r *request) error {
 
 // readBody reads the request body (the limits middleware caps its size).
 func readBody(r *request) ([]byte, error) {
+	if b, ok := r.c.Request().Body.(*limits.Body); ok {
+		return b.ReadAll(), nil // read by the limiter already
+	}
 	b, err := io.ReadAll(r.c.Request().Body)
 	if err != nil {
 		var mbe *http.MaxBytesError

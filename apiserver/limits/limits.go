@@ -312,15 +312,46 @@ func (l *Limiter) bufferBody(c echo.Context) error {
 		// after answering rather than draining an oversized body.
 		r = http.MaxBytesReader(c.Response().Writer, req.Body, l.cfg.MaxBodyBytes)
 	}
-	body, err := io.ReadAll(r)
+	var body []byte
+	var err error
+	if n := req.ContentLength; n > 0 && n <= maxPreallocated && (l.cfg.MaxBodyBytes <= 0 || n <= l.cfg.MaxBodyBytes) {
+		// net/http ends the body after ContentLength bytes: one allocation.
+		body = make([]byte, n)
+		_, err = io.ReadFull(r, body)
+	} else {
+		body, err = io.ReadAll(r)
+	}
 	req.Body.Close()
 	if err != nil {
 		return err
 	}
-	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.Body = &Body{Reader: bytes.NewReader(body), all: body}
 	req.ContentLength = int64(len(body))
 	req.TransferEncoding = nil
 	return nil
+}
+
+// maxPreallocated bounds the memory a request's ContentLength alone
+// makes bufferBody allocate before the bytes arrive; a larger body grows
+// as it comes.
+const maxPreallocated = 64 << 10
+
+// Body is a request body the limiter has read into memory; it replaces
+// the request's Body.
+type Body struct {
+	*bytes.Reader
+	all []byte
+}
+
+// Close does nothing: the body is in memory.
+func (b *Body) Close() error { return nil }
+
+// ReadAll is io.ReadAll(b) without a copy: the bytes not read yet, which
+// the caller must not change.
+func (b *Body) ReadAll() []byte {
+	rest := b.all[len(b.all)-b.Len():]
+	b.Reset(nil)
+	return rest
 }
 
 func (l *Limiter) tooMany(c echo.Context, retryAfter int, reason, message string) error {

@@ -1,6 +1,7 @@
 package limits
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -70,6 +71,9 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	})
 	e.GET("/block", f.wait)
 	e.POST("/echo", func(c echo.Context) error {
+		if _, ok := c.Request().Body.(*Body); !ok && c.Request().ContentLength != 0 && l.cfg.MaxBodyBytes > 0 {
+			t.Errorf("handler's body is a %T, not the limiter's *Body", c.Request().Body)
+		}
 		b, err := io.ReadAll(c.Request().Body)
 		if err != nil {
 			return err
@@ -328,6 +332,27 @@ func TestBodyLimit(t *testing.T) {
 				t.Errorf("handler saw bodies %q", f.bodies)
 			}
 		})
+	}
+}
+
+// TestBodyReadAll: ReadAll is io.ReadAll without the copy, from wherever
+// reading stopped.
+func TestBodyReadAll(t *testing.T) {
+	all := []byte("0123456789")
+	b := &Body{Reader: bytes.NewReader(all), all: all}
+	head := make([]byte, 4)
+	if _, err := io.ReadFull(b, head); err != nil {
+		t.Fatal(err)
+	}
+	rest := b.ReadAll()
+	if string(rest) != "456789" || &rest[0] != &all[4] {
+		t.Fatalf("ReadAll after 4 bytes = %q (copied: %v)", rest, &rest[0] != &all[4])
+	}
+	if n, err := b.Read(head); n != 0 || err != io.EOF {
+		t.Fatalf("Read after ReadAll = %d, %v; want 0, EOF", n, err)
+	}
+	if rest := b.ReadAll(); len(rest) != 0 {
+		t.Fatalf("second ReadAll = %q", rest)
 	}
 }
 
