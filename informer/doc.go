@@ -24,7 +24,9 @@
 //     time, in the order the changes were applied to the cache. A handler
 //     added while running first gets OnAdd for every object cached at that
 //     moment, then every later change. Handlers must not block for long:
-//     they enqueue keys.
+//     they enqueue keys. AddHandler returns a function that turns true once
+//     the handler has had every object of the first list, whether it was
+//     added before Run or after (client-go's registration HasSynced).
 //   - The cache drops each object's metadata.managedFields, as
 //     kube-controller-manager's informers do (their "trim" transform): no
 //     controller reads them, and they are about a third of a pod. It keeps
