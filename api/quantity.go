@@ -135,15 +135,9 @@ func smallMilli(mant []byte, neg bool, e int, exp2 uint) (milli int64, ok bool) 
 	if len(mant) > 19 || exp2 > 63 || e >= len(pow10) || -e >= len(pow10) {
 		return 0, false
 	}
-	var m uint64
+	var m uint64 // 19 digits are below 2^64
 	for _, c := range mant {
-		hi, lo := bits.Mul64(m, 10)
-		if hi != 0 {
-			return 0, false
-		}
-		if m = lo + uint64(c-'0'); m < lo {
-			return 0, false
-		}
+		m = m*10 + uint64(c-'0')
 	}
 	hi, m := bits.Mul64(m, 1<<exp2)
 	if hi != 0 {
