@@ -49,7 +49,8 @@
 //     $(VAR) expansion, Service variables, HOSTNAME); a missing reference
 //     is the waiting reason CreateContainerConfigError. ConfigMaps and
 //     Secrets are read with the node's identity and kept
-//     ConfigRefreshPeriod (configcache.go); ServiceAccount tokens come from
+//     ConfigRefreshPeriod, in one cache for all the process's nodes
+//     (configcache.go); ServiceAccount tokens come from
 //     the TokenRequest API, bound to the pod (token.go). Pods reach the API
 //     server at Config.PodAPIServer, or on Docker through the kubelet's
 //     forwarder on the bridge gateway (apiforward.go).

@@ -91,7 +91,7 @@ type node struct {
 
 	agent agent // stop and freeze controls (agent.go)
 
-	objects *objectCache // the ConfigMaps and Secrets its pods use
+	objects nodeObjects // the ConfigMaps and Secrets its pods use, read as the node
 }
 
 // New validates cfg and deps and builds a kubelet; it starts nothing.
@@ -115,6 +115,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 		workers: make(map[string]*podWorker),
 		bootID:  uuid.NewString(),
 	}
+	objects := newObjectCache(cfg.ConfigRefreshPeriod, time.Now)
 	for _, n := range deps.Nodes {
 		if n.Name == "" || n.Runtime == nil {
 			return nil, errors.New("new kubelet: every node needs a name and a runtime")
@@ -126,7 +127,7 @@ func New(cfg Config, deps Deps, log zerolog.Logger) (*Kubelet, error) {
 			n.Client = deps.Client
 		}
 		nd := &node{Node: n, seen: map[string]uint64{}}
-		nd.objects = newObjectCache(n.Client, cfg.ConfigRefreshPeriod, time.Now)
+		nd.objects = nodeObjects{cache: objects, c: n.Client}
 		nd.agent.hold = replica.NewHold()
 		_, nd.notifies = n.Runtime.(runtime.Notifier)
 		k.nodes[n.Name] = nd
