@@ -37,11 +37,10 @@ type objectCache struct {
 type cachedObject struct {
 	turn chan struct{}
 
-	// Guarded by turn.
-	read bool // at, obj and err hold a read
-	at   time.Time
-	obj  any // *api.ConfigMap or *api.Secret
-	err  error
+	// Guarded by turn; at is zero until the first read.
+	at  time.Time
+	obj any // *api.ConfigMap or *api.Secret
+	err error
 }
 
 func newObjectCache(ttl time.Duration, now func() time.Time) *objectCache {
@@ -100,7 +99,7 @@ func (oc *objectCache) get(ctx context.Context, kind, ns, name string, fetch fun
 	}
 	defer func() { <-e.turn }()
 	now := oc.now()
-	if e.read && now.Sub(e.at) < oc.ttl {
+	if !e.at.IsZero() && now.Sub(e.at) < oc.ttl {
 		return e.obj, e.err
 	}
 	obj, err := fetch(ctx)
@@ -110,7 +109,7 @@ func (oc *objectCache) get(ctx context.Context, kind, ns, name string, fetch fun
 	case err != nil:
 		return nil, fmt.Errorf("get %s %s/%s: %w", kind, ns, name, err)
 	}
-	e.read, e.at, e.obj, e.err = true, now, obj, err
+	e.at, e.obj, e.err = now, obj, err
 	return obj, err
 }
 
@@ -121,7 +120,7 @@ func (oc *objectCache) evictLocked() {
 	for k, e := range oc.m {
 		select {
 		case e.turn <- struct{}{}:
-			if !e.read || now.Sub(e.at) >= oc.ttl {
+			if e.at.IsZero() || now.Sub(e.at) >= oc.ttl {
 				delete(oc.m, k)
 			}
 			<-e.turn
