@@ -13,9 +13,10 @@ type backoff struct {
 }
 
 // remaining is how long a restart must still wait after the failure at
-// since, 0 if it may happen now.
+// since, 0 if it may happen now; b is nil for a container that never
+// failed.
 func (b *backoff) remaining(since, now time.Time) time.Duration {
-	if b.delay == 0 || now.Sub(b.last) > 2*b.max {
+	if b == nil || b.delay == 0 || now.Sub(b.last) > 2*b.max {
 		return 0
 	}
 	return max(since.Add(b.delay).Sub(now), 0)

@@ -216,6 +216,15 @@ type behaviour struct {
 	failStart, imageAbsent, ignoreTerm bool
 }
 
+// logLines is what the container writes: its annotation's lines, or one
+// synthetic line made when asked for rather than held by every container.
+func (c *container) logLines() []string {
+	if c.behaviour.lines != nil {
+		return c.behaviour.lines
+	}
+	return []string{fmt.Sprintf("simulated container %s started (attempt %d)", c.name, c.attempt)}
+}
+
 // failCode is the code of a run that fails: exit-code if it is not 0, else 1.
 func (b *behaviour) failCode() int {
 	if b.exitCode != 0 {
@@ -329,9 +338,6 @@ func (r *Runtime) StartContainer(_ context.Context, p *api.Pod, c *api.Container
 			return "", fmt.Errorf("%w: %s", runtime.ErrImageNeverPull, c.Image)
 		}
 		return "", &runtime.PullError{Image: c.Image, Err: errSimNoRegistry}
-	}
-	if b.lines == nil {
-		b.lines = []string{fmt.Sprintf("simulated container %s started (attempt %d)", c.Name, attempt)}
 	}
 
 	r.mu.Lock()
@@ -612,7 +618,7 @@ func (r *Runtime) Logs(ctx context.Context, podUID, name string, opts runtime.Lo
 		var lines []string
 		started := c.started
 		if !written && !started.IsZero() {
-			lines, written = c.behaviour.lines, true
+			lines, written = c.logLines(), true
 		}
 		done := c.state == runtime.StateExited || c.removed
 		var changed chan struct{}
