@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/minik8s/minik8s/api"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 )
@@ -87,6 +89,10 @@ func TestBackoff(t *testing.T) {
 	b := &backoff{initial: 10 * time.Second, max: 40 * time.Second}
 	if r := b.remaining(t0, t0); r != 0 {
 		t.Fatalf("first restart waits %s, want 0", r)
+	}
+	var never *backoff // a container that never failed has none
+	if r := never.remaining(t0, t0); r != 0 {
+		t.Fatalf("a container that never failed waits %s, want 0", r)
 	}
 	// Each restart raises the wait after the next failure: 10s, 20s, 40s, 40s.
 	now := t0
@@ -190,5 +196,62 @@ func TestRootDirAbsolute(t *testing.T) {
 	empty := Config{}
 	if err := empty.absRootDir(); err != nil || empty.RootDir != "" {
 		t.Errorf("no rootDir became %q (%v)", empty.RootDir, err)
+	}
+}
+
+// TestSetStatusHandsOverChanges: a status goes to the status manager when
+// it differs from both what the API server has and what was handed over
+// last, and not when it equals what still stands.
+func TestSetStatusHandsOverChanges(t *testing.T) {
+	k := &Kubelet{status: newStatusManager(nil, nil, zerolog.Nop())}
+	w := &podWorker{uid: "u", node: &node{}}
+	pending := func() bool {
+		k.status.mu.Lock()
+		defer k.status.mu.Unlock()
+		_, ok := k.status.pending["u"]
+		clear(k.status.pending)
+		return ok
+	}
+	at := api.NewTime(time.Unix(1_000_000, 0))
+	pendingSt := api.PodStatus{Phase: api.PodPending, StartTime: &at, ContainerStatuses: []api.ContainerStatus{waiting()}}
+	runningSt := api.PodStatus{Phase: api.PodRunning, StartTime: &at, ContainerStatuses: []api.ContainerStatus{running()}}
+	steps := []struct {
+		what   string
+		rv     string
+		server api.PodStatus
+		st     api.PodStatus
+		handed bool
+		// the server's status is the one kept as handed over
+		serversKept bool
+	}{
+		{"new status", "1", api.PodStatus{}, pendingSt, true, false},
+		{"the same again, server unchanged", "1", api.PodStatus{}, pendingSt, false, false},
+		{"the server wrote it", "2", pendingSt, pendingSt, false, true},
+		{"a change", "2", pendingSt, runningSt, true, false},
+		{"the same again", "2", pendingSt, runningSt, false, false},
+		{"someone else changed the server's", "3", api.PodStatus{Phase: api.PodFailed}, runningSt, true, false},
+		{"the server has it", "4", runningSt, runningSt, false, true},
+		{"and still has it", "4", runningSt, runningSt, false, true},
+	}
+	for _, s := range steps {
+		// A new object each time, as the informer's cache hands out.
+		pod := &api.Pod{ObjectMeta: api.ObjectMeta{ResourceVersion: s.rv}, Status: s.server}
+		if s.what == "and still has it" {
+			pod = w.pod
+		}
+		w.pod = pod
+		server := &serverStatus{pod: pod}
+		st := s.st
+		st.ContainerStatuses = append([]api.ContainerStatus(nil), s.st.ContainerStatuses...) // a fresh copy, as buildStatus makes
+		k.setStatus(w, server, st)
+		if got := pending(); got != s.handed {
+			t.Fatalf("%s: handed over %v, want %v", s.what, got, s.handed)
+		}
+		if w.oldStatus(&serverStatus{pod: pod}) != w.last {
+			t.Fatalf("%s: new times do not carry over from the status handed over", s.what)
+		}
+		if kept := w.last == &pod.Status; kept != s.serversKept {
+			t.Fatalf("%s: the server's status kept as handed over: %v, want %v", s.what, kept, s.serversKept)
+		}
 	}
 }

@@ -1,12 +1,12 @@
 package kubelet
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,8 +137,9 @@ func (k *Kubelet) syncPod(ctx context.Context, uid string) (time.Duration, error
 		}
 	}
 	k.probes.sync(pod, &s.rs, w.node)
-	k.setStatus(w, pod, buildStatus(statusInput{
-		pod: pod, old: k.oldStatus(w, pod), rs: &s.rs, hostIP: k.cfg.Address, now: s.now,
+	server := &serverStatus{pod: pod}
+	k.setStatus(w, server, buildStatus(statusInput{
+		pod: pod, old: w.oldStatus(server), rs: &s.rs, hostIP: k.cfg.Address, now: s.now,
 		waiting: s.waiting,
 		ready: func(c *api.Container, cs *runtime.ContainerStatus) bool {
 			return c.ReadinessProbe == nil || k.probes.ready(uid, c.Name, cs.ID)
@@ -149,27 +150,65 @@ func (k *Kubelet) syncPod(ctx context.Context, uid string) (time.Duration, error
 
 func terminalPhase(p api.PodPhase) bool { return p == api.PodSucceeded || p == api.PodFailed }
 
+// serverStatus is the API server's status of a pod being synced. Its
+// JSON's digest is computed at most once a sync, and only when the
+// cheaper comparisons cannot decide: a kubelet syncs its pods often, and
+// most syncs change nothing.
+type serverStatus struct {
+	pod  *api.Pod
+	sum  [sha256.Size]byte
+	done bool
+}
+
+func (s *serverStatus) digest() [sha256.Size]byte {
+	if !s.done {
+		s.sum, s.done = sha256.Sum256(mustJSON(s.pod.Status)), true
+	}
+	return s.sum
+}
+
+// standing reports whether the status last handed to the status manager
+// still stands: the API server has not changed the pod since, or has that
+// status.
+func (w *podWorker) standing(server *serverStatus) bool {
+	return w.last != nil && (w.lastRV == server.pod.ResourceVersion || w.lastSum == server.digest())
+}
+
 // oldStatus is the status new times carry over from: the last one this
 // kubelet reported, unless the API server's has changed since.
-func (k *Kubelet) oldStatus(w *podWorker, pod *api.Pod) *api.PodStatus {
-	if w.last != nil && w.lastRV == pod.ResourceVersion {
+func (w *podWorker) oldStatus(server *serverStatus) *api.PodStatus {
+	if w.standing(server) {
 		return w.last
 	}
-	if w.last != nil && w.lastSum == sha256.Sum256(mustJSON(pod.Status)) {
-		return w.last
-	}
-	return &pod.Status
+	return &server.pod.Status
 }
 
 // setStatus hands st to the status manager unless the API server has it
 // already or it was handed over and the API server has not changed since.
-func (k *Kubelet) setStatus(w *podWorker, pod *api.Pod, st api.PodStatus) {
+// A status equal to the one standing is not encoded at all.
+func (k *Kubelet) setStatus(w *podWorker, server *serverStatus, st api.PodStatus) {
+	pod := server.pod
+	if w.standing(server) && reflect.DeepEqual(&st, w.last) {
+		w.lastRV = pod.ResourceVersion
+		w.keepServers(server)
+		return
+	}
 	body := mustJSON(st)
 	sum := sha256.Sum256(body)
-	handed := bytes.Equal(body, mustJSON(pod.Status)) || (sum == w.lastSum && w.lastRV == pod.ResourceVersion)
+	handed := (sum == w.lastSum && w.lastRV == pod.ResourceVersion) || sum == server.digest()
 	w.last, w.lastSum, w.lastRV = &st, sum, pod.ResourceVersion
+	w.keepServers(server)
 	if !handed {
 		k.status.set(w.node.Client, w.uid, pod.Namespace, pod.Name, body)
+	}
+}
+
+// keepServers makes the API server's status the one kept as handed over,
+// once it is that status: the pod informer's cache holds it anyway, so the
+// kubelet need not hold a copy of every running pod's status beside it.
+func (w *podWorker) keepServers(server *serverStatus) {
+	if server.done && server.sum == w.lastSum {
+		w.last = &server.pod.Status
 	}
 }
 
@@ -283,14 +322,7 @@ func (s *podSync) run(ctx context.Context) error {
 // container's waiting state and events, not returned; the error is ctx's.
 func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.ContainerStatus) error {
 	w, pod := s.w, s.pod
-	b := w.backoff[c.Name]
-	if b == nil {
-		b = &backoff{initial: s.k.cfg.BackoffInitial, max: s.k.cfg.BackoffMax}
-		if w.backoff == nil {
-			w.backoff = map[string]*backoff{}
-		}
-		w.backoff[c.Name] = b
-	}
+	b := w.backoff[c.Name] // nil until the container first fails
 	// The failure the container last had: an exit, or a start that failed.
 	var since time.Time
 	crashed := false
@@ -308,7 +340,7 @@ func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.Conta
 			return nil
 		}
 		if crashed {
-			b.next(s.now)
+			s.backoff(c).next(s.now)
 		}
 	}
 	attempt := 0
@@ -325,7 +357,7 @@ func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.Conta
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		s.failed(c, b, &startFailure{reason: ReasonCreateConfigError, message: err.Error()})
+		s.failed(c, &startFailure{reason: ReasonCreateConfigError, message: err.Error()})
 		s.event(c, api.EventTypeWarning, EventFailed, "Error: %v", err)
 		return nil
 	}
@@ -360,7 +392,7 @@ func (s *podSync) start(ctx context.Context, c *api.Container, cs *runtime.Conta
 			reason = "CreateContainerError"
 		}
 		s.event(c, api.EventTypeWarning, EventFailed, "Error: %s", reason)
-		s.failed(c, b, &startFailure{reason: reason, message: err.Error(),
+		s.failed(c, &startFailure{reason: reason, message: err.Error(),
 			pull: errors.Is(err, runtime.ErrImagePull)})
 		return nil
 	}
@@ -437,13 +469,29 @@ func (s *podSync) envInput() *envInput {
 		services: serviceEnv(svcs, host, port), hostname: hostname}
 }
 
+// backoff returns the restart back-off of container c, made on its first
+// failure: most containers never fail, and a kubelet has many.
+func (s *podSync) backoff(c *api.Container) *backoff {
+	w := s.w
+	b := w.backoff[c.Name]
+	if b == nil {
+		b = &backoff{initial: s.k.cfg.BackoffInitial, max: s.k.cfg.BackoffMax}
+		if w.backoff == nil {
+			w.backoff = map[string]*backoff{}
+		}
+		w.backoff[c.Name] = b
+	}
+	return b
+}
+
 // failed records a start that failed and schedules the retry.
-func (s *podSync) failed(c *api.Container, b *backoff, f *startFailure) {
+func (s *podSync) failed(c *api.Container, f *startFailure) {
 	f.at = s.now
 	if s.w.startErr == nil {
 		s.w.startErr = map[string]*startFailure{}
 	}
 	s.w.startErr[c.Name] = f
+	b := s.backoff(c)
 	b.next(s.now)
 	s.waiting[c.Name] = &api.ContainerStateWaiting{Reason: f.reason, Message: f.message}
 	s.after(b.delay)
@@ -547,8 +595,9 @@ func (k *Kubelet) terminate(ctx context.Context, w *podWorker, pod *api.Pod) err
 	if rs, err = rt.PodStatus(ctx, w.uid); err != nil {
 		return fmt.Errorf("read runtime status: %w", err)
 	}
-	k.setStatus(w, pod, buildStatus(statusInput{
-		pod: pod, old: k.oldStatus(w, pod), rs: &rs, hostIP: k.cfg.Address, now: k.now(),
+	server := &serverStatus{pod: pod}
+	k.setStatus(w, server, buildStatus(statusInput{
+		pod: pod, old: w.oldStatus(server), rs: &rs, hostIP: k.cfg.Address, now: k.now(),
 		ready: func(*api.Container, *runtime.ContainerStatus) bool { return false },
 	}))
 	if err := rt.RemovePod(ctx, w.uid); err != nil {
