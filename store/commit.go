@@ -225,7 +225,7 @@ func (s *SQLStore) commitInOrder(ctx context.Context, batch []*request) (*inOrde
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it only says so
-	b := applier{ctx: ctx, tx: tx, stmts: s.stmts, known: make(map[Key]keyState)}
+	b := applier{ctx: ctx, tx: tx, stmts: s.stmts, known: make(map[Key]keyState), ownsValues: s.ownsValues}
 
 	var revs []int64
 	if err := b.query(func(r *sql.Rows) error {
@@ -298,11 +298,14 @@ type keyState struct {
 // inserts use ON CONFLICT DO NOTHING and conditional writes count the rows
 // they touched.
 type applier struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	stmts *stmts
-	known map[Key]keyState
+	ctx        context.Context
+	tx         *sql.Tx
+	stmts      *stmts
+	known      map[Key]keyState
+	ownsValues bool // see valueInto
 }
+
+func (b *applier) value(v *[]byte) valueInto { return valueInto{v, b.ownsValues} }
 
 // exec runs a statement in the batch's transaction.
 func (b *applier) exec(query string, args ...any) (sql.Result, error) {
@@ -406,7 +409,7 @@ func (b *applier) update(r *Record, expectRV, rev int64) (*Record, prev, error) 
 	var old []row
 	if err := b.query(func(r *sql.Rows) error {
 		var o row
-		err := r.Scan(&o.uid, &o.rv, &o.value)
+		err := r.Scan(&o.uid, &o.rv, b.value(&o.value))
 		old = append(old, o)
 		return err
 	}, `SELECT uid, resource_version, value FROM objects WHERE resource = ? AND namespace = ? AND name = ?`,
@@ -459,7 +462,7 @@ func (b *applier) delete(k Key, expectRV, rev int64) (*Record, prev, error) {
 	var gone []row
 	if err := b.query(func(r *sql.Rows) error {
 		var g row
-		err := r.Scan(&g.uid, &g.rv, &g.value)
+		err := r.Scan(&g.uid, &g.rv, b.value(&g.value))
 		gone = append(gone, g)
 		return err
 	}, q+` RETURNING uid, resource_version, value`, args...); err != nil {

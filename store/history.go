@@ -156,7 +156,7 @@ func (s *SQLStore) readHistory(ctx context.Context, p Prefix, from Key, cut *Key
 			typ, ns, name, uid   sql.NullString
 			value, prevValue     []byte
 		)
-		if err := rows.Scan(&compacted, &rev, &typ, &ns, &name, &uid, &within, &value, &prevRev, &prevValue); err != nil {
+		if err := rows.Scan(&compacted, &rev, &typ, &ns, &name, &uid, &within, s.value(&value), &prevRev, s.value(&prevValue)); err != nil {
 			return nil, fmt.Errorf("read changes: %w", err)
 		}
 		seen = true

@@ -101,6 +101,8 @@ type SQLStore struct {
 	// joinPages: a page of objects is read through a join with the
 	// revision row rather than a derived table (see readObjects).
 	joinPages bool
+	// ownsValues: the driver's values are the store's to keep (valueInto).
+	ownsValues bool
 
 	// The committer's own state: the revision its last batch ended at,
 	// which the fast path guesses is still current, and whether to try the
@@ -159,6 +161,7 @@ func Open(ctx context.Context, cfg Config, log zerolog.Logger) (*SQLStore, error
 		// pages SQLite's allocator mapped and unmapped every time.
 		s.lockRevision = `SELECT current_rev FROM revision WHERE id = 1`
 		s.joinPages = true
+		s.ownsValues = true
 	}
 
 	// Two pools, so that writes never queue behind reads for a connection:
@@ -347,7 +350,7 @@ func (s *SQLStore) readObjects(ctx context.Context, p Prefix, after Key, limit i
 			rv            sql.NullInt64
 			value         []byte
 		)
-		if err := rows.Scan(&rev, &total, &ns, &name, &uid, &rv, &value); err != nil {
+		if err := rows.Scan(&rev, &total, &ns, &name, &uid, &rv, s.value(&value)); err != nil {
 			return nil, 0, 0, err
 		}
 		seen = true
@@ -488,7 +491,7 @@ func (s *SQLStore) Changes(ctx context.Context, afterRev int64, limit int) ([]Ch
 			typ, res, ns, name, uid sql.NullString
 			value                   []byte
 		)
-		if err := rows.Scan(&compacted, &rev, &typ, &res, &ns, &name, &uid, &value); err != nil {
+		if err := rows.Scan(&compacted, &rev, &typ, &res, &ns, &name, &uid, s.value(&value)); err != nil {
 			return nil, fmt.Errorf("read changes: %w", err)
 		}
 		seen = true
