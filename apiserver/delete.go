@@ -74,11 +74,7 @@ func (s *Server) delete(r *request) error {
 	if !done && opts.OrphanDependents != nil && !*opts.OrphanDependents {
 		code = http.StatusAccepted
 	}
-	body, err := servedJSON(r.res, rec.Value, rec.ResourceVersion)
-	if err != nil {
-		return err
-	}
-	return r.c.JSONBlob(code, body)
+	return writeServed(r.c, code, r.res, rec)
 }
 
 // deleteObject deletes one object the Kubernetes way. An object with
@@ -99,7 +95,7 @@ func (s *Server) deleteObject(ctx context.Context, res *registry.Resource, key s
 		if err != nil {
 			return nil, false, err
 		}
-		o, err := decodeStored(cur.Value, cur.ResourceVersion)
+		o, err := decodeStoredOpaqueFields(cur.Value, cur.ResourceVersion)
 		if err != nil {
 			return nil, false, err
 		}
@@ -169,7 +165,10 @@ func checkDeletePreconditions(res *registry.Resource, name string, opts api.Dele
 // markForDeletion decides how a delete proceeds. pending is false when the
 // object can go now; otherwise next is the object with deletionTimestamp,
 // grace period and finalizers set (nil if it is marked already and this
-// delete changes nothing).
+// delete changes nothing). next is o itself, changed in place: o is the
+// caller's own decode, used for nothing else once it is marked (copying
+// it was 4.6% of what the process allocated in the rolling update of
+// all-150k at a fifth of its size).
 func markForDeletion(res *registry.Resource, o object, opts api.DeleteOptions, now time.Time) (next object, pending bool) {
 	meta := metaOf(o)
 	finalizers := stringList(meta["finalizers"])
@@ -207,7 +206,7 @@ func markForDeletion(res *registry.Resource, o object, opts api.DeleteOptions, n
 	if len(finalizers) == 0 && grace == 0 && !res.Finalizing(o) {
 		return nil, false
 	}
-	next = registry.DeepCopy(o).(map[string]any)
+	next = o
 	nm := metaOf(next)
 	nm["deletionTimestamp"] = now.Add(time.Duration(grace) * time.Second).UTC().Format(time.RFC3339)
 	nm["deletionGracePeriodSeconds"] = json.Number(strconv.FormatInt(grace, 10))

@@ -126,3 +126,62 @@ func BenchmarkDecodeStored(b *testing.B) {
 		}
 	}
 }
+
+// TestDecodeStoredOpaqueFields: managedFields stay the stored JSON, and the
+// object encodes back to exactly what the full decode gives.
+func TestDecodeStoredOpaqueFields(t *testing.T) {
+	pod, err := os.ReadFile("../api/testdata/pod.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := decodeStored(pod, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := decodeStoredOpaqueFields(pod, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := metaOf(lean)["managedFields"].(json.RawMessage); !ok {
+		t.Fatalf("managedFields decoded: %T", metaOf(lean)["managedFields"])
+	}
+	if nestedString(lean, "metadata", "resourceVersion") != "7" || nestedString(lean, "spec", "nodeName") != nestedString(full, "spec", "nodeName") {
+		t.Fatal("the rest of the object is not decoded as decodeStored decodes it")
+	}
+	want, err := encodeStored(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := encodeStored(lean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("encoded back:\n%s\nwant\n%s", got, want)
+	}
+	for _, b := range []string{`{"metadata":{"name":"a"}}`, `{"metadata":{"managedFields":null}}`, `{"metadata":{"managedFields":[]},"x":1}`} {
+		o, err := decodeStoredOpaqueFields([]byte(b), 1)
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if _, err := encodeStored(o); err != nil {
+			t.Fatalf("%s: encode: %v", b, err)
+		}
+	}
+	if _, err := decodeStoredOpaqueFields([]byte(`{"metadata":{"managedFields":[`), 1); err == nil {
+		t.Fatal("truncated JSON decoded")
+	}
+}
+
+func BenchmarkDecodeStoredOpaqueFields(b *testing.B) {
+	pod, err := os.ReadFile("../api/testdata/pod.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeStoredOpaqueFields(pod, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

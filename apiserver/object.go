@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	gojson "github.com/goccy/go-json"
+	"github.com/tidwall/gjson"
 )
 
 // object is a Kubernetes object decoded from JSON with numbers kept as
@@ -226,5 +227,29 @@ func decodeStored(b []byte, rv int64) (object, error) {
 		return nil, fmt.Errorf("decode stored object: %w", err)
 	}
 	metaOf(o)["resourceVersion"] = strconv.FormatInt(rv, 10)
+	return o, nil
+}
+
+// decodeStoredOpaqueFields is decodeStored for a caller that neither reads
+// nor changes metadata.managedFields: they stay the stored JSON
+// (json.RawMessage, which encodeStored writes back as it was). A pod's
+// managedFields mirror its spec and status field by field: leaving them
+// as they are takes a stored pod's decode from 32.9 to 24.1 KB and from 75
+// to 50 µs (BenchmarkDecodeStored, BenchmarkDecodeStoredOpaqueFields).
+// Deletes, which use it, decoded 14% of all the process allocated in the
+// rolling update of all-150k at a fifth of its size.
+func decodeStoredOpaqueFields(b []byte, rv int64) (object, error) {
+	mf := gjson.GetBytes(b, "metadata.managedFields")
+	end := mf.Index + len(mf.Raw)
+	if !mf.IsArray() || mf.Index <= 0 || end > len(b) || string(b[mf.Index:end]) != mf.Raw {
+		return decodeStored(b, rv)
+	}
+	rest := make([]byte, 0, len(b)-len(mf.Raw)+len("null"))
+	rest = append(append(append(rest, b[:mf.Index]...), "null"...), b[end:]...)
+	o, err := decodeStored(rest, rv)
+	if err != nil {
+		return nil, err
+	}
+	metaOf(o)["managedFields"] = json.RawMessage(b[mf.Index:end:end])
 	return o, nil
 }

@@ -240,9 +240,29 @@ func (s *Server) writeObject(r *request, code int, rec *store.Record) error {
 		return writeJSON(r.c, code, r.res.Table([]map[string]any{o}, r.query("includeObject"),
 			strconv.FormatInt(rec.ResourceVersion, 10), time.Now()))
 	}
-	body, err := servedJSON(r.res, rec.Value, rec.ResourceVersion)
+	return writeServed(r.c, code, r.res, rec)
+}
+
+// writeServed answers code with rec as res serves it, writing the stored
+// value's parts one after the other rather than joining them into one
+// more copy of the object (3% of what the process allocated in a rolling
+// update at a fifth of all-150k).
+func writeServed(c echo.Context, code int, res *registry.Resource, rec *store.Record) error {
+	p, err := servedParts(res, rec.Value, rec.ResourceVersion, false)
 	if err != nil {
 		return err
 	}
-	return r.c.JSONBlob(code, body)
+	resp := c.Response()
+	resp.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	resp.Header().Set(echo.HeaderContentLength, strconv.Itoa(p.len()))
+	resp.WriteHeader(code)
+	for _, b := range p {
+		if len(b) == 0 {
+			continue
+		}
+		if _, err := resp.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -63,35 +63,22 @@ func decodeServed(res *registry.Resource, value []byte, rv int64) (object, error
 	return o, nil
 }
 
-// servedJSON is the JSON of a stored value as res serves it, with its
-// resourceVersion.
-func servedJSON(res *registry.Resource, value []byte, rv int64) ([]byte, error) {
-	p, err := servedParts(res, value, rv, false)
-	if err != nil {
-		return nil, err
-	}
-	return p.join(), nil
-}
-
 // jsonParts is a JSON value in parts to write one after the other.
 type jsonParts [4][]byte
 
-func (p *jsonParts) join() []byte {
+func (p *jsonParts) len() int {
 	n := 0
 	for _, b := range p {
 		n += len(b)
 	}
-	out := make([]byte, 0, n)
-	for _, b := range p {
-		out = append(out, b...)
-	}
-	return out
+	return n
 }
 
-// servedParts is servedJSON in parts, which a list or a watch writes
+// servedParts is the JSON of a stored value as res serves it, with its
+// resourceVersion, in parts, which a response, a list or a watch writes
 // without copying the stored value: rvParts of value, or of its rewrite
-// for a kind that is rewritten on read; without metadata.managedFields
-// if omitManagedFields.
+// for a kind that is rewritten on read; without metadata.managedFields if
+// omitManagedFields.
 func servedParts(res *registry.Resource, value []byte, rv int64, omitManagedFields bool) (jsonParts, error) {
 	return servedPartsOf(res, value, rv, omitManagedFields, managedFieldsSpan)
 }
