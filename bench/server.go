@@ -441,16 +441,28 @@ func (s *Server) sendAs(ctx context.Context, method, path, ctype string, body []
 	return resp, nil
 }
 
-// Expect sends a request and fails unless it answers with code.
+// Expect sends a request and fails unless it answers with code; the
+// error of another answer is a *CodeError.
 func (s *Server) Expect(ctx context.Context, code int, method, path string, body []byte) ([]byte, error) {
 	got, b, err := s.Do(ctx, method, path, body)
 	if err != nil {
 		return nil, err
 	}
 	if got != code {
-		return nil, fmt.Errorf("%s %s: got %d, want %d: %s", method, path, got, code, bytes.TrimSpace(b))
+		return nil, &CodeError{Method: method, Path: path, Got: got, Want: code, Body: bytes.TrimSpace(b)}
 	}
 	return b, nil
+}
+
+// CodeError is an answer with another code than the one expected.
+type CodeError struct {
+	Method, Path string
+	Got, Want    int
+	Body         []byte
+}
+
+func (e *CodeError) Error() string {
+	return fmt.Sprintf("%s %s: got %d, want %d: %s", e.Method, e.Path, e.Got, e.Want, e.Body)
 }
 
 // mergePatch sends a JSON merge patch to path and fails unless it answers
