@@ -57,7 +57,10 @@
 //   - The status (phase, conditions, container statuses, IPs, start time)
 //     follows the Kubernetes kubelet's rules and is written as a merge
 //     patch of pods/status only when it changed; writes are queued per pod
-//     so that only the latest status of a pod is written.
+//     so that only the latest status of a pod is written. A sync whose
+//     status equals the one standing encodes nothing, and once the API
+//     server holds a status the kubelet keeps the informer's copy of it
+//     rather than its own (sync.go: serverStatus).
 //   - Readiness and liveness probes (httpGet and tcpSocket against the pod
 //     IP; exec when the runtime implements Execer) run with their timing
 //     fields; a failed liveness probe restarts the container. Pods of
