@@ -235,7 +235,7 @@ func decodeStored(b []byte, rv int64) (object, error) {
 // (json.RawMessage, which encodeStored writes back as it was). A pod's
 // managedFields mirror its spec and status field by field: leaving them
 // as they are takes a stored pod's decode from 32.9 to 24.1 KB and from 75
-// to 50 µs (BenchmarkDecodeStored, BenchmarkDecodeStoredOpaqueFields).
+// to 50 µs (BenchmarkDecodeStored).
 // Deletes, which use it, decoded 14% of all the process allocated in the
 // rolling update of all-150k at a fifth of its size.
 func decodeStoredOpaqueFields(b []byte, rv int64) (object, error) {
