@@ -47,7 +47,23 @@ type Config struct {
 	Kubelet KubeletConfig `yaml:"kubelet"`
 	// Dashboard is the web dashboard's configuration.
 	Dashboard dashboard.Config `yaml:"dashboard"`
+	// GC tunes the Go garbage collector of the process.
+	GC GCConfig `yaml:"gc"`
 }
+
+// GCConfig tunes the Go garbage collector (package gcheadroom).
+type GCConfig struct {
+	// MaxHeadroomBytes bounds how far the heap grows beyond what is live
+	// before the next collection, once the live heap is that large (Go's
+	// default lets it grow by as much as is live); 0: no bound. A GOGC
+	// set in the environment wins.
+	MaxHeadroomBytes int64 `yaml:"maxHeadroomBytes"`
+}
+
+// DefaultMaxHeadroomBytes is GCConfig.MaxHeadroomBytes's default: 1 GiB.
+// Smaller heaps keep Go's default: `all` with 1,000 simulated nodes and
+// 30,000 pods stays under 400 MB live.
+const DefaultMaxHeadroomBytes = 1 << 30
 
 // LogConfig configures zerolog.
 type LogConfig struct {
@@ -69,6 +85,7 @@ func Default() Config {
 		ControllerManager: DefaultControllerManagerConfig(),
 		Kubelet:           DefaultKubeletConfig(),
 		Dashboard:         dashboard.DefaultConfig(),
+		GC:                GCConfig{MaxHeadroomBytes: DefaultMaxHeadroomBytes},
 	}
 }
 
@@ -107,6 +124,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.ControllerManager.validate(); err != nil {
 		return err
+	}
+	if c.GC.MaxHeadroomBytes < 0 {
+		return fmt.Errorf("gc.maxHeadroomBytes %d must be 0 (no bound) or positive", c.GC.MaxHeadroomBytes)
 	}
 	switch c.Log.Level {
 	case "trace", "debug", "info", "warn", "error":

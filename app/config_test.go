@@ -34,6 +34,8 @@ func TestConfigValidate(t *testing.T) {
 		{"bad level", func(c *Config) { c.Log.Level = "loud" }, false},
 		{"bad format", func(c *Config) { c.Log.Format = "xml" }, false},
 		{"empty data dir", func(c *Config) { c.DataDir = "" }, false},
+		{"no GC headroom bound", func(c *Config) { c.GC.MaxHeadroomBytes = 0 }, true},
+		{"negative GC headroom", func(c *Config) { c.GC.MaxHeadroomBytes = -1 }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()

@@ -98,7 +98,7 @@ func runAll(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, os.Stderr)
+	log := setUp(cfg)
 	ctx := c.Context
 
 	api, err := app.NewAPIServer(ctx, cfg, log)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/minik8s/minik8s/app"
 	"github.com/minik8s/minik8s/dashboard"
+	"github.com/minik8s/minik8s/internal/gcheadroom"
 	"github.com/minik8s/minik8s/version"
 )
 
@@ -175,6 +176,15 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 	return cfg, cfg.Validate()
 }
 
+// setUp prepares the process for its role: the root logger, and the
+// bound on the garbage collector's headroom (package gcheadroom), which
+// lasts as long as the process.
+func setUp(cfg app.Config) zerolog.Logger {
+	log := newLogger(cfg.Log, os.Stderr)
+	gcheadroom.Start(cfg.GC.MaxHeadroomBytes, log)
+	return log
+}
+
 // newLogger builds the root logger. The console format has colours only
 // on a terminal: in a file or a pipe, escape codes are noise.
 func newLogger(cfg app.LogConfig, w io.Writer) zerolog.Logger {
@@ -200,7 +210,7 @@ func runAPIServer(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, os.Stderr)
+	log := setUp(cfg)
 	a, err := app.NewAPIServer(c.Context, cfg, log)
 	if err != nil {
 		return err

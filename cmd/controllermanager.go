@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"os"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/minik8s/minik8s/app"
@@ -40,7 +38,7 @@ func runControllerManager(c *cli.Context) error {
 	if err := applyControllerManagerFlags(c, &cfg); err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, os.Stderr)
+	log := setUp(cfg)
 	cm := cfg.ControllerManager
 	fns, err := app.NewControllerManagers(cfg, cm.Replicas, log)
 	if err != nil {

@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"os"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/minik8s/minik8s/app"
@@ -71,7 +69,7 @@ func runKubelet(c *cli.Context) error {
 	setDuration(c, "node-status-report-frequency", &kc.NodeStatusReportFrequency)
 	setDuration(c, "sim-start-delay", &kc.Sim.StartDelay)
 	setDuration(c, "sim-start-jitter", &kc.Sim.StartJitter)
-	log := newLogger(cfg.Log, os.Stderr)
+	log := setUp(cfg)
 	fns, picked, err := app.NewKubelets(c.Context, cfg, kc, c.Int("sim-nodes"), log)
 	if err != nil {
 		return err

@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"os"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/minik8s/minik8s/app"
@@ -35,7 +33,7 @@ func runScheduler(c *cli.Context) error {
 	if err := applySchedulerFlags(c, &cfg); err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, os.Stderr)
+	log := setUp(cfg)
 	fns, err := app.NewSchedulers(cfg, cfg.Scheduler.Replicas, log)
 	if err != nil {
 		return err

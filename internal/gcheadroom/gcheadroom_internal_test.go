@@ -1,0 +1,85 @@
+package gcheadroom
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/minik8s/minik8s/internal/testpoll"
+)
+
+func TestPercent(t *testing.T) {
+	const gi = 1 << 30
+	for _, c := range []struct {
+		live, max int64
+		want      int
+	}{
+		{live: 200 << 20, max: gi, want: 100},     // a small heap keeps Go's default
+		{live: gi, max: gi, want: 100},            // the bound is the default's headroom
+		{live: 2 * gi, max: gi, want: 50},         // twice as much: half the percentage
+		{live: 4 * gi, max: gi, want: MinPercent}, // never below MinPercent
+		{live: 40 * gi, max: gi, want: MinPercent},
+		{live: 2 * gi, max: 0, want: 100}, // no bound
+		{live: 0, max: gi, want: 100},     // nothing measured yet
+	} {
+		if got := Percent(100, c.live, c.max); got != c.want {
+			t.Errorf("Percent(100, %d, %d) = %d, want %d", c.live, c.max, got, c.want)
+		}
+	}
+}
+
+// gcPercent reads the GC percentage in force.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// TestStartFollowsTheLiveHeap holds 64 MiB live with a 16 MiB bound: the
+// collections after it lower the percentage to MinPercent, and once the
+// heap is small again they put Go's default back; stop restores it too.
+func TestStartFollowsTheLiveHeap(t *testing.T) {
+	tu := start(16<<20, zerolog.Nop())
+	defer tu.stop()
+	held := make([][]byte, 64)
+	for i := range held {
+		held[i] = make([]byte, 1<<20)
+	}
+	collect := func(want int) func() bool {
+		return func() bool {
+			runtime.GC()
+			return tu.percent() == want && gcPercent() == want
+		}
+	}
+	testpoll.Eventually(t, 10*time.Second, "the percentage lowered to MinPercent", collect(MinPercent))
+	runtime.KeepAlive(held)
+	held = nil
+	testpoll.Eventually(t, 10*time.Second, "Go's default back once the heap is small", collect(basePercent))
+
+	held = make([][]byte, 64)
+	for i := range held {
+		held[i] = make([]byte, 1<<20)
+	}
+	testpoll.Eventually(t, 10*time.Second, "the percentage lowered again", collect(MinPercent))
+	tu.stop()
+	if p := gcPercent(); p != basePercent {
+		t.Fatalf("after stop the GC percentage is %d, want %d", p, basePercent)
+	}
+	runtime.GC()
+	runtime.GC()
+	runtime.KeepAlive(held)
+	if p := gcPercent(); p != basePercent {
+		t.Fatalf("a collection after stop set the GC percentage to %d", p)
+	}
+}
+
+func TestStartLeavesAUsersGOGC(t *testing.T) {
+	t.Setenv("GOGC", "50")
+	if tu := start(1<<20, zerolog.Nop()); tu != nil {
+		tu.stop()
+		t.Fatal("start bounded the headroom although GOGC is set")
+	}
+}
