@@ -10,10 +10,12 @@ import (
 	"syscall"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/minik8s/minik8s/internal/wait"
 	"github.com/minik8s/minik8s/kubelet/runtime"
 )
 
@@ -172,20 +174,39 @@ func pump(ctx context.Context, att client.HijackedResponse, s runtime.Streams, r
 // stop an exec, and a command that reads no input (sleep) would run on.
 // It signals the process by its host PID, after checking through /proc
 // that the PID belongs to the container (so a PID from another PID
-// namespace, with a remote engine, is left alone).
+// namespace, with a remote engine, is left alone). It tries again until
+// the exec has ended, for up to killExecTimeout: an engine under load may
+// answer late or not report the PID yet.
 func (r *Runtime) killExec(execID, containerID string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), killExecTimeout)
 	defer cancel()
-	st, err := r.cli.ExecInspect(ctx, execID, client.ExecInspectOptions{})
-	if err != nil || !st.Running || st.PID <= 0 {
-		return
+	killed := 0 // signalled once only: its PID could be reused once it has gone
+	for {
+		st, err := r.cli.ExecInspect(ctx, execID, client.ExecInspectOptions{})
+		switch {
+		case cerrdefs.IsNotFound(err), err == nil && !st.Running:
+			return
+		case err == nil && st.PID > 0 && st.PID != killed:
+			cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", st.PID))
+			if err != nil || !strings.Contains(string(cg), dockerID(containerID)) {
+				return
+			}
+			_ = syscall.Kill(st.PID, syscall.SIGKILL)
+			killed = st.PID
+		}
+		if wait.Sleep(ctx, killExecRetry) != nil {
+			r.log.Warn().Str("exec", execID).Str("container", shortID(containerID)).
+				Msg("an exec whose caller hung up may still run: the engine did not report it ended")
+			return
+		}
 	}
-	cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", st.PID))
-	if err != nil || !strings.Contains(string(cg), dockerID(containerID)) {
-		return
-	}
-	_ = syscall.Kill(st.PID, syscall.SIGKILL)
 }
+
+// killExecTimeout bounds killExec's tries, killExecRetry spaces them.
+const (
+	killExecTimeout = 30 * time.Second
+	killExecRetry   = 100 * time.Millisecond
+)
 
 func orDiscard(w io.Writer) io.Writer {
 	if w == nil {
