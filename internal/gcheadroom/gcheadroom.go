@@ -28,22 +28,22 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// MinPercent is the lowest GC percentage Start sets, however large the
+// minPercent is the lowest GC percentage Start sets, however large the
 // live heap: below it, collections would take most of the CPU.
-const MinPercent = 25
+const minPercent = 25
 
 // basePercent is Go's default GC percentage, which Start keeps for heaps
 // up to maxHeadroom.
 const basePercent = 100
 
-// Percent is the GC percentage that lets a heap of live bytes grow by at
-// most maxHeadroom bytes before the next collection, but never more than
-// base nor less than MinPercent. maxHeadroom <= 0 is no bound.
-func Percent(base int, live, maxHeadroom int64) int {
-	if maxHeadroom <= 0 || live <= 0 || maxHeadroom*100/live >= int64(base) {
-		return base
+// percentFor is the GC percentage that lets a heap of live bytes grow by
+// at most maxHeadroom bytes before the next collection, but never more
+// than Go's default nor less than minPercent. maxHeadroom <= 0 is no bound.
+func percentFor(live, maxHeadroom int64) int {
+	if maxHeadroom <= 0 || live <= 0 || maxHeadroom*100/live >= basePercent {
+		return basePercent
 	}
-	return int(max(maxHeadroom*100/live, MinPercent))
+	return int(max(maxHeadroom*100/live, minPercent))
 }
 
 // Start bounds the heap's headroom to maxHeadroom bytes (<= 0: no bound)
@@ -105,7 +105,7 @@ func (t *tuner) collected() {
 	metrics.Read(t.live)
 	if t.live[0].Value.Kind() == metrics.KindUint64 {
 		live := int64(t.live[0].Value.Uint64())
-		if p := Percent(basePercent, live, t.max); p != t.cur {
+		if p := percentFor(live, t.max); p != t.cur {
 			debug.SetGCPercent(p)
 			t.log.Debug().Int("gcPercent", p).Int64("liveHeapBytes", live).Int64("maxHeadroomBytes", t.max).
 				Msg("GC percentage adjusted to bound the heap's headroom")

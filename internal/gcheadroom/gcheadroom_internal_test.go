@@ -11,7 +11,7 @@ import (
 	"github.com/minik8s/minik8s/internal/testpoll"
 )
 
-func TestPercent(t *testing.T) {
+func TestPercentFor(t *testing.T) {
 	const gi = 1 << 30
 	for _, c := range []struct {
 		live, max int64
@@ -20,13 +20,13 @@ func TestPercent(t *testing.T) {
 		{live: 200 << 20, max: gi, want: 100},     // a small heap keeps Go's default
 		{live: gi, max: gi, want: 100},            // the bound is the default's headroom
 		{live: 2 * gi, max: gi, want: 50},         // twice as much: half the percentage
-		{live: 4 * gi, max: gi, want: MinPercent}, // never below MinPercent
-		{live: 40 * gi, max: gi, want: MinPercent},
+		{live: 4 * gi, max: gi, want: minPercent}, // never below minPercent
+		{live: 40 * gi, max: gi, want: minPercent},
 		{live: 2 * gi, max: 0, want: 100}, // no bound
 		{live: 0, max: gi, want: 100},     // nothing measured yet
 	} {
-		if got := Percent(100, c.live, c.max); got != c.want {
-			t.Errorf("Percent(100, %d, %d) = %d, want %d", c.live, c.max, got, c.want)
+		if got := percentFor(c.live, c.max); got != c.want {
+			t.Errorf("percentFor(%d, %d) = %d, want %d", c.live, c.max, got, c.want)
 		}
 	}
 }
@@ -39,7 +39,7 @@ func gcPercent() int {
 }
 
 // TestStartFollowsTheLiveHeap holds 64 MiB live with a 16 MiB bound: the
-// collections after it lower the percentage to MinPercent, and once the
+// collections after it lower the percentage to minPercent, and once the
 // heap is small again they put Go's default back; stop restores it too.
 func TestStartFollowsTheLiveHeap(t *testing.T) {
 	tu := start(16<<20, zerolog.Nop())
@@ -54,7 +54,7 @@ func TestStartFollowsTheLiveHeap(t *testing.T) {
 			return tu.percent() == want && gcPercent() == want
 		}
 	}
-	testpoll.Eventually(t, 10*time.Second, "the percentage lowered to MinPercent", collect(MinPercent))
+	testpoll.Eventually(t, 10*time.Second, "the percentage lowered to minPercent", collect(minPercent))
 	runtime.KeepAlive(held)
 	held = nil
 	testpoll.Eventually(t, 10*time.Second, "Go's default back once the heap is small", collect(basePercent))
@@ -63,7 +63,7 @@ func TestStartFollowsTheLiveHeap(t *testing.T) {
 	for i := range held {
 		held[i] = make([]byte, 1<<20)
 	}
-	testpoll.Eventually(t, 10*time.Second, "the percentage lowered again", collect(MinPercent))
+	testpoll.Eventually(t, 10*time.Second, "the percentage lowered again", collect(minPercent))
 	tu.stop()
 	if p := gcPercent(); p != basePercent {
 		t.Fatalf("after stop the GC percentage is %d, want %d", p, basePercent)

@@ -195,7 +195,7 @@ func (r *Runtime) killExec(execID, containerID string) {
 			killed = st.PID
 		}
 		if wait.Sleep(ctx, killExecRetry) != nil {
-			r.log.Warn().Str("exec", execID).Str("container", shortID(containerID)).
+			r.log.Warn().Str("exec", execID).Str("id", shortID(containerID)).
 				Msg("an exec whose caller hung up may still run: the engine did not report it ended")
 			return
 		}
