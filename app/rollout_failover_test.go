@@ -44,6 +44,8 @@ func TestRolloutSurvivesControllerManagerFailover(t *testing.T) {
 		mu      sync.Mutex
 		live    = map[string]bool{} // name → not terminating
 		maxLive int
+		history []string // the events, to show when the bound is broken
+		atMax   int      // len(history) when maxLive was reached
 	)
 	wctx, wcancel := context.WithCancel(bg)
 	defer wcancel()
@@ -53,7 +55,7 @@ func TestRolloutSurvivesControllerManagerFailover(t *testing.T) {
 	}
 	go func() {
 		for ev := range events {
-			if ev.Err != nil {
+			if ev.Err != nil || ev.Type == client.Bookmark {
 				continue
 			}
 			p := ev.Object
@@ -63,7 +65,11 @@ func TestRolloutSurvivesControllerManagerFailover(t *testing.T) {
 			} else {
 				live[p.Name] = true
 			}
-			maxLive = max(maxLive, len(live))
+			history = append(history, fmt.Sprintf("%s %s (%s) rv=%s deleting=%t → %d live",
+				ev.Type, p.Name, p.Labels["pod-template-hash"], p.ResourceVersion, p.DeletionTimestamp != nil, len(live)))
+			if len(live) > maxLive {
+				maxLive, atMax = len(live), len(history)
+			}
 			mu.Unlock()
 		}
 	}()
@@ -92,6 +98,7 @@ func TestRolloutSurvivesControllerManagerFailover(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	if maxLive > 25 {
+		t.Logf("the pods' events up to the peak:\n%s", strings.Join(history[max(0, atMax-60):atMax], "\n"))
 		t.Fatalf("the Deployment had %d pods at once, more than replicas + maxSurge = 25", maxLive)
 	}
 	t.Logf("leader %s stopped mid-rollout; %s finished it; at most %d pods at once", first, holder(), maxLive)
