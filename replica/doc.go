@@ -16,7 +16,10 @@
 //     stops leading and campaigns again. The same gate protects a process
 //     that was really stopped and continued.
 //   - Stop ends a replica for good; its lease is released, so a standby
-//     takes over within one retry period.
+//     takes over within one retry period. The release waits for the
+//     writes the replica had sent through its Transport to be answered
+//     (up to a grace period), so none lands after a standby has taken
+//     over.
 //   - Server serves /healthz, /metrics, GET /replicas (JSON status of
 //     each replica) and POST /replicas/{i}/freeze, /unfreeze and /stop.
 //
