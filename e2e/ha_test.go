@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,10 +185,11 @@ func haUp(t *testing.T, store, redisURL string) *haCluster {
 		bin = filepath.Join(root, bin) // as make, in the repository, means it
 	}
 	h := &haCluster{root: root, dir: filepath.Join(tmp, "ha")}
+	ports := testenv.FreePorts(t, 4)
 	h.env = append(os.Environ(),
 		"MINIK8S_BIN="+bin, "HA_DIR="+h.dir, "HA_STORE="+store, "HA_REDIS="+redisURL,
-		"HA_PORT_A="+haFreePort(t), "HA_PORT_B="+haFreePort(t),
-		"HA_SCHEDULER_PORT="+haFreePort(t), "HA_CM_PORT="+haFreePort(t), "HA_KUBELET_PORT=0",
+		fmt.Sprint("HA_PORT_A=", ports[0]), fmt.Sprint("HA_PORT_B=", ports[1]),
+		fmt.Sprint("HA_SCHEDULER_PORT=", ports[2]), fmt.Sprint("HA_CM_PORT=", ports[3]), "HA_KUBELET_PORT=0",
 		"HA_LOG_FORMAT=json",
 	)
 	t.Cleanup(func() {
@@ -541,16 +541,6 @@ spec:
 `, app, i, app)
 	}
 	return b.String()
-}
-
-func haFreePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
 
 func haLines(s string) []string {
