@@ -53,12 +53,36 @@ type Config struct {
 
 // GCConfig tunes the Go garbage collector (package gcheadroom).
 type GCConfig struct {
+	// MinHeadroomBytes lets the heap grow by at least this much beyond
+	// what is live before the next collection, however small the live
+	// heap (Go's default lets it grow by as much as is live); 0: no
+	// floor. A GOGC set in the environment wins.
+	MinHeadroomBytes int64 `yaml:"minHeadroomBytes"`
 	// MaxHeadroomBytes bounds how far the heap grows beyond what is live
 	// before the next collection, once the live heap is that large (Go's
 	// default lets it grow by as much as is live); 0: no bound. A GOGC
 	// set in the environment wins.
 	MaxHeadroomBytes int64 `yaml:"maxHeadroomBytes"`
 }
+
+func (c GCConfig) validate() error {
+	switch {
+	case c.MinHeadroomBytes < 0:
+		return fmt.Errorf("gc.minHeadroomBytes %d must be 0 (no floor) or positive", c.MinHeadroomBytes)
+	case c.MaxHeadroomBytes < 0:
+		return fmt.Errorf("gc.maxHeadroomBytes %d must be 0 (no bound) or positive", c.MaxHeadroomBytes)
+	case c.MaxHeadroomBytes > 0 && c.MinHeadroomBytes > c.MaxHeadroomBytes:
+		return fmt.Errorf("gc.minHeadroomBytes %d must not be above gc.maxHeadroomBytes %d", c.MinHeadroomBytes, c.MaxHeadroomBytes)
+	}
+	return nil
+}
+
+// DefaultMinHeadroomBytes is GCConfig.MinHeadroomBytes's default: 40 MiB.
+// With 100 simulated nodes, `all` holds 15–31 MB live while a Deployment
+// of 1,000 pods starts, and Go's default collected every 50–80 ms then:
+// the floor halves the collections (25 → 12 in the process's life) and
+// their CPU (about 350 → 200 ms) for about 13 MiB more peak RSS.
+const DefaultMinHeadroomBytes = 40 << 20
 
 // DefaultMaxHeadroomBytes is GCConfig.MaxHeadroomBytes's default: 1 GiB.
 // Smaller heaps keep Go's default: `all` with 1,000 simulated nodes and
@@ -85,7 +109,7 @@ func Default() Config {
 		ControllerManager: DefaultControllerManagerConfig(),
 		Kubelet:           DefaultKubeletConfig(),
 		Dashboard:         dashboard.DefaultConfig(),
-		GC:                GCConfig{MaxHeadroomBytes: DefaultMaxHeadroomBytes},
+		GC:                GCConfig{MinHeadroomBytes: DefaultMinHeadroomBytes, MaxHeadroomBytes: DefaultMaxHeadroomBytes},
 	}
 }
 
@@ -125,8 +149,8 @@ func (c *Config) Validate() error {
 	if err := c.ControllerManager.validate(); err != nil {
 		return err
 	}
-	if c.GC.MaxHeadroomBytes < 0 {
-		return fmt.Errorf("gc.maxHeadroomBytes %d must be 0 (no bound) or positive", c.GC.MaxHeadroomBytes)
+	if err := c.GC.validate(); err != nil {
+		return err
 	}
 	switch c.Log.Level {
 	case "trace", "debug", "info", "warn", "error":

@@ -36,6 +36,10 @@ func TestConfigValidate(t *testing.T) {
 		{"empty data dir", func(c *Config) { c.DataDir = "" }, false},
 		{"no GC headroom bound", func(c *Config) { c.GC.MaxHeadroomBytes = 0 }, true},
 		{"negative GC headroom", func(c *Config) { c.GC.MaxHeadroomBytes = -1 }, false},
+		{"no GC headroom floor", func(c *Config) { c.GC.MinHeadroomBytes = 0 }, true},
+		{"negative GC headroom floor", func(c *Config) { c.GC.MinHeadroomBytes = -1 }, false},
+		{"GC headroom floor above its bound", func(c *Config) { c.GC.MinHeadroomBytes = c.GC.MaxHeadroomBytes + 1 }, false},
+		{"GC headroom floor without a bound", func(c *Config) { c.GC.MaxHeadroomBytes, c.GC.MinHeadroomBytes = 0, 1<<40 }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()

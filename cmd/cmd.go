@@ -181,7 +181,7 @@ func loadConfig(c *cli.Context) (app.Config, error) {
 // lasts as long as the process.
 func setUp(cfg app.Config) zerolog.Logger {
 	log := newLogger(cfg.Log, os.Stderr)
-	gcheadroom.Start(cfg.GC.MaxHeadroomBytes, log)
+	gcheadroom.Start(gcheadroom.Bounds{Min: cfg.GC.MinHeadroomBytes, Max: cfg.GC.MaxHeadroomBytes}, log)
 	return log
 }
 

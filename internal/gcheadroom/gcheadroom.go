@@ -1,5 +1,5 @@
 // Package gcheadroom bounds how far the Go heap grows beyond what is live
-// before the garbage collector runs again.
+// before the garbage collector runs again, from below and from above.
 //
 // Go's default (GOGC=100) starts the next collection once the heap has
 // grown by as much as the last one found live. For a heap of a few hundred
@@ -14,6 +14,14 @@
 // more often once the live heap passes maxHeadroom, never below it.
 // Kubernetes' 1.24 release notes suggest the same trade for a large
 // kube-apiserver (GOGC=63), and Prometheus lowers its default GOGC to 75.
+//
+// A small heap makes the opposite trade. With 20 MB live, Go collects after
+// every 20 MB allocated, and a burst of work (a Deployment of 1,000 pods)
+// allocates that in tens of milliseconds: the collector then marks the
+// same caches over and over. Below minHeadroom of live heap, Start raises
+// the percentage so that the heap may grow by minHeadroom: a fixed memory
+// cost, of the kind a heap ballast buys, for fewer collections.
+//
 // A GOGC set in the environment is the user's choice and wins: Start then
 // does nothing.
 package gcheadroom
@@ -36,37 +44,50 @@ const minPercent = 25
 // up to maxHeadroom.
 const basePercent = 100
 
-// percentFor is the GC percentage that lets a heap of live bytes grow by
-// at most maxHeadroom bytes before the next collection, but never more
-// than Go's default nor less than minPercent. maxHeadroom <= 0 is no bound.
-func percentFor(live, maxHeadroom int64) int {
-	if maxHeadroom <= 0 || live <= 0 || maxHeadroom*100/live >= basePercent {
-		return basePercent
-	}
-	return int(max(maxHeadroom*100/live, minPercent))
+// Bounds are the headroom's bounds in bytes; 0 is no bound.
+type Bounds struct {
+	Min, Max int64
 }
 
-// Start bounds the heap's headroom to maxHeadroom bytes (<= 0: no bound)
-// until stop is called, which restores Go's default. It adjusts once per
-// collection, after it, from the live heap that collection found; the
+// percentFor is the GC percentage for a heap of live bytes: Go's default,
+// unless that lets the heap grow by less than b.Min bytes before the next
+// collection (then the percentage that allows b.Min) or by more than b.Max
+// (then the percentage that allows b.Max, but never less than minPercent).
+func percentFor(live int64, b Bounds) int {
+	if live <= 0 {
+		return basePercent
+	}
+	headroom := live * basePercent / 100
+	switch {
+	case b.Max > 0 && headroom > b.Max:
+		return int(max(b.Max*100/live, minPercent))
+	case b.Min > 0 && headroom < b.Min:
+		return int((b.Min*100 + live - 1) / live)
+	}
+	return basePercent
+}
+
+// Start bounds the heap's headroom (b must have Min <= Max when both are
+// set) until stop is called, which restores Go's default. It adjusts once
+// per collection, after it, from the live heap that collection found; the
 // adjustments are logged at debug level.
-func Start(maxHeadroom int64, log zerolog.Logger) (stop func()) {
-	if t := start(maxHeadroom, log); t != nil {
+func Start(b Bounds, log zerolog.Logger) (stop func()) {
+	if t := start(b, log); t != nil {
 		return t.stop
 	}
 	return func() {}
 }
 
 // start starts a tuner, or returns nil if there is nothing to bound.
-func start(maxHeadroom int64, log zerolog.Logger) *tuner {
-	if maxHeadroom <= 0 {
+func start(b Bounds, log zerolog.Logger) *tuner {
+	if b.Min <= 0 && b.Max <= 0 {
 		return nil
 	}
 	if v := os.Getenv("GOGC"); v != "" {
 		log.Debug().Str("GOGC", v).Msg("GOGC is set: the GC's headroom is left to it")
 		return nil
 	}
-	t := &tuner{max: maxHeadroom, cur: basePercent, log: log,
+	t := &tuner{bounds: b, cur: basePercent, log: log,
 		live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	t.arm()
 	return t
@@ -77,8 +98,8 @@ func start(maxHeadroom int64, log zerolog.Logger) *tuner {
 // once a collection has found it unreachable, adjusts, and allocates the
 // next one.
 type tuner struct {
-	max int64
-	log zerolog.Logger
+	bounds Bounds
+	log    zerolog.Logger
 
 	mu      sync.Mutex
 	live    []metrics.Sample
@@ -105,9 +126,10 @@ func (t *tuner) collected() {
 	metrics.Read(t.live)
 	if t.live[0].Value.Kind() == metrics.KindUint64 {
 		live := int64(t.live[0].Value.Uint64())
-		if p := percentFor(live, t.max); p != t.cur {
+		if p := percentFor(live, t.bounds); p != t.cur {
 			debug.SetGCPercent(p)
-			t.log.Debug().Int("gcPercent", p).Int64("liveHeapBytes", live).Int64("maxHeadroomBytes", t.max).
+			t.log.Debug().Int("gcPercent", p).Int64("liveHeapBytes", live).
+				Int64("minHeadroomBytes", t.bounds.Min).Int64("maxHeadroomBytes", t.bounds.Max).
 				Msg("GC percentage adjusted to bound the heap's headroom")
 			t.cur = p
 		}
