@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -131,11 +133,28 @@ func LevelFrom(ctx context.Context) string {
 	return l
 }
 
+// uids holds uid's results, up to maxUIDs of them: every request sends
+// two, from a handful of levels and flow schemas (a flow schema per
+// system:kube-* user, which any authenticated client may claim to be).
+var (
+	uids    sync.Map // name → string
+	numUIDs atomic.Int32
+)
+
+const maxUIDs = 64
+
 // uid is a stable UID-shaped name for a level or flow schema, for the
 // X-Kubernetes-PF-* headers (there are no such objects to take it from).
 func uid(name string) string {
+	if u, ok := uids.Load(name); ok {
+		return u.(string)
+	}
 	h := sha256.Sum256([]byte("minik8s/flowcontrol/" + name))
-	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+	u := fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+	if numUIDs.Add(1) <= maxUIDs {
+		uids.Store(name, u)
+	}
+	return u
 }
 
 // level is one control-plane level's seats.
