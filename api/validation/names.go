@@ -38,14 +38,12 @@ const (
 )
 
 var (
-	dns1123LabelRe     = regexp.MustCompile("^" + dns1123LabelFmt + "$")
-	dns1035LabelRe     = regexp.MustCompile("^" + dns1035LabelFmt + "$")
-	dns1123SubdomainRe = regexp.MustCompile("^" + dns1123SubdomainFmt + "$")
-	qualifiedNameRe    = regexp.MustCompile("^" + qualifiedNameFmt + "$")
-	labelValueRe       = regexp.MustCompile("^" + labelValueFmt + "$")
-	httpHeaderNameRe   = regexp.MustCompile("^" + httpHeaderNameFmt + "$")
-	portNameCharsetRe  = regexp.MustCompile("^[-a-z0-9]+$")
-	portNameLetterRe   = regexp.MustCompile("[a-z]")
+	dns1035LabelRe    = regexp.MustCompile("^" + dns1035LabelFmt + "$")
+	qualifiedNameRe   = regexp.MustCompile("^" + qualifiedNameFmt + "$")
+	labelValueRe      = regexp.MustCompile("^" + labelValueFmt + "$")
+	httpHeaderNameRe  = regexp.MustCompile("^" + httpHeaderNameFmt + "$")
+	portNameCharsetRe = regexp.MustCompile("^[-a-z0-9]+$")
+	portNameLetterRe  = regexp.MustCompile("[a-z]")
 )
 
 // regexError words a format violation as Kubernetes' RegexError does,
@@ -75,7 +73,7 @@ func IsDNS1123Label(value string) []string {
 	if len(value) > DNS1123LabelMaxLength {
 		errs = append(errs, maxLenError(DNS1123LabelMaxLength))
 	}
-	if !dns1123LabelRe.MatchString(value) {
+	if !isDNS1123Label(value) {
 		errs = append(errs, regexError(dns1123LabelErrMsg, dns1123LabelFmt, "my-name", "123-abc"))
 	}
 	return errs
@@ -101,10 +99,39 @@ func IsDNS1123Subdomain(value string) []string {
 	if len(value) > DNS1123SubdomainMaxLength {
 		errs = append(errs, maxLenError(DNS1123SubdomainMaxLength))
 	}
-	if !dns1123SubdomainRe.MatchString(value) {
+	if !isDNS1123Subdomain(value) {
 		errs = append(errs, regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, "example.com"))
 	}
 	return errs
+}
+
+// isDNS1123Label reports whether value matches dns1123LabelFmt, and
+// isDNS1123Subdomain whether it matches dns1123SubdomainFmt, as the
+// regular expressions (which FuzzDNS1123 holds them to) would, several
+// times faster: every object's name, namespace and label keys pass here.
+func isDNS1123Label(value string) bool {
+	if value == "" || value[0] == '-' || value[len(value)-1] == '-' {
+		return false
+	}
+	for i := range len(value) {
+		if c := value[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func isDNS1123Subdomain(value string) bool {
+	for {
+		label, rest, more := strings.Cut(value, ".")
+		if !isDNS1123Label(label) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		value = rest
+	}
 }
 
 // IsQualifiedName returns what is wrong with value as a qualified name, an

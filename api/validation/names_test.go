@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -70,4 +71,23 @@ func TestMessages(t *testing.T) {
 	if got := NameIsDNSSubdomain("web-", false); got == nil {
 		t.Error("name with trailing dash accepted")
 	}
+}
+
+// FuzzDNS1123 holds isDNS1123Label and isDNS1123Subdomain to the regular
+// expressions Kubernetes validates with.
+func FuzzDNS1123(f *testing.F) {
+	label := regexp.MustCompile("^" + dns1123LabelFmt + "$")
+	subdomain := regexp.MustCompile("^" + dns1123SubdomainFmt + "$")
+	for _, s := range []string{"", "a", "-", "a-", "-a", "a-b", "web-7d4b9c-x2x9z", "A", "a.b", "a..b", ".a", "a.",
+		"example.com", "a.-b", "a-.b", "1.2.3", "a_b", "ß", "a\n", "kube-system", strings.Repeat("a", 300)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isDNS1123Label(s), label.MatchString(s); got != want {
+			t.Errorf("isDNS1123Label(%q) = %t, the regexp says %t", s, got, want)
+		}
+		if got, want := isDNS1123Subdomain(s), subdomain.MatchString(s); got != want {
+			t.Errorf("isDNS1123Subdomain(%q) = %t, the regexp says %t", s, got, want)
+		}
+	})
 }
