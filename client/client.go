@@ -23,6 +23,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/minik8s/minik8s/api"
+	"github.com/minik8s/minik8s/internal/closer"
 	"github.com/minik8s/minik8s/internal/wait"
 	"github.com/minik8s/minik8s/kubeconfig"
 	"github.com/minik8s/minik8s/version"
@@ -252,7 +253,7 @@ func (c *Client) attempt(ctx context.Context, r *request) (*http.Response, error
 		cancel()
 		return nil, err
 	}
-	resp.Body = cancelOnClose{resp.Body, cancel}
+	resp.Body = closer.CancelOnClose(resp.Body, cancel)
 	return resp, nil
 }
 
@@ -287,17 +288,6 @@ func attemptTimeout(ctx context.Context, d time.Duration) (context.Context, cont
 		}
 		cancel(context.Canceled)
 	}
-}
-
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 // retryAfterWait is the server's Retry-After (1 s if it gave none) plus up

@@ -2,9 +2,10 @@ package replica
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"time"
+
+	"github.com/minik8s/minik8s/internal/closer"
 )
 
 // writeGrace bounds how long a write already sent is still awaited once
@@ -68,7 +69,7 @@ func (t gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// whole; the context ends writeGrace after the caller's.
 		return resp, nil
 	}
-	resp.Body = cancelOnClose{resp.Body, cancel}
+	resp.Body = closer.CancelOnClose(resp.Body, cancel)
 	return resp, nil
 }
 
@@ -78,17 +79,4 @@ func outlive(parent context.Context, grace time.Duration) (ctx context.Context, 
 	ctx, cancelCtx := context.WithCancel(context.WithoutCancel(parent))
 	stop := context.AfterFunc(parent, func() { time.AfterFunc(grace, cancelCtx) })
 	return ctx, func() { stop(); cancelCtx() }
-}
-
-// cancelOnClose ends a request's context when its response body is
-// closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
