@@ -38,15 +38,10 @@ type gatedTransport struct {
 
 func (t gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	write := req.Method != http.MethodGet && req.Method != http.MethodHead && req.Method != http.MethodOptions
 	err := t.r.hold.stall(ctx)
-	write := false
-	if err == nil {
-		switch req.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-		default:
-			write = true
-			err = t.r.Gate(ctx)
-		}
+	if err == nil && write {
+		err = t.r.Gate(ctx)
 	}
 	if err != nil {
 		// RoundTrip must close the body, even when it fails.

@@ -41,7 +41,7 @@ import (
 const minPercent = 25
 
 // basePercent is Go's default GC percentage, which Start keeps for heaps
-// up to maxHeadroom.
+// whose default headroom (as much as is live) lies within the bounds.
 const basePercent = 100
 
 // Bounds are the headroom's bounds in bytes; 0 is no bound.
@@ -57,11 +57,10 @@ func percentFor(live int64, b Bounds) int {
 	if live <= 0 {
 		return basePercent
 	}
-	headroom := live * basePercent / 100
-	switch {
-	case b.Max > 0 && headroom > b.Max:
+	switch { // Go's default headroom is live
+	case b.Max > 0 && live > b.Max:
 		return int(max(b.Max*100/live, minPercent))
-	case b.Min > 0 && headroom < b.Min:
+	case b.Min > 0 && live < b.Min:
 		return int((b.Min*100 + live - 1) / live)
 	}
 	return basePercent
