@@ -55,6 +55,7 @@ func expect(t *testing.T, r *testenv.Response, code int) {
 }
 
 func TestCRUDAndOptimisticConcurrency(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 
@@ -146,6 +147,7 @@ func TestCRUDAndOptimisticConcurrency(t *testing.T) {
 }
 
 func TestValidationAndStrictFields(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	bad := strings.Replace(podJSON, `"name":"web"`, `"name":"bad_name"`, 1)
@@ -239,6 +241,7 @@ func nextEvent(t *testing.T, ch <-chan map[string]any) (typ, name, rv string) {
 }
 
 func TestWatchResumeAndSelectors(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	r := s.Do(t, "GET", pods, nil)
@@ -305,6 +308,7 @@ func TestWatchResumeAndSelectors(t *testing.T) {
 // Kubernetes reads as true is served as a watch, not as a list (and so is
 // never counted as a list by the limits either).
 func TestWatchParamLikeKubernetes(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	for i, v := range []string{"t", "True", "TRUE", "yes"} {

@@ -74,6 +74,7 @@ func diffExit(k *kubectlRun, args ...string) (int, string) {
 // client-side apply, and a custom resource merged by its schema's list
 // types.
 func TestKubectlServerSideApply(t *testing.T) {
+	t.Parallel()
 	k := newKubectlRun(t)
 	f := k.file("deploy.yaml", ssaDeployment)
 	k.match("create", k.ok("apply", "--server-side", "-f", f), `deployment.apps/web serverside-applied`)
@@ -212,6 +213,7 @@ spec:
 // revision is used (so no watch event), no object, no cluster IP or node
 // port kept.
 func TestKubectlDryRunAndDiff(t *testing.T) {
+	t.Parallel()
 	k := newKubectlRun(t)
 	f := k.file("deploy.yaml", ssaDeployment)
 	before := revision(k)

@@ -44,6 +44,7 @@ func readApplied(t *testing.T, r *testenv.Response) applied {
 // over HTTP: what each write records, a no-op apply, the status
 // subresource, and that bad input gets Kubernetes' Status, never a 500.
 func TestApplyAndManagedFields(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const cms = "/api/v1/namespaces/default/configmaps"
 	const applyType = "application/apply-patch+yaml"

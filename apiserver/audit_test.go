@@ -17,6 +17,7 @@ import (
 // audit.k8s.io/v1 events at the level the first matching rule gives, with
 // the stages, bodies and statuses Kubernetes puts in them.
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	logFile := filepath.Join(dir, "audit.log")
 	policy := filepath.Join(dir, "policy.yaml")

@@ -64,6 +64,7 @@ func certClient(s *testenv.APIServer, cert tls.Certificate) *http.Client {
 // of another CA, an expired one or one for servers only is a 401 Status,
 // unless a valid token comes with it.
 func TestClientCertificates(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	ca, err := pki.LoadCA(s.DataDir)
 	if err != nil {
@@ -158,6 +159,7 @@ func expiredClientCert(t *testing.T, dataDir, cn string, groups ...string) tls.C
 // lets anonymous callers read health and version only (the issuer
 // discovery role is bound to ServiceAccounts, as in Kubernetes).
 func TestAnonymous(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	for path, want := range map[string]int{
 		"/healthz": 200, "/livez": 200, "/readyz": 200, "/version": 200,
@@ -185,6 +187,7 @@ func TestAnonymous(t *testing.T) {
 // TestUserKubeconfig: `minik8s kubeconfig --user` (app.UserKubeconfig)
 // gives kubectl a working credential, which `kubectl auth whoami` names.
 func TestUserKubeconfig(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	cfg := app.Default()
 	cfg.DataDir = s.DataDir

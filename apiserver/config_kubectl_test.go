@@ -16,6 +16,7 @@ import (
 // get with server-side tables, describe, edit, explain, api-resources,
 // delete, and a 422 for each kind.
 func TestKubectlConfigKinds(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	dir := t.TempDir()
 	kubectl := func(args ...string) string {
@@ -69,7 +70,7 @@ func TestKubectlConfigKinds(t *testing.T) {
 	mustMatch("create cm", kubectl("create", "configmap", "x", "--from-literal=a=b", "--from-literal=c=d"), `configmap/x created`)
 	mustMatch("get cm", kubectl("get", "cm"), `(?m)^NAME\s+DATA\s+AGE$`, `(?m)^x\s+2\s+`)
 	mustMatch("describe cm", kubectl("describe", "configmap", "x"), `Name:\s+x`, `(?s)a:\s*----\s*b`)
-	t.Setenv("KUBE_EDITOR", editor("edit-cm", `s/^  a: b$/  a: edited/`))
+	s.Editor = editor("edit-cm", `s/^  a: b$/  a: edited/`)
 	mustMatch("edit cm", kubectl("edit", "configmap", "x"), `configmap/x edited`)
 	mustMatch("edited cm", kubectl("get", "cm", "x", "-o", "jsonpath={.data.a}"), `^edited$`)
 	if out, err := apply("frozen.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  k: v\n"); err != nil {
@@ -90,7 +91,7 @@ func TestKubectlConfigKinds(t *testing.T) {
 	}
 	mustMatch("describe secret", kubectl("describe", "secret", "s"), `Type:\s+Opaque`, `p:\s+1 bytes`)
 	mustMatch("secret data", kubectl("get", "secret", "s", "-o", "jsonpath={.data.p}"), `^cQ==$`)
-	t.Setenv("KUBE_EDITOR", editor("edit-secret", `s/^metadata:$/metadata:\n  labels:\n    edited: "yes"/`))
+	s.Editor = editor("edit-secret", `s/^metadata:$/metadata:\n  labels:\n    edited: "yes"/`)
 	mustMatch("edit secret", kubectl("edit", "secret", "s"), `secret/s edited`)
 	mustMatch("edited secret", kubectl("get", "secret", "s", "-o", "jsonpath={.metadata.labels.edited}"), `^yes$`)
 	// stringData is folded into data and not stored.
@@ -111,7 +112,7 @@ func TestKubectlConfigKinds(t *testing.T) {
 	mustMatch("create sa", kubectl("create", "serviceaccount", "sa"), `serviceaccount/sa created`)
 	mustMatch("get sa", kubectl("get", "sa"), `(?m)^NAME\s+SECRETS\s+AGE$`, `(?m)^sa\s+0\s+`)
 	mustMatch("describe sa", kubectl("describe", "sa", "sa"), `Name:\s+sa`, `Namespace:\s+default`)
-	t.Setenv("KUBE_EDITOR", editor("edit-sa", `$a automountServiceAccountToken: false`))
+	s.Editor = editor("edit-sa", `$a automountServiceAccountToken: false`)
 	mustMatch("edit sa", kubectl("edit", "sa", "sa"), `serviceaccount/sa edited`)
 	mustMatch("edited sa", kubectl("get", "sa", "sa", "-o", "jsonpath={.automountServiceAccountToken}"), `^false$`)
 	invalid("bad sa name", []string{"create", "serviceaccount", "Bad_Name"}, `metadata.name: Invalid value: "Bad_Name"`)
@@ -124,7 +125,7 @@ func TestKubectlConfigKinds(t *testing.T) {
 		`(?m)^system-cluster-critical\s+2000000000\s+false\s`, `(?m)^system-node-critical\s+2000001000\s+false\s`)
 	mustMatch("describe pc", kubectl("describe", "priorityclass", "high"), `Value:\s+1000`, `Description:\s+important`)
 	mustMatch("explain pc", kubectl("explain", "priorityclass.value"), `GROUP:\s+scheduling.k8s.io`, `integer priority`)
-	t.Setenv("KUBE_EDITOR", editor("edit-pc", `s/^description: important$/description: edited/`))
+	s.Editor = editor("edit-pc", `s/^description: important$/description: edited/`)
 	mustMatch("edit pc", kubectl("edit", "pc", "high"), `priorityclass.scheduling.k8s.io/high edited`)
 	mustMatch("edited pc", kubectl("get", "pc", "high", "-o", "jsonpath={.description}"), `^edited$`)
 	invalid("reserved pc name", []string{"create", "priorityclass", "system-mine", "--value=5"},
@@ -220,6 +221,7 @@ spec:
 // and Secrets through the API: 1 MiB of data (422), and base64 in a
 // Secret's data (400, as Kubernetes fails to decode it).
 func TestConfigKindsLimits(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	big := strings.Repeat("x", 600*1024)
 	r := s.Do(t, "POST", "/api/v1/namespaces/default/configmaps",

@@ -45,6 +45,7 @@ func closedByServer(c net.Conn, within time.Duration) bool {
 // slowly neither hold the mutating in-flight slots (a create still
 // succeeds) nor stay connected past the body timeout.
 func TestSlowBodiesHoldNoSlot(t *testing.T) {
+	t.Parallel()
 	const slots = 2
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.APIServer.Limits.MaxMutatingInFlight = slots
@@ -80,6 +81,7 @@ func TestSlowBodiesHoldNoSlot(t *testing.T) {
 // by the server, so idle clients cannot pile up until file descriptors
 // run out.
 func TestIdleConnectionsClosed(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.APIServer.HTTP.IdleTimeout = 200 * time.Millisecond
 	}})
@@ -97,6 +99,7 @@ func TestIdleConnectionsClosed(t *testing.T) {
 
 // TestWatchOutlivesTimeouts: the connection timeouts do not cut a watch.
 func TestWatchOutlivesTimeouts(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.APIServer.HTTP.IdleTimeout = 100 * time.Millisecond
 		c.APIServer.HTTP.ReadHeaderTimeout = 100 * time.Millisecond

@@ -12,6 +12,7 @@ import (
 // (JSON, YAML, protobuf; JSON when Content-Type is absent), its 415 for
 // any other, and its 405 for a method a path does not serve.
 func TestContentTypes(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	const unknownBody = "the body of the request was in an unknown format - accepted media types include: " +

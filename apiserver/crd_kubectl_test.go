@@ -73,6 +73,7 @@ func applyCronTabCRD(t *testing.T, ok func(string, ...string) string) {
 // the status and scale subresources, several versions, explain, edit and
 // patch, and deleting the CRD with its objects.
 func TestCRDKubectl(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "the real kubectl, many commands")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	ok, fails, want := kubectlRunner(t, s)
@@ -117,7 +118,7 @@ func TestCRDKubectl(t *testing.T) {
 	if err := os.WriteFile(editor, []byte("#!/bin/sh\nsed -i 's/image: backup:2/image: backup:3/' \"$1\"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("KUBE_EDITOR", editor)
+	s.Editor = editor
 	want(ok("", "edit", "ct", "nightly"), `edited`)
 	want(ok("", "get", "ct", "nightly", "-o", "jsonpath={.spec.image}"), `^backup:3$`)
 
@@ -207,6 +208,7 @@ func TestCRDKubectl(t *testing.T) {
 // messages, and a CRD whose names are taken is stored but not served, its
 // conditions saying why.
 func TestCRDBadInput(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "the real kubectl")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	ok, fails, want := kubectlRunner(t, s)
@@ -287,6 +289,7 @@ spec:
 // another sharing its Postgres (and Redis), which learns of it through the
 // watch of CRDs; deleting it through the second stops both serving it.
 func TestCRDTwoAPIServers(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "two API servers and the real kubectl")
 	pg, redis := testenv.Postgres(t), testenv.Redis(t)
 	dir := t.TempDir() // shared tokens and CA, as in the HA recipe

@@ -21,6 +21,7 @@ import (
 // after a test deleted them, read discovery in that window and failed with
 // `no matches for kind "Gadget"`.
 func TestCRDEstablishedOnlyOnceDocumented(t *testing.T) {
+	t.Parallel()
 	c, err := newCRDs(zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)

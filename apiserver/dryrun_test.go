@@ -12,6 +12,7 @@ import (
 // stores nothing and takes no revision; a dryRun value other than All is
 // Kubernetes' 422 on the verb's options, and nothing is written.
 func TestDryRunAnswers(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const cms = "/api/v1/namespaces/default/configmaps"
 	expect(t, s.Do(t, "POST", cms, `{"metadata":{"name":"a","finalizers":["example.com/hold"]},"data":{"k":"v"}}`), http.StatusCreated)

@@ -31,6 +31,7 @@ func checkAppendJSON(t *testing.T, v any) {
 }
 
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	var nilMap map[string]any
 	var nilSlice []any
 	for _, v := range []any{
@@ -85,6 +86,7 @@ func checkDecodeStored(t *testing.T, o object) {
 }
 
 func TestDecodeStoredMatchesDecodeObject(t *testing.T) {
+	t.Parallel()
 	pod, err := os.ReadFile("../api/testdata/pod.json")
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +139,7 @@ func BenchmarkDecodeStored(b *testing.B) {
 // TestDecodeStoredOpaqueFields: managedFields stay the stored JSON, and the
 // object encodes back to exactly what the full decode gives.
 func TestDecodeStoredOpaqueFields(t *testing.T) {
+	t.Parallel()
 	pod, err := os.ReadFile("../api/testdata/pod.json")
 	if err != nil {
 		t.Fatal(err)

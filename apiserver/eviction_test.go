@@ -15,6 +15,7 @@ import (
 // the pod is deleted gracefully with the Eviction's deleteOptions; a pod
 // that does not run ignores budgets; a dry run changes nothing.
 func TestEviction(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	const pdbs = "/apis/policy/v1/namespaces/default/poddisruptionbudgets"

@@ -45,6 +45,7 @@ func call(ctx context.Context, s *testenv.APIServer, token, method, path, body s
 // a component renewing its Lease with its own identity gets every renewal
 // through within the renew deadline, and /readyz answers.
 func TestLeaseRenewalsUnderListFlood(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "a flood of 24 listers over 1,000 pods")
 	const (
 		pods          = 1000

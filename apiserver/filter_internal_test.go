@@ -64,6 +64,7 @@ func testFilter(t *testing.T, res *registry.Resource, selector string) *filter {
 // served kind: an object that lacks the field matches its zero value and
 // nothing else, and one that has it matches its value.
 func TestFieldSelectorsZeroValues(t *testing.T) {
+	t.Parallel()
 	for _, res := range registry.All() {
 		for name, path := range res.Fields {
 			zero, ok := selectableZero[res.Kind][name]
@@ -109,6 +110,7 @@ func TestFieldSelectorsZeroValues(t *testing.T) {
 
 // TestFieldSelectorsTools checks the selectors kubectl and test tools send.
 func TestFieldSelectorsTools(t *testing.T) {
+	t.Parallel()
 	pods, _ := registry.ByKind("Pod")
 	nodes, _ := registry.ByKind("Node")
 	tests := []struct {
@@ -143,6 +145,7 @@ func TestFieldSelectorsTools(t *testing.T) {
 // values on the way to a field; and the watchers of one change share one
 // reading of it.
 func TestSelectAttrs(t *testing.T) {
+	t.Parallel()
 	pods, _ := registry.ByKind("Pod")
 	labelFilter := func(sel string) *filter {
 		req := httptest.NewRequest("GET", "/?labelSelector="+url.QueryEscape(sel)+"&fieldSelector="+url.QueryEscape("spec.nodeName!=n2"), nil)

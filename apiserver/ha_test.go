@@ -13,6 +13,7 @@ import (
 // TestTwoAPIServersShareWatch runs two API servers on one Postgres and one
 // Redis: a watch on A sees every write made through B, in revision order.
 func TestTwoAPIServersShareWatch(t *testing.T) {
+	t.Parallel()
 	pg, redis := testenv.Postgres(t), testenv.Redis(t)
 	dir := t.TempDir() // shared tokens and CA, as in the HA recipe
 	a := testenv.StartAPIServer(t, testenv.Options{Store: pg, Redis: redis, DataDir: dir})
@@ -71,6 +72,7 @@ func listRV(t *testing.T, s *testenv.APIServer, path string) string {
 // does change the stored one, and a delete's precondition on A's version
 // holds.
 func TestUpdateFromBehindHub(t *testing.T) {
+	t.Parallel()
 	pg := testenv.Postgres(t)
 	dir := t.TempDir()
 	a := testenv.StartAPIServer(t, testenv.Options{Store: pg, DataDir: dir})

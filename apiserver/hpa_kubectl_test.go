@@ -12,6 +12,7 @@ import (
 // says (the annotation round trip), validation and explain at v1, watch at
 // v1, and discovery.
 func TestKubectlHPAVersions(t *testing.T) {
+	t.Parallel()
 	k := newKubectlRun(t)
 	k.match("api-versions", k.ok("api-versions"), `(?m)^autoscaling/v1$`, `(?m)^autoscaling/v2$`)
 	k.match("group", k.ok("get", "--raw", "/apis/autoscaling"), `"preferredVersion":\{"groupVersion":"autoscaling/v2"`)

@@ -19,6 +19,7 @@ import (
 // under the server) and checks that the client gets a generic 500, while
 // the log has the detail, which names the database, its user and address.
 func TestInternalErrorsDoNotLeak(t *testing.T) {
+	t.Parallel()
 	dsn := testenv.Postgres(t)
 	var log syncbuf.Buffer
 	s := testenv.StartAPIServer(t, testenv.Options{Store: dsn, Log: &log})

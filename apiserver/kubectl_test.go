@@ -16,6 +16,7 @@ import (
 
 // TestKubectl drives the API server with the real kubectl, unchanged.
 func TestKubectl(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "the real kubectl, many commands")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	kubectl := func(stdin string, args ...string) string {
@@ -111,6 +112,7 @@ spec:
 // --validate=warn and a patch (the server's default, Warn) print Kubernetes'
 // warning and drop them, --validate=false drops them silently.
 func TestKubectlUnknownFields(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	pod := func(name string) string {
 		return "apiVersion: v1\nkind: Pod\nbogusTop: 1\nmetadata:\n  name: " + name + "\nspec:\n  containers:\n  - name: c\n    image: x\n    bogusC: true\n"
@@ -140,6 +142,7 @@ func TestKubectlUnknownFields(t *testing.T) {
 // TestKubectlFieldSelectors runs the field selectors kubectl drain and
 // test tools use: a field an object lacks matches its zero value.
 func TestKubectlFieldSelectors(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	manifests := "apiVersion: v1\nkind: Node\nmetadata:\n  name: free\n---\n" +
 		"apiVersion: v1\nkind: Node\nmetadata:\n  name: cordoned\nspec:\n  unschedulable: true\n---\n" +
@@ -168,6 +171,7 @@ func TestKubectlFieldSelectors(t *testing.T) {
 // continue (its -v=6 log shows each request), and prints one table of every
 // object; -o name and -A page alike.
 func TestKubectlChunks(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	var manifests []string
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
@@ -207,6 +211,7 @@ func TestKubectlChunks(t *testing.T) {
 // validates a List against OpenAPI v2, which it asks for as protobuf only;
 // an item that does not fit the schema is refused before anything is sent.
 func TestKubectlList(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	list := func(data string) string {
 		return `apiVersion: v1

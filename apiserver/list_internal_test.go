@@ -53,6 +53,7 @@ func configMapPage(rev int64, from, n int, more bool) *store.Page {
 // any byte was written is an ordinary Status; after, the stream is cut
 // (http.ErrAbortHandler), never ended as if the list were whole.
 func TestListStreamsChunks(t *testing.T) {
+	t.Parallel()
 	cms, _ := registry.ByKind("ConfigMap")
 	serve := func(st *pagedStore) (rec *httptest.ResponseRecorder, err error, aborted bool) {
 		s := &Server{deps: Deps{Store: st}, log: zerolog.Nop()}

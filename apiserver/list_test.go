@@ -83,6 +83,7 @@ func ptr(n int64) *int64 { return &n }
 // (no count with selectors); namespaced, all-namespaces and cluster-scoped
 // lists, tables and selectors page alike.
 func TestListPagination(t *testing.T) {
+	t.Parallel()
 	for _, store := range []string{"sqlite", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			opt := testenv.Options{}
@@ -257,6 +258,7 @@ func deref(ps []*int64) []string {
 // a token that resumes after the same key at the newest revision; an exact
 // list at that revision is 410 too.
 func TestListContinueExpired(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.StoreTuning.CompactWindow = 2
 		c.APIServer.CompactInterval = 20 * time.Millisecond
@@ -311,6 +313,7 @@ func TestListContinueExpired(t *testing.T) {
 // informers send), lists and watches leave metadata.managedFields out of
 // their objects and keep the rest; without it they are there.
 func TestOmitManagedFields(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	rv := listRV(t, s, pods)
@@ -352,6 +355,7 @@ func TestOmitManagedFields(t *testing.T) {
 // objects are created and changed beside it: every object that existed at
 // R, as it was at R, and nothing created after R, in order.
 func TestListWholeUnderWrites(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	createNamespace(t, s, "big")
 	const cms = "/api/v1/namespaces/big/configmaps"

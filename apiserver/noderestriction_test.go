@@ -85,6 +85,7 @@ func startAsNodeA(t *testing.T) (*testenv.APIServer, []string) {
 // TestNodeRestriction: node a's credential reads and writes what is a's
 // (its Node, Lease, pods and the objects they use) and nothing of b's.
 func TestNodeRestriction(t *testing.T) {
+	t.Parallel()
 	s, asA := startAsNodeA(t)
 	do := func(method, path string, body any, extra ...string) *testenv.Response {
 		t.Helper()
@@ -182,6 +183,7 @@ spec:
 // TestNodeRestrictionEviction: a node may evict the pods bound to it, and
 // not another node's (NodeRestriction, with Kubernetes' message).
 func TestNodeRestrictionEviction(t *testing.T) {
+	t.Parallel()
 	s, asA := startAsNodeA(t)
 	const ns = "/api/v1/namespaces/default"
 	evict := func(pod string) *testenv.Response {

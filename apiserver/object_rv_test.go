@@ -10,6 +10,7 @@ import (
 // their own (a ControllerRevision's data): the resourceVersion goes into
 // the top-level metadata only.
 func TestWithRVTopLevelMetadata(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}}`, `{"apiVersion":"v1","kind":"Pod","metadata":{"resourceVersion":"7","name":"a"}}`},
 		{`{"apiVersion":"apps/v1","data":{"spec":{"template":{"metadata":{"labels":{"a":"b"}}}}},"kind":"ControllerRevision","metadata":{}}`,
@@ -27,6 +28,7 @@ func TestWithRVTopLevelMetadata(t *testing.T) {
 // managedFieldsSpan cuts the top-level metadata.managedFields with one
 // comma, wherever they are among metadata's fields, and nothing else.
 func TestManagedFieldsSpan(t *testing.T) {
+	t.Parallel()
 	const mf = `"managedFields":[{"manager":"m","fieldsV1":{"f:metadata":{"f:managedFields":{}}}}]`
 	for _, tc := range []struct{ in, want string }{
 		{`{"kind":"Pod","metadata":{"labels":{"a":"b"},` + mf + `,"name":"a"},"spec":{}}`, `{"kind":"Pod","metadata":{"labels":{"a":"b"},"name":"a"},"spec":{}}`},

@@ -13,6 +13,7 @@ import (
 // priority and preemptionPolicy from the named class, the global default
 // class (its name too) or 0, and Kubernetes' refusals.
 func TestPodPriorityAdmission(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	const classes = "/apis/scheduling.k8s.io/v1/priorityclasses"

@@ -12,6 +12,7 @@ import (
 )
 
 func TestWatchBelowCompactionIsGone(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.StoreTuning.CompactWindow = 5
 		c.APIServer.CompactInterval = 20 * time.Millisecond
@@ -39,6 +40,7 @@ func TestWatchBelowCompactionIsGone(t *testing.T) {
 }
 
 func TestRateLimitAndBodyLimit(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.APIServer.Limits.QPS = 1
 		c.APIServer.Limits.Burst = 3

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRewriteProxyURL(t *testing.T) {
+	t.Parallel()
 	const prefix = "/api/v1/namespaces/ns/pods/web:8080/proxy"
 	for in, want := range map[string]string{
 		"/target":                          prefix + "/target",
@@ -30,6 +31,7 @@ func TestRewriteProxyURL(t *testing.T) {
 }
 
 func TestRewriteProxyResponse(t *testing.T) {
+	t.Parallel()
 	const prefix = "/p/proxy"
 	page := `<!DOCTYPE html><HTML><head><link href="/s.css" rel=stylesheet></head>` +
 		`<body><a href="/a">A</a> <a href="b">B</a> <img src="http://10.0.0.5:8080/i.png"/>` +
@@ -88,6 +90,7 @@ func TestRewriteProxyResponse(t *testing.T) {
 }
 
 func TestSplitSchemeNamePort(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][4]string{
 		"web":             {"", "web", "", "ok"},
 		"web:8080":        {"", "web", "8080", "ok"},

@@ -11,6 +11,7 @@ import (
 // its requests and limits (limits default requests) and that neither the
 // client's create nor a /status write can change it.
 func TestPodQOSClass(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	for _, tc := range []struct {

@@ -15,6 +15,7 @@ import (
 // admitted and charged. The quota's status is written as the quota
 // controller would (no controller runs here).
 func TestResourceQuotaRequestsCPU(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const ns = "/api/v1/namespaces/default"
 	expect(t, s.Do(t, "POST", ns+"/resourcequotas",

@@ -138,6 +138,7 @@ var canICases = []struct {
 // --as-group), and the RBAC denials of real requests with Kubernetes'
 // wording.
 func TestRBACWithKubectl(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "the real kubectl, many commands")
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	tokens := rbacTokens(t, s)
@@ -232,6 +233,7 @@ func rbacTokens(t *testing.T, s *testenv.APIServer) map[string]string {
 // does not hold, nor bind a role it does not hold, unless it may escalate
 // or bind; Kubernetes' messages.
 func TestEscalationPrevention(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	tokens := rbacTokens(t, s)
 	as := func(user string) []string { return []string{"Authorization", "Bearer " + tokens[user]} }
@@ -302,6 +304,7 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
 // TestImpersonation: only those allowed to impersonate may; the request
 // then runs as the impersonated user.
 func TestImpersonation(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	tokens := rbacTokens(t, s)
 	apply(t, s, rbacFixture)
@@ -374,6 +377,7 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
 // TestSubjectAccessReview: the admin asks about another user; an ordinary
 // user may not ask.
 func TestSubjectAccessReview(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	tokens := rbacTokens(t, s)
 	apply(t, s, rbacFixture)
@@ -410,6 +414,7 @@ func TestSubjectAccessReview(t *testing.T) {
 // TestDefaultRolesReconciled: a default role that lost a rule gets it back
 // on the next start, once; one marked autoupdate=false is left alone.
 func TestDefaultRolesReconciled(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := testenv.StartAPIServer(t, testenv.Options{DataDir: dir})
 	var before map[string]any
@@ -510,6 +515,7 @@ func regexpLine(out, re string) bool {
 // edit and admin (nested), in the stored objects and in what their
 // holders may do; removing the label takes them away.
 func TestAggregation(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	tokens := rbacTokens(t, s)
 	apply(t, s, rbacFixture+`

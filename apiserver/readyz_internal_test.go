@@ -12,6 +12,7 @@ import (
 // every cache fed by the hub has loaded; an AlwaysAllow authorizer has
 // nothing to load.
 func TestReadyzWaitsForCaches(t *testing.T) {
+	t.Parallel()
 	z, err := newAuthorizer(AuthorizationNodeRBAC)
 	if err != nil {
 		t.Fatal(err)

@@ -98,6 +98,7 @@ func waitReadyz(t *testing.T, s *testenv.APIServer, want string) (int, string) {
 // reported degraded, but the server stays ready, and watches keep
 // delivering (from the change log).
 func TestReadyzDuringRedisOutage(t *testing.T) {
+	t.Parallel()
 	addr, stop := ownRedis(t, 0)
 	s := testenv.StartAPIServer(t, testenv.Options{Store: testenv.Postgres(t), Redis: "redis://" + addr + "/0"})
 	code, body := waitReadyz(t, s, "[+]watch-fanout ok")
@@ -128,6 +129,7 @@ func TestReadyzDuringRedisOutage(t *testing.T) {
 // anonymous /readyz and a 500 say so without naming the database, its user
 // or address.
 func TestReadyzAndInternalErrorsWithholdDetails(t *testing.T) {
+	t.Parallel()
 	dsn := testenv.Postgres(t)
 	s := testenv.StartAPIServer(t, testenv.Options{Store: dsn})
 	u, err := url.Parse(dsn)

@@ -17,6 +17,7 @@ import (
 // A handler that panics answers 500 with a Status, logs the panic with its
 // stack, and the server goes on serving.
 func TestRecoverPanics(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	s := &Server{log: zerolog.New(&logs)}
 	e := echo.New()

@@ -12,6 +12,7 @@ import (
 // and failed the query (500, with the SQL error). Kubernetes answers as
 // for an object or namespace that does not exist.
 func TestInvalidPathSegments(t *testing.T) {
+	t.Parallel()
 	for _, store := range []string{"sqlite", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			opt := testenv.Options{}

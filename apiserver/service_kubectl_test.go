@@ -14,6 +14,7 @@ import (
 // loadbalancer), expose deployment, get (wide, all), describe, edit, a
 // taken IP and a taken node port (422), delete.
 func TestKubectlServices(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	dir := t.TempDir()
 	kubectl := func(args ...string) string {
@@ -85,7 +86,7 @@ func TestKubectlServices(t *testing.T) {
 	if err := os.WriteFile(editor, []byte("#!/bin/sh\nsed -i 's/type: NodePort/type: ClusterIP/; /nodePort:/d; /externalTrafficPolicy:/d' \"$1\"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("KUBE_EDITOR", editor)
+	s.Editor = editor
 	mustMatch("edit svc", kubectl("edit", "svc", "np"), `service/np edited`)
 	mustMatch("edited", kubectl("get", "svc", "np"), `(?m)^np\s+ClusterIP\s+\S+\s+<none>\s+80/TCP\s+`)
 	mustMatch("port free again", kubectl("create", "service", "nodeport", "np2", "--tcp=80", "--node-port=30080"), `service/np2 created`)

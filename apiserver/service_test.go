@@ -49,6 +49,7 @@ func statusMessage(t *testing.T, r *testenv.Response) string {
 }
 
 func TestServiceDefaultsAndKubernetesService(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	k := getService(t, s, "kubernetes")
 	if k.Spec.ClusterIP != "10.96.0.1" || len(k.Spec.Ports) != 1 || k.Spec.Ports[0].Port != 443 || k.Spec.Ports[0].Name != "https" {
@@ -137,6 +138,7 @@ func TestServiceDefaultsAndKubernetesService(t *testing.T) {
 }
 
 func TestServiceValidation(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	for _, tc := range []struct{ name, body, msg string }{
 		{"no ports", `{"metadata":{"name":"a"},"spec":{}}`, `spec.ports: Required value`},
@@ -172,6 +174,7 @@ func TestServiceValidation(t *testing.T) {
 }
 
 func TestServiceAllocationReleaseAndTypeChanges(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	createService(t, s, `{"metadata":{"name":"a"},"spec":{"type":"NodePort","clusterIP":"10.96.0.10","ports":[{"port":80,"nodePort":30080}]}}`)
 
@@ -247,6 +250,7 @@ func TestServiceAllocationReleaseAndTypeChanges(t *testing.T) {
 // two API servers sharing Postgres: no IP or port is handed out twice,
 // and of two creates asking for one IP exactly one wins.
 func TestServiceAllocationAcrossAPIServers(t *testing.T) {
+	t.Parallel()
 	pg := testenv.Postgres(t)
 	dir := t.TempDir()
 	small := func(c *app.Config) { c.APIServer.ServiceNodePortRange = "30000-30199" }
@@ -359,6 +363,7 @@ func postResult(s *testenv.APIServer, path, body string) (int, []byte, error) {
 // EndpointSlice name every API server sharing the store, and a server
 // that stops cleanly leaves them.
 func TestKubernetesEndpoints(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "two API servers on one store and the 10 s wait for a peer")
 	dir := t.TempDir()
 	db := "sqlite://" + dir + "/shared.db"
@@ -427,6 +432,7 @@ func TestKubernetesEndpoints(t *testing.T) {
 }
 
 func TestEndpointsValidationAndColumns(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const eps = "/api/v1/namespaces/default/endpoints"
 	const slices = "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"

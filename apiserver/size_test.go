@@ -28,6 +28,7 @@ func patchBomb() string {
 // bounded: 413 RequestEntityTooLarge for too large an object or too many
 // operations, 422 for copies that add too much.
 func TestObjectSize(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const deps = "/apis/apps/v1/namespaces/default/deployments"
 	const dep = deps + "/web"

@@ -16,6 +16,7 @@ import (
 // kubelet through a stallWriter; a client that never reads ends the proxy
 // within the stall timeout, and with it the stream from the kubelet.
 func TestStallWriterEndsAProxiedStream(t *testing.T) {
+	t.Parallel()
 	backendDone := make(chan struct{})
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer close(backendDone)

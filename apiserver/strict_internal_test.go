@@ -22,6 +22,7 @@ type recursiveNoQuantity struct {
 }
 
 func TestHoldsQuantity(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		t    reflect.Type
@@ -50,6 +51,7 @@ func TestHoldsQuantity(t *testing.T) {
 }
 
 func TestQuantityErrors(t *testing.T) {
+	t.Parallel()
 	pod := func(cpu any, label string) object {
 		return object{
 			"metadata": map[string]any{"name": "p", "labels": map[string]any{"cpu": label}},
@@ -86,6 +88,7 @@ func TestQuantityErrors(t *testing.T) {
 }
 
 func TestUnknownFieldsWalk(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -147,6 +150,7 @@ func mustDecode(t *testing.T, s string) object {
 // embedded resources and the root's metadata (as ObjectMeta); and it
 // agrees with package structural's own pruning.
 func TestUnknownFieldsStructural(t *testing.T) {
+	t.Parallel()
 	schema := mustDecode(t, `{"type":"object","properties":{
 		"spec":{"type":"object","properties":{
 			"n":{"type":"integer"},

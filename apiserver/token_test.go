@@ -18,6 +18,7 @@ import (
 // stops authenticating once the service account or the pod is gone or
 // was recreated.
 func TestServiceAccountTokens(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	kubectl := func(args ...string) string {
 		t.Helper()

@@ -63,6 +63,7 @@ func unknownPaths(body string) []string {
 // in Warning headers, Ignore drops them silently, and no unknown field is
 // ever stored.
 func TestUnknownFields(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	for i, k := range unknownKinds {
 		for _, directive := range []string{"", "Warn", "Ignore", "Strict"} {

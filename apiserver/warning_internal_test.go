@@ -10,6 +10,7 @@ import (
 )
 
 func TestAddWarning(t *testing.T) {
+	t.Parallel()
 	c := echo.New().NewContext(httptest.NewRequest("GET", "/", nil), httptest.NewRecorder())
 	addWarning(c, `unknown field "a\b"`)
 	addWarning(c, `unknown field "a\b"`) // a retried write finds it again

@@ -30,6 +30,7 @@ func nextRaw(t *testing.T, ch <-chan map[string]any) map[string]any {
 // k8s.io/initial-events-end at the revision they were read at, then live
 // changes.
 func TestWatchSendInitialEvents(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	var names []string // every pod, in creation order

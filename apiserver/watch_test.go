@@ -38,6 +38,7 @@ func post(s *testenv.APIServer, path, body string) error {
 // it loses nothing. With bookmarks every millisecond under concurrent
 // writers, every event must come after the last bookmark in revision order.
 func TestBookmarksNeverRunAheadOfEvents(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.APIServer.BookmarkInterval = time.Millisecond
 	}})
@@ -115,6 +116,7 @@ type fullStatus struct {
 // BadRequest, and options that do not go together 422 Invalid on
 // ListOptions.meta.k8s.io, with Kubernetes' messages.
 func TestListWatchQueryParameters(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	rv := listRV(t, s, pods)
@@ -185,6 +187,7 @@ func checkTooLarge(t *testing.T, st fullStatus, want int64) {
 // version" (a 504 for a list, an ERROR event for a watch) instead of
 // serving older data or staying silent.
 func TestFutureResourceVersion(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	cur, _ := strconv.ParseInt(listRV(t, s, pods), 10, 64)
@@ -225,6 +228,7 @@ func TestFutureResourceVersion(t *testing.T) {
 // reaches within the wait starts there, and a list not older than it sees
 // it.
 func TestWatchFromRevisionAboutToCome(t *testing.T) {
+	t.Parallel()
 	s := testenv.StartAPIServer(t, testenv.Options{})
 	const pods = "/api/v1/namespaces/default/pods"
 	cur, _ := strconv.ParseInt(listRV(t, s, pods), 10, 64)
@@ -265,7 +269,7 @@ func metric(t *testing.T, s *testenv.APIServer, series string) float64 {
 // TestStalledWatcherIsFreed: a client that opens a watch and never reads
 // while large events are written is cut off within the stall timeout: its
 // handler ends, its watcher leaves the hub, and the events queued for it
-// are released.
+// are released. Not parallel: it weighs the whole process's heap.
 func TestStalledWatcherIsFreed(t *testing.T) {
 	const stall = time.Second
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
@@ -326,6 +330,7 @@ func TestStalledWatcherIsFreed(t *testing.T) {
 // an expired write deadline resets the stream even when nothing is being
 // written, so the deadline must not outlive a finished write.
 func TestQuietWatchOutlivesStallTimeout(t *testing.T) {
+	t.Parallel()
 	const stall = 500 * time.Millisecond
 	s := testenv.StartAPIServer(t, testenv.Options{Configure: func(c *app.Config) {
 		c.APIServer.StallTimeout = stall

@@ -71,7 +71,7 @@ func (k *kubectlRun) editor(name, sedExpr string) {
 	if err := os.WriteFile(p, []byte("#!/bin/sh\nsed -i '"+sedExpr+"' \"$1\"\n"), 0o700); err != nil {
 		k.t.Fatal(err)
 	}
-	k.t.Setenv("KUBE_EDITOR", p)
+	k.s.Editor = p
 }
 
 // json gets an object as JSON into v.
@@ -87,6 +87,7 @@ func (k *kubectlRun) json(v any, args ...string) {
 // tables (also -o wide), describe, edit, explain, the defaults and the
 // generated selector, 422s, get all and delete.
 func TestKubectlBatch(t *testing.T) {
+	t.Parallel()
 	k := newKubectlRun(t)
 	k.match("explain job", k.ok("explain", "job.spec"), `manualSelector`, `backoffLimit`, `Defaults\s+to\s+6`)
 	k.match("explain cronjob", k.ok("explain", "cronjob.spec"), `schedule\s+<string> -required-`, `timeZone`)
@@ -200,6 +201,7 @@ spec:
 // TestKubectlApps drives DaemonSets, StatefulSets (with kubectl scale),
 // ControllerRevisions and HorizontalPodAutoscalers with the real kubectl.
 func TestKubectlApps(t *testing.T) {
+	t.Parallel()
 	k := newKubectlRun(t)
 	k.match("explain", k.ok("explain", "statefulset.spec"), `serviceName`, `volumeClaimTemplates`, `podManagementPolicy`)
 	k.match("explain", k.ok("explain", "hpa.spec"), `scaleTargetRef\s+<CrossVersionObjectReference> -required-`, `maxReplicas\s+<integer> -required-`)
@@ -288,6 +290,7 @@ revision: 1
 // TestKubectlPolicyAndNetworking drives PodDisruptionBudgets, Ingresses,
 // IngressClasses and NetworkPolicies with the real kubectl.
 func TestKubectlPolicyAndNetworking(t *testing.T) {
+	t.Parallel()
 	k := newKubectlRun(t)
 	k.match("explain", k.ok("explain", "pdb.spec"), `minAvailable`, `maxUnavailable`, `unhealthyPodEvictionPolicy`)
 	k.match("explain", k.ok("explain", "ingress.spec.rules"), `host\s+<string>`, `http\s+<HTTPIngressRuleValue>`)

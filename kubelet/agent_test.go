@@ -20,6 +20,7 @@ import (
 // started again, removes it; freeze and unfreeze say so; unknown nodes and
 // actions are 404.
 func TestNodeAgentControls(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	tokenFile := filepath.Join(h.s.DataDir, "tokens.csv")
 	bob, err := authn.EnsureUser(tokenFile, "bob", nil)

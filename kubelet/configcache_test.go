@@ -41,6 +41,7 @@ func statusErr(code int32, reason api.StatusReason) error {
 // TestObjectCacheSharedByNodes: one node's read serves the others for ttl;
 // a read that failed is not shared, a missing object is.
 func TestObjectCacheSharedByNodes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Unix(1000, 0)
 	oc := newObjectCache(10*time.Second, func() time.Time { return now })
@@ -85,6 +86,7 @@ func TestObjectCacheSharedByNodes(t *testing.T) {
 // TestObjectCacheOneReadAtOnce: nodes that want the same object at once
 // wait for one read, and a node that gives up waiting is not held.
 func TestObjectCacheOneReadAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	oc := newObjectCache(10*time.Second, time.Now)
 	slow := &reader{obj: &api.ConfigMap{}, wait: make(chan struct{})}

@@ -39,6 +39,7 @@ func testConfig() fakeConfig {
 }
 
 func TestContainerToStart(t *testing.T) {
+	t.Parallel()
 	yes := true
 	pod := &api.Pod{
 		ObjectMeta: api.ObjectMeta{Name: "web", Namespace: "ns", UID: "u1", Labels: map[string]string{"app": "web"}},
@@ -133,6 +134,7 @@ func TestContainerToStart(t *testing.T) {
 }
 
 func TestWriteAtomic(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "vol")
 	read := func(p string) string {
 		b, err := os.ReadFile(filepath.Join(dir, p))

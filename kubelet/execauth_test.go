@@ -19,6 +19,7 @@ import (
 // processes; once the node agent is gone, a 503 saying the backend cannot
 // be dialed.
 func TestExecEndpoints(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	h.start()
 	h.run(h.pod("web", behaviour{print: []string{"hello"}, exit: -1}))
@@ -81,6 +82,7 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: editor}]
 // user bound to edit gets through to the runtime (here the simulated
 // one's "no processes").
 func TestStreamsAuthorisedAsTheCaller(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	h.start()
 	h.run(h.pod("web", behaviour{print: []string{"hello"}, exit: -1}))

@@ -17,6 +17,7 @@ import (
 // client without a certificate, with another user's, or with one from
 // another CA. kubectl logs, through the API server, works.
 func TestLogServerServesOnlyTheAPIServer(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	h.start()
 	h.run(h.pod("web", behaviour{print: []string{"hello"}, exit: -1}))

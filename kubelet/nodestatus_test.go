@@ -50,6 +50,7 @@ func (r *imageRuntime) setImages(imgs ...api.ContainerImage) {
 // otherwise; the node stays Ready all along, its Lease being its
 // heartbeat.
 func TestNodeStatusWrittenOnChange(t *testing.T) {
+	t.Parallel()
 	rt, err := sim.New(sim.DefaultConfig(), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)

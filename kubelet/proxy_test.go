@@ -39,6 +39,7 @@ func proxyGet(t *testing.T, s *testenv.APIServer, method, path string, header ..
 // port, and a caller without the RBAC rule get their Status;
 // system:kubelet-api-admin lets its holder through nodes/proxy.
 func TestProxySimulated(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	h.start()
 	h.run(h.pod("web", behaviour{exit: -1}))

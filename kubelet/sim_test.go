@@ -61,11 +61,13 @@ func restartPolicy(b behaviour) api.RestartPolicy {
 }
 
 func TestSimScenario(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	scenario(t, h)
 }
 
 func TestSimReconcileAfterRestart(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	reconcile(t, h)
 }
@@ -73,6 +75,7 @@ func TestSimReconcileAfterRestart(t *testing.T) {
 // TestSimProbes checks readiness and liveness on a simulated node, where
 // AnnotationProbeFail makes probes fail.
 func TestSimProbes(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	h.start()
 	probe := &api.Probe{PeriodSeconds: 1, FailureThreshold: 1,
@@ -106,6 +109,7 @@ func TestSimProbes(t *testing.T) {
 // the image once, as Kubernetes words it: `Failed to pull image "x":
 // <reason>` (the runtime conformance suite checks the error itself).
 func TestSimPullFailureMessages(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	h.start()
 	p := h.pod("absent", behaviour{exit: -1})
@@ -139,6 +143,7 @@ func TestSimPullFailureMessages(t *testing.T) {
 // TestSimNodeReregisters checks that a node deleted while its kubelet
 // runs comes back.
 func TestSimNodeReregisters(t *testing.T) {
+	t.Parallel()
 	h, _ := newSimHarness(t)
 	h.start()
 	ctx := context.Background()
@@ -166,6 +171,7 @@ func TestSimNodeReregisters(t *testing.T) {
 // TestSimManyNodes runs many simulated nodes in one kubelet, with pods
 // spread over them.
 func TestSimManyNodes(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "hundreds of pods on many simulated nodes")
 	const nodes, pods = 50, 100
 	h := newHarness(t, "", nil, true)
@@ -238,6 +244,7 @@ func TestSimManyNodes(t *testing.T) {
 // kubelet and starts it again on the same port and data: the kubelet
 // renews its Lease again and runs pods created afterwards.
 func TestSimSurvivesAPIServerRestart(t *testing.T) {
+	t.Parallel()
 	testsvc.Slow(t, "restarts an API server")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

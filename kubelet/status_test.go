@@ -32,6 +32,7 @@ func backingOff(code int32) api.ContainerStatus {
 }
 
 func TestPodPhase(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		policy   api.RestartPolicy
@@ -66,6 +67,7 @@ func TestPodPhase(t *testing.T) {
 }
 
 func TestShouldRestart(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		policy api.RestartPolicy
 		code   int
@@ -85,6 +87,7 @@ func TestShouldRestart(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	t0 := time.Unix(1_000_000, 0)
 	b := &backoff{initial: 10 * time.Second, max: 40 * time.Second}
 	if r := b.remaining(t0, t0); r != 0 {
@@ -119,6 +122,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestExpand(t *testing.T) {
+	t.Parallel()
 	vars := map[string]string{"A": "1", "B": "two"}
 	for in, want := range map[string]string{
 		"plain":         "plain",
@@ -140,6 +144,7 @@ func TestExpand(t *testing.T) {
 }
 
 func TestBuildStatus(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(2_000_000, 0)
 	started := now.Add(-time.Minute)
 	pod := &api.Pod{
@@ -185,6 +190,7 @@ func TestBuildStatus(t *testing.T) {
 // TestRootDirAbsolute: a relative rootDir (the default data dir is
 // .minik8s) becomes absolute, as Docker's bind mounts of pod volumes need.
 func TestRootDirAbsolute(t *testing.T) {
+	t.Parallel()
 	c := Config{RootDir: filepath.Join(".minik8s", "kubelet")}
 	if err := c.absRootDir(); err != nil {
 		t.Fatal(err)
@@ -203,6 +209,7 @@ func TestRootDirAbsolute(t *testing.T) {
 // it differs from both what the API server has and what was handed over
 // last, and not when it equals what still stands.
 func TestSetStatusHandsOverChanges(t *testing.T) {
+	t.Parallel()
 	k := &Kubelet{status: newStatusManager(nil, nil, zerolog.Nop())}
 	w := &podWorker{uid: "u", node: &node{}}
 	pending := func() bool {

@@ -17,6 +17,7 @@ import (
 // written while the API server was down is written once the server
 // answers again, not when the pod's (long) back-off runs out.
 func TestStatusLandsSoonAfterAPIServerReturns(t *testing.T) {
+	t.Parallel()
 	const backoff = time.Minute // far longer than the wait below
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -33,6 +33,7 @@ func (b *stopBlocker) StopContainer(ctx context.Context, id string, grace time.D
 // Run returns only once the goroutine terminating a deleted pod has
 // returned (it used to return while the goroutine still ran).
 func TestRunWaitsForTermination(t *testing.T) {
+	t.Parallel()
 	rt, err := sim.New(sim.DefaultConfig(), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +91,7 @@ func (b *removeBlocker) RemovePod(ctx context.Context, uid string) error {
 // runtime removes them and the pod goes, so its endpoints stop serving
 // instead of pointing at an address nobody answers meanwhile.
 func TestStoppedContainersReportedBeforeRemoval(t *testing.T) {
+	t.Parallel()
 	rt, err := sim.New(sim.DefaultConfig(), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)

@@ -102,7 +102,11 @@ type APIServer struct {
 	DataDir    string
 	// HTTP is a client that trusts the server's CA (and sends no token).
 	HTTP *http.Client
-	stop func()
+	// Editor is the KUBE_EDITOR of the kubectl it runs (kubectl edit); a
+	// field of the server rather than the environment, so that tests using
+	// it can run in parallel.
+	Editor string
+	stop   func()
 }
 
 // KeptLog returns a logger at level whose lines are kept and shown, under
@@ -308,6 +312,9 @@ func (s *APIServer) kubectlCmd(ctx context.Context, t testing.TB, w io.Writer, a
 	}
 	cmd := exec.CommandContext(ctx, path, append([]string{"--kubeconfig", s.Kubeconfig}, args...)...)
 	cmd.Env = append(os.Environ(), "HOME="+s.DataDir, "KUBECACHEDIR="+s.DataDir+"/kubecache")
+	if s.Editor != "" {
+		cmd.Env = append(cmd.Env, "KUBE_EDITOR="+s.Editor)
+	}
 	cmd.Stdout, cmd.Stderr = w, w
 	return cmd
 }
