@@ -177,8 +177,24 @@ func (h *harness) waitPod(name, what string, cond func(*api.Pod) bool) *api.Pod 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	h.t.Fatalf("pod %s: not %s within %s; last status: %s", name, what, waitTimeout, describeStatus(last))
+	h.t.Fatalf("pod %s: not %s within %s; last status: %s%s", name, what, waitTimeout, describeStatus(last), h.warnings(name))
 	return nil
+}
+
+// warnings lists the pod's Warning events, which say why a pod is stuck
+// (FailedCreatePodSandBox, BackOff) where its status only says
+// ContainerCreating.
+func (h *harness) warnings(name string) string {
+	evs, _, err := h.c.Events("default").List(context.Background(), client.ListOptions{
+		FieldSelector: "involvedObject.name=" + name + ",type=Warning"})
+	if err != nil {
+		return "; events: " + err.Error()
+	}
+	var b strings.Builder
+	for _, e := range evs {
+		fmt.Fprintf(&b, "\n\tWarning %s (x%d): %s", e.Reason, max(e.Count, 1), e.Message)
+	}
+	return b.String()
 }
 
 // waitGone polls until the pod no longer exists.
