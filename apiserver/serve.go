@@ -92,6 +92,9 @@ func (s *Server) dispatch(r *request) error {
 	if r.res.Measured {
 		return s.serveMeasured(r)
 	}
+	if r.res.Probed {
+		return s.serveProbed(r)
+	}
 	switch r.ri.Verb {
 	case "get":
 		return s.get(r)

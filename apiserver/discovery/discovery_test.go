@@ -86,7 +86,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 			for _, r := range at(t, doc, "resources").([]any) {
 				names = append(names, r.(map[string]any)["name"].(string))
 			}
-			want := []string{"configmaps", "endpoints", "events", "limitranges", "namespaces", "namespaces/status", "nodes", "nodes/status",
+			want := []string{"componentstatuses", "configmaps", "endpoints", "events", "limitranges", "namespaces", "namespaces/status", "nodes", "nodes/status",
 				"persistentvolumeclaims", "persistentvolumeclaims/status", "persistentvolumes", "persistentvolumes/status",
 				"pods", "pods/binding", "pods/eviction", "pods/log", "pods/status", "resourcequotas", "resourcequotas/status", "secrets", "serviceaccounts", "serviceaccounts/token",
 				"services", "services/status"}

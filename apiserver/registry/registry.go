@@ -50,6 +50,9 @@ type Resource struct {
 	// Measured kinds are the resource metrics (metrics.k8s.io): get and
 	// list answered from what the node agents measure, never stored.
 	Measured bool
+	// Probed kinds are the control plane's health (ComponentStatus): get
+	// and list worked out on each read, never stored.
+	Probed bool
 
 	// Schema is the shape of the kind's objects.
 	Schema Schema

@@ -35,7 +35,7 @@ func TestDeclarations(t *testing.T) {
 			if r.HasSubresource("status") && r.Strategy.PrepareForUpdate == nil {
 				t.Error("a kind with /status must say what writes of the object do to status (PrepareForUpdate: KeepStatus)")
 			}
-			if r.Strategy.Validate == nil && !r.Ephemeral && !r.Measured { // measured kinds are never written
+			if r.Strategy.Validate == nil && !r.Ephemeral && !r.Measured && !r.Probed { // measured and probed kinds are never written
 				t.Error("no validation")
 			}
 			if got, ok := Lookup(r.Group, r.Version, r.Name); !ok || got != r {

@@ -1,9 +1,15 @@
 package clientgo
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
 )
 
@@ -50,5 +56,34 @@ func TestDiscovery(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestComponentStatuses reads ComponentStatus (deprecated, still in the
+// typed clientset and in tutorials' kubectl get cs) through client-go:
+// with the scheduler and controller manager of minik8s all leading, all
+// three components are healthy.
+func TestComponentStatuses(t *testing.T) {
+	eventually(t, 30*time.Second, "every component healthy", func(ctx context.Context) error {
+		list, err := cluster.client.CoreV1().ComponentStatuses().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		var healthy []string
+		for _, cs := range list.Items {
+			for _, c := range cs.Conditions {
+				if c.Type == corev1.ComponentHealthy && c.Status == corev1.ConditionTrue {
+					healthy = append(healthy, cs.Name)
+				}
+			}
+		}
+		if want := []string{"controller-manager", "scheduler", "store"}; !slices.Equal(healthy, want) {
+			return fmt.Errorf("healthy %v of %+v, want %v", healthy, list.Items, want)
+		}
+		return nil
+	})
+	cs, err := cluster.client.CoreV1().ComponentStatuses().Get(t.Context(), "scheduler", metav1.GetOptions{})
+	if err != nil || len(cs.Conditions) != 1 || !strings.HasPrefix(cs.Conditions[0].Message, "ok (leader ") {
+		t.Fatalf("get scheduler: %+v, %v", cs, err)
 	}
 }
