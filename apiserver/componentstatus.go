@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/minik8s/minik8s/api"
@@ -61,25 +60,7 @@ func (s *Server) serveProbed(r *request) error {
 	if r.ri.Name == "" || r.ri.Name == "store" {
 		add("store", s.storeHealth(ctx))
 	}
-
-	if r.ri.Name != "" {
-		if len(items) == 0 {
-			return notFound(r.res, r.ri.Name)
-		}
-		if wantsTable(r.c) {
-			return writeJSON(r.c, http.StatusOK, r.res.Table(items, r.query("includeObject"), "", now))
-		}
-		return writeJSON(r.c, http.StatusOK, items[0])
-	}
-	if wantsTable(r.c) {
-		return writeJSON(r.c, http.StatusOK, r.res.Table(items, r.query("includeObject"), "", now))
-	}
-	if items == nil {
-		items = []map[string]any{}
-	}
-	return writeJSON(r.c, http.StatusOK, map[string]any{
-		"kind": r.res.Kind + "List", "apiVersion": r.res.GroupVersion(), "metadata": map[string]any{}, "items": items,
-	})
+	return writeComputed(r, items, now)
 }
 
 // leaderHealth is component's Healthy condition from its Lease

@@ -162,17 +162,22 @@ func (s *Server) serveMeasured(r *request) error {
 			return err
 		}
 	}
-	if r.ri.Name != "" {
-		if len(items) == 0 {
-			return notFound(r.res, r.ri.Name)
-		}
-		if wantsTable(r.c) {
-			return writeJSON(r.c, http.StatusOK, r.res.Table(items, r.query("includeObject"), "", now))
-		}
-		return writeJSON(r.c, http.StatusOK, items[0])
+	return writeComputed(r, items, now)
+}
+
+// writeComputed answers a get or list of a kind worked out on each read
+// (Measured, Probed) with items, the objects found (for a get, the one
+// named or none): the object, a List or a Table, as the client asked;
+// 404 for a get that found nothing.
+func writeComputed(r *request, items []map[string]any, now time.Time) error {
+	if r.ri.Name != "" && len(items) == 0 {
+		return notFound(r.res, r.ri.Name)
 	}
-	if wantsTable(r.c) {
+	switch {
+	case wantsTable(r.c):
 		return writeJSON(r.c, http.StatusOK, r.res.Table(items, r.query("includeObject"), "", now))
+	case r.ri.Name != "":
+		return writeJSON(r.c, http.StatusOK, items[0])
 	}
 	if items == nil {
 		items = []map[string]any{}
