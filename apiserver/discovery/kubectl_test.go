@@ -171,6 +171,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 	got := lines(kubectl(t, ts, "api-resources"))
 	want := []string{
 		"NAME SHORTNAMES APIVERSION NAMESPACED KIND",
+		"componentstatuses cs v1 false ComponentStatus",
 		"configmaps cm v1 true ConfigMap",
 		"endpoints ep v1 true Endpoints",
 		"events ev v1 true Event",
