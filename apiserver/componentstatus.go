@@ -41,6 +41,8 @@ func (s *Server) serveProbed(r *request) error {
 	}
 	ctx := r.c.Request().Context()
 	now := time.Now()
+	// Only the components asked for are checked.
+	wanted := func(name string) bool { return r.ri.Name == "" || r.ri.Name == name }
 	var items []map[string]any
 	add := func(name string, cond api.ComponentCondition) {
 		o := map[string]any{
@@ -48,16 +50,16 @@ func (s *Server) serveProbed(r *request) error {
 			"metadata":   map[string]any{"name": name},
 			"conditions": []any{conditionObject(cond)},
 		}
-		if (r.ri.Name == "" || r.ri.Name == name) && f.matches(o) {
+		if f.matches(o) {
 			items = append(items, o)
 		}
 	}
 	for _, l := range leaderLeases {
-		if r.ri.Name == "" || r.ri.Name == l.component {
+		if wanted(l.component) {
 			add(l.component, s.leaderHealth(ctx, l.component, l.lease, now))
 		}
 	}
-	if r.ri.Name == "" || r.ri.Name == "store" {
+	if wanted("store") {
 		add("store", s.storeHealth(ctx))
 	}
 	return writeComputed(r, items, now)
