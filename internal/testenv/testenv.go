@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -378,16 +379,50 @@ func FreePort(t testing.TB) int {
 // FreePorts returns n different loopback TCP ports that were free a moment
 // ago. Each is held until all are chosen: ports picked one at a time may
 // be the same, as the kernel may hand out a port again once it is closed.
+//
+// The ports come from below the kernel's ephemeral range, where possible:
+// a port the kernel hands out for a listen on port 0 or for an outgoing
+// connection may be taken by another test between the moment it is chosen
+// here and the moment its process listens on it (this failed TestHA once,
+// the controller manager's port taken by some connection). Below that
+// range only another caller of FreePorts could take it, and the choice is
+// random over thousands of ports.
 func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	lo, hi := quietPorts()
+	ports := make([]int, 0, n)
+	for tries := 0; len(ports) < n; tries++ {
+		addr := "127.0.0.1:0"
+		if hi > lo && tries < 100*n {
+			addr = fmt.Sprintf("127.0.0.1:%d", lo+mathrand.IntN(hi-lo))
+		}
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
+			if addr != "127.0.0.1:0" {
+				continue // taken: try another
+			}
 			t.Fatal(err)
 		}
 		defer ln.Close()
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
 	}
 	return ports
+}
+
+// quietPorts is the range [lo, hi) FreePorts picks from: the 12,000 ports
+// below the kernel's ephemeral range (Linux's ip_local_port_range), above
+// the ports Kubernetes components listen on by default. It is empty where
+// the range cannot be read.
+func quietPorts() (lo, hi int) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0
+	}
+	var first, last int
+	if _, err := fmt.Sscan(string(b), &first, &last); err != nil {
+		return 0, 0
+	}
+	hi = first
+	lo = max(hi-12000, 11000)
+	return lo, hi
 }
