@@ -26,12 +26,7 @@ func ownRedis(t *testing.T, port int) (addr string, stop func()) {
 	t.Helper()
 	testsvc.Require(t, testsvc.Redis) // Redis is promised: redis-server must be there
 	if port == 0 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
+		port = testenv.FreePort(t)
 	}
 	addr = "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",

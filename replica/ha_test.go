@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -71,19 +70,9 @@ type proc struct {
 	srv     *testenv.APIServer // for the CA and the admin token of the port
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func startProc(t *testing.T, bin string, srv *testenv.APIServer, backend, redisURL string, i int) *proc {
 	t.Helper()
-	p := &proc{port: freePort(t), logPath: filepath.Join(t.TempDir(), fmt.Sprintf("scheduler-%d.log", i)), srv: srv}
+	p := &proc{port: testenv.FreePort(t), logPath: filepath.Join(t.TempDir(), fmt.Sprintf("scheduler-%d.log", i)), srv: srv}
 	logf, err := os.Create(p.logPath)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -44,15 +45,22 @@ func minik8sBin(dir string) (string, error) {
 	return bin, nil
 }
 
-// freePort returns a port that was free a moment ago.
+// freePort returns a port that was free a moment ago, chosen at random
+// below the kernel's ephemeral range (32768 on Linux), where no outgoing
+// connection or listen on port 0 can take it before minik8s listens on it.
+// It is the main module's testenv.FreePorts, which this module cannot
+// import, in short.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20768+rand.IntN(12000)))
+		if err == nil {
+			defer ln.Close()
+			return ln.Addr().(*net.TCPAddr).Port
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port below 32768")
+	return 0
 }
 
 var loginLine = regexp.MustCompile(`dashboard\s+(http://\S+/login\?secret=\w+)`)
