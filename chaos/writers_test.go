@@ -234,6 +234,23 @@ func probeReadyz(t *testing.T, s *bench.Server) *readyzProbe {
 	return p
 }
 
+// slowRun is the longest run of consecutive probes that took longer than
+// limit.
+func (p *readyzProbe) slowRun(limit time.Duration) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	run, longest := 0, 0
+	for _, l := range p.lat { // in the order the probes ran
+		if l > limit {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
+
 // result is the time /readyz did not answer 200 in all, the longest
 // stretch of it, and the latencies.
 func (p *readyzProbe) result() (notReady, longest time.Duration, lat bench.Sample) {
