@@ -238,7 +238,7 @@ func (s *Server) deleteCollection(r *request) error {
 		return err
 	}
 	for _, rec := range recs {
-		o, err := decodeStored(rec.Value, rec.ResourceVersion)
+		o, err := decodeServed(r.res, rec.Value, rec.ResourceVersion)
 		if err != nil {
 			return err
 		}

@@ -275,7 +275,8 @@ func (s *Server) listPage(ctx context.Context, p store.Prefix, namespaced bool, 
 		meta.ResourceVersion = strconv.FormatInt(rev, 10)
 		for i, rec := range pg.Records {
 			if f.needsObject() {
-				obj, err := decodeStored(rec.Value, rec.ResourceVersion)
+				// Selectors read the object as served, as a watch's do.
+				obj, err := decodeServed(f.res, rec.Value, rec.ResourceVersion)
 				if err != nil {
 					return meta, err
 				}

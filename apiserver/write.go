@@ -229,6 +229,12 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 	}
 	var oldTyped any
 	if oldValue != nil {
+		if !r.res.StoredAsServed() {
+			// The old object as this version serves it, as the new one is.
+			if oldValue, err = servedJSON(r.res, oldValue); err != nil {
+				return err
+			}
+		}
 		if oldTyped, err = toTyped(r, oldValue); err != nil {
 			return err
 		}
@@ -241,6 +247,15 @@ func (s *Server) validate(r *request, o object, value, oldValue []byte) error {
 		return invalid(r.res, nestedString(o, "metadata", "name"), errs)
 	}
 	return s.admitAuthz(r, typed, oldTyped)
+}
+
+// servedJSON is a stored object's JSON at res's version.
+func servedJSON(res *registry.Resource, stored []byte) ([]byte, error) {
+	o, err := decodeServed(res, stored, 0)
+	if err != nil {
+		return nil, err
+	}
+	return encodeStored(o)
 }
 
 // toTyped decodes an object's JSON into the resource's Go type.

@@ -148,3 +148,41 @@ func ValidateEvent(newObj, oldObj *api.Event) field.ErrorList {
 	}
 	return errs
 }
+
+// ValidateEventV1 validates an event written through events.k8s.io/v1.
+// As in Kubernetes, the event is validated in its stored (core/v1) form,
+// so errors name core/v1's fields; a create through this API must also
+// say when, who and what (eventTime, reportingController and
+// reportingInstance, action, reason, a type) and leave core/v1's own
+// fields unset.
+func ValidateEventV1(newObj, oldObj *api.EventV1) field.ErrorList {
+	n := api.EventFromV1(newObj)
+	if oldObj != nil {
+		return ValidateEvent(n, api.EventFromV1(oldObj))
+	}
+	errs := ValidateEvent(n, nil)
+	if n.EventTime.IsZero() {
+		errs = append(errs, field.Required(field.NewPath("eventTime"), ""))
+	}
+	if n.ReportingInstance == "" {
+		errs = append(errs, field.Required(field.NewPath("reportingInstance"), ""))
+	} else if len(n.ReportingInstance) > 128 {
+		errs = append(errs, field.Invalid(field.NewPath("reportingInstance"), n.ReportingInstance, "can have at most 128 characters"))
+	}
+	if n.Type == "" {
+		errs = append(errs, field.Required(field.NewPath("type"), ""))
+	}
+	if !n.FirstTimestamp.IsZero() {
+		errs = append(errs, field.Invalid(field.NewPath("firstTimestamp"), "", "needs to be unset"))
+	}
+	if !n.LastTimestamp.IsZero() {
+		errs = append(errs, field.Invalid(field.NewPath("lastTimestamp"), "", "needs to be unset"))
+	}
+	if n.Count != 0 {
+		errs = append(errs, field.Invalid(field.NewPath("count"), "", "needs to be unset"))
+	}
+	if n.Source != (api.EventSource{}) {
+		errs = append(errs, field.Invalid(field.NewPath("source"), "", "needs to be unset"))
+	}
+	return errs
+}

@@ -139,7 +139,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 		}},
 		{"/apis", aggregated, mimeAggregated, func(t *testing.T, doc map[string]any) {
 			items := at(t, doc, "items").([]any)
-			if len(items) != 14 || at(t, items[0], "metadata", "name") != "apiextensions.k8s.io" || at(t, items[1], "metadata", "name") != "apps" || at(t, items[13], "metadata", "name") != "storage.k8s.io" {
+			if len(items) != 15 || at(t, items[0], "metadata", "name") != "apiextensions.k8s.io" || at(t, items[1], "metadata", "name") != "apps" || at(t, items[14], "metadata", "name") != "storage.k8s.io" {
 				t.Fatalf("items %v", items)
 			}
 			res := at(t, items[1], "versions").([]any)[0].(map[string]any)["resources"]

@@ -201,6 +201,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		"jobs batch/v1 true Job",
 		"leases coordination.k8s.io/v1 true Lease",
 		"endpointslices discovery.k8s.io/v1 true EndpointSlice",
+		"events ev events.k8s.io/v1 true Event",
 		"nodes metrics.k8s.io/v1beta1 false NodeMetrics",
 		"pods metrics.k8s.io/v1beta1 true PodMetrics",
 		"ingressclasses networking.k8s.io/v1 false IngressClass",
@@ -218,7 +219,7 @@ func TestKubectlAPIResourcesAndVersions(t *testing.T) {
 		t.Errorf("kubectl api-resources:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got = lines(kubectl(t, ts, "api-versions"))
-	want = []string{"apiextensions.k8s.io/v1", "apps/v1", "authentication.k8s.io/v1", "authorization.k8s.io/v1", "autoscaling/v1", "autoscaling/v2", "batch/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "metrics.k8s.io/v1beta1", "networking.k8s.io/v1", "policy/v1",
+	want = []string{"apiextensions.k8s.io/v1", "apps/v1", "authentication.k8s.io/v1", "authorization.k8s.io/v1", "autoscaling/v1", "autoscaling/v2", "batch/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "events.k8s.io/v1", "metrics.k8s.io/v1beta1", "networking.k8s.io/v1", "policy/v1",
 		"rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "v1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kubectl api-versions: %q, want %q", got, want)

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"maps"
 	"strings"
 	"time"
 
@@ -8,13 +9,15 @@ import (
 	"github.com/minik8s/minik8s/api/validation"
 )
 
-// events: core/v1 Event. Its table lists the columns of kubectl get events
-// itself, NAME (wide) among them.
+// events: core/v1 Event, the version events are stored at; eventsV1
+// serves the same objects as events.k8s.io/v1. Its table lists the
+// columns of kubectl get events itself, NAME (wide) among them.
 var events = &Resource{
 	Version: "v1", Kind: "Event", Name: "events", Singular: "event", Namespaced: true,
 	ShortNames: []string{"ev"},
 	Schema:     GoType[api.Event](),
 	Strategy:   Strategy{Validate: Typed(validation.ValidateEvent)},
+	Convert:    func(o Object, _ string) error { return ConvertTyped(o, api.EventFromV1) },
 	Fields: map[string][]string{
 		"involvedObject.kind":            {"involvedObject", "kind"},
 		"involvedObject.namespace":       {"involvedObject", "namespace"},
@@ -52,7 +55,57 @@ var events = &Resource{
 	},
 }
 
-func init() { register(events) }
+// eventsV1: events.k8s.io/v1 Event, what client-go's events package and
+// kube-scheduler write: the objects of events, converted (regarding for
+// involvedObject, note for message, deprecated* for core/v1's own
+// fields). Its field selectors are Kubernetes' for this version
+// (regarding.name, not involvedObject.name), and its table is the core
+// one, as Kubernetes serves both from one storage.
+var eventsV1 = &Resource{
+	Group: "events.k8s.io", Version: "v1", Kind: "Event", Name: "events", Singular: "event", Namespaced: true,
+	ShortNames: []string{"ev"},
+	Schema:     GoType[api.EventV1](),
+	Strategy:   Strategy{Validate: Typed(validation.ValidateEventV1)},
+	Storage:    events,
+	Convert:    func(o Object, _ string) error { return ConvertTyped(o, api.EventToV1) },
+	Fields: map[string][]string{
+		"regarding.kind":            {"regarding", "kind"},
+		"regarding.namespace":       {"regarding", "namespace"},
+		"regarding.name":            {"regarding", "name"},
+		"regarding.uid":             {"regarding", "uid"},
+		"regarding.apiVersion":      {"regarding", "apiVersion"},
+		"regarding.resourceVersion": {"regarding", "resourceVersion"},
+		"regarding.fieldPath":       {"regarding", "fieldPath"},
+		"reason":                    {"reason"},
+		"reportingController":       {"reportingController"},
+		"source":                    {"deprecatedSource", "component"},
+		"type":                      {"type"},
+	},
+	Columns: v1EventColumns(events.Columns),
+}
+
+func init() {
+	register(events)
+	register(eventsV1)
+}
+
+// v1EventColumns are the core event columns, read from an
+// events.k8s.io/v1 object converted back to core/v1.
+func v1EventColumns(core []Column) []Column {
+	out := make([]Column, len(core))
+	for i, c := range core {
+		cell := c.Cell
+		c.Cell = func(o map[string]any, now time.Time) any {
+			e := maps.Clone(o)
+			if err := ConvertTyped(e, api.EventFromV1); err != nil {
+				return ""
+			}
+			return cell(e, now)
+		}
+		out[i] = c
+	}
+	return out
+}
 
 // eventTimes are an event's LAST SEEN, FIRST SEEN and COUNT, from the
 // core/v1 timestamps or, for events.k8s.io-style events, from eventTime and

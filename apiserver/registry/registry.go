@@ -199,12 +199,14 @@ func (r *Resource) GroupVersion() string {
 }
 
 // StoreName is the resource's name in the store: "pods",
-// "deployments.apps".
+// "deployments.apps"; that of its storage version, for a kind served at
+// several (events.k8s.io/v1 events are stored as core/v1 "events").
 func (r *Resource) StoreName() string {
-	if r.Group == "" {
-		return r.Name
+	st := r.StorageResource()
+	if st.Group == "" {
+		return st.Name
 	}
-	return r.Name + "." + r.Group
+	return st.Name + "." + st.Group
 }
 
 // StorageResource is the declaration of the version the kind's objects
