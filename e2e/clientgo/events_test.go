@@ -7,9 +7,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
 )
 
@@ -87,5 +90,36 @@ func TestEventsV1Recorder(t *testing.T) {
 	_, err = cs.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "regarding.name=subject"})
 	if !apierrors.IsBadRequest(err) {
 		t.Errorf("core/v1 with events.k8s.io/v1's field name: %v, want BadRequest", err)
+	}
+}
+
+// TestEventsV1Protobuf creates an events.k8s.io/v1 Event with a protobuf
+// body, as kube-scheduler's client sends it, and reads it back through
+// core/v1: the fields arrive by Kubernetes' protobuf field numbers.
+func TestEventsV1Protobuf(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	cfg := rest.CopyConfig(cluster.config)
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	now := metav1.NewMicroTime(time.Now().Truncate(time.Microsecond))
+	_, err := kubernetes.NewForConfigOrDie(cfg).EventsV1().Events(ns).Create(ctx, &eventsv1.Event{
+		ObjectMeta: metav1.ObjectMeta{Name: "pb"}, EventTime: now,
+		ReportingController: "example.com/pb", ReportingInstance: "pb-1", Action: "Bind", Reason: "Scheduled",
+		Type: corev1.EventTypeNormal, Note: "bound", Regarding: corev1.ObjectReference{Kind: "Pod", Name: "p", Namespace: ns},
+		Related: &corev1.ObjectReference{Kind: "Node", Name: "n"},
+		Series:  &eventsv1.EventSeries{Count: 2, LastObservedTime: now},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := cluster.client.CoreV1().Events(ns).Get(ctx, "pb", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Message != "bound" || e.InvolvedObject.Name != "p" || e.Related == nil || e.Related.Name != "n" ||
+		e.ReportingController != "example.com/pb" || e.ReportingInstance != "pb-1" || e.Action != "Bind" ||
+		e.Reason != "Scheduled" || !e.EventTime.Equal(&now) || e.Series == nil || e.Series.Count != 2 {
+		t.Errorf("core/v1 event %+v", e)
 	}
 }
