@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"maps"
 	"strings"
 	"time"
 
@@ -81,30 +80,12 @@ var eventsV1 = &Resource{
 		"source":                    {"deprecatedSource", "component"},
 		"type":                      {"type"},
 	},
-	Columns: v1EventColumns(events.Columns),
+	TableAsStored: true,
 }
 
 func init() {
 	register(events)
 	register(eventsV1)
-}
-
-// v1EventColumns are the core event columns, read from an
-// events.k8s.io/v1 object converted back to core/v1.
-func v1EventColumns(core []Column) []Column {
-	out := make([]Column, len(core))
-	for i, c := range core {
-		cell := c.Cell
-		c.Cell = func(o map[string]any, now time.Time) any {
-			e := maps.Clone(o)
-			if err := ConvertTyped(e, api.EventFromV1); err != nil {
-				return ""
-			}
-			return cell(e, now)
-		}
-		out[i] = c
-	}
-	return out
 }
 
 // eventTimes are an event's LAST SEEN, FIRST SEEN and COUNT, from the

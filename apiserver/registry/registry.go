@@ -90,6 +90,10 @@ type Resource struct {
 	// back to the request's on the way out (see ConvertTo). nil means this
 	// Resource itself.
 	Storage *Resource
+	// TableAsStored says the table is Storage's, its columns read from
+	// each object converted to Storage's version (events.k8s.io/v1
+	// events show core/v1's, as Kubernetes serves both from one storage).
+	TableAsStored bool
 	// Convert converts o, an object of the kind at apiVersion from, to
 	// this Resource's version, in place (ConvertTo then sets apiVersion).
 	// nil is Kubernetes' conversion "None": only apiVersion changes.
@@ -261,6 +265,9 @@ var all []*Resource
 
 // register adds a declaration; each kind's file calls it from init.
 func register(r *Resource) {
+	if r.TableAsStored && r.Storage == nil {
+		panic(fmt.Sprintf("registry: %s: TableAsStored without a Storage version", r.Name))
+	}
 	if _, ok := r.Fields[r.WatchIndex]; r.WatchIndex != "" && !ok {
 		panic(fmt.Sprintf("registry: %s: WatchIndex %q is not one of its Fields", r.Name, r.WatchIndex))
 	}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"maps"
 	"time"
 )
 
@@ -33,6 +34,9 @@ var (
 // table, and one whose Columns include "Age" (pods, nodes) puts AGE where
 // kubectl shows it.
 func (r *Resource) TableColumns() []Column {
+	if r.TableAsStored {
+		return r.Storage.TableColumns()
+	}
 	hasName, hasAge := false, false
 	for _, c := range r.Columns {
 		hasName = hasName || c.Format == "name"
@@ -68,9 +72,17 @@ func (r *Resource) Table(items []map[string]any, includeObject string, rv string
 	}
 	rows := make([]any, len(items))
 	for i, item := range items {
+		view := item
+		if r.TableAsStored {
+			// ConvertTo replaces the top-level fields only.
+			view = maps.Clone(item)
+			if err := r.Storage.ConvertTo(view); err != nil {
+				view = item
+			}
+		}
 		cells := make([]any, len(cols))
 		for j, c := range cols {
-			cells[j] = c.Cell(item, now)
+			cells[j] = c.Cell(view, now)
 		}
 		row := map[string]any{"cells": cells}
 		switch includeObject {
